@@ -1,0 +1,191 @@
+"""The JSON API under /api/v1: thin routes that authenticate, validate and call the services."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.gateway import auth
+from services.gateway.api.openapi import asyncapi_document, openapi_document
+from services.gateway.http import Unauthenticated, api, json_response, read_json
+from services.gateway.models import User
+from services.registry.schemas import (
+    EnterpriseCreate,
+    EnterpriseRead,
+    EntrepreneurCreate,
+    EntrepreneurRead,
+    HeadcountReport,
+    LiaisonsAssign,
+    ListQuery,
+    Page,
+    VerifyCommand,
+)
+from shared.actors import Actor, require_role
+from shared.validation import parse
+
+ENTREPRENEURS, ENTERPRISES, ACCOUNTS, SYSTEM = "创业者", "经营主体", "账号", "系统"
+
+
+def bearer_token(request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthenticated("token_missing", "Authorization", "请先登录（缺少 Authorization: Bearer 令牌）")
+    if scheme.lower() != "bearer" or not token or len(token) > 200 or " " in token.strip():
+        raise Unauthenticated("token_malformed", "Authorization", "令牌格式错误，应为 Authorization: Bearer <令牌>")
+    return token.strip()
+
+
+class ApiRoutes:
+    """Mixed into GatewayService, which provides `db`, `registry` and `settings`."""
+
+    def api_actor(self, request) -> Actor:
+        token = bearer_token(request)
+        with self.db.read() as session:
+            user = auth.user_for_token(session, token)
+            if user is None:
+                raise Unauthenticated("token_invalid", "Authorization", "令牌无效或已过期，请重新登录")
+            return auth.actor_of(user)
+
+    # ---- accounts ---------------------------------------------------------------------------
+
+    @api("POST", "/api/v1/auth/login", "登录，取得API令牌", ACCOUNTS, body=auth.Login, public=True)
+    def api_login(self, request):
+        data = parse(auth.Login, read_json(request))
+        with self.db.unit_of_work() as uow:
+            user = auth.authenticate(uow.session, data)
+            token, expires = auth.open_session(uow.session, user, "api", self.settings.session_hours)
+            uow.commit()
+            return json_response({"token": token, "token_type": "Bearer",
+                                  "expires_at": expires.isoformat(),
+                                  "user": auth.actor_of(user).model_dump()})
+
+    @api("POST", "/api/v1/auth/logout", "注销当前令牌", ACCOUNTS, status=204)
+    def api_logout(self, request):
+        token = bearer_token(request)
+        with self.db.unit_of_work() as uow:
+            auth.close_session(uow.session, token)
+            uow.commit()
+        return 204, ""
+
+    @api("POST", "/api/v1/auth/signup", "创业者用手机号注册账号", ACCOUNTS, body=auth.SignUp,
+         public=True, status=201)
+    def api_signup(self, request):
+        data = parse(auth.SignUp, read_json(request))
+        with self.db.unit_of_work() as uow:
+            user = auth.sign_up(uow.session, data)
+            uow.commit()
+            return json_response(auth.actor_of(user).model_dump(), 201)
+
+    @api("GET", "/api/v1/me", "当前账号", ACCOUNTS)
+    def api_me(self, request):
+        return json_response(self.api_actor(request).model_dump())
+
+    @api("POST", "/api/v1/users", "管理员创建账号", ACCOUNTS, body=auth.UserCreate, status=201)
+    def api_create_user(self, request):
+        require_role(self.api_actor(request), "admin")
+        data = parse(auth.UserCreate, read_json(request))
+        with self.db.unit_of_work() as uow:
+            user = auth.create_user(uow.session, data)
+            uow.commit()
+            return json_response(auth.actor_of(user).model_dump(), 201)
+
+    @api("GET", "/api/v1/users", "管理员查看账号列表", ACCOUNTS)
+    def api_list_users(self, request):
+        require_role(self.api_actor(request), "admin")
+        with self.db.read() as session:
+            users = session.scalars(sa.select(User).order_by(User.role, User.username)).all()
+            return json_response({"items": [auth.actor_of(u).model_dump() for u in users]})
+
+    # ---- entrepreneurs ----------------------------------------------------------------------
+
+    @api("POST", "/api/v1/entrepreneurs", "登记创业者", ENTREPRENEURS, body=EntrepreneurCreate,
+         response=EntrepreneurRead, status=201, idempotent=True)
+    def api_create_entrepreneur(self, request):
+        actor = self.api_actor(request)
+        data = parse(EntrepreneurCreate, read_json(request)).model_dump(mode="json")
+        record = self.registry.create_entrepreneur(actor.model_dump(), data, idempotency_key(request))
+        return json_response(record, 201, {"Location": f"/api/v1/entrepreneurs/{record['id']}"})
+
+    @api("GET", "/api/v1/entrepreneurs", "创业者列表（本人或辖区内）", ENTREPRENEURS, query=ListQuery,
+         response=Page)
+    def api_list_entrepreneurs(self, request):
+        actor = self.api_actor(request)
+        query = parse(ListQuery, dict(request.args.items())).model_dump(mode="json")
+        return json_response(self.registry.list_entrepreneurs(actor.model_dump(), query))
+
+    @api("GET", "/api/v1/entrepreneurs/<string:entrepreneur_id>", "创业者详情", ENTREPRENEURS,
+         response=EntrepreneurRead)
+    def api_get_entrepreneur(self, request, entrepreneur_id):
+        actor = self.api_actor(request)
+        return json_response(self.registry.get_entrepreneur(actor.model_dump(), entrepreneur_id))
+
+    @api("POST", "/api/v1/entrepreneurs/<string:entrepreneur_id>/verify", "工作人员核实创业者",
+         ENTREPRENEURS, body=VerifyCommand, response=EntrepreneurRead)
+    def api_verify_entrepreneur(self, request, entrepreneur_id):
+        actor = self.api_actor(request)
+        command = optional_body(request, VerifyCommand)
+        return json_response(self.registry.verify_entrepreneur(actor.model_dump(), entrepreneur_id, command))
+
+    # ---- enterprises ------------------------------------------------------------------------
+
+    @api("POST", "/api/v1/enterprises", "登记经营主体", ENTERPRISES, body=EnterpriseCreate,
+         response=EnterpriseRead, status=201, idempotent=True)
+    def api_create_enterprise(self, request):
+        actor = self.api_actor(request)
+        data = parse(EnterpriseCreate, read_json(request)).model_dump(mode="json")
+        record = self.registry.create_enterprise(actor.model_dump(), data, idempotency_key(request))
+        return json_response(record, 201, {"Location": f"/api/v1/enterprises/{record['id']}"})
+
+    @api("GET", "/api/v1/enterprises", "经营主体列表（本人或辖区内）", ENTERPRISES, query=ListQuery,
+         response=Page)
+    def api_list_enterprises(self, request):
+        actor = self.api_actor(request)
+        query = parse(ListQuery, dict(request.args.items())).model_dump(mode="json")
+        return json_response(self.registry.list_enterprises(actor.model_dump(), query))
+
+    @api("GET", "/api/v1/enterprises/<string:enterprise_id>", "经营主体详情", ENTERPRISES,
+         response=EnterpriseRead)
+    def api_get_enterprise(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        return json_response(self.registry.get_enterprise(actor.model_dump(), enterprise_id))
+
+    @api("POST", "/api/v1/enterprises/<string:enterprise_id>/verify", "工作人员核实经营主体",
+         ENTERPRISES, body=VerifyCommand, response=EnterpriseRead)
+    def api_verify_enterprise(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        command = optional_body(request, VerifyCommand)
+        return json_response(self.registry.verify_enterprise(actor.model_dump(), enterprise_id, command))
+
+    @api("POST", "/api/v1/enterprises/<string:enterprise_id>/headcount", "按季度填报用工人数",
+         ENTERPRISES, body=HeadcountReport, response=EnterpriseRead, idempotent=True)
+    def api_report_headcount(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        data = parse(HeadcountReport, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.report_headcount(
+            actor.model_dump(), enterprise_id, data, idempotency_key(request)))
+
+    @api("PUT", "/api/v1/enterprises/<string:enterprise_id>/liaisons", "指定金融、法律、政务联络员",
+         ENTERPRISES, body=LiaisonsAssign, response=EnterpriseRead)
+    def api_assign_liaisons(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        data = parse(LiaisonsAssign, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.assign_liaisons(actor.model_dump(), enterprise_id, data))
+
+    # ---- documents --------------------------------------------------------------------------
+
+    @api("GET", "/api/v1/openapi.json", "本接口的 OpenAPI 3.1 文档", SYSTEM, public=True)
+    def api_openapi(self, request):
+        return json_response(openapi_document())
+
+    @api("GET", "/api/v1/asyncapi.json", "事件目录（AsyncAPI 3.0）", SYSTEM, public=True)
+    def api_asyncapi(self, request):
+        return json_response(asyncapi_document())
+
+
+def idempotency_key(request) -> str | None:
+    return request.headers.get("Idempotency-Key") or None
+
+
+def optional_body(request, model) -> dict:
+    data = read_json(request) if request.get_data(cache=True) else {}
+    return parse(model, data).model_dump(mode="json")

@@ -1,0 +1,161 @@
+"""Accounts and sessions: argon2 password hashes, opaque tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session
+
+from services.gateway.models import LoginSession, User
+from shared import regions
+from shared.actors import Actor
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.validation import domain_check
+
+hasher = PasswordHasher()
+LOCK_AFTER_FAILURES = 5
+LOCK_MINUTES = 15
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_DUMMY_HASH = hasher.hash("guiyan-timing-equaliser")
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class SignUp(BaseModel):
+    """An entrepreneur opens an account with their mobile number."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    phone: str
+    display_name: str = Field(min_length=2, max_length=40)
+    password: str = Field(min_length=8, max_length=200)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not MOBILE.match(value):
+            domain_check(_bad_phone, value)
+        return value
+
+
+def _bad_phone(_value: str) -> None:
+    raise InvalidInput("phone_format", "phone", "手机号码应为11位，以1开头")
+
+
+class UserCreate(BaseModel):
+    """An administrator creates staff accounts."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    username: str = Field(pattern=USERNAME.pattern)
+    password: str = Field(min_length=8, max_length=200)
+    role: str = Field(pattern="^(entrepreneur|bank_liaison|official|admin)$")
+    display_name: str = Field(min_length=1, max_length=80)
+    region_code: str | None = None
+    level: str | None = Field(default=None, pattern="^(village|township|county|city)$")
+    bank_code: str | None = Field(default=None, max_length=20)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user_id=user.id, username=user.username, role=user.role,
+                 display_name=user.display_name, region_code=user.region_code,
+                 level=user.level, bank_code=user.bank_code)
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    if session.scalar(sa.select(User.id).where(User.username == data.username)):
+        raise Conflict("username_taken", "username", "该用户名已被使用")
+    region = data.region_code
+    if data.role == "official":
+        if not region or not data.level:
+            raise InvalidInput("official_needs_region", "region_code", "工作人员账号须填写所在层级和行政区划")
+        region = regions.check_known(region)
+        expected = {"city": "city", "county": "county", "township": "township", "village": "village"}
+        if regions.level_of(region) != expected[data.level]:
+            raise InvalidInput("level_region_mismatch", "level", "层级与行政区划代码的级别不一致")
+    if data.role == "bank_liaison" and not data.bank_code:
+        raise InvalidInput("bank_required", "bank_code", "银行联络员账号须填写所属银行")
+    user = User(username=data.username, password_hash=hasher.hash(data.password), role=data.role,
+                display_name=data.display_name, region_code=region, level=data.level,
+                bank_code=data.bank_code)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def sign_up(session: Session, data: SignUp) -> User:
+    return create_user(session, UserCreate(username=data.phone, password=data.password,
+                                           role="entrepreneur", display_name=data.display_name))
+
+
+def authenticate(session: Session, data: Login) -> User:
+    """The user, or one error for any wrong name or password; locks after repeated failures."""
+    user = session.scalar(sa.select(User).where(User.username == data.username).with_for_update())
+    refused = InvalidInput("login_failed", "password", "用户名或密码错误")
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, data.password)
+        raise refused
+    if user.locked_until and user.locked_until > now():
+        raise InvalidInput("account_locked", "username", f"密码错误次数过多，请{LOCK_MINUTES}分钟后再试")
+    if not _verify(user.password_hash, data.password):
+        user.failed_logins += 1
+        if user.failed_logins >= LOCK_AFTER_FAILURES:
+            user.locked_until, user.failed_logins = now() + dt.timedelta(minutes=LOCK_MINUTES), 0
+        session.commit()
+        raise refused
+    user.failed_logins, user.locked_until = 0, None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(data.password)
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def open_session(session: Session, user: User, kind: str, hours: int) -> tuple[str, dt.datetime]:
+    token = secrets.token_urlsafe(32)
+    expires = now() + dt.timedelta(hours=hours)
+    session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, kind=kind,
+                             created_at=now(), expires_at=expires))
+    session.execute(sa.delete(LoginSession).where(LoginSession.expires_at < now()))
+    return token, expires
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    return session.scalar(
+        sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.expires_at > now(),
+               User.active.is_(True)))
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(sa.delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+
+
+def get_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", None, "未找到该用户")
+    return user

@@ -1,0 +1,35 @@
+"""Demo accounts, one per role, for `make run` (demo mode only)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.gateway import auth
+from services.gateway.models import User
+
+DEMO_PASSWORD = "guiyan-demo-2026"
+DEMO_ACCOUNTS = [
+    auth.UserCreate(username="admin", password=DEMO_PASSWORD, role="admin", display_name="系统管理员"),
+    auth.UserCreate(username="city_official", password=DEMO_PASSWORD, role="official",
+                    display_name="内江市返乡创业服务中心 王主任", region_code="511000", level="city"),
+    auth.UserCreate(username="county_official", password=DEMO_PASSWORD, role="official",
+                    display_name="东兴区人社局 李科长", region_code="511011", level="county"),
+    auth.UserCreate(username="township_official", password=DEMO_PASSWORD, role="official",
+                    display_name="双才镇便民服务中心 张干事", region_code="511011101", level="township"),
+    auth.UserCreate(username="bank_liaison", password=DEMO_PASSWORD, role="bank_liaison",
+                    display_name="内江农商银行 赵经理", bank_code="NJRCB"),
+    auth.UserCreate(username="13800000001", password=DEMO_PASSWORD, role="entrepreneur",
+                    display_name="陈大姐"),
+]
+ROLE_NAMES = {"admin": "管理员", "official": "工作人员", "bank_liaison": "银行联络员",
+              "entrepreneur": "创业者"}
+
+
+def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
+    """Create the demo accounts that are missing; returns (username, password, role name)."""
+    for account in DEMO_ACCOUNTS:
+        if session.scalar(sa.select(User.id).where(User.username == account.username)) is None:
+            auth.create_user(session, account)
+    session.commit()
+    return [(a.username, a.password, f"{ROLE_NAMES[a.role]} {a.display_name}") for a in DEMO_ACCOUNTS]

@@ -1,0 +1,128 @@
+"""HTTP plumbing of the gateway: one table from domain errors to status codes, JSON in and out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidState, NotFound
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+MAX_BODY_BYTES = 256 * 1024
+
+
+class Unauthenticated(DomainError):
+    default_code = "unauthenticated"
+
+
+class PayloadTooLarge(DomainError):
+    default_code = "body_too_large"
+
+
+class ServiceUnavailable(DomainError):
+    default_code = "service_unavailable"
+
+
+# exception family -> HTTP status: the one routing table for errors
+ERROR_STATUS: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidState, 409),
+    (PayloadTooLarge, 413),
+    (InvalidInput, 422),
+    (ServiceUnavailable, 503),
+]
+
+
+def status_for(error: DomainError) -> int:
+    for family, status in ERROR_STATUS:
+        if isinstance(error, family):
+            return status
+    return 400
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, default=str)
+    return Response(body, status=status, headers=headers,
+                    content_type="application/json; charset=utf-8")
+
+
+def error_response(error: DomainError) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="guiyan"'} if isinstance(error, Unauthenticated) else None
+    return json_response({"error": error.as_dict()}, status_for(error), headers)
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge("body_too_large", None, f"请求内容过大，上限为{MAX_BODY_BYTES // 1024}KB")
+
+
+def limit_body(request: Request) -> None:
+    request.max_content_length = MAX_BODY_BYTES
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise _too_large()
+
+
+def read_json(request: Request) -> Any:
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    if not raw:
+        raise InvalidInput("body_missing", None, "请求内容为空，应为JSON对象")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("body_not_json", None, "请求内容不是有效的JSON") from None
+
+
+class ApiEndpoint(HttpRequestHandler):
+    """JSON API route: domain errors become `{"error": {code, field, message}}` with their status."""
+
+    def handle_request(self, request):
+        try:
+            limit_body(request)
+        except DomainError as exc:
+            return error_response(exc)
+        return super().handle_request(request)
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, DomainError):
+            return error_response(exc)
+        if isinstance(exc, HTTPException):
+            return json_response({"error": {"code": exc.name.lower().replace(" ", "_"),
+                                            "field": None, "message": exc.description}}, exc.code)
+        log.error("api_unexpected_error", error=repr(exc))
+        return json_response({"error": {"code": "internal_error", "field": None,
+                                        "message": "系统内部错误，请稍后重试"}}, 500)
+
+
+@dataclass
+class RouteDoc:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    body: type | None = None
+    query: type | None = None
+    response: type | None = None
+    status: int = 200
+    public: bool = False
+    idempotent: bool = False
+    errors: list[int] = field(default_factory=list)
+
+
+API_ROUTES: list[RouteDoc] = []
+
+
+def api(method: str, path: str, summary: str, tag: str, **doc: Any):
+    """Declare an API route once: nameko serves it and the OpenAPI document describes it."""
+    API_ROUTES.append(RouteDoc(method, path, summary, tag, **doc))
+    return ApiEndpoint.decorator(method, path)

@@ -1,0 +1,61 @@
+"""The gateway: the only service that speaks HTTP. Pages, the JSON API, health and readiness."""
+
+from __future__ import annotations
+
+import eventlet
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+
+from services.gateway.api.routes import ApiRoutes
+from services.gateway.http import ApiEndpoint, json_response
+from services.gateway.web.pages import PageRoutes
+from shared.db import Database
+from shared.nameko_base import CorrelationContext
+from shared.settings import GatewaySettings
+
+http = ApiEndpoint.decorator
+
+
+class Settings(DependencyProvider):
+    def setup(self):
+        self.settings = GatewaySettings()
+
+    def get_dependency(self, worker_ctx):
+        return self.settings
+
+
+class GatewayService(ApiRoutes, PageRoutes):
+    name = "gateway"
+    context = CorrelationContext()
+    db = Database("gateway")
+    settings = Settings()
+    registry = RpcProxy("registry")
+
+    @http("GET", "/health")
+    def health(self, request):
+        return json_response({"status": "ok"})
+
+    @http("GET", "/ready")
+    def ready(self, request):
+        checks = {"database": self._check(self._database), "registry": self._check(self._registry)}
+        ok = all(value == "ok" for value in checks.values())
+        return json_response({"status": "ready" if ok else "not_ready", "checks": checks},
+                             200 if ok else 503)
+
+    def _database(self):
+        with self.db.read() as session:
+            session.execute(sa.text("SELECT 1"))
+
+    def _registry(self):
+        self.registry.list_entrepreneurs(
+            {"user_id": "readiness", "username": "readiness", "role": "admin"}, {"per_page": 1})
+
+    @staticmethod
+    def _check(probe) -> str:
+        try:
+            with eventlet.Timeout(3):
+                probe()
+            return "ok"
+        except (Exception, eventlet.Timeout) as exc:
+            return f"failed: {type(exc).__name__}"

@@ -1,0 +1,5 @@
+"""Web pages (placeholder until the pages module is written)."""
+
+
+class PageRoutes:
+    pass

@@ -1,0 +1,133 @@
+"""The registry's rules: who may see and do what, conflicts, verification, liaisons, headcount.
+
+Plain Python: no database, no broker. Records are anything with the named attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from shared import regions
+from shared.actors import Actor
+from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+
+NOT_VISIBLE = "未找到该记录，或您无权查看"
+
+
+def mask_id_number(number: str) -> str:
+    return f"{number[:6]}********{number[-4:]}"
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def can_view_entrepreneur(actor: Actor, record: Any) -> bool:
+    if actor.role == "entrepreneur":
+        return record.account_id == actor.user_id
+    return actor.governs(record.region_code)
+
+
+def can_view_enterprise(actor: Actor, enterprise: Any) -> bool:
+    if actor.role == "entrepreneur":
+        return enterprise.owner.account_id == actor.user_id
+    return actor.governs(enterprise.region_code)
+
+
+def ensure_visible(visible: bool, what: str = "record") -> None:
+    """Records outside the caller's reach are reported as not found: their existence must not leak."""
+    if not visible:
+        raise NotFound(f"{what}_not_found", None, NOT_VISIBLE)
+
+
+def check_may_register_entrepreneur(actor: Actor, region_code: str, already_linked: bool) -> None:
+    if actor.role == "entrepreneur":
+        if already_linked:
+            raise Conflict("account_already_registered", None, "您的账号已登记过创业者信息，请在“我的档案”中查看")
+        return
+    if actor.role == "official":
+        if not actor.governs(region_code):
+            raise Forbidden("region_outside_jurisdiction", "region_code", "该地区不在您的管辖范围内")
+        return
+    raise Forbidden("role_not_allowed", None, "当前账号的角色无权登记创业者")
+
+
+def duplicate_entrepreneur(existing_id: str) -> Conflict:
+    return Conflict("id_number_registered", "id_number", "该身份证号码已登记，不能重复登记",
+                    details={"existing_id": existing_id})
+
+
+def duplicate_enterprise(existing_id: str) -> Conflict:
+    return Conflict("credit_code_registered", "credit_code", "该统一社会信用代码已登记，不能重复登记",
+                    details={"existing_id": existing_id})
+
+
+def check_may_register_enterprise(actor: Actor, owner: Any, region_code: str,
+                                  override_reason: str | None) -> None:
+    if actor.role == "entrepreneur":
+        if owner is None or owner.account_id != actor.user_id:
+            raise InvalidState("entrepreneur_not_registered", None, "请先登记创业者本人信息，再登记经营主体")
+        if override_reason:
+            raise Forbidden("override_needs_official", "credit_code_override_reason",
+                            "只有工作人员可以在校验位不符时确认登记")
+        return
+    if actor.role != "official":
+        raise Forbidden("role_not_allowed", None, "当前账号的角色无权登记经营主体")
+    if owner is None:
+        raise InvalidInput("owner_required", "owner_entrepreneur_id", "请填写所属创业者")
+    ensure_visible(actor.governs(owner.region_code), "entrepreneur")
+    if not actor.governs(region_code):
+        raise Forbidden("region_outside_jurisdiction", "region_code", "该地区不在您的管辖范围内")
+
+
+def verify(record: Any, actor: Actor, expected_version: int | None, now) -> bool:
+    """Mark a record verified; False when it already was (a replay changes nothing)."""
+    if not actor.governs(record.region_code):
+        raise Forbidden("region_outside_jurisdiction", None, "该记录不在您的管辖范围内，不能核实")
+    if record.status == "verified":
+        return False
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict("stale_version", "expected_version", "记录已被他人修改，请刷新后重试")
+    record.status = "verified"
+    record.verified_by = actor.username
+    record.verified_at = now
+    return True
+
+
+def yuan_to_fen(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def fen_to_yuan(fen: int) -> str:
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def liaison_region(enterprise_region: str, level: str) -> str:
+    """The region of the liaison's unit: the enterprise's region cut at that level."""
+    if regions.LEVELS.index(regions.level_of(enterprise_region)) < regions.LEVELS.index(level):
+        raise InvalidInput("liaison_level_below_enterprise", "level", "联络员层级不能低于经营主体所在地")
+    prefix = regions.normalize(enterprise_region)[: regions.SIGNIFICANT[level]]
+    return prefix.ljust(12, "0")
+
+
+def check_may_manage_enterprise(actor: Actor, enterprise: Any) -> None:
+    if actor.role == "official" and actor.governs(enterprise.region_code):
+        return
+    ensure_visible(can_view_enterprise(actor, enterprise), "enterprise")
+    raise Forbidden("official_only", None, "只有所在地工作人员可以进行此操作")
+
+
+def check_headcount(report: Any, quarter_start: dt.date) -> None:
+    if report.poverty_hires > report.headcount:
+        raise InvalidInput("poverty_hires_exceed_headcount", "poverty_hires", "脱贫人口用工数不能超过从业人数")
+    if report.new_hires > report.headcount:
+        raise InvalidInput("new_hires_exceed_headcount", "new_hires", "新增用工数不能超过从业人数")
+    if quarter_start > dt.date.today():
+        raise InvalidInput("quarter_in_future", "quarter", "不能填报尚未开始的季度")
+
+
+def quarter_start(quarter: str) -> dt.date:
+    year, q = int(quarter[:4]), int(quarter[5])
+    return dt.date(year, 3 * (q - 1) + 1, 1)

@@ -1,0 +1,111 @@
+"""Registry tables: entrepreneurs, enterprises, their liaisons and quarterly headcount."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Entrepreneur(Base):
+    __tablename__ = "entrepreneurs"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    gender: Mapped[str] = mapped_column(sa.String(6))
+    birth_date: Mapped[dt.date] = mapped_column(sa.Date)
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    household_region_code: Mapped[str] = mapped_column(sa.String(12))
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    return_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    previous_work_place: Mapped[str] = mapped_column(sa.String(500), default="")
+    previous_occupation: Mapped[str] = mapped_column(sa.String(500), default="")
+    education: Mapped[str] = mapped_column(sa.String(20))
+    skills: Mapped[list] = mapped_column(JSONB, default=list)
+    certificates: Mapped[list] = mapped_column(JSONB, default=list)
+    categories: Mapped[list] = mapped_column(JSONB, default=list)
+    status: Mapped[str] = mapped_column(sa.String(12), default="registered")
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    created_by: Mapped[str] = mapped_column(sa.String(36))
+    verified_by: Mapped[str | None] = mapped_column(sa.String(80))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    enterprises: Mapped[list[Enterprise]] = relationship(back_populates="owner")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    owner_entrepreneur_id: Mapped[str] = mapped_column(sa.ForeignKey("entrepreneurs.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    credit_code_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    credit_code_override_by: Mapped[str | None] = mapped_column(sa.String(80))
+    industry: Mapped[str] = mapped_column(sa.String(100))
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    founded_on: Mapped[dt.date] = mapped_column(sa.Date)
+    investment_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    headcount: Mapped[int] = mapped_column(sa.Integer)
+    poverty_hires: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[str] = mapped_column(sa.String(12), default="registered")
+    created_by: Mapped[str] = mapped_column(sa.String(36))
+    verified_by: Mapped[str | None] = mapped_column(sa.String(80))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    owner: Mapped[Entrepreneur] = relationship(back_populates="enterprises")
+    liaisons: Mapped[list[EnterpriseLiaison]] = relationship(
+        cascade="all, delete-orphan", order_by="EnterpriseLiaison.kind")
+    headcount_reports: Mapped[list[HeadcountReportRow]] = relationship(
+        cascade="all, delete-orphan", order_by="HeadcountReportRow.quarter")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EnterpriseLiaison(Base):
+    __tablename__ = "enterprise_liaisons"
+
+    enterprise_id: Mapped[str] = mapped_column(sa.ForeignKey("enterprises.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    organisation: Mapped[str] = mapped_column(sa.String(100))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    official_username: Mapped[str | None] = mapped_column(sa.String(80))
+    assigned_by: Mapped[str] = mapped_column(sa.String(80))
+    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+
+class HeadcountReportRow(Base):
+    __tablename__ = "headcount_reports"
+
+    enterprise_id: Mapped[str] = mapped_column(sa.ForeignKey("enterprises.id"), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    headcount: Mapped[int] = mapped_column(sa.Integer)
+    poverty_hires: Mapped[int] = mapped_column(sa.Integer)
+    new_hires: Mapped[int] = mapped_column(sa.Integer)
+    revision: Mapped[int] = mapped_column(sa.Integer, default=1)
+    reported_by: Mapped[str] = mapped_column(sa.String(80))
+    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)

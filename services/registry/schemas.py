@@ -1,0 +1,221 @@
+"""Pydantic contracts of the registry: what comes in (Create/Update) and what goes out (Read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shared import regions
+from shared.identity import check_resident_id
+from shared.validation import domain_check
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
+
+Education = Literal["primary", "junior_high", "senior_high", "vocational", "college", "bachelor", "postgraduate"]
+Category = Literal["returnee_migrant_worker", "graduate", "discharged_soldier", "lifted_out_of_poverty", "other"]
+EnterpriseKind = Literal["individual_business", "cooperative", "family_farm", "small_micro"]
+LiaisonKind = Literal["finance", "legal", "government_affairs"]
+CertificateLevel = Literal["junior", "intermediate", "senior", "technician", "senior_technician"]
+
+EDUCATION_NAMES = {"primary": "小学", "junior_high": "初中", "senior_high": "高中", "vocational": "中专/技校",
+                   "college": "大专", "bachelor": "本科", "postgraduate": "研究生"}
+CATEGORY_NAMES = {"returnee_migrant_worker": "返乡农民工", "graduate": "高校毕业生",
+                  "discharged_soldier": "退役军人", "lifted_out_of_poverty": "脱贫人口", "other": "其他"}
+ENTERPRISE_KIND_NAMES = {"individual_business": "个体工商户", "cooperative": "农民专业合作社",
+                         "family_farm": "家庭农场", "small_micro": "小微企业"}
+LIAISON_NAMES = {"finance": "金融联络员", "legal": "法律联络员", "government_affairs": "政务联络员"}
+LEVEL_NAMES = {"township": "乡镇", "county": "县（区）", "city": "市"}
+CERTIFICATE_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工",
+                           "technician": "技师", "senior_technician": "高级技师"}
+STATUS_NAMES = {"registered": "待核实", "verified": "已核实"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _mobile(value: str) -> str:
+    if not MOBILE.match(value):
+        from shared.errors import InvalidInput
+
+        raise InvalidInput("phone_format", "phone", "手机号码应为11位，以1开头")
+    return value
+
+
+def _region(value: str) -> str:
+    return regions.check_known(value)
+
+
+class Certificate(Strict):
+    name: Text
+    level: CertificateLevel
+    issued_on: dt.date
+
+
+class EntrepreneurCreate(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+    id_number: str = Field(description="18位居民身份证号码")
+    phone: str
+    household_region_code: str = Field(description="户籍所在地行政区划代码")
+    region_code: str = Field(description="现居住/创业所在地行政区划代码（乡镇或村级）")
+    return_date: dt.date | None = None
+    previous_work_place: LongText = ""
+    previous_occupation: LongText = ""
+    education: Education
+    skills: list[Text] = Field(default_factory=list, max_length=20)
+    certificates: list[Certificate] = Field(default_factory=list, max_length=20)
+    categories: list[Category] = Field(min_length=1, max_length=5)
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return domain_check(check_resident_id, value).number
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return domain_check(_mobile, value)
+
+    @field_validator("household_region_code", "region_code")
+    @classmethod
+    def _regions(cls, value: str) -> str:
+        return domain_check(_region, value)
+
+    @field_validator("return_date")
+    @classmethod
+    def _return(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > dt.date.today():
+            from pydantic_core import PydanticCustomError
+
+            raise PydanticCustomError("return_date_in_future", "返乡日期不能晚于今天", {"domain": True})
+        return value
+
+
+class EnterpriseCreate(Strict):
+    owner_entrepreneur_id: str | None = Field(default=None, description="工作人员代为登记时必填")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+    kind: EnterpriseKind
+    credit_code: str = Field(description="18位统一社会信用代码")
+    credit_code_override_reason: LongText | None = Field(
+        default=None, description="校验位不符但确认无误时，工作人员填写的原因")
+    industry: Text
+    region_code: str
+    founded_on: dt.date
+    investment_yuan: Decimal = Field(ge=0, le=Decimal("100000000000"), decimal_places=2)
+    headcount: int = Field(ge=0, le=100000)
+    poverty_hires: int = Field(ge=0, le=100000)
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return domain_check(_region, value)
+
+
+class HeadcountReport(Strict):
+    quarter: str = Field(description="季度，如 2026Q4")
+    headcount: int = Field(ge=0, le=100000)
+    poverty_hires: int = Field(ge=0, le=100000)
+    new_hires: int = Field(ge=0, le=100000)
+
+    @field_validator("quarter")
+    @classmethod
+    def _quarter(cls, value: str) -> str:
+        from pydantic_core import PydanticCustomError
+
+        if not QUARTER.match(value):
+            raise PydanticCustomError("quarter_format", "季度格式应为“年份Q季度”，如2026Q4", {"domain": True})
+        return value
+
+
+class LiaisonIn(Strict):
+    kind: LiaisonKind
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+    phone: str
+    organisation: Text
+    level: Literal["township", "county", "city"]
+    official_username: str | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return domain_check(_mobile, value)
+
+
+class LiaisonsAssign(Strict):
+    liaisons: list[LiaisonIn] = Field(min_length=1, max_length=3)
+
+
+class VerifyCommand(Strict):
+    expected_version: int | None = None
+    note: LongText = ""
+
+
+class ListQuery(Strict):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    status: Literal["registered", "verified"] | None = None
+    region_code: str | None = None
+    page: int = Field(default=1, ge=1, le=10000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class EntrepreneurRead(BaseModel):
+    id: str
+    name: str
+    id_number: str
+    gender: str
+    birth_date: dt.date
+    phone: str
+    household_region_code: str
+    household_region_name: str
+    region_code: str
+    region_name: str
+    return_date: dt.date | None
+    previous_work_place: str
+    previous_occupation: str
+    education: str
+    skills: list[str]
+    certificates: list[dict]
+    categories: list[str]
+    status: str
+    verified_by: str | None
+    verified_at: dt.datetime | None
+    created_at: dt.datetime
+    version: int
+
+
+class EnterpriseRead(BaseModel):
+    id: str
+    owner_entrepreneur_id: str
+    owner_name: str
+    name: str
+    kind: str
+    credit_code: str
+    credit_code_override_reason: str | None
+    industry: str
+    region_code: str
+    region_name: str
+    founded_on: dt.date
+    investment_yuan: str
+    headcount: int
+    poverty_hires: int
+    status: str
+    verified_by: str | None
+    verified_at: dt.datetime | None
+    created_at: dt.datetime
+    version: int
+    liaisons: list[dict]
+    headcount_reports: list[dict]
+
+
+class Page(BaseModel):
+    items: list[dict]
+    total: int
+    page: int
+    per_page: int

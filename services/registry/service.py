@@ -1,0 +1,103 @@
+"""The registry service's entrypoints: entrepreneurs, enterprises, liaisons, headcount."""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from services.registry import handlers
+from services.registry.schemas import (
+    EnterpriseCreate,
+    EntrepreneurCreate,
+    HeadcountReport,
+    LiaisonsAssign,
+    ListQuery,
+    VerifyCommand,
+)
+from shared.actors import as_actor
+from shared.db import Database
+from shared.errors import EXPECTED_ERRORS
+from shared.idempotency import run_once
+from shared.nameko_base import GuiyanService, Outbox
+from shared.validation import parse
+
+command = rpc(expected_exceptions=EXPECTED_ERRORS)
+
+
+class RegistryService(GuiyanService):
+    name = "registry"
+    db = Database("registry")
+    outbox = Outbox("registry")
+
+    @command
+    def create_entrepreneur(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(EntrepreneurCreate, data)
+        return run_once(self.db, f"create_entrepreneur:{actor.user_id}", idempotency_key,
+                        data.model_dump(mode="json"),
+                        lambda uow: handlers.create_entrepreneur(uow, actor, data))
+
+    @command
+    def get_entrepreneur(self, actor, entrepreneur_id):
+        with self.db.read() as session:
+            return handlers.entrepreneur_read(
+                handlers.get_entrepreneur(session, as_actor(actor), entrepreneur_id))
+
+    @command
+    def get_my_entrepreneur(self, actor):
+        """The caller's own record, or None before they have registered."""
+        from services.registry.models import Entrepreneur
+        import sqlalchemy as sa
+
+        actor = as_actor(actor)
+        with self.db.read() as session:
+            record = session.scalar(sa.select(Entrepreneur).where(Entrepreneur.account_id == actor.user_id))
+            return handlers.entrepreneur_read(record) if record else None
+
+    @command
+    def list_entrepreneurs(self, actor, query=None):
+        with self.db.read() as session:
+            return handlers.list_entrepreneurs(session, as_actor(actor), parse(ListQuery, query or {}))
+
+    @command
+    def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
+        actor, command = as_actor(actor), parse(VerifyCommand, command or {})
+        return run_once(self.db, f"verify_entrepreneur:{entrepreneur_id}", None, None,
+                        lambda uow: handlers.verify_entrepreneur(
+                            uow, actor, entrepreneur_id, command.expected_version))
+
+    @command
+    def create_enterprise(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(EnterpriseCreate, data)
+        return run_once(self.db, f"create_enterprise:{actor.user_id}", idempotency_key,
+                        data.model_dump(mode="json"),
+                        lambda uow: handlers.create_enterprise(uow, actor, data))
+
+    @command
+    def get_enterprise(self, actor, enterprise_id):
+        with self.db.read() as session:
+            return handlers.enterprise_read(
+                handlers.get_enterprise(session, as_actor(actor), enterprise_id))
+
+    @command
+    def list_enterprises(self, actor, query=None):
+        with self.db.read() as session:
+            return handlers.list_enterprises(session, as_actor(actor), parse(ListQuery, query or {}))
+
+    @command
+    def verify_enterprise(self, actor, enterprise_id, command=None):
+        actor, command = as_actor(actor), parse(VerifyCommand, command or {})
+        return run_once(self.db, f"verify_enterprise:{enterprise_id}", None, None,
+                        lambda uow: handlers.verify_enterprise(
+                            uow, actor, enterprise_id, command.expected_version))
+
+    @command
+    def report_headcount(self, actor, enterprise_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(HeadcountReport, data)
+        return run_once(self.db, f"report_headcount:{enterprise_id}", idempotency_key,
+                        data.model_dump(mode="json"),
+                        lambda uow: handlers.report_headcount(uow, actor, enterprise_id, data))
+
+    @command
+    def assign_liaisons(self, actor, enterprise_id, data):
+        actor, data = as_actor(actor), parse(LiaisonsAssign, data)
+        return run_once(self.db, f"assign_liaisons:{enterprise_id}", None, None,
+                        lambda uow: handlers.assign_liaisons(uow, actor, enterprise_id, data))

@@ -1,0 +1,1 @@
+"""Pieces every Guiyan service uses: settings, logging, database, events, outbox, inbox, regions."""

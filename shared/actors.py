@@ -1,0 +1,41 @@
+"""Who is asking: the caller's identity as the gateway passes it to every service."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared import regions
+from shared.errors import Forbidden
+
+Role = Literal["entrepreneur", "bank_liaison", "official", "admin"]
+
+
+class Actor(BaseModel, frozen=True):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    user_id: str
+    username: str
+    role: Role
+    display_name: str = ""
+    region_code: str | None = None  # officials: their jurisdiction
+    level: str | None = None  # officials: village | township | county | city
+    bank_code: str | None = None  # bank liaisons
+
+    @property
+    def is_official(self) -> bool:
+        return self.role == "official" and self.region_code is not None
+
+    def governs(self, region_code: str) -> bool:
+        """An official's jurisdiction covers this region (their own and everything below)."""
+        return self.is_official and regions.within(self.region_code or "", region_code)
+
+
+def as_actor(value: Actor | dict) -> Actor:
+    return value if isinstance(value, Actor) else Actor.model_validate(value)
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden("role_not_allowed", None, "当前账号的角色无权进行此操作")

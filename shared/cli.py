@@ -1,0 +1,171 @@
+"""`guiyan` operator commands: prepare, demo-accounts, run, parking, outbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from shared.settings import GatewaySettings, ServiceSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+START_HINTS = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "RabbitMQ": "rabbitmq-server -detached",
+}
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _ensure_up(name: str, url: str, default_port: int) -> None:
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or default_port
+    if _answers(host, port):
+        return
+    local = host in ("127.0.0.1", "localhost")
+    binary = "pg_ctlcluster" if name == "PostgreSQL" else "rabbitmq-server"
+    if local and shutil.which(binary):
+        print(f"{name} is not answering on {host}:{port}; starting the local one …", flush=True)
+        subprocess.run(START_HINTS[name], shell=True, check=False)
+        for _ in range(60):
+            if _answers(host, port):
+                return
+            time.sleep(1)
+    sys.exit(f"{name} does not answer on {host}:{port}. Start it, e.g.: {START_HINTS[name]}")
+
+
+def _ensure_management_plugin() -> None:
+    if shutil.which("rabbitmq-plugins"):
+        subprocess.run(["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def prepare(settings: ServiceSettings) -> None:
+    from shared.migrate import prepare_all
+
+    _ensure_up("PostgreSQL", settings.postgres_url, 5432)
+    _ensure_up("RabbitMQ", settings.amqp_uri, 5672)
+    _ensure_management_plugin()
+    for service in prepare_all(settings):
+        print(f"database {settings.database_url(service)} migrated", flush=True)
+
+
+def demo_accounts(settings: GatewaySettings) -> list[tuple[str, str, str]]:
+    from sqlalchemy.orm import Session
+
+    from services.gateway.demo import ensure_demo_accounts
+    from shared.db import make_engine
+
+    engine = make_engine(settings.database_url("gateway"), pool_size=1)
+    with Session(engine) as session:
+        accounts = ensure_demo_accounts(session)
+    engine.dispose()
+    return accounts
+
+
+def run(args) -> None:
+    settings = GatewaySettings()
+    prepare(settings)
+    accounts = demo_accounts(settings) if settings.demo_mode else []
+    processes = [subprocess.Popen([sys.executable, "-m", "shared.runner", name], cwd=ROOT)
+                 for name in ("registry", "gateway")]
+    address = f"http://{settings.web_address}/"
+    for _ in range(60):
+        host, port = settings.web_address.split(":")
+        if _answers(host, int(port)):
+            break
+        time.sleep(0.5)
+    print("\n归雁 Guiyan is running at", address, flush=True)
+    for username, password, role in accounts:
+        print(f"  {role:<40} 用户名 {username:<18} 密码 {password}")
+    print("Press Ctrl-C to stop.\n", flush=True)
+    _wait_and_stop(processes)
+
+
+def _wait_and_stop(processes) -> None:
+    def forward(signum, frame):
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    while any(process.poll() is None for process in processes):
+        if any(process.poll() not in (None, 0) for process in processes):
+            forward(None, None)
+        time.sleep(0.5)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def parking(args) -> None:
+    from shared import parking as parked
+
+    settings = ServiceSettings()
+    if args.action == "list":
+        print(json.dumps(parked.list_parked(settings.amqp_uri), ensure_ascii=False, indent=2))
+    else:
+        replayed = parked.replay(settings.amqp_uri, args.event_id)
+        print(json.dumps(replayed, ensure_ascii=False, indent=2))
+        print(f"{len(replayed)} message(s) replayed", file=sys.stderr)
+
+
+def outbox(args) -> None:
+    from sqlalchemy.orm import Session
+
+    from shared.db import make_engine
+    from shared.migrate import SERVICES_WITH_DATABASE
+    from shared.outbox import outbox_status
+
+    settings = ServiceSettings()
+    for service in SERVICES_WITH_DATABASE:
+        engine = make_engine(settings.database_url(service), pool_size=1)
+        with Session(engine) as session:
+            print(service, json.dumps(outbox_status(session)))
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="guiyan", description="归雁 Guiyan operator commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("prepare", help="check PostgreSQL and RabbitMQ, create and migrate databases")
+    commands.add_parser("demo-accounts", help="create the demo accounts and print them")
+    commands.add_parser("run", help="prepare, then run every service and the gateway")
+    park = commands.add_parser("parking", help="list or replay parked (dead-lettered) messages")
+    park.add_argument("action", choices=["list", "replay"])
+    park.add_argument("--event-id", help="replay only this event")
+    commands.add_parser("outbox", help="outbox counts per service: pending, failing, sent")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    if args.command == "prepare":
+        prepare(ServiceSettings())
+    elif args.command == "demo-accounts":
+        for row in demo_accounts(GatewaySettings()):
+            print(*row)
+    elif args.command == "run":
+        run(args)
+    elif args.command == "parking":
+        parking(args)
+    elif args.command == "outbox":
+        outbox(args)
+
+
+if __name__ == "__main__":
+    main()

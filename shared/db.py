@@ -1,0 +1,120 @@
+"""Database access: SQLAlchemy 2 engines that cooperate with eventlet, and a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from sqlalchemy.orm import Session, sessionmaker
+
+_patched = False
+
+
+def patch_psycopg_for_eventlet() -> None:
+    """Without this, every query blocks the whole eventlet hub (see architecture.md)."""
+    global _patched
+    if _patched:
+        return
+    try:
+        import eventlet.patcher
+
+        if not eventlet.patcher.is_monkey_patched("socket"):
+            return
+    except ImportError:  # pragma: no cover - eventlet is always installed with nameko
+        return
+    from psycogreen.eventlet import patch_psycopg
+
+    patch_psycopg()
+    _patched = True
+
+
+def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
+    patch_psycopg_for_eventlet()
+    return sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg2://", 1),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        future=True,
+    )
+
+
+class UnitOfWork:
+    """One transaction: the change and its outbox rows commit together or not at all."""
+
+    def __init__(self, session_factory: sessionmaker, producer: str):
+        self.session_factory = session_factory
+        self.producer = producer
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.session_factory()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.session is not None
+        if exc_type is not None:
+            self.session.rollback()
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def publish(self, event) -> None:
+        """Record an event in the outbox, inside this transaction."""
+        from shared.outbox import add_to_outbox
+
+        assert self.session is not None
+        add_to_outbox(self.session, event)
+
+
+class Database(DependencyProvider):
+    """nameko dependency: an engine per container, a unit of work factory per worker."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.engine: sa.Engine | None = None
+        self.session_factory: sessionmaker | None = None
+
+    def setup(self) -> None:
+        from shared.settings import SETTINGS_BY_SERVICE
+
+        settings = SETTINGS_BY_SERVICE[self.service]()
+        url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
+        workers = int(self.container.config.get("max_workers", settings.max_workers))
+        self.engine = make_engine(url, pool_size=workers + 2)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def stop(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return DatabaseAccess(self.session_factory, self.service)
+
+
+class DatabaseAccess:
+    """What a worker sees: `with db.unit_of_work() as uow:` and plain read sessions."""
+
+    def __init__(self, session_factory: sessionmaker, producer: str):
+        self.session_factory = session_factory
+        self.producer = producer
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.producer)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self.session_factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()

@@ -1,0 +1,72 @@
+"""Domain errors: values a user can act on, with a stable code, the field and a Chinese message.
+
+They cross nameko RPC as themselves (registered with `deserialize_to_instance`), so the gateway
+maps families of them to HTTP statuses in one table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class DomainError(Exception):
+    """Base of every error a user can act on."""
+
+    default_code = "domain_error"
+
+    def __init__(self, code: str | None = None, field: str | None = None,
+                 message: str = "", details: Any = None):
+        self.code = code or self.default_code
+        self.field = field or None
+        self.message = message
+        self.details = details or None
+        # nameko stringifies None when it serialises args, so pass empty values instead
+        super().__init__(self.code, field or "", message, details or {})
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.code}{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "field": self.field, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+@deserialize_to_instance
+class InvalidInput(DomainError):
+    """A field breaks a rule (checksum, format, range)."""
+
+    default_code = "invalid_input"
+
+
+@deserialize_to_instance
+class NotFound(DomainError):
+    default_code = "not_found"
+
+
+@deserialize_to_instance
+class Forbidden(DomainError):
+    """The caller may not see or do this; also used where existence must not leak."""
+
+    default_code = "forbidden"
+
+
+@deserialize_to_instance
+class Conflict(DomainError):
+    """A duplicate, a stale version, or an idempotency key reused with another body."""
+
+    default_code = "conflict"
+
+
+@deserialize_to_instance
+class InvalidState(DomainError):
+    """The record is not in a state that allows the command."""
+
+    default_code = "invalid_state"
+
+
+EXPECTED_ERRORS = (InvalidInput, NotFound, Forbidden, Conflict, InvalidState)

@@ -1,0 +1,79 @@
+"""Idempotent commands: the first result of a key is stored with the effect, replays return it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
+
+from shared.errors import Conflict, InvalidInput
+from shared.outbox import messaging_metadata
+
+command_log = sa.Table(
+    "command_log",
+    messaging_metadata,
+    sa.Column("scope", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("result", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def request_hash(request: Any) -> str:
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _prior(session, scope: str, key: str, digest: str) -> Any | None:
+    row = session.execute(
+        sa.select(command_log.c.request_hash, command_log.c.result)
+        .where(command_log.c.scope == scope, command_log.c.key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise Conflict("idempotency_key_reused", "Idempotency-Key",
+                       "同一个幂等键已用于内容不同的请求")
+    return row.result
+
+
+def check_key(key: str | None) -> str | None:
+    if key is not None and not (1 <= len(key) <= 200):
+        raise InvalidInput("idempotency_key_length", "Idempotency-Key", "幂等键长度应为1到200个字符")
+    return key
+
+
+def run_once(db, scope: str, key: str | None, request: Any, work: Callable[[Any], Any]) -> Any:
+    """Run `work(uow)` in one transaction unless `key` already has a result for this scope.
+
+    `work` returns a JSON-ready result; with a key it is stored beside the effect. Two concurrent
+    requests with one key: one commits, the other finds the stored result and returns it.
+    """
+    check_key(key)
+    digest = request_hash(request)
+    try:
+        with db.unit_of_work() as uow:
+            if key is not None and (prior := _prior(uow.session, scope, key, digest)) is not None:
+                return prior
+            result = work(uow)
+            if key is not None:
+                uow.session.execute(command_log.insert().values(
+                    scope=scope, key=key, request_hash=digest, result=result,
+                    created_at=datetime.now(timezone.utc)))
+            uow.commit()
+            return result
+    except (IntegrityError, Conflict):
+        if key is None:
+            raise
+        with db.read() as session:
+            prior = _prior(session, scope, key, digest)
+        if prior is None:
+            raise
+        return prior

@@ -1,0 +1,74 @@
+"""What every Guiyan nameko service has: correlation ids, the outbox relay timer, error logging."""
+
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+from sqlalchemy.orm import sessionmaker
+
+from shared.db import make_engine
+from shared.logging import bind_correlation_id, get_logger
+from shared.outbox import OutboxRelay
+from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
+
+log = get_logger(__name__)
+RELAY_INTERVAL = ServiceSettings().outbox_interval_seconds
+
+
+class CorrelationContext(DependencyProvider):
+    """Binds the caller's correlation id (or a new one) to the logs of every worker.
+
+    nameko passes `worker_ctx.data` on in the headers of the RPC calls and events a worker makes,
+    so the id follows a request across services.
+    """
+
+    def worker_setup(self, worker_ctx):
+        worker_ctx.data["correlation_id"] = bind_correlation_id(worker_ctx.data.get("correlation_id"))
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        if exc_info is not None:
+            from shared.errors import DomainError
+
+            error = exc_info[1]
+            if isinstance(error, DomainError):
+                log.info("command_refused", entrypoint=worker_ctx.entrypoint.method_name,
+                         code=error.code, field=error.field)
+            else:
+                log.error("worker_failed", entrypoint=worker_ctx.entrypoint.method_name,
+                          error=repr(error))
+
+
+class Outbox(DependencyProvider):
+    """The relay that publishes this service's outbox rows (its own small connection pool)."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.relay: OutboxRelay | None = None
+
+    def setup(self) -> None:
+        settings = SETTINGS_BY_SERVICE[self.service]()
+        url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
+        self.engine = make_engine(url, pool_size=2)
+        amqp = (self.container.config.get("OUTBOX_AMQP_URI") or settings.outbox_amqp_uri
+                or self.container.config["AMQP_URI"])
+        self.relay = OutboxRelay(sessionmaker(self.engine), amqp)
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx) -> OutboxRelay:
+        assert self.relay is not None
+        return self.relay
+
+
+class GuiyanService:
+    """Base of every service: declare `name`, `db = Database(name)` and `outbox = Outbox(name)`."""
+
+    context = CorrelationContext()
+
+    @timer(interval=RELAY_INTERVAL)
+    def relay_outbox(self):
+        try:
+            self.outbox.relay_once()
+        except Exception as exc:  # the database may be restarting; the next tick tries again
+            log.warning("outbox_relay_tick_failed", error=repr(exc))

@@ -1,0 +1,177 @@
+"""Transactional outbox: events are rows written with the change, then relayed to RabbitMQ.
+
+The relay publishes with publisher confirms and `mandatory`, so an event the broker did not take,
+or that no queue would receive, stays in the table and is tried again with back-off.
+A crash anywhere loses nothing; it may publish twice (consumers are idempotent).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from amqp.exceptions import ChannelError
+from kombu import Connection, Exchange
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.events import Envelope
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+messaging_metadata = sa.MetaData()
+
+outbox = sa.Table(
+    "outbox",
+    messaging_metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(80), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("producer", sa.String(40), nullable=False),
+    sa.Column("envelope", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Index("outbox_unsent", "next_attempt_at", "id", postgresql_where=sa.text("sent_at IS NULL")),
+)
+
+inbox = sa.Table(
+    "inbox",
+    messaging_metadata,
+    sa.Column("consumer", sa.String(120), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("event_type", sa.String(80), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+def create_messaging_tables(bind: sa.Connection) -> None:
+    """Used by each service's first migration: the outbox and inbox tables."""
+    messaging_metadata.create_all(bind)
+
+
+def add_to_outbox(session: Session, event: Envelope) -> None:
+    now = datetime.now(timezone.utc)
+    session.execute(
+        outbox.insert().values(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            version=event.version,
+            producer=event.producer,
+            envelope=event.model_dump(mode="json"),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=2 ** min(attempts, 12)), MAX_BACKOFF)
+
+
+class Unroutable(Exception):
+    """The broker returned the message: no queue is bound for it yet."""
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows; safe to run in several processes at once (SKIP LOCKED)."""
+
+    def __init__(self, session_factory: sessionmaker, amqp_uri: str, batch_size: int = 200):
+        self.session_factory = session_factory
+        self.amqp_uri = amqp_uri
+        self.batch_size = batch_size
+
+    def relay_once(self) -> int:
+        """Publish what is due; returns how many rows were sent."""
+        with self.session_factory() as session, session.begin():
+            rows = session.execute(
+                sa.select(outbox.c.id, outbox.c.envelope, outbox.c.attempts)
+                .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= sa.func.now())
+                .order_by(outbox.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            return self._publish_rows(session, rows)
+
+    def _publish_rows(self, session: Session, rows) -> int:
+        sent = 0
+        try:
+            with Connection(self.amqp_uri, transport_options={"confirm_publish": True},
+                            connect_timeout=3) as connection:
+                producer = connection.Producer(serializer="json")
+                for row in rows:
+                    try:
+                        publish_envelope(producer, row.envelope)
+                    except Unroutable:
+                        self._postpone(session, row, "unroutable: no queue is bound for this event")
+                        continue
+                    self._mark_sent(session, row.id)
+                    sent += 1
+        except Exception as exc:  # broker down or connection lost: keep the rest for later
+            log.warning("outbox_relay_failed", error=repr(exc), pending=len(rows) - sent)
+            self._postpone_unsent(session, rows, repr(exc))
+        return sent
+
+    def _mark_sent(self, session: Session, row_id: int) -> None:
+        session.execute(
+            outbox.update().where(outbox.c.id == row_id).values(sent_at=sa.func.now(), last_error=None)
+        )
+
+    def _postpone(self, session: Session, row, error: str) -> None:
+        session.execute(
+            outbox.update()
+            .where(outbox.c.id == row.id)
+            .values(attempts=row.attempts + 1, last_error=error,
+                    next_attempt_at=datetime.now(timezone.utc) + backoff(row.attempts))
+        )
+        log.warning("outbox_event_postponed", event_id=row.envelope["event_id"], error=error)
+
+    def _postpone_unsent(self, session: Session, rows, error: str) -> None:
+        unsent = session.execute(
+            sa.select(outbox.c.id).where(outbox.c.id.in_([r.id for r in rows]),
+                                         outbox.c.sent_at.is_(None))
+        ).scalars().all()
+        retry_at = datetime.now(timezone.utc) + timedelta(seconds=1)
+        session.execute(
+            outbox.update().where(outbox.c.id.in_(unsent))
+            .values(attempts=outbox.c.attempts + 1, last_error=error, next_attempt_at=retry_at)
+        )
+
+
+def event_exchange(service: str) -> Exchange:
+    """The exchange nameko's `@event_handler` binds to (same arguments, or the broker refuses)."""
+    return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=False,
+                    delivery_mode=2)
+
+
+def publish_envelope(producer, envelope: dict) -> None:
+    exchange = event_exchange(envelope["producer"])
+    headers = {"nameko.correlation_id": envelope.get("correlation_id") or "",
+               "guiyan.event_id": envelope["event_id"]}
+    try:
+        producer.publish(envelope, exchange=exchange, routing_key=envelope["event_type"],
+                         mandatory=True, delivery_mode=2, headers=headers, declare=[exchange],
+                         retry=False)
+    except ChannelError as exc:
+        if "NO_ROUTE" in str(exc):
+            raise Unroutable(envelope["event_type"]) from exc
+        raise
+
+
+def outbox_status(session: Session) -> dict:
+    """Counts for operators: pending, postponed with an error, sent."""
+    counts = session.execute(
+        sa.select(
+            sa.func.count().filter(outbox.c.sent_at.is_(None)),
+            sa.func.count().filter(outbox.c.sent_at.is_(None), outbox.c.last_error.is_not(None)),
+            sa.func.count().filter(outbox.c.sent_at.is_not(None)),
+        )
+    ).one()
+    return {"pending": counts[0], "failing": counts[1], "sent": counts[2]}

@@ -1,0 +1,59 @@
+"""Run one or more services in this process: `python -m shared.runner registry gateway`."""
+
+import eventlet
+
+eventlet.monkey_patch()  # before anything else imports socket or threading
+
+import importlib  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from shared import logging as guiyan_logging  # noqa: E402
+from shared.db import patch_psycopg_for_eventlet  # noqa: E402
+from shared.settings import SETTINGS_BY_SERVICE  # noqa: E402
+
+SERVICE_CLASSES = {
+    "registry": "services.registry.service:RegistryService",
+    "gateway": "services.gateway.service:GatewayService",
+}
+
+
+def service_class(name: str):
+    module, _, attribute = SERVICE_CLASSES[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def nameko_config(name: str) -> dict:
+    settings = SETTINGS_BY_SERVICE[name]()
+    return {**settings.nameko_config(), "RETRY_DELAYS_MS": settings.retry_delays()}
+
+
+def main(names: list[str]) -> None:
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    patch_psycopg_for_eventlet()
+    settings = SETTINGS_BY_SERVICE[names[0]]()
+    guiyan_logging.configure(settings.log_format, settings.log_level)
+    log = guiyan_logging.get_logger("runner")
+    config = {}
+    for name in names:
+        config.update(nameko_config(name))
+    runner = ServiceRunner(config)
+    for name in names:
+        runner.add_service(service_class(name))
+
+    def stop(signum, frame):
+        log.info("stopping", services=names, signal=signum)
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    runner.start()
+    log.info("started", services=names)
+    runner.wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or list(SERVICE_CLASSES))

@@ -1,0 +1,72 @@
+"""Service settings read from the environment (12-factor), one class per service."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every nameko service needs: the broker, its own database, logging, timers."""
+
+    model_config = SettingsConfigDict(env_prefix="GUIYAN_", extra="ignore")
+
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    postgres_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432",
+        description="server URL without a database name; each service appends its own",
+    )
+    database_prefix: str = "guiyan"
+    log_format: str = "console"  # or "json"
+    log_level: str = "INFO"
+    max_workers: int = 10
+    outbox_interval_seconds: float = 0.2
+    outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
+    retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
+
+    def database_url(self, service: str) -> str:
+        return f"{self.postgres_url.rstrip('/')}/{self.database_prefix}_{service}"
+
+    def retry_delays(self) -> list[int]:
+        return [int(part) for part in self.retry_delays_ms.split(",") if part.strip()]
+
+    def nameko_config(self) -> dict:
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "max_workers": self.max_workers,
+            "serializer": "json",
+        }
+
+
+class RegistrySettings(ServiceSettings):
+    """The entrepreneur registry."""
+
+
+class GatewaySettings(ServiceSettings):
+    """The web gateway: pages and the HTTP API."""
+
+    web_address: str = "127.0.0.1:8000"
+    secret_key: str = Field(min_length=16)
+    demo_mode: bool = False
+    session_hours: int = 12
+    max_body_bytes: int = 256 * 1024
+    cookie_secure: bool = False
+
+    def nameko_config(self) -> dict:
+        return {**super().nameko_config(), "WEB_SERVER_ADDRESS": self.web_address}
+
+
+SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {
+    "registry": RegistrySettings,
+    "gateway": GatewaySettings,
+}
+
+
+def required_variables(settings_class: type[BaseSettings]) -> list[str]:
+    """Environment variables a settings class cannot start without."""
+    prefix = settings_class.model_config.get("env_prefix", "")
+    return [
+        f"{prefix}{name}".upper()
+        for name, field in settings_class.model_fields.items()
+        if field.is_required()
+    ]

@@ -1,0 +1,69 @@
+"""Fixtures: real PostgreSQL and RabbitMQ, fresh databases per run, a vhost per test, services.
+
+eventlet is monkey-patched here, first, as `nameko test` would (nameko's pytest plugin no longer
+does it); the browser tests run in a separate pytest process without it (GUIYAN_NO_EVENTLET=1).
+"""
+
+import os
+
+if not os.environ.get("GUIYAN_NO_EVENTLET"):
+    import eventlet
+
+    eventlet.monkey_patch()
+
+import uuid  # noqa: E402
+import warnings  # noqa: E402
+
+import pytest  # noqa: E402
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+os.environ.setdefault("GUIYAN_SECRET_KEY", "test-secret-key-" + uuid.uuid4().hex)
+os.environ.setdefault("GUIYAN_OUTBOX_INTERVAL_SECONDS", "0.1")
+os.environ.setdefault("GUIYAN_RETRY_DELAYS_MS", "100,200,400")
+os.environ.setdefault("GUIYAN_LOG_LEVEL", "WARNING")
+
+from tests import infra as infra_module  # noqa: E402
+
+_discovered = None
+
+
+@pytest.fixture(scope="session")
+def infra():
+    global _discovered
+    found, containers = infra_module.discover()
+    _discovered = infra_module.require(found)
+    yield _discovered
+    for container in containers:
+        container.stop()
+
+
+@pytest.fixture(scope="session")
+def databases(infra):
+    """Fresh, migrated databases for every service, for this run only."""
+    from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
+
+    prefix = f"guiyan_t{uuid.uuid4().hex[:8]}"
+    os.environ["GUIYAN_POSTGRES_URL"] = infra.postgres_url
+    os.environ["GUIYAN_DATABASE_PREFIX"] = prefix
+    os.environ["GUIYAN_AMQP_URI"] = infra.amqp_uri
+    urls = {}
+    for service in SERVICES_WITH_DATABASE:
+        name = f"{prefix}_{service}"
+        ensure_database(infra.postgres_url, name)
+        urls[service] = f"{infra.postgres_url.rstrip('/')}/{name}"
+        upgrade(service, urls[service])
+    yield urls
+    for service in SERVICES_WITH_DATABASE:
+        drop_database(infra.postgres_url, f"{prefix}_{service}")
+
+
+@pytest.fixture
+def vhost(infra):
+    name = infra.create_vhost()
+    yield name
+    infra.delete_vhost(name)
+
+
+@pytest.fixture
+def amqp_uri(infra, vhost):
+    return infra.vhost_uri(vhost)
