@@ -67,3 +67,20 @@ def vhost(infra):
 @pytest.fixture
 def amqp_uri(infra, vhost):
     return infra.vhost_uri(vhost)
+
+
+@pytest.fixture(scope="session")
+def stack(infra, databases, tmp_path_factory):
+    """registry and gateway as separate processes on their own vhost, for the whole run."""
+    from tests.stack import Stack
+
+    vhost = infra.create_vhost("guiyan_stack")
+    running = Stack(infra, databases, vhost, tmp_path_factory.mktemp("logs"))
+    running.start("registry")
+    running.start("gateway")
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop_all()
+        infra.delete_vhost(vhost)

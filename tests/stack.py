@@ -1,0 +1,121 @@
+"""The system as separate processes (one per service, as in production) for e2e and browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "test-password-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, infra, databases: dict, vhost: str, log_dir: Path):
+        self.infra = infra
+        self.databases = databases
+        self.vhost = vhost
+        self.amqp_uri = infra.vhost_uri(vhost)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "GUIYAN_AMQP_URI": self.amqp_uri,
+            "GUIYAN_WEB_ADDRESS": f"127.0.0.1:{self.port}",
+            "GUIYAN_LOG_FORMAT": "json",
+            "GUIYAN_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self, service: str, **env) -> subprocess.Popen:
+        log = open(self.log_dir / f"{service}.log", "ab")
+        process = subprocess.Popen([sys.executable, "-m", "shared.runner", service], cwd=ROOT,
+                                   env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[service] = process
+        return process
+
+    def stop(self, service: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(service, None)
+        if process is None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for service in list(self.processes):
+            self.stop(service)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base_url}/ready", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"gateway not ready; see logs in {self.log_dir}")
+
+    # ---- accounts, created straight in the gateway's database --------------------------------
+
+    def create_user(self, role: str, *, region_code: str | None = None, level: str | None = None,
+                    bank_code: str | None = None, username: str | None = None) -> str:
+        from services.gateway import auth
+
+        username = username or f"{role}_{uuid.uuid4().hex[:8]}"
+        engine = sa.create_engine(self.databases["gateway"].replace(
+            "postgresql://", "postgresql+psycopg2://", 1), poolclass=sa.pool.NullPool)
+        with Session(engine) as session:
+            auth.create_user(session, auth.UserCreate(
+                username=username, password=PASSWORD, role=role, display_name=f"测试{role}",
+                region_code=region_code, level=level, bank_code=bank_code))
+            session.commit()
+        engine.dispose()
+        return username
+
+    def client(self, username: str | None = None) -> ApiClient:
+        client = ApiClient(self.base_url)
+        if username:
+            client.login(username)
+        return client
+
+
+class ApiClient:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def login(self, username: str, password: str = PASSWORD) -> None:
+        response = self.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.http.get(self.base_url + path, timeout=30, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.http.post(self.base_url + path, timeout=30, **kwargs)
+
+    def put(self, path: str, **kwargs) -> requests.Response:
+        return self.http.put(self.base_url + path, timeout=30, **kwargs)
