@@ -10,6 +10,9 @@ if not os.environ.get("GUIYAN_NO_EVENTLET"):
     import eventlet
 
     eventlet.monkey_patch()
+    from shared.db import patch_psycopg_for_eventlet
+
+    patch_psycopg_for_eventlet()  # so that concurrent tests are really concurrent
 
 import uuid  # noqa: E402
 import warnings  # noqa: E402

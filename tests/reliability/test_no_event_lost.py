@@ -1,0 +1,158 @@
+"""Nothing is lost when a process dies or the broker goes away (real processes, real broker)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.factories import entrepreneur_data
+from tests.stack import ROOT, Stack
+from tests.support import recorder
+from tests.support.proxy import CuttableProxy
+
+pytestmark = pytest.mark.reliability
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@pytest.fixture
+def own_stack(infra, databases, tmp_path):
+    """registry and gateway on their own vhost; the registry's relay reaches the broker via a proxy."""
+    vhost = infra.create_vhost("guiyan_rel")
+    stack = Stack(infra, databases, vhost, tmp_path)
+    broker = urlparse(infra.amqp_uri)
+    proxy = CuttableProxy(broker.hostname, broker.port or 5672)
+    proxy.restore()
+    relay_uri = urlparse(stack.amqp_uri)._replace(netloc=f"guest:guest@127.0.0.1:{proxy.port}").geturl()
+    stack.start("registry", GUIYAN_OUTBOX_AMQP_URI=relay_uri)
+    stack.start("gateway")
+    stack.wait_ready()
+    recorder.create_table(databases["registry"])
+    yield stack, proxy
+    stack.stop_all()
+    proxy.cut()
+    infra.delete_vhost(vhost)
+
+
+def start_recorder(stack, tmp_path, behaviour="ok", **env):
+    log = open(tmp_path / "recorder.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.recorder"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**stack.env, "RECORDER_BEHAVIOUR": behaviour, **env})
+    queue = "evt-registry-entrepreneur_registered--recorder.handle_entrepreneur_registered"
+    assert wait_for(lambda: _queue_has_consumer(stack, queue)), "recorder did not start"
+    return process
+
+
+def _queue_has_consumer(stack, queue):
+    import requests
+
+    response = requests.get(f"{stack.infra.management_url}/api/queues/{stack.vhost}/{queue}",
+                            auth=("guest", "guest"), timeout=5)
+    return response.ok and response.json().get("consumers", 0) > 0
+
+
+def register(stack):
+    client = stack.client(stack.create_user("entrepreneur"))
+    response = client.post("/api/v1/entrepreneurs", json=entrepreneur_data())
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_consumer_killed_mid_handler_and_restarted_handles_the_event_exactly_once(
+        own_stack, databases, tmp_path):
+    stack, _ = own_stack
+    marker = tmp_path / "in-handler"
+    slow = start_recorder(stack, tmp_path, "slow", RECORDER_MARKER=str(marker))
+    record = register(stack)
+    assert wait_for(marker.exists), "the handler never started"
+    slow.send_signal(signal.SIGKILL)  # dies with its effects written but not committed, unacked
+    slow.wait()
+    assert recorder.count(databases["registry"], record["id"]) == 0
+    restarted = start_recorder(stack, tmp_path, "ok")
+    try:
+        assert wait_for(lambda: recorder.count(databases["registry"], record["id"]) == 1)
+        time.sleep(1.0)
+        assert recorder.count(databases["registry"], record["id"]) == 1
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=20)
+
+
+def test_with_the_broker_out_of_reach_the_record_is_saved_and_the_event_follows(
+        own_stack, databases, tmp_path):
+    stack, proxy = own_stack
+    consumer = start_recorder(stack, tmp_path, "ok")
+    try:
+        proxy.cut()
+        record = register(stack)
+        client = stack.client(stack.create_user("official", region_code="511011101", level="township"))
+        assert client.get(f"/api/v1/entrepreneurs/{record['id']}").status_code == 200
+        time.sleep(2.0)
+        assert recorder.count(databases["registry"], record["id"]) == 0
+        proxy.restore()
+        assert wait_for(lambda: recorder.count(databases["registry"], record["id"]) == 1)
+        time.sleep(1.0)
+        assert recorder.count(databases["registry"], record["id"]) == 1
+    finally:
+        consumer.send_signal(signal.SIGTERM)
+        consumer.wait(timeout=20)
+
+
+def _rabbitmqctl(*args):
+    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/rabbitmqctl").exists() and not os.environ.get("CI"),
+                    reason="needs the local RabbitMQ's rabbitmqctl")
+def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
+    """Stop RabbitMQ itself; commit a registration meanwhile; start it; the event arrives once."""
+    from sqlalchemy.orm import sessionmaker
+
+    from services.registry import handlers
+    from services.registry.schemas import EntrepreneurCreate
+    from shared.actors import Actor
+    from shared.db import DatabaseAccess, make_engine
+    from shared.idempotency import run_once
+
+    vhost = infra.create_vhost("guiyan_restart")
+    stack = Stack(infra, databases, vhost, tmp_path)
+    stack.start("registry")
+    consumer = None
+    try:
+        consumer = start_recorder(stack, tmp_path, "ok")
+        assert _rabbitmqctl("stop_app").returncode == 0
+        engine = make_engine(databases["registry"], pool_size=1)
+        actor = Actor(user_id="restart-test", username="restart", role="official",
+                      region_code="511011101000", level="township")
+        data = EntrepreneurCreate.model_validate(entrepreneur_data())
+        record = run_once(DatabaseAccess(sessionmaker(engine), "registry"), "test", None, None,
+                          lambda uow: handlers.create_entrepreneur(uow, actor, data))
+        engine.dispose()
+        time.sleep(2.0)  # the relay tries and fails while the broker is down
+        assert recorder.count(databases["registry"], record["id"]) == 0
+    finally:
+        assert _rabbitmqctl("start_app").returncode == 0
+        _rabbitmqctl("await_startup")
+    try:
+        assert wait_for(lambda: recorder.count(databases["registry"], record["id"]) == 1, timeout=60)
+        time.sleep(1.0)
+        assert recorder.count(databases["registry"], record["id"]) == 1
+    finally:
+        if consumer is not None:
+            consumer.send_signal(signal.SIGTERM)
+            consumer.wait(timeout=20)
+        stack.stop_all()
+        infra.delete_vhost(vhost)

@@ -1,0 +1,141 @@
+"""No message is lost: retries with back-off, parking, replay, and the outbox relay's failure modes."""
+
+import datetime as dt
+import time
+
+import sqlalchemy as sa
+from kombu import Connection, Queue
+from sqlalchemy.orm import sessionmaker
+
+from services.registry.service import RegistryService
+from shared import events, parking
+from shared.events import make_event
+from shared.outbox import OutboxRelay, add_to_outbox, event_exchange, outbox
+from tests.factories import entrepreneur_data
+from tests.services.test_registry_service import entrepreneur_actor, wait_for
+from tests.support import recorder
+from tests.support.recorder import CALLS, RecorderService
+
+
+def engine_for(url):
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+
+
+def test_a_failing_handler_is_retried_then_parked_listed_and_replayed(
+        run_services, rpc, databases, amqp_uri):
+    recorder.create_table(databases["registry"])
+    run_services(RegistryService)
+    consumer, = run_services(RecorderService, RECORDER_BEHAVIOUR="fail")
+    record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
+    assert wait_for(lambda: len(parking.list_parked(amqp_uri)) == 1, timeout=15)
+    parked, = parking.list_parked(amqp_uri)
+    assert parked["event_type"] == "entrepreneur_registered"
+    assert parked["attempts"] == 4  # the first delivery and three retries (100, 200, 400 ms)
+    assert "recorder was told to fail" in parked["error"]
+    assert CALLS.count(parked["event_id"]) == 4
+    assert recorder.count(databases["registry"], record["id"]) == 0  # each failure rolled back
+
+    consumer.config["RECORDER_BEHAVIOUR"] = "ok"
+    replayed = parking.replay(amqp_uri, parked["event_id"])
+    assert [item["event_id"] for item in replayed] == [parked["event_id"]]
+    assert wait_for(lambda: recorder.count(databases["registry"], record["id"]) == 1)
+    assert parking.list_parked(amqp_uri) == []
+
+
+def test_listing_parked_messages_leaves_them_parked(amqp_uri):
+    from shared.messaging import parking_queue, republish
+
+    republish(amqp_uri, {"event_id": "e-1", "event_type": "x"}, {"x-guiyan-origin-queue": "q"},
+              parking_queue())
+    assert [item["event_id"] for item in parking.list_parked(amqp_uri)] == ["e-1"]
+    assert [item["event_id"] for item in parking.list_parked(amqp_uri)] == ["e-1"]
+
+
+def _verified_event(entrepreneur_id):
+    return make_event(events.EntrepreneurVerified(
+        entrepreneur_id=entrepreneur_id, region_code="511011101201", verified_by="t",
+        verified_at=dt.datetime.now(dt.timezone.utc)))
+
+
+def _registered_event(entrepreneur_id):
+    return make_event(events.EntrepreneurRegistered(
+        entrepreneur_id=entrepreneur_id, name="测试", region_code="511011101201",
+        household_region_code="511011101201", categories=[], education="college", skills=[],
+        return_date=None, registered_at=dt.datetime.now(dt.timezone.utc)))
+
+
+def _bind_queue(amqp_uri, event_type):
+    queue = Queue(f"test-{event_type}", exchange=event_exchange("registry"), routing_key=event_type,
+                  durable=True)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+    return queue
+
+
+def _drain(amqp_uri, queue):
+    with Connection(amqp_uri) as connection:
+        bound = queue(connection.channel())
+        bodies = []
+        while (message := bound.get(no_ack=True)) is not None:
+            bodies.append(message.payload)
+        return bodies
+
+
+def _insert(databases, *envelopes):
+    engine = engine_for(databases["registry"])
+    with sessionmaker(engine)() as session:
+        for envelope in envelopes:
+            add_to_outbox(session, envelope)
+        session.commit()
+    return engine
+
+
+def _row(engine, event_id):
+    with engine.connect() as connection:
+        return connection.execute(sa.select(outbox).where(outbox.c.event_id == event_id)).one()
+
+
+def test_an_unroutable_event_is_kept_and_the_rest_of_the_batch_still_goes(databases, amqp_uri):
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    lonely, routable = _verified_event("e-lonely"), _registered_event("e-routable")
+    engine = _insert(databases, lonely, routable)
+    OutboxRelay(sessionmaker(engine), amqp_uri).relay_once()
+    assert [body["event_id"] for body in _drain(amqp_uri, queue)] == [routable.event_id]
+    kept = _row(engine, lonely.event_id)
+    assert kept.sent_at is None and kept.attempts == 1 and kept.last_error.startswith("unroutable")
+    assert _row(engine, routable.event_id).sent_at is not None
+    engine.dispose()
+
+
+def test_with_the_broker_unreachable_nothing_is_lost_and_it_goes_out_later(databases, amqp_uri):
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    envelope = _registered_event("e-later")
+    engine = _insert(databases, envelope)
+    unreachable = "amqp://guest:guest@127.0.0.1:1/"
+    assert OutboxRelay(sessionmaker(engine), unreachable).relay_once() == 0
+    assert _row(engine, envelope.event_id).sent_at is None
+    assert _row(engine, envelope.event_id).last_error
+    time.sleep(1.1)  # the back-off after a failed connection
+    OutboxRelay(sessionmaker(engine), amqp_uri).relay_once()
+    assert [body["event_id"] for body in _drain(amqp_uri, queue)] == [envelope.event_id]
+    engine.dispose()
+
+
+def test_two_relays_never_publish_the_same_row(databases, amqp_uri):
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    envelopes = [_registered_event(f"e-{n}") for n in range(30)]
+    engine = _insert(databases, *envelopes)
+    import eventlet
+
+    relays = [OutboxRelay(sessionmaker(engine), amqp_uri, batch_size=5) for _ in range(2)]
+
+    def run(relay):
+        while relay.relay_once():
+            pass
+
+    for thread in [eventlet.spawn(run, relay) for relay in relays]:
+        thread.wait()
+    ids = [body["event_id"] for body in _drain(amqp_uri, queue)]
+    mine = {e.event_id for e in envelopes}
+    assert sorted(i for i in ids if i in mine) == sorted(mine)
+    engine.dispose()

@@ -1,0 +1,111 @@
+"""The registry in a nameko container against the real broker and database."""
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from services.registry.service import RegistryService
+from shared.errors import Conflict, InvalidInput, NotFound
+from tests.factories import entrepreneur_data, enterprise_data, wrong_checksum
+from tests.support import recorder
+from tests.support.recorder import RecorderService
+
+ENTREPRENEUR = {"user_id": "u-ent-1", "username": "13800000009", "role": "entrepreneur"}
+TOWNSHIP = {"user_id": "u-off-1", "username": "township", "role": "official",
+            "region_code": "511011101000", "level": "township"}
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def registry(run_services):
+    run_services(RegistryService)
+
+
+def entrepreneur_actor():
+    import uuid
+
+    return {**ENTREPRENEUR, "user_id": str(uuid.uuid4())}
+
+
+def test_registration_is_saved_and_published_once_to_a_consumer(registry, run_services, rpc, databases):
+    recorder.create_table(databases["registry"])
+    run_services(RecorderService)
+    record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
+    assert wait_for(lambda: recorder.count(databases["registry"], record["id"]) == 1)
+    time.sleep(0.5)  # a duplicate would arrive within this time
+    assert recorder.count(databases["registry"], record["id"]) == 1
+
+
+def test_a_bad_id_number_is_refused_by_the_service_itself(registry, rpc, databases):
+    with pytest.raises(InvalidInput) as caught:
+        rpc.registry.create_entrepreneur(entrepreneur_actor(),
+                                         entrepreneur_data(id_number=wrong_checksum("11010519491231002X")))
+    assert (caught.value.code, caught.value.field) == ("id_number_checksum", "id_number")
+
+
+def test_the_event_waits_in_the_outbox_until_a_queue_is_bound(registry, run_services, rpc, databases):
+    record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
+    engine = sa.create_engine(databases["registry"].replace("postgresql://", "postgresql+psycopg2://"))
+
+    def last_error():
+        with engine.connect() as connection:
+            return connection.scalar(sa.text(
+                "SELECT last_error FROM outbox WHERE envelope->'payload'->>'entrepreneur_id' = :e"),
+                {"e": record["id"]})
+
+    assert wait_for(lambda: (last_error() or "").startswith("unroutable"))
+    engine.dispose()
+
+
+def test_duplicate_and_visibility_rules_hold_inside_the_service(registry, rpc):
+    data = entrepreneur_data()
+    owner = entrepreneur_actor()
+    record = rpc.registry.create_entrepreneur(owner, data)
+    with pytest.raises(Conflict) as caught:
+        rpc.registry.create_entrepreneur(TOWNSHIP, data)
+    assert caught.value.details == {"existing_id": record["id"]}
+    with pytest.raises(NotFound):
+        rpc.registry.get_entrepreneur(entrepreneur_actor(), record["id"])
+    assert rpc.registry.get_entrepreneur(TOWNSHIP, record["id"])["id"] == record["id"]
+    county_elsewhere = {**TOWNSHIP, "region_code": "511024000000", "level": "county"}
+    with pytest.raises(NotFound):
+        rpc.registry.get_entrepreneur(county_elsewhere, record["id"])
+
+
+def test_two_officials_verifying_at_once_verify_once(registry, rpc, service_config):
+    import eventlet
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
+
+    def verify():
+        with ClusterRpcProxy(service_config) as proxy:
+            return proxy.registry.verify_entrepreneur(TOWNSHIP, record["id"])
+
+    results = [thread.wait() for thread in [eventlet.spawn(verify) for _ in range(4)]]
+    assert {result["status"] for result in results} == {"verified"}
+    assert len({result["version"] for result in results}) == 1
+
+
+def test_a_headcount_report_for_the_same_quarter_is_a_revision(registry, rpc):
+    owner = entrepreneur_actor()
+    rpc.registry.create_entrepreneur(owner, entrepreneur_data())
+    enterprise = rpc.registry.create_enterprise(owner, enterprise_data())
+    report = {"quarter": "2026Q2", "headcount": 10, "poverty_hires": 2, "new_hires": 1}
+    first = rpc.registry.report_headcount(owner, enterprise["id"], report)
+    same = rpc.registry.report_headcount(owner, enterprise["id"], report)
+    assert first["headcount_reports"] == same["headcount_reports"]
+    changed = rpc.registry.report_headcount(owner, enterprise["id"], {**report, "headcount": 11})
+    assert changed["headcount_reports"][0]["revision"] == 2
+    with pytest.raises(InvalidInput) as caught:
+        rpc.registry.report_headcount(owner, enterprise["id"], {**report, "poverty_hires": 99})
+    assert caught.value.code == "poverty_hires_exceed_headcount"
