@@ -1,0 +1,56 @@
+# Guiyan 归雁: `make run` starts everything with demo accounts; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
+export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
+export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
+
+.PHONY: run test test-fast lint venv prepare system-packages clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet 'setuptools<82' wheel
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+.run/secret_key:
+	mkdir -p .run && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+
+prepare: venv
+	$(BIN)/guiyan prepare
+
+run: venv .run/secret_key
+	GUIYAN_SECRET_KEY=$${GUIYAN_SECRET_KEY:-$$(cat .run/secret_key)} GUIYAN_DEMO_MODE=true \
+		$(BIN)/guiyan run
+
+# Debian's Chromium and a CJK font for the browser tests (a test tool's own browser download fails here)
+system-packages:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'noto.*cjk'; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "Install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk)"; exit 1; \
+		fi; \
+	fi
+
+# Two pytest processes: nameko containers need eventlet's monkey-patching, Playwright and the
+# thread-based broker proxy must not have it.
+test: venv system-packages prepare
+	$(BIN)/python -m pytest tests/unit tests/services tests/e2e -q -p no:warnings
+	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser -q -p no:warnings
+
+test-fast: venv
+	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/unit -q -p no:warnings
+
+lint: venv
+	$(BIN)/ruff check shared services tests bench
+	$(BIN)/mypy shared services/*/domain.py
+
+clean:
+	rm -rf $(VENV) .run
