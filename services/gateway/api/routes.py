@@ -61,6 +61,7 @@ class ApiRoutes:
 
     @api("POST", "/api/v1/auth/logout", "注销当前令牌", ACCOUNTS, status=204)
     def api_logout(self, request):
+        self.api_actor(request)
         token = bearer_token(request)
         with self.db.unit_of_work() as uow:
             auth.close_session(uow.session, token)
