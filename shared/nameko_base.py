@@ -23,7 +23,10 @@ class CorrelationContext(DependencyProvider):
     """
 
     def worker_setup(self, worker_ctx):
-        worker_ctx.data["correlation_id"] = bind_correlation_id(worker_ctx.data.get("correlation_id"))
+        correlation_id = worker_ctx.data.get("correlation_id")
+        if correlation_id is None and worker_ctx.args and hasattr(worker_ctx.args[0], "environ"):
+            correlation_id = worker_ctx.args[0].environ.get("guiyan.correlation_id")  # an HTTP request
+        worker_ctx.data["correlation_id"] = bind_correlation_id(correlation_id)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         if exc_info is not None:

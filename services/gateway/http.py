@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidState, NotFound
-from shared.logging import get_logger
+from shared.logging import get_logger, new_correlation_id
 
 log = get_logger(__name__)
 MAX_BODY_BYTES = 256 * 1024
@@ -83,7 +83,26 @@ def read_json(request: Request) -> Any:
         raise InvalidInput("body_not_json", None, "请求内容不是有效的JSON") from None
 
 
-class ApiEndpoint(HttpRequestHandler):
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def correlation_from(request: Request) -> str | None:
+    """A caller's correlation id, if it looks like one (it ends up in logs and events)."""
+    value = request.headers.get(CORRELATION_HEADER, "")
+    return value if 0 < len(value) <= 64 and value.replace("-", "").isalnum() else None
+
+
+class CorrelatedEndpoint(HttpRequestHandler):
+    """Takes the caller's X-Correlation-ID (or makes one) and returns it on the response."""
+
+    def handle_request(self, request):
+        request.environ["guiyan.correlation_id"] = correlation_from(request) or new_correlation_id()
+        response = super().handle_request(request)
+        response.headers[CORRELATION_HEADER] = request.environ["guiyan.correlation_id"]
+        return response
+
+
+class ApiEndpoint(CorrelatedEndpoint):
     """JSON API route: domain errors become `{"error": {code, field, message}}` with their status."""
 
     def handle_request(self, request):

@@ -148,3 +148,21 @@ def test_a_failed_credit_code_check_needs_an_officials_reason(stack, entrepreneu
     again = township.post("/api/v1/enterprises", json={
         **data, "owner_entrepreneur_id": owner["id"], "credit_code_override_reason": "与营业执照原件核对一致"})
     assert (again.status_code, error_of(again)["details"]["existing_id"]) == (409, response.json()["id"])
+
+
+def test_the_callers_correlation_id_follows_the_request_into_the_event(stack, entrepreneur, databases):
+    import sqlalchemy as sa
+
+    correlation_id = uuid.uuid4().hex
+    response = entrepreneur.post("/api/v1/entrepreneurs", json=entrepreneur_data(),
+                                 headers={"X-Correlation-ID": correlation_id})
+    assert response.headers["X-Correlation-ID"] == correlation_id
+    engine = sa.create_engine(databases["registry"].replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.connect() as connection:
+        envelope = connection.scalar(sa.text(
+            "SELECT envelope FROM outbox WHERE envelope->'payload'->>'entrepreneur_id' = :e"),
+            {"e": response.json()["id"]})
+    engine.dispose()
+    assert envelope["correlation_id"] == correlation_id
+    assert envelope["event_type"] == "entrepreneur_registered"
+    assert "id_number" not in envelope["payload"] and "phone" not in envelope["payload"]
