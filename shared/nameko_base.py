@@ -7,6 +7,7 @@ from nameko.timer import timer
 from sqlalchemy.orm import sessionmaker
 
 from shared.db import make_engine
+from shared.errors import DomainError
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
@@ -30,8 +31,6 @@ class CorrelationContext(DependencyProvider):
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         if exc_info is not None:
-            from shared.errors import DomainError
-
             error = exc_info[1]
             if isinstance(error, DomainError):
                 log.info("command_refused", entrypoint=worker_ctx.entrypoint.method_name,

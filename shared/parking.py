@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kombu import Connection
+from kombu import Connection, Queue
 
 from shared.messaging import (
     ATTEMPTS_HEADER,
@@ -54,8 +54,6 @@ def replay(amqp_uri: str, event_id: str | None = None) -> list[dict]:
                 continue
             headers = {k: v for k, v in (message.headers or {}).items()
                        if k not in (ATTEMPTS_HEADER, PARKED_AT_HEADER, ERROR_HEADER)}
-            from kombu import Queue
-
             republish(amqp_uri, message.payload, headers, Queue(info["origin_queue"], no_declare=True))
             message.ack()
             replayed.append(info)

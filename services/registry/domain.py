@@ -119,9 +119,15 @@ def check_may_manage_enterprise(actor: Actor, enterprise: Any) -> None:
     raise Forbidden("official_only", None, "只有所在地工作人员可以进行此操作")
 
 
-def check_headcount(report: Any, quarter_start: dt.date) -> None:
-    if report.poverty_hires > report.headcount:
+def check_enterprise_figures(figures: Any) -> None:
+    if figures.poverty_hires > figures.headcount:
         raise InvalidInput("poverty_hires_exceed_headcount", "poverty_hires", "脱贫人口用工数不能超过从业人数")
+    if getattr(figures, "founded_on", None) and figures.founded_on > dt.date.today():
+        raise InvalidInput("founded_in_future", "founded_on", "成立日期不能晚于今天")
+
+
+def check_headcount(report: Any, quarter_start: dt.date) -> None:
+    check_enterprise_figures(report)
     if report.new_hires > report.headcount:
         raise InvalidInput("new_hires_exceed_headcount", "new_hires", "新增用工数不能超过从业人数")
     if quarter_start > dt.date.today():

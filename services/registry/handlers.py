@@ -22,7 +22,7 @@ from services.registry.schemas import (
 from shared import events, regions
 from shared.actors import Actor
 from shared.errors import Conflict
-from shared.identity import check_credit_code, check_resident_id
+from shared.identity import check_credit_code, check_resident_id, credit_code_checksum_ok
 
 
 def _now() -> dt.datetime:
@@ -83,6 +83,11 @@ def get_entrepreneur(session: Session, actor: Actor, entrepreneur_id: str) -> En
     domain.ensure_visible(record is not None and domain.can_view_entrepreneur(actor, record),
                           "entrepreneur")
     return record
+
+
+def get_my_entrepreneur(session: Session, actor: Actor) -> dict | None:
+    record = session.scalar(sa.select(Entrepreneur).where(Entrepreneur.account_id == actor.user_id))
+    return entrepreneur_read(record) if record else None
 
 
 def get_enterprise(session: Session, actor: Actor, enterprise_id: str) -> Enterprise:
@@ -195,12 +200,11 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
     session: Session = uow.session
     owner = _owner_for(session, actor, data.owner_entrepreneur_id)
     domain.check_may_register_enterprise(actor, owner, data.region_code, data.credit_code_override_reason)
+    domain.check_enterprise_figures(data)
     code = check_credit_code(data.credit_code, override_reason=data.credit_code_override_reason)
     existing = session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == code))
     if existing is not None:
         raise domain.duplicate_enterprise(existing)
-    from shared.identity import credit_code_checksum_ok
-
     overridden = not credit_code_checksum_ok(code)
     enterprise = Enterprise(
         owner=owner, name=data.name, kind=data.kind, credit_code=code,
@@ -210,10 +214,6 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
         investment_fen=domain.yuan_to_fen(data.investment_yuan), headcount=data.headcount,
         poverty_hires=data.poverty_hires, created_by=actor.user_id, created_at=_now(),
     )
-    if data.poverty_hires > data.headcount:
-        from shared.errors import InvalidInput
-
-        raise InvalidInput("poverty_hires_exceed_headcount", "poverty_hires", "脱贫人口用工数不能超过从业人数")
     session.add(enterprise)
     _flush_unique(session, lambda: domain.duplicate_enterprise(
         session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == code)) or ""))

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from shared import regions
+from shared.errors import InvalidInput
 from shared.identity import check_resident_id
 from shared.validation import domain_check
 
@@ -43,8 +45,6 @@ class Strict(BaseModel):
 
 def _mobile(value: str) -> str:
     if not MOBILE.match(value):
-        from shared.errors import InvalidInput
-
         raise InvalidInput("phone_format", "phone", "手机号码应为11位，以1开头")
     return value
 
@@ -92,8 +92,6 @@ class EntrepreneurCreate(Strict):
     @classmethod
     def _return(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and value > dt.date.today():
-            from pydantic_core import PydanticCustomError
-
             raise PydanticCustomError("return_date_in_future", "返乡日期不能晚于今天", {"domain": True})
         return value
 
@@ -127,8 +125,6 @@ class HeadcountReport(Strict):
     @field_validator("quarter")
     @classmethod
     def _quarter(cls, value: str) -> str:
-        from pydantic_core import PydanticCustomError
-
         if not QUARTER.match(value):
             raise PydanticCustomError("quarter_format", "季度格式应为“年份Q季度”，如2026Q4", {"domain": True})
         return value

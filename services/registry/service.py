@@ -44,13 +44,8 @@ class RegistryService(GuiyanService):
     @command
     def get_my_entrepreneur(self, actor):
         """The caller's own record, or None before they have registered."""
-        from services.registry.models import Entrepreneur
-        import sqlalchemy as sa
-
-        actor = as_actor(actor)
         with self.db.read() as session:
-            record = session.scalar(sa.select(Entrepreneur).where(Entrepreneur.account_id == actor.user_id))
-            return handlers.entrepreneur_read(record) if record else None
+            return handlers.get_my_entrepreneur(session, as_actor(actor))
 
     @command
     def list_entrepreneurs(self, actor, query=None):

@@ -4,7 +4,7 @@ import pytest
 
 import services.gateway.api.routes  # noqa: F401  (declares the routes)
 from services.gateway.http import API_ROUTES
-from tests.factories import credit_code, entrepreneur_data, enterprise_data
+from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
 HEADCOUNT = {"quarter": "2026Q3", "headcount": 9, "poverty_hires": 1, "new_hires": 1}
 LIAISONS = {"liaisons": [{"kind": "finance", "name": "周金融", "phone": "13900000001",

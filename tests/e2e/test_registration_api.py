@@ -4,7 +4,13 @@ import uuid
 
 import pytest
 
-from tests.factories import credit_code, entrepreneur_data, enterprise_data, resident_id, wrong_checksum
+from tests.factories import (
+    credit_code,
+    enterprise_data,
+    entrepreneur_data,
+    resident_id,
+    wrong_checksum,
+)
 
 
 @pytest.fixture

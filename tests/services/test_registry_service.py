@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from services.registry.service import RegistryService
 from shared.errors import Conflict, InvalidInput, NotFound
-from tests.factories import entrepreneur_data, enterprise_data, wrong_checksum
+from tests.factories import enterprise_data, entrepreneur_data, wrong_checksum
 from tests.support import recorder
 from tests.support.recorder import RecorderService
 

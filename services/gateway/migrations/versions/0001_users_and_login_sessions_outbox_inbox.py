@@ -1,7 +1,7 @@
 """users and login sessions, outbox, inbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 23:04:34.454337
 """
 

@@ -1,12 +1,12 @@
 """entrepreneurs, enterprises, liaisons, headcount, outbox, inbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 23:02:51.468740
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
