@@ -78,7 +78,7 @@ def demo_accounts(settings: GatewaySettings) -> list[tuple[str, str, str]]:
 
 
 def run(args) -> None:
-    settings = GatewaySettings()
+    settings = GatewaySettings()  # type: ignore[call-arg]  # secret_key comes from the environment
     prepare(settings)
     accounts = demo_accounts(settings) if settings.demo_mode else []
     processes = [subprocess.Popen([sys.executable, "-m", "shared.runner", name], cwd=ROOT)
@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "prepare":
         prepare(ServiceSettings())
     elif args.command == "demo-accounts":
-        for row in demo_accounts(GatewaySettings()):
+        settings = GatewaySettings()  # type: ignore[call-arg]  # secret_key comes from the environment
+        for row in demo_accounts(settings):
             print(*row)
     elif args.command == "run":
         run(args)

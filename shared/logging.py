@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -30,7 +31,8 @@ def _mask(value: Any) -> Any:
     return value
 
 
-def mask_personal_data(_logger: Any, _method: str, event_dict: dict) -> dict:
+def mask_personal_data(_logger: Any, _method: str,
+                       event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
     """structlog processor: personal data never reaches a log line."""
     return {key: _mask(value) for key, value in event_dict.items()}
 

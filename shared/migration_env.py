@@ -11,7 +11,7 @@ from shared.outbox import messaging_metadata
 def run(target_metadata: sa.MetaData) -> None:
     config = context.config
     metadatas = [target_metadata, messaging_metadata]
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadatas, compare_type=True)
         with context.begin_transaction():

@@ -75,9 +75,9 @@ def token_hash(token: str) -> str:
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(user_id=user.id, username=user.username, role=user.role,
-                 display_name=user.display_name, region_code=user.region_code,
-                 level=user.level, bank_code=user.bank_code)
+    return Actor.model_validate({"user_id": user.id, "username": user.username, "role": user.role,
+                                 "display_name": user.display_name, "region_code": user.region_code,
+                                 "level": user.level, "bank_code": user.bank_code})
 
 
 def create_user(session: Session, data: UserCreate) -> User:
