@@ -51,9 +51,11 @@ class GatewaySettings(ServiceSettings):
     session_hours: int = 12
     max_body_bytes: int = 256 * 1024
     cookie_secure: bool = False
+    rpc_timeout_seconds: float = 15.0
 
     def nameko_config(self) -> dict:
-        return {**super().nameko_config(), "WEB_SERVER_ADDRESS": self.web_address}
+        return {**super().nameko_config(), "WEB_SERVER_ADDRESS": self.web_address,
+                "RPC_TIMEOUT_SECONDS": self.rpc_timeout_seconds}
 
 
 SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {

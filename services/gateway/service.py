@@ -5,10 +5,10 @@ from __future__ import annotations
 import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 
 from services.gateway.api.routes import ApiRoutes
 from services.gateway.http import ApiEndpoint, json_response
+from services.gateway.rpc import TimedRpcProxy
 from services.gateway.web.pages import PageRoutes
 from shared.db import Database
 from shared.nameko_base import CorrelationContext
@@ -30,7 +30,7 @@ class GatewayService(ApiRoutes, PageRoutes):
     context = CorrelationContext()
     db = Database("gateway")
     settings = Settings()
-    registry = RpcProxy("registry")
+    registry = TimedRpcProxy("registry")
 
     @http("GET", "/health")
     def health(self, request):

@@ -156,3 +156,24 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
             consumer.wait(timeout=20)
         stack.stop_all()
         infra.delete_vhost(vhost)
+
+
+def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, databases, tmp_path):
+    vhost = infra.create_vhost("guiyan_down")
+    stack = Stack(infra, databases, vhost, tmp_path)
+    stack.env["GUIYAN_RPC_TIMEOUT_SECONDS"] = "2"
+    stack.start("registry")
+    stack.start("gateway")
+    try:
+        stack.wait_ready()
+        client = stack.client(stack.create_user("official", region_code="511011101", level="township"))
+        stack.stop("registry")
+        response = client.get("/api/v1/entrepreneurs")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "service_unavailable"
+        assert stack.client().get("/ready").status_code == 503
+        stack.start("registry")
+        assert wait_for(lambda: client.get("/api/v1/entrepreneurs").status_code == 200)
+    finally:
+        stack.stop_all()
+        infra.delete_vhost(vhost)

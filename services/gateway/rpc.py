@@ -1,0 +1,41 @@
+"""RPC to the other services with a time limit, so a stopped service gives a clear 503, not a hang."""
+
+from __future__ import annotations
+
+import eventlet
+from nameko.rpc import RpcProxy
+
+from services.gateway.http import ServiceUnavailable
+
+DEFAULT_TIMEOUT_SECONDS = 15
+
+
+class TimedRpcProxy(RpcProxy):
+    def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, **options):
+        super().__init__(target_service, **options)
+        self.timeout = timeout
+
+    def setup(self):
+        super().setup()
+        self.timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", self.timeout))
+
+    def get_dependency(self, worker_ctx):
+        return _TimedService(super().get_dependency(worker_ctx), self.target_service, self.timeout)
+
+
+class _TimedService:
+    def __init__(self, proxy, name: str, timeout: float):
+        self._proxy, self._name, self._timeout = proxy, name, timeout
+
+    def __getattr__(self, method: str):
+        remote = getattr(self._proxy, method)
+
+        def call(*args, **kwargs):
+            # a command that times out may still complete later: idempotency keys make a retry safe
+            unavailable = ServiceUnavailable("service_unavailable", None,
+                                             "服务暂时不可用，请稍后重试（如为提交操作，重试不会重复登记）",
+                                             details={"service": self._name})
+            with eventlet.Timeout(self._timeout, unavailable):
+                return remote(*args, **kwargs)
+
+        return call
