@@ -93,7 +93,7 @@ def create_user(session: Session, data: UserCreate) -> User:
             raise InvalidInput("level_region_mismatch", "level", "层级与行政区划代码的级别不一致")
     if data.role == "bank_liaison" and not data.bank_code:
         raise InvalidInput("bank_required", "bank_code", "银行联络员账号须填写所属银行")
-    user = User(username=data.username, password_hash=hasher.hash(data.password), role=data.role,
+    user = User(username=data.username, password_hash=off_hub(hasher.hash, data.password), role=data.role,
                 display_name=data.display_name, region_code=region, level=data.level,
                 bank_code=data.bank_code)
     session.add(user)
@@ -129,9 +129,20 @@ def authenticate(session: Session, data: Login) -> User:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return hasher.verify(password_hash, password)
+        return off_hub(hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def off_hub(function, *args):
+    """Run CPU-heavy hashing in a real thread, so one login does not stall every other request."""
+    import eventlet.patcher
+
+    if eventlet.patcher.is_monkey_patched("thread"):
+        from eventlet import tpool
+
+        return tpool.execute(function, *args)
+    return function(*args)
 
 
 def open_session(session: Session, user: User, kind: str, hours: int) -> tuple[str, dt.datetime]:
