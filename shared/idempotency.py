@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.errors import Conflict, InvalidInput
 from shared.outbox import messaging_metadata
@@ -54,26 +55,36 @@ def run_once(db, scope: str, key: str | None, request: Any, work: Callable[[Any]
     """Run `work(uow)` in one transaction unless `key` already has a result for this scope.
 
     `work` returns a JSON-ready result; with a key it is stored beside the effect. Two concurrent
-    requests with one key: one commits, the other finds the stored result and returns it.
+    requests with one key: one commits, the other finds the stored result and returns it. A
+    transaction that lost an optimistic-locking race is tried once more from fresh data, so a
+    command that is idempotent by nature (verifying a verified record) simply finds it done.
     """
     check_key(key)
     digest = request_hash(request)
-    try:
-        with db.unit_of_work() as uow:
-            if key is not None and (prior := _prior(uow.session, scope, key, digest)) is not None:
-                return prior
-            result = work(uow)
-            if key is not None:
-                uow.session.execute(command_log.insert().values(
-                    scope=scope, key=key, request_hash=digest, result=result,
-                    created_at=datetime.now(timezone.utc)))
-            uow.commit()
-            return result
-    except (IntegrityError, Conflict):
-        if key is None:
-            raise
-        with db.read() as session:
-            prior = _prior(session, scope, key, digest)
-        if prior is None:
-            raise
-        return prior
+    for attempt in (1, 2):
+        try:
+            return _run(db, scope, key, digest, work)
+        except StaleDataError:
+            if attempt == 2:
+                raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
+        except (IntegrityError, Conflict):
+            if key is None:
+                raise
+            with db.read() as session:
+                prior = _prior(session, scope, key, digest)
+            if prior is None:
+                raise
+            return prior
+
+
+def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any]) -> Any:
+    with db.unit_of_work() as uow:
+        if key is not None and (prior := _prior(uow.session, scope, key, digest)) is not None:
+            return prior
+        result = work(uow)
+        if key is not None:
+            uow.session.execute(command_log.insert().values(
+                scope=scope, key=key, request_hash=digest, result=result,
+                created_at=datetime.now(timezone.utc)))
+        uow.commit()
+        return result

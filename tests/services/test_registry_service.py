@@ -91,7 +91,7 @@ def test_two_officials_verifying_at_once_verify_once(registry, rpc, service_conf
         with ClusterRpcProxy(service_config) as proxy:
             return proxy.registry.verify_entrepreneur(TOWNSHIP, record["id"])
 
-    results = [thread.wait() for thread in [eventlet.spawn(verify) for _ in range(4)]]
+    results = [thread.wait() for thread in [eventlet.spawn(verify) for _ in range(8)]]
     assert {result["status"] for result in results} == {"verified"}
     assert len({result["version"] for result in results}) == 1
 
