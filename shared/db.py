@@ -44,10 +44,11 @@ def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
 class UnitOfWork:
     """One transaction: the change and its outbox rows commit together or not at all."""
 
-    def __init__(self, session_factory: sessionmaker, producer: str):
+    def __init__(self, session_factory: sessionmaker, producer: str, on_publish=None):
         self.session_factory = session_factory
         self.producer = producer
         self.session: Session | None = None
+        self.on_publish = on_publish
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.session_factory()
@@ -70,6 +71,8 @@ class UnitOfWork:
 
         assert self.session is not None
         add_to_outbox(self.session, event)
+        if self.on_publish is not None:
+            self.on_publish()
 
 
 class Database(DependencyProvider):
@@ -106,9 +109,13 @@ class DatabaseAccess:
     def __init__(self, session_factory: sessionmaker, producer: str):
         self.session_factory = session_factory
         self.producer = producer
+        self.published = False  # the outbox relay is woken after a worker that wrote events
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.producer)
+        return UnitOfWork(self.session_factory, self.producer, on_publish=self._mark_published)
+
+    def _mark_published(self) -> None:
+        self.published = True
 
     @contextmanager
     def read(self) -> Iterator[Session]:

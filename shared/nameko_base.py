@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from sqlalchemy.orm import sessionmaker
@@ -56,11 +57,25 @@ class Outbox(DependencyProvider):
         self.relay = OutboxRelay(sessionmaker(self.engine), amqp)
 
     def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx) -> OutboxRelay:
         assert self.relay is not None
         return self.relay
+
+    def worker_teardown(self, worker_ctx) -> None:
+        """Publish a worker's events at once instead of waiting for the next timer tick."""
+        db = getattr(worker_ctx.service, "db", None)
+        if getattr(db, "published", False):
+            eventlet.spawn_n(self._relay_soon)
+
+    def _relay_soon(self) -> None:
+        try:
+            self.relay.relay_once()
+        except Exception as exc:  # the timer will try again
+            log.warning("outbox_relay_failed", error=repr(exc))
 
 
 class GuiyanService:

@@ -7,6 +7,7 @@ A crash anywhere loses nothing; it may publish twice (consumers are idempotent).
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -79,15 +80,45 @@ class Unroutable(Exception):
 
 
 class OutboxRelay:
-    """Publishes unsent outbox rows; safe to run in several processes at once (SKIP LOCKED)."""
+    """Publishes unsent outbox rows; safe to run in several processes at once (SKIP LOCKED).
+
+    Within a process one run at a time holds the relay's broker connection; a call that finds it
+    busy asks the running one to look again, so nothing committed meanwhile waits for the timer.
+    """
 
     def __init__(self, session_factory: sessionmaker, amqp_uri: str, batch_size: int = 200):
         self.session_factory = session_factory
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()  # a green lock under eventlet
+        self._again = False
 
     def relay_once(self) -> int:
-        """Publish what is due; returns how many rows were sent."""
+        """Publish everything that is due; returns how many rows were sent."""
+        if not self._lock.acquire(blocking=False):
+            self._again = True
+            return 0
+        try:
+            total = 0
+            while True:
+                self._again = False
+                sent = self._relay_batch()
+                total += sent
+                if not (self._again or sent == self.batch_size):
+                    return total
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # already broken; nothing to tidy
+                pass
+            self._connection = None
+
+    def _relay_batch(self) -> int:
         with self.session_factory() as session, session.begin():
             rows = session.execute(
                 sa.select(outbox.c.id, outbox.c.envelope, outbox.c.attempts)
@@ -100,21 +131,31 @@ class OutboxRelay:
                 return 0
             return self._publish_rows(session, rows)
 
+    def _producer(self):
+        if self._connection is None:
+            self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
+                                          connect_timeout=3)
+            self._connection.connect()
+        return self._connection.Producer(serializer="json")
+
     def _publish_rows(self, session: Session, rows) -> int:
         sent = 0
         try:
-            with Connection(self.amqp_uri, transport_options={"confirm_publish": True},
-                            connect_timeout=3) as connection:
-                producer = connection.Producer(serializer="json")
-                for row in rows:
-                    try:
-                        publish_envelope(producer, row.envelope)
-                    except Unroutable:
-                        self._postpone(session, row, "unroutable: no queue is bound for this event")
-                        continue
-                    self._mark_sent(session, row.id)
-                    sent += 1
+            producer = self._producer()
+            for row in rows:
+                try:
+                    publish_envelope(producer, row.envelope)
+                except Unroutable:
+                    self._postpone(session, row, "unroutable: no queue is bound for this event")
+                    # the broker still sends the returned message's confirm; a fresh channel
+                    # keeps it from being taken for the next message's
+                    self.close()
+                    producer = self._producer()
+                    continue
+                self._mark_sent(session, row.id)
+                sent += 1
         except Exception as exc:  # broker down or connection lost: keep the rest for later
+            self.close()
             log.warning("outbox_relay_failed", error=repr(exc), pending=len(rows) - sent)
             self._postpone_unsent(session, rows, repr(exc))
         return sent
