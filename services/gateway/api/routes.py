@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from services.gateway import auth
 from services.gateway.api.openapi import asyncapi_document, openapi_document
-from services.gateway.http import Unauthenticated, api, json_response, read_json
+from services.gateway.http import ApiEndpoint, Unauthenticated, api, json_response, read_json
 from services.gateway.models import User
 from services.registry.schemas import (
     EnterpriseCreate,
@@ -20,6 +20,7 @@ from services.registry.schemas import (
     VerifyCommand,
 )
 from shared.actors import Actor, require_role
+from shared.errors import NotFound
 from shared.validation import parse
 
 ENTREPRENEURS, ENTERPRISES, ACCOUNTS, SYSTEM = "创业者", "经营主体", "账号", "系统"
@@ -181,6 +182,11 @@ class ApiRoutes:
     @api("GET", "/api/v1/asyncapi.json", "事件目录（AsyncAPI 3.0）", SYSTEM, public=True)
     def api_asyncapi(self, request):
         return json_response(asyncapi_document())
+
+    @ApiEndpoint.decorator("GET,POST,PUT,PATCH,DELETE", "/api/v1/<path:unknown>")
+    def api_unknown(self, request, unknown):
+        """Any other path under /api/v1 answers in the API's own error shape."""
+        raise NotFound("route_not_found", None, f"没有这个接口：{request.method} /api/v1/{unknown}")
 
 
 def idempotency_key(request) -> str | None:

@@ -1,0 +1,41 @@
+"""The API describes itself: OpenAPI 3.1 from the pydantic models, AsyncAPI for the events."""
+
+import services.gateway.api.routes  # noqa: F401  (declares the routes)
+from services.gateway.http import API_ROUTES
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def test_the_openapi_document_describes_every_route_and_every_reference_resolves(stack):
+    document = stack.client().get("/api/v1/openapi.json").json()
+    assert document["openapi"] == "3.1.0"
+    for route in API_ROUTES:
+        path = route.path.replace("<string:", "{").replace(">", "}")
+        assert route.method.lower() in document["paths"][path], (route.method, path)
+    schemas = document["components"]["schemas"]
+    for ref in _refs(document):
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+    create = schemas["EntrepreneurCreate"]
+    assert {"name", "id_number", "phone", "education", "categories"} <= set(create["required"])
+
+
+def test_unknown_api_paths_answer_in_the_api_error_shape(stack):
+    response = stack.client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "route_not_found"
+
+
+def test_health_and_readiness(stack):
+    assert stack.client().get("/health").json() == {"status": "ok"}
+    ready = stack.client().get("/ready").json()
+    assert ready == {"status": "ready", "checks": {"database": "ok", "registry": "ok"}}
