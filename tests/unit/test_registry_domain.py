@@ -11,7 +11,7 @@ from services.registry.schemas import EnterpriseCreate, EntrepreneurCreate, Head
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.validation import parse
-from tests.factories import entrepreneur_data, enterprise_data, wrong_checksum
+from tests.factories import enterprise_data, entrepreneur_data, wrong_checksum
 
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
 OWNER = Actor(user_id="owner", username="13800000001", role="entrepreneur")
