@@ -1,5 +1,23 @@
-"""Web pages (placeholder until the pages module is written)."""
+"""The web pages of the gateway (server-rendered, Simplified Chinese) and their static files."""
+
+from __future__ import annotations
+
+from services.gateway.web.account_pages import AccountPages
+from services.gateway.web.entrepreneur_pages import EntrepreneurPages
+from services.gateway.web.http import page
+from services.gateway.web.record_pages import RecordPages
+from services.gateway.web.render import static_response
+from shared.errors import NotFound
 
 
-class PageRoutes:
-    pass
+class PageRoutes(AccountPages, EntrepreneurPages, RecordPages):
+    """Mixed into GatewayService, which provides `db`, `settings` and `registry`."""
+
+    @page("GET", "/static/<path:name>")
+    def static_file(self, request, name):
+        return static_response(request, name)
+
+    @page("GET", "/<path:rest>")
+    def page_not_found(self, request, rest):
+        # werkzeug would answer an unknown address with an English page; ours is Chinese
+        raise NotFound("page_not_found", None, "您访问的页面不存在。请检查网址，或从首页重新进入。")

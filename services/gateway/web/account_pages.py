@@ -1,0 +1,122 @@
+"""Pages for accounts: the home page, logging in and out, an entrepreneur opening an account."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from services.gateway import auth
+from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from services.gateway.http import status_for
+from services.gateway.web import forms
+from services.gateway.web.http import page
+from services.gateway.web.render import redirect
+from services.gateway.web.session import codec_for, safe_next
+from services.gateway.web.support import PageSupport
+from shared.actors import Actor
+from shared.errors import Conflict, InvalidInput
+from shared.validation import parse
+
+SIGNUP_FIELDS = ("phone", "display_name", "password")
+
+
+class AccountPages(PageSupport):
+    @page("GET", "/")
+    def home_page(self, request):
+        actor = self.page_actor(request)
+        return self.show(request, "home.html", **self._landing(actor))
+
+    def _landing(self, actor: Actor | None) -> dict:
+        if actor is not None and actor.role == "entrepreneur":
+            return {"record": self.registry.get_my_entrepreneur(actor.model_dump())}
+        if actor is not None and actor.is_official:
+            return {"counts": self._official_counts(actor)}
+        return {}
+
+    def _official_counts(self, actor: Actor) -> dict:
+        def total(method: str, **query) -> int:
+            return getattr(self.registry, method)(actor.model_dump(), {"per_page": 1, **query})["total"]
+
+        return {"entrepreneurs": total("list_entrepreneurs"),
+                "entrepreneurs_pending": total("list_entrepreneurs", status="registered"),
+                "enterprises": total("list_enterprises"),
+                "enterprises_pending": total("list_enterprises", status="registered")}
+
+    # ---- logging in and out ------------------------------------------------------------------
+
+    @page("GET", "/login")
+    def login_page(self, request):
+        values = MultiDict({"next": safe_next(request.args.get("next"))})
+        return self._login_form(request, values, {})
+
+    @page("POST", "/login")
+    def login_submit(self, request):
+        form = request.form
+        try:
+            token = self._open_session(parse(auth.Login, forms.filled(form, ("username", "password"))))
+        except InvalidInput as exc:
+            return self._login_form(request, form, forms.messages(exc), status_for(exc))
+        return self._signed_in(redirect(safe_next(form.get("next"))), token)
+
+    def _login_form(self, request, values, errors: dict, status: int = 200):
+        demo = [(a.username, a.role, a.display_name) for a in DEMO_ACCOUNTS] if self.settings.demo_mode else []
+        return self.show(request, "login.html", status, values=values, errors=errors,
+                         labels=forms.LOGIN_LABELS, summary=[], demo_accounts=demo,
+                         demo_password=DEMO_PASSWORD)
+
+    def _open_session(self, data: auth.Login) -> str:
+        with self.db.unit_of_work() as uow:
+            return self._new_session(uow, auth.authenticate(uow.session, data))
+
+    def _new_session(self, uow, user) -> str:
+        token, _ = auth.open_session(uow.session, user, "page", self.settings.session_hours)
+        uow.commit()
+        return token
+
+    def _signed_in(self, response, token: str):
+        codec_for(self.settings).set_session(response, token)
+        return response
+
+    @page("POST", "/logout")
+    def logout_submit(self, request):
+        codec = codec_for(self.settings)
+        token = codec.session_token(request)
+        if token:
+            with self.db.unit_of_work() as uow:
+                auth.close_session(uow.session, token)
+                uow.commit()
+        response = redirect("/?notice=logged_out")
+        codec.clear_session(response)
+        return response
+
+    # ---- an entrepreneur opens an account ----------------------------------------------------
+
+    @page("GET", "/signup")
+    def signup_page(self, request):
+        return self._signup_form(request, MultiDict(), {})
+
+    @page("POST", "/signup")
+    def signup_submit(self, request):
+        form = request.form
+        try:
+            token = self._sign_up(form)
+        except (InvalidInput, Conflict) as exc:
+            return self._signup_form(request, form, signup_messages(exc), status_for(exc))
+        return self._signed_in(redirect("/register?notice=signed_up"), token)
+
+    def _signup_form(self, request, values, errors: dict, status: int = 200):
+        return self.show(request, "signup.html", status, values=values, errors=errors,
+                         labels=forms.SIGNUP_LABELS,
+                         summary=forms.summary(errors, forms.SIGNUP_LABELS))
+
+    def _sign_up(self, form) -> str:
+        if form.get("password", "") != form.get("password_confirm", ""):
+            raise InvalidInput("password_mismatch", "password_confirm", "两次输入的密码不一致")
+        data = parse(auth.SignUp, forms.filled(form, SIGNUP_FIELDS))
+        with self.db.unit_of_work() as uow:
+            return self._new_session(uow, auth.sign_up(uow.session, data))
+
+
+def signup_messages(error: InvalidInput | Conflict) -> dict[str, str]:
+    if error.code == "username_taken":  # the account's username is the mobile number
+        return {"phone": "该手机号码已开通账号，请直接登录"}
+    return forms.messages(error)

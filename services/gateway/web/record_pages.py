@@ -1,0 +1,118 @@
+"""Officials' pages: their region's entrepreneurs and enterprises, 核实, and 一企一专班 liaisons."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from services.gateway.http import status_for
+from services.gateway.web import forms
+from services.gateway.web.http import page
+from services.gateway.web.render import redirect
+from services.gateway.web.support import PageSupport
+from services.registry.schemas import STATUS_NAMES, LiaisonsAssign
+from shared.actors import Actor
+from shared.errors import Conflict, InvalidInput
+from shared.validation import parse
+
+PER_PAGE = 20
+MAX_PAGE = 10000
+VERIFY_COMMANDS = {"entrepreneurs": "verify_entrepreneur", "enterprises": "verify_enterprise"}
+
+
+def list_query(args) -> dict:
+    """The registry's ListQuery from the address bar; anything odd falls back to the default."""
+    number = args.get("page", "1")
+    status = args.get("status")
+    return {"q": args.get("q", "").strip()[:60],
+            "status": status if status in STATUS_NAMES else None,
+            "page": min(int(number), MAX_PAGE) if number.isdigit() and int(number) > 0 else 1,
+            "per_page": PER_PAGE}
+
+
+def pager(path: str, query: dict, result: dict) -> dict:
+    """Previous and next links that keep the search and the filter."""
+    pages = max(1, math.ceil(result["total"] / result["per_page"]))
+
+    def link(number: int) -> str | None:
+        if not 1 <= number <= pages or number == query["page"]:
+            return None
+        kept = {key: query[key] for key in ("q", "status") if query[key]}
+        return f"{path}?{urlencode({**kept, 'page': number})}"
+
+    return {"page": query["page"], "pages": pages, "previous": link(query["page"] - 1),
+            "next": link(query["page"] + 1)}
+
+
+def verify_command(form) -> dict:
+    """The version the official saw: if someone changed the record since, the registry says so."""
+    version = form.get("expected_version", "")
+    return {"expected_version": int(version)} if version.isdigit() else {}
+
+
+class RecordPages(PageSupport):
+    def _verify(self, request, kind: str, record_id: str):
+        actor = self.require(request, "official")
+        command = VERIFY_COMMANDS[kind]
+        record = getattr(self.registry, command)(actor.model_dump(), record_id,
+                                                 verify_command(request.form))
+        return redirect(f"/records/{kind}/{record['id']}?notice=verified")
+
+    def _list(self, request, method: str, template: str):
+        actor = self.require(request, "official")
+        query = list_query(request.args)
+        result = getattr(self.registry, method)(actor.model_dump(), query)
+        return self.show(request, template, query=query, result=result,
+                         pager=pager(request.path, query, result))
+
+    # ---- entrepreneurs -----------------------------------------------------------------------
+
+    @page("GET", "/records/entrepreneurs")
+    def entrepreneurs_page(self, request):
+        return self._list(request, "list_entrepreneurs", "entrepreneurs.html")
+
+    @page("GET", "/records/entrepreneurs/<string:entrepreneur_id>")
+    def entrepreneur_page(self, request, entrepreneur_id):
+        actor = self.require(request, "official")
+        record = self.registry.get_entrepreneur(actor.model_dump(), entrepreneur_id)
+        return self.show(request, "entrepreneur.html", record=record)
+
+    @page("POST", "/records/entrepreneurs/<string:entrepreneur_id>/verify")
+    def entrepreneur_verify(self, request, entrepreneur_id):
+        return self._verify(request, "entrepreneurs", entrepreneur_id)
+
+    # ---- enterprises -------------------------------------------------------------------------
+
+    @page("GET", "/records/enterprises")
+    def enterprises_page(self, request):
+        return self._list(request, "list_enterprises", "enterprises.html")
+
+    @page("GET", "/records/enterprises/<string:enterprise_id>")
+    def enterprise_page(self, request, enterprise_id):
+        actor = self.require(request, "official")
+        return self._enterprise(request, actor, enterprise_id)
+
+    def _enterprise(self, request, actor: Actor, enterprise_id: str, values=None,
+                    errors: dict | None = None, status: int = 200):
+        record = self.registry.get_enterprise(actor.model_dump(), enterprise_id)
+        errors = errors or {}
+        return self.show(request, "enterprise.html", status, record=record,
+                         values=values or forms.liaison_values(record["liaisons"]), errors=errors,
+                         labels=forms.LIAISON_LABELS,
+                         summary=forms.summary(errors, forms.LIAISON_LABELS))
+
+    @page("POST", "/records/enterprises/<string:enterprise_id>/verify")
+    def enterprise_verify(self, request, enterprise_id):
+        return self._verify(request, "enterprises", enterprise_id)
+
+    @page("POST", "/records/enterprises/<string:enterprise_id>/liaisons")
+    def liaisons_submit(self, request, enterprise_id):
+        actor = self.require(request, "official")
+        data, positions = forms.liaisons_data(request.form)
+        try:
+            body = parse(LiaisonsAssign, data).model_dump(mode="json")
+            record = self.registry.assign_liaisons(actor.model_dump(), enterprise_id, body)
+        except (InvalidInput, Conflict) as exc:
+            return self._enterprise(request, actor, enterprise_id, request.form,
+                                    forms.messages(exc, positions), status_for(exc))
+        return redirect(f"/records/enterprises/{record['id']}?notice=liaisons#liaisons")

@@ -1,0 +1,139 @@
+"""Templates and static files of the pages: one Jinja2 environment, Chinese names, local time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+from services.registry.schemas import (
+    CATEGORY_NAMES,
+    CERTIFICATE_LEVEL_NAMES,
+    EDUCATION_NAMES,
+    ENTERPRISE_KIND_NAMES,
+    LEVEL_NAMES,
+    LIAISON_NAMES,
+    STATUS_NAMES,
+)
+from shared import regions
+from shared.errors import NotFound
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+HTML = "text/html; charset=utf-8"
+# China keeps one offset all year, so a fixed zone is exact and needs no tz database
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+ROLE_NAMES = {"entrepreneur": "创业者", "official": "工作人员", "bank_liaison": "银行联络员",
+              "admin": "管理员"}
+OFFICIAL_LEVEL_NAMES = {"village": "村", **LEVEL_NAMES}
+GENDER_NAMES = {"male": "男", "female": "女"}
+
+# fixed messages shown after a redirect (?notice=...), so no text comes from the address bar
+NOTICES = {
+    "signed_up": "账号已开通。请填写创业者登记表。",
+    "registered": "登记成功，请等待所在地工作人员核实。",
+    "enterprise_registered": "经营主体登记成功，请等待所在地工作人员核实。",
+    "headcount": "季度用工情况已填报。",
+    "verified": "核实完成，状态已更新为“已核实”。",
+    "liaisons": "一企一专班联络员已保存。",
+    "logged_out": "您已安全退出。",
+    "already_registered": "您已登记过创业者信息。",
+    "registered_for": "已代为登记，状态为待核实；核对身份证件原件后即可核实。",
+}
+
+
+def local_time(value: str | dt.datetime | None) -> str:
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def region_name(code: str | None) -> str:
+    """A region without the province, which every record here shares."""
+    if not code:
+        return ""
+    return regions.full_name(code).removeprefix("四川省")
+
+
+def names(values, table: dict) -> str:
+    return "、".join(table.get(value, value) for value in values or [])
+
+
+def yuan(amount: str | None) -> str:
+    """350000.00 -> 350,000.00: figures as the bulletins print them."""
+    try:
+        return f"{Decimal(amount):,.2f}" if amount is not None else ""
+    except InvalidOperation:
+        return str(amount)
+
+
+def quarter_name(quarter: str) -> str:
+    return f"{quarter[:4]}年第{quarter[5:]}季度" if len(quarter) == 6 else quarter
+
+
+def region_options(within: str | None = None) -> list[tuple[str, str]]:
+    """Townships and villages of the programme's area (or of one jurisdiction), for pickers."""
+    return [(code, region_name(code)) for code in sorted(regions.local_regions())
+            if regions.level_of(code) in ("township", "village")
+            and (within is None or regions.within(within, code))]
+
+
+@lru_cache(maxsize=32)
+def _fingerprint(name: str) -> str:
+    path = safe_join(str(STATIC), name)
+    if path is None or not Path(path).is_file():
+        return "0"
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    """The file's address with its content hash, so a long cache never serves a stale copy."""
+    return f"/static/{name}?v={_fingerprint(name)}"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(local_time=local_time, region=region_name, names=names,
+                       quarter=quarter_name, yuan=yuan)
+    env.globals.update(
+        static_url=static_url, STATUS_NAMES=STATUS_NAMES, EDUCATION_NAMES=EDUCATION_NAMES,
+        CATEGORY_NAMES=CATEGORY_NAMES, CERTIFICATE_LEVEL_NAMES=CERTIFICATE_LEVEL_NAMES,
+        ENTERPRISE_KIND_NAMES=ENTERPRISE_KIND_NAMES, LIAISON_NAMES=LIAISON_NAMES,
+        LEVEL_NAMES=LEVEL_NAMES, ROLE_NAMES=ROLE_NAMES, GENDER_NAMES=GENDER_NAMES,
+        OFFICIAL_LEVEL_NAMES=OFFICIAL_LEVEL_NAMES)
+    return env
+
+
+ENV = _environment()
+
+
+def render(template: str, status: int = 200, **context) -> Response:
+    body = ENV.get_template(template).render(**context)
+    return Response(body, status=status, content_type=HTML)
+
+
+def redirect(location: str) -> Response:
+    """303 See Other: after a form post the browser fetches the result with GET."""
+    return Response("", status=303, headers={"Location": location}, content_type=HTML)
+
+
+def static_response(request, name: str) -> Response:
+    path = safe_join(str(STATIC), name)
+    if path is None or not Path(path).is_file():
+        raise NotFound("static_not_found", None, "文件不存在")
+    kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind.endswith("javascript"):
+        kind += "; charset=utf-8"
+    response = Response(Path(path).read_bytes(), content_type=kind)
+    response.headers["Cache-Control"] = "public, max-age=604800"
+    response.set_etag(_fingerprint(name))
+    return response.make_conditional(request)

@@ -1,0 +1,36 @@
+/* 归雁: small progressive enhancements; every page also works without this file. */
+(function () {
+  "use strict";
+
+  // "再添加一个证书": copy the <template> row with the next free row number
+  function addRow(button) {
+    var prefix = button.getAttribute("data-add-row");
+    var rows = document.querySelector('[data-rows="' + prefix + '"]');
+    var template = document.getElementById(prefix + "-template");
+    if (!rows || !template) { return; }
+    var count = rows.querySelectorAll("[data-row]").length;
+    if (count >= 20) { button.hidden = true; return; }
+    var next = 0;
+    rows.querySelectorAll("[name^='" + prefix + ".']").forEach(function (field) {
+      var number = parseInt(field.name.split(".")[1], 10);
+      if (number >= next) { next = number + 1; }
+    });
+    var html = template.innerHTML.split("__N__").join(String(next));
+    rows.insertAdjacentHTML("beforeend", html);
+    var added = rows.lastElementChild;
+    var label = added.querySelector("[data-row-number]");
+    if (label) { label.textContent = String(count + 1); }
+    var first = added.querySelector("input, select");
+    if (first) { first.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-add-row]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { addRow(button); });
+    });
+    // after a refused submission, take the reader (and a screen reader) to the list of problems
+    var summary = document.getElementById("error-summary");
+    if (summary) { summary.focus(); }
+  });
+})();

@@ -1,0 +1,42 @@
+"""What every page handler needs: who is asking (from the session cookie) and rendering for them."""
+
+from __future__ import annotations
+
+from services.gateway import auth
+from services.gateway.web.http import LoginRequired
+from services.gateway.web.render import NOTICES, render
+from services.gateway.web.session import CSRF_ENVIRON, codec_for
+from shared.actors import Actor, require_role
+
+ACTOR_ENVIRON = "guiyan.actor"
+
+
+class PageSupport:
+    """Mixed into GatewayService, which provides `db`, `settings` and `registry`."""
+
+    def page_actor(self, request) -> Actor | None:
+        if ACTOR_ENVIRON not in request.environ:
+            request.environ[ACTOR_ENVIRON] = self._actor_from_cookie(request)
+        return request.environ[ACTOR_ENVIRON]
+
+    def _actor_from_cookie(self, request) -> Actor | None:
+        token = codec_for(self.settings).session_token(request)
+        if not token:
+            return None
+        with self.db.read() as session:
+            user = auth.user_for_token(session, token)
+            return auth.actor_of(user) if user else None
+
+    def require(self, request, *roles: str) -> Actor:
+        """The signed-in actor (with one of `roles`), or off to the login page."""
+        actor = self.page_actor(request)
+        if actor is None:
+            raise LoginRequired(request.full_path.rstrip("?"))
+        if roles:
+            require_role(actor, *roles)
+        return actor
+
+    def show(self, request, template: str, status: int = 200, **context):
+        return render(template, status, actor=self.page_actor(request),
+                      csrf_token=request.environ[CSRF_ENVIRON], path=request.path,
+                      notice=NOTICES.get(request.args.get("notice", "")), **context)
