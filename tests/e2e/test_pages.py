@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from tests.factories import entrepreneur_data, mobile, resident_id, wrong_checksum
+from tests.factories import enterprise_data, entrepreneur_data, mobile, resident_id, wrong_checksum
 from tests.stack import PASSWORD
 
 HTML = "text/html; charset=utf-8"
@@ -209,3 +209,39 @@ def test_an_official_cannot_register_a_returnee_outside_their_region(browser, st
     response = browser.submit("/records/entrepreneurs/new", registration_form(entrepreneur_data()))
     assert response.status_code == 403
     assert 'id="f-region_code-error">该地区不在您的管辖范围内' in response.text
+
+
+@pytest.fixture(scope="module")
+def firm(stack, alice):
+    """Alice's cooperative, registered through the API."""
+    data = enterprise_data(name=f"页面测试{uuid.uuid4().hex[:4]}合作社")
+    return stack.client(alice[0]).post("/api/v1/enterprises", json=data).json()
+
+
+def test_the_entrepreneur_reports_the_quarter_from_her_record_page(browser, alice, firm):
+    browser.login(alice[0])
+    quarter = re.search(r'<option value="(\d{4}Q\d)" selected', browser.get("/me").text).group(1)
+    refused = browser.submit("/me", {"quarter": quarter, "headcount": "9", "poverty_hires": "1",
+                                     "new_hires": "12"}, action=f"/enterprises/{firm['id']}/headcount")
+    assert refused.status_code == 422
+    assert f'id="f-hc-{firm["id"]}-new_hires-error">新增用工数不能超过从业人数' in refused.text
+    done = browser.submit("/me", {"quarter": quarter, "headcount": "9", "poverty_hires": "1",
+                                  "new_hires": "2"}, action=f"/enterprises/{firm['id']}/headcount")
+    assert done.headers["Location"] == f"/me?notice=headcount#enterprise-{firm['id']}"
+    assert f"{quarter[:4]}年第{quarter[5]}季度" in browser.get("/me").text
+
+
+def test_the_official_names_the_liaisons_of_an_enterprise(browser, stack, firm):
+    browser.login(stack.create_user("official", region_code="511011", level="county"))
+    path = f"/records/enterprises/{firm['id']}"
+    refused = browser.submit(path, {"liaisons.legal.name": "吴律师", "liaisons.legal.phone": "123"},
+                             action=path + "/liaisons")
+    assert refused.status_code == 422
+    assert 'id="f-liaisons-legal-phone-error">手机号码应为11位，以1开头' in refused.text
+    assert 'value="吴律师"' in refused.text
+    done = browser.submit(path, {
+        "liaisons.finance.name": "周金融", "liaisons.finance.phone": "13900000001",
+        "liaisons.finance.organisation": "东兴区农商银行", "liaisons.finance.level": "county"},
+        action=path + "/liaisons")
+    assert done.headers["Location"] == path + "?notice=liaisons#liaisons"
+    assert "周金融" in browser.get(path).text
