@@ -57,6 +57,9 @@ def configure(log_format: str = "console", level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    # nameko logs every expected (domain) error as a warning with a stack trace; those are refusals
+    # a user can act on, logged once as `command_refused` instead. Unexpected errors stay ERROR.
+    logging.getLogger("nameko.containers").setLevel(logging.ERROR)
 
 
 def new_correlation_id() -> str:

@@ -42,7 +42,7 @@ def test_an_entrepreneur_registers_and_sees_their_record(entrepreneur):
 
 
 def test_a_wrong_checksum_names_the_field_and_writes_nothing(entrepreneur, township):
-    data = entrepreneur_data(id_number=wrong_checksum(resident_id()))
+    data = entrepreneur_data(id_number=wrong_checksum(resident_id()), name=f"校验{uuid.uuid4().hex[:6]}")
     response = entrepreneur.post("/api/v1/entrepreneurs", json=data)
     assert response.status_code == 422
     assert error_of(response)["code"] == "id_number_checksum"
