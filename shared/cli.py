@@ -97,7 +97,13 @@ def run(args) -> None:
 
 
 def _wait_and_stop(processes) -> None:
+    """Wait until every service has ended; Ctrl-C, SIGTERM or one service dying stops them all."""
+    stopping = []
+
     def forward(signum, frame):
+        if stopping:
+            return
+        stopping.append(signum)
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

@@ -44,7 +44,12 @@ def main(names: list[str]) -> None:
     for name in names:
         runner.add_service(service_class(name))
 
+    stopping = []
+
     def stop(signum, frame):
+        if stopping:  # Ctrl-C reaches us and our parent forwards it too: stop once
+            return
+        stopping.append(signum)
         log.info("stopping", services=names, signal=signum)
         eventlet.spawn_n(runner.stop)
 
