@@ -177,3 +177,41 @@ def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, datab
     finally:
         stack.stop_all()
         infra.delete_vhost(vhost)
+
+
+def _guiyan(stack, *args) -> str:
+    result = subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=ROOT, env=stack.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_handler_that_keeps_failing_is_parked_then_listed_and_replayed_by_the_operator(
+        own_stack, databases, tmp_path):
+    import json
+
+    stack, _ = own_stack
+    failing = start_recorder(stack, tmp_path, "fail")
+    record = register(stack)
+
+    def parked():
+        return [item for item in json.loads(_guiyan(stack, "parking", "list"))
+                if item["event_type"] == "entrepreneur_registered"]
+
+    try:
+        assert wait_for(lambda: len(parked()) == 1, timeout=30, interval=0.5)
+    finally:
+        failing.send_signal(signal.SIGTERM)
+        failing.wait(timeout=20)
+    item, = parked()
+    assert item["attempts"] == 4 and "recorder was told to fail" in item["error"]
+    assert recorder.count(databases["registry"], record["id"]) == 0
+    healthy = start_recorder(stack, tmp_path, "ok")
+    try:
+        replayed = json.loads(_guiyan(stack, "parking", "replay", "--event-id", item["event_id"]))
+        assert [entry["event_id"] for entry in replayed] == [item["event_id"]]
+        assert_handled_exactly_once(databases, record["id"])
+        assert parked() == []
+    finally:
+        healthy.send_signal(signal.SIGTERM)
+        healthy.wait(timeout=20)
