@@ -84,6 +84,7 @@ class EntrepreneurRegistered(EventPayload, frozen=True):
     skills: list[str]
     return_date: date | None
     registered_at: AwareDatetime
+    account_id: str | None = None  # the entrepreneur's own account, when they registered themselves
 
 
 @register
@@ -162,3 +163,7 @@ class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
     region_code: str
     liaisons: list[Liaison]
     assigned_by: str
+
+
+# the other services' events live beside this module and register themselves here
+from shared import finance_events  # noqa: E402,F401

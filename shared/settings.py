@@ -42,6 +42,12 @@ class RegistrySettings(ServiceSettings):
     """The entrepreneur registry."""
 
 
+class FinanceSettings(ServiceSettings):
+    """Loans, subsidies, the guarantee fund and the ledger."""
+
+    sweep_interval_seconds: float = 3600.0  # the overdue check is idempotent; hourly keeps it timely
+
+
 class GatewaySettings(ServiceSettings):
     """The web gateway: pages and the HTTP API."""
 
@@ -60,6 +66,7 @@ class GatewaySettings(ServiceSettings):
 
 SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {
     "registry": RegistrySettings,
+    "finance": FinanceSettings,
     "gateway": GatewaySettings,
 }
 

@@ -74,12 +74,13 @@ def amqp_uri(infra, vhost):
 
 @pytest.fixture(scope="session")
 def stack(infra, databases, tmp_path_factory):
-    """registry and gateway as separate processes on their own vhost, for the whole run."""
+    """registry, finance and gateway as separate processes on their own vhost, for the whole run."""
     from tests.stack import Stack
 
     vhost = infra.create_vhost("guiyan_stack")
     running = Stack(infra, databases, vhost, tmp_path_factory.mktemp("logs"))
     running.start("registry")
+    running.start("finance")
     running.start("gateway")
     try:
         running.wait_ready()

@@ -105,11 +105,13 @@ class ApiClient:
     def __init__(self, base_url: str):
         self.base_url = base_url
         self.http = requests.Session()
+        self.username: str | None = None
 
     def login(self, username: str, password: str = PASSWORD) -> None:
         response = self.post("/api/v1/auth/login", json={"username": username, "password": password})
         assert response.status_code == 200, response.text
         self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        self.username = username
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.base_url + path, timeout=30, **kwargs)

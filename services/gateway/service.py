@@ -6,6 +6,7 @@ import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
+from services.gateway.api.finance_routes import FinanceApiRoutes
 from services.gateway.api.routes import ApiRoutes
 from services.gateway.http import ApiEndpoint, json_response
 from services.gateway.rpc import TimedRpcProxy
@@ -25,12 +26,13 @@ class Settings(DependencyProvider):
         return self.settings
 
 
-class GatewayService(ApiRoutes, PageRoutes):
+class GatewayService(FinanceApiRoutes, ApiRoutes, PageRoutes):
     name = "gateway"
     context = CorrelationContext()
     db = Database("gateway")
     settings = Settings()
     registry = TimedRpcProxy("registry")
+    finance = TimedRpcProxy("finance")
 
     @http("GET", "/health")
     def health(self, request):
@@ -38,7 +40,8 @@ class GatewayService(ApiRoutes, PageRoutes):
 
     @http("GET", "/ready")
     def ready(self, request):
-        checks = {"database": self._check(self._database), "registry": self._check(self._registry)}
+        checks = {"database": self._check(self._database), "registry": self._check(self._registry),
+                  "finance": self._check(self.finance.list_banks)}
         ok = all(value == "ok" for value in checks.values())
         return json_response({"status": "ready" if ok else "not_ready", "checks": checks},
                              200 if ok else 503)

@@ -173,7 +173,7 @@ def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
         entrepreneur_id=record.id, name=record.name, region_code=record.region_code,
         household_region_code=record.household_region_code, categories=record.categories,
         education=record.education, skills=record.skills, return_date=record.return_date,
-        registered_at=record.created_at)))
+        registered_at=record.created_at, account_id=record.account_id)))
     return entrepreneur_read(record)
 
 

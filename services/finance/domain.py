@@ -1,0 +1,300 @@
+"""The guaranteed start-up loan's rules: eligibility, contract rate, schedule, repayment, default.
+
+Plain Python: no database, broker or framework. Amounts are integer fen, rates basis points.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from services.finance.policy import FundPolicy, LoanPolicy, LprRate, in_force
+from shared.errors import Forbidden, InvalidInput, InvalidState
+from shared.money import BASIS, round_fen, share, yuan_label
+
+# ---- states ---------------------------------------------------------------------------------
+
+STATUS_NAMES = {
+    "submitted": "已提交", "ineligible": "不符合条件", "under_bank_review": "银行审核中",
+    "awaiting_confirmation": "待复核", "approved": "已审批", "rejected": "已拒绝",
+    "disbursed": "已放款", "repaying": "还款中", "overdue": "逾期", "defaulted": "已违约",
+    "compensated": "已代偿", "settled": "已结清", "withdrawn": "已撤回",
+}
+OPEN_BEFORE_APPROVAL = ("submitted", "under_bank_review", "awaiting_confirmation")
+# guaranteed principal the fund stands behind: committed at approval, released on settlement
+COMMITTED = ("approved", "disbursed", "repaying", "overdue")
+OUTSTANDING = ("approved", "disbursed", "repaying", "overdue", "defaulted")
+IN_REPAYMENT = ("disbursed", "repaying", "overdue")
+COUNTS_TOWARDS_LIFETIME = ("approved", "disbursed", "repaying", "overdue", "defaulted",
+                           "compensated", "settled")
+
+
+def require_status(status: str, *allowed: str) -> None:
+    if status not in allowed:
+        names = "、".join(STATUS_NAMES[s] for s in allowed)
+        raise InvalidState("loan_status", "status",
+                           f"贷款当前为“{STATUS_NAMES[status]}”，只有“{names}”时可进行此操作")
+
+
+# ---- eligibility ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BorrowerFacts:
+    """What finance's read model knows of the borrower when the application is assessed."""
+
+    kind: str  # individual | enterprise
+    registered: bool
+    verified: bool
+    lifetime_loans: int
+    outstanding_loans: int
+    headcount: int | None = None
+    new_hires: int | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "field": self.field, "message": self.message}
+
+
+def amount_cap(policy: LoanPolicy, kind: str) -> int:
+    return policy.enterprise_cap_fen if kind == "enterprise" else policy.individual_cap_fen
+
+
+def term_cap(policy: LoanPolicy, kind: str) -> int:
+    return policy.enterprise_term_months if kind == "enterprise" else policy.individual_term_months
+
+
+def hiring_share_bp(policy: LoanPolicy, headcount: int) -> int:
+    large = headcount > policy.large_enterprise_staff
+    return policy.hiring_share_large_bp if large else policy.hiring_share_bp
+
+
+def assess(policy: LoanPolicy, facts: BorrowerFacts, amount_fen: int, term_months: int) -> list[Failure]:
+    """Every rule the application breaks, each with its reason; empty when eligible."""
+    who = "经营主体" if facts.kind == "enterprise" else "创业者"
+    failures = []
+    if not facts.registered:
+        failures.append(Failure("borrower_not_registered", "borrower", f"{who}尚未登记"))
+    elif not facts.verified:
+        failures.append(Failure("borrower_not_verified", "borrower", f"{who}尚未经工作人员核实"))
+    if amount_fen > (cap := amount_cap(policy, facts.kind)):
+        failures.append(Failure("amount_over_cap", "amount_yuan",
+                                f"贷款金额超过上限{yuan_label(cap)}（{policy.code}）"))
+    if term_months > (months := term_cap(policy, facts.kind)):
+        failures.append(Failure("term_over_cap", "term_months",
+                                f"贷款期限超过上限{months}个月（{policy.code}）"))
+    if facts.lifetime_loans >= policy.lifetime_loans:
+        failures.append(Failure("lifetime_limit", "borrower",
+                                f"累计享受创业担保贷款已达{policy.lifetime_loans}次"))
+    if facts.outstanding_loans > 0:
+        failures.append(Failure("loan_outstanding", "borrower", "尚有未结清的创业担保贷款"))
+    if facts.kind == "enterprise":
+        failures.extend(_hiring(policy, facts))
+    return failures
+
+
+def _hiring(policy: LoanPolicy, facts: BorrowerFacts) -> list[Failure]:
+    if not facts.headcount:
+        return [Failure("headcount_missing", "borrower", "经营主体尚未填报职工人数")]
+    required_bp = hiring_share_bp(policy, facts.headcount)
+    if (facts.new_hires or 0) * BASIS < required_bp * facts.headcount:
+        percent = Decimal(required_bp) / 100
+        return [Failure("hiring_share", "borrower",
+                        f"当年新招用人数{facts.new_hires or 0}人，未达到职工总数{facts.headcount}人的"
+                        f"{percent:g}%（{policy.code}）")]
+    return []
+
+
+# ---- the contract ---------------------------------------------------------------------------
+
+
+def lpr_on(rates: tuple[LprRate, ...] | list[LprRate], on: dt.date) -> int:
+    return in_force(rates, on, "贷款市场报价利率").rate_bp
+
+
+def contract_rate_bp(lpr_bp: int, spread_bp: int) -> int:
+    return lpr_bp + spread_bp
+
+
+def check_approval(loan_amount_fen: int, loan_term_months: int, amount_fen: int, term_months: int,
+                   policy: LoanPolicy, kind: str) -> None:
+    if amount_fen > loan_amount_fen:
+        raise InvalidInput("amount_over_applied", "amount_yuan", "审批金额不能高于申请金额，只能调低")
+    if amount_fen > amount_cap(policy, kind):
+        raise InvalidInput("amount_over_cap", "amount_yuan",
+                           f"审批金额超过上限{yuan_label(amount_cap(policy, kind))}（{policy.code}）")
+    if term_months > term_cap(policy, kind):
+        raise InvalidInput("term_over_cap", "term_months",
+                           f"贷款期限超过上限{term_cap(policy, kind)}个月（{policy.code}）")
+    del loan_term_months  # the bank may set a term longer or shorter than asked, within the cap
+
+
+def needs_confirmation(amount_fen: int, threshold_fen: int) -> bool:
+    return amount_fen > threshold_fen
+
+
+def check_checker(maker: str | None, checker: str) -> None:
+    if maker == checker:
+        raise Forbidden("four_eyes", None, "审批人不能复核自己的审批，须由同一银行的另一位联络员复核")
+
+
+# ---- guarantee fund -------------------------------------------------------------------------
+
+
+def fund_ceiling(policy: FundPolicy, balance_fen: int, repayment_rate_bp: int | None) -> int:
+    high = repayment_rate_bp is not None and repayment_rate_bp >= policy.high_leverage_repayment_rate_bp
+    return balance_fen * (policy.high_leverage if high else policy.leverage)
+
+
+def check_fund(ceiling_fen: int, outstanding_fen: int, amount_fen: int) -> None:
+    if outstanding_fen + amount_fen > ceiling_fen:
+        raise InvalidState("fund_ceiling", "amount_yuan",
+                           f"担保基金放大倍数已满：在保余额{yuan_label(outstanding_fen)}加本笔"
+                           f"{yuan_label(amount_fen)}将超过上限{yuan_label(ceiling_fen)}")
+
+
+def compensation(policy: FundPolicy, outstanding_principal_fen: int) -> tuple[int, int]:
+    """(fund pays, bank bears) of a defaulted loan's outstanding principal."""
+    fund = share(outstanding_principal_fen, policy.compensation_share_bp)
+    return fund, outstanding_principal_fen - fund
+
+
+# ---- schedule -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instalment:
+    number: int
+    due_on: dt.date
+    principal_fen: int
+    interest_fen: int
+    principal_paid_fen: int = 0
+    interest_paid_fen: int = 0
+
+    @property
+    def due_fen(self) -> int:
+        return self.principal_fen + self.interest_fen - self.principal_paid_fen - self.interest_paid_fen
+
+    @property
+    def paid(self) -> bool:
+        return self.due_fen == 0
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def schedule(principal_fen: int, rate_bp: int, months: int, method: str,
+             start: dt.date) -> list[Instalment]:
+    """Monthly instalments: equal payments (等额本息) or interest only, principal at maturity."""
+    monthly = Decimal(rate_bp) / BASIS / 12
+    if method == "equal_instalments" and monthly > 0:
+        payment = Decimal(principal_fen) * monthly / (1 - (1 + monthly) ** -months)
+    elif method == "equal_instalments":
+        payment = Decimal(principal_fen) / months
+    balance, rows = principal_fen, []
+    for number in range(1, months + 1):
+        interest = round_fen(Decimal(balance) * monthly)
+        if number == months:
+            principal = balance
+        elif method == "equal_instalments":
+            principal = min(balance, round_fen(payment) - interest)
+        else:
+            principal = 0
+        rows.append(Instalment(number, add_months(start, number), principal, interest))
+        balance -= principal
+    return rows
+
+
+def outstanding_principal(instalments: list[Instalment]) -> int:
+    return sum(i.principal_fen - i.principal_paid_fen for i in instalments)
+
+
+def remaining_due(instalments: list[Instalment]) -> int:
+    return sum(i.due_fen for i in instalments)
+
+
+def allocate(instalments: list[Instalment], amount_fen: int) -> tuple[list[Instalment], int, int]:
+    """Apply a repayment oldest instalment first, interest before principal.
+
+    Returns the updated instalments and the interest and principal the repayment paid.
+    """
+    if amount_fen <= 0:
+        raise InvalidInput("amount_not_positive", "amount_yuan", "还款金额应大于0")
+    if amount_fen > (due := remaining_due(instalments)):
+        raise InvalidInput("repayment_exceeds_balance", "amount_yuan",
+                           f"还款金额超过剩余应还{yuan_label(due)}")
+    left, interest_paid, principal_paid, updated = amount_fen, 0, 0, []
+    for row in instalments:
+        to_interest = min(left, row.interest_fen - row.interest_paid_fen)
+        left -= to_interest
+        to_principal = min(left, row.principal_fen - row.principal_paid_fen)
+        left -= to_principal
+        interest_paid += to_interest
+        principal_paid += to_principal
+        updated.append(replace(row, interest_paid_fen=row.interest_paid_fen + to_interest,
+                               principal_paid_fen=row.principal_paid_fen + to_principal))
+    return updated, interest_paid, principal_paid
+
+
+def days_overdue(instalments: list[Instalment], today: dt.date) -> int:
+    """Days since the oldest instalment that fell due and is not fully paid; 0 if none."""
+    late = [row.due_on for row in instalments if not row.paid and row.due_on < today]
+    return (today - min(late)).days if late else 0
+
+
+def status_after(status: str, instalments: list[Instalment], today: dt.date,
+                 policy: FundPolicy) -> str:
+    """Where a loan in repayment stands today: settled, repaying, overdue or defaulted."""
+    if remaining_due(instalments) == 0:
+        return "settled"
+    late = days_overdue(instalments, today)
+    if late > policy.default_after_days:
+        return "defaulted"
+    if late > 0:
+        return "overdue"
+    return "repaying" if status in ("repaying", "overdue") else status
+
+
+# ---- interest subsidy -----------------------------------------------------------------------
+
+
+def interest_subsidy(policy: LoanPolicy, kind: str, principal_fen: int, rate_bp: int, lpr_bp: int,
+                     interest_paid_fen: int) -> int:
+    """The subsidy on interest actually paid (先付后贴), under the contract's policy version."""
+    if interest_paid_fen <= 0 or rate_bp <= 0:
+        return 0
+    if policy.subsidy_method == "lpr_minus":
+        borrower_bp = max(0, lpr_bp - policy.borrower_lpr_minus_bp)
+        subsidised = Decimal(max(0, rate_bp - borrower_bp)) / rate_bp
+        return round_fen(Decimal(interest_paid_fen) * subsidised)
+    cap = (policy.subsidy_principal_cap_enterprise_fen if kind == "enterprise"
+           else policy.subsidy_principal_cap_individual_fen)
+    portion = Decimal(1) if cap is None or principal_fen <= cap else Decimal(cap) / principal_fen
+    return round_fen(Decimal(interest_paid_fen) * policy.subsidy_share_bp / BASIS * portion)
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a quarter written like 2026Q3."""
+    try:
+        year, number = int(quarter[:4]), int(quarter[5:])
+        if quarter[4] != "Q" or not 1 <= number <= 4 or len(quarter) != 6:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise InvalidInput("quarter_format", "quarter", "季度格式应为如 2026Q3") from None
+    first = dt.date(year, 3 * number - 2, 1)
+    return first, add_months(first, 3) - dt.timedelta(days=1)

@@ -1,0 +1,418 @@
+"""The guaranteed loan's service layer: load, apply the domain's rules, save, record the events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.finance import books, domain, ledger
+from services.finance.models import (
+    GuaranteedLoan,
+    Instalment,
+    KnownEnterprise,
+    KnownEntrepreneur,
+    LoanStep,
+    Repayment,
+)
+from services.finance.schemas import (
+    LoanApprove,
+    LoanCreate,
+    LoanDisburse,
+    LoanListQuery,
+    RepaymentCreate,
+)
+from shared import events, regions
+from shared import finance_events as fe
+from shared.actors import Actor, require_role
+from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from shared.money import fen_to_yuan, yuan_to_fen
+
+LIAISON_QUEUE = ("under_bank_review", "awaiting_confirmation", "approved", "disbursed", "repaying",
+                 "overdue")
+
+
+def _percent(bp: int | None) -> str | None:
+    return None if bp is None else f"{Decimal(bp) / 100:.2f}"
+
+
+# ---- who may see what -----------------------------------------------------------------------
+
+
+def can_view(actor: Actor, loan: GuaranteedLoan) -> bool:
+    if actor.role == "entrepreneur":
+        return loan.applicant_account_id == actor.user_id
+    if actor.role == "bank_liaison":
+        return loan.bank_code == actor.bank_code
+    return actor.governs(loan.region_code)
+
+
+def scope(statement, actor: Actor):
+    if actor.role == "entrepreneur":
+        return statement.where(GuaranteedLoan.applicant_account_id == actor.user_id)
+    if actor.role == "bank_liaison":
+        return statement.where(GuaranteedLoan.bank_code == actor.bank_code)
+    if actor.is_official:
+        return statement.where(GuaranteedLoan.region_code.startswith(
+            regions.jurisdiction_prefix(actor.region_code)))
+    return statement.where(sa.false())
+
+
+def get(session: Session, actor: Actor, loan_id: str, *, for_update: bool = False) -> GuaranteedLoan:
+    loan = session.get(GuaranteedLoan, loan_id, with_for_update=for_update or None)
+    if loan is None or not can_view(actor, loan):
+        raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
+    return loan
+
+
+def as_bank_liaison(actor: Actor, loan: GuaranteedLoan) -> None:
+    require_role(actor, "bank_liaison")
+    if loan.bank_code != actor.bank_code:  # get() already hides other banks' loans
+        raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
+
+
+def check_version(loan: GuaranteedLoan, expected: int | None) -> None:
+    if expected is not None and expected != loan.version:
+        raise Conflict("stale_version", "expected_version", "贷款已被他人修改，请刷新后重试")
+
+
+# ---- reads ----------------------------------------------------------------------------------
+
+
+def read(session: Session, loan: GuaranteedLoan) -> dict:
+    threshold = books.bank(session, loan.bank_code)
+    approved = loan.approved_amount_fen
+    return {
+        "id": loan.id, "borrower_kind": loan.borrower_kind, "borrower_name": loan.borrower_name,
+        "entrepreneur_id": loan.entrepreneur_id, "enterprise_id": loan.enterprise_id,
+        "region_code": loan.region_code, "region_name": regions.full_name(loan.region_code),
+        "bank_code": loan.bank_code, "bank_name": threshold.name,
+        "amount_yuan": fen_to_yuan(loan.amount_fen), "term_months": loan.term_months,
+        "purpose": loan.purpose, "repayment_method": loan.repayment_method,
+        "status": loan.status, "status_name": domain.STATUS_NAMES[loan.status],
+        "policy_code": loan.policy_code, "failures": loan.failures,
+        "approved_amount_yuan": None if approved is None else fen_to_yuan(approved),
+        "approved_term_months": loan.approved_term_months, "contract_date": loan.contract_date,
+        "lpr_percent": _percent(loan.lpr_bp), "rate_percent": _percent(loan.rate_bp),
+        "needs_confirmation": approved is not None and domain.needs_confirmation(
+            approved, threshold.confirmation_threshold_fen),
+        "maker": loan.maker, "checker": loan.checker, "rejection_reason": loan.rejection_reason,
+        "disbursed_on": loan.disbursed_on,
+        "outstanding_principal_yuan": fen_to_yuan(loan.outstanding_principal_fen),
+        "interest_paid_yuan": fen_to_yuan(loan.interest_paid_fen), "days_overdue": loan.days_overdue,
+        "compensation_yuan": None if loan.compensation_fen is None else fen_to_yuan(loan.compensation_fen),
+        "closed_on": loan.closed_on, "applied_at": loan.applied_at, "version": loan.version,
+        "instalments": [_instalment(row) for row in loan.instalments],
+        "repayments": [_repayment(row) for row in loan.repayments],
+        "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
+                    for s in loan.history],
+    }
+
+
+def _instalment(row: Instalment) -> dict:
+    return {"number": row.number, "due_on": row.due_on,
+            "principal_yuan": fen_to_yuan(row.principal_fen), "interest_yuan": fen_to_yuan(row.interest_fen),
+            "principal_paid_yuan": fen_to_yuan(row.principal_paid_fen),
+            "interest_paid_yuan": fen_to_yuan(row.interest_paid_fen),
+            "paid": row.principal_paid_fen + row.interest_paid_fen == row.principal_fen + row.interest_fen}
+
+
+def _repayment(row: Repayment) -> dict:
+    return {"id": row.id, "paid_on": row.paid_on, "amount_yuan": fen_to_yuan(row.amount_fen),
+            "interest_yuan": fen_to_yuan(row.interest_fen), "principal_yuan": fen_to_yuan(row.principal_fen),
+            "recorded_by": row.recorded_by}
+
+
+def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
+    statement = scope(sa.select(GuaranteedLoan), actor)
+    if query.status:
+        statement = statement.where(GuaranteedLoan.status == query.status)
+    if query.queue:
+        statement = statement.where(GuaranteedLoan.status.in_(LIAISON_QUEUE))
+    total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    rows = session.scalars(statement.order_by(GuaranteedLoan.applied_at.desc())
+                           .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    return {"items": [read(session, loan) for loan in rows], "total": total,
+            "page": query.page, "per_page": query.per_page}
+
+
+# ---- application ----------------------------------------------------------------------------
+
+
+def _fact(loan: GuaranteedLoan) -> dict:
+    return {"loan_id": loan.id, "borrower_kind": loan.borrower_kind,
+            "entrepreneur_id": loan.entrepreneur_id, "enterprise_id": loan.enterprise_id,
+            "region_code": loan.region_code, "bank_code": loan.bank_code}
+
+
+def _step(loan: GuaranteedLoan, actor: str, action: str, note: str = "") -> None:
+    loan.history.append(LoanStep(actor=actor, action=action, note=note[:500]))
+
+
+def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEntrepreneur, KnownEnterprise | None]:
+    person = session.scalar(sa.select(KnownEntrepreneur).where(KnownEntrepreneur.account_id == actor.user_id))
+    if person is None:
+        raise InvalidState("entrepreneur_not_registered", "borrower",
+                           "请先登记创业者信息（登记后稍候片刻即可申请）")
+    if data.borrower_kind == "individual":
+        return person, None
+    firm = session.get(KnownEnterprise, data.enterprise_id)
+    if firm is None or firm.owner_entrepreneur_id != person.id:
+        raise InvalidInput("enterprise_not_owned", "enterprise_id", "只能以本人创办的经营主体名义申请")
+    return person, firm
+
+
+def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | None) -> domain.BorrowerFacts:
+    column = GuaranteedLoan.enterprise_id if firm else GuaranteedLoan.entrepreneur_id
+    borrower = sa.select(GuaranteedLoan.status).where(column == (firm.id if firm else person.id))
+    if firm is None:
+        borrower = borrower.where(GuaranteedLoan.borrower_kind == "individual")
+    statuses = list(session.scalars(borrower))
+    return domain.BorrowerFacts(
+        kind="enterprise" if firm else "individual", registered=True,
+        verified=(firm.verified and person.verified) if firm else person.verified,
+        lifetime_loans=sum(s in domain.COUNTS_TOWARDS_LIFETIME for s in statuses),
+        outstanding_loans=sum(s in domain.OUTSTANDING + domain.OPEN_BEFORE_APPROVAL for s in statuses),
+        headcount=firm.headcount if firm else None, new_hires=firm.new_hires if firm else None)
+
+
+def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
+    require_role(actor, "entrepreneur")
+    session = uow.session
+    person, firm = _borrower(session, actor, data)
+    bank = books.bank(session, data.bank_code)
+    policy = books.loan_policy(session, on=today)
+    amount = yuan_to_fen(data.amount_yuan)
+    failures = domain.assess(policy, _facts(session, person, firm), amount, data.term_months)
+    loan = GuaranteedLoan(
+        borrower_kind=data.borrower_kind, entrepreneur_id=person.id,
+        enterprise_id=firm.id if firm else None, applicant_account_id=actor.user_id,
+        borrower_name=firm.name if firm else person.name,
+        region_code=firm.region_code if firm else person.region_code, bank_code=bank.code,
+        amount_fen=amount, term_months=data.term_months, purpose=data.purpose,
+        repayment_method=data.repayment_method, policy_code=policy.code,
+        status="ineligible" if failures else "under_bank_review",
+        failures=[f.as_dict() for f in failures], applied_on=today, history=[])
+    session.add(loan)
+    session.flush()
+    _step(loan, actor.username, "applied", f"申请{fen_to_yuan(amount)}元，{data.term_months}个月")
+    _step(loan, "系统", "assessed", "；".join(f.message for f in failures) or f"符合条件（{policy.code}）")
+    uow.publish(events.make_event(fe.LoanApplied(
+        **_fact(loan), amount_fen=amount, term_months=data.term_months, applied_on=today)))
+    uow.publish(events.make_event(fe.LoanEligibilityAssessed(
+        **_fact(loan), eligible=not failures, failures=loan.failures, policy_code=policy.code)))
+    return read(session, loan)
+
+
+def withdraw(uow, actor: Actor, loan_id: str) -> dict:
+    loan = get(uow.session, actor, loan_id)
+    if loan.applicant_account_id != actor.user_id:
+        raise Forbidden("not_applicant", None, "只有申请人本人可以撤回申请")
+    domain.require_status(loan.status, *domain.OPEN_BEFORE_APPROVAL)
+    loan.status = "withdrawn"
+    _step(loan, actor.username, "withdrawn")
+    uow.publish(events.make_event(fe.LoanWithdrawn(**_fact(loan), withdrawn_by=actor.username)))
+    return read(uow.session, loan)
+
+
+# ---- the bank's decision --------------------------------------------------------------------
+
+
+def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) -> dict:
+    session = uow.session
+    loan = get(session, actor, loan_id)
+    as_bank_liaison(actor, loan)
+    check_version(loan, data.expected_version)
+    domain.require_status(loan.status, "under_bank_review")
+    contract_date = data.contract_date or today
+    policy = books.loan_policy(session, on=contract_date)
+    amount = yuan_to_fen(data.amount_yuan)
+    domain.check_approval(loan.amount_fen, loan.term_months, amount, data.term_months, policy,
+                          loan.borrower_kind)
+    lpr = domain.lpr_on(books.lpr_rates(session), contract_date)
+    loan.approved_amount_fen, loan.approved_term_months = amount, data.term_months
+    loan.contract_date, loan.contract_policy_code = contract_date, policy.code
+    loan.lpr_bp, loan.spread_bp = lpr, data.spread_bp
+    loan.rate_bp = domain.contract_rate_bp(lpr, data.spread_bp)
+    loan.maker = actor.username
+    terms = f"{fen_to_yuan(amount)}元，{data.term_months}个月，年利率{_percent(loan.rate_bp)}%"
+    if domain.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen):
+        _check_fund(session, loan, contract_date)
+        loan.status = "awaiting_confirmation"
+        _step(loan, actor.username, "approved_pending", f"{terms}；超过复核金额，待另一位联络员复核")
+        return read(session, loan)
+    _finalise_approval(uow, loan, actor, contract_date)
+    _step(loan, actor.username, "approved", terms)
+    return read(session, loan)
+
+
+def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> dict:
+    session = uow.session
+    loan = get(session, actor, loan_id)
+    as_bank_liaison(actor, loan)
+    check_version(loan, expected_version)
+    domain.require_status(loan.status, "awaiting_confirmation")
+    domain.check_checker(loan.maker, actor.username)
+    loan.checker = actor.username
+    _finalise_approval(uow, loan, actor, loan.contract_date)
+    _step(loan, actor.username, "confirmed", "复核通过")
+    return read(session, loan)
+
+
+def _check_fund(session: Session, loan: GuaranteedLoan, on: dt.date) -> None:
+    books.lock(session, books.FUND_LOCK)
+    position = books.fund_position(session, on)
+    domain.check_fund(position["ceiling_fen"], position["outstanding_fen"], loan.approved_amount_fen)
+
+
+def _finalise_approval(uow, loan: GuaranteedLoan, actor: Actor, contract_date: dt.date) -> None:
+    _check_fund(uow.session, loan, contract_date)
+    loan.status = "approved"
+    loan.approved_at = dt.datetime.now(dt.timezone.utc)
+    uow.publish(events.make_event(fe.LoanApproved(
+        **_fact(loan), amount_fen=loan.approved_amount_fen, term_months=loan.approved_term_months,
+        contract_date=contract_date, lpr_bp=loan.lpr_bp, rate_bp=loan.rate_bp,
+        policy_code=loan.contract_policy_code, maker=loan.maker, checker=loan.checker)))
+
+
+def reject(uow, actor: Actor, loan_id: str, reason: str, expected_version: int | None) -> dict:
+    loan = get(uow.session, actor, loan_id)
+    as_bank_liaison(actor, loan)
+    check_version(loan, expected_version)
+    domain.require_status(loan.status, "under_bank_review", "awaiting_confirmation")
+    loan.status, loan.rejection_reason = "rejected", reason
+    _step(loan, actor.username, "rejected", reason)
+    uow.publish(events.make_event(fe.LoanRejected(**_fact(loan), reason=reason, rejected_by=actor.username)))
+    return read(uow.session, loan)
+
+
+# ---- lending and repayment ------------------------------------------------------------------
+
+
+def _plan(loan: GuaranteedLoan) -> list[domain.Instalment]:
+    return [domain.Instalment(r.number, r.due_on, r.principal_fen, r.interest_fen,
+                              r.principal_paid_fen, r.interest_paid_fen) for r in loan.instalments]
+
+
+def _store_plan(loan: GuaranteedLoan, plan: list[domain.Instalment]) -> None:
+    for row, new in zip(loan.instalments, plan, strict=True):
+        row.principal_paid_fen, row.interest_paid_fen = new.principal_paid_fen, new.interest_paid_fen
+    loan.outstanding_principal_fen = domain.outstanding_principal(plan)
+
+
+def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date) -> dict:
+    session = uow.session
+    loan = get(session, actor, loan_id)
+    as_bank_liaison(actor, loan)
+    check_version(loan, data.expected_version)
+    domain.require_status(loan.status, "approved")
+    on = data.disbursed_on or today
+    if loan.contract_date and on < loan.contract_date:
+        raise InvalidInput("disbursed_before_contract", "disbursed_on", "放款日期不能早于合同日期")
+    plan = domain.schedule(loan.approved_amount_fen, loan.rate_bp, loan.approved_term_months,
+                           loan.repayment_method, on)
+    loan.instalments = [Instalment(number=i.number, due_on=i.due_on, principal_fen=i.principal_fen,
+                                   interest_fen=i.interest_fen) for i in plan]
+    loan.status, loan.disbursed_on = "disbursed", on
+    loan.outstanding_principal_fen = loan.approved_amount_fen
+    books.post(session, ledger.loan_disbursed(f"loan:{loan.id}", loan.bank_code,
+                                              loan.approved_amount_fen), actor.username)
+    _step(loan, actor.username, "disbursed", f"{on.isoformat()}放款{fen_to_yuan(loan.approved_amount_fen)}元")
+    uow.publish(events.make_event(fe.LoanDisbursed(
+        **_fact(loan), principal_fen=loan.approved_amount_fen, disbursed_on=on,
+        maturity_on=plan[-1].due_on, repayment_method=loan.repayment_method)))
+    return read(session, loan)
+
+
+def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, today: dt.date) -> dict:
+    session = uow.session
+    loan = get(session, actor, loan_id)
+    as_bank_liaison(actor, loan)
+    domain.require_status(loan.status, *domain.IN_REPAYMENT)
+    paid_on = data.paid_on or today
+    if paid_on < loan.disbursed_on:
+        raise InvalidInput("paid_before_disbursement", "paid_on", "还款日期不能早于放款日期")
+    amount = yuan_to_fen(data.amount_yuan)
+    plan, interest, principal = domain.allocate(_plan(loan), amount)
+    _store_plan(loan, plan)
+    loan.interest_paid_fen += interest
+    repayment = Repayment(paid_on=paid_on, amount_fen=amount, interest_fen=interest,
+                          principal_fen=principal, recorded_by=actor.username)
+    loan.repayments.append(repayment)
+    session.flush()
+    if principal:
+        books.post(session, ledger.principal_repaid(f"repayment:{repayment.id}", loan.bank_code, principal),
+                   actor.username)
+    _step(loan, actor.username, "repayment", f"{paid_on.isoformat()}还款{fen_to_yuan(amount)}元"
+          f"（利息{fen_to_yuan(interest)}元，本金{fen_to_yuan(principal)}元）")
+    uow.publish(events.make_event(fe.LoanRepaymentRecorded(
+        **_fact(loan), repayment_id=repayment.id, paid_on=paid_on, amount_fen=amount,
+        interest_fen=interest, principal_fen=principal,
+        outstanding_principal_fen=loan.outstanding_principal_fen)))
+    _move(uow, loan, plan, today, actor.username)
+    return read(session, loan)
+
+
+def _move(uow, loan: GuaranteedLoan, plan: list[domain.Instalment], today: dt.date, by: str) -> None:
+    """Bring the loan's status in line with its instalments today, with the events that follow."""
+    policy = books.fund_policy(uow.session, today)
+    new = domain.status_after(loan.status if loan.status != "disbursed" else "repaying", plan, today, policy)
+    loan.days_overdue = domain.days_overdue(plan, today)
+    if new == loan.status:
+        return
+    if new == "repaying" and loan.status == "disbursed":
+        loan.status = new
+        return
+    loan.status = new
+    fact = _fact(loan)
+    if new == "settled":
+        loan.closed_on = today
+        _step(loan, by, "settled", "贷款已结清")
+        uow.publish(events.make_event(fe.LoanSettled(**fact, settled_on=today)))
+    elif new == "repaying":
+        _step(loan, by, "back_to_repaying", "逾期款项已还清，恢复正常还款")
+    elif new == "overdue":
+        _step(loan, by, "overdue", f"逾期{loan.days_overdue}天")
+        uow.publish(events.make_event(fe.LoanOverdue(
+            **fact, days_overdue=loan.days_overdue, as_of=today,
+            outstanding_principal_fen=loan.outstanding_principal_fen)))
+    elif new == "defaulted":
+        _default_and_compensate(uow, loan, today, policy, by)
+
+
+def _default_and_compensate(uow, loan: GuaranteedLoan, today: dt.date, policy, by: str) -> None:
+    outstanding = loan.outstanding_principal_fen
+    fact = _fact(loan)
+    _step(loan, by, "defaulted", f"逾期超过{policy.default_after_days}天，转为违约")
+    uow.publish(events.make_event(fe.LoanDefaulted(
+        **fact, days_overdue=loan.days_overdue, as_of=today, outstanding_principal_fen=outstanding)))
+    fund_pays, bank_bears = domain.compensation(policy, outstanding)
+    books.post(uow.session, ledger.loan_compensated(f"loan:{loan.id}", loan.bank_code, outstanding, fund_pays), by)
+    loan.status, loan.compensation_fen, loan.closed_on = "compensated", fund_pays, today
+    loan.outstanding_principal_fen = 0
+    _step(loan, by, "compensated", f"担保基金代偿{fen_to_yuan(fund_pays)}元，银行承担{fen_to_yuan(bank_bears)}元")
+    uow.publish(events.make_event(fe.LoanCompensated(
+        **fact, outstanding_principal_fen=outstanding, fund_paid_fen=fund_pays,
+        bank_borne_fen=bank_bears, as_of=today)))
+
+
+# ---- the daily sweep ------------------------------------------------------------------------
+
+
+def loans_to_sweep(session: Session) -> list[str]:
+    return list(session.scalars(sa.select(GuaranteedLoan.id)
+                                .where(GuaranteedLoan.status.in_(domain.IN_REPAYMENT))))
+
+
+def sweep_one(uow, loan_id: str, today: dt.date) -> str | None:
+    """One loan's overdue check; a loan another instance is holding is left to it."""
+    loan = uow.session.get(GuaranteedLoan, loan_id, with_for_update={"skip_locked": True})
+    if loan is None or loan.status not in domain.IN_REPAYMENT:
+        return None
+    before, days = loan.status, loan.days_overdue
+    _move(uow, loan, _plan(loan), today, "系统（每日逾期检查）")
+    if loan.status == before and loan.days_overdue == days:
+        return None
+    return loan.status

@@ -1,0 +1,297 @@
+"""Finance tables: policy versions, the registry read model, loans, subsidies, batches, the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+Money = sa.BigInteger  # integer fen
+
+
+class PolicyVersion(Base):
+    """Effective-dated policy data: `domain` is loan, fund, lpr or subsidy:<kind>."""
+
+    __tablename__ = "policy_versions"
+
+    domain: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    effective_from: Mapped[dt.date] = mapped_column(sa.Date)
+    params: Mapped[dict] = mapped_column(JSONB)
+
+
+class Bank(Base):
+    __tablename__ = "banks"
+
+    code: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    confirmation_threshold_fen: Mapped[int] = mapped_column(Money)
+
+
+class FundYear(Base):
+    """Last year's repayment rate, which decides the guarantee fund's leverage."""
+
+    __tablename__ = "fund_years"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    repayment_rate_bp: Mapped[int] = mapped_column(sa.Integer)
+    recorded_by: Mapped[str] = mapped_column(sa.String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+
+# ---- read model of the registry's facts -----------------------------------------------------
+
+
+class KnownEntrepreneur(Base):
+    __tablename__ = "known_entrepreneurs"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    household_region_code: Mapped[str] = mapped_column(sa.String(12))
+    verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+
+class KnownEnterprise(Base):
+    __tablename__ = "known_enterprises"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    owner_entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    founded_on: Mapped[dt.date] = mapped_column(sa.Date)
+    verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    headcount: Mapped[int] = mapped_column(sa.Integer, default=0)
+    new_hires: Mapped[int] = mapped_column(sa.Integer, default=0)
+    headcount_quarter: Mapped[str | None] = mapped_column(sa.String(6))
+    headcount_revision: Mapped[int] = mapped_column(sa.Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+
+# ---- loans ----------------------------------------------------------------------------------
+
+
+class GuaranteedLoan(Base):
+    __tablename__ = "loans"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    borrower_kind: Mapped[str] = mapped_column(sa.String(12))  # individual | enterprise
+    entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    applicant_account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    borrower_name: Mapped[str] = mapped_column(sa.String(100))
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    bank_code: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    term_months: Mapped[int] = mapped_column(sa.Integer)
+    purpose: Mapped[str] = mapped_column(sa.String(500))
+    repayment_method: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(24), index=True)
+    policy_code: Mapped[str] = mapped_column(sa.String(80))
+    failures: Mapped[list] = mapped_column(JSONB, default=list)
+    applied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    applied_on: Mapped[dt.date] = mapped_column(sa.Date)
+    approved_amount_fen: Mapped[int | None] = mapped_column(Money)
+    approved_term_months: Mapped[int | None] = mapped_column(sa.Integer)
+    contract_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    contract_policy_code: Mapped[str | None] = mapped_column(sa.String(80))
+    lpr_bp: Mapped[int | None] = mapped_column(sa.Integer)
+    spread_bp: Mapped[int | None] = mapped_column(sa.Integer)
+    rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
+    maker: Mapped[str | None] = mapped_column(sa.String(80))
+    checker: Mapped[str | None] = mapped_column(sa.String(80))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    disbursed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    outstanding_principal_fen: Mapped[int] = mapped_column(Money, default=0)
+    interest_paid_fen: Mapped[int] = mapped_column(Money, default=0)
+    days_overdue: Mapped[int] = mapped_column(sa.Integer, default=0)
+    compensation_fen: Mapped[int | None] = mapped_column(Money)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    instalments: Mapped[list[Instalment]] = relationship(
+        order_by="Instalment.number", cascade="all, delete-orphan", lazy="selectin")
+    repayments: Mapped[list[Repayment]] = relationship(
+        order_by="Repayment.paid_on", cascade="all, delete-orphan", lazy="selectin")
+    history: Mapped[list[LoanStep]] = relationship(
+        order_by="LoanStep.id", cascade="all, delete-orphan", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Instalment(Base):
+    __tablename__ = "instalments"
+
+    loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    due_on: Mapped[dt.date] = mapped_column(sa.Date)
+    principal_fen: Mapped[int] = mapped_column(Money)
+    interest_fen: Mapped[int] = mapped_column(Money)
+    principal_paid_fen: Mapped[int] = mapped_column(Money, default=0)
+    interest_paid_fen: Mapped[int] = mapped_column(Money, default=0)
+
+
+class Repayment(Base):
+    __tablename__ = "repayments"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), index=True)
+    paid_on: Mapped[dt.date] = mapped_column(sa.Date)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    interest_fen: Mapped[int] = mapped_column(Money)
+    principal_fen: Mapped[int] = mapped_column(Money)
+    recorded_by: Mapped[str] = mapped_column(sa.String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+
+class LoanStep(Base):
+    """The loan's timeline: who did what, when."""
+
+    __tablename__ = "loan_steps"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+# ---- subsidies ------------------------------------------------------------------------------
+
+
+class SubsidyClaim(Base):
+    __tablename__ = "subsidy_claims"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    kind: Mapped[str] = mapped_column(sa.String(20), index=True)
+    entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(sa.String(36))
+    applicant_account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    claimant_name: Mapped[str] = mapped_column(sa.String(100))
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    details: Mapped[dict] = mapped_column(JSONB)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(sa.String(24), index=True)
+    policy_code: Mapped[str] = mapped_column(sa.String(80))
+    failures: Mapped[list] = mapped_column(JSONB, default=list)
+    notes: Mapped[list] = mapped_column(JSONB, default=list)
+    claimed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    review_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    batch_id: Mapped[str | None] = mapped_column(sa.ForeignKey("subsidy_batches.id"), index=True)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ClaimKey(Base):
+    """What a live claim claims once (a tier, a hire, a certificate, a trip): unique across claims."""
+
+    __tablename__ = "subsidy_claim_keys"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(sa.ForeignKey("subsidy_claims.id"), index=True)
+    entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+
+
+class SubsidyBatch(Base):
+    __tablename__ = "subsidy_batches"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    status: Mapped[str] = mapped_column(sa.String(12))  # draft | approved | paid
+    total_fen: Mapped[int] = mapped_column(Money)
+    claim_count: Mapped[int] = mapped_column(sa.Integer)
+    created_by: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    available_fen_at_approval: Mapped[int | None] = mapped_column(Money)
+    approved_by: Mapped[str | None] = mapped_column(sa.String(80))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    paid_by: Mapped[str | None] = mapped_column(sa.String(80))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    claims: Mapped[list[SubsidyClaim]] = relationship(order_by="SubsidyClaim.claimed_at", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InterestSubsidyBatch(Base):
+    __tablename__ = "interest_subsidy_batches"
+
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(12))  # computed | paid
+    total_fen: Mapped[int] = mapped_column(Money)
+    created_by: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    paid_by: Mapped[str | None] = mapped_column(sa.String(80))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    lines: Mapped[list[InterestSubsidyLine]] = relationship(
+        order_by="InterestSubsidyLine.loan_id", cascade="all, delete-orphan", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InterestSubsidyLine(Base):
+    __tablename__ = "interest_subsidy_lines"
+
+    quarter: Mapped[str] = mapped_column(sa.ForeignKey("interest_subsidy_batches.quarter"), primary_key=True)
+    loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    interest_paid_fen: Mapped[int] = mapped_column(Money)
+    subsidy_fen: Mapped[int] = mapped_column(Money)
+    policy_code: Mapped[str] = mapped_column(sa.String(80))
+
+
+# ---- ledger ---------------------------------------------------------------------------------
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    reference: Mapped[str] = mapped_column(sa.String(120), index=True)
+    posted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    posted_by: Mapped[str] = mapped_column(sa.String(80))
+
+    lines: Mapped[list[LedgerLine]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class LedgerLine(Base):
+    __tablename__ = "ledger_lines"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_postings.id"), index=True)
+    account: Mapped[str] = mapped_column(sa.String(80), index=True)
+    debit_fen: Mapped[int] = mapped_column(Money, default=0)
+    credit_fen: Mapped[int] = mapped_column(Money, default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("debit_fen >= 0 AND credit_fen >= 0", name="ledger_amounts_not_negative"),
+    )

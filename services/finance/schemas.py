@@ -1,0 +1,226 @@
+"""Finance's pydantic contracts: HTTP bodies, RPC arguments and what reads return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from shared import clock
+from shared.identity import check_resident_id
+from shared.validation import domain_check
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Yuan = Annotated[Decimal, Field(gt=0, le=Decimal("100000000"), decimal_places=2)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+BankCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
+Quarter = Annotated[str, StringConstraints(pattern=r"^\d{4}Q[1-4]$")]
+ProvinceCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+
+
+class NotFuture:
+    """A date a person records after the fact (a payment, a disbursement) cannot lie ahead."""
+
+    @field_validator("contract_date", "disbursed_on", "paid_on", check_fields=False)
+    @classmethod
+    def _not_future(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > clock.today():
+            raise PydanticCustomError("date_in_future", "日期不能晚于今天", {"domain": True})
+        return value
+
+
+# ---- loans ----------------------------------------------------------------------------------
+
+
+class LoanCreate(Strict):
+    borrower_kind: Literal["individual", "enterprise"] = "individual"
+    enterprise_id: str | None = Field(default=None, max_length=36)
+    bank_code: BankCode
+    amount_yuan: Yuan
+    term_months: int = Field(ge=1, le=120)
+    purpose: Reason
+    repayment_method: Literal["equal_instalments", "interest_only"] = "equal_instalments"
+
+    @model_validator(mode="after")
+    def _enterprise_named(self) -> LoanCreate:
+        if self.borrower_kind == "enterprise" and not self.enterprise_id:
+            raise PydanticCustomError("enterprise_required", "以经营主体名义申请时须选择经营主体",
+                                      {"domain": True})
+        return self
+
+
+class Versioned(Strict):
+    expected_version: int | None = None
+
+
+class LoanApprove(NotFuture, Versioned):
+    amount_yuan: Yuan
+    term_months: int = Field(ge=1, le=120)
+    spread_bp: int = Field(ge=-100, le=300, description="合同利率在一年期LPR基础上的加点（基点）")
+    contract_date: dt.date | None = None
+
+
+
+class LoanReject(Versioned):
+    reason: Reason
+
+
+class LoanDisburse(NotFuture, Versioned):
+    disbursed_on: dt.date | None = None
+
+
+
+class RepaymentCreate(NotFuture, Strict):
+    amount_yuan: Yuan
+    paid_on: dt.date | None = None
+
+
+
+class LoanListQuery(Strict):
+    status: str | None = Field(default=None, max_length=24)
+    queue: bool = False  # a liaison's work queue: what waits for their bank
+    page: int = Field(default=1, ge=1, le=10000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class LoanRead(BaseModel):
+    id: str
+    borrower_kind: str
+    borrower_name: str
+    entrepreneur_id: str
+    enterprise_id: str | None
+    region_code: str
+    region_name: str
+    bank_code: str
+    bank_name: str
+    amount_yuan: str
+    term_months: int
+    purpose: str
+    repayment_method: str
+    status: str
+    status_name: str
+    policy_code: str
+    failures: list[dict]
+    approved_amount_yuan: str | None
+    approved_term_months: int | None
+    contract_date: dt.date | None
+    lpr_percent: str | None
+    rate_percent: str | None
+    needs_confirmation: bool
+    maker: str | None
+    checker: str | None
+    rejection_reason: str | None
+    disbursed_on: dt.date | None
+    outstanding_principal_yuan: str
+    interest_paid_yuan: str
+    days_overdue: int
+    compensation_yuan: str | None
+    closed_on: dt.date | None
+    applied_at: dt.datetime
+    version: int
+    instalments: list[dict]
+    repayments: list[dict]
+    history: list[dict]
+
+
+# ---- fund and ledger ------------------------------------------------------------------------
+
+
+class Contribution(Strict):
+    account: Literal["fund:guarantee", "budget:subsidy"]
+    amount_yuan: Yuan
+    note: Note = ""
+
+
+class RepaymentRate(Strict):
+    year: int = Field(ge=2000, le=2100)
+    repayment_rate_percent: Decimal = Field(ge=0, le=100, decimal_places=2)
+
+
+# ---- subsidies ------------------------------------------------------------------------------
+
+
+class Hire(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+    id_number: str
+    category: Literal["poverty_alleviated", "hard_to_employ", "graduate", "other"]
+    contract_months: int = Field(ge=0, le=600)
+    social_insurance: bool
+    hired_on: dt.date
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return domain_check(check_resident_id, value).number
+
+
+REQUIRED_BY_KIND = {
+    "startup": ("enterprise_id",),
+    "employment": ("enterprise_id", "hires"),
+    "skill": ("occupation", "level", "issued_on"),
+    "travel": ("trip_date", "origin_province", "destination_province"),
+}
+
+
+class SubsidyClaimCreate(Strict):
+    kind: Literal["startup", "employment", "skill", "travel"]
+    enterprise_id: str | None = Field(default=None, max_length=36)
+    tier: Literal["first", "second"] = "first"
+    amount_yuan: Yuan | None = None
+    hires: list[Hire] = Field(default_factory=list, max_length=200)
+    occupation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    level: Literal["junior", "intermediate", "senior"] | None = None
+    certificate_no: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    issued_on: dt.date | None = None
+    trip_date: dt.date | None = None
+    origin_province: ProvinceCode | None = None
+    destination_province: ProvinceCode | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> SubsidyClaimCreate:
+        for name in REQUIRED_BY_KIND[self.kind]:
+            if getattr(self, name) in (None, "", []):
+                raise PydanticCustomError("required_for_kind", f"{name}：申领此类补贴时必填",
+                                          {"domain": True})
+        return self
+
+
+class ClaimReview(Versioned):
+    decision: Literal["approve", "reject"]
+    reason: Note = ""
+
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> ClaimReview:
+        if self.decision == "reject" and len(self.reason) < 2:
+            raise PydanticCustomError("reason_required", "不予通过时须填写理由", {"domain": True})
+        return self
+
+
+class ClaimListQuery(Strict):
+    status: str | None = Field(default=None, max_length=24)
+    kind: str | None = Field(default=None, max_length=20)
+    page: int = Field(default=1, ge=1, le=10000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class BatchCreate(Strict):
+    claim_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
+class InterestSubsidyCompute(Strict):
+    quarter: Quarter

@@ -1,0 +1,281 @@
+"""The finance service's entrypoints: loans, subsidies, the fund and ledger, registry facts."""
+
+from __future__ import annotations
+
+import functools
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+from pydantic_core import to_jsonable_python
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.finance import books, loans, readmodel, subsidies
+from services.finance.schemas import (
+    BatchCreate,
+    ClaimListQuery,
+    ClaimReview,
+    Contribution,
+    InterestSubsidyCompute,
+    LoanApprove,
+    LoanCreate,
+    LoanDisburse,
+    LoanListQuery,
+    LoanReject,
+    RepaymentCreate,
+    RepaymentRate,
+    SubsidyClaimCreate,
+    Versioned,
+)
+from services.finance.treasury import contribute, require_treasurer, set_repayment_rate
+from shared import clock
+from shared.actors import as_actor
+from shared.db import Database
+from shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput
+from shared.idempotency import run_once
+from shared.logging import get_logger
+from shared.messaging import event_handler, idempotent
+from shared.nameko_base import GuiyanService, Outbox
+from shared.settings import FinanceSettings
+from shared.validation import parse
+
+
+def command(method):
+    """An RPC entrypoint whose result is plain JSON (dates as ISO strings), stored or sent alike."""
+
+    @functools.wraps(method)
+    def jsonable(*args, **kwargs):
+        return to_jsonable_python(method(*args, **kwargs))
+
+    return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
+
+log = get_logger(__name__)
+SWEEP_INTERVAL = FinanceSettings().sweep_interval_seconds
+
+
+def money_key(key: str | None) -> str:
+    """Commands that move money must carry an idempotency key, so a retry never pays twice."""
+    if not key:
+        raise InvalidInput("idempotency_key_required", "Idempotency-Key",
+                           "涉及资金的操作须带幂等键（Idempotency-Key），以免重复入账")
+    return key
+
+
+class FinanceService(GuiyanService):
+    name = "finance"
+    db = Database("finance")
+    outbox = Outbox("finance")
+
+    def _once(self, scope, key, request, work):
+        return run_once(self.db, scope, key, request, lambda uow: to_jsonable_python(work(uow)))
+
+    # ---- loans ------------------------------------------------------------------------------
+
+    @command
+    def list_banks(self):
+        with self.db.read() as session:
+            return books.banks(session)
+
+    @command
+    def apply_for_loan(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(LoanCreate, data)
+        return self._once(f"apply_for_loan:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.apply(uow, actor, data, clock.today()))
+
+    @command
+    def get_loan(self, actor, loan_id):
+        with self.db.read() as session:
+            return loans.read(session, loans.get(session, as_actor(actor), loan_id))
+
+    @command
+    def list_loans(self, actor, query=None):
+        with self.db.read() as session:
+            return loans.list_loans(session, as_actor(actor), parse(LoanListQuery, query or {}))
+
+    @command
+    def approve_loan(self, actor, loan_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(LoanApprove, data)
+        return self._once(f"approve_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.approve(uow, actor, loan_id, data, clock.today()))
+
+    @command
+    def confirm_loan(self, actor, loan_id, data=None, idempotency_key=None):
+        actor, data = as_actor(actor), parse(Versioned, data or {})
+        return self._once(f"confirm_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.confirm(uow, actor, loan_id, data.expected_version))
+
+    @command
+    def reject_loan(self, actor, loan_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(LoanReject, data)
+        return self._once(f"reject_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.reject(uow, actor, loan_id, data.reason, data.expected_version))
+
+    @command
+    def withdraw_loan(self, actor, loan_id):
+        actor = as_actor(actor)
+        return self._once(f"withdraw_loan:{loan_id}", None, None,
+                          lambda uow: loans.withdraw(uow, actor, loan_id))
+
+    @command
+    def disburse_loan(self, actor, loan_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(LoanDisburse, data or {})
+        return self._once(f"disburse_loan:{loan_id}", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: loans.disburse(uow, actor, loan_id, data, clock.today()))
+
+    @command
+    def record_repayment(self, actor, loan_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(RepaymentCreate, data)
+        return self._once(f"repayment:{loan_id}", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: loans.record_repayment(uow, actor, loan_id, data, clock.today()))
+
+    @command
+    def run_overdue_sweep(self, actor):
+        require_treasurer(as_actor(actor), allow_admin=True)
+        return self._sweep()
+
+    @timer(interval=SWEEP_INTERVAL)
+    def overdue_sweep(self):
+        try:
+            self._sweep()
+        except Exception as exc:  # the next tick tries again
+            log.warning("overdue_sweep_failed", error=repr(exc))
+
+    def _sweep(self) -> dict:
+        today, changed = clock.today(), {}
+        with self.db.read() as session:
+            loan_ids = loans.loans_to_sweep(session)
+        for loan_id in loan_ids:
+            try:
+                with self.db.unit_of_work() as uow:
+                    status = loans.sweep_one(uow, loan_id, today)
+                    uow.commit()
+            except StaleDataError:  # a repayment changed it meanwhile: the next sweep sees it afresh
+                log.info("overdue_sweep_loan_skipped", loan_id=loan_id)
+                continue
+            if status is not None:
+                changed[status] = changed.get(status, 0) + 1
+        return {"as_of": today.isoformat(), "checked": len(loan_ids), "changed": changed}
+
+    # ---- the fund and the ledger ------------------------------------------------------------
+
+    @command
+    def fund_position(self, actor):
+        actor = as_actor(actor)
+        if not actor.is_official and actor.role != "admin":
+            raise Forbidden("official_required", None, "只有工作人员可以查看担保基金情况")
+        with self.db.read() as session:
+            return books.fund_position(session, clock.today())
+
+    @command
+    def trial_balance(self, actor):
+        require_treasurer(as_actor(actor), allow_admin=True)
+        with self.db.read() as session:
+            return books.trial_balance(session)
+
+    @command
+    def contribute(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(Contribution, data)
+        return self._once("contribute", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: contribute(uow, actor, data, clock.today()))
+
+    @command
+    def set_repayment_rate(self, actor, data):
+        actor, data = as_actor(actor), parse(RepaymentRate, data)
+        return self._once(f"repayment_rate:{data.year}", None, None,
+                          lambda uow: set_repayment_rate(uow, actor, data, clock.today()))
+
+    # ---- subsidies --------------------------------------------------------------------------
+
+    @command
+    def claim_subsidy(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(SubsidyClaimCreate, data)
+        return self._once(f"claim_subsidy:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: subsidies.claim(uow, actor, data, clock.today()))
+
+    @command
+    def get_claim(self, actor, claim_id):
+        with self.db.read() as session:
+            return subsidies.read(subsidies.get(session, as_actor(actor), claim_id))
+
+    @command
+    def list_claims(self, actor, query=None):
+        with self.db.read() as session:
+            return subsidies.list_claims(session, as_actor(actor), parse(ClaimListQuery, query or {}))
+
+    @command
+    def review_claim(self, actor, claim_id, data):
+        actor, data = as_actor(actor), parse(ClaimReview, data)
+        return self._once(f"review_claim:{claim_id}", None, None,
+                          lambda uow: subsidies.review(uow, actor, claim_id, data))
+
+    @command
+    def create_batch(self, actor, data=None, idempotency_key=None):
+        actor, data = as_actor(actor), parse(BatchCreate, data or {})
+        return self._once(f"create_batch:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: subsidies.create_batch(uow, actor, data))
+
+    @command
+    def get_batch(self, actor, batch_id):
+        with self.db.read() as session:
+            return subsidies.batch_read(session, subsidies.get_batch(session, as_actor(actor), batch_id))
+
+    @command
+    def list_batches(self, actor):
+        with self.db.read() as session:
+            return subsidies.list_batches(session, as_actor(actor))
+
+    @command
+    def approve_batch(self, actor, batch_id, idempotency_key=None):
+        actor = as_actor(actor)
+        return self._once(f"approve_batch:{batch_id}", idempotency_key, None,
+                          lambda uow: subsidies.approve_batch(uow, actor, batch_id))
+
+    @command
+    def pay_batch(self, actor, batch_id, idempotency_key=None):
+        actor = as_actor(actor)
+        return self._once(f"pay_batch:{batch_id}", money_key(idempotency_key), None,
+                          lambda uow: subsidies.pay_batch(uow, actor, batch_id))
+
+    @command
+    def compute_interest_subsidy(self, actor, data):
+        actor, data = as_actor(actor), parse(InterestSubsidyCompute, data)
+        return self._once(f"compute_interest:{data.quarter}", None, None,
+                          lambda uow: subsidies.compute_interest(uow, actor, data.quarter, clock.today()))
+
+    @command
+    def get_interest_subsidy(self, actor, quarter):
+        with self.db.read() as session:
+            return subsidies.get_interest(session, as_actor(actor), quarter)
+
+    @command
+    def pay_interest_subsidy(self, actor, quarter, idempotency_key=None):
+        actor = as_actor(actor)
+        quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
+        return self._once(f"pay_interest:{quarter}", money_key(idempotency_key), None,
+                          lambda uow: subsidies.pay_interest(uow, actor, quarter))
+
+    # ---- the registry's facts ---------------------------------------------------------------
+
+    @event_handler("registry", "entrepreneur_registered")
+    @idempotent
+    def handle_entrepreneur_registered(self, uow, payload, envelope):
+        readmodel.entrepreneur_registered(uow.session, payload)
+
+    @event_handler("registry", "entrepreneur_verified")
+    @idempotent
+    def handle_entrepreneur_verified(self, uow, payload, envelope):
+        readmodel.entrepreneur_verified(uow.session, payload)
+
+    @event_handler("registry", "enterprise_registered")
+    @idempotent
+    def handle_enterprise_registered(self, uow, payload, envelope):
+        readmodel.enterprise_registered(uow.session, payload)
+
+    @event_handler("registry", "enterprise_verified")
+    @idempotent
+    def handle_enterprise_verified(self, uow, payload, envelope):
+        readmodel.enterprise_verified(uow.session, payload)
+
+    @event_handler("registry", "enterprise_headcount_reported")
+    @idempotent
+    def handle_enterprise_headcount_reported(self, uow, payload, envelope):
+        readmodel.headcount_reported(uow.session, payload)

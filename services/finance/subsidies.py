@@ -1,0 +1,357 @@
+"""Subsidy claims, their review and payment batches; the quarterly interest subsidy batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.finance import books, domain, ledger, subsidy_rules
+from services.finance.models import (
+    ClaimKey,
+    GuaranteedLoan,
+    InterestSubsidyBatch,
+    InterestSubsidyLine,
+    KnownEnterprise,
+    KnownEntrepreneur,
+    Repayment,
+    SubsidyBatch,
+    SubsidyClaim,
+)
+from services.finance.schemas import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
+from shared import events, regions
+from shared import finance_events as fe
+from shared.actors import Actor, require_role
+from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from shared.money import fen_to_yuan, yuan_to_fen
+
+PAYING_LEVELS = ("county", "city")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def require_paying_official(actor: Actor) -> None:
+    if not actor.is_official or actor.level not in PAYING_LEVELS:
+        raise Forbidden("paying_level_required", None, "只有县（区）级及以上工作人员可以办理补贴发放批次")
+
+
+# ---- claims ---------------------------------------------------------------------------------
+
+
+def can_view(actor: Actor, claim: SubsidyClaim) -> bool:
+    if actor.role == "entrepreneur":
+        return claim.applicant_account_id == actor.user_id
+    return actor.governs(claim.region_code)
+
+
+def scope(statement, actor: Actor):
+    if actor.role == "entrepreneur":
+        return statement.where(SubsidyClaim.applicant_account_id == actor.user_id)
+    if actor.is_official:
+        return statement.where(SubsidyClaim.region_code.startswith(
+            regions.jurisdiction_prefix(actor.region_code)))
+    return statement.where(sa.false())
+
+
+def get(session: Session, actor: Actor, claim_id: str) -> SubsidyClaim:
+    claim = session.get(SubsidyClaim, claim_id)
+    if claim is None or not can_view(actor, claim):
+        raise NotFound("claim_not_found", None, "没有这条补贴申领，或无权查看")
+    return claim
+
+
+def read(claim: SubsidyClaim) -> dict:
+    return {
+        "id": claim.id, "kind": claim.kind, "kind_name": subsidy_rules.KIND_NAMES[claim.kind],
+        "entrepreneur_id": claim.entrepreneur_id, "enterprise_id": claim.enterprise_id,
+        "claimant_name": claim.claimant_name, "region_code": claim.region_code,
+        "region_name": regions.full_name(claim.region_code), "details": claim.details,
+        "amount_yuan": fen_to_yuan(claim.amount_fen), "status": claim.status,
+        "status_name": subsidy_rules.STATUS_NAMES[claim.status], "policy_code": claim.policy_code,
+        "failures": claim.failures, "notes": claim.notes, "claimed_at": claim.claimed_at,
+        "reviewed_by": claim.reviewed_by, "reviewed_at": claim.reviewed_at,
+        "review_reason": claim.review_reason, "batch_id": claim.batch_id, "paid_at": claim.paid_at,
+        "version": claim.version,
+    }
+
+
+def list_claims(session: Session, actor: Actor, query: ClaimListQuery) -> dict:
+    statement = scope(sa.select(SubsidyClaim), actor)
+    if query.status:
+        statement = statement.where(SubsidyClaim.status == query.status)
+    if query.kind:
+        statement = statement.where(SubsidyClaim.kind == query.kind)
+    total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    rows = session.scalars(statement.order_by(SubsidyClaim.claimed_at.desc())
+                           .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    return {"items": [read(c) for c in rows], "total": total, "page": query.page,
+            "per_page": query.per_page}
+
+
+def _fact(claim: SubsidyClaim) -> dict:
+    return {"claim_id": claim.id, "kind": claim.kind, "entrepreneur_id": claim.entrepreneur_id,
+            "enterprise_id": claim.enterprise_id, "region_code": claim.region_code,
+            "amount_fen": claim.amount_fen}
+
+
+def _claimant(session: Session, actor: Actor, data: SubsidyClaimCreate):
+    person = session.scalar(sa.select(KnownEntrepreneur).where(KnownEntrepreneur.account_id == actor.user_id))
+    if person is None:
+        raise InvalidState("entrepreneur_not_registered", "claimant", "请先登记创业者信息（登记后稍候片刻即可申领）")
+    firm = session.get(KnownEnterprise, data.enterprise_id) if data.enterprise_id else None
+    if data.enterprise_id and (firm is None or firm.owner_entrepreneur_id != person.id):
+        raise InvalidInput("enterprise_not_owned", "enterprise_id", "只能为本人创办的经营主体申领")
+    return person, firm
+
+
+def claim(uow, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
+    require_role(actor, "entrepreneur")
+    session = uow.session
+    person, firm = _claimant(session, actor, data)
+    policy = books.subsidy_policy(session, data.kind, today)
+    held = _held_keys(session, person.id, data)
+    facts = subsidy_rules.ClaimantFacts(
+        registered=True, verified=person.verified, entrepreneur_id=person.id,
+        household_region_code=person.household_region_code, enterprise_owned=firm is not None,
+        enterprise_founded_on=firm.founded_on if firm else None, held_keys=held)
+    details = data.model_dump(mode="python", exclude={"kind", "enterprise_id", "amount_yuan"})
+    details["amount_fen"] = yuan_to_fen(data.amount_yuan) if data.amount_yuan else None
+    result = subsidy_rules.assess(policy, facts, details, today)
+    record = SubsidyClaim(
+        kind=data.kind, entrepreneur_id=person.id, enterprise_id=firm.id if firm else None,
+        applicant_account_id=actor.user_id, claimant_name=firm.name if firm else person.name,
+        region_code=firm.region_code if firm else person.region_code,
+        details=data.model_dump(mode="json", exclude={"kind", "enterprise_id"}),
+        amount_fen=result.amount_fen, status="eligibility_checked" if result.eligible else "rejected",
+        policy_code=policy.code, failures=[f.as_dict() for f in result.failures], notes=result.notes,
+        review_reason=None if result.eligible else "系统核验未通过")
+    session.add(record)
+    session.flush()
+    if result.eligible:
+        _hold(session, record, result.keys)
+    uow.publish(events.make_event(fe.SubsidyClaimed(
+        **_fact(record), eligible=result.eligible, failures=record.failures, policy_code=policy.code)))
+    if not result.eligible:
+        uow.publish(events.make_event(fe.SubsidyRejected(
+            **_fact(record), reason="；".join(f.message for f in result.failures), rejected_by="系统")))
+    return read(record)
+
+
+def _held_keys(session: Session, entrepreneur_id: str, data: SubsidyClaimCreate) -> frozenset[str]:
+    """Keys live claims already hold: a hire may be claimed by any enterprise only once."""
+    if data.kind == "employment":
+        statement = sa.select(ClaimKey.key).where(
+            ClaimKey.key.in_([f"employment:{hire.id_number}" for hire in data.hires]))
+    else:
+        statement = sa.select(ClaimKey.key).where(ClaimKey.entrepreneur_id == entrepreneur_id)
+    return frozenset(session.scalars(statement))
+
+
+def _hold(session: Session, record: SubsidyClaim, keys: list[str]) -> None:
+    """Take what the claim claims once; a concurrent twin that took it first makes this a conflict."""
+    for key in keys:
+        session.add(ClaimKey(key=key, claim_id=record.id, entrepreneur_id=record.entrepreneur_id))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("already_claimed", "kind", "该项补贴已有申领，不能重复申领") from None
+
+
+def review(uow, actor: Actor, claim_id: str, data: ClaimReview) -> dict:
+    session = uow.session
+    if not actor.is_official:
+        raise Forbidden("official_required", None, "只有工作人员可以审核补贴申领")
+    record = get(session, actor, claim_id)
+    if data.expected_version is not None and data.expected_version != record.version:
+        raise Conflict("stale_version", "expected_version", "申领已被他人修改，请刷新后重试")
+    if record.status != "eligibility_checked":
+        raise InvalidState("claim_status", "status",
+                           f"申领当前为“{subsidy_rules.STATUS_NAMES[record.status]}”，不能再审核")
+    record.reviewed_by, record.reviewed_at = actor.username, _now()
+    record.review_reason = data.reason or None
+    if data.decision == "approve":
+        record.status = "approved"
+        uow.publish(events.make_event(fe.SubsidyApproved(**_fact(record), approved_by=actor.username)))
+    else:
+        record.status = "rejected"
+        session.execute(sa.delete(ClaimKey).where(ClaimKey.claim_id == record.id))
+        uow.publish(events.make_event(fe.SubsidyRejected(
+            **_fact(record), reason=data.reason, rejected_by=actor.username)))
+    return read(record)
+
+
+# ---- batches --------------------------------------------------------------------------------
+
+
+def batch_read(session: Session, batch: SubsidyBatch) -> dict:
+    return {"id": batch.id, "region_code": batch.region_code,
+            "region_name": regions.full_name(batch.region_code), "status": batch.status,
+            "total_yuan": fen_to_yuan(batch.total_fen), "claim_count": batch.claim_count,
+            "created_by": batch.created_by, "created_at": batch.created_at,
+            "available_yuan": fen_to_yuan(books.subsidy_available(session)),
+            "available_at_approval_yuan": None if batch.available_fen_at_approval is None
+            else fen_to_yuan(batch.available_fen_at_approval),
+            "approved_by": batch.approved_by, "approved_at": batch.approved_at,
+            "paid_by": batch.paid_by, "paid_at": batch.paid_at, "version": batch.version,
+            "claims": [read(c) for c in batch.claims]}
+
+
+def get_batch(session: Session, actor: Actor, batch_id: str) -> SubsidyBatch:
+    batch = session.get(SubsidyBatch, batch_id)
+    if batch is None or not actor.governs(batch.region_code):
+        raise NotFound("batch_not_found", None, "没有这个发放批次，或无权查看")
+    return batch
+
+
+def list_batches(session: Session, actor: Actor) -> dict:
+    if not actor.is_official:
+        return {"items": [], "available_yuan": None}
+    rows = session.scalars(sa.select(SubsidyBatch).where(SubsidyBatch.region_code.startswith(
+        regions.jurisdiction_prefix(actor.region_code))).order_by(SubsidyBatch.created_at.desc()).limit(100))
+    return {"items": [batch_read(session, b) for b in rows],
+            "available_yuan": fen_to_yuan(books.subsidy_available(session))}
+
+
+def create_batch(uow, actor: Actor, data: BatchCreate) -> dict:
+    require_paying_official(actor)
+    session = uow.session
+    prefix = regions.jurisdiction_prefix(actor.region_code)
+    statement = sa.select(SubsidyClaim).where(SubsidyClaim.status == "approved",
+                                              SubsidyClaim.region_code.startswith(prefix))
+    if data.claim_ids:
+        statement = statement.where(SubsidyClaim.id.in_(data.claim_ids))
+    claims = list(session.scalars(statement.with_for_update()))
+    if data.claim_ids and len(claims) != len(set(data.claim_ids)):
+        raise InvalidState("claims_not_batchable", "claim_ids", "所选申领中有不存在、不在辖区或未审核通过的")
+    if not claims:
+        raise InvalidState("no_approved_claims", "claim_ids", "辖区内没有待发放的已审核申领")
+    batch = SubsidyBatch(region_code=actor.region_code, status="draft", created_by=actor.username,
+                         total_fen=sum(c.amount_fen for c in claims), claim_count=len(claims))
+    session.add(batch)
+    session.flush()
+    for record in claims:
+        record.status, record.batch_id = "in_batch", batch.id
+    session.flush()
+    session.refresh(batch)
+    return batch_read(session, batch)
+
+
+def approve_batch(uow, actor: Actor, batch_id: str) -> dict:
+    require_paying_official(actor)
+    session = uow.session
+    batch = get_batch(session, actor, batch_id)
+    if batch.status != "draft":
+        raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
+    books.lock(session, books.BUDGET_LOCK)
+    available = books.subsidy_available(session)
+    if batch.total_fen > available:
+        raise InvalidState("budget_insufficient", None,
+                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放本批次{fen_to_yuan(batch.total_fen)}元")
+    batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, _now()
+    batch.available_fen_at_approval = available
+    return batch_read(session, batch)
+
+
+def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
+    require_paying_official(actor)
+    session = uow.session
+    batch = get_batch(session, actor, batch_id)
+    if batch.status != "approved":
+        raise InvalidState("batch_status", "status", "只有已审批的批次可以发放")
+    paid_at = _now()
+    batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
+    for record in batch.claims:
+        record.status, record.paid_at = "paid", paid_at
+        books.post(session, ledger.subsidy_paid(f"claim:{record.id}", record.kind, record.amount_fen),
+                   actor.username)
+        uow.publish(events.make_event(fe.SubsidyPaid(**_fact(record), batch_id=batch.id, paid_at=paid_at)))
+    return batch_read(session, batch)
+
+
+# ---- the quarterly interest subsidy ---------------------------------------------------------
+
+
+def interest_batch_read(batch: InterestSubsidyBatch) -> dict:
+    return {"quarter": batch.quarter, "status": batch.status, "total_yuan": fen_to_yuan(batch.total_fen),
+            "created_by": batch.created_by, "created_at": batch.created_at, "paid_by": batch.paid_by,
+            "paid_at": batch.paid_at, "version": batch.version,
+            "lines": [{"loan_id": line.loan_id, "region_code": line.region_code,
+                       "interest_paid_yuan": fen_to_yuan(line.interest_paid_fen),
+                       "subsidy_yuan": fen_to_yuan(line.subsidy_fen), "policy_code": line.policy_code}
+                      for line in batch.lines]}
+
+
+def require_city_official(actor: Actor) -> None:
+    if not actor.is_official or actor.level != "city":
+        raise Forbidden("city_level_required", None, "只有市级工作人员可以办理贴息")
+
+
+def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
+    """The quarter's subsidy on interest actually paid, loan by loan, under each contract's policy."""
+    require_city_official(actor)
+    session = uow.session
+    first, last = domain.quarter_bounds(quarter)
+    if last >= today:
+        raise InvalidState("quarter_not_ended", "quarter", f"{quarter}尚未结束，季度结束后才能计算贴息")
+    if (existing := session.get(InterestSubsidyBatch, quarter)) is not None:
+        return interest_batch_read(existing)
+    paid = session.execute(
+        sa.select(Repayment.loan_id, sa.func.sum(Repayment.interest_fen))
+        .where(Repayment.paid_on.between(first, last)).group_by(Repayment.loan_id)).all()
+    batch = InterestSubsidyBatch(quarter=quarter, status="computed", total_fen=0, created_by=actor.username)
+    for loan_id, interest in paid:
+        loan = session.get(GuaranteedLoan, loan_id)
+        policy = books.loan_policy(session, code=loan.contract_policy_code)
+        subsidy = domain.interest_subsidy(policy, loan.borrower_kind, loan.approved_amount_fen,
+                                          loan.rate_bp, loan.lpr_bp, int(interest))
+        if subsidy:
+            batch.lines.append(InterestSubsidyLine(loan_id=loan_id, region_code=loan.region_code,
+                                                   interest_paid_fen=int(interest), subsidy_fen=subsidy,
+                                                   policy_code=policy.code))
+    batch.total_fen = sum(line.subsidy_fen for line in batch.lines)
+    session.add(batch)
+    session.flush()
+    return interest_batch_read(batch)
+
+
+def get_interest(session: Session, actor: Actor, quarter: str) -> dict:
+    if not actor.is_official:
+        raise Forbidden("official_required", None, "只有工作人员可以查看贴息")
+    batch = session.get(InterestSubsidyBatch, quarter)
+    if batch is None:
+        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+    result = interest_batch_read(batch)
+    prefix = regions.jurisdiction_prefix(actor.region_code)
+    result["lines"] = [line for line in result["lines"] if line["region_code"].startswith(prefix)]
+    return result
+
+
+def pay_interest(uow, actor: Actor, quarter: str) -> dict:
+    require_city_official(actor)
+    session = uow.session
+    batch = session.get(InterestSubsidyBatch, quarter)
+    if batch is None:
+        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+    if batch.status != "computed":
+        raise InvalidState("batch_status", "status", "本季度贴息已发放")
+    books.lock(session, books.BUDGET_LOCK)
+    available = books.subsidy_available(session)
+    if batch.total_fen > available:
+        raise InvalidState("budget_insufficient", None,
+                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放贴息{fen_to_yuan(batch.total_fen)}元")
+    paid_at = _now()
+    batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
+    for line in batch.lines:
+        loan = session.get(GuaranteedLoan, line.loan_id)
+        books.post(session, ledger.interest_subsidy_paid(f"interest:{quarter}:{loan.id}", line.subsidy_fen),
+                   actor.username)
+        uow.publish(events.make_event(fe.InterestSubsidyPaid(
+            loan_id=loan.id, borrower_kind=loan.borrower_kind, entrepreneur_id=loan.entrepreneur_id,
+            enterprise_id=loan.enterprise_id, region_code=loan.region_code, bank_code=loan.bank_code,
+            quarter=quarter, interest_paid_fen=line.interest_paid_fen, subsidy_fen=line.subsidy_fen,
+            policy_code=line.policy_code, paid_at=paid_at)))
+    return interest_batch_read(batch)

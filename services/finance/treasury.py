@@ -1,0 +1,47 @@
+"""The city's money into the programme: contributions to the fund and budget, last year's repayment rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from services.finance import books, ledger
+from services.finance.models import FundYear
+from services.finance.schemas import Contribution, RepaymentRate
+from shared.actors import Actor
+from shared.errors import Forbidden
+from shared.money import yuan_to_fen
+
+
+def require_treasurer(actor: Actor, *, allow_admin: bool = False) -> None:
+    """The fund and the books are the city's: city-level officials (and, to read, administrators)."""
+    if allow_admin and actor.role == "admin":
+        return
+    if not actor.is_official or actor.level != "city":
+        raise Forbidden("city_level_required", None, "只有市级工作人员可以办理此项")
+
+
+def contribute(uow, actor: Actor, data: Contribution, today: dt.date) -> dict:
+    require_treasurer(actor)
+    reference = f"contribution:{uuid.uuid4()}"
+    books.post(uow.session, ledger.contribution(reference, data.account, yuan_to_fen(data.amount_yuan)),
+               actor.username)
+    uow.session.flush()
+    return {"reference": reference, "note": data.note, **books.fund_position(uow.session, today)}
+
+
+def set_repayment_rate(uow, actor: Actor, data: RepaymentRate, today: dt.date) -> dict:
+    require_treasurer(actor)
+    rate_bp = int(data.repayment_rate_percent * 100)
+    record = uow.session.get(FundYear, data.year)
+    if record is None:
+        uow.session.add(FundYear(year=data.year, repayment_rate_bp=rate_bp, recorded_by=actor.username))
+    else:
+        record.repayment_rate_bp, record.recorded_by = rate_bp, actor.username
+    uow.session.flush()
+    return books.fund_position(uow.session, today)
+
+
+def percent(bp: int | None) -> str | None:
+    return None if bp is None else f"{Decimal(bp) / 100:.2f}"

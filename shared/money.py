@@ -1,0 +1,30 @@
+"""Money: integer fen inside, yuan with two decimals at the edges; never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+BASIS = 10_000  # basis points in one
+
+
+def yuan_to_fen(amount: Decimal | str | int) -> int:
+    return int((Decimal(amount) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def fen_to_yuan(fen: int) -> str:
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def round_fen(value: Decimal) -> int:
+    """Round a Decimal amount of fen to whole fen, halves away from zero."""
+    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def share(fen: int, basis_points: int) -> int:
+    """`basis_points`/10000 of an amount, rounded to the fen."""
+    return round_fen(Decimal(fen) * basis_points / BASIS)
+
+
+def yuan_label(fen: int) -> str:
+    """Thousands separators for people: 300,000.00 元."""
+    return f"{Decimal(fen) / 100:,.2f}元"

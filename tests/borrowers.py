@@ -1,0 +1,83 @@
+"""Borrowers for finance's e2e tests: registered, verified, and known to finance's read model."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from tests.factories import credit_code, enterprise_data, entrepreneur_data
+
+
+def eventually(check, timeout: float = 20, interval: float = 0.1):
+    """Poll `check` until it returns something truthy (events take a moment to arrive)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, f"not true within {timeout}s: {check}"
+            return result
+        time.sleep(interval)
+
+
+def finance_knows(stack, table: str, record_id: str, condition: str = "true") -> None:
+    """Wait until finance's read model holds the record and `condition` holds of it."""
+    engine = sa.create_engine(stack.databases["finance"].replace("postgresql://", "postgresql+psycopg2://", 1),
+                              poolclass=sa.pool.NullPool)
+    query = sa.text(f"SELECT {condition} AS ok FROM {table} WHERE id = :id")  # noqa: S608 (test code)
+
+    def known():
+        with engine.connect() as connection:
+            row = connection.execute(query, {"id": record_id}).first()
+        return row is not None and row.ok
+
+    try:
+        eventually(known)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Borrower:
+    username: str
+    client: object
+    entrepreneur_id: str
+    enterprise_id: str | None = None
+
+
+def make_borrower(stack, official, *, region: str = "511011101201", enterprise: bool = False,
+                  headcount: int = 20, new_hires: int = 3, verify: bool = True,
+                  founded_on: str = "2025-06-01") -> Borrower:
+    """An entrepreneur (and optionally their enterprise) whom `official` has verified."""
+    username = stack.create_user("entrepreneur", username=f"e_{uuid.uuid4().hex[:10]}")
+    client = stack.client(username)
+    person = client.post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=region)).json()
+    borrower = Borrower(username, client, person["id"])
+    if verify:
+        assert official.post(f"/api/v1/entrepreneurs/{person['id']}/verify").status_code == 200
+    finance_knows(stack, "known_entrepreneurs", person["id"], "verified" if verify else "true")
+    if enterprise:
+        firm = client.post("/api/v1/enterprises", json=enterprise_data(
+            region_code=region, credit_code=credit_code(region[:6]), headcount=headcount,
+            founded_on=founded_on)).json()
+        borrower.enterprise_id = firm["id"]
+        client.post(f"/api/v1/enterprises/{firm['id']}/headcount", json={
+            "quarter": "2026Q3", "headcount": headcount, "poverty_hires": 1, "new_hires": new_hires})
+        if verify:
+            assert official.post(f"/api/v1/enterprises/{firm['id']}/verify").status_code == 200
+        finance_knows(stack, "known_enterprises", firm["id"],
+                      ("verified AND " if verify else "") + "headcount_quarter IS NOT NULL")
+    return borrower
+
+
+def loan_request(**overrides) -> dict:
+    data = {"borrower_kind": "individual", "bank_code": "NJRCB", "amount_yuan": "200000.00",
+            "term_months": 24, "purpose": "扩大柑橘种植规模，购置农资", "repayment_method": "equal_instalments"}
+    data.update(overrides)
+    return data
+
+
+def key() -> dict:
+    return {"Idempotency-Key": str(uuid.uuid4())}
