@@ -1,0 +1,327 @@
+"""Finance in a nameko container against the real broker and its own fresh database.
+
+The fund's figures matter here, so this module has a database of its own: every test starts from
+the balances it sets up, and the books must balance after each.
+"""
+
+import datetime as dt
+import uuid
+
+import eventlet
+import pytest
+import sqlalchemy as sa
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.finance.service import FinanceService
+from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
+from shared.migrate import drop_database, ensure_database, upgrade
+
+CITY = {"user_id": "u-city", "username": "city", "role": "official", "region_code": "511000000000",
+        "level": "city"}
+TOWNSHIP = {"user_id": "u-town", "username": "township", "role": "official",
+            "region_code": "511011101000", "level": "township"}
+COUNTY = {"user_id": "u-county", "username": "county", "role": "official",
+          "region_code": "511011000000", "level": "county"}
+MAKER = {"user_id": "u-maker", "username": "maker", "role": "bank_liaison", "bank_code": "NJRCB"}
+CHECKER = {"user_id": "u-checker", "username": "checker", "role": "bank_liaison", "bank_code": "NJRCB"}
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def finance_url(infra):
+    name = f"guiyan_fin_{uuid.uuid4().hex[:8]}"
+    ensure_database(infra.postgres_url, name)
+    url = f"{infra.postgres_url.rstrip('/')}/{name}"
+    upgrade("finance", url)
+    yield url
+    drop_database(infra.postgres_url, name)
+
+
+@pytest.fixture
+def db(finance_url):
+    engine = sa.create_engine(finance_url.replace("postgresql://", "postgresql+psycopg2://"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def finance(run_services, finance_url):
+    run_services(FinanceService, DATABASE_URL=finance_url)
+
+
+def borrower(db, *, verified=True) -> dict:
+    """An entrepreneur known to finance's read model, and their account as an actor."""
+    person, account = str(uuid.uuid4()), str(uuid.uuid4())
+    with db.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO known_entrepreneurs (id, account_id, name, region_code, household_region_code,"
+            " verified, updated_at) VALUES (:id, :account, '测试', '511011101201', '511011101201',"
+            " :verified, now())"), {"id": person, "account": account, "verified": verified})
+    return {"user_id": account, "username": f"e-{account[:6]}", "role": "entrepreneur", "entrepreneur_id": person}
+
+
+def key() -> str:
+    return str(uuid.uuid4())
+
+
+def fund(rpc, amount="1000000.00", account="fund:guarantee"):
+    return rpc.finance.contribute(CITY, {"account": account, "amount_yuan": amount}, key())
+
+
+def apply(rpc, who, amount="200000.00", term=24):
+    return rpc.finance.apply_for_loan(who, {"bank_code": "NJRCB", "amount_yuan": amount, "term_months": term,
+                                            "purpose": "购置设备"})
+
+
+def lend(rpc, db, who, amount="120000.00", term=12, days_ago=0, method="equal_instalments"):
+    """A loan approved with a contract and disbursed `days_ago` days ago."""
+    loan = rpc.finance.apply_for_loan(who, {"bank_code": "NJRCB", "amount_yuan": amount, "term_months": term,
+                                            "purpose": "购置设备", "repayment_method": method})
+    on = (TODAY - dt.timedelta(days=days_ago)).isoformat()
+    rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": amount, "term_months": term,
+                                                 "spread_bp": 50, "contract_date": on})
+    return rpc.finance.disburse_loan(MAKER, loan["id"], {"disbursed_on": on}, key())
+
+
+def outbox_count(db, event_type, loan_id) -> int:
+    with db.connect() as connection:
+        return connection.scalar(sa.text(
+            "SELECT count(*) FROM outbox WHERE event_type = :t AND envelope->'payload'->>'loan_id' = :id"),
+            {"t": event_type, "id": loan_id})
+
+
+def postings(db) -> int:
+    with db.connect() as connection:
+        return connection.scalar(sa.text("SELECT count(*) FROM ledger_postings"))
+
+
+def books_balance(rpc):
+    report = rpc.finance.trial_balance(CITY)
+    assert report["balanced"], report
+    return report
+
+
+# ---- the guarantee fund ---------------------------------------------------------------------
+
+
+def test_an_approval_beyond_five_times_the_fund_is_refused_with_the_reason(finance, rpc, db):
+    fund(rpc, "100000.00")  # ceiling 500,000
+    first = apply(rpc, borrower(db), "300000.00")
+    assert rpc.finance.approve_loan(MAKER, first["id"], {"amount_yuan": "300000", "term_months": 24,
+                                                         "spread_bp": 0})["status"] == "approved"
+    second = apply(rpc, borrower(db), "250000.00")
+    with pytest.raises(InvalidState) as refused:
+        rpc.finance.approve_loan(MAKER, second["id"], {"amount_yuan": "250000", "term_months": 24,
+                                                       "spread_bp": 0})
+    assert refused.value.code == "fund_ceiling"
+    assert "500,000.00元" in refused.value.message
+    assert rpc.finance.get_loan(MAKER, second["id"])["status"] == "under_bank_review"
+    position = rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year - 1, "repayment_rate_percent": "90"})
+    assert (position["leverage"], position["ceiling_fen"]) == (10, 100_000_000)
+    assert rpc.finance.approve_loan(MAKER, second["id"], {"amount_yuan": "250000", "term_months": 24,
+                                                          "spread_bp": 0})["status"] == "approved"
+
+
+def test_only_city_officials_move_the_citys_money(finance, rpc, db):
+    for actor in (COUNTY, MAKER, borrower(db)):
+        with pytest.raises(Forbidden):
+            rpc.finance.contribute(actor, {"account": "fund:guarantee", "amount_yuan": "1"}, key())
+    with pytest.raises(InvalidInput) as missing:
+        rpc.finance.contribute(CITY, {"account": "fund:guarantee", "amount_yuan": "1"})
+    assert missing.value.code == "idempotency_key_required"
+
+
+# ---- races ----------------------------------------------------------------------------------
+
+
+def concurrently(service_config, *calls):
+    """Run each `call(proxy)` in its own green thread with its own connection; results or errors."""
+
+    def run(call):
+        with ClusterRpcProxy(service_config) as proxy:
+            try:
+                return call(proxy)
+            except Exception as exc:  # the loser's error is the point
+                return exc
+
+    threads = [eventlet.spawn(run, call) for call in calls]
+    return [thread.wait() for thread in threads]
+
+
+def test_two_liaisons_approving_at_once_give_one_approval(finance, rpc, db, service_config):
+    fund(rpc)
+    for _ in range(3):
+        loan = apply(rpc, borrower(db), "100000.00")
+        terms = {"amount_yuan": "100000", "term_months": 24, "spread_bp": 0}
+        results = concurrently(service_config,
+                               lambda p, i=loan["id"]: p.finance.approve_loan(MAKER, i, terms),
+                               lambda p, i=loan["id"]: p.finance.approve_loan(CHECKER, i, terms))
+        won = [r for r in results if isinstance(r, dict)]
+        lost = [r for r in results if isinstance(r, Exception)]
+        assert len(won) == 1 and len(lost) == 1, results
+        assert isinstance(lost[0], (Conflict, InvalidState)), lost
+        assert lost[0].code in ("loan_status", "stale_version")
+        assert outbox_count(db, "loan_approved", loan["id"]) == 1
+
+
+def test_a_repayment_racing_the_overdue_sweep_counts_once(finance, rpc, db, service_config):
+    fund(rpc)
+    for _ in range(4):
+        loan = lend(rpc, db, borrower(db), days_ago=40)
+        due = loan["instalments"][0]
+        amount = f"{float(due['principal_yuan']) + float(due['interest_yuan']):.2f}"
+        results = concurrently(
+            service_config,
+            lambda p: p.finance.run_overdue_sweep(CITY),
+            lambda p, i=loan["id"], a=amount: p.finance.record_repayment(MAKER, i, {"amount_yuan": a}, key()))
+        assert not any(isinstance(r, Exception) for r in results), results
+        after = rpc.finance.get_loan(MAKER, loan["id"])
+        assert len(after["repayments"]) == 1
+        assert after["instalments"][0]["paid"] is True
+        assert after["status"] == "repaying" and after["days_overdue"] == 0
+        assert outbox_count(db, "loan_repayment_recorded", loan["id"]) == 1
+        assert outbox_count(db, "loan_overdue", loan["id"]) <= 1
+    books_balance(rpc)
+
+
+# ---- overdue, default and compensation ------------------------------------------------------
+
+
+def test_the_sweep_marks_overdue_then_defaults_with_eighty_percent_compensation(finance, rpc, db):
+    fund(rpc)
+    late = lend(rpc, db, borrower(db), days_ago=45)
+    lost = lend(rpc, db, borrower(db), "100000.00", days_ago=150)
+    before = rpc.finance.fund_position(CITY)["fund_balance_fen"]
+    result = rpc.finance.run_overdue_sweep(CITY)
+    assert result["changed"] == {"overdue": 1, "compensated": 1}
+    late_now = rpc.finance.get_loan(MAKER, late["id"])
+    first_due = dt.date.fromisoformat(late["instalments"][0]["due_on"])
+    assert (late_now["status"], late_now["days_overdue"]) == ("overdue", (TODAY - first_due).days)
+    lost_now = rpc.finance.get_loan(MAKER, lost["id"])
+    assert lost_now["status"] == "compensated"
+    assert lost_now["compensation_yuan"] == "80000.00" and lost_now["outstanding_principal_yuan"] == "0.00"
+    assert rpc.finance.fund_position(CITY)["fund_balance_fen"] == before - 8_000_000
+    assert rpc.finance.run_overdue_sweep(CITY)["changed"] == {}
+    for event in ("loan_defaulted", "loan_compensated"):
+        assert outbox_count(db, event, lost["id"]) == 1
+    assert outbox_count(db, "loan_overdue", late["id"]) == 1
+    books_balance(rpc)
+
+
+def test_paying_the_arrears_brings_an_overdue_loan_back_and_paying_all_settles_it(finance, rpc, db):
+    fund(rpc)
+    loan = lend(rpc, db, borrower(db), "12000.00", term=3, days_ago=45, method="interest_only")
+    rpc.finance.run_overdue_sweep(CITY)
+    due = loan["instalments"][0]["interest_yuan"]
+    back = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": due}, key())
+    assert back["status"] == "repaying"
+    rest = sum(float(i["interest_yuan"]) + float(i["principal_yuan"]) for i in loan["instalments"][1:])
+    settled = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": f"{rest:.2f}"}, key())
+    assert (settled["status"], settled["outstanding_principal_yuan"]) == ("settled", "0.00")
+    assert outbox_count(db, "loan_settled", loan["id"]) == 1
+    books_balance(rpc)
+
+
+# ---- idempotent money commands --------------------------------------------------------------
+
+
+def test_every_money_command_replays_its_first_result_and_moves_nothing_twice(finance, rpc, db):
+    contribution_key = key()
+    first = rpc.finance.contribute(CITY, {"account": "budget:subsidy", "amount_yuan": "50000"}, contribution_key)
+    assert rpc.finance.contribute(CITY, {"account": "budget:subsidy", "amount_yuan": "50000"},
+                                  contribution_key) == first
+    fund(rpc)
+    who = borrower(db)
+    loan = apply(rpc, who, "60000.00", term=6)
+    rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": "60000", "term_months": 6, "spread_bp": 0,
+                                                 "contract_date": (TODAY - dt.timedelta(days=100)).isoformat()})
+    disbursing, repaying = key(), key()
+    on = (TODAY - dt.timedelta(days=95)).isoformat()
+    lent = rpc.finance.disburse_loan(MAKER, loan["id"], {"disbursed_on": on}, disbursing)
+    count = postings(db)
+    assert rpc.finance.disburse_loan(MAKER, loan["id"], {"disbursed_on": on}, disbursing) == lent
+    paid = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "5000"}, repaying)
+    assert rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "5000"}, repaying) == paid
+    with pytest.raises(Conflict) as reused:
+        rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "6000"}, repaying)
+    assert reused.value.code == "idempotency_key_reused"
+    assert postings(db) == count + 1  # the one repayment's principal
+    assert len(rpc.finance.get_loan(MAKER, loan["id"])["repayments"]) == 1
+    books_balance(rpc)
+
+
+# ---- interest subsidy -----------------------------------------------------------------------
+
+
+def last_quarter() -> tuple[str, dt.date]:
+    first_of_this = dt.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
+    last_day = first_of_this - dt.timedelta(days=1)
+    return f"{last_day.year}Q{(last_day.month - 1) // 3 + 1}", last_day
+
+
+def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(finance, rpc, db):
+    fund(rpc)
+    fund(rpc, "100000", "budget:subsidy")
+    quarter, last_day = last_quarter()
+    loan = lend(rpc, db, borrower(db), "120000.00", days_ago=(TODAY - last_day).days + 40)
+    interest = loan["instalments"][0]["interest_yuan"]
+    rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": interest,
+                                                     "paid_on": (last_day - dt.timedelta(days=5)).isoformat()},
+                                 key())
+    with pytest.raises(Forbidden):
+        rpc.finance.compute_interest_subsidy(COUNTY, {"quarter": quarter})
+    batch = rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter})
+    line = next(item for item in batch["lines"] if item["loan_id"] == loan["id"])
+    expected = f"{float(interest) / 2:.2f}"
+    assert (line["interest_paid_yuan"], line["subsidy_yuan"], line["policy_code"]) == (
+        interest, expected, "川办规〔2025〕6号")
+    assert rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter}) == batch
+    paying = key()
+    paid = rpc.finance.pay_interest_subsidy(CITY, quarter, paying)
+    assert paid["status"] == "paid"
+    assert rpc.finance.pay_interest_subsidy(CITY, quarter, paying) == paid
+    with pytest.raises(InvalidState):
+        rpc.finance.pay_interest_subsidy(CITY, quarter, key())
+    with pytest.raises(InvalidState) as unfinished:
+        rpc.finance.compute_interest_subsidy(CITY, {"quarter": f"{TODAY.year}Q{(TODAY.month - 1) // 3 + 1}"})
+    assert unfinished.value.code == "quarter_not_ended"
+    books_balance(rpc)
+
+
+# ---- subsidies ------------------------------------------------------------------------------
+
+
+def skill_claim(occupation="电工", level="intermediate", issued=None) -> dict:
+    issued = issued or (TODAY - dt.timedelta(days=30)).isoformat()
+    return {"kind": "skill", "occupation": occupation, "level": level, "issued_on": issued,
+            "certificate_no": "S" + uuid.uuid4().hex[:8]}
+
+
+def test_a_claim_is_reviewed_batched_approved_against_the_budget_and_paid(finance, rpc, db):
+    who = borrower(db)
+    claim = rpc.finance.claim_subsidy(who, skill_claim())
+    assert (claim["status"], claim["amount_yuan"]) == ("eligibility_checked", "1500.00")
+    double = rpc.finance.claim_subsidy(who, skill_claim())
+    assert double["status"] == "rejected"
+    assert [f["code"] for f in double["failures"]] == ["already_claimed"]
+    reviewed = rpc.finance.review_claim(TOWNSHIP, claim["id"], {"decision": "approve"})
+    assert reviewed["status"] == "approved"
+    with pytest.raises(Forbidden):
+        rpc.finance.create_batch(TOWNSHIP, {})
+    batch = rpc.finance.create_batch(COUNTY, {"claim_ids": [claim["id"]]})
+    assert (batch["status"], batch["total_yuan"], batch["available_yuan"]) == ("draft", "1500.00", "0.00")
+    with pytest.raises(InvalidState) as short:
+        rpc.finance.approve_batch(COUNTY, batch["id"])
+    assert short.value.code == "budget_insufficient"
+    fund(rpc, "2000", "budget:subsidy")
+    approved = rpc.finance.approve_batch(COUNTY, batch["id"])
+    assert (approved["status"], approved["available_at_approval_yuan"]) == ("approved", "2000.00")
+    assert approved["available_yuan"] == "500.00"  # what the approved batch has not yet taken
+    paying = key()
+    paid = rpc.finance.pay_batch(COUNTY, batch["id"], paying)
+    assert rpc.finance.pay_batch(COUNTY, batch["id"], paying) == paid
+    assert [c["status"] for c in paid["claims"]] == ["paid"]
+    with db.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'subsidy_paid'"
+                                         " AND envelope->'payload'->>'claim_id' = :id"), {"id": claim["id"]}) == 1
+    books_balance(rpc)
