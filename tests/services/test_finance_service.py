@@ -150,9 +150,9 @@ def concurrently(service_config, *calls):
 
 def test_two_liaisons_approving_at_once_give_one_approval(finance, rpc, db, service_config):
     fund(rpc)
+    terms = {"amount_yuan": "100000", "term_months": 24, "spread_bp": 0}
     for _ in range(3):
         loan = apply(rpc, borrower(db), "100000.00")
-        terms = {"amount_yuan": "100000", "term_months": 24, "spread_bp": 0}
         results = concurrently(service_config,
                                lambda p, i=loan["id"]: p.finance.approve_loan(MAKER, i, terms),
                                lambda p, i=loan["id"]: p.finance.approve_loan(CHECKER, i, terms))
