@@ -10,11 +10,14 @@ import uuid
 import eventlet
 import pytest
 import sqlalchemy as sa
+from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.finance.service import FinanceService
+from shared import events
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from shared.migrate import drop_database, ensure_database, upgrade
+from tests.borrowers import eventually
 
 CITY = {"user_id": "u-city", "username": "city", "role": "official", "region_code": "511000000000",
         "level": "city"}
@@ -45,7 +48,7 @@ def db(finance_url):
 
 
 @pytest.fixture
-def finance(run_services, finance_url):
+def finance(finance_url, run_services):  # the database outlives the container
     run_services(FinanceService, DATABASE_URL=finance_url)
 
 
@@ -325,3 +328,37 @@ def test_a_claim_is_reviewed_batched_approved_against_the_budget_and_paid(financ
         assert connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'subsidy_paid'"
                                          " AND envelope->'payload'->>'claim_id' = :id"), {"id": claim["id"]}) == 1
     books_balance(rpc)
+
+
+# ---- the read model of the registry's facts -------------------------------------------------
+
+
+def registry_fact(payload) -> dict:
+    return events.make_event(payload).model_dump(mode="json")
+
+
+def test_registry_facts_build_the_read_model_even_when_a_verification_arrives_first(
+        finance, rpc, db, service_config):
+    dispatch = event_dispatcher(service_config)
+    person, account = str(uuid.uuid4()), str(uuid.uuid4())
+    now = dt.datetime.now(dt.timezone.utc)
+    dispatch("registry", "entrepreneur_verified", registry_fact(events.EntrepreneurVerified(
+        entrepreneur_id=person, region_code="511011101201", verified_by="township", verified_at=now)))
+    eventlet.sleep(0.3)  # the verification fails (not yet known) and waits for its retry
+    registered = registry_fact(events.EntrepreneurRegistered(
+        entrepreneur_id=person, name="王五", region_code="511011101201",
+        household_region_code="511011101201", categories=["returnee_migrant_worker"],
+        education="senior_high", skills=[], return_date=None, registered_at=now, account_id=account))
+    dispatch("registry", "entrepreneur_registered", registered)
+    dispatch("registry", "entrepreneur_registered", registered)  # a redelivery changes nothing
+
+    def verified():
+        with db.connect() as connection:
+            return connection.scalar(sa.text(
+                "SELECT verified FROM known_entrepreneurs WHERE id = :id AND account_id = :a"),
+                {"id": person, "a": account})
+
+    assert eventually(verified, timeout=10)
+    who = {"user_id": account, "username": "wangwu", "role": "entrepreneur"}
+    fund(rpc)
+    assert apply(rpc, who)["status"] == "under_bank_review"
