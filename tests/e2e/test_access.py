@@ -1,9 +1,13 @@
 """Nobody sees what is not theirs: every API endpoint, tried by the wrong people."""
 
+import re
+
 import pytest
 
-import services.gateway.api.routes  # noqa: F401  (declares the routes)
+import services.gateway.api.finance_routes  # noqa: F401  (declares the routes)
+import services.gateway.api.routes  # noqa: F401
 from services.gateway.http import API_ROUTES
+from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
 HEADCOUNT = {"quarter": "2026Q3", "headcount": 9, "poverty_hires": 1, "new_hires": 1}
@@ -70,14 +74,14 @@ ACCESS_CASES = {
 
 def test_every_protected_endpoint_has_an_access_case():
     protected = {(route.method, route.path) for route in API_ROUTES if not route.public}
-    assert protected == set(ACCESS_CASES)
+    assert protected == set(ACCESS_CASES) | set(FINANCE_ACCESS_CASES)
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")
 @pytest.mark.parametrize("header, expected", [(None, "token_missing"), ("Token abc", "token_malformed"),
                                               ("Bearer not-a-real-token", "token_invalid")])
 def test_every_protected_endpoint_refuses_a_missing_or_bad_token(stack, route, header, expected):
-    path = route.path.replace("<string:entrepreneur_id>", "x").replace("<string:enterprise_id>", "x")
+    path = re.sub(r"<[^>]+>", "x", route.path)
     headers = {"Authorization": header} if header else {}
     response = stack.client().http.request(route.method, stack.base_url + path, headers=headers,
                                            json={}, timeout=30)

@@ -26,20 +26,26 @@ from shared.validation import parse
 LOANS, SUBSIDIES, FUND = "创业担保贷款", "补贴", "担保基金与账务"
 
 
-def body(request, model) -> dict:
-    return parse(model, read_json(request)).model_dump(mode="json")
+def body(request, model):
+    """The validated JSON body, read only after the caller is authenticated."""
+    return lambda: parse(model, read_json(request)).model_dump(mode="json")
 
 
-def query(request, model) -> dict:
-    return parse(model, dict(request.args.items())).model_dump(mode="json")
+def optional(request, model):
+    return lambda: optional_body(request, model)
+
+
+def query(request, model):
+    return lambda: parse(model, dict(request.args.items())).model_dump(mode="json")
 
 
 class FinanceApiRoutes:
     """Mixed into GatewayService, which provides `finance` and `api_actor`."""
 
     def _call(self, request, method: str, *args):
+        """Authenticate first, then read the body (deferred arguments), then call finance."""
         actor = self.api_actor(request).model_dump()
-        return getattr(self.finance, method)(actor, *args)
+        return getattr(self.finance, method)(actor, *(arg() if callable(arg) else arg for arg in args))
 
     # ---- loans ------------------------------------------------------------------------------
 
@@ -71,7 +77,7 @@ class FinanceApiRoutes:
     @api("POST", "/api/v1/loans/<string:loan_id>/confirm", "同一银行另一位联络员复核（四眼原则）",
          LOANS, body=Versioned, response=LoanRead, idempotent=True)
     def api_confirm_loan(self, request, loan_id):
-        return json_response(self._call(request, "confirm_loan", loan_id, optional_body(request, Versioned),
+        return json_response(self._call(request, "confirm_loan", loan_id, optional(request, Versioned),
                                         idempotency_key(request)))
 
     @api("POST", "/api/v1/loans/<string:loan_id>/reject", "银行联络员拒绝并说明理由", LOANS,
@@ -89,7 +95,7 @@ class FinanceApiRoutes:
          body=LoanDisburse, response=LoanRead, idempotent=True)
     def api_disburse_loan(self, request, loan_id):
         return json_response(self._call(request, "disburse_loan", loan_id,
-                                        optional_body(request, LoanDisburse), idempotency_key(request)))
+                                        optional(request, LoanDisburse), idempotency_key(request)))
 
     @api("POST", "/api/v1/loans/<string:loan_id>/repayments", "登记还款（须带幂等键）", LOANS,
          body=RepaymentCreate, response=LoanRead, status=201, idempotent=True)
@@ -146,7 +152,7 @@ class FinanceApiRoutes:
     @api("POST", "/api/v1/subsidy-batches", "把辖区内已审核的申领编成发放批次", SUBSIDIES,
          body=BatchCreate, status=201, idempotent=True)
     def api_create_batch(self, request):
-        batch = self._call(request, "create_batch", optional_body(request, BatchCreate), idempotency_key(request))
+        batch = self._call(request, "create_batch", optional(request, BatchCreate), idempotency_key(request))
         return json_response(batch, 201, {"Location": f"/api/v1/subsidy-batches/{batch['id']}"})
 
     @api("GET", "/api/v1/subsidy-batches", "发放批次列表与补贴资金可用余额", SUBSIDIES)

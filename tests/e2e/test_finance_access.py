@@ -1,0 +1,220 @@
+"""Nobody sees what is not theirs in finance: every loan, subsidy, fund and ledger endpoint.
+
+Alice borrows from NJRCB in Dongxing (511011), Bob from PSBC in Weiyuan (511024). A liaison sees
+only their bank's loans, an official only their region's, an entrepreneur only their own.
+"""
+
+import datetime as dt
+
+import pytest
+
+from tests.borrowers import key, loan_request, make_borrower
+
+FINANCE_ACCESS_CASES = {
+    ("GET", "/api/v1/banks"): "test_any_account_reads_the_partner_banks",
+    ("POST", "/api/v1/loans"): "test_only_entrepreneurs_apply_and_only_for_their_own_enterprise",
+    ("GET", "/api/v1/loans"): "test_loan_lists_hold_only_what_the_caller_may_see",
+    ("GET", "/api/v1/loans/<string:loan_id>"): "test_reading_a_loan",
+    ("POST", "/api/v1/loans/<string:loan_id>/approve"): "test_only_the_chosen_banks_liaisons_decide",
+    ("POST", "/api/v1/loans/<string:loan_id>/confirm"): "test_only_the_chosen_banks_liaisons_decide",
+    ("POST", "/api/v1/loans/<string:loan_id>/reject"): "test_only_the_chosen_banks_liaisons_decide",
+    ("POST", "/api/v1/loans/<string:loan_id>/disburse"): "test_only_the_chosen_banks_liaisons_decide",
+    ("POST", "/api/v1/loans/<string:loan_id>/repayments"): "test_only_the_chosen_banks_liaisons_decide",
+    ("POST", "/api/v1/loans/<string:loan_id>/withdraw"): "test_only_the_applicant_withdraws",
+    ("POST", "/api/v1/loans/overdue-sweep"): "test_city_money_is_handled_at_city_level",
+    ("GET", "/api/v1/fund"): "test_the_funds_position_is_for_officials",
+    ("POST", "/api/v1/fund/contributions"): "test_city_money_is_handled_at_city_level",
+    ("PUT", "/api/v1/fund/repayment-rate"): "test_city_money_is_handled_at_city_level",
+    ("GET", "/api/v1/ledger/trial-balance"): "test_city_money_is_handled_at_city_level",
+    ("POST", "/api/v1/subsidy-claims"): "test_only_entrepreneurs_claim_subsidies",
+    ("GET", "/api/v1/subsidy-claims"): "test_claim_lists_hold_only_what_the_caller_may_see",
+    ("GET", "/api/v1/subsidy-claims/<string:claim_id>"): "test_reading_a_claim",
+    ("POST", "/api/v1/subsidy-claims/<string:claim_id>/review"): "test_claims_are_reviewed_in_their_region",
+    ("POST", "/api/v1/subsidy-batches"): "test_batches_are_made_and_paid_in_their_region",
+    ("GET", "/api/v1/subsidy-batches"): "test_batches_are_made_and_paid_in_their_region",
+    ("GET", "/api/v1/subsidy-batches/<string:batch_id>"): "test_batches_are_made_and_paid_in_their_region",
+    ("POST", "/api/v1/subsidy-batches/<string:batch_id>/approve"): "test_batches_are_made_and_paid_in_their_region",
+    ("POST", "/api/v1/subsidy-batches/<string:batch_id>/pay"): "test_batches_are_made_and_paid_in_their_region",
+    ("POST", "/api/v1/interest-subsidies"): "test_interest_subsidy_is_the_citys",
+    ("GET", "/api/v1/interest-subsidies/<string:quarter>"): "test_interest_subsidy_is_the_citys",
+    ("POST", "/api/v1/interest-subsidies/<string:quarter>/pay"): "test_interest_subsidy_is_the_citys",
+}
+
+
+class World:
+    def __init__(self, stack):
+        self.stack = stack
+        self.c = {}
+        officials = {"alice_township": ("511011101", "township"), "alice_county": ("511011", "county"),
+                     "bob_township": ("511024100", "township"), "bob_county": ("511024", "county"),
+                     "city": ("511000", "city")}
+        for who, (region, level) in officials.items():
+            self.c[who] = stack.client(stack.create_user("official", region_code=region, level=level))
+        for who, bank in (("njrcb", "NJRCB"), ("njrcb2", "NJRCB"), ("psbc", "PSBC")):
+            self.c[who] = stack.client(stack.create_user("bank_liaison", bank_code=bank))
+        self.c["admin"] = stack.client(stack.create_user("admin"))
+        self.c["stranger"] = stack.client(stack.create_user("entrepreneur"))
+        for account in ("fund:guarantee", "budget:subsidy"):
+            self.c["city"].post("/api/v1/fund/contributions", headers=key(),
+                                json={"account": account, "amount_yuan": "5000000"})
+        alice = make_borrower(stack, self.c["alice_township"], enterprise=True)
+        bob = make_borrower(stack, self.c["bob_township"], region="511024100201", enterprise=True)
+        self.c["alice"], self.c["bob"] = alice.client, bob.client
+        self.bob_enterprise = bob.enterprise_id
+        self.alice_loan = alice.client.post("/api/v1/loans", json=loan_request()).json()["id"]
+        self.bob_loan = bob.client.post("/api/v1/loans", json=loan_request(bank_code="PSBC")).json()["id"]
+        issued = (dt.date.today() - dt.timedelta(days=20)).isoformat()
+        self.alice_claim = alice.client.post("/api/v1/subsidy-claims", json={
+            "kind": "skill", "occupation": "焊工", "level": "junior", "issued_on": issued}).json()["id"]
+
+    def __getitem__(self, who):
+        return self.c[who]
+
+
+@pytest.fixture(scope="module")
+def world(stack):
+    return World(stack)
+
+
+def code(response):
+    return response.status_code, response.json()["error"]["code"] if response.status_code >= 400 else None
+
+
+def ids(response) -> set:
+    return {item["id"] for item in response.json()["items"]}
+
+
+def test_any_account_reads_the_partner_banks(world):
+    for who in ("alice", "njrcb", "city", "admin"):
+        assert {"NJRCB", "PSBC"} <= {bank["code"] for bank in world[who].get("/api/v1/banks").json()["items"]}
+
+
+def test_only_entrepreneurs_apply_and_only_for_their_own_enterprise(world):
+    for who in ("njrcb", "city", "admin"):
+        assert code(world[who].post("/api/v1/loans", json=loan_request())) == (403, "role_not_allowed")
+    assert code(world["stranger"].post("/api/v1/loans", json=loan_request())) == (
+        409, "entrepreneur_not_registered")
+    theirs = loan_request(borrower_kind="enterprise", enterprise_id=world.bob_enterprise)
+    assert code(world["alice"].post("/api/v1/loans", json=theirs)) == (422, "enterprise_not_owned")
+
+
+def test_loan_lists_hold_only_what_the_caller_may_see(world):
+    a, b = world.alice_loan, world.bob_loan
+    seen = {who: ids(world[who].get("/api/v1/loans", params={"per_page": 100}))
+            for who in ("alice", "bob", "njrcb", "psbc", "alice_county", "bob_county", "city", "admin", "stranger")}
+    assert seen["alice"] == {a} and seen["bob"] == {b}
+    assert a in seen["njrcb"] and b not in seen["njrcb"]
+    assert b in seen["psbc"] and a not in seen["psbc"]
+    assert a in seen["alice_county"] and b not in seen["alice_county"]
+    assert b in seen["bob_county"] and a not in seen["bob_county"]
+    assert {a, b} <= seen["city"]
+    assert seen["admin"] == set() and seen["stranger"] == set()
+
+
+def test_reading_a_loan(world):
+    path = f"/api/v1/loans/{world.alice_loan}"
+    for who in ("bob", "psbc", "bob_county", "admin", "stranger"):
+        assert code(world[who].get(path)) == (404, "loan_not_found"), who
+    for who in ("alice", "njrcb", "njrcb2", "alice_township", "alice_county", "city"):
+        assert world[who].get(path).status_code == 200, who
+
+
+def test_only_the_chosen_banks_liaisons_decide(world):
+    terms = {"amount_yuan": "100000", "term_months": 24, "spread_bp": 0}
+    commands = [("approve", terms), ("confirm", {}), ("reject", {"reason": "资料不全"}),
+                ("disburse", {}), ("repayments", {"amount_yuan": "100"})]
+    for action, body in commands:
+        path = f"/api/v1/loans/{world.alice_loan}/{action}"
+        assert code(world["psbc"].post(path, json=body, headers=key())) == (404, "loan_not_found"), action
+        assert code(world["bob"].post(path, json=body, headers=key())) == (404, "loan_not_found"), action
+        assert code(world["alice"].post(path, json=body, headers=key())) == (403, "role_not_allowed"), action
+        assert code(world["city"].post(path, json=body, headers=key())) == (403, "role_not_allowed"), action
+    assert world["njrcb"].get(f"/api/v1/loans/{world.alice_loan}").json()["status"] == "under_bank_review"
+
+
+def test_only_the_applicant_withdraws(world):
+    path = f"/api/v1/loans/{world.bob_loan}/withdraw"
+    assert code(world["alice"].post(path)) == (404, "loan_not_found")
+    assert code(world["psbc"].post(path)) == (403, "not_applicant")
+    assert code(world["bob_county"].post(path)) == (403, "not_applicant")
+
+
+def test_the_funds_position_is_for_officials(world):
+    for who in ("alice", "njrcb"):
+        assert code(world[who].get("/api/v1/fund")) == (403, "official_required")
+    for who in ("alice_township", "city", "admin"):
+        assert world[who].get("/api/v1/fund").status_code == 200
+
+
+def test_city_money_is_handled_at_city_level(world):
+    contribution = {"account": "fund:guarantee", "amount_yuan": "1"}
+    rate = {"year": 2025, "repayment_rate_percent": "95"}
+    for who in ("alice", "njrcb", "alice_county", "admin"):
+        assert code(world[who].post("/api/v1/fund/contributions", json=contribution, headers=key()))[0] == 403
+        assert code(world[who].put("/api/v1/fund/repayment-rate", json=rate))[0] == 403
+    for who in ("alice", "njrcb", "alice_county"):
+        assert code(world[who].get("/api/v1/ledger/trial-balance"))[0] == 403
+        assert code(world[who].post("/api/v1/loans/overdue-sweep"))[0] == 403
+    assert world["city"].post("/api/v1/fund/contributions", json=contribution, headers=key()).status_code == 201
+    assert world["city"].put("/api/v1/fund/repayment-rate", json=rate).status_code == 200
+    assert world["admin"].get("/api/v1/ledger/trial-balance").json()["balanced"] is True
+    assert world["city"].post("/api/v1/loans/overdue-sweep").status_code == 200
+
+
+def test_only_entrepreneurs_claim_subsidies(world):
+    claim = {"kind": "skill", "occupation": "电工", "level": "junior", "issued_on": "2026-10-01"}
+    for who in ("njrcb", "city", "admin"):
+        assert code(world[who].post("/api/v1/subsidy-claims", json=claim)) == (403, "role_not_allowed")
+
+
+def test_claim_lists_hold_only_what_the_caller_may_see(world):
+    claim = world.alice_claim
+    assert ids(world["alice"].get("/api/v1/subsidy-claims")) == {claim}
+    assert claim in ids(world["alice_township"].get("/api/v1/subsidy-claims", params={"per_page": 100}))
+    for who in ("bob", "bob_county", "njrcb", "admin"):
+        assert claim not in ids(world[who].get("/api/v1/subsidy-claims", params={"per_page": 100})), who
+
+
+def test_reading_a_claim(world):
+    path = f"/api/v1/subsidy-claims/{world.alice_claim}"
+    for who in ("bob", "bob_county", "njrcb", "admin"):
+        assert code(world[who].get(path)) == (404, "claim_not_found"), who
+    for who in ("alice", "alice_township", "city"):
+        assert world[who].get(path).status_code == 200, who
+
+
+def test_claims_are_reviewed_in_their_region(world):
+    path = f"/api/v1/subsidy-claims/{world.alice_claim}/review"
+    assert code(world["bob_county"].post(path, json={"decision": "approve"})) == (404, "claim_not_found")
+    assert code(world["alice"].post(path, json={"decision": "approve"})) == (403, "official_required")
+    assert code(world["njrcb"].post(path, json={"decision": "approve"})) == (403, "official_required")
+    assert world["alice_township"].post(path, json={"decision": "approve"}).json()["status"] == "approved"
+
+
+def test_batches_are_made_and_paid_in_their_region(world):
+    world["alice_township"].post(f"/api/v1/subsidy-claims/{world.alice_claim}/review", json={"decision": "approve"})
+    assert code(world["alice_township"].post("/api/v1/subsidy-batches", json={})) == (403, "paying_level_required")
+    assert code(world["bob_county"].post("/api/v1/subsidy-batches",
+                                         json={"claim_ids": [world.alice_claim]})) == (409, "claims_not_batchable")
+    batch = world["alice_county"].post("/api/v1/subsidy-batches", json={"claim_ids": [world.alice_claim]}).json()
+    path = f"/api/v1/subsidy-batches/{batch['id']}"
+    assert batch["id"] in ids(world["alice_county"].get("/api/v1/subsidy-batches"))
+    assert batch["id"] not in ids(world["bob_county"].get("/api/v1/subsidy-batches"))
+    assert world["alice"].get("/api/v1/subsidy-batches").json()["items"] == []
+    for who in ("bob_county", "alice", "njrcb"):
+        assert code(world[who].get(path))[0] == 404, who
+        assert code(world[who].post(f"{path}/approve"))[0] in (403, 404), who
+        assert code(world[who].post(f"{path}/pay", headers=key()))[0] in (403, 404), who
+    assert world["alice_county"].post(f"{path}/approve").json()["status"] == "approved"
+    assert world["alice_county"].post(f"{path}/pay", headers=key()).json()["status"] == "paid"
+    assert world["alice"].get(f"/api/v1/subsidy-claims/{world.alice_claim}").json()["status_name"] == "已发放"
+
+
+def test_interest_subsidy_is_the_citys(world):
+    for who in ("alice", "njrcb", "alice_county"):
+        assert code(world[who].post("/api/v1/interest-subsidies", json={"quarter": "2026Q2"}))[0] == 403
+        assert code(world[who].post("/api/v1/interest-subsidies/2026Q2/pay", headers=key()))[0] == 403
+    for who in ("alice", "njrcb"):
+        assert code(world[who].get("/api/v1/interest-subsidies/2026Q2"))[0] == 403
+    assert world["city"].post("/api/v1/interest-subsidies", json={"quarter": "2026Q2"}).status_code == 201
+    assert world["alice_county"].get("/api/v1/interest-subsidies/2026Q2").status_code == 200
