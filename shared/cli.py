@@ -98,7 +98,7 @@ def run(args) -> None:
 
 def _wait_and_stop(processes) -> None:
     """Wait until every service has ended; Ctrl-C, SIGTERM or one service dying stops them all."""
-    stopping = []
+    stopping: list[int] = []
 
     def forward(signum, frame):
         if stopping:

@@ -72,6 +72,8 @@ class Outbox(DependencyProvider):
             eventlet.spawn_n(self._relay_soon)
 
     def _relay_soon(self) -> None:
+        if self.relay is None:  # the container is stopping
+            return
         try:
             self.relay.relay_once()
         except Exception as exc:  # the timer will try again

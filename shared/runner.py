@@ -45,7 +45,7 @@ def main(names: list[str]) -> None:
     for name in names:
         runner.add_service(service_class(name))
 
-    stopping = []
+    stopping: list[int] = []
 
     def stop(signum, frame):
         if stopping:  # Ctrl-C reaches us and our parent forwards it too: stop once

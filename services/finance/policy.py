@@ -68,7 +68,8 @@ class SubsidyPolicy:
 
 
 class Dated(Protocol):
-    effective_from: dt.date
+    @property
+    def effective_from(self) -> dt.date: ...
 
 
 D = TypeVar("D", bound=Dated)
