@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from shared.settings import GatewaySettings, ServiceSettings
+from shared.settings import SETTINGS_BY_SERVICE, GatewaySettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 START_HINTS = {
@@ -77,12 +77,43 @@ def demo_accounts(settings: GatewaySettings) -> list[tuple[str, str, str]]:
     return accounts
 
 
+def demo_funds(settings: ServiceSettings) -> dict[str, int]:
+    from sqlalchemy.orm import Session
+
+    from services.finance.demo import ensure_demo_funds
+    from shared.db import make_engine
+
+    engine = make_engine(settings.database_url("finance"), pool_size=1)
+    with Session(engine) as session:
+        balances = ensure_demo_funds(session)
+    engine.dispose()
+    return balances
+
+
+def trial_balance(args) -> None:
+    from sqlalchemy.orm import Session
+
+    from services.finance import books
+    from shared.db import make_engine
+
+    engine = make_engine(ServiceSettings().database_url("finance"), pool_size=1)
+    with Session(engine) as session:
+        report = books.trial_balance(session)
+    engine.dispose()
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    if not report["balanced"]:
+        sys.exit("the ledger does not balance or does not reconcile with the loans")
+
+
 def run(args) -> None:
     settings = GatewaySettings()  # type: ignore[call-arg]  # secret_key comes from the environment
     prepare(settings)
     accounts = demo_accounts(settings) if settings.demo_mode else []
+    if settings.demo_mode:
+        demo_funds(settings)
+    # every service, the gateway last, so that its address answering means all are up
     processes = [subprocess.Popen([sys.executable, "-m", "shared.runner", name], cwd=ROOT)
-                 for name in ("registry", "gateway")]
+                 for name in SETTINGS_BY_SERVICE]
     address = f"http://{settings.web_address}/"
     for _ in range(60):
         host, port = settings.web_address.split(":")
@@ -158,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     park.add_argument("action", choices=["list", "replay"])
     park.add_argument("--event-id", help="replay only this event")
     commands.add_parser("outbox", help="outbox counts per service: pending, failing, sent")
+    commands.add_parser("trial-balance", help="finance's trial balance and its reconciliation with the loans")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     if args.command == "prepare":
@@ -172,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         parking(args)
     elif args.command == "outbox":
         outbox(args)
+    elif args.command == "trial-balance":
+        trial_balance(args)
 
 
 if __name__ == "__main__":

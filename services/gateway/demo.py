@@ -19,6 +19,8 @@ DEMO_ACCOUNTS = [
                     display_name="双才镇便民服务中心 张干事", region_code="511011101", level="township"),
     auth.UserCreate(username="bank_liaison", password=DEMO_PASSWORD, role="bank_liaison",
                     display_name="内江农商银行 赵经理", bank_code="NJRCB"),
+    auth.UserCreate(username="bank_checker", password=DEMO_PASSWORD, role="bank_liaison",
+                    display_name="内江农商银行 钱复核", bank_code="NJRCB"),
     auth.UserCreate(username="13800000001", password=DEMO_PASSWORD, role="entrepreneur",
                     display_name="陈大姐"),
 ]
