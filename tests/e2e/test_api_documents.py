@@ -38,4 +38,5 @@ def test_unknown_api_paths_answer_in_the_api_error_shape(stack):
 def test_health_and_readiness(stack):
     assert stack.client().get("/health").json() == {"status": "ok"}
     ready = stack.client().get("/ready").json()
-    assert ready == {"status": "ready", "checks": {"database": "ok", "registry": "ok"}}
+    assert ready == {"status": "ready", "checks": {"database": "ok", "registry": "ok",
+                                                  "finance": "ok"}}

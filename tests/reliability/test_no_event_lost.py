@@ -37,6 +37,7 @@ def own_stack(infra, databases, tmp_path):
     proxy.restore()
     relay_uri = urlparse(stack.amqp_uri)._replace(netloc=f"guest:guest@127.0.0.1:{proxy.port}").geturl()
     stack.start("registry", GUIYAN_OUTBOX_AMQP_URI=relay_uri)
+    stack.start("finance")
     stack.start("gateway")
     stack.wait_ready()
     recorder.create_table(databases["registry"])
@@ -163,6 +164,7 @@ def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, datab
     stack = Stack(infra, databases, vhost, tmp_path)
     stack.env["GUIYAN_RPC_TIMEOUT_SECONDS"] = "2"
     stack.start("registry")
+    stack.start("finance")
     stack.start("gateway")
     try:
         stack.wait_ready()
@@ -215,3 +217,27 @@ def test_a_handler_that_keeps_failing_is_parked_then_listed_and_replayed_by_the_
     finally:
         healthy.send_signal(signal.SIGTERM)
         healthy.wait(timeout=20)
+
+
+def test_facts_published_while_finance_is_down_reach_its_read_model_when_it_returns(
+        infra, databases, tmp_path):
+    from tests.borrowers import finance_knows
+    from tests.factories import entrepreneur_data
+
+    vhost = infra.create_vhost("guiyan_findown")
+    stack = Stack(infra, databases, vhost, tmp_path)
+    stack.start("registry")
+    stack.start("finance")
+    stack.start("gateway")
+    try:
+        stack.wait_ready()  # finance has declared its durable queues
+        stack.stop("finance")
+        official = stack.client(stack.create_user("official", region_code="511011101", level="township"))
+        person = stack.client(stack.create_user("entrepreneur")).post(
+            "/api/v1/entrepreneurs", json=entrepreneur_data()).json()
+        assert official.post(f"/api/v1/entrepreneurs/{person['id']}/verify").status_code == 200
+        stack.start("finance")
+        finance_knows(stack, "known_entrepreneurs", person["id"], "verified")
+    finally:
+        stack.stop_all()
+        infra.delete_vhost(vhost)
