@@ -1,12 +1,36 @@
-"""The programme's calendar day: Asia/Shanghai, whatever the server's zone."""
+"""The programme's calendar day: Asia/Shanghai, whatever the server's zone.
+
+Tests (and demonstrations) can move every service's day at once: with `GUIYAN_CLOCK_FILE` set, a
+date written in that file (YYYY-MM-DD) is "today" for every process that reads it; an empty or
+missing file means the real day. Production leaves the variable unset.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+CLOCK_FILE = "GUIYAN_CLOCK_FILE"
 
 
 def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
+    return _set_day() or dt.datetime.now(SHANGHAI).date()
+
+
+def _set_day() -> dt.date | None:
+    path = os.environ.get(CLOCK_FILE)
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text().strip()
+    except FileNotFoundError:
+        return None
+    return dt.date.fromisoformat(text) if text else None
+
+
+def set_today(path: str | Path, day: dt.date | None) -> None:
+    """Move the day for every process reading `path` (None: back to the real day)."""
+    Path(path).write_text(day.isoformat() if day else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -9,11 +10,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+from shared import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password-2026"
@@ -35,8 +39,11 @@ class Stack:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
+        self.clock_file = log_dir / "clock"  # every service's "today" (empty: the real day)
+        self.clock_file.write_text("")
         self.env = {
             **os.environ,
+            "GUIYAN_CLOCK_FILE": str(self.clock_file),
             "GUIYAN_AMQP_URI": self.amqp_uri,
             "GUIYAN_WEB_ADDRESS": f"127.0.0.1:{self.port}",
             "GUIYAN_LOG_FORMAT": "json",
@@ -65,6 +72,15 @@ class Stack:
     def stop_all(self) -> None:
         for service in list(self.processes):
             self.stop(service)
+
+    @contextmanager
+    def today(self, day: dt.date):
+        """Every service lives on `day` inside the block, and on the real day again after it."""
+        clock.set_today(self.clock_file, day)
+        try:
+            yield day
+        finally:
+            clock.set_today(self.clock_file, None)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

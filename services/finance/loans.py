@@ -227,6 +227,8 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
     check_version(loan, data.expected_version)
     domain.require_status(loan.status, "under_bank_review")
     contract_date = data.contract_date or today
+    if contract_date < loan.applied_on:
+        raise InvalidInput("contract_before_application", "contract_date", "合同日期不能早于申请日期")
     policy = books.loan_policy(session, on=contract_date)
     amount = yuan_to_fen(data.amount_yuan)
     domain.check_approval(loan.amount_fen, loan.term_months, amount, data.term_months, policy,

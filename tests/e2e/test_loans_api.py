@@ -1,5 +1,6 @@
 """The guaranteed loan through the HTTP API: application, bank review, lending, repayment, the books."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -51,7 +52,7 @@ def test_approval_within_the_threshold_needs_no_second_liaison(stack, people):
     borrower = make_borrower(stack, people["township"])
     loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="300000")).json()
     approved = people["maker"].post(f"/api/v1/loans/{loan['id']}/approve", json={
-        "amount_yuan": "250000", "term_months": 24, "spread_bp": 50, "contract_date": "2026-11-02"}).json()
+        "amount_yuan": "250000", "term_months": 24, "spread_bp": 50}).json()
     assert approved["status"] == "approved"
     assert (approved["approved_amount_yuan"], approved["lpr_percent"], approved["rate_percent"]) == (
         "250000.00", "3.00", "3.50")
@@ -87,9 +88,11 @@ def test_an_approval_cannot_raise_the_amount_and_a_rejection_needs_a_reason(stac
 
 def test_disbursement_makes_the_schedule_and_repayments_go_to_interest_first(stack, people):
     borrower = make_borrower(stack, people["township"])
-    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="120000", term_months=12)).json()
-    people["maker"].post(f"/api/v1/loans/{loan['id']}/approve", json={
-        "amount_yuan": "120000", "term_months": 12, "spread_bp": 100, "contract_date": "2026-09-01"})
+    with stack.today(dt.date(2026, 9, 1)):
+        loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="120000",
+                                                                      term_months=12)).json()
+        people["maker"].post(f"/api/v1/loans/{loan['id']}/approve", json={
+            "amount_yuan": "120000", "term_months": 12, "spread_bp": 100})
     assert error(people["maker"].post(f"/api/v1/loans/{loan['id']}/disburse", json={})) == (
         422, "idempotency_key_required")
     disbursing = key()
@@ -110,9 +113,10 @@ def test_disbursement_makes_the_schedule_and_repayments_go_to_interest_first(sta
 
 def test_the_same_key_with_another_body_is_a_conflict_and_writes_nothing(stack, people):
     borrower = make_borrower(stack, people["township"])
-    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="60000", term_months=6)).json()
-    people["maker"].post(f"/api/v1/loans/{loan['id']}/approve", json={
-        "amount_yuan": "60000", "term_months": 6, "spread_bp": 0, "contract_date": "2026-09-20"})
+    with stack.today(dt.date(2026, 9, 20)):
+        loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="60000", term_months=6)).json()
+        people["maker"].post(f"/api/v1/loans/{loan['id']}/approve", json={
+            "amount_yuan": "60000", "term_months": 6, "spread_bp": 0})
     lent = people["maker"].post(f"/api/v1/loans/{loan['id']}/disburse", headers=key(),
                                 json={"disbursed_on": "2026-10-01"})
     assert lent.status_code == 200, lent.text

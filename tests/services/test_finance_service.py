@@ -5,7 +5,9 @@ the balances it sets up, and the books must balance after each.
 """
 
 import datetime as dt
+import os
 import uuid
+from contextlib import contextmanager
 
 import eventlet
 import pytest
@@ -14,7 +16,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.finance.service import FinanceService
-from shared import events
+from shared import clock, events
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from shared.migrate import drop_database, ensure_database, upgrade
 from tests.borrowers import eventually
@@ -27,7 +29,25 @@ COUNTY = {"user_id": "u-county", "username": "county", "role": "official",
           "region_code": "511011000000", "level": "county"}
 MAKER = {"user_id": "u-maker", "username": "maker", "role": "bank_liaison", "bank_code": "NJRCB"}
 CHECKER = {"user_id": "u-checker", "username": "checker", "role": "bank_liaison", "bank_code": "NJRCB"}
-TODAY = dt.date.today()
+TODAY = clock.today()
+
+
+@pytest.fixture(autouse=True)
+def clock_file(tmp_path, monkeypatch):
+    """The service runs in this process: the clock file moves its day."""
+    path = tmp_path / "clock"
+    path.write_text("")
+    monkeypatch.setenv(clock.CLOCK_FILE, str(path))
+    return path
+
+
+@contextmanager
+def on_day(day: dt.date):
+    clock.set_today(os.environ[clock.CLOCK_FILE], day)
+    try:
+        yield
+    finally:
+        clock.set_today(os.environ[clock.CLOCK_FILE], None)
 
 
 @pytest.fixture
@@ -77,13 +97,14 @@ def apply(rpc, who, amount="200000.00", term=24):
 
 
 def lend(rpc, db, who, amount="120000.00", term=12, days_ago=0, method="equal_instalments"):
-    """A loan approved with a contract and disbursed `days_ago` days ago."""
-    loan = rpc.finance.apply_for_loan(who, {"bank_code": "NJRCB", "amount_yuan": amount, "term_months": term,
-                                            "purpose": "购置设备", "repayment_method": method})
-    on = (TODAY - dt.timedelta(days=days_ago)).isoformat()
-    rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": amount, "term_months": term,
-                                                 "spread_bp": 50, "contract_date": on})
-    return rpc.finance.disburse_loan(MAKER, loan["id"], {"disbursed_on": on}, key())
+    """A loan applied for, approved and disbursed `days_ago` days ago."""
+    with on_day(TODAY - dt.timedelta(days=days_ago)):
+        loan = rpc.finance.apply_for_loan(who, {"bank_code": "NJRCB", "amount_yuan": amount,
+                                                "term_months": term, "purpose": "购置设备",
+                                                "repayment_method": method})
+        rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": amount, "term_months": term,
+                                                     "spread_bp": 50})
+        return rpc.finance.disburse_loan(MAKER, loan["id"], {}, key())
 
 
 def outbox_count(db, event_type, loan_id) -> int:
@@ -235,9 +256,9 @@ def test_every_money_command_replays_its_first_result_and_moves_nothing_twice(fi
                                   contribution_key) == first
     fund(rpc)
     who = borrower(db)
-    loan = apply(rpc, who, "60000.00", term=6)
-    rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": "60000", "term_months": 6, "spread_bp": 0,
-                                                 "contract_date": (TODAY - dt.timedelta(days=100)).isoformat()})
+    with on_day(TODAY - dt.timedelta(days=100)):
+        loan = apply(rpc, who, "60000.00", term=6)
+        rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": "60000", "term_months": 6, "spread_bp": 0})
     disbursing, repaying = key(), key()
     on = (TODAY - dt.timedelta(days=95)).isoformat()
     lent = rpc.finance.disburse_loan(MAKER, loan["id"], {"disbursed_on": on}, disbursing)
@@ -362,3 +383,23 @@ def test_registry_facts_build_the_read_model_even_when_a_verification_arrives_fi
     who = {"user_id": account, "username": "wangwu", "role": "entrepreneur"}
     fund(rpc)
     assert apply(rpc, who)["status"] == "under_bank_review"
+
+
+def test_a_contract_cannot_predate_its_application(finance, rpc, db):
+    fund(rpc)
+    loan = apply(rpc, borrower(db))
+    with pytest.raises(InvalidInput) as early:
+        rpc.finance.approve_loan(MAKER, loan["id"], {
+            "amount_yuan": "200000", "term_months": 24, "spread_bp": 0,
+            "contract_date": (TODAY - dt.timedelta(days=1)).isoformat()})
+    assert (early.value.code, early.value.field) == ("contract_before_application", "contract_date")
+
+
+def test_the_policy_in_force_on_the_application_day_decides_eligibility(finance, rpc, db):
+    fund(rpc)
+    with on_day(dt.date(2024, 3, 1)):  # 财金〔2023〕75号: individual cap 300,000
+        old = apply(rpc, borrower(db), "400000.00")
+    assert (old["status"], old["policy_code"]) == ("ineligible", "财金〔2023〕75号")
+    assert [f["code"] for f in old["failures"]] == ["amount_over_cap"]
+    new = apply(rpc, borrower(db), "400000.00")
+    assert (new["status"], new["policy_code"]) == ("under_bank_review", "川办规〔2025〕6号")
