@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from services.finance import books, domain, ledger
 from services.finance.models import (
+    Bank,
     GuaranteedLoan,
     Instalment,
     KnownEnterprise,
@@ -82,13 +83,22 @@ def check_version(loan: GuaranteedLoan, expected: int | None) -> None:
 
 
 def read(session: Session, loan: GuaranteedLoan) -> dict:
-    threshold = books.bank(session, loan.bank_code)
+    """The whole loan: its terms, schedule, repayments and timeline."""
+    return {**summary(loan, books.bank(session, loan.bank_code)),
+            "instalments": [_instalment(row) for row in loan.instalments],
+            "repayments": [_repayment(row) for row in loan.repayments],
+            "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
+                        for s in loan.history]}
+
+
+def summary(loan: GuaranteedLoan, bank) -> dict:
+    """The loan as a list shows it (no schedule, repayments or timeline)."""
     approved = loan.approved_amount_fen
     return {
         "id": loan.id, "borrower_kind": loan.borrower_kind, "borrower_name": loan.borrower_name,
         "entrepreneur_id": loan.entrepreneur_id, "enterprise_id": loan.enterprise_id,
         "region_code": loan.region_code, "region_name": regions.full_name(loan.region_code),
-        "bank_code": loan.bank_code, "bank_name": threshold.name,
+        "bank_code": loan.bank_code, "bank_name": bank.name,
         "amount_yuan": fen_to_yuan(loan.amount_fen), "term_months": loan.term_months,
         "purpose": loan.purpose, "repayment_method": loan.repayment_method,
         "status": loan.status, "status_name": domain.STATUS_NAMES[loan.status],
@@ -97,17 +107,13 @@ def read(session: Session, loan: GuaranteedLoan) -> dict:
         "approved_term_months": loan.approved_term_months, "contract_date": loan.contract_date,
         "lpr_percent": _percent(loan.lpr_bp), "rate_percent": _percent(loan.rate_bp),
         "needs_confirmation": approved is not None and domain.needs_confirmation(
-            approved, threshold.confirmation_threshold_fen),
+            approved, bank.confirmation_threshold_fen),
         "maker": loan.maker, "checker": loan.checker, "rejection_reason": loan.rejection_reason,
         "disbursed_on": loan.disbursed_on,
         "outstanding_principal_yuan": fen_to_yuan(loan.outstanding_principal_fen),
         "interest_paid_yuan": fen_to_yuan(loan.interest_paid_fen), "days_overdue": loan.days_overdue,
         "compensation_yuan": None if loan.compensation_fen is None else fen_to_yuan(loan.compensation_fen),
         "closed_on": loan.closed_on, "applied_at": loan.applied_at, "version": loan.version,
-        "instalments": [_instalment(row) for row in loan.instalments],
-        "repayments": [_repayment(row) for row in loan.repayments],
-        "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
-                    for s in loan.history],
     }
 
 
@@ -127,14 +133,17 @@ def _repayment(row: Repayment) -> dict:
 
 def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
     statement = scope(sa.select(GuaranteedLoan), actor)
+    details = (noload(GuaranteedLoan.instalments), noload(GuaranteedLoan.repayments),
+               noload(GuaranteedLoan.history))
     if query.status:
         statement = statement.where(GuaranteedLoan.status == query.status)
     if query.queue:
         statement = statement.where(GuaranteedLoan.status.in_(LIAISON_QUEUE))
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
-    rows = session.scalars(statement.order_by(GuaranteedLoan.applied_at.desc())
+    rows = session.scalars(statement.options(*details).order_by(GuaranteedLoan.applied_at.desc())
                            .limit(query.per_page).offset((query.page - 1) * query.per_page))
-    return {"items": [read(session, loan) for loan in rows], "total": total,
+    banks = {bank.code: bank for bank in session.scalars(sa.select(Bank))}
+    return {"items": [summary(loan, banks[loan.bank_code]) for loan in rows], "total": total,
             "page": query.page, "per_page": query.per_page}
 
 
