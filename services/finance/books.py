@@ -66,6 +66,12 @@ def bank(session: Session, code: str) -> Bank:
     return found
 
 
+def set_threshold(session: Session, code: str, threshold_fen: int) -> list[dict]:
+    bank(session, code).confirmation_threshold_fen = threshold_fen
+    session.flush()
+    return banks(session)
+
+
 def banks(session: Session) -> list[dict]:
     return [{"code": b.code, "name": b.name,
              "confirmation_threshold_yuan": fen_to_yuan(b.confirmation_threshold_fen)}

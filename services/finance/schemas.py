@@ -138,6 +138,10 @@ class LoanRead(BaseModel):
     history: list[dict]
 
 
+class BankUpdate(Strict):
+    confirmation_threshold_yuan: Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
+
+
 # ---- fund and ledger ------------------------------------------------------------------------
 
 

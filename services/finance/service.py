@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.finance import books, loans, readmodel, subsidies
 from services.finance.schemas import (
+    BankUpdate,
     BatchCreate,
     ClaimListQuery,
     ClaimReview,
@@ -28,12 +29,13 @@ from services.finance.schemas import (
 )
 from services.finance.treasury import contribute, require_treasurer, set_repayment_rate
 from shared import clock
-from shared.actors import as_actor
+from shared.actors import as_actor, require_role
 from shared.db import Database
 from shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput
 from shared.idempotency import run_once
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
+from shared.money import yuan_to_fen
 from shared.nameko_base import GuiyanService, Outbox
 from shared.settings import FinanceSettings
 from shared.validation import parse
@@ -74,6 +76,14 @@ class FinanceService(GuiyanService):
     def list_banks(self):
         with self.db.read() as session:
             return books.banks(session)
+
+    @command
+    def set_bank_threshold(self, actor, bank_code, data):
+        """The amount above which a second liaison confirms, set at the bank's written request."""
+        require_role(as_actor(actor), "admin")
+        data = parse(BankUpdate, data)
+        return self._once(f"set_bank_threshold:{bank_code}", None, None, lambda uow: books.set_threshold(
+            uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan)))
 
     @command
     def apply_for_loan(self, actor, data, idempotency_key=None):

@@ -12,6 +12,7 @@ from tests.borrowers import key, loan_request, make_borrower
 
 FINANCE_ACCESS_CASES = {
     ("GET", "/api/v1/banks"): "test_any_account_reads_the_partner_banks",
+    ("PUT", "/api/v1/banks/<string:bank_code>"): "test_only_an_administrator_sets_a_banks_threshold",
     ("POST", "/api/v1/loans"): "test_only_entrepreneurs_apply_and_only_for_their_own_enterprise",
     ("GET", "/api/v1/loans"): "test_loan_lists_hold_only_what_the_caller_may_see",
     ("GET", "/api/v1/loans/<string:loan_id>"): "test_reading_a_loan",
@@ -87,6 +88,16 @@ def ids(response) -> set:
 def test_any_account_reads_the_partner_banks(world):
     for who in ("alice", "njrcb", "city", "admin"):
         assert {"NJRCB", "PSBC"} <= {bank["code"] for bank in world[who].get("/api/v1/banks").json()["items"]}
+
+
+def test_only_an_administrator_sets_a_banks_threshold(world):
+    for who in ("alice", "njrcb", "city"):
+        assert code(world[who].put("/api/v1/banks/ABC", json={"confirmation_threshold_yuan": "1"})) == (
+            403, "role_not_allowed")
+    assert code(world["admin"].put("/api/v1/banks/XYZ", json={"confirmation_threshold_yuan": "1"})) == (
+        422, "bank_unknown")
+    banks = world["admin"].put("/api/v1/banks/ABC", json={"confirmation_threshold_yuan": "800000"}).json()
+    assert {b["code"]: b["confirmation_threshold_yuan"] for b in banks["items"]}["ABC"] == "800000.00"
 
 
 def test_only_entrepreneurs_apply_and_only_for_their_own_enterprise(world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.finance.schemas import (
+    BankUpdate,
     BatchCreate,
     ClaimListQuery,
     ClaimReview,
@@ -53,6 +54,11 @@ class FinanceApiRoutes:
     def api_list_banks(self, request):
         self.api_actor(request)
         return json_response({"items": self.finance.list_banks()})
+
+    @api("PUT", "/api/v1/banks/<string:bank_code>", "管理员按银行来函设置复核金额", LOANS, body=BankUpdate)
+    def api_set_bank_threshold(self, request, bank_code):
+        return json_response({"items": self._call(request, "set_bank_threshold", bank_code,
+                                                  body(request, BankUpdate))})
 
     @api("POST", "/api/v1/loans", "申请创业担保贷款（自动核验资格）", LOANS, body=LoanCreate,
          response=LoanRead, status=201, idempotent=True)
