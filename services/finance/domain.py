@@ -22,6 +22,12 @@ STATUS_NAMES = {
     "disbursed": "已放款", "repaying": "还款中", "overdue": "逾期", "defaulted": "已违约",
     "compensated": "已代偿", "settled": "已结清", "withdrawn": "已撤回",
 }
+STEP_NAMES = {
+    "applied": "提交申请", "assessed": "资格核验", "approved_pending": "批准（待复核）", "approved": "批准",
+    "confirmed": "复核通过", "rejected": "拒绝", "withdrawn": "撤回申请", "disbursed": "放款",
+    "repayment": "还款", "overdue": "逾期", "back_to_repaying": "恢复正常还款", "defaulted": "违约",
+    "compensated": "担保基金代偿", "settled": "结清",
+}
 OPEN_BEFORE_APPROVAL = ("submitted", "under_bank_review", "awaiting_confirmation")
 # guaranteed principal the fund stands behind: committed at approval, released on settlement
 COMMITTED = ("approved", "disbursed", "repaying", "overdue")

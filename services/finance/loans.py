@@ -122,6 +122,7 @@ def _instalment(row: Instalment) -> dict:
             "principal_yuan": fen_to_yuan(row.principal_fen), "interest_yuan": fen_to_yuan(row.interest_fen),
             "principal_paid_yuan": fen_to_yuan(row.principal_paid_fen),
             "interest_paid_yuan": fen_to_yuan(row.interest_paid_fen),
+            "paid_yuan": fen_to_yuan(row.principal_paid_fen + row.interest_paid_fen),
             "paid": row.principal_paid_fen + row.interest_paid_fen == row.principal_fen + row.interest_fen}
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from services.gateway.web.account_pages import AccountPages
 from services.gateway.web.entrepreneur_pages import EntrepreneurPages
+from services.gateway.web.fund_pages import FundPages
 from services.gateway.web.http import page
+from services.gateway.web.loan_pages import LoanPages
 from services.gateway.web.record_pages import RecordPages
 from services.gateway.web.render import static_response
+from services.gateway.web.subsidy_pages import SubsidyPages
 from shared.errors import NotFound
 
 
-class PageRoutes(AccountPages, EntrepreneurPages, RecordPages):
-    """Mixed into GatewayService, which provides `db`, `settings` and `registry`."""
+class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages):
+    """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 
     @page("GET", "/static/<path:name>")
     def static_file(self, request, name):

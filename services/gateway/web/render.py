@@ -13,6 +13,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
+from services.finance.domain import STEP_NAMES
+from services.finance.subsidy_rules import HIRE_CATEGORY_NAMES, KIND_NAMES
+from services.finance.subsidy_rules import LEVEL_NAMES as SKILL_LEVEL_NAMES
 from services.registry.schemas import (
     CATEGORY_NAMES,
     CERTIFICATE_LEVEL_NAMES,
@@ -46,6 +49,22 @@ NOTICES = {
     "logged_out": "您已安全退出。",
     "already_registered": "您已登记过创业者信息。",
     "registered_for": "已代为登记，状态为待核实；核对身份证件原件后即可核实。",
+    "loan_applied": "贷款申请已提交，资格核验结果见下。",
+    "loan_withdraw": "申请已撤回。",
+    "loan_approve": "审批已提交。",
+    "loan_confirm": "复核通过，贷款已审批。",
+    "loan_reject": "已拒绝该申请，申请人可看到理由。",
+    "loan_disburse": "已放款，还款计划已生成。",
+    "loan_repayments": "还款已登记。",
+    "claim_submitted": "补贴申领已提交，核验结果见下。",
+    "claim_reviewed": "审核结果已保存。",
+    "batch_created": "发放批次已生成，请核对补贴资金可用余额后审批。",
+    "batch_approve": "批次已审批。",
+    "batch_pay": "批次已发放，申领人可看到“已发放”。",
+    "contributed": "资金已拨入并入账。",
+    "rate_recorded": "上年度贷款回收率已登记。",
+    "interest_computed": "本季度贴息已按实付利息计算，核对后可发放。",
+    "interest_paid": "本季度贴息已发放。",
 }
 
 
@@ -73,6 +92,11 @@ def yuan(amount: str | None) -> str:
         return f"{Decimal(amount):,.2f}" if amount is not None else ""
     except InvalidOperation:
         return str(amount)
+
+
+def fen(amount: int | None) -> str:
+    """Integer fen as yuan with separators: 1234567 -> 12,345.67."""
+    return "" if amount is None else f"{Decimal(amount) / 100:,.2f}"
 
 
 def quarter_name(quarter: str) -> str:
@@ -103,13 +127,15 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(local_time=local_time, region=region_name, names=names,
-                       quarter=quarter_name, yuan=yuan)
+                       quarter=quarter_name, yuan=yuan, fen=fen)
     env.globals.update(
         static_url=static_url, STATUS_NAMES=STATUS_NAMES, EDUCATION_NAMES=EDUCATION_NAMES,
         CATEGORY_NAMES=CATEGORY_NAMES, CERTIFICATE_LEVEL_NAMES=CERTIFICATE_LEVEL_NAMES,
         ENTERPRISE_KIND_NAMES=ENTERPRISE_KIND_NAMES, LIAISON_NAMES=LIAISON_NAMES,
         LEVEL_NAMES=LEVEL_NAMES, ROLE_NAMES=ROLE_NAMES, GENDER_NAMES=GENDER_NAMES,
-        OFFICIAL_LEVEL_NAMES=OFFICIAL_LEVEL_NAMES)
+        OFFICIAL_LEVEL_NAMES=OFFICIAL_LEVEL_NAMES, STEP_NAMES=STEP_NAMES, SUBSIDY_KIND_NAMES=KIND_NAMES,
+        SKILL_LEVEL_NAMES=SKILL_LEVEL_NAMES, HIRE_CATEGORY_NAMES=HIRE_CATEGORY_NAMES,
+        BATCH_STATUS_NAMES={"draft": "待审批", "approved": "已审批，待发放", "paid": "已发放"})
     return env
 
 

@@ -1,0 +1,83 @@
+"""担保基金 pages: the fund's position for officials; for the city, the books, money in, and 贴息."""
+
+from __future__ import annotations
+
+from services.finance.domain import quarter_of
+from services.finance.schemas import Contribution, InterestSubsidyCompute, RepaymentRate
+from services.gateway.http import status_for
+from services.gateway.web import forms
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.http import page
+from services.gateway.web.render import quarter_name, redirect
+from services.gateway.web.support import PageSupport
+from shared.errors import Forbidden
+from shared.validation import parse
+
+FUND_LABELS = {"account": "拨入账户", "amount_yuan": "金额（元）", "note": "摘要", "year": "年度",
+               "repayment_rate_percent": "贷款回收率（%）", "quarter": "季度"}
+
+
+def past_quarters(count: int = 4) -> list[tuple[str, str]]:
+    """The quarters that have ended, newest first: only they can have their interest subsidised."""
+    quarters = forms.recent_quarters(today(), count + 1)
+    current = quarter_of(today())
+    return [(q, quarter_name(q)) for q in quarters if q != current][:count]
+
+
+class FundPages(PageSupport):
+    """Mixed into GatewayService, which provides `finance`."""
+
+    @page("GET", "/fund")
+    def fund_page(self, request):
+        actor = self.require(request, "official")
+        return self._fund(request, actor)
+
+    def _fund(self, request, actor, failed: dict | None = None, status: int = 200):
+        me = actor.model_dump()
+        city = actor.level == "city"
+        return self.show(request, "fund.html", status, position=self.finance.fund_position(me),
+                         books=self.finance.trial_balance(me) if city else None, city=city,
+                         failed=failed or {}, labels=FUND_LABELS, new_key=new_key,
+                         quarters=past_quarters(), last_year=today().year - 1)
+
+    @page("POST", "/fund/<string:action>")
+    def fund_action(self, request, action):
+        actor = self.require(request, "official")
+        form = request.form
+        me = actor.model_dump()
+        try:
+            if action == "contributions":
+                body = parse(Contribution, forms.filled(form, ("account", "amount_yuan", "note")))
+                self.finance.contribute(me, body.model_dump(mode="json"), submitted_key(form))
+                return redirect("/fund?notice=contributed")
+            if action == "repayment-rate":
+                body = parse(RepaymentRate, forms.filled(form, ("year", "repayment_rate_percent")))
+                self.finance.set_repayment_rate(me, body.model_dump(mode="json"))
+                return redirect("/fund?notice=rate_recorded")
+            if action == "interest":
+                body = parse(InterestSubsidyCompute, forms.filled(form, ("quarter",)))
+                batch = self.finance.compute_interest_subsidy(me, body.model_dump())
+                return redirect(f"/fund/interest/{batch['quarter']}?notice=interest_computed")
+            raise Forbidden("unknown_action", None, "不支持的操作")
+        except (*REFUSALS, Forbidden) as exc:
+            failed = {"action": action, "values": form, "errors": forms.messages(exc)}
+            return self._fund(request, actor, failed, status_for(exc))
+
+    @page("GET", "/fund/interest/<string:quarter>")
+    def interest_page(self, request, quarter):
+        actor = self.require(request, "official")
+        return self._interest(request, actor, quarter)
+
+    def _interest(self, request, actor, quarter, errors: dict | None = None, status: int = 200):
+        batch = self.finance.get_interest_subsidy(actor.model_dump(), quarter)
+        return self.show(request, "interest.html", status, batch=batch, errors=errors or {},
+                         new_key=new_key, city=actor.level == "city")
+
+    @page("POST", "/fund/interest/<string:quarter>/pay")
+    def interest_pay(self, request, quarter):
+        actor = self.require(request, "official")
+        try:
+            self.finance.pay_interest_subsidy(actor.model_dump(), quarter, submitted_key(request.form))
+        except (*REFUSALS, Forbidden) as exc:
+            return self._interest(request, actor, quarter, forms.messages(exc), status_for(exc))
+        return redirect(f"/fund/interest/{quarter}?notice=interest_paid")

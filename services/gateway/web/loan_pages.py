@@ -1,0 +1,123 @@
+"""创业担保贷款 pages: the entrepreneur's application and loans, the bank liaison's queue and actions."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from services.finance.schemas import LoanApprove, LoanCreate, LoanReject, RepaymentCreate
+from services.gateway.http import status_for
+from services.gateway.web import forms
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.http import page
+from services.gateway.web.render import redirect
+from services.gateway.web.support import PageSupport
+from shared.errors import Forbidden
+from shared.validation import parse
+
+LOAN_LABELS = {"borrower_kind": "申请主体", "enterprise_id": "经营主体", "bank_code": "合作银行",
+               "amount_yuan": "申请金额（元）", "term_months": "贷款期限（月）", "purpose": "贷款用途",
+               "repayment_method": "还款方式", "borrower": "申请人"}
+DECISION_LABELS = {"amount_yuan": "审批金额（元）", "term_months": "贷款期限（月）",
+                   "spread_bp": "加点（基点）", "contract_date": "合同日期", "reason": "拒绝理由",
+                   "disbursed_on": "放款日期", "paid_on": "还款日期", "expected_version": "版本",
+                   "status": "贷款状态", "Idempotency-Key": "提交编号"}
+LOAN_FIELDS = ("borrower_kind", "enterprise_id", "bank_code", "amount_yuan", "term_months", "purpose",
+               "repayment_method")
+ACTIONS = {  # form -> (fields it posts, the finance command, its schema)
+    "approve": (("amount_yuan", "term_months", "spread_bp", "contract_date"), "approve_loan", LoanApprove),
+    "reject": (("reason",), "reject_loan", LoanReject),
+    "repayments": (("amount_yuan", "paid_on"), "record_repayment", RepaymentCreate),
+}
+
+
+def versioned(form, fields) -> dict:
+    data = forms.filled(form, fields)
+    version = form.get("expected_version", "")
+    return {**data, "expected_version": int(version)} if version.isdigit() else data
+
+
+class LoanPages(PageSupport):
+    """Mixed into GatewayService, which provides `finance` and `registry`."""
+
+    @page("GET", "/loans")
+    def loans_page(self, request):
+        actor = self.require(request, "entrepreneur", "bank_liaison", "official")
+        everything = request.args.get("all") == "1" or actor.role != "bank_liaison"
+        query = {"per_page": 100, "queue": not everything}
+        result = self.finance.list_loans(actor.model_dump(), query)
+        return self.show(request, "loans.html", result=result, everything=everything)
+
+    # ---- the application --------------------------------------------------------------------
+
+    @page("GET", "/loans/new")
+    def loan_new_page(self, request):
+        actor = self.require(request, "entrepreneur")
+        values = MultiDict({"borrower_kind": "individual", "repayment_method": "equal_instalments",
+                            "term_months": "24"})
+        return self._loan_form(request, actor, values, {}, new_key())
+
+    @page("POST", "/loans/new")
+    def loan_new_submit(self, request):
+        actor = self.require(request, "entrepreneur")
+        form = request.form
+        data = forms.filled(form, LOAN_FIELDS)
+        if data.get("borrower_kind") != "enterprise":
+            data.pop("enterprise_id", None)
+        try:
+            body = parse(LoanCreate, data).model_dump(mode="json")
+            loan = self.finance.apply_for_loan(actor.model_dump(), body, submitted_key(form))
+        except REFUSALS as exc:
+            return self._loan_form(request, actor, form, forms.messages(exc), submitted_key(form),
+                                   status_for(exc))
+        return redirect(f"/loans/{loan['id']}?notice=loan_applied")
+
+    def _loan_form(self, request, actor, values, errors: dict, key, status: int = 200):
+        me = actor.model_dump()
+        record = self.registry.get_my_entrepreneur(me)
+        enterprises = self.registry.list_enterprises(me, {"per_page": 100})["items"] if record else []
+        return self.show(request, "loan_new.html", status, values=values, errors=errors,
+                         labels=LOAN_LABELS, summary=forms.summary(errors, LOAN_LABELS),
+                         idempotency_key=key or new_key(), record=record,
+                         enterprises=[(e["id"], e["name"]) for e in enterprises],
+                         banks=[(b["code"], b["name"]) for b in self.finance.list_banks()])
+
+    # ---- one loan ---------------------------------------------------------------------------
+
+    @page("GET", "/loans/<string:loan_id>")
+    def loan_page(self, request, loan_id):
+        actor = self.require(request, "entrepreneur", "bank_liaison", "official")
+        return self._loan(request, actor, loan_id)
+
+    def _loan(self, request, actor, loan_id: str, failed: dict | None = None, status: int = 200):
+        loan = self.finance.get_loan(actor.model_dump(), loan_id)
+        defaults = MultiDict({"amount_yuan": loan["approved_amount_yuan"] or loan["amount_yuan"],
+                              "term_months": str(loan["approved_term_months"] or loan["term_months"]),
+                              "spread_bp": "0", "contract_date": today().isoformat(),
+                              "disbursed_on": today().isoformat(), "paid_on": today().isoformat()})
+        return self.show(request, "loan.html", status, loan=loan, failed=failed or {}, defaults=defaults,
+                         labels=DECISION_LABELS, new_key=new_key, today=today().isoformat())
+
+    @page("POST", "/loans/<string:loan_id>/<string:action>")
+    def loan_action(self, request, loan_id, action):
+        actor = self.require(request, "entrepreneur", "bank_liaison")
+        form = request.form
+        me = actor.model_dump()
+        try:
+            if action in ACTIONS:
+                fields, command, schema = ACTIONS[action]
+                body = parse(schema, versioned(form, fields)).model_dump(mode="json")
+                getattr(self.finance, command)(me, loan_id, body, submitted_key(form))
+            elif action == "confirm":
+                self.finance.confirm_loan(me, loan_id, versioned(form, ()), submitted_key(form))
+            elif action == "disburse":
+                body = versioned(form, ("disbursed_on",))
+                self.finance.disburse_loan(me, loan_id, body, submitted_key(form))
+            elif action == "withdraw":
+                self.finance.withdraw_loan(me, loan_id)
+            else:
+                raise Forbidden("unknown_action", None, "不支持的操作")
+        except REFUSALS as exc:
+            failed = {"action": action, "values": form, "errors": forms.messages(exc),
+                      "key": submitted_key(form)}
+            return self._loan(request, actor, loan_id, failed, status_for(exc))
+        return redirect(f"/loans/{loan_id}?notice=loan_{action}")

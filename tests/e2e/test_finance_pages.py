@@ -1,0 +1,160 @@
+"""The loan, subsidy and fund pages through plain HTTP: each role's pages, forms, refusals, CSRF."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.borrowers import key, loan_request, make_borrower
+from tests.e2e.test_pages import CSRF, KEY, Browser
+
+HTML = "text/html; charset=utf-8"
+
+
+def browser_for(stack, username) -> Browser:
+    browser = Browser(stack.base_url)
+    browser.login(username)
+    return browser
+
+
+@pytest.fixture(scope="module")
+def desk(stack):
+    township = stack.client(stack.create_user("official", region_code="511011101", level="township"))
+    city_name = stack.create_user("official", region_code="511000", level="city")
+    stack.client(city_name).post("/api/v1/fund/contributions", headers=key(),
+                                 json={"account": "fund:guarantee", "amount_yuan": "50000000"})
+    return {
+        "township": township, "city": city_name,
+        "county": stack.create_user("official", region_code="511011", level="county"),
+        "other_county": stack.create_user("official", region_code="511024", level="county"),
+        "maker": stack.create_user("bank_liaison", bank_code="NJRCB"),
+        "checker": stack.create_user("bank_liaison", bank_code="NJRCB"),
+        "psbc": stack.create_user("bank_liaison", bank_code="PSBC"),
+    }
+
+
+def test_an_entrepreneur_applies_on_the_form_and_sees_the_result_with_reasons(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    page = browser_for(stack, borrower.username)
+    form = page.get("/loans/new")
+    assert form.status_code == 200 and form.headers["Content-Type"] == HTML
+    assert "申请创业担保贷款" in form.text and "内江农村商业银行" in form.text
+    bad = page.submit("/loans/new", {"idempotency_key": KEY.search(form.text).group(1), "borrower_kind": "individual",
+                                     "bank_code": "NJRCB", "amount_yuan": "abc", "term_months": "24",
+                                     "purpose": "购置设备", "repayment_method": "equal_instalments"})
+    assert bad.status_code == 422 and "应为数字" in bad.text and "申请金额（元）" in bad.text
+    made = page.submit("/loans/new", {"idempotency_key": "k-" + borrower.username, "borrower_kind": "individual",
+                                      "bank_code": "NJRCB", "amount_yuan": "600000", "term_months": "24",
+                                      "purpose": "购置设备", "repayment_method": "equal_instalments"})
+    assert made.status_code == 303
+    loan = page.get(made.headers["Location"])
+    assert "不符合条件" in loan.text and "贷款金额超过上限500,000.00元" in loan.text
+    assert "贷款申请已提交" in loan.text
+    assert borrower.username  # the same key posted again finds the first application
+    again = page.submit("/loans/new", {"idempotency_key": "k-" + borrower.username, "borrower_kind": "individual",
+                                       "bank_code": "NJRCB", "amount_yuan": "600000", "term_months": "24",
+                                       "purpose": "购置设备", "repayment_method": "equal_instalments"})
+    assert again.headers["Location"] == made.headers["Location"]
+
+
+def loan_id_of(response) -> str:
+    return re.search(r"/loans/([0-9a-f-]{36})", response.headers["Location"]).group(1)
+
+
+def test_the_liaison_works_the_loan_from_the_queue_to_a_repayment(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="100000", term_months=12)).json()
+    maker = browser_for(stack, desk["maker"])
+    queue = maker.get("/loans")
+    assert "待办贷款" in queue.text and loan["id"] in queue.text
+    page = maker.get(f"/loans/{loan['id']}")
+    assert "审批" in page.text and "拒绝申请" in page.text
+    approved = maker.submit(f"/loans/{loan['id']}", {
+        "idempotency_key": "a-" + loan["id"], "amount_yuan": "100000", "term_months": "12", "spread_bp": "50",
+        "contract_date": dt.date.today().isoformat()}, action=f"/loans/{loan['id']}/approve")
+    assert approved.status_code == 303, approved.text
+    page = maker.get(f"/loans/{loan['id']}")
+    assert "已审批" in page.text and "确认放款" in page.text
+    lent = maker.submit(f"/loans/{loan['id']}", {"idempotency_key": "d-" + loan["id"]},
+                        action=f"/loans/{loan['id']}/disburse")
+    assert lent.status_code == 303
+    paid = maker.submit(f"/loans/{loan['id']}", {"idempotency_key": "r-" + loan["id"], "amount_yuan": "1000",
+                                                 "paid_on": dt.date.today().isoformat()},
+                        action=f"/loans/{loan['id']}/repayments")
+    assert paid.status_code == 303
+    mine = browser_for(stack, borrower.username).get(f"/loans/{loan['id']}").text
+    assert "还款计划" in mine and "还款记录" in mine and "1,000.00" in mine
+
+
+def test_a_refused_action_is_explained_on_the_page(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="100000")).json()
+    maker = browser_for(stack, desk["maker"])
+    raised = maker.submit(f"/loans/{loan['id']}", {
+        "idempotency_key": "x", "amount_yuan": "200000", "term_months": "24", "spread_bp": "0",
+        "contract_date": dt.date.today().isoformat()}, action=f"/loans/{loan['id']}/approve")
+    assert raised.status_code == 422 and "审批金额不能高于申请金额" in raised.text
+
+
+def test_other_banks_regions_and_roles_are_refused_in_chinese(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    loan = borrower.client.post("/api/v1/loans", json=loan_request()).json()
+    for who in ("psbc", "other_county"):
+        page = browser_for(stack, desk[who]).get(f"/loans/{loan['id']}")
+        assert page.status_code == 404 and "没有这笔贷款" in page.text
+    liaison = browser_for(stack, desk["maker"])
+    assert liaison.get("/fund").status_code == 403
+    assert liaison.get("/subsidies").status_code == 403
+    assert browser_for(stack, borrower.username).get("/batches").status_code == 403
+    anonymous = Browser(stack.base_url).get("/loans")
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login")
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    page = browser_for(stack, borrower.username)
+    refused = page.post("/loans/new", {"borrower_kind": "individual", "bank_code": "NJRCB",
+                                       "amount_yuan": "1000", "term_months": "12", "purpose": "购置设备"})
+    assert refused.status_code == 403 and "本次提交未被接受" in refused.text
+
+
+def test_a_skill_subsidy_is_claimed_reviewed_batched_and_paid_on_the_pages(stack, desk):
+    stack.client(desk["city"]).post("/api/v1/fund/contributions", headers=key(),
+                                    json={"account": "budget:subsidy", "amount_yuan": "100000"})
+    borrower = make_borrower(stack, desk["township"])
+    page = browser_for(stack, borrower.username)
+    assert "技能提升补贴" in page.get("/subsidies/new").text
+    form = page.get("/subsidies/new?kind=skill")
+    issued = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    made = page.post("/subsidies/new", {"csrf_token": CSRF.search(form.text).group(1), "kind": "skill",
+                                        "idempotency_key": KEY.search(form.text).group(1), "occupation": "电工",
+                                        "level": "senior", "issued_on": issued, "certificate_no": "A1"})
+    assert made.status_code == 303, made.text
+    claim_path = made.headers["Location"].split("?")[0]
+    assert "待审核" in page.get(claim_path).text and "2,000.00" in page.get(claim_path).text
+    county = browser_for(stack, desk["county"])
+    assert claim_path.rsplit("/", 1)[1] in county.get("/subsidies").text
+    reviewed = county.submit(claim_path, {"decision": "approve", "reason": "材料齐全"}, action=f"{claim_path}/review")
+    assert reviewed.status_code == 303
+    batches = county.get("/batches")
+    assert "补贴资金可用余额" in batches.text
+    created = county.submit("/batches", {"claim_ids": claim_path.rsplit("/", 1)[1],
+                                         "idempotency_key": KEY.search(batches.text).group(1)})
+    assert created.status_code == 303, created.text
+    batch_path = created.headers["Location"].split("?")[0]
+    batch = county.get(batch_path).text
+    assert batch.index("补贴资金可用余额") < batch.index("审批本批次")
+    assert county.submit(batch_path, {"idempotency_key": KEY.search(batch).group(1)},
+                         action=f"{batch_path}/approve").status_code == 303
+    batch = county.get(batch_path).text
+    assert county.submit(batch_path, {"idempotency_key": KEY.search(batch).group(1)},
+                         action=f"{batch_path}/pay").status_code == 303
+    assert "已发放" in page.get(claim_path).text
+
+
+def test_the_city_sees_the_fund_and_the_books_and_a_township_sees_only_the_position(stack, desk):
+    city = browser_for(stack, desk["city"]).get("/fund")
+    assert city.status_code == 200 and "试算平衡" in city.text and "借贷平衡" in city.text
+    assert "资金拨入" in city.text and "季度贴息" in city.text
+    county = browser_for(stack, desk["county"]).get("/fund")
+    assert county.status_code == 200 and "在保余额" in county.text and "试算平衡" not in county.text
