@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from werkzeug.datastructures import MultiDict
 
 from services.finance.schemas import LoanApprove, LoanCreate, LoanReject, RepaymentCreate
@@ -34,6 +36,15 @@ def versioned(form, fields) -> dict:
     data = forms.filled(form, fields)
     version = form.get("expected_version", "")
     return {**data, "expected_version": int(version)} if version.isdigit() else data
+
+
+def next_due(loan: dict) -> str:
+    """What the oldest unpaid instalment still asks for: the usual repayment."""
+    for row in loan["instalments"]:
+        if not row["paid"]:
+            due = (Decimal(row["principal_yuan"]) + Decimal(row["interest_yuan"]) - Decimal(row["paid_yuan"]))
+            return f"{due:.2f}"
+    return ""
 
 
 class LoanPages(PageSupport):
@@ -90,10 +101,13 @@ class LoanPages(PageSupport):
 
     def _loan(self, request, actor, loan_id: str, failed: dict | None = None, status: int = 200):
         loan = self.finance.get_loan(actor.model_dump(), loan_id)
-        defaults = MultiDict({"amount_yuan": loan["approved_amount_yuan"] or loan["amount_yuan"],
-                              "term_months": str(loan["approved_term_months"] or loan["term_months"]),
-                              "spread_bp": "0", "contract_date": today().isoformat(),
-                              "disbursed_on": today().isoformat(), "paid_on": today().isoformat()})
+        day = today().isoformat()
+        defaults = {
+            "approve": MultiDict({"amount_yuan": loan["amount_yuan"], "term_months": str(loan["term_months"]),
+                                  "spread_bp": "0", "contract_date": day}),
+            "disburse": MultiDict({"disbursed_on": day}),
+            "repayments": MultiDict({"amount_yuan": next_due(loan), "paid_on": day}),
+        }
         return self.show(request, "loan.html", status, loan=loan, failed=failed or {}, defaults=defaults,
                          labels=DECISION_LABELS, new_key=new_key, today=today().isoformat())
 
@@ -105,7 +119,9 @@ class LoanPages(PageSupport):
         try:
             if action in ACTIONS:
                 fields, command, schema = ACTIONS[action]
-                body = parse(schema, versioned(form, fields)).model_dump(mode="json")
+                data = versioned(form, fields) if "expected_version" in schema.model_fields else \
+                    forms.filled(form, fields)
+                body = parse(schema, data).model_dump(mode="json")
                 getattr(self.finance, command)(me, loan_id, body, submitted_key(form))
             elif action == "confirm":
                 self.finance.confirm_loan(me, loan_id, versioned(form, ()), submitted_key(form))
