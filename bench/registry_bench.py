@@ -8,33 +8,21 @@ Run: `GUIYAN_NO_EVENTLET=1 .venv/bin/python -m bench.registry_bench` (PostgreSQL
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-os.environ.setdefault("GUIYAN_SECRET_KEY", "bench-secret-" + uuid.uuid4().hex)
-os.environ.setdefault("GUIYAN_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
-os.environ.setdefault("GUIYAN_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-
-from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade  # noqa: E402
-from tests import infra as infra_module  # noqa: E402
-from tests.factories import entrepreneur_data, resident_id  # noqa: E402
-from tests.stack import Stack  # noqa: E402
-from tests.support import recorder  # noqa: E402
+from bench.support import percentile, print_table, running_system
+from tests.factories import entrepreneur_data, resident_id
+from tests.stack import Stack
+from tests.support import recorder
 
 SEED_RECORDS = 20_000
 REGIONS = ["511011101201", "511011100201", "511024100201", "511025100201", "511002100000"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def timed(call) -> float:
@@ -72,29 +60,8 @@ def seed(url: str) -> None:
 
 
 def main() -> None:
-    found, _ = infra_module.discover()
-    if found is None:
-        raise SystemExit(infra_module.HOW_TO_START)
-    prefix = f"guiyan_bench{uuid.uuid4().hex[:6]}"
-    os.environ["GUIYAN_DATABASE_PREFIX"] = prefix
-    urls = {}
-    for service in SERVICES_WITH_DATABASE:
-        ensure_database(found.postgres_url, f"{prefix}_{service}")
-        urls[service] = f"{found.postgres_url}/{prefix}_{service}"
-        upgrade(service, urls[service])
-    vhost = found.create_vhost("guiyan_bench")
-    stack = Stack(found, urls, vhost, Path(tempfile.mkdtemp()))
-    stack.env["GUIYAN_LOG_LEVEL"] = "WARNING"
-    try:
-        stack.start("registry")
-        stack.start("gateway")
-        stack.wait_ready()
+    with running_system("bench") as (stack, urls):
         rows = measure(stack, urls)
-    finally:
-        stack.stop_all()
-        found.delete_vhost(vhost)
-        for service in SERVICES_WITH_DATABASE:
-            drop_database(found.postgres_url, f"{prefix}_{service}")
     print_table(rows)
 
 
@@ -152,11 +119,6 @@ def event_delay(url: str, stack: Stack) -> float:
         time.sleep(0.01)
     return (time.perf_counter() - start) * 1000
 
-
-def print_table(rows) -> None:
-    print(f"\n{'measure':<42}{'value':>10}  {'target':<8} met")
-    for name, value, target, met in rows:
-        print(f"{name:<42}{value:>10.1f}  {target:<8} {'yes' if met else 'NO'}")
 
 
 if __name__ == "__main__":

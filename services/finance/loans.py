@@ -79,6 +79,16 @@ def check_version(loan: GuaranteedLoan, expected: int | None) -> None:
         raise Conflict("stale_version", "expected_version", "贷款已被他人修改，请刷新后重试")
 
 
+def for_bank(session: Session, actor: Actor, loan_id: str, expected_version: int | None,
+             *statuses: str) -> GuaranteedLoan:
+    """The loan a liaison of its bank acts on, as they saw it, in a status that allows the act."""
+    loan = get(session, actor, loan_id)
+    as_bank_liaison(actor, loan)
+    check_version(loan, expected_version)
+    domain.require_status(loan.status, *statuses)
+    return loan
+
+
 # ---- reads ----------------------------------------------------------------------------------
 
 
@@ -232,10 +242,7 @@ def withdraw(uow, actor: Actor, loan_id: str) -> dict:
 
 def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) -> dict:
     session = uow.session
-    loan = get(session, actor, loan_id)
-    as_bank_liaison(actor, loan)
-    check_version(loan, data.expected_version)
-    domain.require_status(loan.status, "under_bank_review")
+    loan = for_bank(session, actor, loan_id, data.expected_version, "under_bank_review")
     contract_date = data.contract_date or today
     if contract_date < loan.applied_on:
         raise InvalidInput("contract_before_application", "contract_date", "合同日期不能早于申请日期")
@@ -262,10 +269,7 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
 
 def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> dict:
     session = uow.session
-    loan = get(session, actor, loan_id)
-    as_bank_liaison(actor, loan)
-    check_version(loan, expected_version)
-    domain.require_status(loan.status, "awaiting_confirmation")
+    loan = for_bank(session, actor, loan_id, expected_version, "awaiting_confirmation")
     domain.check_checker(loan.maker, actor.username)
     loan.checker = actor.username
     _finalise_approval(uow, loan, actor, loan.contract_date)
@@ -290,10 +294,7 @@ def _finalise_approval(uow, loan: GuaranteedLoan, actor: Actor, contract_date: d
 
 
 def reject(uow, actor: Actor, loan_id: str, reason: str, expected_version: int | None) -> dict:
-    loan = get(uow.session, actor, loan_id)
-    as_bank_liaison(actor, loan)
-    check_version(loan, expected_version)
-    domain.require_status(loan.status, "under_bank_review", "awaiting_confirmation")
+    loan = for_bank(uow.session, actor, loan_id, expected_version, "under_bank_review", "awaiting_confirmation")
     loan.status, loan.rejection_reason = "rejected", reason
     _step(loan, actor.username, "rejected", reason)
     uow.publish(events.make_event(fe.LoanRejected(**_fact(loan), reason=reason, rejected_by=actor.username)))
@@ -316,10 +317,7 @@ def _store_plan(loan: GuaranteedLoan, plan: list[domain.Instalment]) -> None:
 
 def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date) -> dict:
     session = uow.session
-    loan = get(session, actor, loan_id)
-    as_bank_liaison(actor, loan)
-    check_version(loan, data.expected_version)
-    domain.require_status(loan.status, "approved")
+    loan = for_bank(session, actor, loan_id, data.expected_version, "approved")
     on = data.disbursed_on or today
     if loan.contract_date and on < loan.contract_date:
         raise InvalidInput("disbursed_before_contract", "disbursed_on", "放款日期不能早于合同日期")
@@ -340,9 +338,7 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
 
 def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, today: dt.date) -> dict:
     session = uow.session
-    loan = get(session, actor, loan_id)
-    as_bank_liaison(actor, loan)
-    domain.require_status(loan.status, *domain.IN_REPAYMENT)
+    loan = for_bank(session, actor, loan_id, None, *domain.IN_REPAYMENT)
     paid_on = data.paid_on or today
     if paid_on < loan.disbursed_on:
         raise InvalidInput("paid_before_disbursement", "paid_on", "还款日期不能早于放款日期")

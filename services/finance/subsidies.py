@@ -240,17 +240,23 @@ def create_batch(uow, actor: Actor, data: BatchCreate) -> dict:
     return batch_read(session, batch)
 
 
+def require_budget(session: Session, total_fen: int, what: str) -> int:
+    """The budget's available balance, which must cover `total_fen` (one decision at a time)."""
+    books.lock(session, books.BUDGET_LOCK)
+    available = books.subsidy_available(session)
+    if total_fen > available:
+        raise InvalidState("budget_insufficient", None,
+                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放{what}{fen_to_yuan(total_fen)}元")
+    return available
+
+
 def approve_batch(uow, actor: Actor, batch_id: str) -> dict:
     require_paying_official(actor)
     session = uow.session
     batch = get_batch(session, actor, batch_id)
     if batch.status != "draft":
         raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
-    books.lock(session, books.BUDGET_LOCK)
-    available = books.subsidy_available(session)
-    if batch.total_fen > available:
-        raise InvalidState("budget_insufficient", None,
-                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放本批次{fen_to_yuan(batch.total_fen)}元")
+    available = require_budget(session, batch.total_fen, "本批次")
     batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, _now()
     batch.available_fen_at_approval = available
     return batch_read(session, batch)
@@ -338,11 +344,7 @@ def pay_interest(uow, actor: Actor, quarter: str) -> dict:
         raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
     if batch.status != "computed":
         raise InvalidState("batch_status", "status", "本季度贴息已发放")
-    books.lock(session, books.BUDGET_LOCK)
-    available = books.subsidy_available(session)
-    if batch.total_fen > available:
-        raise InvalidState("budget_insufficient", None,
-                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放贴息{fen_to_yuan(batch.total_fen)}元")
+    require_budget(session, batch.total_fen, "贴息")
     paid_at = _now()
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for line in batch.lines:
