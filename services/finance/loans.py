@@ -409,9 +409,19 @@ def _default_and_compensate(uow, loan: GuaranteedLoan, today: dt.date, policy, b
 # ---- the daily sweep ------------------------------------------------------------------------
 
 
-def loans_to_sweep(session: Session) -> list[str]:
-    return list(session.scalars(sa.select(GuaranteedLoan.id)
-                                .where(GuaranteedLoan.status.in_(domain.IN_REPAYMENT))))
+def loans_to_sweep(session: Session, today: dt.date) -> list[str]:
+    """Loans in repayment with an instalment past due and unpaid, not yet checked today.
+
+    A loan paid up to date has nothing for the sweep (a repayment itself moves an overdue loan
+    back), so the daily cost follows the late loans, not the whole book.
+    """
+    late = sa.exists().where(
+        Instalment.loan_id == GuaranteedLoan.id, Instalment.due_on < today,
+        Instalment.principal_paid_fen + Instalment.interest_paid_fen
+        < Instalment.principal_fen + Instalment.interest_fen)
+    return list(session.scalars(sa.select(GuaranteedLoan.id).where(
+        GuaranteedLoan.status.in_(domain.IN_REPAYMENT), late,
+        sa.or_(GuaranteedLoan.checked_on.is_(None), GuaranteedLoan.checked_on < today))))
 
 
 def sweep_one(uow, loan_id: str, today: dt.date) -> str | None:
@@ -420,6 +430,7 @@ def sweep_one(uow, loan_id: str, today: dt.date) -> str | None:
     if loan is None or loan.status not in domain.IN_REPAYMENT:
         return None
     before, days = loan.status, loan.days_overdue
+    loan.checked_on = today
     _move(uow, loan, _plan(loan), today, "系统（每日逾期检查）")
     if loan.status == before and loan.days_overdue == days:
         return None

@@ -127,6 +127,7 @@ class GuaranteedLoan(Base):
     days_overdue: Mapped[int] = mapped_column(sa.Integer, default=0)
     compensation_fen: Mapped[int | None] = mapped_column(Money)
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    checked_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # the overdue sweep's last day
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     instalments: Mapped[list[Instalment]] = relationship(

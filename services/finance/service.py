@@ -152,7 +152,7 @@ class FinanceService(GuiyanService):
     def _sweep(self) -> dict:
         today, changed = clock.today(), {}
         with self.db.read() as session:
-            loan_ids = loans.loans_to_sweep(session)
+            loan_ids = loans.loans_to_sweep(session, today)
         for loan_id in loan_ids:
             try:
                 with self.db.unit_of_work() as uow:
