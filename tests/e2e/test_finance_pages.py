@@ -158,3 +158,29 @@ def test_the_city_sees_the_fund_and_the_books_and_a_township_sees_only_the_posit
     assert "资金拨入" in city.text and "季度贴息" in city.text
     county = browser_for(stack, desk["county"]).get("/fund")
     assert county.status_code == 200 and "在保余额" in county.text and "试算平衡" not in county.text
+
+
+def test_an_employment_claim_names_the_hire_whose_id_is_wrong_and_pays_two_thousand_per_hire(stack, desk):
+    from tests.factories import resident_id, wrong_checksum
+
+    borrower = make_borrower(stack, desk["township"], enterprise=True)
+    page = browser_for(stack, borrower.username)
+    form = page.get("/subsidies/new?kind=employment")
+    assert "吸纳人员（第1人）" in form.text and "再添加一人" in form.text
+
+    def hire(n, number, category="poverty_alleviated"):
+        return {f"hires.{n}.name": f"工人{n}", f"hires.{n}.id_number": number, f"hires.{n}.category": category,
+                f"hires.{n}.contract_months": "24", f"hires.{n}.hired_on": "2026-03-01",
+                f"hires.{n}.social_insurance": "yes"}
+
+    fields = {"csrf_token": CSRF.search(form.text).group(1), "kind": "employment",
+              "idempotency_key": KEY.search(form.text).group(1), "enterprise_id": borrower.enterprise_id}
+    bad = page.post("/subsidies/new", {**fields, **hire(0, resident_id()),
+                                       **hire(1, wrong_checksum(resident_id()), "graduate")})
+    assert bad.status_code == 422
+    assert 'id="f-hires-1-id_number-error"' in bad.text and "身份证号码校验位错误" in bad.text
+    assert "吸纳人员（第2项）身份证号码" in bad.text
+    made = page.post("/subsidies/new", {**fields, **hire(0, resident_id()), **hire(1, resident_id(), "graduate")})
+    assert made.status_code == 303, made.text
+    claim = page.get(made.headers["Location"]).text
+    assert "一次性吸纳就业补贴" in claim and "4,000.00" in claim and "待审核" in claim
