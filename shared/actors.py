@@ -22,6 +22,7 @@ class Actor(BaseModel, frozen=True):
     region_code: str | None = None  # officials: their jurisdiction
     level: str | None = None  # officials: village | township | county | city
     bank_code: str | None = None  # bank liaisons
+    unit_head: bool = False  # officials who head their unit (sign difficulties off)
 
     @property
     def is_official(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import eventlet
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import sessionmaker
 
@@ -84,6 +85,11 @@ class GuiyanService:
     """Base of every service: declare `name`, `db = Database(name)` and `outbox = Outbox(name)`."""
 
     context = CorrelationContext()
+
+    @rpc
+    def ping(self):
+        """Readiness: the service consumes its RPC queue."""
+        return "pong"
 
     @timer(interval=RELAY_INTERVAL)
     def relay_outbox(self):

@@ -18,6 +18,7 @@ from shared.settings import SETTINGS_BY_SERVICE  # noqa: E402
 SERVICE_CLASSES = {
     "registry": "services.registry.service:RegistryService",
     "finance": "services.finance.service:FinanceService",
+    "escalation": "services.escalation.service:EscalationService",
     "gateway": "services.gateway.service:GatewayService",
 }
 

@@ -48,6 +48,12 @@ class FinanceSettings(ServiceSettings):
     sweep_interval_seconds: float = 3600.0  # the overdue check is idempotent; hourly keeps it timely
 
 
+class EscalationSettings(ServiceSettings):
+    """Enterprise difficulties and their escalation."""
+
+    sweep_interval_seconds: float = 600.0  # time limits are days; a few checks an hour are plenty
+
+
 class GatewaySettings(ServiceSettings):
     """The web gateway: pages and the HTTP API."""
 
@@ -67,6 +73,7 @@ class GatewaySettings(ServiceSettings):
 SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {
     "registry": RegistrySettings,
     "finance": FinanceSettings,
+    "escalation": EscalationSettings,
     "gateway": GatewaySettings,
 }
 

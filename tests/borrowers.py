@@ -22,9 +22,10 @@ def eventually(check, timeout: float = 20, interval: float = 0.1):
         time.sleep(interval)
 
 
-def finance_knows(stack, table: str, record_id: str, condition: str = "true") -> None:
-    """Wait until finance's read model holds the record and `condition` holds of it."""
-    engine = sa.create_engine(stack.databases["finance"].replace("postgresql://", "postgresql+psycopg2://", 1),
+def finance_knows(stack, table: str, record_id: str, condition: str = "true",
+                  service: str = "finance") -> None:
+    """Wait until a service's read model (finance's by default) holds the record and `condition` holds."""
+    engine = sa.create_engine(stack.databases[service].replace("postgresql://", "postgresql+psycopg2://", 1),
                               poolclass=sa.pool.NullPool)
     query = sa.text(f"SELECT {condition} AS ok FROM {table} WHERE id = :id")  # noqa: S608 (test code)
 

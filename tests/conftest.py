@@ -79,8 +79,7 @@ def stack(infra, databases, tmp_path_factory):
 
     vhost = infra.create_vhost("guiyan_stack")
     running = Stack(infra, databases, vhost, tmp_path_factory.mktemp("logs"))
-    running.start("registry")
-    running.start("finance")
+    running.start_services()
     running.start("gateway")
     try:
         running.wait_ready()

@@ -58,6 +58,14 @@ class Stack:
         self.processes[service] = process
         return process
 
+    def start_services(self, *skip: str) -> None:
+        """Every service but the gateway (and those in `skip`), each as its own process."""
+        from shared.settings import SETTINGS_BY_SERVICE
+
+        for service in SETTINGS_BY_SERVICE:
+            if service != "gateway" and service not in skip:
+                self.start(service)
+
     def stop(self, service: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(service, None)
         if process is None:
@@ -96,7 +104,8 @@ class Stack:
     # ---- accounts, created straight in the gateway's database --------------------------------
 
     def create_user(self, role: str, *, region_code: str | None = None, level: str | None = None,
-                    bank_code: str | None = None, username: str | None = None) -> str:
+                    bank_code: str | None = None, username: str | None = None,
+                    unit_head: bool = False) -> str:
         from services.gateway import auth
 
         username = username or f"{role}_{uuid.uuid4().hex[:8]}"
@@ -105,7 +114,7 @@ class Stack:
         with Session(engine) as session:
             auth.create_user(session, auth.UserCreate(
                 username=username, password=PASSWORD, role=role, display_name=f"测试{role}",
-                region_code=region_code, level=level, bank_code=bank_code))
+                region_code=region_code, level=level, bank_code=bank_code, unit_head=unit_head))
             session.commit()
         engine.dispose()
         return username

@@ -64,6 +64,7 @@ class UserCreate(BaseModel):
     region_code: str | None = None
     level: str | None = Field(default=None, pattern="^(village|township|county|city)$")
     bank_code: str | None = Field(default=None, max_length=20)
+    unit_head: bool = False  # an official who heads their unit: signs difficulties off (销号)
 
 
 def now() -> dt.datetime:
@@ -77,7 +78,8 @@ def token_hash(token: str) -> str:
 def actor_of(user: User) -> Actor:
     return Actor.model_validate({"user_id": user.id, "username": user.username, "role": user.role,
                                  "display_name": user.display_name, "region_code": user.region_code,
-                                 "level": user.level, "bank_code": user.bank_code})
+                                 "level": user.level, "bank_code": user.bank_code,
+                                 "unit_head": user.unit_head})
 
 
 def create_user(session: Session, data: UserCreate) -> User:
@@ -95,7 +97,7 @@ def create_user(session: Session, data: UserCreate) -> User:
         raise InvalidInput("bank_required", "bank_code", "银行联络员账号须填写所属银行")
     user = User(username=data.username, password_hash=off_hub(hasher.hash, data.password), role=data.role,
                 display_name=data.display_name, region_code=region, level=data.level,
-                bank_code=data.bank_code)
+                bank_code=data.bank_code, unit_head=data.unit_head and data.role == "official")
     session.add(user)
     session.flush()
     return user

@@ -24,6 +24,7 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(sa.String(12))
     level: Mapped[str | None] = mapped_column(sa.String(10))
     bank_code: Mapped[str | None] = mapped_column(sa.String(20))
+    unit_head: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -6,6 +6,7 @@ import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
+from services.gateway.api.escalation_routes import EscalationApiRoutes
 from services.gateway.api.finance_routes import FinanceApiRoutes
 from services.gateway.api.routes import ApiRoutes
 from services.gateway.http import ApiEndpoint, json_response
@@ -26,13 +27,14 @@ class Settings(DependencyProvider):
         return self.settings
 
 
-class GatewayService(FinanceApiRoutes, ApiRoutes, PageRoutes):
+class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ApiRoutes, PageRoutes):
     name = "gateway"
     context = CorrelationContext()
     db = Database("gateway")
     settings = Settings()
     registry = TimedRpcProxy("registry")
     finance = TimedRpcProxy("finance")
+    escalation = TimedRpcProxy("escalation")
 
     @http("GET", "/health")
     def health(self, request):
@@ -41,7 +43,8 @@ class GatewayService(FinanceApiRoutes, ApiRoutes, PageRoutes):
     @http("GET", "/ready")
     def ready(self, request):
         checks = {"database": self._check(self._database), "registry": self._check(self._registry),
-                  "finance": self._check(self.finance.list_banks)}
+                  "finance": self._check(self.finance.list_banks),
+                  "escalation": self._check(self.escalation.ping)}
         ok = all(value == "ok" for value in checks.values())
         return json_response({"status": "ready" if ok else "not_ready", "checks": checks},
                              200 if ok else 503)

@@ -37,7 +37,7 @@ def own_stack(infra, databases, tmp_path):
     proxy.restore()
     relay_uri = urlparse(stack.amqp_uri)._replace(netloc=f"guest:guest@127.0.0.1:{proxy.port}").geturl()
     stack.start("registry", GUIYAN_OUTBOX_AMQP_URI=relay_uri)
-    stack.start("finance")
+    stack.start_services("registry")
     stack.start("gateway")
     stack.wait_ready()
     recorder.create_table(databases["registry"])
@@ -163,8 +163,7 @@ def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, datab
     vhost = infra.create_vhost("guiyan_down")
     stack = Stack(infra, databases, vhost, tmp_path)
     stack.env["GUIYAN_RPC_TIMEOUT_SECONDS"] = "2"
-    stack.start("registry")
-    stack.start("finance")
+    stack.start_services()
     stack.start("gateway")
     try:
         stack.wait_ready()
@@ -226,8 +225,7 @@ def test_facts_published_while_finance_is_down_reach_its_read_model_when_it_retu
 
     vhost = infra.create_vhost("guiyan_findown")
     stack = Stack(infra, databases, vhost, tmp_path)
-    stack.start("registry")
-    stack.start("finance")
+    stack.start_services()
     stack.start("gateway")
     try:
         stack.wait_ready()  # finance has declared its durable queues

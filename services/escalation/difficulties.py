@@ -1,0 +1,355 @@
+"""The difficulty's service layer: load, apply the domain's rules, save, keep the timeline, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, noload
+
+from services.escalation import domain
+from services.escalation.models import (
+    CalendarDay,
+    Decision,
+    Difficulty,
+    KnownEnterprise,
+    KnownEntrepreneur,
+    PolicyVersion,
+    PublishedYear,
+    Step,
+)
+from services.escalation.schemas import CalendarYear, DifficultyCreate, DifficultyListQuery
+from services.escalation.workdays import WorkCalendar
+from shared import escalation_events as ee
+from shared import events, regions
+from shared.actors import Actor, require_role
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.policy import in_force
+
+STEP_NAMES = {"reported": "企业反映", "assigned": "受理并指派", "contacted": "首次联系", "late_contact": "首次联系超时",
+              "escalated": "上报", "resolved": "答复", "accepted": "企业确认", "reopened": "企业不满意，重新办理",
+              "closed": "销号", "decision": "会商会决定"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# ---- policy and calendar --------------------------------------------------------------------
+
+
+def policy(session: Session, on: dt.date) -> domain.EscalationPolicy:
+    versions = [domain.EscalationPolicy(code=v.code, effective_from=v.effective_from, **v.params)
+                for v in session.scalars(sa.select(PolicyVersion).where(PolicyVersion.domain == "escalation"))]
+    return in_force(versions, on, "困难问题办理时限")
+
+
+def calendar(session: Session) -> WorkCalendar:
+    entries = {row.day: row.workday for row in session.scalars(sa.select(CalendarDay))}
+    years = frozenset(session.scalars(sa.select(PublishedYear.year)))
+    return WorkCalendar(entries, years)
+
+
+def publish_year(session: Session, actor: Actor, year: int, data: CalendarYear) -> dict:
+    require_role(actor, "admin")
+    days = [*data.holidays, *data.workdays]
+    if any(day.year != year for day in days):
+        raise InvalidInput("day_outside_year", "holidays", f"所有日期都应在{year}年内")
+    session.execute(sa.delete(CalendarDay).where(CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+    session.add_all([CalendarDay(day=day, workday=False, name="法定节假日") for day in data.holidays])
+    session.add_all([CalendarDay(day=day, workday=True, name="调休上班") for day in data.workdays])
+    if session.get(PublishedYear, year) is None:
+        session.add(PublishedYear(year=year, entered_by=actor.username))
+    session.flush()
+    return {"year": year, "holidays": len(data.holidays), "workdays": len(data.workdays)}
+
+
+# ---- who may see what -----------------------------------------------------------------------
+
+
+def can_view(actor: Actor, record: Difficulty) -> bool:
+    if actor.role == "entrepreneur":
+        return record.reporter_account_id == actor.user_id
+    return actor.governs(record.region_code)
+
+
+def get(session: Session, actor: Actor, difficulty_id: str) -> Difficulty:
+    record = session.get(Difficulty, difficulty_id)
+    if record is None or not can_view(actor, record):
+        raise NotFound("difficulty_not_found", None, "没有这个困难问题，或无权查看")
+    return record
+
+
+def scope(statement, actor: Actor):
+    if actor.role == "entrepreneur":
+        return statement.where(Difficulty.reporter_account_id == actor.user_id)
+    if actor.is_official:
+        return statement.where(Difficulty.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))
+    return statement.where(sa.false())
+
+
+def check_version(record: Difficulty, expected: int | None) -> None:
+    if expected is not None and expected != record.version:
+        raise Conflict("stale_version", "expected_version", "困难问题已被他人更新，请刷新后重试")
+
+
+# ---- reads ----------------------------------------------------------------------------------
+
+
+def summary(record: Difficulty, today: dt.date) -> dict:
+    return {
+        "id": record.id, "reference": record.reference, "enterprise_id": record.enterprise_id,
+        "enterprise_name": record.enterprise_name, "region_code": record.region_code,
+        "region_name": regions.full_name(record.region_code), "category": record.category,
+        "category_name": domain.CATEGORY_NAMES[record.category], "urgency": record.urgency,
+        "status": record.status, "status_name": domain.STATUS_NAMES[record.status],
+        "level": record.level, "level_name": domain.LEVEL_NAMES[record.level],
+        "liaison": record.liaison, "reported_on": record.reported_on, "contact_due": record.contact_due,
+        "resolve_due": record.resolve_due, "contacted_at": record.contacted_at,
+        "late_contact": record.late_contact, "overdue": domain.overdue(record.status, record.resolve_due, today),
+        "version": record.version,
+    }
+
+
+def read(session: Session, record: Difficulty, today: dt.date) -> dict:
+    return {
+        **summary(record, today), "description": record.description, "policy_code": record.policy_code,
+        "resolution": record.resolution, "resolved_by": record.resolved_by, "resolved_at": record.resolved_at,
+        "accepted_at": record.accepted_at, "signed_off_by": record.signed_off_by, "closed_on": record.closed_on,
+        "warnings": calendar(session).warnings([record.contact_due, record.resolve_due]),
+        "timeline": [{"at": s.at, "actor": s.actor, "action": s.action, "action_name": STEP_NAMES[s.action],
+                      "level": s.level, "note": s.note} for s in record.steps],
+        "decisions": [{"resolution_id": d.resolution_id, "quarter": d.quarter,
+                       "lead_department": d.lead_department, "co_departments": d.co_departments,
+                       "measure": d.measure, "deadline": d.deadline} for d in record.decisions],
+    }
+
+
+def list_difficulties(session: Session, actor: Actor, query: DifficultyListQuery, today: dt.date) -> dict:
+    statement = scope(sa.select(Difficulty).options(noload(Difficulty.steps), noload(Difficulty.decisions)), actor)
+    if query.status:
+        statement = statement.where(Difficulty.status == query.status)
+    if query.queue:
+        statement = statement.where(Difficulty.level == actor.level, Difficulty.status.in_(
+            domain.OPEN + ("resolved", "accepted"))).order_by(Difficulty.resolve_due, Difficulty.number)
+    else:
+        statement = statement.order_by(Difficulty.number.desc())
+    total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.scalars(statement.limit(query.per_page).offset((query.page - 1) * query.per_page))
+    return {"items": [summary(r, today) for r in rows], "total": total, "page": query.page,
+            "per_page": query.per_page}
+
+
+def stats(session: Session, actor: Actor) -> dict:
+    if not actor.is_official:
+        raise Forbidden("official_required", None, "只有工作人员可以查看统计")
+    rows = session.execute(scope(sa.select(Difficulty.category, Difficulty.level, Difficulty.status,
+                                           sa.func.count()), actor)
+                           .group_by(Difficulty.category, Difficulty.level, Difficulty.status)).all()
+    return {"rows": [{"category": c, "category_name": domain.CATEGORY_NAMES[c], "level": lv,
+                      "level_name": domain.LEVEL_NAMES[lv], "status": s, "count": n} for c, lv, s, n in rows]}
+
+
+def public_view(session: Session, reference: str) -> dict:
+    """Open311 GeoReport v2 style: what anyone with the reference may know, nothing personal."""
+    record = session.scalar(sa.select(Difficulty).where(Difficulty.reference == reference))
+    if record is None:
+        raise NotFound("difficulty_not_found", "reference", "没有这个编号的困难问题")
+    return {
+        "service_request_id": record.reference, "status": "closed" if record.status == "closed" else "open",
+        "status_notes": domain.STATUS_NAMES[record.status], "service_code": record.category,
+        "service_name": domain.CATEGORY_NAMES[record.category],
+        "agency_responsible": f"{regions.full_name(domain.level_region(record.region_code, record.level))}"
+                              f"（{domain.LEVEL_NAMES[record.level]}级）",
+        "requested_datetime": record.reported_on, "updated_datetime": record.updated_at,
+        "expected_datetime": record.resolve_due if record.status in domain.OPEN else None,
+    }
+
+
+# ---- commands -------------------------------------------------------------------------------
+
+
+def _fact(record: Difficulty) -> dict:
+    return {"difficulty_id": record.id, "reference": record.reference, "enterprise_id": record.enterprise_id,
+            "region_code": record.region_code, "category": record.category, "level": record.level}
+
+
+def _step(record: Difficulty, actor: str, action: str, note: str = "") -> None:
+    record.steps.append(Step(actor=actor, action=action, level=record.level, note=note))
+
+
+def _liaison_at(firm: KnownEnterprise, category: str, level: str) -> dict | None:
+    kind = domain.liaison_kind(category)
+    for item in firm.liaisons or []:
+        if item["kind"] == kind and item.get("level") == level:
+            return item
+    return None
+
+
+def _assign(uow, record: Difficulty, firm: KnownEnterprise, level: str, today: dt.date, by: str) -> None:
+    rules = policy(uow.session, today)
+    due = domain.deadlines(rules, calendar(uow.session), level, today)
+    record.level, record.level_since, record.policy_code = level, today, rules.code
+    record.contact_due, record.resolve_due = due.contact_due, due.resolve_due
+    record.status, record.contacted_at, record.late_contact = "assigned", None, False
+    record.liaison = _liaison_at(firm, record.category, level)
+    who = record.liaison["name"] if record.liaison else f"{domain.LEVEL_NAMES[level]}级工作人员"
+    _step(record, by, "assigned", f"由{who}办理；{due.contact_due.isoformat()}前首次联系，"
+                                  f"{due.resolve_due.isoformat()}前答复")
+    uow.publish(events.make_event(ee.DifficultyAssigned(
+        **_fact(record), liaison_kind=domain.liaison_kind(record.category),
+        liaison_name=record.liaison["name"] if record.liaison else None,
+        official_username=record.liaison.get("official_username") if record.liaison else None,
+        contact_due=due.contact_due, resolve_due=due.resolve_due)))
+
+
+def report(uow, actor: Actor, data: DifficultyCreate, today: dt.date) -> dict:
+    require_role(actor, "entrepreneur")
+    session = uow.session
+    firm = session.get(KnownEnterprise, data.enterprise_id)
+    owner = session.get(KnownEntrepreneur, firm.owner_entrepreneur_id) if firm else None
+    if firm is None or owner is None or owner.account_id != actor.user_id:
+        raise InvalidInput("enterprise_not_owned", "enterprise_id", "只能为本人创办的经营主体反映困难问题")
+    record = Difficulty(enterprise_id=firm.id, enterprise_name=firm.name, reporter_account_id=actor.user_id,
+                        region_code=firm.region_code, category=data.category, description=data.description,
+                        urgency=data.urgency, reported_on=today, steps=[], decisions=[])
+    _assign_placeholders(record, today)
+    session.add(record)
+    session.flush()
+    record.reference = domain.reference_for(today.year, record.number)
+    _step(record, actor.username, "reported", f"{domain.CATEGORY_NAMES[data.category]}：{data.description[:200]}")
+    uow.publish(events.make_event(ee.DifficultyReported(**_fact(record), urgency=data.urgency, reported_on=today)))
+    _assign(uow, record, firm, domain.first_level(firm.region_code), today, "系统")
+    return read(session, record, today)
+
+
+def _assign_placeholders(record: Difficulty, today: dt.date) -> None:
+    """Columns that `_assign` sets properly once the record has its number."""
+    record.status, record.level, record.policy_code = "assigned", "township", ""
+    record.level_since = record.contact_due = record.resolve_due = today
+
+
+def contact(uow, actor: Actor, difficulty_id: str, note: str, expected: int | None, today: dt.date) -> dict:
+    record = get(uow.session, actor, difficulty_id)
+    domain.require_handler(actor, record.level, record.region_code)
+    check_version(record, expected)
+    domain.require_status(record.status, "assigned")
+    late = today > record.contact_due
+    record.status, record.contacted_at = "contacted", _now()
+    _step(record, actor.username, "contacted", note or "已与企业取得联系")
+    uow.publish(events.make_event(ee.DifficultyContacted(**_fact(record), contacted_by=actor.username, late=late)))
+    return read(uow.session, record, today)
+
+
+def escalate(uow, actor: Actor | None, difficulty_id: str, reason: str, expected: int | None,
+             today: dt.date) -> dict:
+    """One level up: by an official of the current level with a reason, or by the sweep."""
+    session = uow.session
+    record = get(session, actor, difficulty_id) if actor else session.get(Difficulty, difficulty_id)
+    if actor:
+        domain.require_handler(actor, record.level, record.region_code)
+        check_version(record, expected)
+        reason = domain.require_reason(reason)
+    domain.require_status(record.status, *domain.OPEN)
+    target, before = domain.escalation_target(record.level), record.level
+    by = actor.username if actor else "系统（时限检查）"
+    _step(record, by, "escalated", f"{domain.LEVEL_NAMES[before]}级 → {domain.LEVEL_NAMES[target]}级：{reason}")
+    uow.publish(events.make_event(ee.DifficultyEscalated(
+        **{**_fact(record), "level": target}, from_level=before, automatic=actor is None, reason=reason,
+        escalated_on=today)))
+    _assign(uow, record, session.get(KnownEnterprise, record.enterprise_id), target, today, by)
+    return read(session, record, today)
+
+
+def resolve(uow, actor: Actor, difficulty_id: str, resolution: str, expected: int | None,
+            today: dt.date) -> dict:
+    record = get(uow.session, actor, difficulty_id)
+    domain.require_handler(actor, record.level, record.region_code)
+    check_version(record, expected)
+    domain.require_status(record.status, *domain.OPEN)
+    record.status, record.resolution = "resolved", resolution
+    record.resolved_by, record.resolved_at = actor.username, _now()
+    _step(record, actor.username, "resolved", resolution)
+    uow.publish(events.make_event(ee.DifficultyResolved(
+        **_fact(record), resolved_by=actor.username, resolved_at=record.resolved_at)))
+    return read(uow.session, record, today)
+
+
+def _as_reporter(session: Session, actor: Actor, difficulty_id: str) -> Difficulty:
+    record = get(session, actor, difficulty_id)
+    if record.reporter_account_id != actor.user_id:
+        raise Forbidden("not_reporter", None, "只有反映问题的企业可以确认或不认可答复")
+    domain.require_status(record.status, "resolved")
+    return record
+
+
+def accept(uow, actor: Actor, difficulty_id: str, note: str, today: dt.date) -> dict:
+    record = _as_reporter(uow.session, actor, difficulty_id)
+    record.status, record.accepted_at = "accepted", _now()
+    _step(record, actor.username, "accepted", note or "对答复满意")
+    uow.publish(events.make_event(ee.DifficultyAccepted(**_fact(record), accepted_at=record.accepted_at)))
+    return read(uow.session, record, today)
+
+
+def reject(uow, actor: Actor, difficulty_id: str, reason: str, today: dt.date) -> dict:
+    """Not satisfied: it reopens at the same level, under the same time limit."""
+    record = _as_reporter(uow.session, actor, difficulty_id)
+    record.status, record.resolution, record.resolved_by, record.resolved_at = "contacted", None, None, None
+    _step(record, actor.username, "reopened", reason)
+    uow.publish(events.make_event(ee.DifficultyReopened(**_fact(record), reason=reason)))
+    return read(uow.session, record, today)
+
+
+def sign_off(uow, actor: Actor, difficulty_id: str, note: str, expected: int | None, today: dt.date) -> dict:
+    record = get(uow.session, actor, difficulty_id)
+    domain.check_sign_off(actor, record.level, record.region_code, record.resolved_by)
+    check_version(record, expected)
+    domain.require_status(record.status, "accepted")
+    record.status, record.signed_off_by, record.closed_on = "closed", actor.username, today
+    _step(record, actor.username, "closed", note or "单位负责人签字销号")
+    uow.publish(events.make_event(ee.DifficultyClosed(**_fact(record), signed_off_by=actor.username,
+                                                      closed_on=today)))
+    return read(uow.session, record, today)
+
+
+# ---- the sweep and the consultation's decisions ---------------------------------------------
+
+
+def to_sweep(session: Session, today: dt.date) -> list[str]:
+    late = sa.or_(Difficulty.resolve_due < today,
+                  sa.and_(Difficulty.status == "assigned", Difficulty.contact_due < today,
+                          Difficulty.late_contact.is_(False)))
+    return list(session.scalars(sa.select(Difficulty.id).where(
+        Difficulty.status.in_(domain.OPEN), Difficulty.level != "city", late)
+        .order_by(Difficulty.resolve_due)))
+
+
+def sweep_one(uow, difficulty_id: str, today: dt.date) -> str | None:
+    """Today's action on one difficulty; one another instance is holding is left to it."""
+    record = uow.session.get(Difficulty, difficulty_id, with_for_update={"skip_locked": True})
+    if record is None:
+        return None
+    action = domain.due_action(record.status, record.level, record.resolve_due, record.contact_due,
+                               record.contacted_at is not None, record.late_contact, today)
+    if action == "escalate":
+        escalate(uow, None, record.id, f"超过{domain.LEVEL_NAMES[record.level]}级办理时限", None, today)
+    elif action == "flag_late_contact":
+        record.late_contact = True
+        _step(record, "系统（时限检查）", "late_contact", f"应于{record.contact_due.isoformat()}前首次联系企业")
+    return action
+
+
+def attach_decision(session: Session, payload: ee.ResolutionAssigned) -> None:
+    record = session.get(Difficulty, payload.difficulty_id)
+    if record is None:
+        raise LookupError(f"difficulty {payload.difficulty_id} not known")  # retried, then parked
+    if session.get(Decision, payload.resolution_id) is not None:
+        return
+    record.decisions.append(Decision(
+        resolution_id=payload.resolution_id, quarter=payload.quarter, lead_department=payload.lead_department,
+        co_departments=payload.co_departments, measure=payload.measure, deadline=payload.deadline))
+    co = "、".join(payload.co_departments)
+    _step(record, "季度困难会商会", "decision",
+          f"牵头单位：{payload.lead_department}{'；配合单位：' + co if co else ''}；措施：{payload.measure}；"
+          f"完成时限：{payload.deadline.isoformat()}")
+

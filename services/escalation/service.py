@@ -1,0 +1,161 @@
+"""The escalation service's entrypoints: difficulties, the time-limit sweep, registry and consultation facts."""
+
+from __future__ import annotations
+
+import functools
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+from pydantic_core import to_jsonable_python
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.escalation import difficulties, readmodel
+from services.escalation.schemas import (
+    CalendarYear,
+    DifficultyCreate,
+    DifficultyListQuery,
+    NoteBody,
+    ReasonBody,
+    ResolveBody,
+)
+from shared import clock
+from shared.actors import as_actor
+from shared.db import Database
+from shared.errors import EXPECTED_ERRORS, Forbidden
+from shared.idempotency import run_once
+from shared.logging import get_logger
+from shared.messaging import event_handler, idempotent
+from shared.nameko_base import GuiyanService, Outbox
+from shared.settings import EscalationSettings
+from shared.validation import parse
+
+log = get_logger(__name__)
+SWEEP_INTERVAL = EscalationSettings().sweep_interval_seconds
+
+
+def command(method):
+    """An RPC entrypoint whose result is plain JSON (dates as ISO strings)."""
+
+    @functools.wraps(method)
+    def jsonable(*args, **kwargs):
+        return to_jsonable_python(method(*args, **kwargs))
+
+    return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
+
+
+class EscalationService(GuiyanService):
+    name = "escalation"
+    db = Database("escalation")
+    outbox = Outbox("escalation")
+
+    def _once(self, scope, key, request, work):
+        return run_once(self.db, scope, key, request, lambda uow: to_jsonable_python(work(uow)))
+
+    @command
+    def report_difficulty(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(DifficultyCreate, data)
+        return self._once(f"report_difficulty:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: difficulties.report(uow, actor, data, clock.today()))
+
+    @command
+    def get_difficulty(self, actor, difficulty_id):
+        with self.db.read() as session:
+            return difficulties.read(session, difficulties.get(session, as_actor(actor), difficulty_id),
+                                     clock.today())
+
+    @command
+    def list_difficulties(self, actor, query=None):
+        with self.db.read() as session:
+            return difficulties.list_difficulties(session, as_actor(actor),
+                                                  parse(DifficultyListQuery, query or {}), clock.today())
+
+    @command
+    def difficulty_stats(self, actor):
+        with self.db.read() as session:
+            return difficulties.stats(session, as_actor(actor))
+
+    @command
+    def public_difficulty(self, reference):
+        with self.db.read() as session:
+            return difficulties.public_view(session, str(reference)[:20])
+
+    @command
+    def act_on_difficulty(self, actor, difficulty_id, action, data=None):
+        """contact | escalate | resolve | accept | reject | sign_off, each with its own body."""
+        actor, today = as_actor(actor), clock.today()
+        work = {
+            "contact": lambda uow, b: difficulties.contact(uow, actor, difficulty_id, b.note,
+                                                          b.expected_version, today),
+            "escalate": lambda uow, b: difficulties.escalate(uow, actor, difficulty_id, b.reason,
+                                                            b.expected_version, today),
+            "resolve": lambda uow, b: difficulties.resolve(uow, actor, difficulty_id, b.resolution,
+                                                          b.expected_version, today),
+            "accept": lambda uow, b: difficulties.accept(uow, actor, difficulty_id, b.note, today),
+            "reject": lambda uow, b: difficulties.reject(uow, actor, difficulty_id, b.reason, today),
+            "sign_off": lambda uow, b: difficulties.sign_off(uow, actor, difficulty_id, b.note,
+                                                            b.expected_version, today),
+        }
+        schema = {"escalate": ReasonBody, "reject": ReasonBody, "resolve": ResolveBody}.get(action, NoteBody)
+        if action not in work:
+            raise Forbidden("unknown_action", None, "不支持的操作")
+        body = parse(schema, data or {})
+        return self._once(f"{action}:{difficulty_id}", None, None, lambda uow: work[action](uow, body))
+
+    @command
+    def publish_calendar_year(self, actor, year, data):
+        actor, data = as_actor(actor), parse(CalendarYear, data)
+        return self._once(f"calendar:{year}", None, None,
+                          lambda uow: difficulties.publish_year(uow.session, actor, int(year), data))
+
+    # ---- the time-limit sweep ---------------------------------------------------------------
+
+    @command
+    def run_sweep(self, actor):
+        actor = as_actor(actor)
+        if actor.role != "admin" and not (actor.is_official and actor.level == "city"):
+            raise Forbidden("city_level_required", None, "只有市级工作人员或管理员可以立即运行时限检查")
+        return self._sweep()
+
+    @timer(interval=SWEEP_INTERVAL)
+    def time_limit_sweep(self):
+        try:
+            self._sweep()
+        except Exception as exc:  # the next tick tries again
+            log.warning("time_limit_sweep_failed", error=repr(exc))
+
+    def _sweep(self) -> dict:
+        today, done = clock.today(), {}
+        with self.db.read() as session:
+            candidates = difficulties.to_sweep(session, today)
+        for difficulty_id in candidates:
+            try:
+                with self.db.unit_of_work() as uow:
+                    action = difficulties.sweep_one(uow, difficulty_id, today)
+                    uow.commit()
+            except StaleDataError:  # someone acted on it meanwhile: the next sweep sees it afresh
+                continue
+            if action:
+                done[action] = done.get(action, 0) + 1
+        return {"as_of": today.isoformat(), "checked": len(candidates), "done": done}
+
+    # ---- facts from the registry and the consultation ---------------------------------------
+
+    @event_handler("registry", "entrepreneur_registered")
+    @idempotent
+    def handle_entrepreneur_registered(self, uow, payload, envelope):
+        readmodel.entrepreneur_registered(uow.session, payload)
+
+    @event_handler("registry", "enterprise_registered")
+    @idempotent
+    def handle_enterprise_registered(self, uow, payload, envelope):
+        readmodel.enterprise_registered(uow.session, payload)
+
+    @event_handler("registry", "enterprise_liaisons_assigned")
+    @idempotent
+    def handle_enterprise_liaisons_assigned(self, uow, payload, envelope):
+        readmodel.liaisons_assigned(uow.session, payload)
+
+    @event_handler("consultation", "resolution_assigned")
+    @idempotent
+    def handle_resolution_assigned(self, uow, payload, envelope):
+        difficulties.attach_decision(uow.session, payload)
