@@ -4,9 +4,11 @@ import re
 
 import pytest
 
-import services.gateway.api.finance_routes  # noqa: F401  (declares the routes)
+import services.gateway.api.escalation_routes  # noqa: F401  (declares the routes)
+import services.gateway.api.finance_routes  # noqa: F401
 import services.gateway.api.routes  # noqa: F401
 from services.gateway.http import API_ROUTES
+from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
@@ -74,14 +76,14 @@ ACCESS_CASES = {
 
 def test_every_protected_endpoint_has_an_access_case():
     protected = {(route.method, route.path) for route in API_ROUTES if not route.public}
-    assert protected == set(ACCESS_CASES) | set(FINANCE_ACCESS_CASES)
+    assert protected == set(ACCESS_CASES) | set(FINANCE_ACCESS_CASES) | set(ESCALATION_ACCESS_CASES)
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")
 @pytest.mark.parametrize("header, expected", [(None, "token_missing"), ("Token abc", "token_malformed"),
                                               ("Bearer not-a-real-token", "token_invalid")])
 def test_every_protected_endpoint_refuses_a_missing_or_bad_token(stack, route, header, expected):
-    path = re.sub(r"<[^>]+>", "x", route.path)
+    path = re.sub(r"<[^>]+>", "x", re.sub(r"<int:[^>]+>", "2027", route.path))
     headers = {"Authorization": header} if header else {}
     response = stack.client().http.request(route.method, stack.base_url + path, headers=headers,
                                            json={}, timeout=30)
