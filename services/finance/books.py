@@ -136,7 +136,7 @@ def guaranteed_outstanding(session: Session) -> int:
                               .where(GuaranteedLoan.status == "approved"))
     lent = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(GuaranteedLoan.outstanding_principal_fen), 0))
                           .where(GuaranteedLoan.status.in_(domain.IN_REPAYMENT + ("defaulted",))))
-    return int(approved) + int(lent)
+    return int(approved or 0) + int(lent or 0)
 
 
 def fund_position(session: Session, on: dt.date) -> dict:
@@ -161,7 +161,7 @@ def subsidy_available(session: Session) -> int:
     """The subsidy budget less what approved, unpaid batches have already promised."""
     promised = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(SubsidyBatch.total_fen), 0))
                               .where(SubsidyBatch.status == "approved"))
-    return balance(session, ledger.BUDGET) - int(promised)
+    return balance(session, ledger.BUDGET) - int(promised or 0)
 
 
 def lock(session: Session, key: int) -> None:
