@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.gateway.web.account_pages import AccountPages
+from services.gateway.web.difficulty_pages import DifficultyPages
 from services.gateway.web.entrepreneur_pages import EntrepreneurPages
 from services.gateway.web.fund_pages import FundPages
 from services.gateway.web.http import page
@@ -13,7 +14,8 @@ from services.gateway.web.subsidy_pages import SubsidyPages
 from shared.errors import NotFound
 
 
-class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages):
+class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages,
+                 DifficultyPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 
     @page("GET", "/static/<path:name>")

@@ -65,6 +65,13 @@ NOTICES = {
     "rate_recorded": "上年度贷款回收率已登记。",
     "interest_computed": "本季度贴息已按实付利息计算，核对后可发放。",
     "interest_paid": "本季度贴息已发放。",
+    "difficulty_reported": "困难问题已提交，已转交联络员办理。请记下编号，可随时查询办理进度。",
+    "difficulty_contact": "已登记首次联系。",
+    "difficulty_escalate": "已上报上一级。",
+    "difficulty_resolve": "答复已提交，等待企业确认。",
+    "difficulty_accept": "您已确认答复，待单位负责人销号。",
+    "difficulty_reject": "已退回，将在本级重新办理。",
+    "difficulty_sign_off": "已销号。",
 }
 
 
