@@ -68,6 +68,8 @@ class DifficultyPages(PageSupport):
         me = actor.model_dump()
         record = self.registry.get_my_entrepreneur(me)
         enterprises = self.registry.list_enterprises(me, {"per_page": 100})["items"] if record else []
+        if len(enterprises) == 1 and not values.get("enterprise_id"):  # the usual case: one business
+            values = MultiDict({**values.to_dict(), "enterprise_id": enterprises[0]["id"]})
         return self.show(request, "difficulty_new.html", status, values=values, errors=errors,
                          labels=DIFFICULTY_LABELS, summary=forms.summary(errors, DIFFICULTY_LABELS),
                          idempotency_key=key or new_key(), enterprises=[(e["id"], e["name"]) for e in enterprises],
