@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, noload
 
 from services.escalation import domain
 from services.escalation.models import (
+    Attachment,
     CalendarDay,
     Decision,
     Difficulty,
@@ -28,7 +31,7 @@ from shared.policy import in_force
 
 STEP_NAMES = {"reported": "企业反映", "assigned": "受理并指派", "contacted": "首次联系", "late_contact": "首次联系超时",
               "escalated": "上报", "resolved": "答复", "accepted": "企业确认", "reopened": "企业不满意，重新办理",
-              "closed": "销号", "decision": "会商会决定"}
+              "closed": "销号", "decision": "会商会决定", "attached": "上传附件"}
 
 
 def _now() -> dt.datetime:
@@ -119,6 +122,8 @@ def read(session: Session, record: Difficulty, today: dt.date) -> dict:
         "warnings": calendar(session).warnings([record.contact_due, record.resolve_due]),
         "timeline": [{"at": s.at, "actor": s.actor, "action": s.action, "action_name": STEP_NAMES[s.action],
                       "level": s.level, "note": s.note} for s in record.steps],
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                         "uploaded_at": a.uploaded_at} for a in record.attachments],
         "decisions": [{"resolution_id": d.resolution_id, "quarter": d.quarter,
                        "lead_department": d.lead_department, "co_departments": d.co_departments,
                        "measure": d.measure, "deadline": d.deadline} for d in record.decisions],
@@ -310,6 +315,33 @@ def sign_off(uow, actor: Actor, difficulty_id: str, note: str, expected: int | N
     uow.publish(events.make_event(ee.DifficultyClosed(**_fact(record), signed_off_by=actor.username,
                                                       closed_on=today)))
     return read(uow.session, record, today)
+
+
+# ---- attachments ----------------------------------------------------------------------------
+
+
+def add_attachment(uow, actor: Actor, difficulty_id: str, filename: str, data: bytes, today: dt.date) -> dict:
+    """The enterprise adds evidence (a PDF or a photo) while the difficulty is not yet closed."""
+    record = get(uow.session, actor, difficulty_id)
+    if record.reporter_account_id != actor.user_id:
+        raise Forbidden("not_reporter", None, "只有反映问题的企业可以上传附件")
+    domain.require_status(record.status, *domain.OPEN, "resolved")
+    content_type, name = domain.check_attachment(filename, data, len(record.attachments))
+    record.attachments.append(Attachment(filename=name, content_type=content_type, size=len(data),
+                                         sha256=hashlib.sha256(data).hexdigest(), data=data,
+                                         uploaded_by=actor.username))
+    _step(record, actor.username, "attached", f"上传附件：{name}（{len(data) // 1024 + 1}KB）")
+    uow.session.flush()
+    return read(uow.session, record, today)
+
+
+def get_attachment(session: Session, actor: Actor, difficulty_id: str, attachment_id: str) -> dict:
+    record = get(session, actor, difficulty_id)
+    found = next((a for a in record.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound("attachment_not_found", None, "没有这个附件")
+    return {"filename": found.filename, "content_type": found.content_type,
+            "content": base64.b64encode(found.data).decode()}
 
 
 # ---- the sweep and the consultation's decisions ---------------------------------------------

@@ -102,6 +102,8 @@ class Difficulty(Base):
                                              lazy="selectin")
     decisions: Mapped[list[Decision]] = relationship(order_by="Decision.attached_at",
                                                      cascade="all, delete-orphan", lazy="selectin")
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.uploaded_at",
+                                                         cascade="all, delete-orphan", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -118,6 +120,22 @@ class Step(Base):
     action: Mapped[str] = mapped_column(sa.String(30))
     level: Mapped[str] = mapped_column(sa.String(10))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Attachment(Base):
+    """A file the enterprise attached: its checked type, size and digest, kept in the database."""
+
+    __tablename__ = "difficulty_attachments"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    difficulty_id: Mapped[str] = mapped_column(sa.ForeignKey("difficulties.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int] = mapped_column(sa.Integer)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_by: Mapped[str] = mapped_column(sa.String(80))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
 
 
 class Decision(Base):

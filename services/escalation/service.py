@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 
 from nameko.rpc import rpc
@@ -21,7 +22,7 @@ from services.escalation.schemas import (
 from shared import clock
 from shared.actors import as_actor
 from shared.db import Database
-from shared.errors import EXPECTED_ERRORS, Forbidden
+from shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput
 from shared.idempotency import run_once
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
@@ -100,6 +101,21 @@ class EscalationService(GuiyanService):
             raise Forbidden("unknown_action", None, "不支持的操作")
         body = parse(schema, data or {})
         return self._once(f"{action}:{difficulty_id}", None, None, lambda uow: work[action](uow, body))
+
+    @command
+    def add_attachment(self, actor, difficulty_id, filename, content_base64):
+        actor = as_actor(actor)
+        try:
+            data = base64.b64decode(content_base64, validate=True)
+        except (ValueError, TypeError):
+            raise InvalidInput("file_encoding", "file", "附件内容编码错误") from None
+        return self._once(f"attach:{difficulty_id}", None, None, lambda uow: difficulties.add_attachment(
+            uow, actor, difficulty_id, str(filename or "")[:200], data, clock.today()))
+
+    @command
+    def get_attachment(self, actor, difficulty_id, attachment_id):
+        with self.db.read() as session:
+            return difficulties.get_attachment(session, as_actor(actor), difficulty_id, attachment_id)
 
     @command
     def publish_calendar_year(self, actor, year, data):

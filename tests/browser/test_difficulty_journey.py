@@ -34,6 +34,10 @@ def test_a_difficulty_from_report_to_sign_off_in_the_browser(stack, phone, desk,
     expect(badge(phone)).to_have_text("已受理")
     expect(phone.locator("dl.facts")).to_contain_text("周政务 · 双才镇便民服务中心")
     difficulty_url = phone.url.split("?")[0]
+    phone.locator("#f-file").set_input_files(files=[{"name": "缺工情况.png", "mimeType": "image/png",
+                                                     "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 128}])
+    phone.get_by_role("button", name="上传", exact=True).click()
+    expect(phone.get_by_role("link", name="缺工情况.png")).to_be_visible()
     phone.screenshot(path=screenshots / "difficulty-reported-phone.png", full_page=True)
 
     # the township contacts the enterprise and answers

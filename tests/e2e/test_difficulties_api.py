@@ -195,3 +195,29 @@ def test_a_year_without_a_published_schedule_is_warned_about_and_an_administrato
         "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"], "workdays": []})
     assert published.status_code == 200, published.text
     assert people["township"].get(f"/api/v1/difficulties/{record['id']}").json()["warnings"] == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+
+def test_attachments_are_checked_by_their_content_and_size_and_come_back_as_downloads(stack, people):
+    borrower = enterprise_with_liaisons(stack, people)
+    record = report(borrower)
+    path = f"/api/v1/difficulties/{record['id']}/attachments"
+    disguised = borrower.client.post(path, files={"file": ("合同.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")})
+    assert (disguised.status_code, disguised.json()["error"]["code"]) == (422, "file_type")
+    big = borrower.client.post(path, files={"file": ("scan.png", PNG + b"\x00" * (2 * 1024 * 1024), "image/png")})
+    assert (big.status_code, big.json()["error"]["code"]) == (422, "file_too_large")
+    huge = borrower.client.post(path, files={"file": ("scan.png", PNG + b"\x00" * (4 * 1024 * 1024), "image/png")})
+    assert huge.status_code == 413
+    missing = borrower.client.post(path, files={})
+    assert missing.json()["error"]["code"] == "file_missing"
+    added = borrower.client.post(path, files={"file": ("../../现场照片.exe.png", PNG, "image/png")})
+    assert added.status_code == 201, added.text
+    (attachment,) = added.json()["attachments"]
+    assert (attachment["filename"], attachment["content_type"]) == ("现场照片.exe.png", "image/png")
+    download = people["township"].get(f"{path}/{attachment['id']}")
+    assert download.content == PNG and download.headers["Content-Type"] == "image/png"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert people["other_township"].get(f"{path}/{attachment['id']}").status_code == 404

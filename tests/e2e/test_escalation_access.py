@@ -22,6 +22,9 @@ ESCALATION_ACCESS_CASES = {
     ("POST", f"/api/v1/difficulties/{ID}/accept"): "test_only_the_reporter_accepts_or_rejects",
     ("POST", f"/api/v1/difficulties/{ID}/reject"): "test_only_the_reporter_accepts_or_rejects",
     ("PUT", "/api/v1/calendar/<int:year>"): "test_only_an_administrator_enters_the_calendar",
+    ("POST", f"/api/v1/difficulties/{ID}/attachments"): "test_only_the_reporter_attaches_and_the_region_reads",
+    ("GET", f"/api/v1/difficulties/{ID}/attachments/<string:attachment_id>"):
+        "test_only_the_reporter_attaches_and_the_region_reads",
 }
 
 
@@ -136,3 +139,15 @@ def test_only_an_administrator_enters_the_calendar(world):
     assert code(world["admin"].put("/api/v1/calendar/2028", json={"holidays": ["2029-01-01"]})) == (
         422, "day_outside_year")
     assert world["admin"].put("/api/v1/calendar/2028", json=body).status_code == 200
+
+
+def test_only_the_reporter_attaches_and_the_region_reads(world):
+    path = f"/api/v1/difficulties/{world.alice_difficulty['id']}/attachments"
+    photo = {"file": ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")}
+    assert code(world["bob"].post(path, files=photo)) == (404, "difficulty_not_found")
+    assert code(world["alice_township"].post(path, files=photo)) == (403, "not_reporter")
+    added = world["alice"].post(path, files=photo).json()["attachments"][-1]
+    for who in ("bob", "bob_county", "bank", "admin"):
+        assert code(world[who].get(f"{path}/{added['id']}")) == (404, "difficulty_not_found"), who
+    for who in ("alice", "alice_county", "city"):
+        assert world[who].get(f"{path}/{added['id']}").status_code == 200, who

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from services.escalation.schemas import (
     CalendarYear,
     DifficultyCreate,
@@ -12,7 +14,7 @@ from services.escalation.schemas import (
 )
 from services.gateway.api.finance_routes import body, optional, query
 from services.gateway.api.routes import idempotency_key
-from services.gateway.http import api, json_response
+from services.gateway.http import api, file_response, json_response, uploaded_file
 
 DIFFICULTIES = "困难问题"
 ACTIONS = {  # path segment -> (RPC action, body schema, summary)
@@ -60,6 +62,20 @@ class EscalationApiRoutes:
     @api("GET", "/api/v1/difficulties/<string:difficulty_id>", "困难问题详情与办理记录", DIFFICULTIES)
     def api_get_difficulty(self, request, difficulty_id):
         return json_response(self._escalation(request, "get_difficulty", difficulty_id))
+
+    @api("POST", "/api/v1/difficulties/<string:difficulty_id>/attachments",
+         "企业上传附件（multipart 字段 file；PDF、PNG、JPEG，2MB以内）", DIFFICULTIES, status=201)
+    def api_add_attachment(self, request, difficulty_id):
+        actor = self.api_actor(request)
+        filename, data = uploaded_file(request)
+        record = self.escalation.add_attachment(actor.model_dump(), difficulty_id, filename,
+                                                base64.b64encode(data).decode())
+        return json_response(record, 201)
+
+    @api("GET", "/api/v1/difficulties/<string:difficulty_id>/attachments/<string:attachment_id>", "下载附件",
+         DIFFICULTIES)
+    def api_get_attachment(self, request, difficulty_id, attachment_id):
+        return file_response(self._escalation(request, "get_attachment", difficulty_id, attachment_id))
 
     @api("PUT", "/api/v1/calendar/<int:year>", "管理员录入一年的法定节假日和调休上班日", DIFFICULTIES,
          body=CalendarYear)

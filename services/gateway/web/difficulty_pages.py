@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 from werkzeug.datastructures import MultiDict
 
 from services.escalation.domain import CATEGORY_NAMES, LEVEL_NAMES, URGENCY_NAMES
 from services.escalation.schemas import DifficultyCreate
-from services.gateway.http import status_for
+from services.gateway.http import file_response, status_for, uploaded_file
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
@@ -85,6 +87,23 @@ class DifficultyPages(PageSupport):
         handler = actor.is_official and actor.level == record["level"]
         return self.show(request, "difficulty.html", status, record=record, failed=failed or {},
                          handler=handler, labels=DIFFICULTY_LABELS, LEVEL_NAMES=LEVEL_NAMES)
+
+    @page("POST", "/difficulties/<string:difficulty_id>/attachments")
+    def attachment_upload(self, request, difficulty_id):
+        actor = self.require(request, "entrepreneur")
+        try:
+            filename, data = uploaded_file(request)
+            self.escalation.add_attachment(actor.model_dump(), difficulty_id, filename,
+                                           base64.b64encode(data).decode())
+        except (*REFUSALS, Forbidden) as exc:
+            failed = {"action": "attach", "values": MultiDict(), "errors": forms.messages(exc)}
+            return self._difficulty(request, actor, difficulty_id, failed, status_for(exc))
+        return redirect(f"/difficulties/{difficulty_id}?notice=difficulty_attached#attachments")
+
+    @page("GET", "/difficulties/<string:difficulty_id>/attachments/<string:attachment_id>")
+    def attachment_download(self, request, difficulty_id, attachment_id):
+        actor = self.require(request, "entrepreneur", "official")
+        return file_response(self.escalation.get_attachment(actor.model_dump(), difficulty_id, attachment_id))
 
     @page("POST", "/difficulties/<string:difficulty_id>/<string:action>")
     def difficulty_action(self, request, difficulty_id, action):

@@ -72,6 +72,7 @@ NOTICES = {
     "difficulty_accept": "您已确认答复，待单位负责人销号。",
     "difficulty_reject": "已退回，将在本级重新办理。",
     "difficulty_sign_off": "已销号。",
+    "difficulty_attached": "附件已上传。",
 }
 
 
