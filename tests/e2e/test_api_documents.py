@@ -1,5 +1,7 @@
 """The API describes itself: OpenAPI 3.1 from the pydantic models, AsyncAPI for the events."""
 
+import re
+
 import services.gateway.api.routes  # noqa: F401  (declares the routes)
 from services.gateway.http import API_ROUTES
 
@@ -20,7 +22,7 @@ def test_the_openapi_document_describes_every_route_and_every_reference_resolves
     document = stack.client().get("/api/v1/openapi.json").json()
     assert document["openapi"] == "3.1.0"
     for route in API_ROUTES:
-        path = route.path.replace("<string:", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.path)
         assert route.method.lower() in document["paths"][path], (route.method, path)
     schemas = document["components"]["schemas"]
     for ref in _refs(document):

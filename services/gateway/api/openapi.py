@@ -28,8 +28,9 @@ def _path(werkzeug_path: str) -> str:
 def _operation(route, names: dict) -> dict:
     operation: dict = {"summary": route.summary, "tags": [route.tag],
                        "operationId": re.sub(r"\W+", "_", f"{route.method}_{route.path}").strip("_")}
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-              for name in re.findall(r"<(?:\w+:)?(\w+)>", route.path)]
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": {"type": "integer" if converter == "int:" else "string"}}
+              for converter, name in re.findall(r"<(\w+:)?(\w+)>", route.path)]
     if route.query is not None:
         for name, field in route.query.model_fields.items():
             params.append({"name": name, "in": "query", "required": False,
