@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
+from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.db import make_engine
-from shared.errors import DomainError
+from shared.errors import EXPECTED_ERRORS, DomainError
+from shared.idempotency import run_once
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import OutboxRelay
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
@@ -81,10 +86,43 @@ class Outbox(DependencyProvider):
             log.warning("outbox_relay_failed", error=repr(exc))
 
 
+def json_rpc(method):
+    """An RPC entrypoint whose result is plain JSON (dates as ISO strings), stored or sent alike."""
+
+    @functools.wraps(method)
+    def jsonable(*args, **kwargs):
+        return to_jsonable_python(method(*args, **kwargs))
+
+    return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
+
+
+def sweep_each(db, ids, work) -> dict[str, int]:
+    """`work(uow, id)` for each id in its own transaction; counts of what it returned.
+
+    A row that someone changed meanwhile (optimistic locking) is left for the next sweep.
+    """
+    done: dict[str, int] = {}
+    for row_id in ids:
+        try:
+            with db.unit_of_work() as uow:
+                outcome = work(uow, row_id)
+                uow.commit()
+        except StaleDataError:
+            log.info("sweep_row_skipped", row_id=row_id)
+            continue
+        if outcome:
+            done[outcome] = done.get(outcome, 0) + 1
+    return done
+
+
 class GuiyanService:
     """Base of every service: declare `name`, `db = Database(name)` and `outbox = Outbox(name)`."""
 
     context = CorrelationContext()
+
+    def _once(self, scope, key, request, work):
+        """`work(uow)` once per idempotency key, its result stored as plain JSON."""
+        return run_once(self.db, scope, key, request, lambda uow: to_jsonable_python(work(uow)))
 
     @rpc
     def ping(self):

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import base64
-import functools
 
-from nameko.rpc import rpc
 from nameko.timer import timer
-from pydantic_core import to_jsonable_python
-from sqlalchemy.orm.exc import StaleDataError
 
 from services.escalation import difficulties, readmodel
 from services.escalation.schemas import (
@@ -22,11 +18,10 @@ from services.escalation.schemas import (
 from shared import clock
 from shared.actors import as_actor
 from shared.db import Database
-from shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput
-from shared.idempotency import run_once
+from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
-from shared.nameko_base import GuiyanService, Outbox
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
 from shared.settings import EscalationSettings
 from shared.validation import parse
 
@@ -34,23 +29,14 @@ log = get_logger(__name__)
 SWEEP_INTERVAL = EscalationSettings().sweep_interval_seconds
 
 
-def command(method):
-    """An RPC entrypoint whose result is plain JSON (dates as ISO strings)."""
+command = json_rpc
 
-    @functools.wraps(method)
-    def jsonable(*args, **kwargs):
-        return to_jsonable_python(method(*args, **kwargs))
-
-    return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
 
 
 class EscalationService(GuiyanService):
     name = "escalation"
     db = Database("escalation")
     outbox = Outbox("escalation")
-
-    def _once(self, scope, key, request, work):
-        return run_once(self.db, scope, key, request, lambda uow: to_jsonable_python(work(uow)))
 
     @command
     def report_difficulty(self, actor, data, idempotency_key=None):
@@ -140,18 +126,10 @@ class EscalationService(GuiyanService):
             log.warning("time_limit_sweep_failed", error=repr(exc))
 
     def _sweep(self) -> dict:
-        today, done = clock.today(), {}
+        today = clock.today()
         with self.db.read() as session:
             candidates = difficulties.to_sweep(session, today)
-        for difficulty_id in candidates:
-            try:
-                with self.db.unit_of_work() as uow:
-                    action = difficulties.sweep_one(uow, difficulty_id, today)
-                    uow.commit()
-            except StaleDataError:  # someone acted on it meanwhile: the next sweep sees it afresh
-                continue
-            if action:
-                done[action] = done.get(action, 0) + 1
+        done = sweep_each(self.db, candidates, lambda uow, row: difficulties.sweep_one(uow, row, today))
         return {"as_of": today.isoformat(), "checked": len(candidates), "done": done}
 
     # ---- facts from the registry and the consultation ---------------------------------------

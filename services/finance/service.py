@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-
-from nameko.rpc import rpc
 from nameko.timer import timer
-from pydantic_core import to_jsonable_python
-from sqlalchemy.orm.exc import StaleDataError
 
 from services.finance import books, loans, readmodel, subsidies
 from services.finance.schemas import (
@@ -31,24 +26,16 @@ from services.finance.treasury import contribute, require_treasurer, set_repayme
 from shared import clock
 from shared.actors import as_actor, require_role
 from shared.db import Database
-from shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput
-from shared.idempotency import run_once
+from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
 from shared.money import yuan_to_fen
-from shared.nameko_base import GuiyanService, Outbox
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
 from shared.settings import FinanceSettings
 from shared.validation import parse
 
+command = json_rpc
 
-def command(method):
-    """An RPC entrypoint whose result is plain JSON (dates as ISO strings), stored or sent alike."""
-
-    @functools.wraps(method)
-    def jsonable(*args, **kwargs):
-        return to_jsonable_python(method(*args, **kwargs))
-
-    return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
 
 log = get_logger(__name__)
 SWEEP_INTERVAL = FinanceSettings().sweep_interval_seconds
@@ -66,9 +53,6 @@ class FinanceService(GuiyanService):
     name = "finance"
     db = Database("finance")
     outbox = Outbox("finance")
-
-    def _once(self, scope, key, request, work):
-        return run_once(self.db, scope, key, request, lambda uow: to_jsonable_python(work(uow)))
 
     # ---- loans ------------------------------------------------------------------------------
 
@@ -150,19 +134,10 @@ class FinanceService(GuiyanService):
             log.warning("overdue_sweep_failed", error=repr(exc))
 
     def _sweep(self) -> dict:
-        today, changed = clock.today(), {}
+        today = clock.today()
         with self.db.read() as session:
             loan_ids = loans.loans_to_sweep(session, today)
-        for loan_id in loan_ids:
-            try:
-                with self.db.unit_of_work() as uow:
-                    status = loans.sweep_one(uow, loan_id, today)
-                    uow.commit()
-            except StaleDataError:  # a repayment changed it meanwhile: the next sweep sees it afresh
-                log.info("overdue_sweep_loan_skipped", loan_id=loan_id)
-                continue
-            if status is not None:
-                changed[status] = changed.get(status, 0) + 1
+        changed = sweep_each(self.db, loan_ids, lambda uow, loan_id: loans.sweep_one(uow, loan_id, today))
         return {"as_of": today.isoformat(), "checked": len(loan_ids), "changed": changed}
 
     # ---- the fund and the ledger ------------------------------------------------------------
