@@ -166,4 +166,4 @@ class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
 
 
 # the other services' events live beside this module and register themselves here
-from shared import escalation_events, finance_events  # noqa: E402,F401
+from shared import escalation_events, finance_events, project_events  # noqa: E402,F401

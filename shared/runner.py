@@ -19,6 +19,7 @@ SERVICE_CLASSES = {
     "registry": "services.registry.service:RegistryService",
     "finance": "services.finance.service:FinanceService",
     "escalation": "services.escalation.service:EscalationService",
+    "projects": "services.projects.service:ProjectsService",
     "gateway": "services.gateway.service:GatewayService",
 }
 

@@ -54,6 +54,10 @@ class EscalationSettings(ServiceSettings):
     sweep_interval_seconds: float = 600.0  # time limits are days; a few checks an hour are plenty
 
 
+class ProjectsSettings(ServiceSettings):
+    """The tiered project library, promotion events and signing."""
+
+
 class GatewaySettings(ServiceSettings):
     """The web gateway: pages and the HTTP API."""
 
@@ -74,6 +78,7 @@ SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {
     "registry": RegistrySettings,
     "finance": FinanceSettings,
     "escalation": EscalationSettings,
+    "projects": ProjectsSettings,
     "gateway": GatewaySettings,
 }
 

@@ -8,6 +8,7 @@ from nameko.extensions import DependencyProvider
 
 from services.gateway.api.escalation_routes import EscalationApiRoutes
 from services.gateway.api.finance_routes import FinanceApiRoutes
+from services.gateway.api.project_routes import ProjectApiRoutes
 from services.gateway.api.routes import ApiRoutes
 from services.gateway.http import ApiEndpoint, json_response
 from services.gateway.rpc import TimedRpcProxy
@@ -27,7 +28,7 @@ class Settings(DependencyProvider):
         return self.settings
 
 
-class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ApiRoutes, PageRoutes):
+class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ApiRoutes, PageRoutes):
     name = "gateway"
     context = CorrelationContext()
     db = Database("gateway")
@@ -35,6 +36,7 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ApiRoutes, PageRoute
     registry = TimedRpcProxy("registry")
     finance = TimedRpcProxy("finance")
     escalation = TimedRpcProxy("escalation")
+    projects = TimedRpcProxy("projects")
 
     @http("GET", "/health")
     def health(self, request):
@@ -44,7 +46,8 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ApiRoutes, PageRoute
     def ready(self, request):
         checks = {"database": self._check(self._database), "registry": self._check(self._registry),
                   "finance": self._check(self.finance.list_banks),
-                  "escalation": self._check(self.escalation.ping)}
+                  "escalation": self._check(self.escalation.ping),
+                  "projects": self._check(self.projects.ping)}
         ok = all(value == "ok" for value in checks.values())
         return json_response({"status": "ready" if ok else "not_ready", "checks": checks},
                              200 if ok else 503)
