@@ -106,7 +106,8 @@ def sector_words(sector: str) -> tuple[str, ...]:
 
 def match(project_place: str, sector: str, investment_fen: int, who: Candidate) -> Match | None:
     """How well a registered entrepreneur fits a project, with the reasons; None if nothing fits."""
-    score, reasons = 0, []
+    score = 0
+    reasons: list[str] = []
     if regions.within(project_place[:9].ljust(12, "0"), who.region_code):
         score, reasons = score + 3, [*reasons, "与项目在同一乡镇"]
     elif regions.within(project_place[:6].ljust(12, "0"), who.region_code):
