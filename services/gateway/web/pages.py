@@ -8,6 +8,7 @@ from services.gateway.web.entrepreneur_pages import EntrepreneurPages
 from services.gateway.web.fund_pages import FundPages
 from services.gateway.web.http import page
 from services.gateway.web.loan_pages import LoanPages
+from services.gateway.web.project_pages import ProjectPages
 from services.gateway.web.record_pages import RecordPages
 from services.gateway.web.render import static_response
 from services.gateway.web.subsidy_pages import SubsidyPages
@@ -15,7 +16,7 @@ from shared.errors import NotFound
 
 
 class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages,
-                 DifficultyPages):
+                 DifficultyPages, ProjectPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 
     @page("GET", "/static/<path:name>")

@@ -73,6 +73,12 @@ NOTICES = {
     "difficulty_reject": "已退回，将在本级重新办理。",
     "difficulty_sign_off": "已销号。",
     "difficulty_attached": "附件已上传。",
+    "project_interest": "已登记您的意向，项目库工作人员会与您联系。",
+    "project_review": "项目已审核。", "project_list": "项目已入库，创业者可以检索到。",
+    "project_launch": "已登记项目落地。", "project_withdraw": "项目已撤回。",
+    "project_recommend": "已向上一级项目库推荐，等待审核。", "project_accept": "已接收进入本级项目库。",
+    "project_decline": "已不予接收。", "project_collected": "项目已征集，请审核后入库。",
+    "event_created": "推介会已创建，所选项目状态为“已推介”。", "project_signed": "签约已登记。",
 }
 
 
