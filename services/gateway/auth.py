@@ -62,7 +62,7 @@ class UserCreate(BaseModel):
     role: str = Field(pattern="^(entrepreneur|bank_liaison|official|admin)$")
     display_name: str = Field(min_length=1, max_length=80)
     region_code: str | None = None
-    level: str | None = Field(default=None, pattern="^(village|township|county|city)$")
+    level: str | None = Field(default=None, pattern="^(village|township|county|city|province)$")
     bank_code: str | None = Field(default=None, max_length=20)
     unit_head: bool = False  # an official who heads their unit: signs difficulties off (销号)
 
@@ -90,7 +90,8 @@ def create_user(session: Session, data: UserCreate) -> User:
         if not region or not data.level:
             raise InvalidInput("official_needs_region", "region_code", "工作人员账号须填写所在层级和行政区划")
         region = regions.check_known(region)
-        expected = {"city": "city", "county": "county", "township": "township", "village": "village"}
+        expected = {"province": "province", "city": "city", "county": "county", "township": "township",
+                    "village": "village"}
         if regions.level_of(region) != expected[data.level]:
             raise InvalidInput("level_region_mismatch", "level", "层级与行政区划代码的级别不一致")
     if data.role == "bank_liaison" and not data.bank_code:

@@ -77,6 +77,23 @@ def test_a_recommended_county_project_enters_the_city_library_after_review(peopl
     assert people["city"].post(f"/api/v1/projects/{project['id']}/list").json()["status"] == "listed"
 
 
+def test_a_city_project_recommended_upward_enters_the_provinces_library(stack, people):
+    province = stack.client(stack.create_user("official", region_code="510000", level="province"))
+    project = listed(people)
+    people["county"].post(f"/api/v1/projects/{project['id']}/recommend")
+    people["city"].post(f"/api/v1/projects/{project['id']}/recommendation", json={"accept": True})
+    people["city"].post(f"/api/v1/projects/{project['id']}/list")
+    assert people["city"].post(f"/api/v1/projects/{project['id']}/recommend").json()["recommended_to"] == "province"
+    declined = province.post(f"/api/v1/projects/{project['id']}/recommendation",
+                             json={"accept": False, "note": "与省级重点项目重复"}).json()
+    assert (declined["library_level"], declined["recommended_to"]) == ("city", None)
+    people["city"].post(f"/api/v1/projects/{project['id']}/recommend")
+    accepted = province.post(f"/api/v1/projects/{project['id']}/recommendation", json={"accept": True}).json()
+    assert (accepted["library_level"], accepted["library_region"]) == ("province", "510000000000")
+    assert province.post(f"/api/v1/projects/{project['id']}/list").json()["status"] == "listed"
+    assert province.post(f"/api/v1/projects/{project['id']}/recommend").json()["error"]["code"] == "top_library"
+
+
 def test_entrepreneurs_search_the_listed_library_in_chinese_with_filters(stack, people):
     word = f"猕猴桃{uuid.uuid4().hex[:3]}"
     shown = listed(people, title=f"{word}种植基地", sector="种植业", investment_yuan="800000")

@@ -35,7 +35,7 @@ HTML = "text/html; charset=utf-8"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 ROLE_NAMES = {"entrepreneur": "创业者", "official": "工作人员", "bank_liaison": "银行联络员",
               "admin": "管理员"}
-OFFICIAL_LEVEL_NAMES = {"village": "村", **LEVEL_NAMES}
+OFFICIAL_LEVEL_NAMES = {"village": "村", **LEVEL_NAMES, "province": "省"}
 GENDER_NAMES = {"male": "男", "female": "女"}
 
 # fixed messages shown after a redirect (?notice=...), so no text comes from the address bar
