@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.gateway.web.account_pages import AccountPages
+from services.gateway.web.admin_pages import AdminPages
 from services.gateway.web.difficulty_pages import DifficultyPages
 from services.gateway.web.entrepreneur_pages import EntrepreneurPages
 from services.gateway.web.fund_pages import FundPages
@@ -16,7 +17,7 @@ from shared.errors import NotFound
 
 
 class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages,
-                 DifficultyPages, ProjectPages):
+                 DifficultyPages, ProjectPages, AdminPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 
     @page("GET", "/static/<path:name>")

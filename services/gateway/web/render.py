@@ -79,6 +79,7 @@ NOTICES = {
     "project_recommend": "已向上一级项目库推荐，等待审核。", "project_accept": "已接收进入本级项目库。",
     "project_decline": "已不予接收。", "project_collected": "项目已征集，请审核后入库。",
     "event_created": "推介会已创建，所选项目状态为“已推介”。", "project_signed": "签约已登记。",
+    "user_created": "账号已开设。",
 }
 
 

@@ -1,0 +1,53 @@
+"""账号管理 for the administrator: the accounts, and a form for staff accounts (officials, bank liaisons)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from services.gateway import auth
+from services.gateway.http import status_for
+from services.gateway.models import User
+from services.gateway.web import forms
+from services.gateway.web.http import page
+from services.gateway.web.render import redirect
+from services.gateway.web.support import PageSupport
+from shared.errors import Conflict, InvalidInput
+from shared.validation import parse
+
+USER_LABELS = {"username": "用户名", "display_name": "姓名及单位", "password": "初始密码", "role": "角色",
+               "region_code": "行政区划代码", "level": "层级", "bank_code": "所属银行", "unit_head": "单位负责人"}
+STAFF_ROLES = [("official", "工作人员"), ("bank_liaison", "银行联络员"), ("admin", "管理员")]
+LEVELS = [("village", "村"), ("township", "乡镇"), ("county", "县（区）"), ("city", "市"), ("province", "省")]
+
+
+class AdminPages(PageSupport):
+    """Mixed into GatewayService, which provides `db`."""
+
+    @page("GET", "/admin/users")
+    def users_page(self, request):
+        self.require(request, "admin")
+        return self._users(request, MultiDict({"role": "official"}), {})
+
+    def _users(self, request, values, errors: dict, status: int = 200):
+        with self.db.read() as session:
+            users = [auth.actor_of(u).model_dump() for u in
+                     session.scalars(sa.select(User).order_by(User.role, User.username))]
+        return self.show(request, "admin_users.html", status, users=users, values=values, errors=errors,
+                         labels=USER_LABELS, summary=forms.summary(errors, USER_LABELS), roles=STAFF_ROLES,
+                         levels=LEVELS)
+
+    @page("POST", "/admin/users")
+    def users_create(self, request):
+        self.require(request, "admin")
+        form = request.form
+        data = {**forms.filled(form, ("username", "display_name", "password", "role", "region_code", "level",
+                                      "bank_code")), "unit_head": form.get("unit_head") == "yes"}
+        try:
+            body = parse(auth.UserCreate, data)
+            with self.db.unit_of_work() as uow:
+                auth.create_user(uow.session, body)
+                uow.commit()
+        except (InvalidInput, Conflict) as exc:
+            return self._users(request, form, forms.messages(exc), status_for(exc))
+        return redirect("/admin/users?notice=user_created")
