@@ -17,7 +17,7 @@ from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_databas
 from tests import infra as infra_module  # noqa: E402
 from tests.stack import Stack  # noqa: E402
 
-SERVICES = ("registry", "finance", "escalation", "projects", "gateway")  # the gateway last: ready when all answer
+SERVICES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")  # the gateway last: ready when all answer
 
 
 @contextmanager

@@ -104,6 +104,15 @@ class LoanOverdue(LoanFact, frozen=True):
 
 
 @register
+class LoanBackToRepaying(LoanFact, frozen=True):
+    """An overdue loan whose arrears are paid: it is no longer overdue."""
+
+    event_type: ClassVar[str] = "loan_back_to_repaying"
+
+    as_of: date
+
+
+@register
 class LoanDefaulted(LoanFact, frozen=True):
     event_type: ClassVar[str] = "loan_defaulted"
 

@@ -20,6 +20,7 @@ SERVICE_CLASSES = {
     "finance": "services.finance.service:FinanceService",
     "escalation": "services.escalation.service:EscalationService",
     "projects": "services.projects.service:ProjectsService",
+    "consultation": "services.consultation.service:ConsultationService",
     "gateway": "services.gateway.service:GatewayService",
 }
 

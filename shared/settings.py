@@ -58,6 +58,10 @@ class ProjectsSettings(ServiceSettings):
     """The tiered project library, promotion events and signing."""
 
 
+class ConsultationSettings(ServiceSettings):
+    """The quarterly difficulty consultation and its bulletin."""
+
+
 class GatewaySettings(ServiceSettings):
     """The web gateway: pages and the HTTP API."""
 
@@ -79,6 +83,7 @@ SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {
     "finance": FinanceSettings,
     "escalation": EscalationSettings,
     "projects": ProjectsSettings,
+    "consultation": ConsultationSettings,
     "gateway": GatewaySettings,
 }
 

@@ -381,6 +381,7 @@ def _move(uow, loan: GuaranteedLoan, plan: list[domain.Instalment], today: dt.da
         uow.publish(events.make_event(fe.LoanSettled(**fact, settled_on=today)))
     elif new == "repaying":
         _step(loan, by, "back_to_repaying", "逾期款项已还清，恢复正常还款")
+        uow.publish(events.make_event(fe.LoanBackToRepaying(**fact, as_of=today)))
     elif new == "overdue":
         _step(loan, by, "overdue", f"逾期{loan.days_overdue}天")
         uow.publish(events.make_event(fe.LoanOverdue(

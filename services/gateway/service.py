@@ -6,6 +6,7 @@ import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
+from services.gateway.api.consultation_routes import ConsultationApiRoutes
 from services.gateway.api.escalation_routes import EscalationApiRoutes
 from services.gateway.api.finance_routes import FinanceApiRoutes
 from services.gateway.api.project_routes import ProjectApiRoutes
@@ -28,7 +29,8 @@ class Settings(DependencyProvider):
         return self.settings
 
 
-class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ApiRoutes, PageRoutes):
+class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ConsultationApiRoutes, ApiRoutes,
+                     PageRoutes):
     name = "gateway"
     context = CorrelationContext()
     db = Database("gateway")
@@ -37,6 +39,7 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, Ap
     finance = TimedRpcProxy("finance")
     escalation = TimedRpcProxy("escalation")
     projects = TimedRpcProxy("projects")
+    consultation = TimedRpcProxy("consultation")
 
     @http("GET", "/health")
     def health(self, request):
@@ -47,7 +50,8 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, Ap
         checks = {"database": self._check(self._database), "registry": self._check(self._registry),
                   "finance": self._check(self.finance.list_banks),
                   "escalation": self._check(self.escalation.ping),
-                  "projects": self._check(self.projects.ping)}
+                  "projects": self._check(self.projects.ping),
+                  "consultation": self._check(self.consultation.ping)}
         ok = all(value == "ok" for value in checks.values())
         return json_response({"status": "ready" if ok else "not_ready", "checks": checks},
                              200 if ok else 503)

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-import services.gateway.api.escalation_routes  # noqa: F401  (declares the routes)
+import services.gateway.api.consultation_routes  # noqa: F401  (declares the routes)
+import services.gateway.api.escalation_routes  # noqa: F401
 import services.gateway.api.finance_routes  # noqa: F401
 import services.gateway.api.project_routes  # noqa: F401
 import services.gateway.api.routes  # noqa: F401
@@ -12,6 +13,7 @@ from services.gateway.http import API_ROUTES
 from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.e2e.test_projects_access import PROJECTS_ACCESS_CASES
+from tests.e2e.test_quarters_api import QUARTERS_ACCESS_CASES
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
 HEADCOUNT = {"quarter": "2026Q3", "headcount": 9, "poverty_hires": 1, "new_hires": 1}
@@ -79,7 +81,7 @@ ACCESS_CASES = {
 def test_every_protected_endpoint_has_an_access_case():
     protected = {(route.method, route.path) for route in API_ROUTES if not route.public}
     assert protected == (set(ACCESS_CASES) | set(FINANCE_ACCESS_CASES) | set(ESCALATION_ACCESS_CASES)
-                         | set(PROJECTS_ACCESS_CASES))
+                         | set(PROJECTS_ACCESS_CASES) | set(QUARTERS_ACCESS_CASES))
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")

@@ -41,4 +41,5 @@ def test_health_and_readiness(stack):
     assert stack.client().get("/health").json() == {"status": "ok"}
     ready = stack.client().get("/ready").json()
     assert ready == {"status": "ready", "checks": {"database": "ok", "registry": "ok",
-                                                  "finance": "ok", "escalation": "ok", "projects": "ok"}}
+                                                  "finance": "ok", "escalation": "ok", "projects": "ok",
+                                                  "consultation": "ok"}}

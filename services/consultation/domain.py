@@ -1,0 +1,130 @@
+"""The quarterly consultation's rules: quarters, their cut-off, and who belongs on the roster and why.
+
+Plain Python over the facts (events) of every other service, so that the roster can always be
+rebuilt from the beginning by replaying them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from shared.errors import InvalidInput
+
+CLOSED_LOAN = ("loan_back_to_repaying", "loan_settled")
+LATE_LOAN = ("loan_overdue", "loan_defaulted", "loan_compensated")
+
+
+def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
+    try:
+        year, number = int(quarter[:4]), int(quarter[5:])
+        if len(quarter) != 6 or quarter[4] != "Q" or not 1 <= number <= 4:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise InvalidInput("quarter_format", "quarter", "季度格式应为如 2026Q4") from None
+    last_month = 3 * number
+    return dt.date(year, last_month - 2, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    event_type: str
+    occurred_at: dt.datetime
+    payload: dict
+
+
+@dataclass
+class Entry:
+    enterprise_id: str
+    reasons: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)  # the event types that put it there
+
+
+def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
+    """Every enterprise that must come to the meeting, each with the facts that put it there."""
+    known = [f for f in sorted(facts, key=lambda f: f.occurred_at) if f.occurred_at.date() <= cutoff]
+    owners = _owners(known)
+    entries: dict[str, Entry] = {}
+
+    def add(enterprise_id: str, reason: str, event_type: str) -> None:
+        entry = entries.setdefault(enterprise_id, Entry(enterprise_id))
+        entry.reasons.append(reason)
+        entry.facts.append(event_type)
+
+    for enterprise_id, reason in _difficulties(known, cutoff):
+        add(enterprise_id, reason, "difficulty")
+    for enterprise_ids, reason in _loans(known, owners):
+        for enterprise_id in enterprise_ids:
+            add(enterprise_id, reason, "loan")
+    for enterprise_id, reason in _headcount(known):
+        add(enterprise_id, reason, "headcount")
+    return entries
+
+
+def _owners(facts: list[Fact]) -> dict[str, list[str]]:
+    owners: dict[str, list[str]] = {}
+    for fact in facts:
+        if fact.event_type == "enterprise_registered":
+            owners.setdefault(fact.payload["owner_entrepreneur_id"], []).append(fact.payload["enterprise_id"])
+    return owners
+
+
+def _difficulties(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str]]:
+    state: dict[str, dict] = {}
+    for fact in facts:
+        if not fact.event_type.startswith("difficulty_"):
+            continue
+        item = state.setdefault(fact.payload["difficulty_id"], {"status": "open"})
+        item.update(enterprise_id=fact.payload["enterprise_id"], reference=fact.payload["reference"],
+                    level=fact.payload["level"])
+        if fact.event_type == "difficulty_assigned":
+            item["resolve_due"] = dt.date.fromisoformat(fact.payload["resolve_due"])
+        elif fact.event_type in ("difficulty_resolved", "difficulty_accepted"):
+            item["status"] = "answered"
+        elif fact.event_type == "difficulty_reopened":
+            item["status"] = "open"
+        elif fact.event_type == "difficulty_closed":
+            item["status"] = "closed"
+    for item in state.values():
+        if item["status"] == "closed":
+            continue
+        if item["level"] == "city":
+            yield item["enterprise_id"], f"困难问题{item['reference']}已上报至市级"
+        elif item["status"] == "open" and item.get("resolve_due") and item["resolve_due"] < cutoff:
+            yield item["enterprise_id"], f"困难问题{item['reference']}超过办理时限（{item['resolve_due'].isoformat()}）"
+
+
+def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[list[str], str]]:
+    latest: dict[str, Fact] = {}
+    for fact in facts:
+        if fact.event_type in LATE_LOAN + CLOSED_LOAN:
+            latest[fact.payload["loan_id"]] = fact
+    for fact in latest.values():
+        if fact.event_type not in LATE_LOAN:
+            continue
+        p = fact.payload
+        enterprises = [p["enterprise_id"]] if p.get("enterprise_id") else owners.get(p["entrepreneur_id"], [])
+        reason = {"loan_overdue": f"创业担保贷款逾期{p.get('days_overdue', 0)}天",
+                  "loan_defaulted": "创业担保贷款违约",
+                  "loan_compensated": "创业担保贷款违约，担保基金已代偿"}[fact.event_type]
+        yield enterprises, reason
+
+
+def _headcount(facts: list[Fact]) -> Iterable[tuple[str, str]]:
+    latest: dict[str, dict] = {}
+    for fact in facts:
+        if fact.event_type == "enterprise_headcount_reported":
+            p = fact.payload
+            current = latest.get(p["enterprise_id"])
+            if current is None or (p["quarter"], p["revision"]) >= (current["quarter"], current["revision"]):
+                latest[p["enterprise_id"]] = p
+    for enterprise_id, p in latest.items():
+        before = p.get("previous_headcount")
+        if before is not None and p["headcount"] < before:
+            yield enterprise_id, f"用工人数由{before}人降至{p['headcount']}人（{p['quarter']}）"

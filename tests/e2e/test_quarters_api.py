@@ -1,0 +1,116 @@
+"""The quarter's roster through the HTTP API: exactly the enterprises the rules name, with their
+reasons, gathered from the facts of the other services; officials adjust it with a reason."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from tests.borrowers import eventually, key, loan_request, make_borrower
+from tests.e2e.test_difficulties_api import enterprise_with_liaisons, report
+
+ROUTE = "<string:quarter>"
+QUARTERS_ACCESS_CASES = {
+    ("POST", "/api/v1/quarters"): "test_only_the_city_opens_a_quarter_and_officials_see_their_region",
+    ("GET", f"/api/v1/quarters/{ROUTE}"): "test_only_the_city_opens_a_quarter_and_officials_see_their_region",
+    ("GET", f"/api/v1/quarters/{ROUTE}/roster"): "test_only_the_city_opens_a_quarter_and_officials_see_their_region",
+    ("POST", f"/api/v1/quarters/{ROUTE}/roster"): "test_officials_add_and_remove_with_a_reason",
+    ("POST", f"/api/v1/quarters/{ROUTE}/roster/remove"): "test_officials_add_and_remove_with_a_reason",
+}
+
+
+def consultation_has(stack, event_type: str, count: int = 1) -> None:
+    engine = sa.create_engine(stack.databases["consultation"].replace("postgresql://", "postgresql+psycopg2://"),
+                              poolclass=sa.pool.NullPool)
+
+    def arrived():
+        with engine.connect() as connection:
+            return connection.scalar(sa.text("SELECT count(*) FROM facts WHERE event_type = :t"),
+                                     {"t": event_type}) >= count
+    try:
+        eventually(arrived, timeout=30)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def scenario(stack):
+    """Three enterprises in difficulty (city-level difficulty, overdue loan, fewer staff) and one not."""
+    def official(region, level):
+        return stack.client(stack.create_user("official", region_code=region, level=level))
+
+    people = {"township": official("511011101", "township"), "county": official("511011", "county"),
+              "city": official("511000", "city"), "other_county": official("511024", "county")}
+    people["city"].post("/api/v1/fund/contributions", headers=key(),
+                        json={"account": "fund:guarantee", "amount_yuan": "10000000"})
+    troubled = enterprise_with_liaisons(stack, people)
+    record = report(troubled)
+    people["township"].post(f"/api/v1/difficulties/{record['id']}/escalate", json={"reason": "需县级协调"})
+    people["county"].post(f"/api/v1/difficulties/{record['id']}/escalate", json={"reason": "需市级协调"})
+    indebted = make_borrower(stack, people["township"], enterprise=True)
+    maker = stack.client(stack.create_user("bank_liaison", bank_code="NJRCB"))
+    with stack.today(dt.date(2026, 8, 20)):
+        loan = indebted.client.post("/api/v1/loans", json=loan_request(
+            borrower_kind="enterprise", enterprise_id=indebted.enterprise_id, amount_yuan="100000")).json()
+        maker.post(f"/api/v1/loans/{loan['id']}/approve", json={"amount_yuan": "100000", "term_months": 12,
+                                                                "spread_bp": 0})
+        maker.post(f"/api/v1/loans/{loan['id']}/disburse", headers=key(), json={})
+    people["city"].post("/api/v1/loans/overdue-sweep")
+    shrinking = make_borrower(stack, people["township"], enterprise=True, headcount=20)
+    shrinking.client.post(f"/api/v1/enterprises/{shrinking.enterprise_id}/headcount", json={
+        "quarter": "2026Q4", "headcount": 12, "poverty_hires": 1, "new_hires": 0})
+    calm = make_borrower(stack, people["township"], enterprise=True)
+    consultation_has(stack, "difficulty_escalated", 2)
+    consultation_has(stack, "loan_overdue")
+    consultation_has(stack, "enterprise_headcount_reported", 2)
+    opened = people["city"].post("/api/v1/quarters", json={"quarter": "2026Q4"})
+    assert opened.status_code == 201, opened.text
+    return {"people": people, "troubled": troubled.enterprise_id, "indebted": indebted.enterprise_id,
+            "shrinking": shrinking.enterprise_id, "calm": calm.enterprise_id}
+
+
+def roster_of(client) -> dict:
+    return {row["enterprise_id"]: row for row in client.get("/api/v1/quarters/2026Q4/roster").json()}
+
+
+def test_the_roster_holds_exactly_the_enterprises_the_rules_name_with_their_reasons(scenario):
+    rows = roster_of(scenario["people"]["city"])
+    mine = {scenario[k] for k in ("troubled", "indebted", "shrinking", "calm")}
+    assert set(rows) & mine == {scenario["troubled"], scenario["indebted"], scenario["shrinking"]}
+    assert any("已上报至市级" in r for r in rows[scenario["troubled"]]["reasons"])
+    assert any(r.startswith("创业担保贷款逾期") for r in rows[scenario["indebted"]]["reasons"])
+    assert rows[scenario["shrinking"]]["reasons"] == ["用工人数由20人降至12人（2026Q4）"]
+
+
+def test_only_the_city_opens_a_quarter_and_officials_see_their_region(stack, scenario):
+    people = scenario["people"]
+    assert people["county"].post("/api/v1/quarters", json={"quarter": "2026Q4"}).json()["error"]["code"] == (
+        "city_level_required")
+    again = people["city"].post("/api/v1/quarters", json={"quarter": "2026Q4"}).json()
+    assert again["quarter"] == "2026Q4"  # opening twice gives the same quarter
+    assert scenario["troubled"] in roster_of(people["county"])
+    assert scenario["troubled"] not in roster_of(people["other_county"])
+    entrepreneur = stack.client(stack.create_user("entrepreneur"))
+    assert entrepreneur.get("/api/v1/quarters/2026Q4").json()["error"]["code"] == "official_required"
+    assert people["city"].get("/api/v1/quarters/2025Q1").status_code == 404
+
+
+def test_officials_add_and_remove_with_a_reason(scenario):
+    people = scenario["people"]
+    path = "/api/v1/quarters/2026Q4/roster"
+    assert people["county"].post(path, json={"enterprise_id": scenario["calm"], "reason": ""}).status_code == 422
+    assert people["township"].post(path, json={"enterprise_id": scenario["calm"], "reason": "资金链紧张"}).json()[
+        "error"]["code"] == "county_level_required"
+    assert people["other_county"].post(path, json={"enterprise_id": scenario["calm"], "reason": "资金链紧张"}).json()[
+        "error"]["code"] == "enterprise_not_found"
+    added = roster_of_response(people["county"].post(path, json={"enterprise_id": scenario["calm"],
+                                                                  "reason": "订单骤减，资金链紧张"}))
+    assert added[scenario["calm"]]["source"] == "official"
+    removed = roster_of_response(people["county"].post(f"{path}/remove", json={
+        "enterprise_id": scenario["shrinking"], "reason": "减员系季节性用工结束，已核实"}))
+    assert removed[scenario["shrinking"]]["removed"] is True
+
+
+def roster_of_response(response) -> dict:
+    assert response.status_code == 200, response.text
+    return {row["enterprise_id"]: row for row in response.json()["roster"]}
