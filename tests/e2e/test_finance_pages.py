@@ -150,6 +150,9 @@ def test_a_skill_subsidy_is_claimed_reviewed_batched_and_paid_on_the_pages(stack
     assert county.submit(batch_path, {"idempotency_key": KEY.search(batch).group(1)},
                          action=f"{batch_path}/pay").status_code == 303
     assert "已发放" in page.get(claim_path).text
+    elsewhere = browser_for(stack, desk["other_county"])
+    assert "没有这条补贴申领" in elsewhere.get(claim_path).text
+    assert elsewhere.get(batch_path).status_code == 404 and "没有这个发放批次" in elsewhere.get(batch_path).text
 
 
 def test_the_city_sees_the_fund_and_the_books_and_a_township_sees_only_the_position(stack, desk):
@@ -184,3 +187,63 @@ def test_an_employment_claim_names_the_hire_whose_id_is_wrong_and_pays_two_thous
     assert made.status_code == 303, made.text
     claim = page.get(made.headers["Location"]).text
     assert "一次性吸纳就业补贴" in claim and "4,000.00" in claim and "待审核" in claim
+
+
+def test_the_returnee_lists_their_loans_and_withdraws_one_before_approval(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="50000")).json()
+    page = browser_for(stack, borrower.username)
+    mine = page.get("/loans").text
+    assert "我的贷款" in mine and loan["id"] in mine and "银行审核中" in mine
+    assert "撤回申请" in page.get(f"/loans/{loan['id']}").text
+    withdrawn = page.submit(f"/loans/{loan['id']}", {}, action=f"/loans/{loan['id']}/withdraw")
+    assert withdrawn.status_code == 303
+    after = page.get(f"/loans/{loan['id']}").text
+    assert "已撤回" in after and "撤回申请" in after  # the timeline names the step
+    stranger = browser_for(stack, make_borrower(stack, desk["township"]).username)
+    assert stranger.get(f"/loans/{loan['id']}").status_code == 404
+
+
+def test_a_rejection_needs_a_reason_and_the_returnee_reads_it(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="80000")).json()
+    liaison = browser_for(stack, desk["checker"])
+    path = f"/loans/{loan['id']}"
+    blank = liaison.submit(path, {"idempotency_key": "j-" + loan["id"]}, action=f"{path}/reject")
+    assert blank.status_code == 422 and 'id="f-reject-reason-error"' in blank.text and "此项必填" in blank.text
+    refused = liaison.submit(path, {"idempotency_key": "j-" + loan["id"], "reason": "经营流水不足，暂不符合本行授信条件"},
+                             action=f"{path}/reject")
+    assert refused.status_code == 303
+    seen = browser_for(stack, borrower.username).get(path).text
+    assert "已拒绝" in seen and "银行未批准" in seen and "经营流水不足" in seen
+
+
+def test_another_bank_or_role_cannot_act_on_a_loan(stack, desk):
+    borrower = make_borrower(stack, desk["township"])
+    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="60000")).json()
+    path = f"/loans/{loan['id']}"
+    terms = {"idempotency_key": "p-" + loan["id"], "amount_yuan": "60000", "term_months": "24",
+             "spread_bp": "0", "contract_date": dt.date.today().isoformat()}
+    other_bank = browser_for(stack, desk["psbc"])
+    acted = other_bank.submit("/loans", terms, action=f"{path}/approve")
+    assert acted.status_code == 404 and "没有这笔贷款" in acted.text
+    official = browser_for(stack, desk["county"])
+    assert "创业担保贷款" in official.get("/loans").text and loan["id"] in official.get("/loans").text
+    assert "审批金额（元）" not in official.get(path).text
+    forbidden = official.submit(path, terms, action=f"{path}/approve")
+    assert forbidden.status_code == 403 and "无权访问" in forbidden.text
+    application = browser_for(stack, desk["maker"]).get("/loans/new")
+    assert application.status_code == 403 and "无权访问" in application.text
+    assert borrower.client.get(f"/api/v1/loans/{loan['id']}").json()["status"] == "under_bank_review"
+
+
+def test_a_wrong_contribution_is_explained_beside_its_field(stack, desk):
+    city = browser_for(stack, desk["city"])
+    wrong = city.submit("/fund", {"idempotency_key": "c-wrong", "account": "fund:guarantee", "amount_yuan": "-5"},
+                        action="/fund/contributions")
+    assert wrong.status_code == 422 and 'id="f-c-amount_yuan-error"' in wrong.text
+    assert 'value="-5"' in wrong.text
+    township = browser_for(stack, stack.create_user("official", region_code="511011101", level="township"))
+    refused = township.submit("/fund", {"idempotency_key": "c-t", "account": "fund:guarantee", "amount_yuan": "5"},
+                              action="/fund/contributions")
+    assert refused.status_code == 403 and "无权访问" in refused.text

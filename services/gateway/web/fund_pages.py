@@ -59,7 +59,7 @@ class FundPages(PageSupport):
                 batch = self.finance.compute_interest_subsidy(me, body.model_dump())
                 return redirect(f"/fund/interest/{batch['quarter']}?notice=interest_computed")
             raise Forbidden("unknown_action", None, "不支持的操作")
-        except (*REFUSALS, Forbidden) as exc:
+        except REFUSALS as exc:  # a refusal by role has no form to stand beside: the error page says it
             failed = {"action": action, "values": form, "errors": forms.messages(exc)}
             return self._fund(request, actor, failed, status_for(exc))
 
