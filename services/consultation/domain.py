@@ -6,30 +6,14 @@ rebuilt from the beginning by replaying them.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from shared.errors import InvalidInput
+from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (the consultation's names)
 
 CLOSED_LOAN = ("loan_back_to_repaying", "loan_settled")
 LATE_LOAN = ("loan_overdue", "loan_defaulted", "loan_compensated")
-
-
-def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
-    try:
-        year, number = int(quarter[:4]), int(quarter[5:])
-        if len(quarter) != 6 or quarter[4] != "Q" or not 1 <= number <= 4:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise InvalidInput("quarter_format", "quarter", "季度格式应为如 2026Q4") from None
-    last_month = 3 * number
-    return dt.date(year, last_month - 2, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
-
-
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 @dataclass(frozen=True)

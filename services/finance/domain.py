@@ -13,6 +13,7 @@ from decimal import Decimal
 from services.finance.policy import FundPolicy, LoanPolicy, LprRate, in_force
 from shared.errors import Forbidden, InvalidInput, InvalidState
 from shared.money import BASIS, round_fen, share, yuan_label
+from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (finance's names for them)
 
 # ---- states ---------------------------------------------------------------------------------
 
@@ -288,19 +289,3 @@ def interest_subsidy(policy: LoanPolicy, kind: str, principal_fen: int, rate_bp:
            else policy.subsidy_principal_cap_individual_fen)
     portion = Decimal(1) if cap is None or principal_fen <= cap else Decimal(cap) / principal_fen
     return round_fen(Decimal(interest_paid_fen) * policy.subsidy_share_bp / BASIS * portion)
-
-
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a quarter written like 2026Q3."""
-    try:
-        year, number = int(quarter[:4]), int(quarter[5:])
-        if quarter[4] != "Q" or not 1 <= number <= 4 or len(quarter) != 6:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise InvalidInput("quarter_format", "quarter", "季度格式应为如 2026Q3") from None
-    first = dt.date(year, 3 * number - 2, 1)
-    return first, add_months(first, 3) - dt.timedelta(days=1)

@@ -87,9 +87,10 @@ def _employment(policy, facts, claim, today, result) -> None:
     if not facts.enterprise_owned:
         result.failures.append(Failure("enterprise_not_owned", "enterprise_id", "须选择本人创办的经营主体"))
         return
-    qualifying = 0
+    qualifying, seen = 0, set()
     for index, hire in enumerate(claim.get("hires", [])):
-        reason = _hire_excluded(p, hire, facts)
+        reason = "同一人重复填报" if hire["id_number"] in seen else _hire_excluded(p, hire, facts)
+        seen.add(hire["id_number"])
         if reason:
             result.notes.append(f"第{index + 1}名（{hire['name']}）不计入：{reason}")
             continue

@@ -310,8 +310,6 @@ def test_a_badly_written_quarter_is_refused(text):
     assert (refused.value.code, refused.value.field) == ("quarter_format", "quarter")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="module bug: year 0 escapes quarter_bounds' try block as a bare ValueError")
 def test_a_quarter_of_year_zero_is_refused_as_badly_written():
     with pytest.raises(InvalidInput):
         domain.quarter_bounds("0000Q1")

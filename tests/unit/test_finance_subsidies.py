@@ -145,8 +145,6 @@ def test_the_employment_subsidy_is_for_the_claimants_own_enterprise():
     assert codes(result) == ["enterprise_not_owned"]
 
 
-@pytest.mark.xfail(strict=True, reason="module bug: the same person listed twice in one claim is "
-                                       "counted twice (subsidy_rules._employment)")
 def test_the_same_hire_listed_twice_in_one_claim_is_counted_once():
     result = assess(POLICY["employment"], facts(), {"hires": [hire(), hire()]}, TODAY)
     assert result.amount_fen == 200_000 and result.keys == ["employment:11010519491231002X"]
