@@ -168,6 +168,8 @@ def review(uow, actor: Actor, claim_id: str, data: ClaimReview) -> dict:
     record = get(session, actor, claim_id)
     if data.expected_version is not None and data.expected_version != record.version:
         raise Conflict("stale_version", "expected_version", "申领已被他人修改，请刷新后重试")
+    if data.decision == "reject" and len(data.reason) < 2:
+        raise InvalidInput("reason_required", "reason", "不予通过时须填写理由")
     if record.status != "eligibility_checked":
         raise InvalidState("claim_status", "status",
                            f"申领当前为“{subsidy_rules.STATUS_NAMES[record.status]}”，不能再审核")

@@ -403,3 +403,12 @@ def test_the_policy_in_force_on_the_application_day_decides_eligibility(finance,
     assert [f["code"] for f in old["failures"]] == ["amount_over_cap"]
     new = apply(rpc, borrower(db), "400000.00")
     assert (new["status"], new["policy_code"]) == ("under_bank_review", "川办规〔2025〕6号")
+
+
+def test_a_claim_is_refused_only_with_a_reason_named_beside_its_field(finance, rpc, db):
+    claim = rpc.finance.claim_subsidy(borrower(db), skill_claim(occupation="焊工"))
+    with pytest.raises(InvalidInput) as missing:
+        rpc.finance.review_claim(TOWNSHIP, claim["id"], {"decision": "reject"})
+    assert (missing.value.code, missing.value.field) == ("reason_required", "reason")
+    assert rpc.finance.review_claim(TOWNSHIP, claim["id"], {"decision": "reject", "reason": "证书与工种不符"})[
+        "status"] == "rejected"
