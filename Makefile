@@ -9,7 +9,7 @@ export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
 export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast lint venv prepare system-packages clean
+.PHONY: run test test-fast lint venv assets prepare system-packages clean
 
 venv: $(STAMP)
 
@@ -19,13 +19,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# ECharts for the dashboard, from the npm registry at the version package-lock.json pins, copied
+# into the gateway's static files (git-ignored) so that pages never load a script from a CDN
+VENDOR := services/gateway/web/static/vendor
+NODE_STAMP := node_modules/.package-lock.json
+
+assets: $(VENDOR)/echarts.min.js
+
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(VENDOR)/echarts.min.js: $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js $@
+
 .run/secret_key:
 	mkdir -p .run && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 prepare: venv
 	$(BIN)/guiyan prepare
 
-run: venv .run/secret_key
+run: venv assets .run/secret_key
 	GUIYAN_SECRET_KEY=$${GUIYAN_SECRET_KEY:-$$(cat .run/secret_key)} GUIYAN_DEMO_MODE=true \
 		$(BIN)/guiyan run
 
@@ -41,7 +56,7 @@ system-packages:
 
 # Two pytest processes: nameko containers need eventlet's monkey-patching, Playwright and the
 # thread-based broker proxy must not have it.
-test: venv system-packages prepare
+test: venv assets system-packages prepare
 	$(BIN)/python -m pytest tests/unit tests/services tests/e2e -q -p no:warnings
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser -q -p no:warnings
 

@@ -20,6 +20,13 @@ def today() -> dt.date:
     return _set_day() or dt.datetime.now(SHANGHAI).date()
 
 
+def now() -> dt.datetime:
+    """The current moment, on the set day when the day is moved (events are stamped with this)."""
+    moment = dt.datetime.now(SHANGHAI)
+    day = _set_day()
+    return moment if day is None else dt.datetime.combine(day, moment.timetz())
+
+
 def _set_day() -> dt.date | None:
     path = os.environ.get(CLOCK_FILE)
     if not path:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared import clock
 from shared.logging import current_correlation_id
 
 
@@ -26,7 +27,7 @@ class Envelope(BaseModel, frozen=True):
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     event_type: str
     version: int
-    occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    occurred_at: AwareDatetime = Field(default_factory=lambda: clock.now().astimezone(timezone.utc))
     producer: str
     correlation_id: str | None = None
     causation_id: str | None = None
@@ -166,4 +167,4 @@ class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
 
 
 # the other services' events live beside this module and register themselves here
-from shared import escalation_events, finance_events, project_events  # noqa: E402,F401
+from shared import consultation_events, escalation_events, finance_events, project_events  # noqa: E402,F401

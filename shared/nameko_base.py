@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import eventlet
+import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -16,7 +17,7 @@ from shared.db import make_engine
 from shared.errors import EXPECTED_ERRORS, DomainError
 from shared.idempotency import run_once
 from shared.logging import bind_correlation_id, get_logger
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, outbox
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
 
 log = get_logger(__name__)
@@ -128,6 +129,17 @@ class GuiyanService:
     def ping(self):
         """Readiness: the service consumes its RPC queue."""
         return "pong"
+
+    @rpc
+    def outbox_page(self, after_id=0, limit=500):
+        """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...].
+
+        The outbox keeps every event once sent, so a consumer can rebuild its read models from it.
+        """
+        with self.db.read() as session:
+            rows = session.execute(sa.select(outbox.c.id, outbox.c.envelope).where(outbox.c.id > int(after_id))
+                                   .order_by(outbox.c.id).limit(min(int(limit), 2000))).all()
+        return [[row.id, row.envelope] for row in rows]
 
     @timer(interval=RELAY_INTERVAL)
     def relay_outbox(self):

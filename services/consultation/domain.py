@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from shared.clock import SHANGHAI
 from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (the consultation's names)
 
 CLOSED_LOAN = ("loan_back_to_repaying", "loan_settled")
@@ -22,6 +23,11 @@ class Fact:
     occurred_at: dt.datetime
     payload: dict
 
+    @property
+    def day(self) -> dt.date:
+        """The programme's calendar day on which it happened."""
+        return self.occurred_at.astimezone(SHANGHAI).date()
+
 
 @dataclass
 class Entry:
@@ -32,7 +38,7 @@ class Entry:
 
 def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
     """Every enterprise that must come to the meeting, each with the facts that put it there."""
-    known = [f for f in sorted(facts, key=lambda f: f.occurred_at) if f.occurred_at.date() <= cutoff]
+    known = [f for f in sorted(facts, key=lambda f: f.occurred_at) if f.day <= cutoff]
     owners = _owners(known)
     entries: dict[str, Entry] = {}
 
@@ -59,29 +65,42 @@ def _owners(facts: list[Fact]) -> dict[str, list[str]]:
     return owners
 
 
-def _difficulties(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str]]:
+def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> dict[str, dict]:
+    """Every difficulty as it stood at the end of `cutoff` (all of them when None), by its id."""
     state: dict[str, dict] = {}
-    for fact in facts:
-        if not fact.event_type.startswith("difficulty_"):
+    for fact in sorted(facts, key=lambda f: f.occurred_at):
+        if not fact.event_type.startswith("difficulty_") or (cutoff is not None and fact.day > cutoff):
             continue
-        item = state.setdefault(fact.payload["difficulty_id"], {"status": "open"})
-        item.update(enterprise_id=fact.payload["enterprise_id"], reference=fact.payload["reference"],
-                    level=fact.payload["level"])
+        p = fact.payload
+        item = state.setdefault(p["difficulty_id"], {"status": "open", "reported_on": fact.day, "closed_on": None})
+        item.update(difficulty_id=p["difficulty_id"], enterprise_id=p["enterprise_id"], reference=p["reference"],
+                    level=p["level"], category=p["category"], region_code=p["region_code"])
         if fact.event_type == "difficulty_assigned":
-            item["resolve_due"] = dt.date.fromisoformat(fact.payload["resolve_due"])
+            item["resolve_due"] = dt.date.fromisoformat(p["resolve_due"])
         elif fact.event_type in ("difficulty_resolved", "difficulty_accepted"):
             item["status"] = "answered"
         elif fact.event_type == "difficulty_reopened":
             item["status"] = "open"
         elif fact.event_type == "difficulty_closed":
-            item["status"] = "closed"
-    for item in state.values():
+            item["status"], item["closed_on"] = "closed", dt.date.fromisoformat(p["closed_on"])
+    return state
+
+
+def _difficulties(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str]]:
+    for item in difficulty_states(facts, cutoff).values():
         if item["status"] == "closed":
             continue
         if item["level"] == "city":
             yield item["enterprise_id"], f"困难问题{item['reference']}已上报至市级"
         elif item["status"] == "open" and item.get("resolve_due") and item["resolve_due"] < cutoff:
             yield item["enterprise_id"], f"困难问题{item['reference']}超过办理时限（{item['resolve_due'].isoformat()}）"
+
+
+def agenda(states: dict[str, dict], enterprise_ids: Iterable[str]) -> list[dict]:
+    """One item per difficulty not yet closed of the convened enterprises, by enterprise and category."""
+    wanted = set(enterprise_ids)
+    items = [s for s in states.values() if s["enterprise_id"] in wanted and s["status"] != "closed"]
+    return sorted(items, key=lambda s: (s["enterprise_id"], s["category"], s["reference"]))
 
 
 def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[list[str], str]]:

@@ -1,4 +1,5 @@
-"""Consultation tables: every fact of the other services (to rebuild from), quarters and their rosters."""
+"""Consultation tables: every fact of the other services (to rebuild from), quarters, their rosters,
+agendas, meetings and resolutions with their follow-up."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ class Quarter(Base):
     cutoff: Mapped[dt.date] = mapped_column(sa.Date)
     opened_by: Mapped[str] = mapped_column(sa.String(80))
     opened_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    closed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    bulletin: Mapped[dict | None] = mapped_column(JSONB)  # the city-wide bulletin, frozen at closing
 
     entries: Mapped[list[RosterEntry]] = relationship(order_by="RosterEntry.enterprise_name", lazy="selectin",
                                                       cascade="all, delete-orphan")
@@ -58,3 +62,71 @@ class RosterEntry(Base):
     removed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     changed_by: Mapped[str | None] = mapped_column(sa.String(80))
+
+
+class AgendaItem(Base):
+    """One difficulty of a convened enterprise; open until its difficulty is closed."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (sa.UniqueConstraint("quarter", "difficulty_id"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.ForeignKey("quarters.code"), index=True)
+    difficulty_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(40))
+    enterprise_id: Mapped[str] = mapped_column(sa.String(36))
+    enterprise_name: Mapped[str] = mapped_column(sa.String(100))
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    category: Mapped[str] = mapped_column(sa.String(30))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    reported_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    carried_over_from: Mapped[str | None] = mapped_column(sa.String(6))
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")  # open | closed
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    resolution: Mapped[Resolution | None] = relationship(back_populates="item", lazy="selectin", uselist=False)
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+
+    quarter: Mapped[str] = mapped_column(sa.ForeignKey("quarters.code"), primary_key=True)
+    held_on: Mapped[dt.date] = mapped_column(sa.Date)
+    chair: Mapped[str] = mapped_column(sa.String(60))
+    departments: Mapped[list] = mapped_column(JSONB)
+    minutes: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+
+class Resolution(Base):
+    """The meeting's decision on one agenda item: who leads, who helps, what and by when."""
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(sa.ForeignKey("agenda_items.id"), unique=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), index=True)
+    lead_department: Mapped[str] = mapped_column(sa.String(60))
+    co_departments: Mapped[list] = mapped_column(JSONB, default=list)
+    measure: Mapped[str] = mapped_column(sa.String(1000))
+    deadline: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    progress: Mapped[int] = mapped_column(sa.Integer, default=0)
+    overdue: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    assigned_by: Mapped[str] = mapped_column(sa.String(80))
+    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="resolution", lazy="joined", innerjoin=True)
+    notes: Mapped[list[ProgressNote]] = relationship(order_by="ProgressNote.id", lazy="selectin",
+                                                     cascade="all, delete-orphan")
+
+
+class ProgressNote(Base):
+    __tablename__ = "progress_notes"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    resolution_id: Mapped[str] = mapped_column(sa.ForeignKey("resolutions.id"), index=True)
+    noted_on: Mapped[dt.date] = mapped_column(sa.Date)
+    progress: Mapped[int] = mapped_column(sa.Integer)
+    note: Mapped[str] = mapped_column(sa.String(1000))
+    noted_by: Mapped[str] = mapped_column(sa.String(80))

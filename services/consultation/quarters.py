@@ -1,34 +1,55 @@
-"""The quarter's service layer: keep every fact, open a quarter, gather and adjust its roster."""
+"""The quarter's service layer: keep every fact, open a quarter with its roster and agenda, record the
+meeting and its resolutions, follow them up, close the quarter with its bulletin."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.consultation import domain
-from services.consultation.models import Quarter, RosterEntry, StoredFact
-from shared import regions
+from services.consultation import domain, reports
+from services.consultation.models import (
+    AgendaItem,
+    Meeting,
+    ProgressNote,
+    Quarter,
+    Resolution,
+    RosterEntry,
+    StoredFact,
+)
+from services.escalation.domain import CATEGORY_NAMES, LEVEL_NAMES
+from shared import consultation_events as ce
+from shared import events, regions
 from shared.actors import Actor
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from shared.escalation_events import ResolutionAssigned
 from shared.events import Envelope
+
+SYSTEM = "系统（季度截止）"
 
 
 def keep(session: Session, envelope: Envelope) -> None:
-    """Store a fact once (a redelivery changes nothing)."""
+    """Store a fact once (a redelivery changes nothing); a closed difficulty closes its agenda items."""
     payload = envelope.payload
     session.execute(insert(StoredFact).values(
         event_id=envelope.event_id, event_type=envelope.event_type, producer=envelope.producer,
         occurred_at=envelope.occurred_at, enterprise_id=payload.get("enterprise_id"),
         region_code=payload.get("region_code"), payload=payload).on_conflict_do_nothing())
+    if envelope.event_type == "difficulty_closed":
+        session.execute(sa.update(AgendaItem).where(AgendaItem.difficulty_id == payload["difficulty_id"],
+                                                    AgendaItem.status == "open")
+                        .values(status="closed", closed_on=dt.date.fromisoformat(payload["closed_on"])))
 
 
-def facts(session: Session) -> list[domain.Fact]:
-    rows = session.execute(sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload)
-                           .order_by(StoredFact.occurred_at)).all()
-    return [domain.Fact(t, at, p) for t, at, p in rows]
+def facts(session: Session, where=None) -> list[domain.Fact]:
+    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload).order_by(
+        StoredFact.occurred_at, StoredFact.event_id)
+    if where is not None:
+        query = query.where(where)
+    return [domain.Fact(t, at, p) for t, at, p in session.execute(query).all()]
 
 
 def enterprises(session: Session) -> dict[str, dict]:
@@ -41,8 +62,17 @@ def require_city(actor: Actor) -> None:
         raise Forbidden("city_level_required", None, "季度困难会商会由市级工作人员组织")
 
 
-def open_quarter(session: Session, actor: Actor | None, code: str, today: dt.date) -> dict:
-    """Open the quarter and gather its roster from the facts up to the cut-off (idempotent)."""
+def require_official(actor: Actor) -> None:
+    if not actor.is_official:
+        raise Forbidden("official_required", None, "只有工作人员可以查看季度会商")
+
+
+# ---- opening: roster and agenda ------------------------------------------------------------------
+
+
+def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
+    """Open the quarter, gather its roster and agenda from the facts up to the cut-off (idempotent)."""
+    session = uow.session
     if actor is not None:
         require_city(actor)
     first, last = domain.quarter_bounds(code)
@@ -50,18 +80,76 @@ def open_quarter(session: Session, actor: Actor | None, code: str, today: dt.dat
         raise InvalidState("quarter_not_started", "quarter", f"{code}尚未开始")
     existing = session.get(Quarter, code)
     if existing is not None:
-        return read(existing, actor)
+        return read(session, existing, actor)
     quarter = Quarter(code=code, status="open", cutoff=min(today, last),
-                      opened_by=actor.username if actor else "系统（季度截止）", entries=[])
+                      opened_by=actor.username if actor else SYSTEM, entries=[])
+    session.add(quarter)
     known = enterprises(session)
-    for enterprise_id, entry in sorted(domain.roster(facts(session), quarter.cutoff).items()):
+    all_facts = facts(session)
+    for enterprise_id, entry in sorted(domain.roster(all_facts, quarter.cutoff).items()):
         firm = known.get(enterprise_id, {})
         quarter.entries.append(RosterEntry(
             enterprise_id=enterprise_id, enterprise_name=firm.get("name", enterprise_id),
             region_code=firm.get("region_code", ""), reasons=entry.reasons, source="rules"))
-    session.add(quarter)
     session.flush()
-    return read(quarter, actor)
+    carried = _carry_over(session, quarter, known)
+    states = domain.difficulty_states(all_facts, quarter.cutoff)
+    _add_items(session, quarter, states, [e.enterprise_id for e in quarter.entries], known)
+    session.flush()
+    uow.publish(events.make_event(ce.QuarterOpened(
+        quarter=code, cutoff=quarter.cutoff, opened_by=quarter.opened_by, enterprises=len(quarter.entries),
+        agenda_items=_count_items(session, code), carried_over=carried)))
+    return read(session, quarter, actor)
+
+
+def _count_items(session: Session, code: str) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(AgendaItem).where(AgendaItem.quarter == code))
+
+
+def _carry_over(session: Session, quarter: Quarter, known: dict[str, dict]) -> int:
+    """The open items of the quarter before come onto this agenda, marked as carried over."""
+    before = session.scalar(sa.select(Quarter.code).where(Quarter.code < quarter.code).order_by(Quarter.code.desc())
+                            .limit(1))
+    if before is None:
+        return 0
+    open_items = session.scalars(sa.select(AgendaItem).where(AgendaItem.quarter == before,
+                                                             AgendaItem.status == "open")).all()
+    removed = {e.enterprise_id for e in session.get(Quarter, before).entries if e.removed}
+    entries = {e.enterprise_id: e for e in quarter.entries}
+    count = 0
+    for old in open_items:
+        if old.enterprise_id in removed:
+            continue
+        entry = entries.get(old.enterprise_id)
+        if entry is None:
+            entry = RosterEntry(enterprise_id=old.enterprise_id, enterprise_name=old.enterprise_name,
+                                region_code=old.region_code, reasons=[], source="carryover")
+            quarter.entries.append(entry)
+            entries[old.enterprise_id] = entry
+        entry.reasons = [*entry.reasons, f"{before}会商事项（困难问题{old.reference}）未办结，结转本季度"]
+        session.add(AgendaItem(id=str(uuid.uuid4()), quarter=quarter.code, difficulty_id=old.difficulty_id,
+                               reference=old.reference, enterprise_id=old.enterprise_id,
+                               enterprise_name=old.enterprise_name, region_code=old.region_code,
+                               category=old.category, level=old.level, reported_on=old.reported_on,
+                               carried_over_from=before, status="open"))
+        count += 1
+    session.flush()
+    return count
+
+
+def _add_items(session: Session, quarter: Quarter, states: dict[str, dict], enterprise_ids: list[str],
+               known: dict[str, dict]) -> None:
+    """An agenda item for each difficulty of these enterprises not yet closed (once per quarter)."""
+    present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(AgendaItem.quarter == quarter.code)))
+    for state in domain.agenda(states, enterprise_ids):
+        if state["difficulty_id"] in present:
+            continue
+        firm = known.get(state["enterprise_id"], {})
+        session.add(AgendaItem(id=str(uuid.uuid4()), quarter=quarter.code, difficulty_id=state["difficulty_id"],
+                               reference=state["reference"], enterprise_id=state["enterprise_id"],
+                               enterprise_name=firm.get("name", state["enterprise_id"]),
+                               region_code=state["region_code"], category=state["category"], level=state["level"],
+                               reported_on=state["reported_on"], status="open"))
 
 
 def get(session: Session, code: str) -> Quarter:
@@ -71,11 +159,13 @@ def get(session: Session, code: str) -> Quarter:
     return quarter
 
 
-def read(quarter: Quarter, actor: Actor | None) -> dict:
+def read(session: Session, quarter: Quarter, actor: Actor | None) -> dict:
     """The quarter with the roster entries the caller may see (their region and below)."""
     entries = [e for e in quarter.entries if actor is None or actor.governs(e.region_code)]
+    meeting = session.get(Meeting, quarter.code)
     return {"quarter": quarter.code, "status": quarter.status, "cutoff": quarter.cutoff,
-            "opened_by": quarter.opened_by, "opened_at": quarter.opened_at,
+            "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
+            "closed_by": quarter.closed_by, "meeting": _meeting(meeting) if meeting else None,
             "roster": [{"enterprise_id": e.enterprise_id, "enterprise_name": e.enterprise_name,
                         "region_code": e.region_code, "region_name": regions.full_name(e.region_code)
                         if e.region_code else "", "reasons": e.reasons, "source": e.source, "removed": e.removed,
@@ -83,22 +173,22 @@ def read(quarter: Quarter, actor: Actor | None) -> dict:
 
 
 def view(session: Session, actor: Actor, code: str) -> dict:
-    if not actor.is_official:
-        raise Forbidden("official_required", None, "只有工作人员可以查看季度会商")
-    return read(get(session, code), actor)
+    require_official(actor)
+    return read(session, get(session, code), actor)
 
 
-def adjust(session: Session, actor: Actor, code: str, enterprise_id: str, add: bool, reason: str) -> dict:
+def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: str) -> dict:
     """An official adds or removes an enterprise of their region, always with a reason."""
+    session = uow.session
     if not actor.is_official or actor.level not in ("county", "city"):
         raise Forbidden("county_level_required", None, "县（区）级及以上工作人员可以调整会商名单")
     if len(reason.strip()) < 2:
         raise InvalidInput("reason_required", "reason", "调整名单须写明理由")
     quarter = get(session, code)
-    if quarter.status != "open":
-        raise InvalidState("quarter_closed", "quarter", "本季度会商已结束，不能调整名单")
+    _require_open(quarter)
     entry = next((e for e in quarter.entries if e.enterprise_id == enterprise_id), None)
-    firm = enterprises(session).get(enterprise_id)
+    known = enterprises(session)
+    firm = known.get(enterprise_id)
     region = entry.region_code if entry else (firm or {}).get("region_code")
     if region is None or not actor.governs(region):
         raise NotFound("enterprise_not_found", "enterprise_id", "没有这个经营主体，或不在您的辖区")
@@ -109,5 +199,218 @@ def adjust(session: Session, actor: Actor, code: str, enterprise_id: str, add: b
     entry.removed, entry.note, entry.changed_by = not add, reason.strip(), actor.username
     if add:
         entry.reasons = [*entry.reasons, f"工作人员增列：{reason.strip()}"]
+        session.flush()
+        _add_items(session, quarter, domain.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
+                   [enterprise_id], known)
     session.flush()
-    return read(quarter, actor)
+    return read(session, quarter, actor)
+
+
+def _require_open(quarter: Quarter) -> None:
+    if quarter.status != "open":
+        raise InvalidState("quarter_closed", "quarter", "本季度会商已结束，不能再修改")
+
+
+# ---- agenda, meeting, resolutions ---------------------------------------------------------------
+
+
+def _items(session: Session, quarter: Quarter, actor: Actor | None) -> list[AgendaItem]:
+    removed = {e.enterprise_id for e in quarter.entries if e.removed}
+    rows = session.scalars(sa.select(AgendaItem).where(AgendaItem.quarter == quarter.code)
+                           .order_by(AgendaItem.enterprise_name, AgendaItem.category, AgendaItem.reference)).all()
+    return [i for i in rows if i.enterprise_id not in removed and (actor is None or actor.governs(i.region_code))]
+
+
+def _resolution(r: Resolution, today: dt.date) -> dict:
+    return {"id": r.id, "item_id": r.item_id, "quarter": r.quarter, "difficulty_id": r.item.difficulty_id,
+            "reference": r.item.reference, "enterprise_id": r.item.enterprise_id,
+            "enterprise_name": r.item.enterprise_name, "region_code": r.item.region_code,
+            "lead_department": r.lead_department, "co_departments": r.co_departments, "measure": r.measure,
+            "deadline": r.deadline, "progress": r.progress, "assigned_by": r.assigned_by,
+            "overdue": r.overdue or (r.item.status == "open" and r.deadline < today),
+            "closed": r.item.status == "closed", "closed_on": r.item.closed_on,
+            "notes": [{"noted_on": n.noted_on, "progress": n.progress, "note": n.note, "noted_by": n.noted_by}
+                      for n in r.notes]}
+
+
+def _item(i: AgendaItem, today: dt.date) -> dict:
+    return {"id": i.id, "difficulty_id": i.difficulty_id, "reference": i.reference, "category": i.category,
+            "category_name": CATEGORY_NAMES.get(i.category, i.category), "level": i.level,
+            "level_name": LEVEL_NAMES.get(i.level, i.level), "reported_on": i.reported_on,
+            "carried_over_from": i.carried_over_from, "status": i.status, "closed_on": i.closed_on,
+            "resolution": _resolution(i.resolution, today) if i.resolution else None}
+
+
+def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
+    """The items of the caller's region, grouped by enterprise and then by category."""
+    require_official(actor)
+    quarter = get(session, code)
+    groups: dict[str, dict] = {}
+    for item in _items(session, quarter, actor):
+        group = groups.setdefault(item.enterprise_id, {
+            "enterprise_id": item.enterprise_id, "enterprise_name": item.enterprise_name,
+            "region_code": item.region_code, "region_name": regions.full_name(item.region_code), "categories": {}})
+        group["categories"].setdefault(item.category, []).append(_item(item, today))
+    enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "items": items}
+                                         for c, items in sorted(g["categories"].items())]}
+                    for g in groups.values()]
+    return {"quarter": code, "status": quarter.status, "enterprises": enterprises_,
+            "items": sum(len(c["items"]) for g in enterprises_ for c in g["categories"])}
+
+
+def _meeting(m: Meeting) -> dict:
+    return {"held_on": m.held_on, "chair": m.chair, "departments": m.departments, "minutes": m.minutes,
+            "recorded_by": m.recorded_by, "recorded_at": m.recorded_at}
+
+
+def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
+    """The meeting: date, chair, departments present and minutes (recorded once; corrections allowed)."""
+    require_city(actor)
+    session = uow.session
+    quarter = get(session, code)
+    _require_open(quarter)
+    if data.held_on > today:
+        raise InvalidInput("held_on_future", "held_on", "会商日期不能晚于今天")
+    if data.held_on < domain.quarter_bounds(code)[0]:
+        raise InvalidInput("held_on_before_quarter", "held_on", "会商日期不能早于本季度开始")
+    meeting = session.get(Meeting, code)
+    first_time = meeting is None
+    if first_time:
+        meeting = Meeting(quarter=code)
+        session.add(meeting)
+    meeting.held_on, meeting.chair, meeting.departments = data.held_on, data.chair, list(data.departments)
+    meeting.minutes, meeting.recorded_by = data.minutes, actor.username
+    session.flush()
+    if first_time:
+        items = _items(session, quarter, None)
+        uow.publish(events.make_event(ce.ConsultationConvened(
+            quarter=code, held_on=data.held_on, chair=data.chair, departments=list(data.departments),
+            enterprises=len({i.enterprise_id for i in items}), agenda_items=len(items))))
+    return _meeting(meeting)
+
+
+def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
+    """The meeting's decision on one item, sent to escalation to attach to the difficulty."""
+    require_city(actor)
+    session = uow.session
+    quarter = get(session, code)
+    _require_open(quarter)
+    if session.get(Meeting, code) is None:
+        raise InvalidState("meeting_required", "meeting", "请先登记会商会议（日期、主持人、参会单位）")
+    item = session.get(AgendaItem, data.item_id)
+    if item is None or item.quarter != code or item not in _items(session, quarter, None):
+        raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
+    if item.status == "closed":
+        raise InvalidState("item_closed", "item_id", "该困难问题已销号，无需交办")
+    if item.resolution is not None:
+        raise InvalidState("resolution_exists", "item_id", "该事项已交办，请跟进办理进度")
+    if data.deadline <= today:
+        raise InvalidInput("deadline_past", "deadline", "完成时限须晚于今天")
+    resolution = Resolution(id=str(uuid.uuid4()), item_id=item.id, quarter=code,
+                            lead_department=data.lead_department, co_departments=list(data.co_departments),
+                            measure=data.measure, deadline=data.deadline, progress=0, overdue=False,
+                            assigned_by=actor.username)
+    session.add(resolution)
+    session.flush()
+    session.refresh(item)
+    uow.publish(events.make_event(ResolutionAssigned(
+        resolution_id=resolution.id, quarter=code, difficulty_id=item.difficulty_id,
+        enterprise_id=item.enterprise_id, lead_department=data.lead_department,
+        co_departments=list(data.co_departments), measure=data.measure, deadline=data.deadline)))
+    return _resolution(resolution, today)
+
+
+def resolutions(session: Session, actor: Actor, code: str, today: dt.date) -> list[dict]:
+    require_official(actor)
+    get(session, code)
+    rows = session.scalars(sa.select(Resolution).where(Resolution.quarter == code).order_by(Resolution.deadline,
+                                                                                              Resolution.id)).all()
+    return [_resolution(r, today) for r in rows if actor.governs(r.item.region_code)]
+
+
+def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dict:
+    """A dated note of how far the lead department has got (0-100 %); 100 % still waits for sign-off."""
+    session = uow.session
+    resolution = session.get(Resolution, resolution_id)
+    if resolution is None or not actor.governs(resolution.item.region_code):
+        raise NotFound("resolution_not_found", "resolution_id", "没有这个会商交办事项，或不在您的辖区")
+    if actor.level not in ("county", "city"):
+        raise Forbidden("county_level_required", None, "县（区）级及以上工作人员可以登记办理进度")
+    if resolution.item.status == "closed":
+        raise InvalidState("item_closed", "progress", "该困难问题已销号，办理已结束")
+    resolution.progress = data.progress
+    resolution.notes.append(ProgressNote(noted_on=today, progress=data.progress, note=data.note,
+                                         noted_by=actor.username))
+    session.flush()
+    uow.publish(events.make_event(ce.ResolutionProgressed(
+        quarter=resolution.quarter, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
+        enterprise_id=resolution.item.enterprise_id, progress=data.progress, note=data.note, noted_on=today)))
+    return _resolution(resolution, today)
+
+
+def overdue_ids(session: Session, today: dt.date) -> list[str]:
+    return list(session.scalars(
+        sa.select(Resolution.id).join(AgendaItem, AgendaItem.id == Resolution.item_id)
+        .where(Resolution.deadline < today, Resolution.overdue.is_(False), AgendaItem.status == "open")))
+
+
+def flag_overdue(uow, resolution_id: str, today: dt.date) -> str | None:
+    """Flag one resolution past its deadline, once (a row another sweep holds is left to it)."""
+    resolution = uow.session.get(Resolution, resolution_id, with_for_update={"skip_locked": True, "of": Resolution})
+    if resolution is None or resolution.overdue or resolution.deadline >= today or resolution.item.status != "open":
+        return None
+    resolution.overdue = True
+    uow.publish(events.make_event(ce.ResolutionOverdue(
+        quarter=resolution.quarter, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
+        enterprise_id=resolution.item.enterprise_id, lead_department=resolution.lead_department,
+        deadline=resolution.deadline, progress=resolution.progress)))
+    return "flagged"
+
+
+# ---- closing and the bulletin --------------------------------------------------------------------
+
+
+def _report_items(session: Session, quarter: Quarter) -> list[dict]:
+    return [{"difficulty_id": i.difficulty_id, "region_code": i.region_code, "status": i.status,
+             "closed_on": i.closed_on, "quarter": i.quarter,
+             "lead_department": i.resolution.lead_department if i.resolution else None}
+            for i in _items(session, quarter, None)]
+
+
+def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.date) -> dict:
+    meeting = session.get(Meeting, quarter.code)
+    as_of = quarter.closed_on or today
+    first, last = domain.quarter_bounds(quarter.code)
+    near = StoredFact.occurred_at.between(dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), dt.timezone.utc),
+                                          dt.datetime.combine(last + dt.timedelta(days=2), dt.time(), dt.timezone.utc))
+    return reports.bulletin(
+        facts(session, near), quarter.code, scope, reports.in_scope(scope),
+        _report_items(session, quarter),
+        {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair, "departments": meeting.departments}
+        if meeting else None, as_of, quarter.status == "closed")
+
+
+def bulletin(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
+    require_official(actor)
+    return compute_bulletin(session, get(session, code), actor.region_code or "", today)
+
+
+def close(uow, actor: Actor, code: str, today: dt.date) -> dict:
+    """Close the quarter: its bulletin is frozen; open items wait for next quarter's agenda."""
+    require_city(actor)
+    session = uow.session
+    quarter = get(session, code)
+    if quarter.status == "closed":
+        return read(session, quarter, actor)
+    if session.get(Meeting, code) is None:
+        raise InvalidState("meeting_required", "meeting", "尚未登记会商会议，不能结束本季度会商")
+    if today < quarter.cutoff:
+        raise InvalidState("quarter_not_over", "quarter", "季度截止日之前不能结束本季度会商")
+    quarter.status, quarter.closed_on, quarter.closed_by = "closed", today, actor.username
+    session.flush()
+    frozen = compute_bulletin(session, quarter, actor.region_code or "", today)
+    quarter.bulletin = frozen
+    uow.publish(events.make_event(ce.QuarterClosed(
+        quarter=code, closed_on=today, closed_by=actor.username, resolutions=frozen["resolutions"]["total"],
+        resolved=frozen["resolutions"]["closed"], carried_over=frozen["difficulties"]["carried_over"])))
+    return read(session, quarter, actor)

@@ -1,30 +1,36 @@
-"""The consultation service's entrypoints: every other service's facts, the quarter and its roster.
-
-This session builds the first part of issue 6 (facts, quarters, rosters); the agenda, meeting,
-resolutions, follow-up and bulletin come next.
-"""
+"""The consultation service's entrypoints: every other service's facts, the quarter from its roster
+to its bulletin, the follow-up sweep, the timeline and the dashboard."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.consultation import domain, quarters
-from services.consultation.schemas import QuarterOpen, RosterChange
+from services.consultation import domain, quarters, views
+from services.consultation.schemas import (
+    MeetingRecord,
+    ProgressRecord,
+    QuarterOpen,
+    ResolutionAssign,
+    RosterChange,
+)
 from shared import clock
 from shared.actors import as_actor
 from shared.db import Database
+from shared.errors import Forbidden
 from shared.events import CATALOGUE
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
-from shared.nameko_base import GuiyanService, Outbox, json_rpc
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
 from shared.validation import parse
 
 command = json_rpc
 log = get_logger(__name__)
-SOURCES = ("registry", "finance", "escalation", "projects")
+SOURCES = ("registry", "finance", "escalation", "projects", "consultation")
 AUTO_OPEN_DAYS = 10  # after a quarter ends, the timer still opens it for this many days
+REPLAY_PAGE = 1000
 
 
 def due_quarter(today: dt.date) -> str | None:
@@ -38,40 +44,137 @@ def due_quarter(today: dt.date) -> str | None:
     return None
 
 
+def _code(value) -> str:
+    return str(value)[:6]
+
+
 class ConsultationService(GuiyanService):
     name = "consultation"
     db = Database("consultation")
     outbox = Outbox("consultation")
+    registry = RpcProxy("registry")
+    finance = RpcProxy("finance")
+    escalation = RpcProxy("escalation")
+    projects = RpcProxy("projects")
 
     @command
     def open_quarter(self, actor, data):
         actor, data = as_actor(actor), parse(QuarterOpen, data)
         return self._once(f"open_quarter:{data.quarter}", None, None,
-                          lambda uow: quarters.open_quarter(uow.session, actor, data.quarter, clock.today()))
+                          lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
 
     @command
     def get_quarter(self, actor, code):
         with self.db.read() as session:
-            return quarters.view(session, as_actor(actor), str(code)[:6])
+            return quarters.view(session, as_actor(actor), _code(code))
 
     @command
     def change_roster(self, actor, code, data, add=True):
         actor, data = as_actor(actor), parse(RosterChange, data)
         return self._once(f"roster:{code}:{data.enterprise_id}", None, None, lambda uow: quarters.adjust(
-            uow.session, actor, str(code)[:6], data.enterprise_id, bool(add), data.reason))
+            uow, actor, _code(code), data.enterprise_id, bool(add), data.reason))
+
+    @command
+    def get_agenda(self, actor, code):
+        with self.db.read() as session:
+            return quarters.agenda(session, as_actor(actor), _code(code), clock.today())
+
+    @command
+    def record_meeting(self, actor, code, data):
+        actor, data = as_actor(actor), parse(MeetingRecord, data)
+        return self._once(f"meeting:{code}", None, None, lambda uow: quarters.record_meeting(
+            uow, actor, _code(code), data, clock.today()))
+
+    @command
+    def assign_resolution(self, actor, code, data, key=None):
+        actor, data = as_actor(actor), parse(ResolutionAssign, data)
+        return self._once(f"resolution:{actor.user_id}", key, data.model_dump(mode="json"),
+                          lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()))
+
+    @command
+    def list_resolutions(self, actor, code):
+        with self.db.read() as session:
+            return quarters.resolutions(session, as_actor(actor), _code(code), clock.today())
+
+    @command
+    def record_progress(self, actor, resolution_id, data, key=None):
+        actor, data = as_actor(actor), parse(ProgressRecord, data)
+        return self._once(f"progress:{actor.user_id}", key, {"id": resolution_id, **data.model_dump()},
+                          lambda uow: quarters.progress(uow, actor, str(resolution_id), data, clock.today()))
+
+    @command
+    def close_quarter(self, actor, code):
+        actor = as_actor(actor)
+        return self._once(f"close:{code}", None, None,
+                          lambda uow: quarters.close(uow, actor, _code(code), clock.today()))
+
+    @command
+    def get_bulletin(self, actor, code):
+        with self.db.read() as session:
+            return quarters.bulletin(session, as_actor(actor), _code(code), clock.today())
+
+    @command
+    def timeline(self, actor, enterprise_id):
+        with self.db.read() as session:
+            return views.timeline(session, as_actor(actor), str(enterprise_id))
+
+    @command
+    def dashboard(self, actor):
+        with self.db.read() as session:
+            return views.dashboard(session, as_actor(actor), clock.today())
+
+    @command
+    def rebuild(self, actor):
+        """Replace every fact by a replay of every service's recorded events; report what came back."""
+        actor = as_actor(actor)
+        if actor.role != "admin" and not (actor.is_official and actor.level == "city"):
+            raise Forbidden("city_level_required", None, "只有管理员或市级工作人员可以重建会商数据")
+        envelopes = []
+        for read_page in (self.registry.outbox_page, self.finance.outbox_page, self.escalation.outbox_page,
+                          self.projects.outbox_page, self.outbox_page):
+            after = 0
+            while page := read_page(after, REPLAY_PAGE):
+                envelopes.extend(envelope for _, envelope in page)
+                after = page[-1][0]
+        with self.db.unit_of_work() as uow:
+            counts = views.replace_facts(uow.session, envelopes)
+            uow.commit()
+        with self.db.read() as session:
+            rosters = views.roster_check(session)
+        log.info("consultation_rebuilt", facts=sum(counts.values()))
+        return {"facts": sum(counts.values()), "by_producer": counts, "rosters": rosters}
 
     @timer(interval=3600)
     def quarter_cutoff(self):
-        """At the quarter's cut-off the quarter opens by itself, with its roster."""
+        """At the quarter's cut-off the quarter opens by itself, with its roster and agenda."""
         code = due_quarter(clock.today())
         if code is None:
             return
         try:
             with self.db.unit_of_work() as uow:
-                quarters.open_quarter(uow.session, None, code, clock.today())
+                quarters.open_quarter(uow, None, code, clock.today())
                 uow.commit()
         except Exception as exc:  # already opened by another instance, or the database is away
             log.info("quarter_cutoff_skipped", quarter=code, error=repr(exc))
+
+    @command
+    def overdue_sweep(self, actor=None):
+        """Flag every resolution past its deadline whose difficulty is still open (once each)."""
+        if actor is not None:
+            checked = as_actor(actor)
+            if not checked.is_official or checked.level != "city":
+                raise Forbidden("city_level_required", None, "只有市级工作人员可以运行逾期检查")
+        today = clock.today()
+        with self.db.read() as session:
+            ids = quarters.overdue_ids(session, today)
+        return sweep_each(self.db, ids, lambda uow, rid: quarters.flag_overdue(uow, rid, today))
+
+    @timer(interval=1800)
+    def overdue_tick(self):
+        try:
+            self.overdue_sweep()
+        except Exception as exc:  # the database may be restarting; the next tick tries again
+            log.warning("resolution_sweep_failed", error=repr(exc))
 
 
 def _keeper(source: str, event_type: str):

@@ -91,9 +91,13 @@ def uploaded_file(request: Request) -> tuple[str, bytes]:
 
 def file_response(found: dict) -> Response:
     """An attachment as a download, never shown inline and never sniffed into another type."""
-    name = quote(found["filename"])
-    return Response(base64.b64decode(found["content"]), content_type=found["content_type"], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{name}", "X-Content-Type-Options": "nosniff",
+    return download_response(base64.b64decode(found["content"]), found["filename"], found["content_type"])
+
+
+def download_response(content: bytes, filename: str, content_type: str) -> Response:
+    """Bytes as a download under a (possibly Chinese) file name."""
+    return Response(content, content_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store"})
 
 

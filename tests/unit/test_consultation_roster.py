@@ -18,7 +18,8 @@ def firm(enterprise_id: str, owner: str = "p1") -> Fact:
 
 def difficulty(kind: str, day: int, level: str = "township", **extra) -> Fact:
     return Fact(f"difficulty_{kind}", at(day), {"difficulty_id": "d1", "reference": "KN2026-000001",
-                                               "enterprise_id": "e1", "level": level, **extra})
+                                               "enterprise_id": "e1", "level": level, "category": "labour",
+                                               "region_code": "511011101201", **extra})
 
 
 def loan(kind: str, day: int, enterprise_id=None, **extra) -> Fact:
@@ -33,7 +34,7 @@ def test_a_difficulty_at_city_level_or_past_its_limit_is_convened_until_closed()
     assert roster(late, CUTOFF)["e1"].reasons == ["困难问题KN2026-000001超过办理时限（2026-11-16）"]
     answered = [*late, difficulty("resolved", 10)]
     assert roster(answered, CUTOFF) == {}
-    closed = [*escalated, difficulty("closed", 25, level="city")]
+    closed = [*escalated, difficulty("closed", 25, level="city", closed_on="2026-11-25")]
     assert roster(closed, CUTOFF) == {}
 
 

@@ -8,6 +8,7 @@ from services.gateway.web.difficulty_pages import DifficultyPages
 from services.gateway.web.entrepreneur_pages import EntrepreneurPages
 from services.gateway.web.fund_pages import FundPages
 from services.gateway.web.http import page
+from services.gateway.web.insight_pages import InsightPages
 from services.gateway.web.loan_pages import LoanPages
 from services.gateway.web.project_pages import ProjectPages
 from services.gateway.web.record_pages import RecordPages
@@ -17,7 +18,7 @@ from shared.errors import NotFound
 
 
 class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages,
-                 DifficultyPages, ProjectPages, AdminPages):
+                 DifficultyPages, ProjectPages, AdminPages, InsightPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 
     @page("GET", "/static/<path:name>")
