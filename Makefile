@@ -68,4 +68,4 @@ lint: venv
 	$(BIN)/mypy shared services/*/domain.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
 
 clean:
-	rm -rf $(VENV) .run
+	rm -rf $(VENV) .run node_modules $(VENDOR)

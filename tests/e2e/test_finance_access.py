@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from shared import clock
 from tests.borrowers import key, loan_request, make_borrower
 
 FINANCE_ACCESS_CASES = {
@@ -64,7 +65,7 @@ class World:
         self.bob_enterprise = bob.enterprise_id
         self.alice_loan = alice.client.post("/api/v1/loans", json=loan_request()).json()["id"]
         self.bob_loan = bob.client.post("/api/v1/loans", json=loan_request(bank_code="PSBC")).json()["id"]
-        issued = (dt.date.today() - dt.timedelta(days=20)).isoformat()
+        issued = (clock.today() - dt.timedelta(days=20)).isoformat()
         self.alice_claim = alice.client.post("/api/v1/subsidy-claims", json={
             "kind": "skill", "occupation": "焊工", "level": "junior", "issued_on": issued}).json()["id"]
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from shared import clock
 from tests.borrowers import key, loan_request, make_borrower
 from tests.e2e.test_pages import CSRF, KEY, Browser
 
@@ -71,7 +72,7 @@ def test_the_liaison_works_the_loan_from_the_queue_to_a_repayment(stack, desk):
     assert "审批" in page.text and "拒绝申请" in page.text
     approved = maker.submit(f"/loans/{loan['id']}", {
         "idempotency_key": "a-" + loan["id"], "amount_yuan": "100000", "term_months": "12", "spread_bp": "50",
-        "contract_date": dt.date.today().isoformat()}, action=f"/loans/{loan['id']}/approve")
+        "contract_date": clock.today().isoformat()}, action=f"/loans/{loan['id']}/approve")
     assert approved.status_code == 303, approved.text
     page = maker.get(f"/loans/{loan['id']}")
     assert "已审批" in page.text and "确认放款" in page.text
@@ -79,7 +80,7 @@ def test_the_liaison_works_the_loan_from_the_queue_to_a_repayment(stack, desk):
                         action=f"/loans/{loan['id']}/disburse")
     assert lent.status_code == 303
     paid = maker.submit(f"/loans/{loan['id']}", {"idempotency_key": "r-" + loan["id"], "amount_yuan": "1000",
-                                                 "paid_on": dt.date.today().isoformat()},
+                                                 "paid_on": clock.today().isoformat()},
                         action=f"/loans/{loan['id']}/repayments")
     assert paid.status_code == 303
     mine = browser_for(stack, borrower.username).get(f"/loans/{loan['id']}").text
@@ -92,7 +93,7 @@ def test_a_refused_action_is_explained_on_the_page(stack, desk):
     maker = browser_for(stack, desk["maker"])
     raised = maker.submit(f"/loans/{loan['id']}", {
         "idempotency_key": "x", "amount_yuan": "200000", "term_months": "24", "spread_bp": "0",
-        "contract_date": dt.date.today().isoformat()}, action=f"/loans/{loan['id']}/approve")
+        "contract_date": clock.today().isoformat()}, action=f"/loans/{loan['id']}/approve")
     assert raised.status_code == 422 and "审批金额不能高于申请金额" in raised.text
 
 
@@ -125,7 +126,7 @@ def test_a_skill_subsidy_is_claimed_reviewed_batched_and_paid_on_the_pages(stack
     page = browser_for(stack, borrower.username)
     assert "技能提升补贴" in page.get("/subsidies/new").text
     form = page.get("/subsidies/new?kind=skill")
-    issued = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    issued = (clock.today() - dt.timedelta(days=10)).isoformat()
     made = page.post("/subsidies/new", {"csrf_token": CSRF.search(form.text).group(1), "kind": "skill",
                                         "idempotency_key": KEY.search(form.text).group(1), "occupation": "电工",
                                         "level": "senior", "issued_on": issued, "certificate_no": "A1"})
@@ -223,7 +224,7 @@ def test_another_bank_or_role_cannot_act_on_a_loan(stack, desk):
     loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="60000")).json()
     path = f"/loans/{loan['id']}"
     terms = {"idempotency_key": "p-" + loan["id"], "amount_yuan": "60000", "term_months": "24",
-             "spread_bp": "0", "contract_date": dt.date.today().isoformat()}
+             "spread_bp": "0", "contract_date": clock.today().isoformat()}
     other_bank = browser_for(stack, desk["psbc"])
     acted = other_bank.submit("/loans", terms, action=f"{path}/approve")
     assert acted.status_code == 404 and "没有这笔贷款" in acted.text

@@ -1,9 +1,9 @@
 """Who may do what in the project library: every endpoint, tried by the wrong role, level or area."""
 
-import datetime as dt
 
 import pytest
 
+from shared import clock
 from tests.borrowers import key
 from tests.e2e.test_projects_api import listed, project_data
 
@@ -97,7 +97,7 @@ def test_interest_is_shown_by_entrepreneurs_and_read_by_the_library(people):
 
 def test_promotion_and_signing_belong_to_the_organiser(people):
     project = listed(people)
-    event = {"title": "推介会", "held_on": dt.date.today().isoformat(), "place": "东兴区", "project_ids": [project["id"]]}
+    event = {"title": "推介会", "held_on": clock.today().isoformat(), "place": "东兴区", "project_ids": [project["id"]]}
     assert code(people["reader"].post("/api/v1/promotion-events", json=event))[0] == 403
     assert code(people["township"].post("/api/v1/promotion-events", json=event))[0] == 403
     assert code(people["other_county"].post("/api/v1/promotion-events", json=event)) == (422, "project_not_in_area")

@@ -1,11 +1,11 @@
 """The tiered project library through the HTTP API: lifecycle by level, recommendation upward,
 Chinese search, interest, promotion and collective signing, matching with reasons."""
 
-import datetime as dt
 import uuid
 
 import pytest
 
+from shared import clock
 from tests.borrowers import finance_knows, make_borrower
 from tests.factories import entrepreneur_data
 
@@ -120,7 +120,7 @@ def test_interest_promotion_and_collective_signing(stack, people):
     interests = people["county"].get(f"/api/v1/projects/{project['id']}/interests").json()["items"]
     assert [i["entrepreneur_id"] for i in interests] == [borrower.entrepreneur_id]
     event = people["county"].post("/api/v1/promotion-events", json={
-        "title": "东兴区返乡创业项目推介会", "held_on": dt.date.today().isoformat(), "place": "东兴区会展中心",
+        "title": "东兴区返乡创业项目推介会", "held_on": clock.today().isoformat(), "place": "东兴区会展中心",
         "project_ids": [project["id"]]})
     assert event.status_code == 201, event.text
     event = event.json()
