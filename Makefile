@@ -65,7 +65,7 @@ test-fast: venv
 
 lint: venv
 	$(BIN)/ruff check shared services tests bench
-	$(BIN)/mypy shared services/*/domain.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
+	$(BIN)/mypy shared services/*/domain.py services/consultation/reports.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
 
 clean:
 	rm -rf $(VENV) .run node_modules $(VENDOR)
