@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 from openpyxl import load_workbook
 
@@ -155,8 +156,9 @@ def test_printable_page_reads_like_the_bulletin():
     assert "会商交办事项 3 件，已办结 1 件，办结率 33.3%" in html
     assert "<td>东兴区</td>" in html and "<td>市人力资源和社会保障局</td>" in html
     assert "抄送：" in html
-    assert 'onclick="window.print()"' in html and 'href="/consultation/2025Q2/bulletin.xlsx"' in html
-    assert "@media print" in html
+    assert "data-print" in html and 'href="/consultation/2025Q2/bulletin.xlsx"' in html
+    assert "bulletin.css" in html and "<style" not in html and "onclick" not in html  # the pages' CSP
+    assert "@media print" in (Path(__file__).parents[2] / "services/gateway/web/static/bulletin.css").read_text()
 
 
 def test_page_states_large_investment_in_yi_yuan_and_marks_a_draft():

@@ -11,6 +11,7 @@ from services.gateway.web.http import page
 from services.gateway.web.insight_pages import InsightPages
 from services.gateway.web.loan_pages import LoanPages
 from services.gateway.web.project_pages import ProjectPages
+from services.gateway.web.quarter_pages import QuarterPages
 from services.gateway.web.record_pages import RecordPages
 from services.gateway.web.render import static_response
 from services.gateway.web.subsidy_pages import SubsidyPages
@@ -18,7 +19,7 @@ from shared.errors import NotFound
 
 
 class PageRoutes(AccountPages, EntrepreneurPages, RecordPages, LoanPages, SubsidyPages, FundPages,
-                 DifficultyPages, ProjectPages, AdminPages, InsightPages):
+                 DifficultyPages, ProjectPages, AdminPages, InsightPages, QuarterPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 
     @page("GET", "/static/<path:name>")

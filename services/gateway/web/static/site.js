@@ -29,6 +29,10 @@
       button.hidden = false;
       button.addEventListener("click", function () { addRow(button); });
     });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
     // after a refused submission, take the reader (and a screen reader) to the list of problems
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }

@@ -1,0 +1,202 @@
+"""季度困难会商会 pages: a quarter's roster, agenda, meeting, resolutions and progress, closing, bulletin."""
+
+from __future__ import annotations
+
+from services.consultation.export import (
+    XLSX_TYPE,
+    bulletin_filename,
+    bulletin_xlsx,
+    wan_yuan,
+    yi_yuan,
+)
+from services.consultation.schemas import (
+    MeetingRecord,
+    ProgressRecord,
+    QuarterOpen,
+    ResolutionAssign,
+    RosterChange,
+)
+from services.gateway.http import download_response, status_for
+from services.gateway.web import forms
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
+from services.gateway.web.http import page
+from services.gateway.web.render import redirect
+from services.gateway.web.support import PageSupport
+from shared import clock
+from shared.errors import InvalidInput, NotFound
+from shared.quarters import QUARTER, quarter_of
+from shared.validation import parse
+
+QUARTER_LABELS = {"quarter": "季度", "enterprise_id": "经营主体编号", "reason": "理由", "held_on": "会商日期",
+                  "chair": "主持人", "departments": "参会单位", "minutes": "会议纪要", "lead_department": "牵头单位",
+                  "co_departments": "配合单位", "measure": "措施", "deadline": "完成时限", "progress": "办理进度（%）",
+                  "note": "进展说明", "confirm": "确认"}
+QUARTER_STATUS_NAMES = {"open": "进行中", "closed": "已结束"}
+ITEM_STATUS_NAMES = {"open": "办理中", "closed": "已销号"}
+RECENT_QUARTERS = 6
+
+
+def checked_code(code: str) -> str:
+    """A quarter in the address must look like 2026Q3; anything else is a page that does not exist."""
+    if QUARTER.fullmatch(code or "") is None:
+        raise NotFound("quarter_not_found", "quarter", "没有这个季度。季度应写作如 2026Q3。")
+    return code
+
+
+def failure(action: str, form, exc, target: str = "") -> dict:
+    """What a refused form needs to show itself again: its values, its messages and its key."""
+    return {"action": action, "target": target, "values": form, "errors": forms.messages(exc),
+            "key": submitted_key(form)}
+
+
+def checked(model, data: dict) -> dict:
+    """The body as the contract has it, checked here so that the form shows what the service would say."""
+    return parse(model, data).model_dump(mode="json")
+
+
+def roster_body(form) -> dict:
+    return checked(RosterChange, forms.filled(form, ("enterprise_id", "reason")))
+
+
+def meeting_body(form) -> dict:
+    return {**forms.filled(form, ("held_on", "chair", "minutes")),
+            "departments": forms.split_list(form.get("departments", ""))}
+
+
+def resolution_body(form) -> dict:
+    return {**forms.filled(form, ("item_id", "lead_department", "measure", "deadline")),
+            "co_departments": forms.split_list(form.get("co_departments", ""))}
+
+
+def agenda_resolution_ids(agenda: dict) -> set[str]:
+    return {item["resolution"]["id"] for group in agenda["enterprises"] for category in group["categories"]
+            for item in category["items"] if item["resolution"]}
+
+
+class QuarterPages(PageSupport):
+    """Mixed into GatewayService, which provides `consultation`."""
+
+    # ---- the list of quarters, and opening one ----------------------------------------------
+
+    @page("GET", "/quarters")
+    def quarters_page(self, request):
+        return self._quarters(request, self.require(request, "official"))
+
+    def _quarters(self, request, actor, failed: dict | None = None, status: int = 200):
+        values = failed["values"] if failed else {"quarter": quarter_of(clock.today())}
+        return self.show(request, "quarters.html", status, recent=self._recent(actor), city=actor.level == "city",
+                         values=values, errors=failed["errors"] if failed else {}, labels=QUARTER_LABELS)
+
+    def _recent(self, actor) -> list[dict]:
+        """The last quarters, each with its status, or 未开启 when nobody has opened it."""
+        rows = []
+        for code in forms.recent_quarters(clock.today(), RECENT_QUARTERS):
+            try:
+                found = self.consultation.get_quarter(actor.model_dump(), code)
+            except NotFound:
+                found = None
+            status = found["status"] if found else "none"
+            rows.append({"code": code, "status": status, "status_name": QUARTER_STATUS_NAMES.get(status, "未开启")})
+        return rows
+
+    @page("POST", "/quarters/open")
+    def quarter_open(self, request):
+        actor = self.require(request, "official")
+        form = request.form
+        try:
+            opened = self.consultation.open_quarter(actor.model_dump(),
+                                                    checked(QuarterOpen, forms.filled(form, ("quarter",))))
+        except REFUSALS as exc:  # a refusal by role has no form to stand beside: the error page says it
+            return self._quarters(request, actor, failure("open", form, exc), status_for(exc))
+        return redirect(f"/quarters/{opened['quarter']}?notice=quarter_opened")
+
+    # ---- the quarter ------------------------------------------------------------------------
+
+    @page("GET", "/quarters/<string:quarter>")
+    def quarter_page(self, request, quarter):
+        return self._quarter(request, self.require(request, "official"), checked_code(quarter))
+
+    def _quarter(self, request, actor, code: str, failed: dict | None = None, status: int = 200):
+        me = actor.model_dump()
+        found = self.consultation.get_quarter(me, code)
+        agenda = self.consultation.get_agenda(me, code)
+        shown = agenda_resolution_ids(agenda)
+        # a resolution whose enterprise later left the roster still needs following up
+        others = [r for r in self.consultation.list_resolutions(me, code) if r["id"] not in shown]
+        return self.show(request, "quarter.html", status, q=found, agenda=agenda, others=others,
+                         is_open=found["status"] == "open", city=actor.level == "city",
+                         adjuster=actor.level in ("county", "city"), failed=failed or {}, labels=QUARTER_LABELS,
+                         new_key=new_key, QUARTER_STATUS_NAMES=QUARTER_STATUS_NAMES,
+                         ITEM_STATUS_NAMES=ITEM_STATUS_NAMES)
+
+    def _act(self, request, code: str, failed_as: tuple[str, str], done: str, command, caught=REFUSALS):
+        """Run `command(me, form)` and go back to the quarter with `done`; a refusal shows the quarter
+        again with the form (`failed_as`: which one) open, its values kept and its messages beside them."""
+        actor, form = self.require(request, "official"), request.form
+        try:
+            command(actor.model_dump(), form)
+        except caught as exc:
+            action, target = failed_as
+            return self._quarter(request, actor, code, failure(action, form, exc, target), status_for(exc))
+        return redirect(f"/quarters/{code}?notice={done}")
+
+    @page("POST", "/quarters/<string:quarter>/roster")
+    def roster_add(self, request, quarter):
+        code = checked_code(quarter)
+        return self._act(request, code, ("roster_add", ""), "roster_added#roster", lambda me, form: (
+            self.consultation.change_roster(me, code, roster_body(form), add=True)), (*REFUSALS, NotFound))
+
+    @page("POST", "/quarters/<string:quarter>/roster/remove")
+    def roster_remove(self, request, quarter):
+        code = checked_code(quarter)
+        target = ("roster_remove", request.form.get("enterprise_id", ""))
+        return self._act(request, code, target, "roster_removed#roster", lambda me, form: (
+            self.consultation.change_roster(me, code, roster_body(form), add=False)), (*REFUSALS, NotFound))
+
+    @page("POST", "/quarters/<string:quarter>/meeting")
+    def meeting_record(self, request, quarter):
+        code = checked_code(quarter)
+        return self._act(request, code, ("meeting", ""), "meeting_recorded#meeting", lambda me, form: (
+            self.consultation.record_meeting(me, code, checked(MeetingRecord, meeting_body(form)))))
+
+    @page("POST", "/quarters/<string:quarter>/resolutions")
+    def resolution_assign(self, request, quarter):
+        code = checked_code(quarter)
+        target = ("resolution", request.form.get("item_id", ""))
+        return self._act(request, code, target, "resolution_assigned#agenda", lambda me, form: (
+            self.consultation.assign_resolution(me, code, checked(ResolutionAssign, resolution_body(form)),
+                                                submitted_key(form))))
+
+    @page("POST", "/resolutions/<string:resolution_id>/progress")
+    def progress_record(self, request, resolution_id):
+        code = checked_code(request.form.get("quarter", ""))  # the quarter page the form was on
+        return self._act(request, code, ("progress", resolution_id), f"progress_recorded#r-{resolution_id}",
+                         lambda me, form: self.consultation.record_progress(
+                             me, resolution_id, checked(ProgressRecord, forms.filled(form, ("progress", "note"))),
+                             submitted_key(form)))
+
+    @page("POST", "/quarters/<string:quarter>/close")
+    def quarter_close(self, request, quarter):
+        code = checked_code(quarter)
+
+        def close(me, form):
+            if form.get("confirm") != "yes":
+                raise InvalidInput("confirm_required", "confirm", "请勾选确认后再结束本季度会商")
+            self.consultation.close_quarter(me, code)
+
+        return self._act(request, code, ("close", ""), "quarter_closed", close)
+
+    # ---- the bulletin -----------------------------------------------------------------------
+
+    @page("GET", "/quarters/<string:quarter>/bulletin")
+    def bulletin_page(self, request, quarter):
+        actor, code = self.require(request, "official"), checked_code(quarter)
+        found = self.consultation.get_bulletin(actor.model_dump(), code)
+        return self.show(request, "bulletin.html", b=found, money=wan_yuan, yi=yi_yuan,
+                         xlsx_url=f"/quarters/{code}/bulletin.xlsx")
+
+    @page("GET", "/quarters/<string:quarter>/bulletin.xlsx")
+    def bulletin_download(self, request, quarter):
+        actor, code = self.require(request, "official"), checked_code(quarter)
+        found = self.consultation.get_bulletin(actor.model_dump(), code)
+        return download_response(bulletin_xlsx(found), bulletin_filename(found), XLSX_TYPE)
