@@ -22,6 +22,7 @@ class StoredFact(Base):
     """An event of another service, kept whole: the read models are rebuilt from these."""
 
     __tablename__ = "facts"
+    __table_args__ = (sa.Index("ix_facts_entrepreneur_id", sa.text("(payload ->> 'entrepreneur_id')")),)
 
     event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(sa.String(60), index=True)
