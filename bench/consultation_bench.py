@@ -1,6 +1,6 @@
 """Benchmark of the quarterly consultation over a city's two years of facts: prints a table.
 
-Issue 6 sets no figures; the targets are the project's own for a 2-core machine, with 150,000 facts
+Issue 6 sets no figures; the targets are the project's own for a 2-core machine, with about 108,000 facts
 (6,000 enterprises, 20,000 loans with repayments, 3,000 subsidies, 4,000 difficulties): opening a
 quarter (roster and agenda from every fact) ≤ 15 s; the city's bulletin p95 ≤ 1.5 s and a county's
 ≤ 1 s; the dashboard p95 ≤ 1.5 s; an enterprise's timeline p95 ≤ 200 ms; the agenda p95 ≤ 300 ms.

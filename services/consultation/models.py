@@ -45,7 +45,7 @@ class Quarter(Base):
     closed_by: Mapped[str | None] = mapped_column(sa.String(80))
     bulletin: Mapped[dict | None] = mapped_column(JSONB)  # the city-wide bulletin, frozen at closing
 
-    entries: Mapped[list[RosterEntry]] = relationship(order_by="RosterEntry.enterprise_name", lazy="selectin",
+    entries: Mapped[list[RosterEntry]] = relationship(order_by="RosterEntry.enterprise_name", lazy="select",
                                                       cascade="all, delete-orphan")
 
 

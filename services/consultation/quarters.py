@@ -44,12 +44,20 @@ def keep(session: Session, envelope: Envelope) -> None:
                         .values(status="closed", closed_on=dt.date.fromisoformat(payload["closed_on"])))
 
 
-def facts(session: Session, where=None) -> list[domain.Fact]:
-    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload).order_by(
+def facts(session: Session, *where) -> list[domain.Fact]:
+    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload).where(*where).order_by(
         StoredFact.occurred_at, StoredFact.event_id)
-    if where is not None:
-        query = query.where(where)
     return [domain.Fact(t, at, p) for t, at, p in session.execute(query).all()]
+
+
+def in_region(scope: str):
+    """The facts of a region and below (its code's significant prefix)."""
+    return StoredFact.region_code.startswith(regions.jurisdiction_prefix(scope), autoescape=True)
+
+
+def enterprise(session: Session, enterprise_id: str) -> dict | None:
+    return session.scalar(sa.select(StoredFact.payload).where(StoredFact.enterprise_id == enterprise_id,
+                                                               StoredFact.event_type == "enterprise_registered"))
 
 
 def enterprises(session: Session) -> dict[str, dict]:
@@ -187,8 +195,7 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
     quarter = get(session, code)
     _require_open(quarter)
     entry = next((e for e in quarter.entries if e.enterprise_id == enterprise_id), None)
-    known = enterprises(session)
-    firm = known.get(enterprise_id)
+    firm = enterprise(session, enterprise_id)
     region = entry.region_code if entry else (firm or {}).get("region_code")
     if region is None or not actor.governs(region):
         raise NotFound("enterprise_not_found", "enterprise_id", "没有这个经营主体，或不在您的辖区")
@@ -201,7 +208,7 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
         entry.reasons = [*entry.reasons, f"工作人员增列：{reason.strip()}"]
         session.flush()
         _add_items(session, quarter, domain.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
-                   [enterprise_id], known)
+                   [enterprise_id], {enterprise_id: firm} if firm else {})
     session.flush()
     return read(session, quarter, actor)
 
@@ -215,10 +222,15 @@ def _require_open(quarter: Quarter) -> None:
 
 
 def _items(session: Session, quarter: Quarter, actor: Actor | None) -> list[AgendaItem]:
-    removed = {e.enterprise_id for e in quarter.entries if e.removed}
-    rows = session.scalars(sa.select(AgendaItem).where(AgendaItem.quarter == quarter.code)
-                           .order_by(AgendaItem.enterprise_name, AgendaItem.category, AgendaItem.reference)).all()
-    return [i for i in rows if i.enterprise_id not in removed and (actor is None or actor.governs(i.region_code))]
+    """The quarter's items (of the caller's region), without those of enterprises taken off the roster."""
+    removed = sa.select(RosterEntry.enterprise_id).where(RosterEntry.quarter == quarter.code,
+                                                         RosterEntry.removed.is_(True))
+    query = sa.select(AgendaItem).where(AgendaItem.quarter == quarter.code, AgendaItem.enterprise_id.not_in(removed))
+    if actor is not None:
+        query = query.where(AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code or ""),
+                                                              autoescape=True))
+    rows = session.scalars(query.order_by(AgendaItem.enterprise_name, AgendaItem.category, AgendaItem.reference))
+    return [i for i in rows if actor is None or actor.governs(i.region_code)]
 
 
 def _resolution(r: Resolution, today: dt.date) -> dict:
@@ -384,7 +396,7 @@ def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.d
     near = StoredFact.occurred_at.between(dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), dt.timezone.utc),
                                           dt.datetime.combine(last + dt.timedelta(days=2), dt.time(), dt.timezone.utc))
     return reports.bulletin(
-        facts(session, near), quarter.code, scope, reports.in_scope(scope),
+        facts(session, near, StoredFact.event_type.in_(reports.BULLETIN_FACTS), in_region(scope)), quarter.code, scope, reports.in_scope(scope),
         _report_items(session, quarter),
         {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair, "departments": meeting.departments}
         if meeting else None, as_of, quarter.status == "closed")

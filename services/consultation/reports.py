@@ -19,6 +19,8 @@ from shared.clock import SHANGHAI
 
 Within = Callable[[str], bool]
 OFFICE = "内江市返乡创业工作领导小组办公室"
+BULLETIN_FACTS = ("entrepreneur_registered", "enterprise_registered", "loan_disbursed", "subsidy_paid",
+                  "interest_subsidy_paid", "difficulty_reported", "difficulty_closed")
 
 
 def rate(closed: int, total: int) -> str | None:

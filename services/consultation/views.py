@@ -9,22 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.consultation import domain, reports
-from services.consultation.models import AgendaItem, Quarter, RosterEntry, StoredFact
-from services.consultation.quarters import enterprises, facts, keep, require_official
+from services.consultation.models import AgendaItem, Quarter, Resolution, RosterEntry, StoredFact
+from services.consultation.quarters import enterprise, facts, in_region, keep, require_official
 from shared import regions
 from shared.actors import Actor
 from shared.clock import SHANGHAI
 from shared.errors import NotFound
 from shared.events import Envelope
 
-DASHBOARD_FACTS = ("loan_disbursed", "subsidy_paid", "difficulty_reported", "difficulty_assigned",
-                   "difficulty_escalated", "difficulty_resolved", "difficulty_accepted", "difficulty_reopened",
-                   "difficulty_closed", "difficulty_contacted")
-
 
 def timeline(session: Session, actor: Actor, enterprise_id: str) -> dict:
     """Everything that happened to one enterprise (and to its owner as a borrower), oldest first."""
-    firm = enterprises(session).get(enterprise_id)
+    firm = enterprise(session, enterprise_id)
     if firm is None or not _may_see(session, actor, firm):
         raise NotFound("enterprise_not_found", "enterprise_id", "没有这个经营主体，或您无权查看")
     owner = firm["owner_entrepreneur_id"]
@@ -56,11 +52,21 @@ def _may_see(session: Session, actor: Actor, firm: dict) -> bool:
 def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
     require_official(actor)
     scope = actor.region_code or ""
-    items = [{"quarter": i.quarter, "region_code": i.region_code, "status": i.status,
-              "lead_department": i.resolution.lead_department if i.resolution else None}
-             for i in session.scalars(sa.select(AgendaItem))]
-    return reports.dashboard(facts(session, StoredFact.event_type.in_(DASHBOARD_FACTS)),
-                             reports.in_scope(scope), scope, items, today)
+    shown = reports.recent_quarters(today)
+    since = dt.datetime.combine(domain.quarter_bounds(shown[0])[0] - dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    items = [{"quarter": q, "region_code": r, "status": st, "lead_department": lead} for q, r, st, lead in
+             session.execute(sa.select(AgendaItem.quarter, AgendaItem.region_code, AgendaItem.status,
+                                       Resolution.lead_department)
+                             .join(Resolution, Resolution.item_id == AgendaItem.id)
+                             .where(AgendaItem.quarter.in_(shown)))]
+    money = session.execute(sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.region_code,
+                                      StoredFact.payload["principal_fen"].astext, StoredFact.payload["amount_fen"].astext)
+                            .where(StoredFact.event_type.in_(("loan_disbursed", "subsidy_paid")),
+                                   StoredFact.occurred_at >= since, in_region(scope)))
+    lean = [domain.Fact(t, at, {"region_code": region, "principal_fen": int(principal or 0),
+                                "amount_fen": int(amount or 0)}) for t, at, region, principal, amount in money]
+    troubles = facts(session, StoredFact.event_type.like("difficulty\\_%"), in_region(scope))
+    return reports.dashboard(lean + troubles, reports.in_scope(scope), scope, items, today)
 
 
 def replace_facts(session: Session, envelopes: list[dict]) -> dict[str, int]:
