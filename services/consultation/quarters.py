@@ -194,8 +194,9 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
         raise InvalidInput("reason_required", "reason", "调整名单须写明理由")
     quarter = get(session, code)
     _require_open(quarter)
+    firm = enterprise(session, enterprise_id) or _named(session, actor, enterprise_id.strip())
+    enterprise_id = firm["enterprise_id"] if firm else enterprise_id
     entry = next((e for e in quarter.entries if e.enterprise_id == enterprise_id), None)
-    firm = enterprise(session, enterprise_id)
     region = entry.region_code if entry else (firm or {}).get("region_code")
     if region is None or not actor.governs(region):
         raise NotFound("enterprise_not_found", "enterprise_id", "没有这个经营主体，或不在您的辖区")
@@ -211,6 +212,17 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
                    [enterprise_id], {enterprise_id: firm} if firm else {})
     session.flush()
     return read(session, quarter, actor)
+
+
+def _named(session: Session, actor: Actor, text: str) -> dict | None:
+    """The enterprise of the official's region with this exact name or unified social credit code."""
+    found = session.scalars(sa.select(StoredFact.payload).where(
+        StoredFact.event_type == "enterprise_registered", in_region(actor.region_code or ""),
+        sa.or_(StoredFact.payload["name"].astext == text, StoredFact.payload["credit_code"].astext == text.upper()))
+        .limit(2)).all()
+    if len(found) > 1:
+        raise InvalidInput("enterprise_ambiguous", "enterprise_id", "辖区内有多个同名经营主体，请填写统一社会信用代码")
+    return found[0] if found else None
 
 
 def _require_open(quarter: Quarter) -> None:

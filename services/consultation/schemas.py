@@ -17,7 +17,7 @@ class QuarterOpen(Strict):
 
 
 class RosterChange(Strict):
-    enterprise_id: str = Field(max_length=36)
+    enterprise_id: str = Field(min_length=1, max_length=100, description="经营主体编号、名称或统一社会信用代码")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
 

@@ -41,7 +41,7 @@ def test_the_city_holds_a_quarter_from_opening_to_the_bulletin(stack, desk, phon
 
         # and adds the calm enterprise, with a reason
         adding = desk.locator("#roster-add")
-        adding.get_by_label("经营主体编号").fill(calm.enterprise_id)
+        adding.get_by_label("经营主体").fill(calm_name)  # found by its name in the official's region
         adding.get_by_label("增列理由").fill("主要客户停止合作，订单骤减")
         adding.get_by_role("button", name="增列").click()
         expect(desk.get_by_role("status")).to_have_text("已增列入会商名单；其未办结的困难问题（如有）已列入议程。")

@@ -103,7 +103,10 @@ def test_officials_add_and_remove_with_a_reason(scenario):
         "error"]["code"] == "county_level_required"
     assert people["other_county"].post(path, json={"enterprise_id": scenario["calm"], "reason": "资金链紧张"}).json()[
         "error"]["code"] == "enterprise_not_found"
-    added = roster_of_response(people["county"].post(path, json={"enterprise_id": scenario["calm"],
+    name = people["county"].get(f"/api/v1/enterprises/{scenario['calm']}").json()["name"]
+    assert people["other_county"].post(path, json={"enterprise_id": name, "reason": "资金链紧张"}).json()[
+        "error"]["code"] == "enterprise_not_found"  # a name is looked up in the official's own region
+    added = roster_of_response(people["county"].post(path, json={"enterprise_id": name,
                                                                   "reason": "订单骤减，资金链紧张"}))
     assert added[scenario["calm"]]["source"] == "official"
     removed = roster_of_response(people["county"].post(f"{path}/remove", json={

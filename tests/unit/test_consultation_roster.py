@@ -61,3 +61,14 @@ def test_facts_after_the_cutoff_do_not_count():
 
 def test_quarters_have_their_bounds():
     assert quarter_bounds("2026Q4") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+
+
+def test_the_timer_opens_a_quarter_on_its_last_day_or_within_ten_days_after():
+    from services.consultation.service import due_quarter
+
+    assert due_quarter(dt.date(2025, 6, 30)) == "2025Q2"
+    assert due_quarter(dt.date(2025, 6, 29)) is None
+    assert due_quarter(dt.date(2025, 7, 1)) == "2025Q2"
+    assert due_quarter(dt.date(2025, 7, 10)) == "2025Q2"
+    assert due_quarter(dt.date(2025, 7, 11)) is None
+    assert due_quarter(dt.date(2026, 1, 3)) == "2025Q4"

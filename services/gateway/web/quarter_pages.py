@@ -27,7 +27,7 @@ from shared.errors import InvalidInput, NotFound
 from shared.quarters import QUARTER, quarter_of
 from shared.validation import parse
 
-QUARTER_LABELS = {"quarter": "季度", "enterprise_id": "经营主体编号", "reason": "理由", "held_on": "会商日期",
+QUARTER_LABELS = {"quarter": "季度", "enterprise_id": "经营主体", "reason": "理由", "held_on": "会商日期",
                   "chair": "主持人", "departments": "参会单位", "minutes": "会议纪要", "lead_department": "牵头单位",
                   "co_departments": "配合单位", "measure": "措施", "deadline": "完成时限", "progress": "办理进度（%）",
                   "note": "进展说明", "confirm": "确认"}
