@@ -98,6 +98,7 @@ def test_the_city_holds_a_quarter_from_opening_to_the_bulletin(stack, desk, phon
     desk.get_by_role("link", name="季度通报").click()
     expect(desk.locator(".bulletin h1")).to_contain_text("返乡创业企业困难会商季度通报")
     expect(desk.locator(".bulletin table").first).to_contain_text("隆昌市")
+    desk.screenshot(path=screenshots / "bulletin-desk.png", full_page=True)
     with desk.expect_download() as downloading:
         desk.get_by_role("link", name="下载表格（Excel）").click()
     download = downloading.value
