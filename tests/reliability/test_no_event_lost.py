@@ -239,3 +239,33 @@ def test_facts_published_while_finance_is_down_reach_its_read_model_when_it_retu
     finally:
         stack.stop_all()
         infra.delete_vhost(vhost)
+
+
+def test_facts_published_while_consultation_is_down_reach_its_timeline_when_it_returns(
+        infra, databases, tmp_path):
+    from tests.borrowers import eventually
+    from tests.factories import credit_code, enterprise_data, entrepreneur_data
+
+    vhost = infra.create_vhost("guiyan_consultdown")
+    stack = Stack(infra, databases, vhost, tmp_path)
+    stack.start_services()
+    stack.start("gateway")
+    try:
+        stack.wait_ready()  # consultation has declared its durable queues
+        stack.stop("consultation")
+        official = stack.client(stack.create_user("official", region_code="511011", level="county"))
+        owner = stack.client(stack.create_user("entrepreneur"))
+        assert owner.post("/api/v1/entrepreneurs", json=entrepreneur_data()).status_code == 201
+        firm = owner.post("/api/v1/enterprises", json=enterprise_data(credit_code=credit_code("511011"))).json()
+        path = f"/api/v1/enterprises/{firm['id']}/timeline"
+        assert official.get(path).status_code == 503  # said plainly while it is away
+        stack.start("consultation")
+
+        def both_known():
+            response = official.get(path)
+            return response.status_code == 200 and {"entrepreneur_registered", "enterprise_registered"} <= {
+                step["event_type"] for step in response.json()["events"]}
+        eventually(both_known, timeout=40)
+    finally:
+        stack.stop_all()
+        infra.delete_vhost(vhost)
