@@ -22,6 +22,7 @@ class Fact:
     event_type: str
     occurred_at: dt.datetime
     payload: dict
+    event_id: str = ""
 
     @property
     def day(self) -> dt.date:
@@ -33,7 +34,12 @@ class Fact:
 class Entry:
     enterprise_id: str
     reasons: list[str] = field(default_factory=list)
-    facts: list[str] = field(default_factory=list)  # the event types that put it there
+    evidence: list[dict] = field(default_factory=list)  # the facts that put it there, one per reason
+
+
+def evidence(kind: str, fact: Fact) -> dict:
+    return {"kind": kind, "event_type": fact.event_type, "event_id": fact.event_id,
+            "occurred_on": fact.day.isoformat()}
 
 
 def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
@@ -42,18 +48,18 @@ def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
     owners = _owners(known)
     entries: dict[str, Entry] = {}
 
-    def add(enterprise_id: str, reason: str, event_type: str) -> None:
+    def add(enterprise_id: str, reason: str, kind: str, fact: Fact) -> None:
         entry = entries.setdefault(enterprise_id, Entry(enterprise_id))
         entry.reasons.append(reason)
-        entry.facts.append(event_type)
+        entry.evidence.append(evidence(kind, fact))
 
-    for enterprise_id, reason in _difficulties(known, cutoff):
-        add(enterprise_id, reason, "difficulty")
-    for enterprise_ids, reason in _loans(known, owners):
+    for enterprise_id, reason, fact in _difficulties(known, cutoff):
+        add(enterprise_id, reason, "difficulty", fact)
+    for enterprise_ids, reason, fact in _loans(known, owners):
         for enterprise_id in enterprise_ids:
-            add(enterprise_id, reason, "loan")
-    for enterprise_id, reason in _headcount(known):
-        add(enterprise_id, reason, "headcount")
+            add(enterprise_id, reason, "loan", fact)
+    for enterprise_id, reason, fact in _headcount(known):
+        add(enterprise_id, reason, "headcount", fact)
     return entries
 
 
@@ -72,9 +78,12 @@ def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> d
         if not fact.event_type.startswith("difficulty_") or (cutoff is not None and fact.day > cutoff):
             continue
         p = fact.payload
-        item = state.setdefault(p["difficulty_id"], {"status": "open", "reported_on": fact.day, "closed_on": None})
+        item = state.setdefault(p["difficulty_id"], {"status": "open", "reported_on": fact.day, "closed_on": None,
+                                                     "difficulty_reported": fact})
         item.update(difficulty_id=p["difficulty_id"], enterprise_id=p["enterprise_id"], reference=p["reference"],
                     level=p["level"], category=p["category"], region_code=p["region_code"])
+        if fact.event_type in ("difficulty_assigned", "difficulty_escalated"):
+            item[fact.event_type] = fact  # what put it at its level, and what set its limit there
         if fact.event_type == "difficulty_assigned":
             item["resolve_due"] = dt.date.fromisoformat(p["resolve_due"])
         elif fact.event_type in ("difficulty_resolved", "difficulty_accepted"):
@@ -86,14 +95,16 @@ def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> d
     return state
 
 
-def _difficulties(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str]]:
+def _difficulties(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str, Fact]]:
     for item in difficulty_states(facts, cutoff).values():
         if item["status"] == "closed":
             continue
         if item["level"] == "city":
-            yield item["enterprise_id"], f"困难问题{item['reference']}已上报至市级"
+            yield (item["enterprise_id"], f"困难问题{item['reference']}已上报至市级",
+                   item.get("difficulty_escalated") or item["difficulty_reported"])
         elif item["status"] == "open" and item.get("resolve_due") and item["resolve_due"] < cutoff:
-            yield item["enterprise_id"], f"困难问题{item['reference']}超过办理时限（{item['resolve_due'].isoformat()}）"
+            yield (item["enterprise_id"], f"困难问题{item['reference']}超过办理时限（{item['resolve_due'].isoformat()}）",
+                   item["difficulty_assigned"])
 
 
 def agenda(states: dict[str, dict], enterprise_ids: Iterable[str]) -> list[dict]:
@@ -103,7 +114,7 @@ def agenda(states: dict[str, dict], enterprise_ids: Iterable[str]) -> list[dict]
     return sorted(items, key=lambda s: (s["enterprise_id"], s["category"], s["reference"]))
 
 
-def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[list[str], str]]:
+def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[list[str], str, Fact]]:
     latest: dict[str, Fact] = {}
     for fact in facts:
         if fact.event_type in LATE_LOAN + CLOSED_LOAN:
@@ -116,18 +127,20 @@ def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[li
         reason = {"loan_overdue": f"创业担保贷款逾期{p.get('days_overdue', 0)}天",
                   "loan_defaulted": "创业担保贷款违约",
                   "loan_compensated": "创业担保贷款违约，担保基金已代偿"}[fact.event_type]
-        yield enterprises, reason
+        yield enterprises, reason, fact
 
 
-def _headcount(facts: list[Fact]) -> Iterable[tuple[str, str]]:
-    latest: dict[str, dict] = {}
+def _headcount(facts: list[Fact]) -> Iterable[tuple[str, str, Fact]]:
+    latest: dict[str, Fact] = {}
     for fact in facts:
         if fact.event_type == "enterprise_headcount_reported":
             p = fact.payload
             current = latest.get(p["enterprise_id"])
-            if current is None or (p["quarter"], p["revision"]) >= (current["quarter"], current["revision"]):
-                latest[p["enterprise_id"]] = p
-    for enterprise_id, p in latest.items():
+            if current is None or (p["quarter"], p["revision"]) >= (current.payload["quarter"],
+                                                                     current.payload["revision"]):
+                latest[p["enterprise_id"]] = fact
+    for enterprise_id, fact in latest.items():
+        p = fact.payload
         before = p.get("previous_headcount")
         if before is not None and p["headcount"] < before:
-            yield enterprise_id, f"用工人数由{before}人降至{p['headcount']}人（{p['quarter']}）"
+            yield enterprise_id, f"用工人数由{before}人降至{p['headcount']}人（{p['quarter']}）", fact

@@ -59,6 +59,7 @@ class RosterEntry(Base):
     enterprise_name: Mapped[str] = mapped_column(sa.String(100))
     region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     reasons: Mapped[list] = mapped_column(JSONB, default=list)
+    evidence: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # the facts, per reason
     source: Mapped[str] = mapped_column(sa.String(10))  # rules | official
     removed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     note: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -45,9 +45,9 @@ def keep(session: Session, envelope: Envelope) -> None:
 
 
 def facts(session: Session, *where) -> list[domain.Fact]:
-    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload).where(*where).order_by(
-        StoredFact.occurred_at, StoredFact.event_id)
-    return [domain.Fact(t, at, p) for t, at, p in session.execute(query).all()]
+    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload, StoredFact.event_id).where(
+        *where).order_by(StoredFact.occurred_at, StoredFact.event_id)
+    return [domain.Fact(t, at, p, i) for t, at, p, i in session.execute(query).all()]
 
 
 def in_region(scope: str):
@@ -98,7 +98,7 @@ def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
         firm = known.get(enterprise_id, {})
         quarter.entries.append(RosterEntry(
             enterprise_id=enterprise_id, enterprise_name=firm.get("name", enterprise_id),
-            region_code=firm.get("region_code", ""), reasons=entry.reasons, source="rules"))
+            region_code=firm.get("region_code", ""), reasons=entry.reasons, evidence=entry.evidence, source="rules"))
     session.flush()
     carried = _carry_over(session, quarter, known)
     states = domain.difficulty_states(all_facts, quarter.cutoff)
@@ -174,10 +174,14 @@ def read(session: Session, quarter: Quarter, actor: Actor | None) -> dict:
     return {"quarter": quarter.code, "status": quarter.status, "cutoff": quarter.cutoff,
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
             "closed_by": quarter.closed_by, "meeting": _meeting(meeting) if meeting else None,
-            "roster": [{"enterprise_id": e.enterprise_id, "enterprise_name": e.enterprise_name,
-                        "region_code": e.region_code, "region_name": regions.full_name(e.region_code)
-                        if e.region_code else "", "reasons": e.reasons, "source": e.source, "removed": e.removed,
-                        "note": e.note, "changed_by": e.changed_by} for e in entries]}
+            "roster": [_entry(e) for e in entries]}
+
+
+def _entry(e: RosterEntry) -> dict:
+    return {"enterprise_id": e.enterprise_id, "enterprise_name": e.enterprise_name, "region_code": e.region_code,
+            "region_name": regions.full_name(e.region_code) if e.region_code else "", "reasons": e.reasons,
+            "evidence": [{**f, "title": reports.TITLES.get(f["event_type"], ("",))[0]} for f in e.evidence or []],
+            "source": e.source, "removed": e.removed, "note": e.note, "changed_by": e.changed_by}
 
 
 def view(session: Session, actor: Actor, code: str) -> dict:

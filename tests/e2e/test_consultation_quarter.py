@@ -186,6 +186,11 @@ def test_the_roster_holds_exactly_the_enterprises_the_rules_name(quarter):
     assert reasons["f"] == [f"困难问题{quarter['troubles']['f']['reference']}已上报至市级"]
     assert reasons["b"] == ["创业担保贷款逾期53天"]
     assert len(reasons["d"]) == 1 and reasons["d"][0].startswith("创业担保贷款违约")
+    evidence = {expected[eid]: row["evidence"] for eid, row in rows.items()}  # the facts behind each reason
+    assert [(e["kind"], e["event_type"], e["occurred_on"], e["title"]) for e in evidence["b"]] == [
+        ("loan", "loan_overdue", "2025-06-30", "贷款逾期")]
+    assert [(e["event_type"], e["occurred_on"]) for e in evidence["a"]] == [("difficulty_escalated", "2025-04-08")]
+    assert all(len(e["event_id"]) == 36 for rows_ in evidence.values() for e in rows_)
 
 
 def test_the_agenda_holds_one_item_per_open_difficulty_grouped_by_enterprise_and_category(quarter):

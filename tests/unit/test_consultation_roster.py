@@ -30,6 +30,8 @@ def test_a_difficulty_at_city_level_or_past_its_limit_is_convened_until_closed()
     escalated = [firm("e1"), difficulty("assigned", 2, resolve_due="2027-01-20"),
                  difficulty("escalated", 20, level="city")]
     assert roster(escalated, CUTOFF)["e1"].reasons == ["困难问题KN2026-000001已上报至市级"]
+    assert roster(escalated, CUTOFF)["e1"].evidence == [{"kind": "difficulty", "event_type": "difficulty_escalated",
+                                                          "event_id": "", "occurred_on": "2026-11-20"}]
     late = [firm("e1"), difficulty("assigned", 2, resolve_due="2026-11-16")]
     assert roster(late, CUTOFF)["e1"].reasons == ["困难问题KN2026-000001超过办理时限（2026-11-16）"]
     answered = [*late, difficulty("resolved", 10)]
