@@ -10,7 +10,7 @@ from services.consultation.schemas import (
     ResolutionAssign,
     RosterChange,
 )
-from services.gateway.api.finance_routes import body
+from services.gateway.api.finance_routes import ServiceCalls, body
 from services.gateway.api.routes import idempotency_key
 from services.gateway.http import api, download_response, json_response
 
@@ -18,93 +18,89 @@ QUARTERS = "季度困难会商会"
 Q = "<string:quarter>"
 
 
-class ConsultationApiRoutes:
+class ConsultationApiRoutes(ServiceCalls):
     """Mixed into GatewayService, which provides `consultation` and `api_actor`."""
-
-    def _consultation(self, request, method: str, *args, **kwargs):
-        actor = self.api_actor(request).model_dump()
-        return getattr(self.consultation, method)(actor, *(a() if callable(a) else a for a in args), **kwargs)
 
     @api("POST", "/api/v1/quarters", "开启季度会商并按规则生成名单和议程（市级工作人员；到季度截止日也会自动开启）",
          QUARTERS, body=QuarterOpen, status=201)
     def api_open_quarter(self, request):
-        return json_response(self._consultation(request, "open_quarter", body(request, QuarterOpen)), 201)
+        return json_response(self._rpc(request, "consultation", "open_quarter", body(request, QuarterOpen)), 201)
 
     @api("GET", f"/api/v1/quarters/{Q}", "季度会商与本辖区的名单", QUARTERS)
     def api_get_quarter(self, request, quarter):
-        return json_response(self._consultation(request, "get_quarter", quarter))
+        return json_response(self._rpc(request, "consultation", "get_quarter", quarter))
 
     @api("GET", f"/api/v1/quarters/{Q}/roster", "本辖区的会商名单及列入依据", QUARTERS)
     def api_get_roster(self, request, quarter):
-        return json_response(self._consultation(request, "get_quarter", quarter)["roster"])
+        return json_response(self._rpc(request, "consultation", "get_quarter", quarter)["roster"])
 
     @api("POST", f"/api/v1/quarters/{Q}/roster", "增列经营主体（须写明理由）", QUARTERS, body=RosterChange)
     def api_add_to_roster(self, request, quarter):
-        return json_response(self._consultation(request, "change_roster", quarter, body(request, RosterChange),
-                                                add=True))
+        return json_response(self._rpc(request, "consultation", "change_roster", quarter, body(request, RosterChange),
+                                       add=True))
 
     @api("POST", f"/api/v1/quarters/{Q}/roster/remove", "移出名单（须写明理由）", QUARTERS, body=RosterChange)
     def api_remove_from_roster(self, request, quarter):
-        return json_response(self._consultation(request, "change_roster", quarter, body(request, RosterChange),
-                                                add=False))
+        return json_response(self._rpc(request, "consultation", "change_roster", quarter, body(request, RosterChange),
+                                       add=False))
 
     @api("GET", f"/api/v1/quarters/{Q}/agenda", "会商议程：按企业、按类别列出每个困难问题（本辖区）", QUARTERS)
     def api_get_agenda(self, request, quarter):
-        return json_response(self._consultation(request, "get_agenda", quarter))
+        return json_response(self._rpc(request, "consultation", "get_agenda", quarter))
 
     @api("PUT", f"/api/v1/quarters/{Q}/meeting", "登记会商会议：日期、主持人、参会单位、会议纪要（市级）", QUARTERS,
          body=MeetingRecord)
     def api_record_meeting(self, request, quarter):
-        return json_response(self._consultation(request, "record_meeting", quarter, body(request, MeetingRecord)))
+        return json_response(self._rpc(request, "consultation", "record_meeting", quarter, body(request, MeetingRecord)))
 
     @api("GET", f"/api/v1/quarters/{Q}/meeting", "会商会议记录", QUARTERS)
     def api_get_meeting(self, request, quarter):
-        return json_response(self._consultation(request, "get_quarter", quarter)["meeting"])
+        return json_response(self._rpc(request, "consultation", "get_quarter", quarter)["meeting"])
 
     @api("POST", f"/api/v1/quarters/{Q}/resolutions", "交办议程事项：牵头单位、配合单位、措施、完成时限（市级）",
          QUARTERS, body=ResolutionAssign, status=201)
     def api_assign_resolution(self, request, quarter):
-        return json_response(self._consultation(request, "assign_resolution", quarter,
-                                                body(request, ResolutionAssign), idempotency_key(request)), 201)
+        return json_response(self._rpc(request, "consultation", "assign_resolution", quarter,
+                                       body(request, ResolutionAssign), idempotency_key(request)), 201)
 
     @api("GET", f"/api/v1/quarters/{Q}/resolutions", "本季度交办事项及办理进度（本辖区）", QUARTERS)
     def api_list_resolutions(self, request, quarter):
-        return json_response({"items": self._consultation(request, "list_resolutions", quarter)})
+        return json_response({"items": self._rpc(request, "consultation", "list_resolutions", quarter)})
 
     @api("POST", "/api/v1/resolutions/<string:resolution_id>/progress", "登记交办事项办理进度（0-100%）与说明",
          QUARTERS, body=ProgressRecord)
     def api_record_progress(self, request, resolution_id):
-        return json_response(self._consultation(request, "record_progress", resolution_id,
-                                                body(request, ProgressRecord), idempotency_key(request)))
+        return json_response(self._rpc(request, "consultation", "record_progress", resolution_id,
+                                       body(request, ProgressRecord), idempotency_key(request)))
 
     @api("POST", "/api/v1/resolutions/overdue-sweep", "检查逾期未办结的交办事项（市级；系统每半小时自动运行）",
          QUARTERS)
     def api_resolution_sweep(self, request):
-        return json_response(self._consultation(request, "overdue_sweep"))
+        return json_response(self._rpc(request, "consultation", "overdue_sweep"))
 
     @api("POST", f"/api/v1/quarters/{Q}/close", "结束本季度会商，生成季度通报；未办结事项结转下季度（市级）",
          QUARTERS)
     def api_close_quarter(self, request, quarter):
-        return json_response(self._consultation(request, "close_quarter", quarter))
+        return json_response(self._rpc(request, "consultation", "close_quarter", quarter))
 
     @api("GET", f"/api/v1/quarters/{Q}/bulletin", "季度通报（本辖区的数字）", QUARTERS)
     def api_get_bulletin(self, request, quarter):
-        return json_response(self._consultation(request, "get_bulletin", quarter))
+        return json_response(self._rpc(request, "consultation", "get_bulletin", quarter))
 
     @api("GET", f"/api/v1/quarters/{Q}/bulletin.xlsx", "季度通报表格（Excel）", QUARTERS)
     def api_bulletin_xlsx(self, request, quarter):
-        bulletin = self._consultation(request, "get_bulletin", quarter)
+        bulletin = self._rpc(request, "consultation", "get_bulletin", quarter)
         return download_response(bulletin_xlsx(bulletin), bulletin_filename(bulletin), XLSX_TYPE)
 
     @api("GET", "/api/v1/enterprises/<string:enterprise_id>/timeline", "经营主体全流程时间线（登记、贷款、补贴、困难、会商、项目）",
          QUARTERS)
     def api_enterprise_timeline(self, request, enterprise_id):
-        return json_response(self._consultation(request, "timeline", enterprise_id))
+        return json_response(self._rpc(request, "consultation", "timeline", enterprise_id))
 
     @api("GET", "/api/v1/dashboard", "本辖区工作概况：按季度的贷款与补贴、困难问题分布、会商办结率", QUARTERS)
     def api_dashboard(self, request):
-        return json_response(self._consultation(request, "dashboard"))
+        return json_response(self._rpc(request, "consultation", "dashboard"))
 
     @api("POST", "/api/v1/consultation/rebuild", "由各服务的全部事件重放重建会商数据（管理员或市级）", QUARTERS)
     def api_rebuild_consultation(self, request):
-        return json_response(self._consultation(request, "rebuild"))
+        return json_response(self._rpc(request, "consultation", "rebuild"))

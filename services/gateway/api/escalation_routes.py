@@ -12,7 +12,7 @@ from services.escalation.schemas import (
     ReasonBody,
     ResolveBody,
 )
-from services.gateway.api.finance_routes import body, optional, query
+from services.gateway.api.finance_routes import ServiceCalls, body, optional, query
 from services.gateway.api.routes import idempotency_key
 from services.gateway.http import api, file_response, json_response, uploaded_file
 
@@ -27,28 +27,24 @@ ACTIONS = {  # path segment -> (RPC action, body schema, summary)
 }
 
 
-class EscalationApiRoutes:
+class EscalationApiRoutes(ServiceCalls):
     """Mixed into GatewayService, which provides `escalation` and `api_actor`."""
-
-    def _escalation(self, request, method: str, *args):
-        actor = self.api_actor(request).model_dump()
-        return getattr(self.escalation, method)(actor, *(arg() if callable(arg) else arg for arg in args))
 
     @api("POST", "/api/v1/difficulties", "企业反映困难问题（按类别转交联络员）", DIFFICULTIES,
          body=DifficultyCreate, status=201, idempotent=True)
     def api_report_difficulty(self, request):
-        record = self._escalation(request, "report_difficulty", body(request, DifficultyCreate),
-                                  idempotency_key(request))
+        record = self._rpc(request, "escalation", "report_difficulty", body(request, DifficultyCreate),
+                           idempotency_key(request))
         return json_response(record, 201, {"Location": f"/api/v1/difficulties/{record['id']}"})
 
     @api("GET", "/api/v1/difficulties", "困难问题列表（本企业或辖区内；queue=true 为本级待办，按期限排序）",
          DIFFICULTIES, query=DifficultyListQuery)
     def api_list_difficulties(self, request):
-        return json_response(self._escalation(request, "list_difficulties", query(request, DifficultyListQuery)))
+        return json_response(self._rpc(request, "escalation", "list_difficulties", query(request, DifficultyListQuery)))
 
     @api("GET", "/api/v1/difficulties/stats", "辖区内按类别和层级统计", DIFFICULTIES)
     def api_difficulty_stats(self, request):
-        return json_response(self._escalation(request, "difficulty_stats"))
+        return json_response(self._rpc(request, "escalation", "difficulty_stats"))
 
     @api("GET", "/api/v1/difficulties/public/<string:reference>", "按编号公开查询办理状态（Open311 GeoReport v2 形式，不含个人信息）",
          DIFFICULTIES, public=True)
@@ -57,11 +53,11 @@ class EscalationApiRoutes:
 
     @api("POST", "/api/v1/difficulties/sweep", "立即运行时限检查（市级工作人员或管理员）", DIFFICULTIES)
     def api_difficulty_sweep(self, request):
-        return json_response(self._escalation(request, "run_sweep"))
+        return json_response(self._rpc(request, "escalation", "run_sweep"))
 
     @api("GET", "/api/v1/difficulties/<string:difficulty_id>", "困难问题详情与办理记录", DIFFICULTIES)
     def api_get_difficulty(self, request, difficulty_id):
-        return json_response(self._escalation(request, "get_difficulty", difficulty_id))
+        return json_response(self._rpc(request, "escalation", "get_difficulty", difficulty_id))
 
     @api("POST", "/api/v1/difficulties/<string:difficulty_id>/attachments",
          "企业上传附件（multipart 字段 file；PDF、PNG、JPEG，2MB以内）", DIFFICULTIES, status=201)
@@ -75,20 +71,20 @@ class EscalationApiRoutes:
     @api("GET", "/api/v1/difficulties/<string:difficulty_id>/attachments/<string:attachment_id>", "下载附件",
          DIFFICULTIES)
     def api_get_attachment(self, request, difficulty_id, attachment_id):
-        return file_response(self._escalation(request, "get_attachment", difficulty_id, attachment_id))
+        return file_response(self._rpc(request, "escalation", "get_attachment", difficulty_id, attachment_id))
 
     @api("PUT", "/api/v1/calendar/<int:year>", "管理员录入一年的法定节假日和调休上班日", DIFFICULTIES,
          body=CalendarYear)
     def api_publish_calendar_year(self, request, year):
-        return json_response(self._escalation(request, "publish_calendar_year", year, body(request, CalendarYear)))
+        return json_response(self._rpc(request, "escalation", "publish_calendar_year", year, body(request, CalendarYear)))
 
 
 def _action_route(segment: str):
     action, schema, summary = ACTIONS[segment]
 
     def route(self, request, difficulty_id):
-        return json_response(self._escalation(request, "act_on_difficulty", difficulty_id, action,
-                                              optional(request, schema)))
+        return json_response(self._rpc(request, "escalation", "act_on_difficulty", difficulty_id, action,
+                                       optional(request, schema)))
 
     route.__name__ = f"api_difficulty_{action}"
     return api("POST", f"/api/v1/difficulties/<string:difficulty_id>/{segment}", summary, DIFFICULTIES,
