@@ -7,6 +7,7 @@ import datetime as dt
 
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
+from sqlalchemy.exc import IntegrityError
 
 from services.consultation import domain, quarters, views
 from services.consultation.schemas import (
@@ -19,7 +20,7 @@ from services.consultation.schemas import (
 from shared import clock
 from shared.actors import as_actor
 from shared.db import Database
-from shared.errors import Forbidden
+from shared.errors import Forbidden, InvalidState
 from shared.events import CATALOGUE
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
@@ -60,8 +61,12 @@ class ConsultationService(GuiyanService):
     @command
     def open_quarter(self, actor, data):
         actor, data = as_actor(actor), parse(QuarterOpen, data)
-        return self._once(f"open_quarter:{data.quarter}", None, None,
-                          lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
+        try:
+            return self._once(f"open_quarter:{data.quarter}", None, None,
+                              lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
+        except IntegrityError:  # the cut-off timer (or another official) opened it at the same moment
+            with self.db.read() as session:
+                return quarters.view(session, actor, data.quarter)
 
     @command
     def get_quarter(self, actor, code):
@@ -88,8 +93,11 @@ class ConsultationService(GuiyanService):
     @command
     def assign_resolution(self, actor, code, data, key=None):
         actor, data = as_actor(actor), parse(ResolutionAssign, data)
-        return self._once(f"resolution:{actor.user_id}", key, data.model_dump(mode="json"),
-                          lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()))
+        try:
+            return self._once(f"resolution:{actor.user_id}", key, data.model_dump(mode="json"),
+                              lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()))
+        except IntegrityError:  # another official assigned this item at the same moment
+            raise InvalidState("resolution_exists", "item_id", "该事项已交办，请跟进办理进度") from None
 
     @command
     def list_resolutions(self, actor, code):

@@ -10,6 +10,7 @@ carries over into 2025Q3.
 
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 import pytest
@@ -281,6 +282,19 @@ def test_open_items_carry_over_and_late_resolutions_are_flagged_once(quarter, de
     assert carried["carried_over_from"] == "2025Q2" and carried["status"] == "open"
     assert quarter["troubles"]["a"]["reference"] not in items
     assert quarter["f"].enterprise_id in roster(p["county"], "2025Q3")
+    # two officials assign the carried item at the same moment: one resolution, one clear refusal
+    with stack.today(dt.date(2025, 9, 30)):
+        ok(p["city"].put("/api/v1/quarters/2025Q3/meeting", json={
+            "held_on": "2025-09-29", "chair": "市政府分管副市长", "departments": ["市经济和信息化局"],
+            "minutes": "继续研究上季度结转事项，明确新的完成时限。"}))
+        other_city = stack.client(stack.create_user("official", region_code="511000", level="city"))
+        body = {"item_id": carried["id"], "lead_department": "市经济和信息化局", "measure": "限期办结厂房扩建规划许可",
+                "deadline": "2025-10-31"}
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda who: who.post("/api/v1/quarters/2025Q3/resolutions", headers=key(),
+                                                         json=body), (p["city"], other_city)))
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    assert [a.json()["error"]["code"] for a in answers if a.status_code == 409] == ["resolution_exists"]
 
 
 def test_the_timeline_and_who_may_see_it(quarter, decided):
