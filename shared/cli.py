@@ -120,11 +120,24 @@ def run(args) -> None:
         if _answers(host, int(port)):
             break
         time.sleep(0.5)
+    if settings.demo_mode:
+        _demo_world(address)
     print("\n归雁 Guiyan is running at", address, flush=True)
     for username, password, role in accounts:
         print(f"  {role:<40} 用户名 {username:<18} 密码 {password}")
     print("Press Ctrl-C to stop.\n", flush=True)
     _wait_and_stop(processes)
+
+
+def _demo_world(address: str) -> None:
+    """A returnee, her co-operative, a loan and a difficulty at city level, made through the API once."""
+    from services.gateway import demo_world
+
+    try:
+        if demo_world.seed(address):
+            print("示例数据已生成：陈秀英和她的柑橘合作社、一笔担保贷款、一件已上报至市级的困难问题", flush=True)
+    except Exception as exc:  # the demo still runs without its example data
+        print("示例数据未能生成：", exc, flush=True)
 
 
 def _wait_and_stop(processes) -> None:

@@ -1,0 +1,124 @@
+"""A small demo world for `make run`, made through the HTTP API as the demo accounts would make it.
+
+陈大姐 (the demo entrepreneur) registers herself and her orange co-operative in 双才镇; the township
+verifies both; the county names the co-operative's liaisons; she borrows 200,000 yuan from 内江农商银行,
+which approves and pays it out; her difficulty (pickers short after the Spring Festival) climbs to
+the city. Every demo account then has something to look at, and the city official can open the
+quarter's consultation with her co-operative on its roster. Run once: a second run sees her record
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+import requests
+from stdnum.cn import ric, uscc
+
+from services.gateway.demo import DEMO_PASSWORD
+from shared.quarters import quarter_of
+
+REGION = "511011101201"  # 双才镇 of 东兴区
+PERSON = {"name": "陈秀英", "household_region_code": "511011101", "region_code": REGION, "return_date": "2024-02-20",
+          "previous_work_place": "广东省东莞市", "previous_occupation": "电子厂质检员", "education": "junior_high",
+          "skills": ["果树修剪", "电商直播"], "categories": ["returnee_migrant_worker"],
+          "certificates": [{"name": "农产品电商", "level": "junior", "issued_on": "2024-05-10"}]}
+FIRM = {"name": "内江市东兴区秀英柑橘种植专业合作社", "kind": "cooperative", "industry": "种植业", "region_code": REGION,
+        "founded_on": "2024-04-01", "investment_yuan": "680000.00", "headcount": 18, "poverty_hires": 4}
+LIAISONS = [
+    {"kind": "government_affairs", "name": "张干事", "phone": "13900000021", "organisation": "双才镇便民服务中心",
+     "level": "township", "official_username": "township_official"},
+    {"kind": "finance", "name": "赵经理", "phone": "13900000022", "organisation": "内江农商银行东兴支行",
+     "level": "county"},
+    {"kind": "legal", "name": "孙律师", "phone": "13900000023", "organisation": "东兴区公共法律服务中心",
+     "level": "county"},
+]
+
+
+def _with_check_digit(body: str, module) -> str:
+    return body + module.calc_check_digit(body if module is uscc else body + "0")
+
+
+ID_NUMBER = _with_check_digit("51101119800312042", ric)
+CREDIT_CODE = _with_check_digit("93511011MA6CHEN01", uscc)
+
+
+class _Client:
+    def __init__(self, base: str, username: str):
+        self.base, self.http = base.rstrip("/"), requests.Session()
+        token = self.call("POST", "/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+        self.http.headers["Authorization"] = f"Bearer {token['token']}"
+
+    def call(self, method: str, path: str, expect=(200, 201), **kwargs) -> dict:
+        response = self.http.request(method, self.base + path, timeout=30, **kwargs)
+        if response.status_code not in expect:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json()
+
+
+def _until(attempt, seconds: float = 30):
+    """Events take a moment to reach the other services: try again until it works."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return attempt()
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        if requests.get(base_url.rstrip("/") + "/ready", timeout=10).status_code == 200:
+            return True
+    except requests.RequestException:
+        pass
+    raise RuntimeError("not ready yet")
+
+
+def _key() -> dict:
+    return {"Idempotency-Key": f"demo-{uuid.uuid4()}"}
+
+
+def _known(official: _Client, enterprise_id: str) -> bool:
+    """Registration, verification and headcount have reached the services that listen for them."""
+    seen = {step["event_type"] for step in official.call("GET", f"/api/v1/enterprises/{enterprise_id}/timeline",
+                                                         expect=(200, 404)).get("events", [])}
+    if not {"entrepreneur_verified", "enterprise_verified", "enterprise_headcount_reported"} <= seen:
+        raise RuntimeError("not yet")
+    time.sleep(1)  # finance and escalation hear the same events alongside consultation
+    return True
+
+
+def seed(base_url: str) -> bool:
+    """Make the demo world unless it is there; True when it was made now."""
+    _until(lambda: _ready(base_url), seconds=60)
+    chen = _Client(base_url, "13800000001")
+    if chen.call("GET", "/api/v1/entrepreneurs")["items"]:
+        return False
+    township, county = _Client(base_url, "township_official"), _Client(base_url, "county_official")
+    bank = _Client(base_url, "bank_liaison")
+    person = chen.call("POST", "/api/v1/entrepreneurs", json={**PERSON, "id_number": ID_NUMBER, "phone": "13800000001"})
+    firm = chen.call("POST", "/api/v1/enterprises", json={**FIRM, "credit_code": CREDIT_CODE})
+    chen.call("POST", f"/api/v1/enterprises/{firm['id']}/headcount", json={
+        "quarter": quarter_of(dt.date.today()), "headcount": 18, "poverty_hires": 4, "new_hires": 5})
+    township.call("POST", f"/api/v1/entrepreneurs/{person['id']}/verify")
+    township.call("POST", f"/api/v1/enterprises/{firm['id']}/verify")
+    county.call("PUT", f"/api/v1/enterprises/{firm['id']}/liaisons", json={"liaisons": LIAISONS})
+    _until(lambda: _known(county, firm["id"]))  # the other services have heard of her by now
+    loan = _until(lambda: chen.call("POST", "/api/v1/loans", headers=_key(), json={
+        "borrower_kind": "enterprise", "enterprise_id": firm["id"], "bank_code": "NJRCB", "amount_yuan": "200000",
+        "term_months": 24, "purpose": "扩建柑橘冷库，购置分拣设备", "repayment_method": "equal_instalments"}))
+    if loan["status"] == "under_bank_review":
+        bank.call("POST", f"/api/v1/loans/{loan['id']}/approve", headers=_key(),
+                  json={"amount_yuan": "200000", "term_months": 24, "spread_bp": 50})
+        bank.call("POST", f"/api/v1/loans/{loan['id']}/disburse", headers=_key(), json={})
+    trouble = _until(lambda: chen.call("POST", "/api/v1/difficulties", headers=_key(), json={
+        "enterprise_id": firm["id"], "category": "labour", "urgency": "normal",
+        "description": "春节后采摘季缺少熟练采摘和分拣工人约二十名，订单交付面临延误"}))
+    township.call("POST", f"/api/v1/difficulties/{trouble['id']}/escalate", json={"reason": "本镇劳务站无法补足，需县级协调"})
+    county.call("POST", f"/api/v1/difficulties/{trouble['id']}/escalate", json={"reason": "涉及跨县招工，需市级协调"})
+    return True
