@@ -31,13 +31,23 @@ from shared.events import Envelope
 SYSTEM = "系统（季度截止）"
 
 
+def _row(envelope: Envelope) -> dict:
+    payload = envelope.payload
+    return {"event_id": envelope.event_id, "event_type": envelope.event_type, "producer": envelope.producer,
+            "occurred_at": envelope.occurred_at, "enterprise_id": payload.get("enterprise_id"),
+            "region_code": payload.get("region_code"), "payload": payload}
+
+
+def keep_many(session: Session, envelopes: list[Envelope]) -> None:
+    """Store facts once each, in one statement (a replay's page)."""
+    if envelopes:
+        session.execute(insert(StoredFact).values([_row(e) for e in envelopes]).on_conflict_do_nothing())
+
+
 def keep(session: Session, envelope: Envelope) -> None:
     """Store a fact once (a redelivery changes nothing); a closed difficulty closes its agenda items."""
     payload = envelope.payload
-    session.execute(insert(StoredFact).values(
-        event_id=envelope.event_id, event_type=envelope.event_type, producer=envelope.producer,
-        occurred_at=envelope.occurred_at, enterprise_id=payload.get("enterprise_id"),
-        region_code=payload.get("region_code"), payload=payload).on_conflict_do_nothing())
+    keep_many(session, [envelope])
     if envelope.event_type == "difficulty_closed":
         session.execute(sa.update(AgendaItem).where(AgendaItem.difficulty_id == payload["difficulty_id"],
                                                     AgendaItem.status == "open")

@@ -137,15 +137,17 @@ class ConsultationService(GuiyanService):
         actor = as_actor(actor)
         if actor.role != "admin" and not (actor.is_official and actor.level == "city"):
             raise Forbidden("city_level_required", None, "只有管理员或市级工作人员可以重建会商数据")
-        envelopes = []
-        for read_page in (self.registry.outbox_page, self.finance.outbox_page, self.escalation.outbox_page,
-                          self.projects.outbox_page, self.outbox_page):
-            after = 0
-            while page := read_page(after, REPLAY_PAGE):
-                envelopes.extend(envelope for _, envelope in page)
-                after = page[-1][0]
-        with self.db.unit_of_work() as uow:
-            counts = views.replace_facts(uow.session, envelopes)
+
+        def pages():  # every service's recorded events, a page at a time, never all in memory
+            for read_page in (self.registry.outbox_page, self.finance.outbox_page, self.escalation.outbox_page,
+                              self.projects.outbox_page, self.outbox_page):
+                after = 0
+                while page := read_page(after, REPLAY_PAGE):
+                    yield [envelope for _, envelope in page]
+                    after = page[-1][0]
+
+        with self.db.unit_of_work() as uow:  # one transaction: readers see the old facts or the new
+            counts = views.replace_facts(uow.session, pages())
             uow.commit()
         with self.db.read() as session:
             rosters = views.roster_check(session)

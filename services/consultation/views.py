@@ -4,13 +4,14 @@ rebuild of the facts from a replay of every event."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.consultation import domain, reports
 from services.consultation.models import AgendaItem, Quarter, Resolution, RosterEntry, StoredFact
-from services.consultation.quarters import enterprise, facts, in_region, keep, require_official
+from services.consultation.quarters import enterprise, facts, in_region, keep_many, require_official
 from shared import regions
 from shared.actors import Actor
 from shared.clock import SHANGHAI
@@ -69,14 +70,16 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
     return reports.dashboard(lean + troubles, reports.in_scope(scope), scope, items, today)
 
 
-def replace_facts(session: Session, envelopes: list[dict]) -> dict[str, int]:
-    """The facts replaced by a replay of every event; agenda items follow their difficulties again."""
+def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, int]:
+    """The facts replaced by a replay of every event, page by page; agenda items follow their
+    difficulties again."""
     session.execute(sa.delete(StoredFact))
     counts: dict[str, int] = {}
-    for raw in envelopes:
-        envelope = Envelope.model_validate(raw)
-        keep(session, envelope)
-        counts[envelope.producer] = counts.get(envelope.producer, 0) + 1
+    for page in pages:
+        envelopes = [Envelope.model_validate(raw) for raw in page]
+        keep_many(session, envelopes)
+        for envelope in envelopes:
+            counts[envelope.producer] = counts.get(envelope.producer, 0) + 1
     states = domain.difficulty_states(facts(session, StoredFact.event_type.like("difficulty_%")))
     for item in session.scalars(sa.select(AgendaItem)):
         state = states.get(item.difficulty_id, {})
