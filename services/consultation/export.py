@@ -55,6 +55,12 @@ def _wan(fen: int) -> Decimal:
     return _scaled(fen, 6)
 
 
+def issue_line(bulletin: dict) -> str:
+    """第 3 期（2025年第二季度）: the quarters consulted so far number the bulletins."""
+    name = quarter_name(bulletin["quarter"])
+    return f"第 {bulletin['issue_no']} 期（{name}）" if bulletin.get("issue_no") else name
+
+
 def quarter_name(quarter: str) -> str:
     """2025Q2 -> 2025年第二季度."""
     return f"{quarter[:4]}年第{NUMERALS.get(quarter[5:], quarter[5:])}季度"
@@ -95,9 +101,9 @@ def bulletin_xlsx(bulletin: dict) -> bytes:
 
 
 def _title_rows(bulletin: dict) -> list[str]:
-    """The head of the 专报 as the printed ones have it; the quarter stands where 第 N 期 would."""
+    """The head of the 专报 as the printed ones have it: its issue number (第 N 期) and quarter."""
     period = bulletin["period"]
-    return [f"{place_name(bulletin)}返乡创业工作专报", quarter_name(bulletin["quarter"]),
+    return [f"{place_name(bulletin)}返乡创业工作专报", issue_line(bulletin),
             bulletin["office"], date_name(bulletin["issued_on"]), headline(bulletin),
             f"统计期间：{period['from']} 至 {period['to']}"]
 

@@ -425,7 +425,14 @@ def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.d
         facts(session, near, StoredFact.event_type.in_(reports.BULLETIN_FACTS), in_region(scope)), quarter.code, scope, reports.in_scope(scope),
         _report_items(session, quarter),
         {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair, "departments": meeting.departments}
-        if meeting else None, as_of, quarter.status == "closed")
+        if meeting else None, as_of, quarter.status == "closed", _issue_no(session, quarter))
+
+
+def _issue_no(session: Session, quarter: Quarter) -> int:
+    """第 N 期: the quarters consulted up to this one; fixed once the quarter's bulletin is issued."""
+    if quarter.bulletin and quarter.bulletin.get("issue_no"):
+        return quarter.bulletin["issue_no"]
+    return session.scalar(sa.select(sa.func.count()).select_from(Quarter).where(Quarter.code <= quarter.code))
 
 
 def bulletin(session: Session, actor: Actor, code: str, today: dt.date) -> dict:

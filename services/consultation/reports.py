@@ -55,7 +55,7 @@ def item_closed(item: dict, as_of: dt.date) -> bool:
 
 
 def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items: list[dict],
-             meeting: dict | None, as_of: dt.date, final: bool) -> dict:
+             meeting: dict | None, as_of: dt.date, final: bool, issue_no: int | None = None) -> dict:
     """The quarter's figures in the shape of the programme's bulletin (seed 000), for one region.
 
     `items` are the quarter's agenda items ({difficulty_id, region_code, status, closed_on,
@@ -105,7 +105,7 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
     fields = ("entrepreneurs", "enterprises", "investment_fen", "jobs", "loans_count", "loans_fen", "subsidies_fen",
               "raised", "resolved", "resolutions", "closed")
     return {
-        "quarter": quarter, "status": "final" if final else "draft",
+        "quarter": quarter, "status": "final" if final else "draft", "issue_no": issue_no,
         "scope": {"region_code": short_code(scope), "region_name": regions.full_name(scope)},
         "period": {"from": first.isoformat(), "to": last.isoformat()},
         "issued_on": as_of.isoformat() if final else None, "office": OFFICE,

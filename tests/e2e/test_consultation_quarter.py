@@ -226,6 +226,7 @@ def test_the_bulletin_equals_the_figures_computed_by_hand(quarter, decided, clos
     assert closed["status"] == "closed"
     bulletin = ok(quarter["p"]["county"].get(f"{Q}/bulletin"))
     assert bulletin["status"] == "final" and bulletin["scope"]["region_code"] == COUNTY
+    assert bulletin["issue_no"] >= 1  # the quarters consulted so far number the bulletins (第 N 期)
     assert bulletin["entrepreneurs"] == {"new": 5}  # A, B, C, E, F (D registered in Q1)
     assert bulletin["enterprises"] == {"new": 5, "investment_fen": 5 * INVESTMENT_FEN, "jobs": 5 * HEADCOUNT}
     assert bulletin["loans"] == {"count": 1, "amount_fen": LOAN_B_FEN}  # D's loan was paid out in Q1

@@ -20,7 +20,7 @@ def county(code: str, name: str, **figures) -> dict:
 def bulletin(**changes) -> dict:
     """Neijiang's second quarter of 2025: two counties, one lead department, a meeting held."""
     return {
-        "quarter": "2025Q2", "status": "final",
+        "quarter": "2025Q2", "status": "final", "issue_no": 3,
         "scope": {"region_code": "511000", "region_name": "四川省内江市"},
         "period": {"from": "2025-04-01", "to": "2025-06-30"},
         "issued_on": "2025-07-03", "office": "内江市返乡创业工作领导小组办公室",
@@ -73,7 +73,7 @@ def test_summary_sheet_opens_like_the_printed_bulletin_and_lists_every_figure():
     assert book.sheetnames == ["专报摘要", "分县（市、区）统计", "牵头单位办结率"]
     sheet = book["专报摘要"]
     assert [sheet.cell(row, 1).value for row in range(1, 7)] == [
-        "内江市返乡创业工作专报", "2025年第二季度", "内江市返乡创业工作领导小组办公室", "2025年7月3日",
+        "内江市返乡创业工作专报", "第 3 期（2025年第二季度）", "内江市返乡创业工作领导小组办公室", "2025年7月3日",
         "内江市返乡创业企业困难会商季度通报", "统计期间：2025-04-01 至 2025-06-30"]
     assert sheet["A1"].font.bold and sheet["A8"].font.bold and sheet["B8"].font.bold
     assert (sheet["A8"].value, sheet["B8"].value) == ("指标", "数值")
@@ -145,7 +145,7 @@ def page(b: dict) -> str:
 
 def test_printable_page_reads_like_the_bulletin():
     html = page(bulletin())
-    assert "内江市返乡创业工作专报" in html and "2025年第二季度" in html
+    assert "内江市返乡创业工作专报" in html and "第 3 期（2025年第二季度）" in html
     assert "内江市返乡创业工作领导小组办公室" in html and "2025年7月3日" in html
     assert "内江市返乡创业企业困难会商季度通报" in html and "（草稿）" not in html
     assert "全市新增返乡创业人数 3 人，新增返乡创办企业 2 户，引进投资总额 150.00 万元，新增企业吸纳就业 35 人" in html
