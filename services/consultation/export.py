@@ -38,7 +38,7 @@ SUMMING = ("entrepreneurs", "enterprises", "investment_fen", "jobs", "loans_coun
 
 def wan_yuan(fen: int) -> str:
     """Fen as 万元 with separators and two decimals: 1500000000 -> "1,500.00"."""
-    return f"{_wan(fen):,.2f}"
+    return f"{wan(fen):,.2f}"
 
 
 def yi_yuan(fen: int) -> str:
@@ -51,7 +51,8 @@ def _scaled(fen: int, places: int) -> Decimal:
     return Decimal(fen).scaleb(-places).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _wan(fen: int) -> Decimal:
+def wan(fen: int) -> Decimal:
+    """Fen in 万元 to the cent of a 万元, the unit the programme's bulletins and dashboard use."""
     return _scaled(fen, 6)
 
 
@@ -78,9 +79,18 @@ def place_name(bulletin: dict) -> str:
     return bulletin["scope"]["region_name"].removeprefix("四川省")
 
 
+def bulletin_head(bulletin: dict) -> dict:
+    """The 专报's head in one wording for the workbook and the printable page."""
+    return {"masthead": f"{place_name(bulletin)}返乡创业工作专报", "issue": issue_line(bulletin),
+            "quarter": quarter_name(bulletin["quarter"]), "office": bulletin["office"],
+            "date": date_name(bulletin["issued_on"]), "title": f"{place_name(bulletin)}返乡创业企业困难会商季度通报",
+            "draft": "（草稿）" if bulletin["status"] == "draft" else "",
+            "meeting_date": date_name(bulletin["meeting"]["held_on"]) if bulletin.get("meeting") else ""}
+
+
 def headline(bulletin: dict) -> str:
-    mark = "（草稿）" if bulletin["status"] == "draft" else ""
-    return f"{place_name(bulletin)}返乡创业企业困难会商季度通报{mark}"
+    head = bulletin_head(bulletin)
+    return head["title"] + head["draft"]
 
 
 def bulletin_filename(bulletin: dict) -> str:
@@ -102,9 +112,8 @@ def bulletin_xlsx(bulletin: dict) -> bytes:
 
 def _title_rows(bulletin: dict) -> list[str]:
     """The head of the 专报 as the printed ones have it: its issue number (第 N 期) and quarter."""
-    period = bulletin["period"]
-    return [f"{place_name(bulletin)}返乡创业工作专报", issue_line(bulletin),
-            bulletin["office"], date_name(bulletin["issued_on"]), headline(bulletin),
+    period, head = bulletin["period"], bulletin_head(bulletin)
+    return [head["masthead"], head["issue"], head["office"], head["date"], head["title"] + head["draft"],
             f"统计期间：{period['from']} 至 {period['to']}"]
 
 
@@ -129,19 +138,19 @@ def _figures(b: dict) -> list[tuple[str, object, str | None]]:
     rows = [
         ("新增返乡创业人数（人）", b["entrepreneurs"]["new"], COUNT),
         ("新增返乡创办企业（户）", ent["new"], COUNT),
-        ("引进投资总额（万元）", _wan(ent["investment_fen"]), MONEY),
+        ("引进投资总额（万元）", wan(ent["investment_fen"]), MONEY),
         ("新增企业吸纳就业（人）", ent["jobs"], COUNT),
         ("发放创业担保贷款（笔）", loans["count"], COUNT),
-        ("创业担保贷款金额（万元）", _wan(loans["amount_fen"]), MONEY),
+        ("创业担保贷款金额（万元）", wan(loans["amount_fen"]), MONEY),
         ("发放各类补贴（笔）", subs["count"], COUNT),
-        ("发放各类补贴金额（万元）", _wan(subs["amount_fen"]), MONEY),
+        ("发放各类补贴金额（万元）", wan(subs["amount_fen"]), MONEY),
     ]
     for kind in subs["by_kind"]:
         rows += [(f"　其中：{kind['name']}（笔）", kind["count"], COUNT),
-                 (f"　其中：{kind['name']}金额（万元）", _wan(kind["amount_fen"]), MONEY)]
+                 (f"　其中：{kind['name']}金额（万元）", wan(kind["amount_fen"]), MONEY)]
     rows += [
         ("发放贷款贴息（笔）", interest["count"], COUNT),
-        ("贷款贴息金额（万元）", _wan(interest["amount_fen"]), MONEY),
+        ("贷款贴息金额（万元）", wan(interest["amount_fen"]), MONEY),
         ("企业反映困难问题（件）", diff["raised"], COUNT),
         ("已解决（件）", diff["resolved"], COUNT),
         ("列入季度会商议题（件）", diff["on_agenda"], COUNT),
@@ -176,8 +185,8 @@ def _county_total(counties: list[dict]) -> dict:
 
 
 def _county_row(c: dict) -> list:
-    return [c["region_name"], c["entrepreneurs"], c["enterprises"], _wan(c["investment_fen"]), c["jobs"],
-            c["loans_count"], _wan(c["loans_fen"]), _wan(c["subsidies_fen"]), c["raised"], c["resolved"],
+    return [c["region_name"], c["entrepreneurs"], c["enterprises"], wan(c["investment_fen"]), c["jobs"],
+            c["loans_count"], wan(c["loans_fen"]), wan(c["subsidies_fen"]), c["raised"], c["resolved"],
             c["resolutions"], c["closed"], _rate_value(c["rate"])]
 
 

@@ -70,11 +70,6 @@ def enterprise(session: Session, enterprise_id: str) -> dict | None:
                                                                StoredFact.event_type == "enterprise_registered"))
 
 
-def enterprises(session: Session) -> dict[str, dict]:
-    rows = session.scalars(sa.select(StoredFact.payload).where(StoredFact.event_type == "enterprise_registered"))
-    return {p["enterprise_id"]: p for p in rows}
-
-
 def require_city(actor: Actor) -> None:
     if not actor.is_official or actor.level != "city":
         raise Forbidden("city_level_required", None, "季度困难会商会由市级工作人员组织")
@@ -102,8 +97,8 @@ def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
     quarter = Quarter(code=code, status="open", cutoff=min(today, last),
                       opened_by=actor.username if actor else SYSTEM, entries=[])
     session.add(quarter)
-    known = enterprises(session)
     all_facts = facts(session)
+    known = {f.payload["enterprise_id"]: f.payload for f in all_facts if f.event_type == "enterprise_registered"}
     for enterprise_id, entry in sorted(domain.roster(all_facts, quarter.cutoff).items()):
         firm = known.get(enterprise_id, {})
         quarter.entries.append(RosterEntry(
@@ -255,8 +250,8 @@ def _items(session: Session, quarter: Quarter, actor: Actor | None) -> list[Agen
     if actor is not None:
         query = query.where(AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code or ""),
                                                               autoescape=True))
-    rows = session.scalars(query.order_by(AgendaItem.enterprise_name, AgendaItem.category, AgendaItem.reference))
-    return [i for i in rows if actor is None or actor.governs(i.region_code)]
+    return list(session.scalars(query.order_by(AgendaItem.enterprise_name, AgendaItem.category,
+                                               AgendaItem.reference)))
 
 
 def _resolution(r: Resolution, today: dt.date) -> dict:
@@ -336,7 +331,8 @@ def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
     if session.get(Meeting, code) is None:
         raise InvalidState("meeting_required", "meeting", "请先登记会商会议（日期、主持人、参会单位）")
     item = session.get(AgendaItem, data.item_id)
-    if item is None or item.quarter != code or item not in _items(session, quarter, None):
+    entry = session.get(RosterEntry, (code, item.enterprise_id)) if item is not None else None
+    if item is None or item.quarter != code or (entry is not None and entry.removed):
         raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
     if item.status == "closed":
         raise InvalidState("item_closed", "item_id", "该困难问题已销号，无需交办")

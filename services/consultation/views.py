@@ -18,6 +18,8 @@ from shared.clock import SHANGHAI
 from shared.errors import NotFound
 from shared.events import Envelope
 
+DIFFICULTY_FACTS = StoredFact.event_type.startswith("difficulty_", autoescape=True)
+
 
 def timeline(session: Session, actor: Actor, enterprise_id: str) -> dict:
     """Everything that happened to one enterprise (and to its owner as a borrower), oldest first."""
@@ -66,7 +68,7 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
                                    StoredFact.occurred_at >= since, in_region(scope)))
     lean = [domain.Fact(t, at, {"region_code": region, "principal_fen": int(principal or 0),
                                 "amount_fen": int(amount or 0)}) for t, at, region, principal, amount in money]
-    troubles = facts(session, StoredFact.event_type.like("difficulty\\_%"), in_region(scope))
+    troubles = facts(session, DIFFICULTY_FACTS, in_region(scope))
     return reports.dashboard(lean + troubles, reports.in_scope(scope), scope, items, today)
 
 
@@ -80,7 +82,7 @@ def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, in
         keep_many(session, envelopes)
         for envelope in envelopes:
             counts[envelope.producer] = counts.get(envelope.producer, 0) + 1
-    states = domain.difficulty_states(facts(session, StoredFact.event_type.like("difficulty_%")))
+    states = domain.difficulty_states(facts(session, DIFFICULTY_FACTS))
     for item in session.scalars(sa.select(AgendaItem)):
         state = states.get(item.difficulty_id, {})
         closed = state.get("status") == "closed"

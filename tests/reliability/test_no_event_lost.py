@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -159,14 +160,24 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
         infra.delete_vhost(vhost)
 
 
-def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, databases, tmp_path):
-    vhost = infra.create_vhost("guiyan_down")
+@contextmanager
+def whole_system(infra, databases, tmp_path, name: str, **env):
+    """Every service and the gateway on a vhost of their own, ready; all stopped afterwards."""
+    vhost = infra.create_vhost(name)
     stack = Stack(infra, databases, vhost, tmp_path)
-    stack.env["GUIYAN_RPC_TIMEOUT_SECONDS"] = "2"
+    stack.env.update(env)
     stack.start_services()
     stack.start("gateway")
     try:
-        stack.wait_ready()
+        stack.wait_ready()  # every consumer has declared its durable queues
+        yield stack
+    finally:
+        stack.stop_all()
+        infra.delete_vhost(vhost)
+
+
+def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, databases, tmp_path):
+    with whole_system(infra, databases, tmp_path, "guiyan_down", GUIYAN_RPC_TIMEOUT_SECONDS="2") as stack:
         client = stack.client(stack.create_user("official", region_code="511011101", level="township"))
         stack.stop("registry")
         response = client.get("/api/v1/entrepreneurs")
@@ -175,9 +186,6 @@ def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, datab
         assert stack.client().get("/ready").status_code == 503
         stack.start("registry")
         assert wait_for(lambda: client.get("/api/v1/entrepreneurs").status_code == 200)
-    finally:
-        stack.stop_all()
-        infra.delete_vhost(vhost)
 
 
 def _guiyan(stack, *args) -> str:
@@ -223,12 +231,7 @@ def test_facts_published_while_finance_is_down_reach_its_read_model_when_it_retu
     from tests.borrowers import finance_knows
     from tests.factories import entrepreneur_data
 
-    vhost = infra.create_vhost("guiyan_findown")
-    stack = Stack(infra, databases, vhost, tmp_path)
-    stack.start_services()
-    stack.start("gateway")
-    try:
-        stack.wait_ready()  # finance has declared its durable queues
+    with whole_system(infra, databases, tmp_path, "guiyan_findown") as stack:
         stack.stop("finance")
         official = stack.client(stack.create_user("official", region_code="511011101", level="township"))
         person = stack.client(stack.create_user("entrepreneur")).post(
@@ -236,9 +239,6 @@ def test_facts_published_while_finance_is_down_reach_its_read_model_when_it_retu
         assert official.post(f"/api/v1/entrepreneurs/{person['id']}/verify").status_code == 200
         stack.start("finance")
         finance_knows(stack, "known_entrepreneurs", person["id"], "verified")
-    finally:
-        stack.stop_all()
-        infra.delete_vhost(vhost)
 
 
 def test_facts_published_while_consultation_is_down_reach_its_timeline_when_it_returns(
@@ -246,12 +246,7 @@ def test_facts_published_while_consultation_is_down_reach_its_timeline_when_it_r
     from tests.borrowers import eventually
     from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
-    vhost = infra.create_vhost("guiyan_consultdown")
-    stack = Stack(infra, databases, vhost, tmp_path)
-    stack.start_services()
-    stack.start("gateway")
-    try:
-        stack.wait_ready()  # consultation has declared its durable queues
+    with whole_system(infra, databases, tmp_path, "guiyan_consultdown", GUIYAN_RPC_TIMEOUT_SECONDS="2") as stack:
         stack.stop("consultation")
         official = stack.client(stack.create_user("official", region_code="511011", level="county"))
         owner = stack.client(stack.create_user("entrepreneur"))
@@ -266,6 +261,3 @@ def test_facts_published_while_consultation_is_down_reach_its_timeline_when_it_r
             return response.status_code == 200 and {"entrepreneur_registered", "enterprise_registered"} <= {
                 step["event_type"] for step in response.json()["events"]}
         eventually(both_known, timeout=40)
-    finally:
-        stack.stop_all()
-        infra.delete_vhost(vhost)

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from services.consultation.export import bulletin_filename, bulletin_xlsx, wan_yuan, yi_yuan
+from services.consultation.export import (
+    bulletin_filename,
+    bulletin_head,
+    bulletin_xlsx,
+    wan_yuan,
+    yi_yuan,
+)
 from services.gateway.web.render import ENV
 
 
@@ -139,7 +145,7 @@ def test_a_draft_is_marked_in_its_title_and_its_file_name():
 
 def page(b: dict) -> str:
     return ENV.get_template("bulletin.html").render(
-        b=b, money=wan_yuan, yi=yi_yuan, xlsx_url="/consultation/2025Q2/bulletin.xlsx",
+        b=b, head=bulletin_head(b), money=wan_yuan, yi=yi_yuan, xlsx_url="/consultation/2025Q2/bulletin.xlsx",
         actor=None, csrf_token="", path="/consultation/2025Q2/bulletin", notice=None)
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal
 
+from services.consultation.export import wan
 from services.escalation.domain import CATEGORY_NAMES, LEVELS
 from services.gateway.web.http import page
 from services.gateway.web.render import local_time, quarter_name
 from services.gateway.web.support import PageSupport
 
-FEN_PER_WAN = Decimal(1_000_000)  # 1万元 = 10,000 yuan = 1,000,000 fen
-CENTS = Decimal("0.01")
 KIND_NAMES = {"registry": "登记", "finance": "贷款与补贴", "escalation": "困难诉求", "projects": "项目",
               "consultation": "会商"}
 WEEKDAYS = "一二三四五六日"
@@ -38,11 +36,6 @@ class InsightPages(PageSupport):
 
 
 # ---- the dashboard --------------------------------------------------------------------------
-
-def wan(fen: int) -> Decimal:
-    """Integer fen in 万元 to the cent of a 万元, the unit the programme's bulletins use for totals."""
-    return (Decimal(fen) / FEN_PER_WAN).quantize(CENTS, ROUND_HALF_UP)
-
 
 def per_quarter(rows: list[dict], quarters: list[str], empty: dict) -> list[dict]:
     """One row for each quarter shown, in order, with the quarter's Chinese name."""

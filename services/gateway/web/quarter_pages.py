@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.consultation.export import (
     XLSX_TYPE,
     bulletin_filename,
+    bulletin_head,
     bulletin_xlsx,
     wan_yuan,
     yi_yuan,
@@ -192,7 +193,7 @@ class QuarterPages(PageSupport):
     def bulletin_page(self, request, quarter):
         actor, code = self.require(request, "official"), checked_code(quarter)
         found = self.consultation.get_bulletin(actor.model_dump(), code)
-        return self.show(request, "bulletin.html", b=found, money=wan_yuan, yi=yi_yuan,
+        return self.show(request, "bulletin.html", b=found, head=bulletin_head(found), money=wan_yuan, yi=yi_yuan,
                          xlsx_url=f"/quarters/{code}/bulletin.xlsx")
 
     @page("GET", "/quarters/<string:quarter>/bulletin.xlsx")
