@@ -30,12 +30,16 @@ def patch_psycopg_for_eventlet() -> None:
     _patched = True
 
 
+POOL_TIMEOUT_SECONDS = 5  # a request that waits longer for a connection is answered 503, not kept
+
+
 def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
     patch_psycopg_for_eventlet()
     return sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg2://", 1),
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_pre_ping=True,
         future=True,
     )

@@ -69,4 +69,17 @@ class InvalidState(DomainError):
     default_code = "invalid_state"
 
 
-EXPECTED_ERRORS = (InvalidInput, NotFound, Forbidden, Conflict, InvalidState)
+@deserialize_to_instance
+class ServiceUnavailable(DomainError):
+    """A dependency is away for a moment (a database, the broker, another service): try again soon."""
+
+    default_code = "service_unavailable"
+
+
+def unavailable(service: str | None = None) -> ServiceUnavailable:
+    return ServiceUnavailable("service_unavailable", None,
+                              "服务暂时不可用，请稍后重试（如为提交操作，重试不会重复登记）",
+                              details={"service": service} if service else None)
+
+
+EXPECTED_ERRORS = (InvalidInput, NotFound, Forbidden, Conflict, InvalidState, ServiceUnavailable)

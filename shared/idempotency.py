@@ -1,4 +1,10 @@
-"""Idempotent commands: the first result of a key is stored with the effect, replays return it."""
+"""Idempotent commands: the first result of a key is stored with the effect, replays return it.
+
+A key belongs to its caller: results are stored per account, so another account that sends the same
+key (keys such as `disburse-<loan id>` are easy to guess) never finds them and runs the command
+afresh, with its own access check. A replay by the caller runs the command's access check again
+(`reach`), so a stored result is never shown to someone a GET of the same record would refuse.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared.errors import Conflict, InvalidInput
@@ -26,19 +33,24 @@ command_log = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+Reach = Callable[[Session, Any], Any]
+"""`reach(session, stored_result)` raises NotFound or Forbidden when the caller may no longer see it."""
+
 
 def request_hash(request: Any) -> str:
     canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _prior(session, scope: str, key: str, digest: str) -> Any | None:
+def _prior(session, scope: str, key: str, digest: str, reach: Reach | None) -> Any | None:
     row = session.execute(
         sa.select(command_log.c.request_hash, command_log.c.result)
         .where(command_log.c.scope == scope, command_log.c.key == key)
     ).first()
     if row is None:
         return None
+    if reach is not None:  # always given with a key (run_once checks): out of reach is an unknown id
+        reach(session, row.result)
     if row.request_hash != digest:
         raise Conflict("idempotency_key_reused", "Idempotency-Key",
                        "同一个幂等键已用于内容不同的请求")
@@ -48,22 +60,33 @@ def _prior(session, scope: str, key: str, digest: str) -> Any | None:
 def check_key(key: str | None) -> str | None:
     if key is not None and not (1 <= len(key) <= 200):
         raise InvalidInput("idempotency_key_length", "Idempotency-Key", "幂等键长度应为1到200个字符")
+    if key is not None and not key.isprintable():
+        raise InvalidInput("idempotency_key_format", "Idempotency-Key", "幂等键只能包含可见字符")
     return key
 
 
-def run_once(db, scope: str, key: str | None, request: Any, work: Callable[[Any], Any]) -> Any:
-    """Run `work(uow)` in one transaction unless `key` already has a result for this scope.
+def account_scope(account: str, scope: str) -> str:
+    """Where a caller's results are kept: their account, then the command (and its record)."""
+    return f"{account}/{scope}"
 
-    `work` returns a JSON-ready result; with a key it is stored beside the effect. Two concurrent
-    requests with one key: one commits, the other finds the stored result and returns it. A
-    transaction that lost an optimistic-locking race is tried once more from fresh data, so a
-    command that is idempotent by nature (verifying a verified record) simply finds it done.
+
+def run_once(db, account: str, scope: str, key: str | None, request: Any, work: Callable[[Any], Any],
+             reach: Reach | None = None) -> Any:
+    """Run `work(uow)` in one transaction unless the caller's `key` already has a result for `scope`.
+
+    `work` returns a JSON-ready result; with a key it is stored beside the effect, under the caller's
+    `account`. A replay first runs `reach` (required with a key). Two concurrent requests with one
+    key: one commits, the other finds the stored result and returns it. A transaction that lost an
+    optimistic-locking race is tried once more from fresh data, so a command that is idempotent by
+    nature (verifying a verified record) simply finds it done.
     """
     check_key(key)
-    digest = request_hash(request)
+    if key is not None and reach is None:
+        raise TypeError(f"{scope}: a command that keeps results must say how a replay checks access")
+    scope, digest = account_scope(account, scope), request_hash(request)
     for attempt in (1, 2):
         try:
-            return _run(db, scope, key, digest, work)
+            return _run(db, scope, key, digest, work, reach)
         except StaleDataError:
             if attempt == 2:
                 raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
@@ -71,15 +94,15 @@ def run_once(db, scope: str, key: str | None, request: Any, work: Callable[[Any]
             if key is None:
                 raise
             with db.read() as session:
-                prior = _prior(session, scope, key, digest)
+                prior = _prior(session, scope, key, digest, reach)
             if prior is None:
                 raise
             return prior
 
 
-def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any]) -> Any:
+def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any], reach: Reach | None) -> Any:
     with db.unit_of_work() as uow:
-        if key is not None and (prior := _prior(uow.session, scope, key, digest)) is not None:
+        if key is not None and (prior := _prior(uow.session, scope, key, digest, reach)) is not None:
             return prior
         result = work(uow)
         if key is not None:

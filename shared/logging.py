@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 
 RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
 
 
 def mask_text(text: str) -> str:
@@ -57,8 +57,9 @@ def configure(log_format: str = "console", level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
-    # nameko logs every expected (domain) error as a warning with a stack trace; those are refusals
-    # a user can act on, logged once as `command_refused` instead. Unexpected errors stay ERROR.
+    # nameko logs every expected (domain or transient) error as a warning with a stack trace; those
+    # are refusals a user can act on, logged once as `request_refused` (or `dependency_unavailable`)
+    # instead. Unexpected errors stay ERROR, with their traceback.
     logging.getLogger("nameko.containers").setLevel(logging.ERROR)
 
 

@@ -13,12 +13,14 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from shared.actors import as_actor
 from shared.db import make_engine
-from shared.errors import EXPECTED_ERRORS, DomainError
+from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
 from shared.idempotency import run_once
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import OutboxRelay, outbox
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
+from shared.transient import TRANSIENT_ERRORS, is_transient
 
 log = get_logger(__name__)
 RELAY_INTERVAL = ServiceSettings().outbox_interval_seconds
@@ -37,15 +39,24 @@ class CorrelationContext(DependencyProvider):
             correlation_id = worker_ctx.args[0].environ.get("guiyan.correlation_id")  # an HTTP request
         worker_ctx.data["correlation_id"] = bind_correlation_id(correlation_id)
 
+    def __init__(self, refusals_at: str = "debug"):
+        # a refusal is logged once, at INFO, where it becomes an answer (the gateway); services
+        # that only pass it on log it at DEBUG
+        self.refusals_at = refusals_at
+
     def worker_result(self, worker_ctx, result=None, exc_info=None):
-        if exc_info is not None:
-            error = exc_info[1]
-            if isinstance(error, DomainError):
-                log.info("command_refused", entrypoint=worker_ctx.entrypoint.method_name,
-                         code=error.code, field=error.field)
-            else:
-                log.error("worker_failed", entrypoint=worker_ctx.entrypoint.method_name,
-                          error=repr(error))
+        if exc_info is None:
+            return
+        error, entrypoint = exc_info[1], worker_ctx.entrypoint.method_name
+        if isinstance(error, ServiceUnavailable) or is_transient(error):
+            cause = error.__context__ if isinstance(error, ServiceUnavailable) else error
+            log.warning("dependency_unavailable", entrypoint=entrypoint,
+                        error=type(cause or error).__name__)
+        elif isinstance(error, DomainError):
+            getattr(log, self.refusals_at)("request_refused", entrypoint=entrypoint,
+                                           code=error.code, field=error.field)
+        else:  # nameko logs the traceback of an unexpected error
+            log.error("worker_failed", entrypoint=entrypoint, error=repr(error))
 
 
 class Outbox(DependencyProvider):
@@ -88,11 +99,18 @@ class Outbox(DependencyProvider):
 
 
 def json_rpc(method):
-    """An RPC entrypoint whose result is plain JSON (dates as ISO strings), stored or sent alike."""
+    """An RPC entrypoint whose result is plain JSON (dates as ISO strings), stored or sent alike.
+
+    A transient failure (the database away, the pool exhausted) reaches the caller as
+    `ServiceUnavailable`, which the gateway answers with 503 and `Retry-After`.
+    """
 
     @functools.wraps(method)
     def jsonable(*args, **kwargs):
-        return to_jsonable_python(method(*args, **kwargs))
+        try:
+            return to_jsonable_python(method(*args, **kwargs))
+        except TRANSIENT_ERRORS:
+            raise unavailable() from None
 
     return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
 
@@ -121,9 +139,13 @@ class GuiyanService:
 
     context = CorrelationContext()
 
-    def _once(self, scope, key, request, work):
-        """`work(uow)` once per idempotency key, its result stored as plain JSON."""
-        return run_once(self.db, scope, key, request, lambda uow: to_jsonable_python(work(uow)))
+    def _once(self, actor, scope, key, request, work, reach=None):
+        """`work(uow)` once per caller's idempotency key, its result stored as plain JSON.
+
+        `reach(session, result)` is the command's access check for a replay (see shared.idempotency).
+        """
+        return run_once(self.db, as_actor(actor).user_id, scope, key, request,
+                        lambda uow: to_jsonable_python(work(uow)), reach)
 
     @rpc
     def ping(self):

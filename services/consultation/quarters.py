@@ -362,12 +362,23 @@ def resolutions(session: Session, actor: Actor, code: str, today: dt.date) -> li
     return [_resolution(r, today) for r in rows if actor.governs(r.item.region_code)]
 
 
-def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dict:
-    """A dated note of how far the lead department has got (0-100 %); 100 % still waits for sign-off."""
-    session = uow.session
+def get_resolution(session: Session, actor: Actor, resolution_id: str) -> Resolution:
     resolution = session.get(Resolution, resolution_id)
     if resolution is None or not actor.governs(resolution.item.region_code):
         raise NotFound("resolution_not_found", "resolution_id", "没有这个会商交办事项，或不在您的辖区")
+    return resolution
+
+
+def assigned_by_city(session: Session, actor: Actor, resolution_id: str) -> Resolution:
+    """A resolution as the city officials who may assign it see it."""
+    require_city(actor)
+    return get_resolution(session, actor, resolution_id)
+
+
+def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dict:
+    """A dated note of how far the lead department has got (0-100 %); 100 % still waits for sign-off."""
+    session = uow.session
+    resolution = get_resolution(session, actor, resolution_id)
     if actor.level not in ("county", "city"):
         raise Forbidden("county_level_required", None, "县（区）级及以上工作人员可以登记办理进度")
     if resolution.item.status == "closed":

@@ -62,7 +62,7 @@ class ConsultationService(GuiyanService):
     def open_quarter(self, actor, data):
         actor, data = as_actor(actor), parse(QuarterOpen, data)
         try:
-            return self._once(f"open_quarter:{data.quarter}", None, None,
+            return self._once(actor, f"open_quarter:{data.quarter}", None, None,
                               lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
         except IntegrityError:  # the cut-off timer (or another official) opened it at the same moment
             with self.db.read() as session:
@@ -76,7 +76,7 @@ class ConsultationService(GuiyanService):
     @command
     def change_roster(self, actor, code, data, add=True):
         actor, data = as_actor(actor), parse(RosterChange, data)
-        return self._once(f"roster:{code}:{data.enterprise_id}", None, None, lambda uow: quarters.adjust(
+        return self._once(actor, f"roster:{code}:{data.enterprise_id}", None, None, lambda uow: quarters.adjust(
             uow, actor, _code(code), data.enterprise_id, bool(add), data.reason))
 
     @command
@@ -87,15 +87,16 @@ class ConsultationService(GuiyanService):
     @command
     def record_meeting(self, actor, code, data):
         actor, data = as_actor(actor), parse(MeetingRecord, data)
-        return self._once(f"meeting:{code}", None, None, lambda uow: quarters.record_meeting(
+        return self._once(actor, f"meeting:{code}", None, None, lambda uow: quarters.record_meeting(
             uow, actor, _code(code), data, clock.today()))
 
     @command
     def assign_resolution(self, actor, code, data, key=None):
         actor, data = as_actor(actor), parse(ResolutionAssign, data)
         try:
-            return self._once(f"resolution:{actor.user_id}", key, data.model_dump(mode="json"),
-                              lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()))
+            return self._once(actor, f"resolution:{actor.user_id}", key, data.model_dump(mode="json"),
+                              lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()),
+                              lambda session, result: quarters.assigned_by_city(session, actor, result["id"]))
         except IntegrityError:  # another official assigned this item at the same moment
             raise InvalidState("resolution_exists", "item_id", "该事项已交办，请跟进办理进度") from None
 
@@ -107,13 +108,14 @@ class ConsultationService(GuiyanService):
     @command
     def record_progress(self, actor, resolution_id, data, key=None):
         actor, data = as_actor(actor), parse(ProgressRecord, data)
-        return self._once(f"progress:{actor.user_id}", key, {"id": resolution_id, **data.model_dump()},
-                          lambda uow: quarters.progress(uow, actor, str(resolution_id), data, clock.today()))
+        return self._once(actor, f"progress:{actor.user_id}", key, {"id": resolution_id, **data.model_dump()},
+                          lambda uow: quarters.progress(uow, actor, str(resolution_id), data, clock.today()),
+                          lambda session, result: quarters.get_resolution(session, actor, str(resolution_id)))
 
     @command
     def close_quarter(self, actor, code):
         actor = as_actor(actor)
-        return self._once(f"close:{code}", None, None,
+        return self._once(actor, f"close:{code}", None, None,
                           lambda uow: quarters.close(uow, actor, _code(code), clock.today()))
 
     @command

@@ -41,8 +41,9 @@ class EscalationService(GuiyanService):
     @command
     def report_difficulty(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(DifficultyCreate, data)
-        return self._once(f"report_difficulty:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: difficulties.report(uow, actor, data, clock.today()))
+        return self._once(actor, f"report_difficulty:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: difficulties.report(uow, actor, data, clock.today()),
+                          lambda session, result: difficulties.get(session, actor, result["id"]))
 
     @command
     def get_difficulty(self, actor, difficulty_id):
@@ -86,7 +87,7 @@ class EscalationService(GuiyanService):
         if action not in work:
             raise Forbidden("unknown_action", None, "不支持的操作")
         body = parse(schema, data or {})
-        return self._once(f"{action}:{difficulty_id}", None, None, lambda uow: work[action](uow, body))
+        return self._once(actor, f"{action}:{difficulty_id}", None, None, lambda uow: work[action](uow, body))
 
     @command
     def add_attachment(self, actor, difficulty_id, filename, content_base64):
@@ -95,7 +96,7 @@ class EscalationService(GuiyanService):
             data = base64.b64decode(content_base64, validate=True)
         except (ValueError, TypeError):
             raise InvalidInput("file_encoding", "file", "附件内容编码错误") from None
-        return self._once(f"attach:{difficulty_id}", None, None, lambda uow: difficulties.add_attachment(
+        return self._once(actor, f"attach:{difficulty_id}", None, None, lambda uow: difficulties.add_attachment(
             uow, actor, difficulty_id, str(filename or "")[:200], data, clock.today()))
 
     @command
@@ -106,7 +107,7 @@ class EscalationService(GuiyanService):
     @command
     def publish_calendar_year(self, actor, year, data):
         actor, data = as_actor(actor), parse(CalendarYear, data)
-        return self._once(f"calendar:{year}", None, None,
+        return self._once(actor, f"calendar:{year}", None, None,
                           lambda uow: difficulties.publish_year(uow.session, actor, int(year), data))
 
     # ---- the time-limit sweep ---------------------------------------------------------------

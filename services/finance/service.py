@@ -49,6 +49,11 @@ def money_key(key: str | None) -> str:
     return key
 
 
+def loan_reach(actor, loan_id: str):
+    """A replayed loan command shows its stored answer only to someone who may still read the loan."""
+    return lambda session, result: loans.get(session, actor, loan_id)
+
+
 class FinanceService(GuiyanService):
     name = "finance"
     db = Database("finance")
@@ -66,14 +71,15 @@ class FinanceService(GuiyanService):
         """The amount above which a second liaison confirms, set at the bank's written request."""
         require_role(as_actor(actor), "admin")
         data = parse(BankUpdate, data)
-        return self._once(f"set_bank_threshold:{bank_code}", None, None, lambda uow: books.set_threshold(
+        return self._once(actor, f"set_bank_threshold:{bank_code}", None, None, lambda uow: books.set_threshold(
             uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan)))
 
     @command
     def apply_for_loan(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(LoanCreate, data)
-        return self._once(f"apply_for_loan:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: loans.apply(uow, actor, data, clock.today()))
+        return self._once(actor, f"apply_for_loan:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.apply(uow, actor, data, clock.today()),
+                          lambda session, result: loans.get(session, actor, result["id"]))
 
     @command
     def get_loan(self, actor, loan_id):
@@ -88,38 +94,43 @@ class FinanceService(GuiyanService):
     @command
     def approve_loan(self, actor, loan_id, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(LoanApprove, data)
-        return self._once(f"approve_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: loans.approve(uow, actor, loan_id, data, clock.today()))
+        return self._once(actor, f"approve_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.approve(uow, actor, loan_id, data, clock.today()),
+                          loan_reach(actor, loan_id))
 
     @command
     def confirm_loan(self, actor, loan_id, data=None, idempotency_key=None):
         actor, data = as_actor(actor), parse(Versioned, data or {})
-        return self._once(f"confirm_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: loans.confirm(uow, actor, loan_id, data.expected_version))
+        return self._once(actor, f"confirm_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.confirm(uow, actor, loan_id, data.expected_version),
+                          loan_reach(actor, loan_id))
 
     @command
     def reject_loan(self, actor, loan_id, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(LoanReject, data)
-        return self._once(f"reject_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: loans.reject(uow, actor, loan_id, data.reason, data.expected_version))
+        return self._once(actor, f"reject_loan:{loan_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: loans.reject(uow, actor, loan_id, data.reason, data.expected_version),
+                          loan_reach(actor, loan_id))
 
     @command
     def withdraw_loan(self, actor, loan_id):
         actor = as_actor(actor)
-        return self._once(f"withdraw_loan:{loan_id}", None, None,
+        return self._once(actor, f"withdraw_loan:{loan_id}", None, None,
                           lambda uow: loans.withdraw(uow, actor, loan_id))
 
     @command
     def disburse_loan(self, actor, loan_id, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(LoanDisburse, data or {})
-        return self._once(f"disburse_loan:{loan_id}", money_key(idempotency_key), data.model_dump(mode="json"),
-                          lambda uow: loans.disburse(uow, actor, loan_id, data, clock.today()))
+        return self._once(actor, f"disburse_loan:{loan_id}", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: loans.disburse(uow, actor, loan_id, data, clock.today()),
+                          loan_reach(actor, loan_id))
 
     @command
     def record_repayment(self, actor, loan_id, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(RepaymentCreate, data)
-        return self._once(f"repayment:{loan_id}", money_key(idempotency_key), data.model_dump(mode="json"),
-                          lambda uow: loans.record_repayment(uow, actor, loan_id, data, clock.today()))
+        return self._once(actor, f"repayment:{loan_id}", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: loans.record_repayment(uow, actor, loan_id, data, clock.today()),
+                          loan_reach(actor, loan_id))
 
     @command
     def run_overdue_sweep(self, actor):
@@ -159,13 +170,14 @@ class FinanceService(GuiyanService):
     @command
     def contribute(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(Contribution, data)
-        return self._once("contribute", money_key(idempotency_key), data.model_dump(mode="json"),
-                          lambda uow: contribute(uow, actor, data, clock.today()))
+        return self._once(actor, "contribute", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: contribute(uow, actor, data, clock.today()),
+                          lambda session, result: require_treasurer(actor))
 
     @command
     def set_repayment_rate(self, actor, data):
         actor, data = as_actor(actor), parse(RepaymentRate, data)
-        return self._once(f"repayment_rate:{data.year}", None, None,
+        return self._once(actor, f"repayment_rate:{data.year}", None, None,
                           lambda uow: set_repayment_rate(uow, actor, data, clock.today()))
 
     # ---- subsidies --------------------------------------------------------------------------
@@ -173,8 +185,9 @@ class FinanceService(GuiyanService):
     @command
     def claim_subsidy(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(SubsidyClaimCreate, data)
-        return self._once(f"claim_subsidy:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: subsidies.claim(uow, actor, data, clock.today()))
+        return self._once(actor, f"claim_subsidy:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: subsidies.claim(uow, actor, data, clock.today()),
+                          lambda session, result: subsidies.get(session, actor, result["id"]))
 
     @command
     def get_claim(self, actor, claim_id):
@@ -189,14 +202,15 @@ class FinanceService(GuiyanService):
     @command
     def review_claim(self, actor, claim_id, data):
         actor, data = as_actor(actor), parse(ClaimReview, data)
-        return self._once(f"review_claim:{claim_id}", None, None,
+        return self._once(actor, f"review_claim:{claim_id}", None, None,
                           lambda uow: subsidies.review(uow, actor, claim_id, data))
 
     @command
     def create_batch(self, actor, data=None, idempotency_key=None):
         actor, data = as_actor(actor), parse(BatchCreate, data or {})
-        return self._once(f"create_batch:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: subsidies.create_batch(uow, actor, data))
+        return self._once(actor, f"create_batch:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: subsidies.create_batch(uow, actor, data),
+                          lambda session, result: subsidies.get_batch(session, actor, result["id"]))
 
     @command
     def get_batch(self, actor, batch_id):
@@ -211,19 +225,21 @@ class FinanceService(GuiyanService):
     @command
     def approve_batch(self, actor, batch_id, idempotency_key=None):
         actor = as_actor(actor)
-        return self._once(f"approve_batch:{batch_id}", idempotency_key, None,
-                          lambda uow: subsidies.approve_batch(uow, actor, batch_id))
+        return self._once(actor, f"approve_batch:{batch_id}", idempotency_key, None,
+                          lambda uow: subsidies.approve_batch(uow, actor, batch_id),
+                          lambda session, result: subsidies.get_batch(session, actor, batch_id))
 
     @command
     def pay_batch(self, actor, batch_id, idempotency_key=None):
         actor = as_actor(actor)
-        return self._once(f"pay_batch:{batch_id}", money_key(idempotency_key), None,
-                          lambda uow: subsidies.pay_batch(uow, actor, batch_id))
+        return self._once(actor, f"pay_batch:{batch_id}", money_key(idempotency_key), None,
+                          lambda uow: subsidies.pay_batch(uow, actor, batch_id),
+                          lambda session, result: subsidies.get_batch(session, actor, batch_id))
 
     @command
     def compute_interest_subsidy(self, actor, data):
         actor, data = as_actor(actor), parse(InterestSubsidyCompute, data)
-        return self._once(f"compute_interest:{data.quarter}", None, None,
+        return self._once(actor, f"compute_interest:{data.quarter}", None, None,
                           lambda uow: subsidies.compute_interest(uow, actor, data.quarter, clock.today()))
 
     @command
@@ -235,8 +251,9 @@ class FinanceService(GuiyanService):
     def pay_interest_subsidy(self, actor, quarter, idempotency_key=None):
         actor = as_actor(actor)
         quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
-        return self._once(f"pay_interest:{quarter}", money_key(idempotency_key), None,
-                          lambda uow: subsidies.pay_interest(uow, actor, quarter))
+        return self._once(actor, f"pay_interest:{quarter}", money_key(idempotency_key), None,
+                          lambda uow: subsidies.pay_interest(uow, actor, quarter),
+                          lambda session, result: subsidies.require_city_official(actor))
 
     # ---- the registry's facts ---------------------------------------------------------------
 

@@ -14,23 +14,28 @@ from nameko.web.server import WebServer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, InvalidState, NotFound
+from services.gateway.edge import UPLOAD_BODY_BYTES, PayloadTooLarge, read_json, screen, too_large
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    ServiceUnavailable,
+    unavailable,
+)
 from shared.logging import get_logger, new_correlation_id
+from shared.transient import TRANSIENT_ERRORS, is_transient
+
+__all__ = ["read_json", "ServiceUnavailable"]  # the routes' way to read a body; the RPC proxy's 503
 
 log = get_logger(__name__)
-MAX_BODY_BYTES = 256 * 1024
+RETRY_AFTER_SECONDS = 5  # a pool, a restarting database or a broker that is away comes back soon
 
 
 class Unauthenticated(DomainError):
     default_code = "unauthenticated"
-
-
-class PayloadTooLarge(DomainError):
-    default_code = "body_too_large"
-
-
-class ServiceUnavailable(DomainError):
-    default_code = "service_unavailable"
 
 
 # exception family -> HTTP status: the one routing table for errors
@@ -59,25 +64,31 @@ def json_response(payload: Any, status: int = 200, headers: dict | None = None) 
                     content_type="application/json; charset=utf-8")
 
 
+def error_headers(error: DomainError) -> dict[str, str]:
+    if isinstance(error, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="guiyan"'}
+    if isinstance(error, ServiceUnavailable):
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return {}
+
+
 def error_response(error: DomainError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="guiyan"'} if isinstance(error, Unauthenticated) else None
-    return json_response({"error": error.as_dict()}, status_for(error), headers)
+    return json_response({"error": error.as_dict()}, status_for(error), error_headers(error))
 
 
-def _too_large(limit: int = MAX_BODY_BYTES) -> PayloadTooLarge:
-    return PayloadTooLarge("body_too_large", None, f"请求内容过大，上限为{limit // 1024}KB")
+def as_domain_error(exc: Exception) -> DomainError | None:
+    """What a user is told of an exception: a domain error, a transient failure as 503, or nothing."""
+    if isinstance(exc, DomainError):
+        return exc
+    if is_transient(exc):  # the worker's context has logged it as a warning
+        return unavailable()
+    return None
 
 
-UPLOAD_BODY_BYTES = 3 * 1024 * 1024  # an attachment of up to 2 MB with its multipart envelope
-
-
-def limit_body(request: Request) -> None:
-    """Bodies are small, except a file posted to an `/attachments` address."""
-    upload = request.method == "POST" and request.path.endswith("/attachments")
-    limit = UPLOAD_BODY_BYTES if upload else MAX_BODY_BYTES
-    request.max_content_length = limit
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large(limit)
+def log_refusal(request: Request, error: DomainError) -> None:
+    """A refused request is one INFO line with its code and field, never a traceback."""
+    log.info("request_refused", method=request.method, status=status_for(error), code=error.code,
+             field=error.field, correlation_id=request.environ.get("guiyan.correlation_id"))
 
 
 def uploaded_file(request: Request) -> tuple[str, bytes]:
@@ -85,7 +96,7 @@ def uploaded_file(request: Request) -> tuple[str, bytes]:
     try:
         upload = request.files.get("file")
     except RequestEntityTooLarge:
-        raise _too_large(UPLOAD_BODY_BYTES) from None
+        raise too_large(UPLOAD_BODY_BYTES) from None
     if upload is None or not upload.filename:
         raise InvalidInput("file_missing", "file", "请选择要上传的文件")
     return upload.filename, upload.read(UPLOAD_BODY_BYTES)
@@ -101,19 +112,6 @@ def download_response(content: bytes, filename: str, content_type: str) -> Respo
     return Response(content, content_type=content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store"})
-
-
-def read_json(request: Request) -> Any:
-    try:
-        raw = request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        raise _too_large() from None
-    if not raw:
-        raise InvalidInput("body_missing", None, "请求内容为空，应为JSON对象")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("body_not_json", None, "请求内容不是有效的JSON") from None
 
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -143,7 +141,7 @@ class CorrelatedEndpoint(HttpRequestHandler):
     server = QuickWebServer()  # one server for every route of the gateway (API and pages)
 
     def handle_request(self, request):
-        request.environ["guiyan.correlation_id"] = correlation_from(request) or new_correlation_id()
+        request.environ.setdefault("guiyan.correlation_id", correlation_from(request) or new_correlation_id())
         response = super().handle_request(request)
         response.headers[CORRELATION_HEADER] = request.environ["guiyan.correlation_id"]
         return response
@@ -152,16 +150,22 @@ class CorrelatedEndpoint(HttpRequestHandler):
 class ApiEndpoint(CorrelatedEndpoint):
     """JSON API route: domain errors become `{"error": {code, field, message}}` with their status."""
 
+    def __init__(self, method, url, expected_exceptions=(DomainError, *TRANSIENT_ERRORS), **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
     def handle_request(self, request):
+        request.environ.setdefault("guiyan.correlation_id", correlation_from(request) or new_correlation_id())
+        request.shallow = False  # the edge reads the body before nameko's handler would
         try:
-            limit_body(request)
+            screen(request, json_body=True)
         except DomainError as exc:
+            log_refusal(request, exc)
             return error_response(exc)
         return super().handle_request(request)
 
     def response_from_exception(self, exc):
-        if isinstance(exc, DomainError):
-            return error_response(exc)
+        if (error := as_domain_error(exc)) is not None:
+            return error_response(error)
         if isinstance(exc, HTTPException):
             return json_response({"error": {"code": exc.name.lower().replace(" ", "_"),
                                             "field": None, "message": exc.description}}, exc.code)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import eventlet
 from nameko.rpc import RpcProxy
 
-from services.gateway.http import ServiceUnavailable
+from shared.errors import unavailable
+from shared.transient import TRANSIENT_ERRORS
 
 DEFAULT_TIMEOUT_SECONDS = 15
 
@@ -32,10 +33,10 @@ class _TimedService:
 
         def call(*args, **kwargs):
             # a command that times out may still complete later: idempotency keys make a retry safe
-            unavailable = ServiceUnavailable("service_unavailable", None,
-                                             "服务暂时不可用，请稍后重试（如为提交操作，重试不会重复登记）",
-                                             details={"service": self._name})
-            with eventlet.Timeout(self._timeout, unavailable):
-                return remote(*args, **kwargs)
+            try:
+                with eventlet.Timeout(self._timeout, unavailable(self._name)):
+                    return remote(*args, **kwargs)
+            except TRANSIENT_ERRORS:  # the broker is away or the link to it broke
+                raise unavailable(self._name) from None
 
         return call

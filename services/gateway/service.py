@@ -32,7 +32,7 @@ class Settings(DependencyProvider):
 class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ConsultationApiRoutes, ApiRoutes,
                      PageRoutes):
     name = "gateway"
-    context = CorrelationContext()
+    context = CorrelationContext(refusals_at="info")
     db = Database("gateway")
     settings = Settings()
     registry = TimedRpcProxy("registry")

@@ -32,8 +32,9 @@ class ProjectsService(GuiyanService):
     @command
     def collect_project(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(ProjectCreate, data)
-        return self._once(f"collect_project:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: library.collect(uow, actor, data))
+        return self._once(actor, f"collect_project:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: library.collect(uow, actor, data),
+                          lambda session, result: library.get(session, actor, result["id"]))
 
     @command
     def search_projects(self, actor, query=None):
@@ -51,25 +52,25 @@ class ProjectsService(GuiyanService):
         actor, body = as_actor(actor), parse(StepBody, data or {})
         if action not in STEPS:
             raise Forbidden("unknown_action", None, "不支持的操作")
-        return self._once(f"{action}_project:{project_id}", None, None, lambda uow: library.advance(
+        return self._once(actor, f"{action}_project:{project_id}", None, None, lambda uow: library.advance(
             uow, actor, project_id, action, body.note, body.expected_version))
 
     @command
     def recommend_project(self, actor, project_id, data=None):
         actor, body = as_actor(actor), parse(StepBody, data or {})
-        return self._once(f"recommend:{project_id}", None, None,
+        return self._once(actor, f"recommend:{project_id}", None, None,
                           lambda uow: library.recommend(uow, actor, project_id, body.note))
 
     @command
     def decide_recommendation(self, actor, project_id, data):
         actor, body = as_actor(actor), parse(RecommendationDecision, data)
-        return self._once(f"decide_recommendation:{project_id}", None, None, lambda uow: library.decide_recommendation(
+        return self._once(actor, f"decide_recommendation:{project_id}", None, None, lambda uow: library.decide_recommendation(
             uow, actor, project_id, body.accept, body.note))
 
     @command
     def express_interest(self, actor, project_id, data=None):
         actor, body = as_actor(actor), parse(InterestBody, data or {})
-        return self._once(f"interest:{project_id}", None, None,
+        return self._once(actor, f"interest:{project_id}", None, None,
                           lambda uow: library.express_interest(uow, actor, project_id, body.note))
 
     @command
@@ -90,8 +91,9 @@ class ProjectsService(GuiyanService):
     @command
     def create_promotion_event(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(PromotionEventCreate, data)
-        return self._once(f"promotion_event:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: library.create_event(uow, actor, data, clock.today()))
+        return self._once(actor, f"promotion_event:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: library.create_event(uow, actor, data, clock.today()),
+                          lambda session, result: library.get_event(session, actor, result["id"]))
 
     @command
     def list_promotion_events(self, actor):
@@ -108,7 +110,7 @@ class ProjectsService(GuiyanService):
     @command
     def sign_project(self, actor, event_id, data):
         actor, data = as_actor(actor), parse(SigningCreate, data)
-        return self._once(f"sign:{data.project_id}", None, None, lambda uow: library.sign(uow, actor, event_id, data))
+        return self._once(actor, f"sign:{data.project_id}", None, None, lambda uow: library.sign(uow, actor, event_id, data))
 
     @event_handler("registry", "entrepreneur_registered")
     @idempotent

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from services.registry import handlers
 from services.registry.schemas import (
     EnterpriseCreate,
@@ -15,12 +13,11 @@ from services.registry.schemas import (
 )
 from shared.actors import as_actor
 from shared.db import Database
-from shared.errors import EXPECTED_ERRORS
 from shared.idempotency import run_once
-from shared.nameko_base import GuiyanService, Outbox
+from shared.nameko_base import GuiyanService, Outbox, json_rpc
 from shared.validation import parse
 
-command = rpc(expected_exceptions=EXPECTED_ERRORS)
+command = json_rpc
 
 
 class RegistryService(GuiyanService):
@@ -31,9 +28,10 @@ class RegistryService(GuiyanService):
     @command
     def create_entrepreneur(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(EntrepreneurCreate, data)
-        return run_once(self.db, f"create_entrepreneur:{actor.user_id}", idempotency_key,
+        return run_once(self.db, actor.user_id, f"create_entrepreneur:{actor.user_id}", idempotency_key,
                         data.model_dump(mode="json"),
-                        lambda uow: handlers.create_entrepreneur(uow, actor, data))
+                        lambda uow: handlers.create_entrepreneur(uow, actor, data),
+                        lambda session, result: handlers.get_entrepreneur(session, actor, result["id"]))
 
     @command
     def get_entrepreneur(self, actor, entrepreneur_id):
@@ -55,16 +53,17 @@ class RegistryService(GuiyanService):
     @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
-        return run_once(self.db, f"verify_entrepreneur:{entrepreneur_id}", None, None,
+        return run_once(self.db, actor.user_id, f"verify_entrepreneur:{entrepreneur_id}", None, None,
                         lambda uow: handlers.verify_entrepreneur(
                             uow, actor, entrepreneur_id, command.expected_version))
 
     @command
     def create_enterprise(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(EnterpriseCreate, data)
-        return run_once(self.db, f"create_enterprise:{actor.user_id}", idempotency_key,
+        return run_once(self.db, actor.user_id, f"create_enterprise:{actor.user_id}", idempotency_key,
                         data.model_dump(mode="json"),
-                        lambda uow: handlers.create_enterprise(uow, actor, data))
+                        lambda uow: handlers.create_enterprise(uow, actor, data),
+                        lambda session, result: handlers.get_enterprise(session, actor, result["id"]))
 
     @command
     def get_enterprise(self, actor, enterprise_id):
@@ -80,19 +79,20 @@ class RegistryService(GuiyanService):
     @command
     def verify_enterprise(self, actor, enterprise_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
-        return run_once(self.db, f"verify_enterprise:{enterprise_id}", None, None,
+        return run_once(self.db, actor.user_id, f"verify_enterprise:{enterprise_id}", None, None,
                         lambda uow: handlers.verify_enterprise(
                             uow, actor, enterprise_id, command.expected_version))
 
     @command
     def report_headcount(self, actor, enterprise_id, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(HeadcountReport, data)
-        return run_once(self.db, f"report_headcount:{enterprise_id}", idempotency_key,
+        return run_once(self.db, actor.user_id, f"report_headcount:{enterprise_id}", idempotency_key,
                         data.model_dump(mode="json"),
-                        lambda uow: handlers.report_headcount(uow, actor, enterprise_id, data))
+                        lambda uow: handlers.report_headcount(uow, actor, enterprise_id, data),
+                        lambda session, result: handlers.get_enterprise(session, actor, enterprise_id))
 
     @command
     def assign_liaisons(self, actor, enterprise_id, data):
         actor, data = as_actor(actor), parse(LiaisonsAssign, data)
-        return run_once(self.db, f"assign_liaisons:{enterprise_id}", None, None,
+        return run_once(self.db, actor.user_id, f"assign_liaisons:{enterprise_id}", None, None,
                         lambda uow: handlers.assign_liaisons(uow, actor, enterprise_id, data))

@@ -34,7 +34,7 @@ def test_a_command_that_lost_a_race_runs_again_on_fresh_data():
             raise StaleDataError("someone else changed it")
         return {"status": "verified"}
 
-    assert run_once(FakeDatabase(), "verify", None, None, work) == {"status": "verified"}
+    assert run_once(FakeDatabase(), "user-1", "verify", None, None, work) == {"status": "verified"}
     assert len(calls) == 2
 
 
@@ -43,7 +43,7 @@ def test_a_command_that_keeps_losing_is_a_clear_conflict():
         raise StaleDataError("always")
 
     with pytest.raises(Conflict) as caught:
-        run_once(FakeDatabase(), "verify", None, None, work)
+        run_once(FakeDatabase(), "user-1", "verify", None, None, work)
     assert caught.value.code == "stale_version"
 
 
@@ -56,3 +56,14 @@ def test_an_idempotency_key_longer_than_200_characters_is_refused():
     with pytest.raises(InvalidInput) as caught:
         check_key("k" * 201)
     assert caught.value.field == "Idempotency-Key"
+
+
+def test_a_command_that_keeps_results_must_say_how_a_replay_checks_access():
+    with pytest.raises(TypeError):
+        run_once(FakeDatabase(), "user-1", "disburse_loan:L1", "disburse-L1", {}, lambda uow: {})
+
+
+def test_an_idempotency_key_with_control_characters_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        check_key("key\x00")
+    assert caught.value.code == "idempotency_key_format"

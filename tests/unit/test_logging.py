@@ -13,3 +13,9 @@ def test_nested_values_are_masked_and_other_numbers_left_alone():
                                               "count": 13812345678, "code": "511011101201"})
     assert event["data"]["ids"] == ["511011********001X"]
     assert event["code"] == "511011101201"
+
+
+def test_a_correlation_id_is_not_taken_for_a_mobile_number():
+    correlation = "793c99d19479443682f9ef554b809d51"
+    assert mask_text(correlation) == correlation
+    assert mask_text("电话13800001234") == "电话138****1234"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
+from services.gateway.edge import screen
 from services.gateway.http import (
-    MAX_BODY_BYTES,
     CorrelatedEndpoint,
-    PayloadTooLarge,
     Unauthenticated,
-    limit_body,
+    as_domain_error,
+    error_headers,
+    log_refusal,
     status_for,
 )
 from services.gateway.web.render import HTML, redirect, render
@@ -26,8 +27,10 @@ from services.gateway.web.session import (
 from shared.errors import DomainError, Forbidden
 from shared.logging import get_logger
 from shared.settings import GatewaySettings
+from shared.transient import TRANSIENT_ERRORS
 
 log = get_logger(__name__)
+EXPECTED = (DomainError, *TRANSIENT_ERRORS)  # answered as pages; nameko logs no traceback for them
 
 ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到", 405: "不支持的操作",
                 409: "操作冲突", 413: "内容过大", 422: "填写有误", 500: "系统出错",
@@ -82,16 +85,22 @@ class PageEndpoint(CorrelatedEndpoint):
 
     def get_entrypoint_parameters(self, request):
         # runs inside nameko's try block, so a refusal here gets the same HTML error page
-        limit_body(request)
-        if request.method == "POST":
-            check_csrf(request)
+        try:
+            screen(request)
+            if request.method == "POST":
+                check_csrf(request)
+        except DomainError as exc:
+            log_refusal(request, exc)
+            raise
         return super().get_entrypoint_parameters(request)
 
     def response_from_exception(self, exc):
         if isinstance(exc, LoginRequired):
             return redirect(login_url(exc.next_path))
-        if isinstance(exc, DomainError):
-            return error_page(status_for(exc), exc.message)
+        if (error := as_domain_error(exc)) is not None:
+            response = error_page(status_for(error), error.message)
+            response.headers.extend(error_headers(error))
+            return response
         if isinstance(exc, HTTPException):
             return error_page(exc.code or 500, ERROR_TITLES.get(exc.code or 500, "请求有误"))
         log.error("page_unexpected_error", error=repr(exc))
@@ -99,11 +108,7 @@ class PageEndpoint(CorrelatedEndpoint):
 
 
 def check_csrf(request) -> None:
-    try:
-        submitted = request.form.get(CSRF_FIELD)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge("body_too_large", None,
-                              f"提交内容过大，上限为{MAX_BODY_BYTES // 1024}KB") from None
+    submitted = request.form.get(CSRF_FIELD)  # the edge has read the form within its limit
     # without a valid cookie the expected token is a fresh random one, which nothing can match
     if not csrf_matches(request.environ[CSRF_ENVIRON], submitted):
         raise csrf_refused()
@@ -120,4 +125,4 @@ def with_security_headers(response):
 
 def page(method: str, url: str):
     """Declare an HTML route; domain errors are expected (they become pages, not stack traces)."""
-    return PageEndpoint.decorator(method, url, expected_exceptions=(DomainError,))
+    return PageEndpoint.decorator(method, url, expected_exceptions=EXPECTED)
