@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from typing import NoReturn
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -13,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
+from services.gateway import throttle
 from services.gateway.models import LoginSession, User
 from shared import regions
 from shared.actors import Actor
@@ -20,8 +22,6 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.validation import domain_check
 
 hasher = PasswordHasher()
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _DUMMY_HASH = hasher.hash("guiyan-timing-equaliser")
@@ -109,25 +109,26 @@ def sign_up(session: Session, data: SignUp) -> User:
                                            role="entrepreneur", display_name=data.display_name))
 
 
-def authenticate(session: Session, data: Login) -> User:
-    """The user, or one error for any wrong name or password; locks after repeated failures."""
-    user = session.scalar(sa.select(User).where(User.username == data.username).with_for_update())
-    refused = InvalidInput("login_failed", "password", "用户名或密码错误")
+def authenticate(session: Session, data: Login, address: str, rules: throttle.Policies) -> User:
+    """The user, or one error for any wrong name or password; slows repeated failures from one address."""
+    attempt = throttle.Attempt(data.username, address, now())
+    throttle.check(session, attempt)
+    user = session.scalar(sa.select(User).where(User.username == data.username))
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, data.password)
-        raise refused
-    if user.locked_until and user.locked_until > now():
-        raise InvalidInput("account_locked", "username", f"密码错误次数过多，请{LOCK_MINUTES}分钟后再试")
+        _verify(_DUMMY_HASH, data.password)  # as long as a real check: timing tells no names
+        _refuse(session, attempt, rules)
     if not _verify(user.password_hash, data.password):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            user.locked_until, user.failed_logins = now() + dt.timedelta(minutes=LOCK_MINUTES), 0
-        session.commit()
-        raise refused
-    user.failed_logins, user.locked_until = 0, None
+        _refuse(session, attempt, rules)
+    throttle.clear(session, attempt)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(data.password)
     return user
+
+
+def _refuse(session: Session, attempt: throttle.Attempt, rules: throttle.Policies) -> NoReturn:
+    throttle.record_failure(session, attempt, rules)
+    session.commit()
+    raise InvalidInput("login_failed", "password", "用户名或密码错误")
 
 
 def _verify(password_hash: str, password: str) -> bool:

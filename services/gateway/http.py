@@ -33,6 +33,16 @@ class ServiceUnavailable(DomainError):
     default_code = "service_unavailable"
 
 
+class TooManyAttempts(DomainError):
+    """Too many tries from one place: come back after `retry_after` seconds (sent as Retry-After)."""
+
+    default_code = "too_many_attempts"
+
+    def __init__(self, code: str, field: str | None, message: str, retry_after: int):
+        super().__init__(code, field, message)
+        self.retry_after = retry_after
+
+
 # exception family -> HTTP status: the one routing table for errors
 ERROR_STATUS: list[tuple[type[DomainError], int]] = [
     (Unauthenticated, 401),
@@ -42,6 +52,7 @@ ERROR_STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidState, 409),
     (PayloadTooLarge, 413),
     (InvalidInput, 422),
+    (TooManyAttempts, 429),
     (ServiceUnavailable, 503),
 ]
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway import auth
+from services.gateway import auth, throttle
 from services.gateway.api.openapi import asyncapi_document, openapi_document
-from services.gateway.http import ApiEndpoint, Unauthenticated, api, json_response, read_json
+from services.gateway.http import (
+    ApiEndpoint,
+    TooManyAttempts,
+    Unauthenticated,
+    api,
+    error_response,
+    json_response,
+    read_json,
+)
 from services.gateway.models import User
 from services.registry.schemas import (
     EnterpriseCreate,
@@ -49,11 +57,18 @@ class ApiRoutes:
 
     # ---- accounts ---------------------------------------------------------------------------
 
-    @api("POST", "/api/v1/auth/login", "登录，取得API令牌", ACCOUNTS, body=auth.Login, public=True)
+    @api("POST", "/api/v1/auth/login", "登录，取得API令牌", ACCOUNTS, body=auth.Login, public=True,
+         errors=[429])
     def api_login(self, request):
         data = parse(auth.Login, read_json(request))
+        try:
+            return self._api_session(data, throttle.client_address(request, self.settings))
+        except TooManyAttempts as exc:
+            return throttle.with_retry_after(error_response(exc), exc)
+
+    def _api_session(self, data: auth.Login, address: str):
         with self.db.unit_of_work() as uow:
-            user = auth.authenticate(uow.session, data)
+            user = auth.authenticate(uow.session, data, address, throttle.policies(self.settings))
             token, expires = auth.open_session(uow.session, user, "api", self.settings.session_hours)
             uow.commit()
             return json_response({"token": token, "token_type": "Bearer",
