@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.gateway import auth, throttle
+from services.gateway.accounts import open_staff_account
 from services.gateway.api.openapi import asyncapi_document, openapi_document
 from services.gateway.http import (
     ApiEndpoint,
@@ -101,10 +102,7 @@ class ApiRoutes:
     def api_create_user(self, request):
         require_role(self.api_actor(request), "admin")
         data = parse(auth.UserCreate, read_json(request))
-        with self.db.unit_of_work() as uow:
-            user = auth.create_user(uow.session, data)
-            uow.commit()
-            return json_response(auth.actor_of(user).model_dump(), 201)
+        return json_response(open_staff_account(self.db, self.finance, data).model_dump(), 201)
 
     @api("GET", "/api/v1/users", "管理员查看账号列表", ACCOUNTS)
     def api_list_users(self, request):
