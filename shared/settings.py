@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,6 +74,20 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 256 * 1024
     cookie_secure: bool = False
     rpc_timeout_seconds: float = 15.0
+    # addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For is believed
+    trusted_proxies: str = ""
+    login_free_failures: int = Field(default=3, ge=0)  # wrong passwords from one (username, address)
+    login_address_free_failures: int = Field(default=30, ge=0)  # from one address, any usernames
+    login_first_wait_seconds: float = Field(default=1.0, gt=0)  # then doubled at each failure
+    login_max_wait_seconds: float = Field(default=900.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # a typo stops the start, loudly
+        return value
 
     def nameko_config(self) -> dict:
         return {**super().nameko_config(), "WEB_SERVER_ADDRESS": self.web_address,

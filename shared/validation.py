@@ -37,6 +37,7 @@ MESSAGES = {
     "model_type": ("not_object", "应为对象"),
     "dict_type": ("not_object", "应为对象"),
     "bool_parsing": ("not_boolean", "应为是或否"),
+    "bool_type": ("not_boolean", "应为 true 或 false"),
     "too_long": ("too_many", "项目过多"),
     "too_short": ("too_few", "至少填写或选择一项"),
     "uuid_parsing": ("not_uuid", "编号格式不正确"),

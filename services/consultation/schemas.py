@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from shared.fields import Strict, day, paragraph
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+MeetingDay = day(ahead_days=366)  # the quarter's rules say how far from today (held_on_future)
+Deadline = day(ahead_days=5 * 366)  # the rules want it after today (deadline_past); five years at most
+Reason = paragraph(min_length=2, max_length=500)
+Minutes = paragraph(min_length=10, max_length=20000)
+Measure = paragraph(min_length=4, max_length=1000)
+Note = paragraph(min_length=2, max_length=1000)
 
 
 class QuarterOpen(Strict):
-    quarter: Annotated[str, StringConstraints(pattern=r"^\d{4}Q[1-4]$")]
+    quarter: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}Q[1-4]$")]
 
 
 class RosterChange(Strict):
     enterprise_id: str = Field(min_length=1, max_length=100, description="经营主体编号、名称或统一社会信用代码")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    reason: Reason
 
 
 Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
 
 
 class MeetingRecord(Strict):
-    held_on: date
+    held_on: MeetingDay
     chair: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
     departments: list[Department] = Field(min_length=1, max_length=40)
-    minutes: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20000)]
+    minutes: Minutes
 
 
 class ResolutionAssign(Strict):
     item_id: str = Field(max_length=36)
     lead_department: Department
     co_departments: list[Department] = Field(default_factory=list, max_length=20)
-    measure: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=1000)]
-    deadline: date
+    measure: Measure
+    deadline: Deadline
 
 
 class ProgressRecord(Strict):
     progress: int = Field(ge=0, le=100)
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
+    note: Note

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
+
+from shared.fields import Flag, Strict, day, paragraph
 
 Category = Literal["financing", "land", "labour", "permits", "policy", "legal", "infrastructure", "market",
                    "other"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+CalendarDay = day(ahead_days=5 * 366)  # a schedule is entered a year or two ahead; five at most
+Description = paragraph(min_length=10, max_length=2000)
+Note = paragraph(max_length=1000)
+Reason = paragraph(min_length=2, max_length=1000)
+Answer = paragraph(min_length=5, max_length=4000)
 
 
 class DifficultyCreate(Strict):
     enterprise_id: str = Field(max_length=36)
     category: Category
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+    description: Description
     urgency: Literal["normal", "urgent"] = "normal"
 
 
@@ -27,20 +29,20 @@ class Versioned(Strict):
 
 
 class NoteBody(Versioned):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    note: Note = ""
 
 
 class ReasonBody(Versioned):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
+    reason: Reason
 
 
 class ResolveBody(Versioned):
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=4000)]
+    resolution: Answer
 
 
 class DifficultyListQuery(Strict):
     status: str | None = Field(default=None, max_length=20)
-    queue: bool = False  # an official's queue: open difficulties at their own level, by due date
+    queue: Flag = False  # an official's queue: open difficulties at their own level, by due date
     page: int = Field(default=1, ge=1, le=10000)
     per_page: int = Field(default=20, ge=1, le=100)
 
@@ -48,5 +50,5 @@ class DifficultyListQuery(Strict):
 class CalendarYear(Strict):
     """A year's schedule as the State Council publishes it: its holidays and make-up working days."""
 
-    holidays: list[dt.date] = Field(min_length=1, max_length=60)
-    workdays: list[dt.date] = Field(default_factory=list, max_length=20)
+    holidays: list[CalendarDay] = Field(min_length=1, max_length=60)
+    workdays: list[CalendarDay] = Field(default_factory=list, max_length=20)

@@ -8,40 +8,28 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from shared import clock
+from shared.fields import Flag, Strict, day, money, paragraph, percent
 from shared.identity import check_resident_id
 from shared.validation import domain_check
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-Yuan = Annotated[Decimal, Field(gt=0, le=Decimal("100000000"), decimal_places=2)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Yuan = money(gt=0, le=Decimal("100000000"))
+Threshold = money(ge=0, le=Decimal("100000000"))
+Reason = paragraph(min_length=2, max_length=500)
+Note = paragraph(max_length=500)
 BankCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
-Quarter = Annotated[str, StringConstraints(pattern=r"^\d{4}Q[1-4]$")]
-ProvinceCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
-
-
-class NotFuture:
-    """A date a person records after the fact (a payment, a disbursement) cannot lie ahead."""
-
-    @field_validator("contract_date", "disbursed_on", "paid_on", check_fields=False)
-    @classmethod
-    def _not_future(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and value > clock.today():
-            raise PydanticCustomError("date_in_future", "日期不能晚于今天", {"domain": True})
-        return value
+Quarter = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}Q[1-4]$")]
+ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+Rate = percent(ge=0, le=100)
+Recorded = day()  # recorded after the fact (a contract, a payment, a hire): not ahead of today
+Claimed = day(ahead_days=366)  # a claim's own date: the subsidy rules judge one in the future
 
 
 # ---- loans ----------------------------------------------------------------------------------
@@ -68,11 +56,11 @@ class Versioned(Strict):
     expected_version: int | None = None
 
 
-class LoanApprove(NotFuture, Versioned):
+class LoanApprove(Versioned):
     amount_yuan: Yuan
     term_months: int = Field(ge=1, le=120)
     spread_bp: int = Field(ge=-100, le=300, description="合同利率在一年期LPR基础上的加点（基点）")
-    contract_date: dt.date | None = None
+    contract_date: Recorded | None = None
 
 
 
@@ -80,20 +68,20 @@ class LoanReject(Versioned):
     reason: Reason
 
 
-class LoanDisburse(NotFuture, Versioned):
-    disbursed_on: dt.date | None = None
+class LoanDisburse(Versioned):
+    disbursed_on: Recorded | None = None
 
 
 
-class RepaymentCreate(NotFuture, Strict):
+class RepaymentCreate(Strict):
     amount_yuan: Yuan
-    paid_on: dt.date | None = None
+    paid_on: Recorded | None = None
 
 
 
 class LoanListQuery(Strict):
     status: str | None = Field(default=None, max_length=24)
-    queue: bool = False  # a liaison's work queue: what waits for their bank
+    queue: Flag = False  # a liaison's work queue: what waits for their bank
     page: int = Field(default=1, ge=1, le=10000)
     per_page: int = Field(default=20, ge=1, le=100)
 
@@ -139,7 +127,7 @@ class LoanRead(BaseModel):
 
 
 class BankUpdate(Strict):
-    confirmation_threshold_yuan: Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
+    confirmation_threshold_yuan: Threshold
 
 
 # ---- fund and ledger ------------------------------------------------------------------------
@@ -153,7 +141,7 @@ class Contribution(Strict):
 
 class RepaymentRate(Strict):
     year: int = Field(ge=2000, le=2100)
-    repayment_rate_percent: Decimal = Field(ge=0, le=100, decimal_places=2)
+    repayment_rate_percent: Rate
 
 
 # ---- subsidies ------------------------------------------------------------------------------
@@ -164,8 +152,8 @@ class Hire(Strict):
     id_number: str
     category: Literal["poverty_alleviated", "hard_to_employ", "graduate", "other"]
     contract_months: int = Field(ge=0, le=600)
-    social_insurance: bool
-    hired_on: dt.date
+    social_insurance: StrictBool
+    hired_on: Recorded
 
     @field_validator("id_number")
     @classmethod
@@ -190,8 +178,8 @@ class SubsidyClaimCreate(Strict):
     occupation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     level: Literal["junior", "intermediate", "senior"] | None = None
     certificate_no: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
-    issued_on: dt.date | None = None
-    trip_date: dt.date | None = None
+    issued_on: Claimed | None = None
+    trip_date: Claimed | None = None
     origin_province: ProvinceCode | None = None
     destination_province: ProvinceCode | None = None
 

@@ -6,24 +6,25 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from typing import NoReturn
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
+from services.gateway import throttle
 from services.gateway.models import LoginSession, User
 from shared import regions
 from shared.actors import Actor
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.fields import Strict, refusal
 from shared.validation import domain_check
 
 hasher = PasswordHasher()
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _DUMMY_HASH = hasher.hash("guiyan-timing-equaliser")
 
 
@@ -33,10 +34,9 @@ class Login(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-class SignUp(BaseModel):
+class SignUp(Strict):
     """An entrepreneur opens an account with their mobile number."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     phone: str
     display_name: str = Field(min_length=2, max_length=40)
     password: str = Field(min_length=8, max_length=200)
@@ -53,10 +53,9 @@ def _bad_phone(_value: str) -> None:
     raise InvalidInput("phone_format", "phone", "手机号码应为11位，以1开头")
 
 
-class UserCreate(BaseModel):
+class UserCreate(Strict):
     """An administrator creates staff accounts."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     username: str = Field(pattern=USERNAME.pattern)
     password: str = Field(min_length=8, max_length=200)
     role: str = Field(pattern="^(entrepreneur|bank_liaison|official|admin)$")
@@ -64,7 +63,21 @@ class UserCreate(BaseModel):
     region_code: str | None = None
     level: str | None = Field(default=None, pattern="^(village|township|county|city|province)$")
     bank_code: str | None = Field(default=None, max_length=20)
-    unit_head: bool = False  # an official who heads their unit: signs difficulties off (销号)
+    unit_head: StrictBool = False  # an official who heads their unit: signs difficulties off (销号)
+
+    @field_validator("region_code", "level", "unit_head")
+    @classmethod
+    def _officials_only(cls, value, info: ValidationInfo):
+        if value and info.data.get("role", "official") != "official":
+            raise refusal("official_fields_only", "只有工作人员账号填写层级、行政区划和单位负责人")
+        return value
+
+    @field_validator("bank_code")
+    @classmethod
+    def _liaisons_only(cls, value, info: ValidationInfo):
+        if value and info.data.get("role", "bank_liaison") != "bank_liaison":
+            raise refusal("bank_for_liaisons_only", "只有银行联络员账号填写所属银行")
+        return value
 
 
 def now() -> dt.datetime:
@@ -109,25 +122,26 @@ def sign_up(session: Session, data: SignUp) -> User:
                                            role="entrepreneur", display_name=data.display_name))
 
 
-def authenticate(session: Session, data: Login) -> User:
-    """The user, or one error for any wrong name or password; locks after repeated failures."""
-    user = session.scalar(sa.select(User).where(User.username == data.username).with_for_update())
-    refused = InvalidInput("login_failed", "password", "用户名或密码错误")
+def authenticate(session: Session, data: Login, address: str, rules: throttle.Policies) -> User:
+    """The user, or one error for any wrong name or password; slows repeated failures from one address."""
+    attempt = throttle.Attempt(data.username, address, now())
+    throttle.check(session, attempt)
+    user = session.scalar(sa.select(User).where(User.username == data.username))
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, data.password)
-        raise refused
-    if user.locked_until and user.locked_until > now():
-        raise InvalidInput("account_locked", "username", f"密码错误次数过多，请{LOCK_MINUTES}分钟后再试")
+        _verify(_DUMMY_HASH, data.password)  # as long as a real check: timing tells no names
+        _refuse(session, attempt, rules)
     if not _verify(user.password_hash, data.password):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            user.locked_until, user.failed_logins = now() + dt.timedelta(minutes=LOCK_MINUTES), 0
-        session.commit()
-        raise refused
-    user.failed_logins, user.locked_until = 0, None
+        _refuse(session, attempt, rules)
+    throttle.clear(session, attempt)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(data.password)
     return user
+
+
+def _refuse(session: Session, attempt: throttle.Attempt, rules: throttle.Policies) -> NoReturn:
+    throttle.record_failure(session, attempt, rules)
+    session.commit()
+    raise InvalidInput("login_failed", "password", "用户名或密码错误")
 
 
 def _verify(password_hash: str, password: str) -> bool:

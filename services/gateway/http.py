@@ -38,6 +38,16 @@ class Unauthenticated(DomainError):
     default_code = "unauthenticated"
 
 
+class TooManyAttempts(DomainError):
+    """Too many tries from one place: come back after `retry_after` seconds (sent as Retry-After)."""
+
+    default_code = "too_many_attempts"
+
+    def __init__(self, code: str, field: str | None, message: str, retry_after: int):
+        super().__init__(code, field, message)
+        self.retry_after = retry_after
+
+
 # exception family -> HTTP status: the one routing table for errors
 ERROR_STATUS: list[tuple[type[DomainError], int]] = [
     (Unauthenticated, 401),
@@ -47,6 +57,7 @@ ERROR_STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidState, 409),
     (PayloadTooLarge, 413),
     (InvalidInput, 422),
+    (TooManyAttempts, 429),
     (ServiceUnavailable, 503),
 ]
 
@@ -67,6 +78,8 @@ def json_response(payload: Any, status: int = 200, headers: dict | None = None) 
 def error_headers(error: DomainError) -> dict[str, str]:
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="guiyan"'}
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after)}
     if isinstance(error, ServiceUnavailable):
         return {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return {}

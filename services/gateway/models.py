@@ -1,4 +1,4 @@
-"""Gateway tables: user accounts, their roles, and login sessions (pages and API tokens alike)."""
+"""Gateway tables: user accounts, their roles, login sessions (pages and API tokens alike), login throttling."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ class User(Base):
     bank_code: Mapped[str | None] = mapped_column(sa.String(20))
     unit_head: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=lambda: dt.datetime.now(dt.timezone.utc))
 
@@ -40,3 +38,15 @@ class LoginSession(Base):
     kind: Mapped[str] = mapped_column(sa.String(8))  # "page" | "api"
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
+class LoginThrottle(Base):
+    """Wrong passwords in a row from one address for one username ("" counts every username)."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.projects.domain import SECTORS
 from shared import regions
+from shared.fields import Strict, day, money, paragraph
 from shared.validation import domain_check
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+Investment = money(gt=0, le=Decimal("10000000000"))
+InvestmentBound = money(ge=0)
+Description = paragraph(min_length=10, max_length=4000)
+Note = paragraph(max_length=1000)
+Remark = paragraph(max_length=500)
+EventDay = day(ahead_days=366)  # a promotion event is announced ahead, up to a year
 
 
 class ProjectCreate(Strict):
     title: Text
     sector: str
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
+    description: Description
     region_code: str
-    investment_yuan: Annotated[Decimal, Field(gt=0, le=Decimal("10000000000"), decimal_places=2)]
+    investment_yuan: Investment
     expected_jobs: int = Field(ge=0, le=100000)
     policies: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]] = \
         Field(default_factory=list, max_length=20)
@@ -50,8 +52,8 @@ class ProjectQuery(Strict):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     sector: str | None = Field(default=None, max_length=20)
     region_code: str | None = Field(default=None, max_length=12)
-    min_investment_yuan: Decimal | None = Field(default=None, ge=0)
-    max_investment_yuan: Decimal | None = Field(default=None, ge=0)
+    min_investment_yuan: InvestmentBound | None = None
+    max_investment_yuan: InvestmentBound | None = None
     library_level: Literal["county", "city", "province"] | None = None
     status: str | None = Field(default=None, max_length=12)
     page: int = Field(default=1, ge=1, le=10000)
@@ -60,20 +62,20 @@ class ProjectQuery(Strict):
 
 class StepBody(Strict):
     expected_version: int | None = None
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    note: Note = ""
 
 
 class RecommendationDecision(StepBody):
-    accept: bool
+    accept: StrictBool
 
 
 class InterestBody(Strict):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    note: Remark = ""
 
 
 class PromotionEventCreate(Strict):
     title: Text
-    held_on: dt.date
+    held_on: EventDay
     place: Text
     project_ids: list[str] = Field(min_length=1, max_length=100)
 

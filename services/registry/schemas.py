@@ -7,18 +7,22 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared import regions
 from shared.errors import InvalidInput
+from shared.fields import FOUNDING, Strict, day, money, paragraph
 from shared.identity import check_resident_id
 from shared.validation import domain_check
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
+Remark = paragraph(max_length=500)  # a reason or note, over several lines if need be
+Investment = money(ge=0, le=Decimal("100000000000"))
+LifeDay = day(since=FOUNDING)  # in a person's or an enterprise's past, since 1949-10-01
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+QUARTER = re.compile(r"^(20[0-9][0-9])Q([1-4])$")
 
 Education = Literal["primary", "junior_high", "senior_high", "vocational", "college", "bachelor", "postgraduate"]
 Category = Literal["returnee_migrant_worker", "graduate", "discharged_soldier", "lifted_out_of_poverty", "other"]
@@ -39,10 +43,6 @@ CERTIFICATE_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "
 STATUS_NAMES = {"registered": "待核实", "verified": "已核实"}
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 def _mobile(value: str) -> str:
     if not MOBILE.match(value):
         raise InvalidInput("phone_format", "phone", "手机号码应为11位，以1开头")
@@ -56,7 +56,7 @@ def _region(value: str) -> str:
 class Certificate(Strict):
     name: Text
     level: CertificateLevel
-    issued_on: dt.date
+    issued_on: LifeDay
 
 
 class EntrepreneurCreate(Strict):
@@ -65,7 +65,7 @@ class EntrepreneurCreate(Strict):
     phone: str
     household_region_code: str = Field(description="户籍所在地行政区划代码")
     region_code: str = Field(description="现居住/创业所在地行政区划代码（乡镇或村级）")
-    return_date: dt.date | None = None
+    return_date: LifeDay | None = None
     previous_work_place: LongText = ""
     previous_occupation: LongText = ""
     education: Education
@@ -88,25 +88,18 @@ class EntrepreneurCreate(Strict):
     def _regions(cls, value: str) -> str:
         return domain_check(_region, value)
 
-    @field_validator("return_date")
-    @classmethod
-    def _return(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and value > dt.date.today():
-            raise PydanticCustomError("return_date_in_future", "返乡日期不能晚于今天", {"domain": True})
-        return value
-
 
 class EnterpriseCreate(Strict):
     owner_entrepreneur_id: str | None = Field(default=None, description="工作人员代为登记时必填")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
     kind: EnterpriseKind
     credit_code: str = Field(description="18位统一社会信用代码")
-    credit_code_override_reason: LongText | None = Field(
+    credit_code_override_reason: Remark | None = Field(
         default=None, description="校验位不符但确认无误时，工作人员填写的原因")
     industry: Text
     region_code: str
-    founded_on: dt.date
-    investment_yuan: Decimal = Field(ge=0, le=Decimal("100000000000"), decimal_places=2)
+    founded_on: LifeDay
+    investment_yuan: Investment
     headcount: int = Field(ge=0, le=100000)
     poverty_hires: int = Field(ge=0, le=100000)
 
@@ -150,7 +143,7 @@ class LiaisonsAssign(Strict):
 
 class VerifyCommand(Strict):
     expected_version: int | None = None
-    note: LongText = ""
+    note: Remark = ""
 
 
 class ListQuery(Strict):

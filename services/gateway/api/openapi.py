@@ -20,6 +20,12 @@ ERROR_SCHEMA = {
     }}},
 }
 
+# statuses only some routes answer with, declared on the route as `errors=[...]`
+OCCASIONAL_ERRORS = {
+    429: {"description": "尝试过多，请按 Retry-After 等待后再试",
+          "headers": {"Retry-After": {"description": "需等待的秒数", "schema": {"type": "integer"}}}},
+}
+
 
 def _path(werkzeug_path: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", werkzeug_path)
@@ -56,6 +62,8 @@ def _operation(route, names: dict) -> dict:
         operation["security"] = [{"bearer": []}]
         operation["responses"]["401"] = {"description": "未登录或令牌无效", **error}
         operation["responses"]["403"] = {"description": "无权操作", **error}
+    for status in route.errors:
+        operation["responses"][str(status)] = {**OCCASIONAL_ERRORS.get(status, {"description": "出错"}), **error}
     return operation
 
 

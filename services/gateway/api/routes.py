@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway import auth
+from services.gateway import auth, throttle
+from services.gateway.accounts import open_staff_account
 from services.gateway.api.openapi import asyncapi_document, openapi_document
-from services.gateway.http import ApiEndpoint, Unauthenticated, api, json_response, read_json
+from services.gateway.http import (
+    ApiEndpoint,
+    Unauthenticated,
+    api,
+    json_response,
+    read_json,
+)
 from services.gateway.models import User
 from services.registry.schemas import (
     EnterpriseCreate,
@@ -49,11 +56,15 @@ class ApiRoutes:
 
     # ---- accounts ---------------------------------------------------------------------------
 
-    @api("POST", "/api/v1/auth/login", "登录，取得API令牌", ACCOUNTS, body=auth.Login, public=True)
+    @api("POST", "/api/v1/auth/login", "登录，取得API令牌", ACCOUNTS, body=auth.Login, public=True,
+         errors=[429])
     def api_login(self, request):
         data = parse(auth.Login, read_json(request))
+        return self._api_session(data, throttle.client_address(request, self.settings))
+
+    def _api_session(self, data: auth.Login, address: str):
         with self.db.unit_of_work() as uow:
-            user = auth.authenticate(uow.session, data)
+            user = auth.authenticate(uow.session, data, address, throttle.policies(self.settings))
             token, expires = auth.open_session(uow.session, user, "api", self.settings.session_hours)
             uow.commit()
             return json_response({"token": token, "token_type": "Bearer",
@@ -86,10 +97,7 @@ class ApiRoutes:
     def api_create_user(self, request):
         require_role(self.api_actor(request), "admin")
         data = parse(auth.UserCreate, read_json(request))
-        with self.db.unit_of_work() as uow:
-            user = auth.create_user(uow.session, data)
-            uow.commit()
-            return json_response(auth.actor_of(user).model_dump(), 201)
+        return json_response(open_staff_account(self.db, self.finance, data).model_dump(), 201)
 
     @api("GET", "/api/v1/users", "管理员查看账号列表", ACCOUNTS)
     def api_list_users(self, request):

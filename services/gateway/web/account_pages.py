@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from services.gateway import auth
+from services.gateway import auth, throttle
 from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from services.gateway.http import status_for
+from services.gateway.http import TooManyAttempts, error_headers, status_for
 from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
@@ -52,9 +52,12 @@ class AccountPages(PageSupport):
     def login_submit(self, request):
         form = request.form
         try:
-            token = self._open_session(parse(auth.Login, forms.filled(form, ("username", "password"))))
-        except InvalidInput as exc:
-            return self._login_form(request, form, forms.messages(exc), status_for(exc))
+            token = self._open_session(parse(auth.Login, forms.filled(form, ("username", "password"))),
+                                       throttle.client_address(request, self.settings))
+        except (InvalidInput, TooManyAttempts) as exc:
+            refused = self._login_form(request, form, forms.messages(exc), status_for(exc))
+            refused.headers.extend(error_headers(exc))
+            return refused
         return self._signed_in(redirect(safe_next(form.get("next"))), token)
 
     def _login_form(self, request, values, errors: dict, status: int = 200):
@@ -63,9 +66,10 @@ class AccountPages(PageSupport):
                          labels=forms.LOGIN_LABELS, summary=[], demo_accounts=demo,
                          demo_password=DEMO_PASSWORD)
 
-    def _open_session(self, data: auth.Login) -> str:
+    def _open_session(self, data: auth.Login, address: str) -> str:
         with self.db.unit_of_work() as uow:
-            return self._new_session(uow, auth.authenticate(uow.session, data))
+            user = auth.authenticate(uow.session, data, address, throttle.policies(self.settings))
+            return self._new_session(uow, user)
 
     def _new_session(self, uow, user) -> str:
         token, _ = auth.open_session(uow.session, user, "page", self.settings.session_hours)

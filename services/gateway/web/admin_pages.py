@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from services.gateway import auth
+from services.gateway.accounts import open_staff_account
 from services.gateway.http import status_for
 from services.gateway.models import User
 from services.gateway.web import forms
@@ -22,7 +23,7 @@ LEVELS = [("village", "村"), ("township", "乡镇"), ("county", "县（区）")
 
 
 class AdminPages(PageSupport):
-    """Mixed into GatewayService, which provides `db`."""
+    """Mixed into GatewayService, which provides `db` and `finance`."""
 
     @page("GET", "/admin/users")
     def users_page(self, request):
@@ -44,10 +45,7 @@ class AdminPages(PageSupport):
         data = {**forms.filled(form, ("username", "display_name", "password", "role", "region_code", "level",
                                       "bank_code")), "unit_head": form.get("unit_head") == "yes"}
         try:
-            body = parse(auth.UserCreate, data)
-            with self.db.unit_of_work() as uow:
-                auth.create_user(uow.session, body)
-                uow.commit()
+            open_staff_account(self.db, self.finance, parse(auth.UserCreate, data))
         except (InvalidInput, Conflict) as exc:
             return self._users(request, form, forms.messages(exc), status_for(exc))
         return redirect("/admin/users?notice=user_created")
