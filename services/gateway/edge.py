@@ -22,10 +22,13 @@ UPLOAD_BODY_BYTES = 3 * 1024 * 1024  # an attachment of up to 2 MB with its mult
 MAX_JSON_DEPTH = 16  # the deepest request model nests three levels
 MAX_JSON_INTEGER = 2**53  # what every JSON peer reads exactly
 
-# C0 controls but tab and line breaks, DEL and C1, bidirectional and zero-width format characters,
-# the byte-order mark, noncharacters and lone surrogates (which no database or log can store)
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
-                       "\u2060\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
+# C0 controls but tab and line breaks, DEL and C1, noncharacters and lone surrogates: no keyboard
+# types them, and no database or log can store some of them
+CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff"
+HOSTILE = re.compile(f"[{CONTROL}]")
+# and bidirectional and zero-width format characters and the byte-order mark, which copy and paste
+# does bring: a page's form explains those beside their field (shared.fields), the API refuses here
+FORBIDDEN = re.compile(f"[{CONTROL}\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
 class PayloadTooLarge(DomainError):
@@ -36,9 +39,9 @@ def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge("body_too_large", None, f"请求内容过大，上限为{limit // 1024}KB")
 
 
-def check_text(value: str, field: str | None) -> str:
-    """Refuse a string holding a character no form field may carry."""
-    if FORBIDDEN.search(value):
+def check_text(value: str, field: str | None, forbidden: re.Pattern = FORBIDDEN) -> str:
+    """Refuse a string holding a character no field may carry."""
+    if forbidden.search(value):
         raise InvalidInput("text_control_character", field,
                            "含有不允许的控制字符（如 NUL、零宽或双向文字控制符），请删除后重新填写")
     return value
@@ -69,13 +72,13 @@ def screen_path(request: Request) -> None:
         raise NotFound("route_not_found", None, "没有这个地址")
 
 
-def screen_query(request: Request) -> None:
+def screen_query(request: Request, forbidden: re.Pattern) -> None:
     for name, value in request.args.items(multi=True):
-        check_text(name, "query")
-        check_text(value, name)
+        check_text(name, "query", forbidden)
+        check_text(value, name, forbidden)
 
 
-def screen_form(request: Request) -> None:
+def screen_form(request: Request, forbidden: re.Pattern) -> None:
     """Form fields and uploaded file names (the files' bytes are the attachment rules' business)."""
     try:
         fields = list(request.form.items(multi=True))
@@ -83,24 +86,25 @@ def screen_form(request: Request) -> None:
     except RequestEntityTooLarge:
         raise too_large(body_limit(request)) from None
     for name, value in fields + names:
-        check_text(name, "form")
-        check_text(value, name)
+        check_text(name, "form", forbidden)
+        check_text(value, name, forbidden)
 
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 PARSED_JSON = "guiyan.json"
 
 
-def screen(request: Request, *, json_body: bool = False) -> None:
+def screen(request: Request, *, api: bool = False) -> None:
     """Everything a request carries, before any handler: path, query, form, and (API) a JSON body."""
+    forbidden = FORBIDDEN if api else HOSTILE
     screen_path(request)
     accept_body(request)
-    screen_query(request)
+    screen_query(request, forbidden)
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     if request.mimetype in FORMS:
-        screen_form(request)
-    elif json_body and _raw(request):
+        screen_form(request, forbidden)
+    elif api and _raw(request):
         request.environ[PARSED_JSON] = _parse(_raw(request))
 
 

@@ -170,7 +170,7 @@ class ApiEndpoint(CorrelatedEndpoint):
         request.environ.setdefault("guiyan.correlation_id", correlation_from(request) or new_correlation_id())
         request.shallow = False  # the edge reads the body before nameko's handler would
         try:
-            screen(request, json_body=True)
+            screen(request, api=True)
         except DomainError as exc:
             log_refusal(request, exc)
             return error_response(exc)
