@@ -76,8 +76,14 @@ class ConsultationService(GuiyanService):
     @command
     def change_roster(self, actor, code, data, add=True):
         actor, data = as_actor(actor), parse(RosterChange, data)
-        return self._once(actor, f"roster:{code}:{data.enterprise_id}", None, None, lambda uow: quarters.adjust(
-            uow, actor, _code(code), data.enterprise_id, bool(add), data.reason))
+
+        def change():
+            return self._once(actor, f"roster:{code}:{data.enterprise_id}", None, None, lambda uow: quarters.adjust(
+                uow, actor, _code(code), data.enterprise_id, bool(add), data.reason))
+        try:
+            return change()
+        except IntegrityError:  # another official added it at the same moment: now it is there to change
+            return change()
 
     @command
     def get_agenda(self, actor, code):

@@ -230,7 +230,11 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
 def _owner_for(session: Session, actor: Actor, owner_id: str | None) -> Entrepreneur | None:
     if actor.role == "entrepreneur":
         return session.scalar(sa.select(Entrepreneur).where(Entrepreneur.account_id == actor.user_id))
-    return session.get(Entrepreneur, owner_id) if owner_id else None
+    if not owner_id:
+        return None
+    owner = session.get(Entrepreneur, owner_id)
+    domain.ensure_visible(owner is not None, "entrepreneur")  # unknown and out of reach answer alike
+    return owner
 
 
 def verify_enterprise(uow, actor: Actor, enterprise_id: str, expected_version: int | None) -> dict:

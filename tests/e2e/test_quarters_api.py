@@ -2,12 +2,15 @@
 reasons, gathered from the facts of the other services; officials adjust it with a reason."""
 
 import datetime as dt
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
 from tests.borrowers import eventually, key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import enterprise_with_liaisons, report
+from tests.factories import credit_code, enterprise_data
 
 ROUTE = "<string:quarter>"
 QUARTERS_ACCESS_CASES = {
@@ -69,6 +72,20 @@ def scenario(stack):
             "shrinking": shrinking.enterprise_id, "calm": calm.enterprise_id}
 
 
+def consultation_knows_enterprise(stack, enterprise_id: str) -> None:
+    engine = sa.create_engine(stack.databases["consultation"].replace("postgresql://", "postgresql+psycopg2://"),
+                              poolclass=sa.pool.NullPool)
+
+    def known():
+        with engine.connect() as connection:
+            return connection.scalar(sa.text("SELECT count(*) FROM facts WHERE enterprise_id = :e AND "
+                                             "event_type = 'enterprise_registered'"), {"e": enterprise_id})
+    try:
+        eventually(known, timeout=30)
+    finally:
+        engine.dispose()
+
+
 def roster_of(client) -> dict:
     return {row["enterprise_id"]: row for row in client.get("/api/v1/quarters/2026Q4/roster").json()}
 
@@ -117,3 +134,25 @@ def test_officials_add_and_remove_with_a_reason(scenario):
 def roster_of_response(response) -> dict:
     assert response.status_code == 200, response.text
     return {row["enterprise_id"]: row for row in response.json()["roster"]}
+
+
+def test_two_officials_adding_one_enterprise_at_once_both_see_it_added(stack, scenario):
+    people = scenario["people"]
+    firm = make_borrower(stack, people["township"], enterprise=True).enterprise_id
+    consultation_knows_enterprise(stack, firm)
+    path = "/api/v1/quarters/2026Q4/roster"
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda who: people[who].post(path, json={
+            "enterprise_id": firm, "reason": f"{who}：订单骤减"}), ("county", "city")))
+    assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
+    assert roster_of(people["city"])[firm]["removed"] is False
+
+
+def test_an_official_cannot_tell_an_out_of_reach_owner_from_an_unknown_one(stack, scenario):
+    people = scenario["people"]
+    owner = make_borrower(stack, people["township"]).entrepreneur_id
+    answers = [people["other_county"].post("/api/v1/enterprises", json=enterprise_data(
+        region_code="511024100201", credit_code=credit_code("511024"), owner_entrepreneur_id=owner_id))
+        for owner_id in (owner, str(uuid.uuid4()))]
+    assert [answer.json()["error"]["code"] for answer in answers] == ["entrepreneur_not_found"] * 2
+    assert answers[0].status_code == answers[1].status_code == 404
