@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +29,11 @@ class Actor(BaseModel, frozen=True):
     def is_official(self) -> bool:
         return self.role == "official" and self.region_code is not None
 
+    @property
+    def leads_the_city(self) -> bool:
+        """A city-level official of the programme's own city: the fund, the books and the quarter are theirs."""
+        return self.is_official and self.level == "city" and self.region_code == programme_city()
+
     def governs(self, region_code: str) -> bool:
         """An official's jurisdiction covers this region (their own and everything below)."""
         return self.is_official and regions.within(self.region_code or "", region_code)
@@ -35,6 +41,19 @@ class Actor(BaseModel, frozen=True):
 
 def as_actor(value: Actor | dict) -> Actor:
     return value if isinstance(value, Actor) else Actor.model_validate(value)
+
+
+@cache
+def programme_city() -> str:
+    from shared.settings import ServiceSettings
+
+    return ServiceSettings().programme_city
+
+
+def require_city_official(actor: Actor, message: str, *, allow_admin: bool = False) -> None:
+    """Only the programme city's own city-level officials (another city's are refused as well)."""
+    if not actor.leads_the_city and not (allow_admin and actor.role == "admin"):
+        raise Forbidden("city_level_required", None, message)
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -25,6 +25,7 @@ class ServiceSettings(BaseSettings):
     outbox_interval_seconds: float = 0.2
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
+    programme_city: str = Field(default="511000", description="the city whose programme this deployment runs")
 
     def database_url(self, service: str) -> str:
         return f"{self.postgres_url.rstrip('/')}/{self.database_prefix}_{service}"

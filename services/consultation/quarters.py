@@ -23,7 +23,7 @@ from services.consultation.models import (
 from services.escalation.domain import CATEGORY_NAMES, LEVEL_NAMES
 from shared import consultation_events as ce
 from shared import events, regions
-from shared.actors import Actor
+from shared.actors import Actor, require_city_official
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.escalation_events import ResolutionAssigned
 from shared.events import Envelope
@@ -71,8 +71,7 @@ def enterprise(session: Session, enterprise_id: str) -> dict | None:
 
 
 def require_city(actor: Actor) -> None:
-    if not actor.is_official or actor.level != "city":
-        raise Forbidden("city_level_required", None, "季度困难会商会由市级工作人员组织")
+    require_city_official(actor, "季度困难会商会由本市市级工作人员组织")
 
 
 def require_official(actor: Actor) -> None:

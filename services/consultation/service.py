@@ -18,9 +18,9 @@ from services.consultation.schemas import (
     RosterChange,
 )
 from shared import clock
-from shared.actors import as_actor
+from shared.actors import as_actor, require_city_official
 from shared.db import Database
-from shared.errors import Forbidden, InvalidState
+from shared.errors import InvalidState
 from shared.events import CATALOGUE
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
@@ -143,8 +143,7 @@ class ConsultationService(GuiyanService):
     def rebuild(self, actor):
         """Replace every fact by a replay of every service's recorded events; report what came back."""
         actor = as_actor(actor)
-        if actor.role != "admin" and not (actor.is_official and actor.level == "city"):
-            raise Forbidden("city_level_required", None, "只有管理员或市级工作人员可以重建会商数据")
+        require_city_official(actor, "只有管理员或本市市级工作人员可以重建会商数据", allow_admin=True)
 
         def pages():  # every service's recorded events, a page at a time, never all in memory
             for read_page in (self.registry.outbox_page, self.finance.outbox_page, self.escalation.outbox_page,
@@ -180,8 +179,7 @@ class ConsultationService(GuiyanService):
         """Flag every resolution past its deadline whose difficulty is still open (once each)."""
         if actor is not None:
             checked = as_actor(actor)
-            if not checked.is_official or checked.level != "city":
-                raise Forbidden("city_level_required", None, "只有市级工作人员可以运行逾期检查")
+            require_city_official(checked, "只有本市市级工作人员可以运行逾期检查")
         today = clock.today()
         with self.db.read() as session:
             ids = quarters.overdue_ids(session, today)

@@ -16,7 +16,7 @@ from services.escalation.schemas import (
     ResolveBody,
 )
 from shared import clock
-from shared.actors import as_actor
+from shared.actors import as_actor, require_city_official
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger
@@ -115,8 +115,7 @@ class EscalationService(GuiyanService):
     @command
     def run_sweep(self, actor):
         actor = as_actor(actor)
-        if actor.role != "admin" and not (actor.is_official and actor.level == "city"):
-            raise Forbidden("city_level_required", None, "只有市级工作人员或管理员可以立即运行时限检查")
+        require_city_official(actor, "只有本市市级工作人员或管理员可以立即运行时限检查", allow_admin=True)
         return self._sweep()
 
     @timer(interval=SWEEP_INTERVAL)

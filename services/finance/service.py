@@ -253,7 +253,7 @@ class FinanceService(GuiyanService):
         quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
         return self._once(actor, f"pay_interest:{quarter}", money_key(idempotency_key), None,
                           lambda uow: subsidies.pay_interest(uow, actor, quarter),
-                          lambda session, result: subsidies.require_city_official(actor))
+                          lambda session, result: subsidies.require_interest_official(actor))
 
     # ---- the registry's facts ---------------------------------------------------------------
 

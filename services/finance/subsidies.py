@@ -23,7 +23,7 @@ from services.finance.models import (
 from services.finance.schemas import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
 from shared import events, regions
 from shared import finance_events as fe
-from shared.actors import Actor, require_role
+from shared.actors import Actor, require_city_official, require_role
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -293,14 +293,13 @@ def interest_batch_read(batch: InterestSubsidyBatch) -> dict:
                       for line in batch.lines]}
 
 
-def require_city_official(actor: Actor) -> None:
-    if not actor.is_official or actor.level != "city":
-        raise Forbidden("city_level_required", None, "只有市级工作人员可以办理贴息")
+def require_interest_official(actor: Actor) -> None:
+    require_city_official(actor, "只有本市市级工作人员可以办理贴息")
 
 
 def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
     """The quarter's subsidy on interest actually paid, loan by loan, under each contract's policy."""
-    require_city_official(actor)
+    require_interest_official(actor)
     session = uow.session
     first, last = domain.quarter_bounds(quarter)
     if last >= today:
@@ -339,7 +338,7 @@ def get_interest(session: Session, actor: Actor, quarter: str) -> dict:
 
 
 def pay_interest(uow, actor: Actor, quarter: str) -> dict:
-    require_city_official(actor)
+    require_interest_official(actor)
     session = uow.session
     batch = session.get(InterestSubsidyBatch, quarter)
     if batch is None:

@@ -9,17 +9,13 @@ from decimal import Decimal
 from services.finance import books, ledger
 from services.finance.models import FundYear
 from services.finance.schemas import Contribution, RepaymentRate
-from shared.actors import Actor
-from shared.errors import Forbidden
+from shared.actors import Actor, require_city_official
 from shared.money import yuan_to_fen
 
 
 def require_treasurer(actor: Actor, *, allow_admin: bool = False) -> None:
     """The fund and the books are the city's: city-level officials (and, to read, administrators)."""
-    if allow_admin and actor.role == "admin":
-        return
-    if not actor.is_official or actor.level != "city":
-        raise Forbidden("city_level_required", None, "只有市级工作人员可以办理此项")
+    require_city_official(actor, "只有本市市级工作人员可以办理此项", allow_admin=allow_admin)
 
 
 def contribute(uow, actor: Actor, data: Contribution, today: dt.date) -> dict:

@@ -34,7 +34,7 @@ class FundPages(PageSupport):
 
     def _fund(self, request, actor, failed: dict | None = None, status: int = 200):
         me = actor.model_dump()
-        city = actor.level == "city"
+        city = actor.leads_the_city
         return self.show(request, "fund.html", status, position=self.finance.fund_position(me),
                          books=self.finance.trial_balance(me) if city else None, city=city,
                          failed=failed or {}, labels=FUND_LABELS, new_key=new_key,
@@ -71,7 +71,7 @@ class FundPages(PageSupport):
     def _interest(self, request, actor, quarter, errors: dict | None = None, status: int = 200):
         batch = self.finance.get_interest_subsidy(actor.model_dump(), quarter)
         return self.show(request, "interest.html", status, batch=batch, errors=errors or {},
-                         new_key=new_key, city=actor.level == "city")
+                         new_key=new_key, city=actor.leads_the_city)
 
     @page("POST", "/fund/interest/<string:quarter>/pay")
     def interest_pay(self, request, quarter):

@@ -85,7 +85,7 @@ class QuarterPages(PageSupport):
 
     def _quarters(self, request, actor, failed: dict | None = None, status: int = 200):
         values = failed["values"] if failed else {"quarter": quarter_of(clock.today())}
-        return self.show(request, "quarters.html", status, recent=self._recent(actor), city=actor.level == "city",
+        return self.show(request, "quarters.html", status, recent=self._recent(actor), city=actor.leads_the_city,
                          values=values, errors=failed["errors"] if failed else {}, labels=QUARTER_LABELS)
 
     def _recent(self, actor) -> list[dict]:
@@ -125,7 +125,7 @@ class QuarterPages(PageSupport):
         # a resolution whose enterprise later left the roster still needs following up
         others = [r for r in self.consultation.list_resolutions(me, code) if r["id"] not in shown]
         return self.show(request, "quarter.html", status, q=found, agenda=agenda, others=others,
-                         is_open=found["status"] == "open", city=actor.level == "city",
+                         is_open=found["status"] == "open", city=actor.leads_the_city,
                          adjuster=actor.level in ("county", "city"), failed=failed or {}, labels=QUARTER_LABELS,
                          new_key=new_key, QUARTER_STATUS_NAMES=QUARTER_STATUS_NAMES,
                          ITEM_STATUS_NAMES=ITEM_STATUS_NAMES)
