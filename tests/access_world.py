@@ -1,0 +1,363 @@
+"""The world the access matrix walks: known people in known regions and banks, their records, and
+fresh records on demand for the rows that change something.
+
+Alice (entrepreneur) lives in 大佛村, 双才镇, 东兴区 (511011101201), borrows from NJRCB; Bob in 凤翥村,
+严陵镇, 威远县 (511024100201), borrows from PSBC. Officials sit at every level over Alice ("own") and
+over Bob ("other"); the other city is 广元 (510800). The quarterly consultation uses 2023 (2023Q2
+and the quarters after it), which no other test touches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.gateway import auth
+from services.gateway.models import LoginSession, User
+from shared import clock, regions
+from tests.borrowers import eventually, finance_knows, key, loan_request, make_borrower
+from tests.factories import credit_code, enterprise_data, entrepreneur_data
+from tests.stack import PASSWORD
+
+VILLAGE, TOWNSHIP, COUNTY = "511011101201", "511011101", "511011"
+# persona -> (role, scope): the columns of the matrix
+PERSONAS = {
+    "anon": ("anonymous", "-"), "alice": ("entrepreneur", "own"), "bob": ("entrepreneur", "other_person"),
+    "vil": ("village_official", "own_region"), "vil_x": ("village_official", "other_region"),
+    "twp": ("township_official", "own_region"), "twp_x": ("township_official", "other_region"),
+    "head": ("unit_head", "own_region"), "head_x": ("unit_head", "other_region"),
+    "cty": ("county_official", "own_region"), "cty_x": ("county_official", "other_region"),
+    "city": ("city_official", "own_region"), "city_x": ("city_official", "other_city"),
+    "bank": ("bank_liaison", "own_bank"), "bank_x": ("bank_liaison", "other_bank"),
+    "chk": ("bank_checker", "own_bank"), "admin": ("administrator", "-"),
+}
+OFFICIALS = {  # persona -> (region, level, unit head)
+    "vil": (VILLAGE, "village", False), "vil_x": ("511024100201", "village", False),
+    "twp": (TOWNSHIP, "township", False), "twp_x": ("511024100", "township", False),
+    "head": (TOWNSHIP, "township", True), "head_x": ("511024100", "township", True),
+    "cty": (COUNTY, "county", False), "cty_x": ("511024", "county", False),
+    "city": ("511000", "city", False), "city_x": ("510800", "city", False),
+}
+BANKS = {"bank": "NJRCB", "bank_x": "PSBC", "chk": "NJRCB"}
+WORLD_QUARTER = "2023Q2"
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+APPROVAL = {"amount_yuan": "100000.00", "term_months": 24, "spread_bp": 0}
+MINUTES = "会议逐户听取了困难企业的诉求，研究确定了各事项的牵头单位、配合单位和完成时限。"
+
+
+@dataclass
+class Target:
+    """A record the rows act on: its id, the entrepreneur who owns it, and what else the calls need."""
+
+    id: str
+    owner: object | None = None  # ApiClient of the owning entrepreneur (persona "alice")
+    extra: dict = field(default_factory=dict)
+    unknown: str | None = None  # what stands for a record that does not exist (default: a new uuid)
+
+    def __getitem__(self, name):
+        return self.extra[name]
+
+
+def ok(response, status: int = 200) -> dict:
+    """The answer's JSON; on another status, only the status and the error (never personal data)."""
+    assert response.status_code == status, (response.status_code, response.text[:300] if response.status_code >= 400
+                                            else "")
+    return response.json()
+
+
+class QuickAccounts:
+    """The stack, with accounts and their API sessions written straight into the gateway's database.
+
+    One argon2 hash or check takes most of a second on a busy machine; the world needs dozens of
+    accounts. The matrix's own rows for login, logout and sign-up still go through the API.
+    """
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.engine = sa.create_engine(stack.databases["gateway"].replace("postgresql://", "postgresql+psycopg2://", 1),
+                                       pool_size=4)
+        self.password_hash = auth.hasher.hash(PASSWORD)  # once: the login rows check it for real
+
+    def __getattr__(self, name):
+        return getattr(self.stack, name)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def create_user(self, role: str, *, region_code: str | None = None, level: str | None = None,
+                    bank_code: str | None = None, username: str | None = None, unit_head: bool = False) -> str:
+        username = username or f"{role}_{uuid.uuid4().hex[:8]}"
+        with Session(self.engine) as session:
+            session.add(User(username=username, password_hash=self.password_hash, role=role,
+                             display_name=f"测试{role}", region_code=regions.check_known(region_code) if region_code
+                             else None, level=level, bank_code=bank_code, unit_head=unit_head))
+            session.commit()
+        return username
+
+    def client(self, username: str | None = None):
+        client = self.stack.client()
+        if username:
+            token = secrets.token_urlsafe(32)
+            now = dt.datetime.now(dt.timezone.utc)
+            with Session(self.engine) as session:
+                user_id = session.scalar(sa.select(User.id).where(User.username == username))
+                session.add(LoginSession(token_hash=auth.token_hash(token), user_id=user_id, kind="api",
+                                         created_at=now, expires_at=now + dt.timedelta(hours=4)))
+                session.commit()
+            client.http.headers["Authorization"] = f"Bearer {token}"
+            client.username = username
+        return client
+
+
+class World:
+    def __init__(self, stack):
+        stack = QuickAccounts(stack)
+        self.stack = stack
+        self.usernames: dict[str, str] = {}
+        self.c: dict = {"anon": stack.client()}
+        for persona, (region, level, head) in OFFICIALS.items():
+            self._account(persona, "official", region_code=region, level=level, unit_head=head)
+        for persona, bank in BANKS.items():
+            self._account(persona, "bank_liaison", bank_code=bank)
+        self._account("admin", "admin")
+        self.login_user = stack.create_user("official", region_code=COUNTY, level="county")
+        for account in ("fund:guarantee", "budget:subsidy"):
+            ok(self.c["city"].post("/api/v1/fund/contributions", headers=key(),
+                                   json={"account": account, "amount_yuan": "50000000.00"}), 201)
+        self.counter = itertools.count(1)
+        alice = make_borrower(stack, self.c["twp"], enterprise=True)
+        bob = make_borrower(stack, self.c["twp_x"], region="511024100201", enterprise=True)
+        self.c["alice"], self.c["bob"] = alice.client, bob.client
+        self.usernames.update(alice=alice.username, bob=bob.username)
+        self.alice = Target(alice.entrepreneur_id, alice.client)
+        self.alice_firm = Target(alice.enterprise_id, alice.client)
+        self._wait_for_enterprises(alice.enterprise_id, bob.enterprise_id)
+        self.alice_loan = Target(ok(alice.client.post("/api/v1/loans", json=loan_request()), 201)["id"],
+                                 alice.client)
+        self.shared: dict = {}
+        self.lock = threading.RLock()  # rows run side by side: a shared record is made once
+        self.interest_codes = iter(f"{year}Q{q}" for year in range(2022, 2000, -1) for q in (1, 2, 3, 4))
+        self.closable_codes = iter(["2023Q3", "2023Q4", "2023Q1", "2022Q4", "2022Q3", "2022Q2", "2022Q1"])
+
+    def close(self) -> None:
+        self.stack.close()
+
+    def _account(self, persona: str, role: str, **details) -> None:
+        self.usernames[persona] = self.stack.create_user(role, **details)
+        self.c[persona] = self.stack.client(self.usernames[persona])
+
+    def _wait_for_enterprises(self, *enterprise_ids: str) -> None:
+        for firm in enterprise_ids:
+            finance_knows(self.stack, "known_enterprises", firm, "true", "escalation")
+            finance_knows(self.stack, "known_enterprises", firm, "true", "projects")
+        wait_for_fact(self.stack, "enterprise_registered", enterprise_ids)
+
+    def caller(self, persona: str, target: Target | None = None):
+        """The client of a persona; "alice" is whoever owns the target (Alice by default)."""
+        if persona == "alice" and target is not None and target.owner is not None:
+            return target.owner
+        return self.c[persona]
+
+    def new_session(self, persona: str):
+        return self.stack.client(self.usernames[persona]) if persona != "anon" else self.stack.client()
+
+    def once(self, name: str, make):
+        """A shared record, made the first time a test asks for it."""
+        with self.lock:
+            if name not in self.shared:
+                self.shared[name] = make()
+            return self.shared[name]
+
+    def n(self) -> int:
+        return next(self.counter)
+
+    @staticmethod
+    def days_ago(days: int) -> str:
+        return (clock.today() - dt.timedelta(days=days)).isoformat()
+
+    # ---- registry ----------------------------------------------------------------------------
+
+    def entrepreneur(self) -> Target:
+        """A person the township registered in Alice's village, not yet verified."""
+        person = ok(self.c["twp"].post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=VILLAGE)), 201)
+        return Target(person["id"])
+
+    def enterprise(self) -> Target:
+        """Another enterprise of Alice's, not yet verified."""
+        firm = ok(self.c["alice"].post("/api/v1/enterprises", json=enterprise_data(
+            region_code=VILLAGE, credit_code=credit_code(COUNTY))), 201)
+        return Target(firm["id"], self.c["alice"])
+
+    def calm_enterprise(self) -> Target:
+        """An enterprise of Alice's that no rule puts on a roster, known to consultation."""
+        firm = self.enterprise()
+        wait_for_fact(self.stack, "enterprise_registered", [firm.id])
+        return firm
+
+    # ---- loans -------------------------------------------------------------------------------
+
+    def loan(self, status: str = "under_bank_review") -> Target:
+        """A new borrower's loan from NJRCB in Alice's village, taken as far as `status`."""
+        borrower = make_borrower(self.stack, self.c["twp"])
+        amount = "400000.00" if status == "awaiting_confirmation" else "100000.00"
+        loan = ok(borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan=amount)), 201)
+        assert loan["status"] == "under_bank_review", loan["failures"]
+        path = f"/api/v1/loans/{loan['id']}"
+        if status != "under_bank_review":
+            ok(self.c["bank"].post(f"{path}/approve", json={**APPROVAL, "amount_yuan": amount}))
+        if status == "disbursed":
+            ok(self.c["bank"].post(f"{path}/disburse", json={}, headers=key()))
+        return Target(loan["id"], borrower.client)
+
+    # ---- subsidies ---------------------------------------------------------------------------
+
+    def claim(self, status: str = "eligibility_checked") -> Target:
+        claim = ok(self.c["alice"].post("/api/v1/subsidy-claims", json={
+            "kind": "skill", "occupation": f"焊工{self.n()}", "level": "junior", "issued_on": self.days_ago(20)}), 201)
+        assert claim["status"] == "eligibility_checked", claim["failures"]
+        if status == "approved":
+            ok(self.c["twp"].post(f"/api/v1/subsidy-claims/{claim['id']}/review", json={"decision": "approve"}))
+        return Target(claim["id"], self.c["alice"])
+
+    def batch(self, status: str = "draft") -> Target:
+        """The county's batch of one approved claim of Alice's."""
+        claim = self.claim("approved")
+        batch = ok(self.c["cty"].post("/api/v1/subsidy-batches", json={"claim_ids": [claim.id]}), 201)
+        if status == "approved":
+            ok(self.c["cty"].post(f"/api/v1/subsidy-batches/{batch['id']}/approve"))
+        return Target(batch["id"], extra={"claim_id": claim.id})
+
+    def interest_quarter(self) -> Target:
+        """A past quarter whose interest subsidy the city has computed and not paid."""
+        code = next(self.interest_codes)
+        ok(self.c["city"].post("/api/v1/interest-subsidies", json={"quarter": code}), 201)
+        return Target(code, unknown="1999Q1")
+
+    # ---- difficulties ------------------------------------------------------------------------
+
+    def difficulty(self, status: str = "assigned") -> Target:
+        """Alice's difficulty at township level, taken as far as `status`."""
+        record = ok(self.c["alice"].post("/api/v1/difficulties", json={
+            "enterprise_id": self.alice_firm.id, "category": "labour", "urgency": "normal",
+            "description": "春节后招工困难，缺少熟练分拣工人二十名，影响订单交付"}), 201)
+        path = f"/api/v1/difficulties/{record['id']}"
+        if status in ("resolved", "accepted"):
+            ok(self.c["twp"].post(f"{path}/resolve", json={"resolution": "镇劳务站已推荐熟练工二十名"}))
+        if status == "accepted":
+            ok(self.c["alice"].post(f"{path}/accept", json={"note": "工人已到岗"}))
+        return Target(record["id"], self.c["alice"], {"reference": record["reference"]})
+
+    def attachment(self) -> Target:
+        record = self.difficulty()
+        added = ok(self.c["alice"].post(f"/api/v1/difficulties/{record.id}/attachments",
+                                        files={"file": ("photo.png", PHOTO, "image/png")}), 201)
+        return Target(record.id, self.c["alice"], {"attachment_id": added["attachments"][-1]["id"]})
+
+    # ---- projects ----------------------------------------------------------------------------
+
+    def project(self, status: str = "collected") -> Target:
+        """A project of 东兴区's county library, taken as far as `status`."""
+        county = self.c["cty"]
+        project = ok(county.post("/api/v1/projects", json=project_data(self.n())), 201)
+        path = f"/api/v1/projects/{project['id']}"
+        steps = {"collected": [], "reviewed": ["review"], "listed": ["review", "list"],
+                 "recommended": ["review", "list", "recommend"], "signed": ["review", "list"]}[status]
+        for step in steps:
+            ok(county.post(f"{path}/{step}"))
+        if status == "signed":
+            event = self.promotion_event(project["id"])
+            ok(county.post(f"/api/v1/promotion-events/{event.id}/signings", json={
+                "project_id": project["id"], "entrepreneur_id": self.alice.id}), 201)
+        return Target(project["id"])
+
+    def promotion_event(self, project_id: str | None = None) -> Target:
+        """The county's promotion event showing one listed project (not yet signed)."""
+        project_id = project_id or self.project("listed").id
+        event = ok(self.c["cty"].post("/api/v1/promotion-events", json=promotion_data([project_id])), 201)
+        return Target(event["id"], extra={"project_id": project_id})
+
+    # ---- the quarterly consultation ----------------------------------------------------------
+
+    def consultation(self) -> dict:
+        """2023Q2 opened with Alice's enterprise on its roster (six difficulties on the agenda, one
+        of them escalated to the city), its meeting recorded and one item resolved."""
+        return self.once("consultation", self._consultation)
+
+    def _consultation(self) -> dict:
+        stack, twp, county, city = self.stack, self.c["twp"], self.c["cty"], self.c["city"]
+        with stack.today(dt.date(2023, 5, 10)):
+            records = [self.difficulty() for _ in range(6)]
+            ok(twp.post(f"/api/v1/difficulties/{records[0].id}/escalate", json={"reason": "需县级协调"}))
+            ok(county.post(f"/api/v1/difficulties/{records[0].id}/escalate", json={"reason": "需市级协调"}))
+        wait_for_fact(stack, "difficulty_reported", [r.id for r in records], "difficulty_id")
+        wait_for_fact(stack, "difficulty_escalated", [records[0].id], "difficulty_id", count=2)
+        calm = self.calm_enterprise()
+        ok(city.post("/api/v1/quarters", json={"quarter": WORLD_QUARTER}), 201)
+        ok(city.put(f"/api/v1/quarters/{WORLD_QUARTER}/meeting", json=meeting_data(WORLD_QUARTER)))
+        agenda = ok(city.get(f"/api/v1/quarters/{WORLD_QUARTER}/agenda"))
+        items = [item["id"] for group in agenda["enterprises"] if group["enterprise_id"] == self.alice_firm.id
+                 for category in group["categories"] for item in category["items"]]
+        assert len(items) == len(records), agenda
+        resolution = ok(city.post(f"/api/v1/quarters/{WORLD_QUARTER}/resolutions",
+                                  json=resolution_data(items.pop())), 201)
+        return {"quarter": Target(WORLD_QUARTER, unknown="1999Q1"), "calm": calm,
+                "resolution": Target(resolution["id"]), "items": items}
+
+    def agenda_item(self) -> Target:
+        """An item of 2023Q2's agenda that has no resolution yet."""
+        return Target(self.consultation()["items"].pop())
+
+    def closable_quarter(self) -> Target:
+        """A past quarter, opened, with its meeting recorded: ready to close."""
+        code = next(self.closable_codes)
+        ok(self.c["city"].post("/api/v1/quarters", json={"quarter": code}), 201)
+        ok(self.c["city"].put(f"/api/v1/quarters/{code}/meeting", json=meeting_data(code)))
+        return Target(code, unknown="1999Q1")
+
+
+def project_data(n: int) -> dict:
+    return {"title": f"大佛村柑橘深加工{n}号{uuid.uuid4().hex[:4]}", "sector": "农产品加工",
+            "description": "建设柑橘分选、冷藏和果汁加工生产线，带动周边农户增收。", "region_code": VILLAGE,
+            "investment_yuan": "3000000.00", "expected_jobs": 40, "policies": ["创业担保贷款"],
+            "contact_name": "王主任", "contact_phone": "0832-2222222", "library_level": "county"}
+
+
+def promotion_data(project_ids: list[str]) -> dict:
+    return {"title": "东兴区返乡创业项目推介会", "held_on": clock.today().isoformat(), "place": "东兴区",
+            "project_ids": project_ids}
+
+
+def meeting_data(code: str) -> dict:
+    year, quarter = int(code[:4]), int(code[-1])
+    held_on = dt.date(year, 3 * quarter, 28)
+    return {"held_on": held_on.isoformat(), "chair": "市政府分管副市长", "departments": ["市人力资源和社会保障局"],
+            "minutes": MINUTES}
+
+
+def resolution_data(item_id: str) -> dict:
+    return {"item_id": item_id, "lead_department": "市人力资源和社会保障局", "co_departments": ["东兴区人社局"],
+            "measure": "组织定向招聘会，一个月内补齐分拣工人", "deadline": (clock.today() + dt.timedelta(days=200)).isoformat()}
+
+
+def wait_for_fact(stack, event_type: str, ids, column: str = "enterprise_id", count: int = 1) -> None:
+    """Until consultation holds `count` facts of this type for each id."""
+    engine = sa.create_engine(stack.databases["consultation"].replace("postgresql://", "postgresql+psycopg2://"),
+                              poolclass=sa.pool.NullPool)
+    where = "enterprise_id = :id" if column == "enterprise_id" else f"payload->>'{column}' = :id"
+    query = sa.text(f"SELECT count(*) FROM facts WHERE event_type = :t AND {where}")  # noqa: S608 (test code)
+
+    def arrived():
+        with engine.connect() as connection:
+            return all(connection.scalar(query, {"t": event_type, "id": i}) >= count for i in ids)
+
+    try:
+        eventually(arrived, timeout=30)
+    finally:
+        engine.dispose()
