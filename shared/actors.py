@@ -32,7 +32,8 @@ class Actor(BaseModel, frozen=True):
     @property
     def leads_the_city(self) -> bool:
         """A city-level official of the programme's own city: the fund, the books and the quarter are theirs."""
-        return self.is_official and self.level == "city" and self.region_code == programme_city()
+        return (self.is_official and self.level == "city"
+                and regions.normalize(self.region_code or "") == programme_city())
 
     def governs(self, region_code: str) -> bool:
         """An official's jurisdiction covers this region (their own and everything below)."""
@@ -47,7 +48,7 @@ def as_actor(value: Actor | dict) -> Actor:
 def programme_city() -> str:
     from shared.settings import ServiceSettings
 
-    return ServiceSettings().programme_city
+    return regions.normalize(ServiceSettings().programme_city)
 
 
 def require_city_official(actor: Actor, message: str, *, allow_admin: bool = False) -> None:

@@ -59,6 +59,6 @@ def test_only_the_programme_citys_own_city_officials_lead_it():
     def official(region: str, level: str) -> Actor:
         return Actor(user_id="u", username="u", role="official", region_code=region, level=level)
 
-    assert official("511000", "city").leads_the_city
+    assert official("511000", "city").leads_the_city and official("511000000000", "city").leads_the_city
     assert not official("510800", "city").leads_the_city  # 广元's city officials run 广元's, not 内江's
     assert not official("511011", "county").leads_the_city
