@@ -230,7 +230,7 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
 def _owner_for(session: Session, actor: Actor, owner_id: str | None) -> Entrepreneur | None:
     if actor.role == "entrepreneur":
         return session.scalar(sa.select(Entrepreneur).where(Entrepreneur.account_id == actor.user_id))
-    if not owner_id:
+    if not owner_id or actor.role != "official":  # others are refused for their role first
         return None
     owner = session.get(Entrepreneur, owner_id)
     domain.ensure_visible(owner is not None, "entrepreneur")  # unknown and out of reach answer alike
