@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -40,6 +41,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+STRICT_TRANSPORT = "max-age=31536000"  # a year: browsers come back over HTTPS only
 
 
 class LoginRequired(Unauthenticated):
@@ -109,9 +111,17 @@ def check_csrf(request) -> None:
         raise csrf_refused()
 
 
+@lru_cache(maxsize=1)
+def deployed_on_https() -> bool:
+    """Secure cookies are configured where a proxy in front of the gateway serves HTTPS."""
+    return GatewaySettings().cookie_secure
+
+
 def with_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if deployed_on_https():
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT)
     if response.content_type == HTML:
         # pages hold personal data: never keep them in a shared or back-button cache
         response.headers.setdefault("Cache-Control", "no-store")
