@@ -26,8 +26,11 @@ os.environ.setdefault("GUIYAN_RETRY_DELAYS_MS", "100,200,400")
 os.environ.setdefault("GUIYAN_LOG_LEVEL", "WARNING")
 
 from tests import infra as infra_module  # noqa: E402
+from tests.support import log_scan  # noqa: E402
 
 _discovered = None
+_captured_output: list[tuple[str, str]] = []  # (test and section, text) pytest captured, for the scan
+log_scan.watch_requests()
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +90,28 @@ def stack(infra, databases, tmp_path_factory):
     finally:
         running.stop_all()
         infra.delete_vhost(vhost)
+
+
+# ---- no personal data or credential in any log this run produced ---------------------------------
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":  # its report carries every phase's captured output, once
+        _captured_output.extend((f"{report.nodeid} [{title}]", text) for title, text in report.sections)
+
+
+@pytest.hookimpl(tryfirst=True)  # before anything may tidy the temporary folders away
+def pytest_sessionfinish(session):
+    """Scan every stack's logs and what pytest captured; a finding fails the run."""
+    from services.gateway.demo import DEMO_PASSWORD
+    from tests.stack import LOG_DIRS, PASSWORD
+
+    folders = [*LOG_DIRS, session.config._tmp_path_factory.getbasetemp()]
+    report = log_scan.scan_run(folders, _captured_output, [PASSWORD, DEMO_PASSWORD])
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = terminal.write_line if terminal else print
+    write("")
+    for finding in report.findings[:50]:
+        write(f"LEAK {finding}")
+    write(report.summary())
+    if report.findings:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

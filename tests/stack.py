@@ -21,6 +21,7 @@ from shared import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password-2026"
+LOG_DIRS: list[Path] = []  # every Stack's logs, scanned for personal data when the session ends
 
 
 def free_port() -> int:
@@ -38,6 +39,7 @@ class Stack:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_dir = log_dir
+        LOG_DIRS.append(log_dir)
         self.processes: dict[str, subprocess.Popen] = {}
         self.clock_file = log_dir / "clock"  # every service's "today" (empty: the real day)
         self.clock_file.write_text("")

@@ -6,6 +6,7 @@ import base64
 import json
 import socket
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ from shared.errors import (
     unavailable,
 )
 from shared.logging import get_logger, new_correlation_id
+from shared.settings import GatewaySettings
 from shared.transient import TRANSIENT_ERRORS, is_transient
 
 __all__ = ["read_json", "ServiceUnavailable"]  # the routes' way to read a body; the RPC proxy's 503
@@ -136,8 +138,47 @@ def correlation_from(request: Request) -> str | None:
     return value if 0 < len(value) <= 64 and value.replace("-", "").isalnum() else None
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+STRICT_TRANSPORT = "max-age=31536000"  # a year: browsers come back over HTTPS only
+PRIVATE_TYPES = ("text/html", "application/json")  # pages and answers hold personal data
+
+
+@lru_cache(maxsize=1)
+def deployed_on_https() -> bool:
+    """Secure cookies are configured where a proxy in front of the gateway serves HTTPS."""
+    return GatewaySettings().cookie_secure
+
+
+def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every answer's headers, completed: framing, sniffing, CSP, HSTS, and no cache of personal data."""
+    present = {name.lower(): value for name, value in headers}
+    extra = {**SECURITY_HEADERS, **({"Strict-Transport-Security": STRICT_TRANSPORT} if deployed_on_https() else {})}
+    if present.get("content-type", "").startswith(PRIVATE_TYPES):
+        extra["Cache-Control"] = "no-store"  # never in a shared or back-button cache
+    return headers + [(name, value) for name, value in extra.items() if name.lower() not in present]
+
+
+class SecureHeaders:
+    """WSGI middleware: every answer carries the security headers, the router's own 404 and 405 too."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, with_security_headers(list(headers)), exc_info)
+
+        return self.app(environ, start)
+
+
 class QuickWebServer(WebServer):
-    """Nameko's web server with TCP_NODELAY on every connection.
+    """Nameko's web server with TCP_NODELAY on every connection, and the security headers.
 
     eventlet writes a response's headers and body separately; with Nagle's algorithm the second
     write waited for the client's delayed ACK, about 40 ms on every response of a few tens of KB.
@@ -146,6 +187,9 @@ class QuickWebServer(WebServer):
     def process_request(self, sock, address):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return super().process_request(sock, address)
+
+    def get_wsgi_app(self):
+        return SecureHeaders(super().get_wsgi_app())
 
 
 class CorrelatedEndpoint(HttpRequestHandler):

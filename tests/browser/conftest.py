@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import log_scan
+
 CHROMIUM = "/usr/bin/chromium"
 # a closed network and root: no sandbox, and none of Chromium's calls to outside hosts
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,6 +55,8 @@ def _page_in_own_context(chromium, options: dict):
     context = chromium.new_context(**options)
     context.set_default_timeout(15000)
     yield context.new_page()
+    for cookie in context.cookies():  # the page cookies Chromium received, for the log scan
+        log_scan.remember_cookie(cookie["name"], cookie["value"])
     context.close()
 
 

@@ -1,4 +1,4 @@
-"""The page endpoint: CSRF on every POST, security headers, and Chinese HTML pages for every error."""
+"""The page endpoint: CSRF on every POST and Chinese HTML pages for every error (headers: gateway.http)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from services.gateway.http import (
     log_refusal,
     status_for,
 )
-from services.gateway.web.render import HTML, redirect, render
+from services.gateway.web.render import redirect, render
 from services.gateway.web.session import (
     CSRF_ENVIRON,
     CSRF_FIELD,
@@ -36,13 +36,6 @@ ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "未找到", 405:
                 409: "操作冲突", 413: "内容过大", 422: "填写有误", 500: "系统出错",
                 503: "服务暂时不可用"}
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
 
 
 class LoginRequired(Unauthenticated):
@@ -81,7 +74,7 @@ class PageEndpoint(CorrelatedEndpoint):
         response = super().handle_request(request)
         if known is None and response.mimetype == "text/html":
             self.codec.set_csrf(response, request.environ[CSRF_ENVIRON])
-        return with_security_headers(response)
+        return response
 
     def get_entrypoint_parameters(self, request):
         # runs inside nameko's try block, so a refusal here gets the same HTML error page
@@ -112,15 +105,6 @@ def check_csrf(request) -> None:
     # without a valid cookie the expected token is a fresh random one, which nothing can match
     if not csrf_matches(request.environ[CSRF_ENVIRON], submitted):
         raise csrf_refused()
-
-
-def with_security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if response.content_type == HTML:
-        # pages hold personal data: never keep them in a shared or back-button cache
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def page(method: str, url: str):
