@@ -143,9 +143,11 @@ def test_matching_ranks_entrepreneurs_with_the_reasons_and_projects_for_an_entre
     project = listed(people, sector="制造业", title=f"电子元件装配厂{uuid.uuid4().hex[:4]}")
     fitting = stack.create_user("entrepreneur")
     client = stack.client(fitting)
+    # verified and named to sort first among equals: every test's returnee in 511011 fits this project
     person = client.post("/api/v1/entrepreneurs", json=entrepreneur_data(
-        region_code="511011101201", skills=["电工", "数控车床"])).json()
-    finance_knows(stack, "known_entrepreneurs", person["id"], "true", "projects")
+        name="丁一", region_code="511011101201", skills=["电工", "数控车床"])).json()
+    assert people["county"].post(f"/api/v1/entrepreneurs/{person['id']}/verify").status_code == 200
+    finance_knows(stack, "known_entrepreneurs", person["id"], "verified", "projects")
     found = people["county"].get(f"/api/v1/projects/{project['id']}/matches").json()["items"]
     mine = next(item for item in found if item["entrepreneur_id"] == person["id"])
     assert "与项目在同一乡镇" in mine["reasons"] and any("电工" in r for r in mine["reasons"])
