@@ -54,11 +54,12 @@ system-packages:
 		fi; \
 	fi
 
-# Two pytest processes: nameko containers need eventlet's monkey-patching, Playwright and the
-# thread-based broker proxy must not have it.
+# Two pytest processes: nameko containers need eventlet's monkey-patching; Playwright, the
+# thread-based broker proxy and Schemathesis run without it. The contract run goes last: its random
+# requests leave records behind in the stack the others share.
 test: venv assets system-packages prepare
 	$(BIN)/python -m pytest tests/unit tests/services tests/e2e -q -p no:warnings
-	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser -q -p no:warnings
+	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser tests/contract -q -p no:warnings
 
 test-fast: venv
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/unit -q -p no:warnings

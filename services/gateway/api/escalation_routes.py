@@ -47,7 +47,7 @@ class EscalationApiRoutes(ServiceCalls):
         return json_response(self._rpc(request, "escalation", "difficulty_stats"))
 
     @api("GET", "/api/v1/difficulties/public/<string:reference>", "按编号公开查询办理状态（Open311 GeoReport v2 形式，不含个人信息）",
-         DIFFICULTIES, public=True)
+         DIFFICULTIES, public=True, errors=[503])
     def api_public_difficulty(self, request, reference):
         return json_response(self.escalation.public_difficulty(reference))
 

@@ -16,14 +16,17 @@ ERROR_SCHEMA = {
         "code": {"type": "string", "description": "稳定的错误代码，如 id_number_checksum"},
         "field": {"type": ["string", "null"], "description": "出错的字段"},
         "message": {"type": "string", "description": "中文说明"},
-        "details": {"type": "array", "items": {"type": "object"}},
+        "details": {"type": ["array", "object"], "items": {"type": "object"},
+                    "description": "输入不符合规则时为每个字段的错误；冲突或服务不可用时为说明，如 existing_id、service"},
     }}},
 }
 
-# statuses only some routes answer with, declared on the route as `errors=[...]`
+# statuses only some routes answer with, declared on the route as `errors=[...]`; every
+# authenticated route may call a service, so each of them declares 503 too
 OCCASIONAL_ERRORS = {
     429: {"description": "尝试过多，请按 Retry-After 等待后再试",
           "headers": {"Retry-After": {"description": "需等待的秒数", "schema": {"type": "integer"}}}},
+    503: {"description": "所需的服务暂时不可用，请稍后重试（重试提交不会重复登记）"},
 }
 
 
@@ -62,6 +65,9 @@ def _operation(route, names: dict) -> dict:
         operation["security"] = [{"bearer": []}]
         operation["responses"]["401"] = {"description": "未登录或令牌无效", **error}
         operation["responses"]["403"] = {"description": "无权操作", **error}
+        operation["responses"]["503"] = {**OCCASIONAL_ERRORS[503], **error}
+    if route.body is not None or route.path.endswith("/attachments"):  # the limits of http.limit_body
+        operation["responses"]["413"] = {"description": "请求内容过大", **error}
     for status in route.errors:
         operation["responses"][str(status)] = {**OCCASIONAL_ERRORS.get(status, {"description": "出错"}), **error}
     return operation
