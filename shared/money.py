@@ -28,3 +28,26 @@ def share(fen: int, basis_points: int) -> int:
 def yuan_label(fen: int) -> str:
     """Thousands separators for people: 300,000.00 元."""
     return f"{Decimal(fen) / 100:,.2f}元"
+
+
+CENT = Decimal("0.01")
+
+
+def _scaled(fen: int, places: int) -> Decimal:
+    # scaleb shifts the decimal point exactly; only the final rounding to the cent is lossy
+    return Decimal(fen).scaleb(-places).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def wan(fen: int) -> Decimal:
+    """Fen in 万元 to the cent of a 万元, the unit the programme's bulletins and dashboard use."""
+    return _scaled(fen, 6)
+
+
+def wan_yuan(fen: int) -> str:
+    """Fen as 万元 with separators and two decimals: 1500000000 -> "1,500.00"."""
+    return f"{wan(fen):,.2f}"
+
+
+def yi_yuan(fen: int) -> str:
+    """Fen as 亿元 with two decimals: 275500000000 -> "27.55"."""
+    return f"{_scaled(fen, 10):,.2f}"

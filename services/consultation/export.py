@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+import base64
+from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -10,9 +11,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.consultation.reports import rate
+from shared.money import wan, wan_yuan, yi_yuan
+
+__all__ = ["wan", "wan_yuan", "yi_yuan"]  # the workbook's units, as the page shows them
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 NUMERALS = {"1": "一", "2": "二", "3": "三", "4": "四"}
 MONEY = "#,##0.00"
@@ -34,26 +37,6 @@ DEPARTMENT_COLUMNS = [("牵头单位", 30, None), ("交办事项（件）", 12, 
                       ("办结率（%）", 12, RATE)]
 SUMMING = ("entrepreneurs", "enterprises", "investment_fen", "jobs", "loans_count", "loans_fen",
            "subsidies_fen", "raised", "resolved", "resolutions", "closed")
-
-
-def wan_yuan(fen: int) -> str:
-    """Fen as 万元 with separators and two decimals: 1500000000 -> "1,500.00"."""
-    return f"{wan(fen):,.2f}"
-
-
-def yi_yuan(fen: int) -> str:
-    """Fen as 亿元 with two decimals: 275500000000 -> "27.55"."""
-    return f"{_scaled(fen, 10):,.2f}"
-
-
-def _scaled(fen: int, places: int) -> Decimal:
-    # scaleb shifts the decimal point exactly; only the final rounding to the cent is lossy
-    return Decimal(fen).scaleb(-places).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def wan(fen: int) -> Decimal:
-    """Fen in 万元 to the cent of a 万元, the unit the programme's bulletins and dashboard use."""
-    return _scaled(fen, 6)
 
 
 def issue_line(bulletin: dict) -> str:
@@ -96,6 +79,12 @@ def headline(bulletin: dict) -> str:
 def bulletin_filename(bulletin: dict) -> str:
     mark = "（草稿）" if bulletin["status"] == "draft" else ""
     return f"{bulletin['quarter']}_{bulletin['scope']['region_name']}_困难会商季度专报{mark}.xlsx"
+
+
+def bulletin_file(bulletin: dict) -> dict:
+    """The workbook as a file that crosses RPC: its name, type and base64 content."""
+    return {"filename": bulletin_filename(bulletin), "content_type": XLSX_TYPE,
+            "content": base64.b64encode(bulletin_xlsx(bulletin)).decode()}
 
 
 def bulletin_xlsx(bulletin: dict) -> bytes:

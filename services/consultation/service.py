@@ -9,7 +9,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
-from services.consultation import domain, quarters, views
+from services.consultation import domain, export, quarters, views
 from services.consultation.schemas import (
     MeetingRecord,
     ProgressRecord,
@@ -126,8 +126,16 @@ class ConsultationService(GuiyanService):
 
     @command
     def get_bulletin(self, actor, code):
+        """The bulletin's figures for the caller's region, with its head worded as printed."""
         with self.db.read() as session:
-            return quarters.bulletin(session, as_actor(actor), _code(code), clock.today())
+            found = quarters.bulletin(session, as_actor(actor), _code(code), clock.today())
+        return {**found, "head": export.bulletin_head(found)}
+
+    @command
+    def bulletin_workbook(self, actor, code):
+        """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
+        with self.db.read() as session:
+            return export.bulletin_file(quarters.bulletin(session, as_actor(actor), _code(code), clock.today()))
 
     @command
     def timeline(self, actor, enterprise_id):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.consultation.export import XLSX_TYPE, bulletin_filename, bulletin_xlsx
 from services.consultation.schemas import (
     MeetingRecord,
     ProgressRecord,
@@ -12,7 +11,7 @@ from services.consultation.schemas import (
 )
 from services.gateway.api.finance_routes import ServiceCalls, body
 from services.gateway.api.routes import idempotency_key
-from services.gateway.http import api, download_response, json_response
+from services.gateway.http import api, file_response, json_response
 
 QUARTERS = "季度困难会商会"
 Q = "<string:quarter>"
@@ -89,8 +88,7 @@ class ConsultationApiRoutes(ServiceCalls):
 
     @api("GET", f"/api/v1/quarters/{Q}/bulletin.xlsx", "季度通报表格（Excel）", QUARTERS)
     def api_bulletin_xlsx(self, request, quarter):
-        bulletin = self._rpc(request, "consultation", "get_bulletin", quarter)
-        return download_response(bulletin_xlsx(bulletin), bulletin_filename(bulletin), XLSX_TYPE)
+        return file_response(self._rpc(request, "consultation", "bulletin_workbook", quarter))
 
     @api("GET", "/api/v1/enterprises/<string:enterprise_id>/timeline", "经营主体全流程时间线（登记、贷款、补贴、困难、会商、项目）",
          QUARTERS)

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from services.consultation.export import (
-    XLSX_TYPE,
-    bulletin_filename,
-    bulletin_head,
-    bulletin_xlsx,
-    wan_yuan,
-    yi_yuan,
-)
 from services.consultation.schemas import (
     MeetingRecord,
     ProgressRecord,
@@ -17,7 +9,7 @@ from services.consultation.schemas import (
     ResolutionAssign,
     RosterChange,
 )
-from services.gateway.http import download_response, status_for
+from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
@@ -25,6 +17,7 @@ from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared import clock
 from shared.errors import InvalidInput, NotFound
+from shared.money import wan_yuan, yi_yuan
 from shared.quarters import QUARTER, quarter_of
 from shared.validation import parse
 
@@ -193,11 +186,10 @@ class QuarterPages(PageSupport):
     def bulletin_page(self, request, quarter):
         actor, code = self.require(request, "official"), checked_code(quarter)
         found = self.consultation.get_bulletin(actor.model_dump(), code)
-        return self.show(request, "bulletin.html", b=found, head=bulletin_head(found), money=wan_yuan, yi=yi_yuan,
+        return self.show(request, "bulletin.html", b=found, head=found["head"], money=wan_yuan, yi=yi_yuan,
                          xlsx_url=f"/quarters/{code}/bulletin.xlsx")
 
     @page("GET", "/quarters/<string:quarter>/bulletin.xlsx")
     def bulletin_download(self, request, quarter):
         actor, code = self.require(request, "official"), checked_code(quarter)
-        found = self.consultation.get_bulletin(actor.model_dump(), code)
-        return download_response(bulletin_xlsx(found), bulletin_filename(found), XLSX_TYPE)
+        return file_response(self.consultation.bulletin_workbook(actor.model_dump(), code))
