@@ -20,10 +20,10 @@ from services.consultation.models import (
     RosterEntry,
     StoredFact,
 )
-from services.escalation.domain import CATEGORY_NAMES, LEVEL_NAMES
 from shared import consultation_events as ce
 from shared import events, regions
 from shared.actors import Actor, require_city_official
+from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.escalation_events import ResolutionAssigned
 from shared.events import Envelope

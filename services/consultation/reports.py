@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.consultation.domain import Fact, difficulty_states, quarter_bounds, quarter_of
-from services.escalation.domain import CATEGORY_NAMES, LEVEL_NAMES
-from services.finance.subsidy_rules import KIND_NAMES
 from shared import regions
 from shared.clock import SHANGHAI
+from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES
+from shared.contracts.finance import KIND_NAMES
 
 Within = Callable[[str], bool]
 OFFICE = "内江市返乡创业工作领导小组办公室"

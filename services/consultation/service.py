@@ -10,15 +10,15 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from services.consultation import domain, export, quarters, views
-from services.consultation.schemas import (
+from shared import clock
+from shared.actors import as_actor, require_city_official
+from shared.contracts.consultation import (
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
     ResolutionAssign,
     RosterChange,
 )
-from shared import clock
-from shared.actors import as_actor, require_city_official
 from shared.db import Database
 from shared.errors import InvalidState
 from shared.events import CATALOGUE

@@ -21,11 +21,11 @@ from services.escalation.models import (
     PublishedYear,
     Step,
 )
-from services.escalation.schemas import CalendarYear, DifficultyCreate, DifficultyListQuery
 from services.escalation.workdays import WorkCalendar
 from shared import escalation_events as ee
 from shared import events, regions
 from shared.actors import Actor, require_role
+from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.policy import in_force
 

@@ -11,22 +11,20 @@ from dataclasses import dataclass
 
 from services.escalation.workdays import WorkCalendar
 from shared import regions
+from shared.contracts.escalation import (
+    CATEGORY_NAMES,
+    LEVEL_NAMES,
+    LEVELS,
+    STATUS_NAMES,
+    URGENCY_NAMES,
+)
 from shared.errors import Forbidden, InvalidInput, InvalidState
 
-CATEGORY_NAMES = {
-    "financing": "融资", "land": "用地/场地", "labour": "用工", "permits": "审批",
-    "policy": "政策落实", "legal": "法律", "infrastructure": "基础设施", "market": "市场", "other": "其他",
-}
+__all__ = ["CATEGORY_NAMES", "LEVEL_NAMES", "LEVELS", "STATUS_NAMES", "URGENCY_NAMES"]  # the rules' words
+
 # which of the enterprise's liaisons (一企一专班) takes a difficulty up
 LIAISON_FOR = {"financing": "finance", "legal": "legal"}
 DEFAULT_LIAISON = "government_affairs"
-LEVELS = ("township", "county", "city")
-LEVEL_NAMES = {"township": "乡镇", "county": "县（区）", "city": "市"}
-URGENCY_NAMES = {"normal": "一般", "urgent": "紧急"}
-STATUS_NAMES = {
-    "assigned": "已受理", "contacted": "已联系", "resolved": "已答复，待企业确认",
-    "accepted": "企业已确认，待销号", "closed": "已销号",
-}
 OPEN = ("assigned", "contacted")  # the clock runs; the sweep escalates when it runs out
 
 

@@ -7,7 +7,9 @@ import base64
 from nameko.timer import timer
 
 from services.escalation import difficulties, readmodel
-from services.escalation.schemas import (
+from shared import clock
+from shared.actors import as_actor, require_city_official
+from shared.contracts.escalation import (
     CalendarYear,
     DifficultyCreate,
     DifficultyListQuery,
@@ -15,8 +17,6 @@ from services.escalation.schemas import (
     ReasonBody,
     ResolveBody,
 )
-from shared import clock
-from shared.actors import as_actor, require_city_official
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger

@@ -11,24 +11,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from services.finance.policy import FundPolicy, LoanPolicy, LprRate, in_force
+from shared.contracts.finance import STATUS_NAMES, STEP_NAMES
 from shared.errors import Forbidden, InvalidInput, InvalidState
 from shared.money import BASIS, round_fen, share, yuan_label
 from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (finance's names for them)
 
+__all__ = ["STATUS_NAMES", "STEP_NAMES", "quarter_bounds", "quarter_of"]
+
 # ---- states ---------------------------------------------------------------------------------
 
-STATUS_NAMES = {
-    "submitted": "已提交", "ineligible": "不符合条件", "under_bank_review": "银行审核中",
-    "awaiting_confirmation": "待复核", "approved": "已审批", "rejected": "已拒绝",
-    "disbursed": "已放款", "repaying": "还款中", "overdue": "逾期", "defaulted": "已违约",
-    "compensated": "已代偿", "settled": "已结清", "withdrawn": "已撤回",
-}
-STEP_NAMES = {
-    "applied": "提交申请", "assessed": "资格核验", "approved_pending": "批准（待复核）", "approved": "批准",
-    "confirmed": "复核通过", "rejected": "拒绝", "withdrawn": "撤回申请", "disbursed": "放款",
-    "repayment": "还款", "overdue": "逾期", "back_to_repaying": "恢复正常还款", "defaulted": "违约",
-    "compensated": "担保基金代偿", "settled": "结清",
-}
 OPEN_BEFORE_APPROVAL = ("submitted", "under_bank_review", "awaiting_confirmation")
 # guaranteed principal the fund stands behind: committed at approval, released on settlement
 COMMITTED = ("approved", "disbursed", "repaying", "overdue")

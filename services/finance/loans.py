@@ -18,16 +18,16 @@ from services.finance.models import (
     LoanStep,
     Repayment,
 )
-from services.finance.schemas import (
+from shared import events, regions
+from shared import finance_events as fe
+from shared.actors import Actor, require_role
+from shared.contracts.finance import (
     LoanApprove,
     LoanCreate,
     LoanDisburse,
     LoanListQuery,
     RepaymentCreate,
 )
-from shared import events, regions
-from shared import finance_events as fe
-from shared.actors import Actor, require_role
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from services.finance import books, loans, readmodel, subsidies
-from services.finance.schemas import (
+from services.finance.treasury import contribute, require_treasurer, set_repayment_rate
+from shared import clock
+from shared.actors import as_actor, require_role
+from shared.contracts.finance import (
     BankUpdate,
     BatchCreate,
     ClaimListQuery,
@@ -22,9 +25,6 @@ from services.finance.schemas import (
     SubsidyClaimCreate,
     Versioned,
 )
-from services.finance.treasury import contribute, require_treasurer, set_repayment_rate
-from shared import clock
-from shared.actors import as_actor, require_role
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger

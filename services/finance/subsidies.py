@@ -20,10 +20,10 @@ from services.finance.models import (
     SubsidyBatch,
     SubsidyClaim,
 )
-from services.finance.schemas import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
 from shared import events, regions
 from shared import finance_events as fe
 from shared.actors import Actor, require_city_official, require_role
+from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 

@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 
 from services.finance.domain import Failure, add_months
 from services.finance.policy import SubsidyPolicy
+from shared.contracts.finance import CLAIM_STATUS_NAMES as STATUS_NAMES
+from shared.contracts.finance import HIRE_CATEGORY_NAMES, KIND_NAMES
+from shared.contracts.finance import SKILL_LEVEL_NAMES as LEVEL_NAMES
 from shared.money import yuan_label
 
-KIND_NAMES = {"startup": "一次性创业补贴", "employment": "一次性吸纳就业补贴",
-              "skill": "技能提升补贴", "travel": "跨省务工交通补助"}
-STATUS_NAMES = {"eligibility_checked": "待审核", "approved": "已审核通过", "rejected": "未通过",
-                "in_batch": "已列入发放批次", "paid": "已发放"}
-LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工"}
-HIRE_CATEGORY_NAMES = {"poverty_alleviated": "脱贫劳动力", "hard_to_employ": "就业困难人员",
-                       "graduate": "当年高校毕业生", "other": "其他"}
+__all__ = ["HIRE_CATEGORY_NAMES", "KIND_NAMES", "LEVEL_NAMES", "STATUS_NAMES"]
+
 # claims that still hold what they claimed once; a rejected claim frees it
 LIVE = ("eligibility_checked", "approved", "in_batch", "paid")
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from services.finance import books, ledger
 from services.finance.models import FundYear
-from services.finance.schemas import Contribution, RepaymentRate
 from shared.actors import Actor, require_city_official
+from shared.contracts.finance import Contribution, RepaymentRate
 from shared.money import yuan_to_fen
 
 

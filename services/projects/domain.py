@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared import regions
+from shared.contracts.projects import LEVEL_NAMES, SECTORS, STATUS_NAMES
 from shared.errors import Forbidden, InvalidState
 
+__all__ = ["LEVEL_NAMES", "SECTORS", "STATUS_NAMES"]
+
 LIBRARY_LEVELS = ("county", "city", "province")
-LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级"}
 SIGNIFICANT = {"county": 6, "city": 4, "province": 2}
-STATUS_NAMES = {"collected": "已征集", "reviewed": "已审核", "listed": "已入库", "promoted": "已推介",
-                "signed": "已签约", "launched": "已落地", "withdrawn": "已撤回"}
 # the lifecycle: each step from the statuses it may follow
 STEPS = {
     "review": (("collected",), "reviewed"),
@@ -24,17 +24,6 @@ STEPS = {
     "sign": (("listed", "promoted"), "signed"),
     "launch": (("signed",), "launched"),
     "withdraw": (("collected", "reviewed", "listed", "promoted"), "withdrawn"),
-}
-SECTORS = {  # sector -> words that show an entrepreneur's skills or an enterprise's trade fit it
-    "种植业": ("种植", "柑橘", "蔬菜", "水果", "茶", "粮", "农"),
-    "养殖业": ("养殖", "养猪", "养鸡", "水产", "畜", "牧"),
-    "农产品加工": ("加工", "食品", "冷链", "分拣", "包装"),
-    "乡村旅游": ("旅游", "民宿", "餐饮", "农家乐", "厨师", "烹调"),
-    "电子商务": ("电商", "电子商务", "直播", "网店", "物流", "快递"),
-    "制造业": ("制造", "机械", "电子", "装配", "焊工", "电工", "数控"),
-    "建筑业": ("建筑", "装修", "泥瓦", "木工", "钢筋"),
-    "商贸服务": ("商贸", "零售", "批发", "服务", "家政", "维修"),
-    "手工艺": ("手工", "刺绣", "竹编", "编织", "工艺"),
 }
 
 

@@ -18,15 +18,15 @@ from services.projects.models import (
     PromotionEvent,
     Signing,
 )
-from services.projects.schemas import (
+from shared import clock, events, regions
+from shared import project_events as pe
+from shared.actors import Actor, require_role
+from shared.contracts.projects import (
     ProjectCreate,
     ProjectQuery,
     PromotionEventCreate,
     SigningCreate,
 )
-from shared import clock, events, regions
-from shared import project_events as pe
-from shared.actors import Actor, require_role
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from services.projects import library, readmodel
-from services.projects.schemas import (
+from shared import clock
+from shared.actors import as_actor
+from shared.contracts.projects import (
     InterestBody,
     ProjectCreate,
     ProjectQuery,
@@ -12,8 +14,6 @@ from services.projects.schemas import (
     SigningCreate,
     StepBody,
 )
-from shared import clock
-from shared.actors import as_actor
 from shared.db import Database
 from shared.errors import Forbidden
 from shared.messaging import event_handler, idempotent

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from services.registry import domain
 from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur, HeadcountReportRow
-from services.registry.schemas import (
+from shared import events, regions
+from shared.actors import Actor
+from shared.contracts.registry import (
     EnterpriseCreate,
     EnterpriseRead,
     EntrepreneurCreate,
@@ -19,8 +21,6 @@ from services.registry.schemas import (
     LiaisonsAssign,
     ListQuery,
 )
-from shared import events, regions
-from shared.actors import Actor
 from shared.errors import Conflict
 from shared.identity import check_credit_code, check_resident_id, credit_code_checksum_ok
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from services.registry import handlers
-from services.registry.schemas import (
+from shared.actors import as_actor
+from shared.contracts.registry import (
     EnterpriseCreate,
     EntrepreneurCreate,
     HeadcountReport,
@@ -11,7 +12,6 @@ from services.registry.schemas import (
     ListQuery,
     VerifyCommand,
 )
-from shared.actors import as_actor
 from shared.db import Database
 from shared.idempotency import run_once
 from shared.nameko_base import GuiyanService, Outbox, json_rpc

@@ -126,8 +126,8 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
     from sqlalchemy.orm import sessionmaker
 
     from services.registry import handlers
-    from services.registry.schemas import EntrepreneurCreate
     from shared.actors import Actor
+    from shared.contracts.registry import EntrepreneurCreate
     from shared.db import DatabaseAccess, make_engine
     from shared.idempotency import run_once
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from services.registry import domain
-from services.registry.schemas import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
 from shared.actors import Actor
+from shared.contracts.registry import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.validation import parse
 from tests.factories import enterprise_data, entrepreneur_data, wrong_checksum

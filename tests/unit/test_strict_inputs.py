@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.consultation.schemas import MeetingRecord, ResolutionAssign
-from services.escalation.schemas import CalendarYear, DifficultyListQuery, NoteBody, ReasonBody
-from services.finance.schemas import (
+from services.gateway.auth import SignUp, UserCreate
+from shared import clock
+from shared.contracts.consultation import MeetingRecord, ResolutionAssign
+from shared.contracts.escalation import CalendarYear, DifficultyListQuery, NoteBody, ReasonBody
+from shared.contracts.finance import (
     BankUpdate,
     Hire,
     LoanApprove,
@@ -18,10 +20,8 @@ from services.finance.schemas import (
     RepaymentRate,
     SubsidyClaimCreate,
 )
-from services.gateway.auth import SignUp, UserCreate
-from services.projects.schemas import ProjectCreate, ProjectQuery, RecommendationDecision
-from services.registry.schemas import EnterpriseCreate, EntrepreneurCreate, LiaisonsAssign
-from shared import clock
+from shared.contracts.projects import ProjectCreate, ProjectQuery, RecommendationDecision
+from shared.contracts.registry import EnterpriseCreate, EntrepreneurCreate, LiaisonsAssign
 from shared.errors import InvalidInput
 from shared.validation import parse
 from tests.factories import enterprise_data, entrepreneur_data, resident_id

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from services.consultation.schemas import (
+from services.gateway.api.finance_routes import ServiceCalls, body
+from services.gateway.api.routes import idempotency_key
+from services.gateway.http import api, file_response, json_response
+from shared.contracts.consultation import (
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
     ResolutionAssign,
     RosterChange,
 )
-from services.gateway.api.finance_routes import ServiceCalls, body
-from services.gateway.api.routes import idempotency_key
-from services.gateway.http import api, file_response, json_response
 
 QUARTERS = "季度困难会商会"
 Q = "<string:quarter>"

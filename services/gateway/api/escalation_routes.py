@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 
-from services.escalation.schemas import (
+from services.gateway.api.finance_routes import ServiceCalls, body, optional, query
+from services.gateway.api.routes import idempotency_key
+from services.gateway.http import api, file_response, json_response, uploaded_file
+from shared.contracts.escalation import (
     CalendarYear,
     DifficultyCreate,
     DifficultyListQuery,
@@ -12,9 +15,6 @@ from services.escalation.schemas import (
     ReasonBody,
     ResolveBody,
 )
-from services.gateway.api.finance_routes import ServiceCalls, body, optional, query
-from services.gateway.api.routes import idempotency_key
-from services.gateway.http import api, file_response, json_response, uploaded_file
 
 DIFFICULTIES = "困难问题"
 ACTIONS = {  # path segment -> (RPC action, body schema, summary)

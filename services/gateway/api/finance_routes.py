@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.finance.schemas import (
+from services.gateway.api.routes import idempotency_key, optional_body
+from services.gateway.http import api, json_response, read_json
+from shared.contracts.finance import (
     BankUpdate,
     BatchCreate,
     ClaimListQuery,
@@ -20,8 +22,6 @@ from services.finance.schemas import (
     SubsidyClaimCreate,
     Versioned,
 )
-from services.gateway.api.routes import idempotency_key, optional_body
-from services.gateway.http import api, json_response, read_json
 from shared.validation import parse
 
 LOANS, SUBSIDIES, FUND = "创业担保贷款", "补贴", "担保基金与账务"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.gateway.api.finance_routes import ServiceCalls, body, optional, query
 from services.gateway.api.routes import idempotency_key
 from services.gateway.http import api, json_response
-from services.projects.schemas import (
+from shared.contracts.projects import (
     InterestBody,
     ProjectCreate,
     ProjectQuery,

@@ -15,7 +15,8 @@ from services.gateway.http import (
     read_json,
 )
 from services.gateway.models import User
-from services.registry.schemas import (
+from shared.actors import Actor, require_role
+from shared.contracts.registry import (
     EnterpriseCreate,
     EnterpriseRead,
     EntrepreneurCreate,
@@ -26,7 +27,6 @@ from services.registry.schemas import (
     Page,
     VerifyCommand,
 )
-from shared.actors import Actor, require_role
 from shared.errors import NotFound
 from shared.validation import parse
 

@@ -6,14 +6,13 @@ import base64
 
 from werkzeug.datastructures import MultiDict
 
-from services.escalation.domain import CATEGORY_NAMES, LEVEL_NAMES, URGENCY_NAMES
-from services.escalation.schemas import DifficultyCreate
 from services.gateway.http import file_response, status_for, uploaded_file
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, URGENCY_NAMES, DifficultyCreate
 from shared.errors import Forbidden, NotFound
 from shared.validation import parse
 

@@ -13,8 +13,8 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import SHANGHAI, quarter_name, redirect, region_options
 from services.gateway.web.support import PageSupport
-from services.registry.schemas import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
 from shared.actors import Actor
+from shared.contracts.registry import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from shared.validation import parse
 

@@ -7,7 +7,7 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
-from services.registry.schemas import LIAISON_NAMES
+from shared.contracts.registry import LIAISON_NAMES
 from shared.errors import DomainError
 
 FORM_LEVEL = "_form"

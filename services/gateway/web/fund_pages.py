@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from services.finance.domain import quarter_of
-from services.finance.schemas import Contribution, InterestSubsidyCompute, RepaymentRate
 from services.gateway.http import status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
 from services.gateway.web.http import page
 from services.gateway.web.render import quarter_name, redirect
 from services.gateway.web.support import PageSupport
+from shared.contracts.finance import Contribution, InterestSubsidyCompute, RepaymentRate
 from shared.errors import Forbidden
+from shared.quarters import quarter_of
 from shared.validation import parse
 
 FUND_LABELS = {"account": "拨入账户", "amount_yuan": "金额（元）", "note": "摘要", "year": "年度",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from services.escalation.domain import CATEGORY_NAMES, LEVELS
 from services.gateway.web.http import page
 from services.gateway.web.render import local_time, quarter_name
 from services.gateway.web.support import PageSupport
+from shared.contracts.escalation import CATEGORY_NAMES, LEVELS
 from shared.money import wan
 
 KIND_NAMES = {"registry": "登记", "finance": "贷款与补贴", "escalation": "困难诉求", "projects": "项目",

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
-from services.finance.schemas import LoanApprove, LoanCreate, LoanReject, RepaymentCreate
 from services.gateway.http import status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared.contracts.finance import LoanApprove, LoanCreate, LoanReject, RepaymentCreate
 from shared.errors import Forbidden
 from shared.validation import parse
 

@@ -10,8 +10,7 @@ from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect, region_options
 from services.gateway.web.support import PageSupport
-from services.projects.domain import LEVEL_NAMES, SECTORS
-from services.projects.schemas import ProjectCreate, PromotionEventCreate
+from shared.contracts.projects import LEVEL_NAMES, SECTORS, ProjectCreate, PromotionEventCreate
 from shared.errors import Forbidden
 from shared.validation import parse
 

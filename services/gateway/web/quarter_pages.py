@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from services.consultation.schemas import (
-    MeetingRecord,
-    ProgressRecord,
-    QuarterOpen,
-    ResolutionAssign,
-    RosterChange,
-)
 from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
@@ -16,6 +9,13 @@ from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared import clock
+from shared.contracts.consultation import (
+    MeetingRecord,
+    ProgressRecord,
+    QuarterOpen,
+    ResolutionAssign,
+    RosterChange,
+)
 from shared.errors import InvalidInput, NotFound
 from shared.money import wan_yuan, yi_yuan
 from shared.quarters import QUARTER, quarter_of

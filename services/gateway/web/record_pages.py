@@ -10,8 +10,8 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
-from services.registry.schemas import STATUS_NAMES, LiaisonsAssign
 from shared.actors import Actor
+from shared.contracts.registry import STATUS_NAMES, LiaisonsAssign
 from shared.errors import Conflict, InvalidInput
 from shared.validation import parse
 

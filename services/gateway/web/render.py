@@ -13,10 +13,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
-from services.finance.domain import STEP_NAMES
-from services.finance.subsidy_rules import HIRE_CATEGORY_NAMES, KIND_NAMES
-from services.finance.subsidy_rules import LEVEL_NAMES as SKILL_LEVEL_NAMES
-from services.registry.schemas import (
+from shared import regions
+from shared.contracts.finance import HIRE_CATEGORY_NAMES, KIND_NAMES, SKILL_LEVEL_NAMES, STEP_NAMES
+from shared.contracts.registry import (
     CATEGORY_NAMES,
     CERTIFICATE_LEVEL_NAMES,
     EDUCATION_NAMES,
@@ -25,7 +24,6 @@ from services.registry.schemas import (
     LIAISON_NAMES,
     STATUS_NAMES,
 )
-from shared import regions
 from shared.errors import NotFound
 
 HERE = Path(__file__).parent

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from services.finance.schemas import ClaimReview, SubsidyClaimCreate
-from services.finance.subsidy_rules import KIND_NAMES
 from services.gateway.http import status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared.contracts.finance import KIND_NAMES, ClaimReview, SubsidyClaimCreate
 from shared.errors import Forbidden
 from shared.validation import parse
 

@@ -20,6 +20,26 @@ from shared.fields import Flag, Strict, day, money, paragraph, percent
 from shared.identity import check_resident_id
 from shared.validation import domain_check
 
+STATUS_NAMES = {
+    "submitted": "已提交", "ineligible": "不符合条件", "under_bank_review": "银行审核中",
+    "awaiting_confirmation": "待复核", "approved": "已审批", "rejected": "已拒绝",
+    "disbursed": "已放款", "repaying": "还款中", "overdue": "逾期", "defaulted": "已违约",
+    "compensated": "已代偿", "settled": "已结清", "withdrawn": "已撤回",
+}
+STEP_NAMES = {
+    "applied": "提交申请", "assessed": "资格核验", "approved_pending": "批准（待复核）", "approved": "批准",
+    "confirmed": "复核通过", "rejected": "拒绝", "withdrawn": "撤回申请", "disbursed": "放款",
+    "repayment": "还款", "overdue": "逾期", "back_to_repaying": "恢复正常还款", "defaulted": "违约",
+    "compensated": "担保基金代偿", "settled": "结清",
+}
+KIND_NAMES = {"startup": "一次性创业补贴", "employment": "一次性吸纳就业补贴",
+              "skill": "技能提升补贴", "travel": "跨省务工交通补助"}
+CLAIM_STATUS_NAMES = {"eligibility_checked": "待审核", "approved": "已审核通过", "rejected": "未通过",
+                "in_batch": "已列入发放批次", "paid": "已发放"}
+SKILL_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工"}
+HIRE_CATEGORY_NAMES = {"poverty_alleviated": "脱贫劳动力", "hard_to_employ": "就业困难人员",
+                       "graduate": "当年高校毕业生", "other": "其他"}
+
 Yuan = money(gt=0, le=Decimal("100000000"))
 Threshold = money(ge=0, le=Decimal("100000000"))
 Reason = paragraph(min_length=2, max_length=500)

@@ -8,6 +8,18 @@ from pydantic import Field
 
 from shared.fields import Flag, Strict, day, paragraph
 
+CATEGORY_NAMES = {
+    "financing": "融资", "land": "用地/场地", "labour": "用工", "permits": "审批",
+    "policy": "政策落实", "legal": "法律", "infrastructure": "基础设施", "market": "市场", "other": "其他",
+}
+LEVELS = ("township", "county", "city")
+LEVEL_NAMES = {"township": "乡镇", "county": "县（区）", "city": "市"}
+URGENCY_NAMES = {"normal": "一般", "urgent": "紧急"}
+STATUS_NAMES = {
+    "assigned": "已受理", "contacted": "已联系", "resolved": "已答复，待企业确认",
+    "accepted": "企业已确认，待销号", "closed": "已销号",
+}
+
 Category = Literal["financing", "land", "labour", "permits", "policy", "legal", "infrastructure", "market",
                    "other"]
 CalendarDay = day(ahead_days=5 * 366)  # a schedule is entered a year or two ahead; five at most

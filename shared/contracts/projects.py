@@ -8,10 +8,24 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from services.projects.domain import SECTORS
 from shared import regions
 from shared.fields import Strict, day, money, paragraph
 from shared.validation import domain_check
+
+LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级"}
+STATUS_NAMES = {"collected": "已征集", "reviewed": "已审核", "listed": "已入库", "promoted": "已推介",
+                "signed": "已签约", "launched": "已落地", "withdrawn": "已撤回"}
+SECTORS = {  # sector -> words that show an entrepreneur's skills or an enterprise's trade fit it
+    "种植业": ("种植", "柑橘", "蔬菜", "水果", "茶", "粮", "农"),
+    "养殖业": ("养殖", "养猪", "养鸡", "水产", "畜", "牧"),
+    "农产品加工": ("加工", "食品", "冷链", "分拣", "包装"),
+    "乡村旅游": ("旅游", "民宿", "餐饮", "农家乐", "厨师", "烹调"),
+    "电子商务": ("电商", "电子商务", "直播", "网店", "物流", "快递"),
+    "制造业": ("制造", "机械", "电子", "装配", "焊工", "电工", "数控"),
+    "建筑业": ("建筑", "装修", "泥瓦", "木工", "钢筋"),
+    "商贸服务": ("商贸", "零售", "批发", "服务", "家政", "维修"),
+    "手工艺": ("手工", "刺绣", "竹编", "编织", "工艺"),
+}
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 Investment = money(gt=0, le=Decimal("10000000000"))
