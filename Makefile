@@ -67,6 +67,7 @@ test-fast: venv
 lint: venv
 	$(BIN)/ruff check shared services tests bench
 	$(BIN)/mypy shared services/*/domain.py services/consultation/reports.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
+	$(BIN)/lint-imports --no-cache --no-logo
 
 clean:
 	rm -rf $(VENV) .run node_modules $(VENDOR)

@@ -13,7 +13,7 @@ _patched = False
 
 
 def patch_psycopg_for_eventlet() -> None:
-    """Without this, every query blocks the whole eventlet hub (see architecture.md)."""
+    """Without this, every query blocks the whole eventlet hub (see docs/architecture.md, decision 1)."""
     global _patched
     if _patched:
         return

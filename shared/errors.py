@@ -1,14 +1,13 @@
 """Domain errors: values a user can act on, with a stable code, the field and a Chinese message.
 
-They cross nameko RPC as themselves (registered with `deserialize_to_instance`), so the gateway
-maps families of them to HTTP statuses in one table.
+Plain Python, so that every `domain.py` can raise them without depending on the framework; they
+cross nameko RPC as themselves because `shared.rpc_errors` registers them, and the gateway maps
+families of them to HTTP statuses in one table.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from nameko.exceptions import deserialize_to_instance
 
 
 class DomainError(Exception):
@@ -36,40 +35,34 @@ class DomainError(Exception):
         return body
 
 
-@deserialize_to_instance
 class InvalidInput(DomainError):
     """A field breaks a rule (checksum, format, range)."""
 
     default_code = "invalid_input"
 
 
-@deserialize_to_instance
 class NotFound(DomainError):
     default_code = "not_found"
 
 
-@deserialize_to_instance
 class Forbidden(DomainError):
     """The caller may not see or do this; also used where existence must not leak."""
 
     default_code = "forbidden"
 
 
-@deserialize_to_instance
 class Conflict(DomainError):
     """A duplicate, a stale version, or an idempotency key reused with another body."""
 
     default_code = "conflict"
 
 
-@deserialize_to_instance
 class InvalidState(DomainError):
     """The record is not in a state that allows the command."""
 
     default_code = "invalid_state"
 
 
-@deserialize_to_instance
 class ServiceUnavailable(DomainError):
     """A dependency is away for a moment (a database, the broker, another service): try again soon."""
 

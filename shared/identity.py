@@ -2,7 +2,7 @@
 
 python-stdnum supplies the checksums, the birth-date part and the division-code list; its own
 `cn.ric.validate` is not used because it rejects real numbers whose area code was created or
-renamed after the birth date (see domain.md).
+renamed after the birth date (see docs/policies.md).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from shared import rpc_errors  # noqa: F401  (domain errors cross RPC as themselves)
 from shared.actors import as_actor
 from shared.db import make_engine
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable

@@ -1,4 +1,4 @@
-"""Time limits of the difficulty-resolution mechanism as of 2026-11 (domain.md), seeded by migration.
+"""Time limits of the difficulty-resolution mechanism as of 2026-11 (docs/policies.md), seeded by migration.
 
 Never edit a released version: a new policy is a new row in a new migration.
 """

@@ -1,7 +1,7 @@
 """The published figures as of 2026-11, seeded into the policy tables by migration 0001.
 
 Never edit a version here once released: a new policy is a new row (a new migration), so that old
-decisions keep the version they applied. Sources are named beside each figure (domain.md).
+decisions keep the version they applied. Sources are named beside each figure (docs/policies.md).
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ PRIVATE_TYPES = ("text/html", "application/json")  # pages and answers hold pers
 @lru_cache(maxsize=1)
 def deployed_on_https() -> bool:
     """Secure cookies are configured where a proxy in front of the gateway serves HTTPS."""
-    return GatewaySettings().cookie_secure
+    return GatewaySettings().cookie_secure  # type: ignore[call-arg]  # secret_key comes from the environment
 
 
 def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import eventlet
 from nameko.rpc import RpcProxy
 
+from shared import rpc_errors  # noqa: F401  (the services' errors arrive as themselves)
 from shared.errors import unavailable
 from shared.transient import TRANSIENT_ERRORS
 

@@ -168,7 +168,7 @@ def record_failure(session: Session, attempt: Attempt, rules: Policies) -> None:
 def _count(session: Session, attempt: Attempt, username: str, policy: Policy) -> None:
     session.execute(insert(LoginThrottle).values(username=username, address=attempt.address, failures=0,
                                                  last_failure_at=attempt.now).on_conflict_do_nothing())
-    row = session.get(LoginThrottle, (username, attempt.address), with_for_update=True, populate_existing=True)
+    row = session.get_one(LoginThrottle, (username, attempt.address), with_for_update=True, populate_existing=True)
     row.failures, row.blocked_until = after_failure(row.failures, row.last_failure_at, attempt.now, policy)
     row.last_failure_at = attempt.now
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="valid-type"
 """Consultation's pydantic contracts."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="valid-type"
 """Finance's pydantic contracts: HTTP bodies, RPC arguments and what reads return."""
 
 from __future__ import annotations

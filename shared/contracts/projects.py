@@ -1,3 +1,4 @@
+# mypy: disable-error-code="valid-type"
 """Projects' pydantic contracts: HTTP bodies and RPC arguments."""
 
 from __future__ import annotations

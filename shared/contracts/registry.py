@@ -1,3 +1,4 @@
+# mypy: disable-error-code="valid-type"
 """Pydantic contracts of the registry: what comes in (Create/Update) and what goes out (Read)."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ def policy_id(code: str) -> str:
 
 
 class Version:
-    """What domain.md says of one version, written out here so the data is checked against it."""
+    """What docs/policies.md says of one version, written out here so the data is checked against it."""
 
     def __init__(self, day, code, individual_cap, enterprise_cap, share_pct, large_share_pct):
         self.day, self.code, self.id = day, code, policy_id(code)
