@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from services.gateway import auth
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
-from tests.borrowers import eventually, finance_knows, key, loan_request, make_borrower
+from tests.borrowers import finance_knows, key, loan_request, make_borrower
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 from tests.stack import PASSWORD
+from tests.support.waiting import eventually
 
 VILLAGE, TOWNSHIP, COUNTY = "511011101201", "511011101", "511011"
 # persona -> (role, scope): the columns of the matrix
