@@ -106,7 +106,7 @@ class QuickAccounts:
         client = self.stack.client()
         if username:
             token = secrets.token_urlsafe(32)
-            now = dt.datetime.now(dt.timezone.utc)
+            now = clock.utcnow()
             with Session(self.engine) as session:
                 user_id = session.scalar(sa.select(User.id).where(User.username == username))
                 session.add(LoginSession(token_hash=auth.token_hash(token), user_id=user_id, kind="api",

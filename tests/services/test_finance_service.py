@@ -368,7 +368,7 @@ def test_registry_facts_build_the_read_model_even_when_a_verification_arrives_fi
         finance, rpc, db, service_config, infra, vhost):
     dispatch = event_dispatcher(service_config)
     person, account = str(uuid.uuid4()), str(uuid.uuid4())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = clock.utcnow()
     dispatch("registry", "entrepreneur_verified", registry_fact(events.EntrepreneurVerified(
         entrepreneur_id=person, region_code="511011101201", verified_by="township", verified_at=now)))
     eventually(lambda: infra.queue(vhost, f"{VERIFICATIONS}.retry.100"), timeout=10,

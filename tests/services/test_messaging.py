@@ -1,13 +1,12 @@
 """No message is lost: retries with back-off, parking, replay, and the outbox relay's failure modes."""
 
-import datetime as dt
 
 import sqlalchemy as sa
 from kombu import Connection, Queue
 from sqlalchemy.orm import sessionmaker
 
 from services.registry.service import RegistryService
-from shared import events, parking
+from shared import clock, events, parking
 from shared.events import make_event
 from shared.outbox import OutboxRelay, add_to_outbox, event_exchange, outbox
 from tests.factories import entrepreneur_data
@@ -58,14 +57,14 @@ def test_listing_parked_messages_leaves_them_parked(amqp_uri):
 def _verified_event(entrepreneur_id):
     return make_event(events.EntrepreneurVerified(
         entrepreneur_id=entrepreneur_id, region_code="511011101201", verified_by="t",
-        verified_at=dt.datetime.now(dt.timezone.utc)))
+        verified_at=clock.utcnow()))
 
 
 def _registered_event(entrepreneur_id):
     return make_event(events.EntrepreneurRegistered(
         entrepreneur_id=entrepreneur_id, name="测试", region_code="511011101201",
         household_region_code="511011101201", categories=[], education="college", skills=[],
-        return_date=None, registered_at=dt.datetime.now(dt.timezone.utc)))
+        return_date=None, registered_at=clock.utcnow()))
 
 
 def _bind_queue(amqp_uri, event_type):

@@ -8,6 +8,7 @@ import pytest
 
 from services.registry import domain
 from services.registry.schemas import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
+from shared import clock
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.validation import parse
@@ -116,7 +117,7 @@ def test_headcount_rules():
     assert (caught.value.code, caught.value.field) == ("poverty_hires_exceed_headcount", "poverty_hires")
     with pytest.raises(InvalidInput) as caught:
         domain.check_headcount(SimpleNamespace(headcount=5, poverty_hires=0, new_hires=0),
-                               dt.date.today() + dt.timedelta(days=100))
+                               clock.today() + dt.timedelta(days=100))
     assert caught.value.code == "quarter_in_future"
     assert domain.quarter_start("2026Q4") == dt.date(2026, 10, 1)
 

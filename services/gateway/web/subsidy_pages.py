@@ -8,10 +8,11 @@ from services.finance.schemas import ClaimReview, SubsidyClaimCreate
 from services.finance.subsidy_rules import KIND_NAMES
 from services.gateway.http import status_for
 from services.gateway.web import forms
-from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared import clock
 from shared.errors import Forbidden
 from shared.validation import parse
 
@@ -98,7 +99,7 @@ class SubsidyPages(PageSupport):
                          idempotency_key=key or new_key(), record=record, kind=values.get("kind", ""),
                          kinds=KIND_NAMES, enterprises=[(e["id"], e["name"]) for e in enterprises],
                          provinces=PROVINCES, hire_rows=forms.row_numbers(values, "hires"),
-                         today=today().isoformat())
+                         today=clock.today().isoformat())
 
     @page("GET", "/subsidies/<string:claim_id>")
     def claim_page(self, request, claim_id):
