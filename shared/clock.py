@@ -1,4 +1,4 @@
-"""The programme's calendar day: Asia/Shanghai, whatever the server's zone.
+"""The programme's calendar day: Asia/Shanghai, whatever the server's zone; the one source of "now".
 
 Tests (and demonstrations) can move every service's day at once: with `GUIYAN_CLOCK_FILE` set, a
 date written in that file (YYYY-MM-DD) is "today" for every process that reads it; an empty or
@@ -16,13 +16,21 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOCK_FILE = "GUIYAN_CLOCK_FILE"
 
 
+def utcnow() -> dt.datetime:
+    """The real moment in UTC, for stored instants (created, verified, paid, sent, expires).
+
+    A moved day leaves it alone: outbox retries and sessions are compared with the database's now().
+    """
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def today() -> dt.date:
-    return _set_day() or dt.datetime.now(SHANGHAI).date()
+    return _set_day() or utcnow().astimezone(SHANGHAI).date()
 
 
 def now() -> dt.datetime:
     """The current moment, on the set day when the day is moved (events are stamped with this)."""
-    moment = dt.datetime.now(SHANGHAI)
+    moment = utcnow().astimezone(SHANGHAI)
     day = _set_day()
     return moment if day is None else dt.datetime.combine(day, moment.timetz())
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from shared import clock
 from shared.errors import Conflict, InvalidInput
 from shared.outbox import messaging_metadata
 
@@ -108,6 +108,6 @@ def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any
         if key is not None:
             uow.session.execute(command_log.insert().values(
                 scope=scope, key=key, request_hash=digest, result=result,
-                created_at=datetime.now(timezone.utc)))
+                created_at=clock.utcnow()))
         uow.commit()
         return result

@@ -14,6 +14,7 @@ from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
+from shared import clock
 from shared.errors import InvalidInput
 
 
@@ -42,7 +43,7 @@ def check_resident_id(value: str, field: str = "id_number") -> ResidentId:
         birth_date = ric.get_birth_date(number)
     except ValidationError:
         raise InvalidInput("id_number_birth_date", field, "身份证号码中的出生日期无效") from None
-    if birth_date > dt.date.today():
+    if birth_date > clock.today():
         raise InvalidInput("id_number_birth_date", field, "身份证号码中的出生日期晚于今天")
     if not area_code_exists(number[:6]):
         raise InvalidInput("id_number_area", field, "身份证号码前6位不是有效的行政区划代码")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import traceback
-from datetime import datetime, timezone
 
 from kombu import Connection, Queue
 from nameko.events import EventHandler
 from sqlalchemy.dialects.postgresql import insert
 
+from shared import clock
 from shared.events import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import inbox
@@ -93,7 +93,7 @@ class ReliableEventHandler(EventHandler):
             log.warning("event_retry_scheduled", queue=self.queue.name, attempts=attempts,
                         delay_ms=delays[attempts - 1], error=error)
             return
-        headers[PARKED_AT_HEADER] = datetime.now(timezone.utc).isoformat()
+        headers[PARKED_AT_HEADER] = clock.utcnow().isoformat()
         republish(amqp_uri, body, headers, parking_queue())
         log.error("event_parked", queue=self.queue.name, attempts=attempts, error=error)
 
@@ -106,7 +106,7 @@ def record_in_inbox(session, consumer: str, envelope: Envelope) -> bool:
     result = session.execute(
         insert(inbox)
         .values(consumer=consumer, event_id=envelope.event_id, event_type=envelope.event_type,
-                processed_at=datetime.now(timezone.utc))
+                processed_at=clock.utcnow())
         .on_conflict_do_nothing()
     )
     return result.rowcount == 1

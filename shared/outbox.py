@@ -8,7 +8,7 @@ A crash anywhere loses nothing; it may publish twice (consumers are idempotent).
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import sqlalchemy as sa
 from amqp.exceptions import ChannelError
@@ -16,6 +16,7 @@ from kombu import Connection, Exchange
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import clock
 from shared.events import Envelope
 from shared.logging import get_logger
 
@@ -57,7 +58,7 @@ def create_messaging_tables(bind: sa.Connection) -> None:
 
 
 def add_to_outbox(session: Session, event: Envelope) -> None:
-    now = datetime.now(timezone.utc)
+    now = clock.utcnow()
     session.execute(
         outbox.insert().values(
             event_id=event.event_id,
@@ -170,7 +171,7 @@ class OutboxRelay:
             outbox.update()
             .where(outbox.c.id == row.id)
             .values(attempts=row.attempts + 1, last_error=error,
-                    next_attempt_at=datetime.now(timezone.utc) + backoff(row.attempts))
+                    next_attempt_at=clock.utcnow() + backoff(row.attempts))
         )
         log.warning("outbox_event_postponed", event_id=row.envelope["event_id"], error=error)
 
@@ -179,7 +180,7 @@ class OutboxRelay:
             sa.select(outbox.c.id).where(outbox.c.id.in_([r.id for r in rows]),
                                          outbox.c.sent_at.is_(None))
         ).scalars().all()
-        retry_at = datetime.now(timezone.utc) + timedelta(seconds=1)
+        retry_at = clock.utcnow() + timedelta(seconds=1)
         session.execute(
             outbox.update().where(outbox.c.id.in_(unsent))
             .values(attempts=outbox.c.attempts + 1, last_error=error, next_attempt_at=retry_at)

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from services.gateway import auth
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
-from tests.borrowers import eventually, finance_knows, key, loan_request, make_borrower
+from tests.borrowers import finance_knows, key, loan_request, make_borrower
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 from tests.stack import PASSWORD
+from tests.support.waiting import eventually
 
 VILLAGE, TOWNSHIP, COUNTY = "511011101201", "511011101", "511011"
 # persona -> (role, scope): the columns of the matrix
@@ -105,7 +106,7 @@ class QuickAccounts:
         client = self.stack.client()
         if username:
             token = secrets.token_urlsafe(32)
-            now = dt.datetime.now(dt.timezone.utc)
+            now = clock.utcnow()
             with Session(self.engine) as session:
                 user_id = session.scalar(sa.select(User.id).where(User.username == username))
                 session.add(LoginSession(token_hash=auth.token_hash(token), user_id=user_id, kind="api",

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
-
-
-def eventually(check, timeout: float = 20, interval: float = 0.1):
-    """Poll `check` until it returns something truthy (events take a moment to arrive)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            assert result, f"not true within {timeout}s: {check}"
-            return result
-        time.sleep(interval)
+from tests.support.waiting import eventually
 
 
 def finance_knows(stack, table: str, record_id: str, condition: str = "true",
@@ -35,7 +24,7 @@ def finance_knows(stack, table: str, record_id: str, condition: str = "true",
         return row is not None and row.ok
 
     try:
-        eventually(known)
+        eventually(known, message=f"{service} knows {table} {record_id} ({condition})")
     finally:
         engine.dispose()
 
@@ -50,8 +39,11 @@ class Borrower:
 
 def make_borrower(stack, official, *, region: str = "511011101201", enterprise: bool = False,
                   headcount: int = 20, new_hires: int = 3, verify: bool = True,
-                  founded_on: str = "2025-06-01") -> Borrower:
-    """An entrepreneur (and optionally their enterprise) whom `official` has verified."""
+                  founded_on: str = "2025-06-01", quarter: str = "2026Q3") -> Borrower:
+    """An entrepreneur (and optionally their enterprise) whom `official` has verified.
+
+    The enterprise reports its headcount for `quarter`: on a moved day, one that has already begun.
+    """
     username = stack.create_user("entrepreneur", username=f"e_{uuid.uuid4().hex[:10]}")
     client = stack.client(username)
     person = client.post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=region)).json()
@@ -65,7 +57,7 @@ def make_borrower(stack, official, *, region: str = "511011101201", enterprise: 
             founded_on=founded_on)).json()
         borrower.enterprise_id = firm["id"]
         client.post(f"/api/v1/enterprises/{firm['id']}/headcount", json={
-            "quarter": "2026Q3", "headcount": headcount, "poverty_hires": 1, "new_hires": new_hires})
+            "quarter": quarter, "headcount": headcount, "poverty_hires": 1, "new_hires": new_hires})
         if verify:
             assert official.post(f"/api/v1/enterprises/{firm['id']}/verify").status_code == 200
         finance_knows(stack, "known_enterprises", firm["id"],

@@ -22,15 +22,21 @@ def resident_id(area: str | None = None, birth: dt.date | None = None, male: boo
     return body + ric.calc_check_digit(body + "0")
 
 
-def wrong_checksum(number: str) -> str:
-    digits = "0123456789X"
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def wrong_checksum(number: str, digits: str = "0123456789X") -> str:
+    """`number` with its check character replaced by the next one of `digits`: always wrong."""
     return number[:-1] + digits[(digits.index(number[-1]) + 1) % len(digits)]
 
 
 def credit_code(region: str = "511011") -> str:
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "92" + region + "".join(_rng.choice(alphabet) for _ in range(9))
+    body = "92" + region + "".join(_rng.choice(CREDIT_ALPHABET) for _ in range(9))
     return body + uscc.calc_check_digit(body)
+
+
+def wrong_credit_code(region: str = "511011") -> str:
+    return wrong_checksum(credit_code(region), CREDIT_ALPHABET)
 
 
 def mobile() -> str:

@@ -49,10 +49,14 @@ class Infra:
     def delete_vhost(self, vhost: str) -> None:
         requests.delete(f"{self.management_url}/api/vhosts/{vhost}", auth=self._auth(), timeout=10)
 
-    def queue_depth(self, vhost: str, queue: str) -> int:
+    def queue(self, vhost: str, queue: str) -> dict:
+        """The management API's figures for a queue; empty if it does not exist (yet)."""
         response = requests.get(f"{self.management_url}/api/queues/{quote(vhost, safe='')}/{queue}",
                                 auth=self._auth(), timeout=10)
-        return response.json().get("messages", 0) if response.ok else 0
+        return response.json() if response.ok else {}
+
+    def queue_depth(self, vhost: str, queue: str) -> int:
+        return self.queue(vhost, queue).get("messages", 0)
 
     def _auth(self) -> tuple[str, str]:
         parsed = urlparse(self.amqp_uri)

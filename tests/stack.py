@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shared import clock
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password-2026"
@@ -93,15 +93,9 @@ class Stack:
             clock.set_today(self.clock_file, None)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base_url}/ready", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"gateway not ready; see logs in {self.log_dir}")
+        eventually(lambda: requests.get(f"{self.base_url}/ready", timeout=5).status_code == 200,
+                   timeout=timeout, interval=0.3, ignoring=(requests.RequestException,),
+                   message=f"gateway not ready; see logs in {self.log_dir}")
 
     # ---- accounts, created straight in the gateway's database --------------------------------
 

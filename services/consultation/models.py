@@ -9,13 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import clock
+
 
 class Base(DeclarativeBase):
     pass
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class StoredFact(Base):
@@ -40,7 +38,7 @@ class Quarter(Base):
     status: Mapped[str] = mapped_column(sa.String(10))  # open | closed
     cutoff: Mapped[dt.date] = mapped_column(sa.Date)
     opened_by: Mapped[str] = mapped_column(sa.String(80))
-    opened_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    opened_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     closed_by: Mapped[str | None] = mapped_column(sa.String(80))
     bulletin: Mapped[dict | None] = mapped_column(JSONB)  # the city-wide bulletin, frozen at closing
@@ -98,7 +96,7 @@ class Meeting(Base):
     departments: Mapped[list] = mapped_column(JSONB)
     minutes: Mapped[str] = mapped_column(sa.Text)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class Resolution(Base):
@@ -116,7 +114,7 @@ class Resolution(Base):
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     overdue: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     assigned_by: Mapped[str] = mapped_column(sa.String(80))
-    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     item: Mapped[AgendaItem] = relationship(back_populates="resolution", lazy="joined", innerjoin=True)
     notes: Mapped[list[ProgressNote]] = relationship(order_by="ProgressNote.id", lazy="selectin",

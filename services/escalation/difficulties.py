@@ -22,8 +22,8 @@ from services.escalation.models import (
     Step,
 )
 from services.escalation.workdays import WorkCalendar
+from shared import clock, events, regions
 from shared import escalation_events as ee
-from shared import events, regions
 from shared.actors import Actor, require_role
 from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -32,10 +32,6 @@ from shared.policy import in_force
 STEP_NAMES = {"reported": "企业反映", "assigned": "受理并指派", "contacted": "首次联系", "late_contact": "首次联系超时",
               "escalated": "上报", "resolved": "答复", "accepted": "企业确认", "reopened": "企业不满意，重新办理",
               "closed": "销号", "decision": "会商会决定", "attached": "上传附件"}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 # ---- policy and calendar --------------------------------------------------------------------
@@ -240,7 +236,7 @@ def contact(uow, actor: Actor, difficulty_id: str, note: str, expected: int | No
     check_version(record, expected)
     domain.require_status(record.status, "assigned")
     late = today > record.contact_due
-    record.status, record.contacted_at = "contacted", _now()
+    record.status, record.contacted_at = "contacted", clock.utcnow()
     _step(record, actor.username, "contacted", note or "已与企业取得联系")
     uow.publish(events.make_event(ee.DifficultyContacted(**_fact(record), contacted_by=actor.username, late=late)))
     return read(uow.session, record, today)
@@ -273,7 +269,7 @@ def resolve(uow, actor: Actor, difficulty_id: str, resolution: str, expected: in
     check_version(record, expected)
     domain.require_status(record.status, *domain.OPEN)
     record.status, record.resolution = "resolved", resolution
-    record.resolved_by, record.resolved_at = actor.username, _now()
+    record.resolved_by, record.resolved_at = actor.username, clock.utcnow()
     _step(record, actor.username, "resolved", resolution)
     uow.publish(events.make_event(ee.DifficultyResolved(
         **_fact(record), resolved_by=actor.username, resolved_at=record.resolved_at)))
@@ -290,7 +286,7 @@ def _as_reporter(session: Session, actor: Actor, difficulty_id: str) -> Difficul
 
 def accept(uow, actor: Actor, difficulty_id: str, note: str, today: dt.date) -> dict:
     record = _as_reporter(uow.session, actor, difficulty_id)
-    record.status, record.accepted_at = "accepted", _now()
+    record.status, record.accepted_at = "accepted", clock.utcnow()
     _step(record, actor.username, "accepted", note or "对答复满意")
     uow.publish(events.make_event(ee.DifficultyAccepted(**_fact(record), accepted_at=record.accepted_at)))
     return read(uow.session, record, today)

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import clock
+
 
 class Base(DeclarativeBase):
     pass
@@ -16,10 +18,6 @@ class Base(DeclarativeBase):
 
 def _uuid() -> str:
     return str(uuid.uuid4())
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class PolicyVersion(Base):
@@ -46,7 +44,7 @@ class PublishedYear(Base):
 
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     entered_by: Mapped[str] = mapped_column(sa.String(80))
-    entered_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    entered_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class KnownEntrepreneur(Base):
@@ -95,7 +93,7 @@ class Difficulty(Base):
     accepted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     signed_off_by: Mapped[str | None] = mapped_column(sa.String(80))
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now, onupdate=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow, onupdate=clock.utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     steps: Mapped[list[Step]] = relationship(order_by="Step.id", cascade="all, delete-orphan",
@@ -115,7 +113,7 @@ class Step(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     difficulty_id: Mapped[str] = mapped_column(sa.ForeignKey("difficulties.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     actor: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(30))
     level: Mapped[str] = mapped_column(sa.String(10))
@@ -135,7 +133,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     uploaded_by: Mapped[str] = mapped_column(sa.String(80))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class Decision(Base):
@@ -150,4 +148,4 @@ class Decision(Base):
     co_departments: Mapped[list] = mapped_column(JSONB, default=list)
     measure: Mapped[str] = mapped_column(sa.Text)
     deadline: Mapped[dt.date] = mapped_column(sa.Date)
-    attached_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    attached_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)

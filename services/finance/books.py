@@ -18,6 +18,7 @@ from services.finance.models import (
     SubsidyBatch,
 )
 from services.finance.policy import FundPolicy, LoanPolicy, LprRate, SubsidyPolicy, in_force
+from shared import clock
 from shared.errors import InvalidInput, NotFound
 from shared.money import fen_to_yuan
 
@@ -40,7 +41,7 @@ def loan_policy(session: Session, *, on: dt.date | None = None, code: str | None
     policies = loan_policies(session)
     if code is not None:
         return next(p for p in policies if p.code == code)
-    return in_force(policies, on or dt.date.today(), "创业担保贷款政策")
+    return in_force(policies, on or clock.today(), "创业担保贷款政策")
 
 
 def lpr_rates(session: Session) -> list[LprRate]:

@@ -18,7 +18,7 @@ from services.finance.models import (
     LoanStep,
     Repayment,
 )
-from shared import events, regions
+from shared import clock, events, regions
 from shared import finance_events as fe
 from shared.actors import Actor, require_role
 from shared.contracts.finance import (
@@ -286,7 +286,7 @@ def _check_fund(session: Session, loan: GuaranteedLoan, on: dt.date) -> None:
 def _finalise_approval(uow, loan: GuaranteedLoan, actor: Actor, contract_date: dt.date) -> None:
     _check_fund(uow.session, loan, contract_date)
     loan.status = "approved"
-    loan.approved_at = dt.datetime.now(dt.timezone.utc)
+    loan.approved_at = clock.utcnow()
     uow.publish(events.make_event(fe.LoanApproved(
         **_fact(loan), amount_fen=loan.approved_amount_fen, term_months=loan.approved_term_months,
         contract_date=contract_date, lpr_bp=loan.lpr_bp, rate_bp=loan.rate_bp,

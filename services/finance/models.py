@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import clock
+
 
 class Base(DeclarativeBase):
     pass
@@ -16,10 +18,6 @@ class Base(DeclarativeBase):
 
 def _uuid() -> str:
     return str(uuid.uuid4())
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 Money = sa.BigInteger  # integer fen
@@ -52,7 +50,7 @@ class FundYear(Base):
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     repayment_rate_bp: Mapped[int] = mapped_column(sa.Integer)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 # ---- read model of the registry's facts -----------------------------------------------------
@@ -67,7 +65,7 @@ class KnownEntrepreneur(Base):
     region_code: Mapped[str] = mapped_column(sa.String(12))
     household_region_code: Mapped[str] = mapped_column(sa.String(12))
     verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class KnownEnterprise(Base):
@@ -84,7 +82,7 @@ class KnownEnterprise(Base):
     new_hires: Mapped[int] = mapped_column(sa.Integer, default=0)
     headcount_quarter: Mapped[str | None] = mapped_column(sa.String(6))
     headcount_revision: Mapped[int] = mapped_column(sa.Integer, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 # ---- loans ----------------------------------------------------------------------------------
@@ -108,7 +106,7 @@ class GuaranteedLoan(Base):
     status: Mapped[str] = mapped_column(sa.String(24), index=True)
     policy_code: Mapped[str] = mapped_column(sa.String(80))
     failures: Mapped[list] = mapped_column(JSONB, default=list)
-    applied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    applied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     applied_on: Mapped[dt.date] = mapped_column(sa.Date)
     approved_amount_fen: Mapped[int | None] = mapped_column(Money)
     approved_term_months: Mapped[int | None] = mapped_column(sa.Integer)
@@ -162,7 +160,7 @@ class Repayment(Base):
     interest_fen: Mapped[int] = mapped_column(Money)
     principal_fen: Mapped[int] = mapped_column(Money)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class LoanStep(Base):
@@ -172,7 +170,7 @@ class LoanStep(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     actor: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(40))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -197,7 +195,7 @@ class SubsidyClaim(Base):
     policy_code: Mapped[str] = mapped_column(sa.String(80))
     failures: Mapped[list] = mapped_column(JSONB, default=list)
     notes: Mapped[list] = mapped_column(JSONB, default=list)
-    claimed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    claimed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(80))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     review_reason: Mapped[str | None] = mapped_column(sa.String(500))
@@ -227,7 +225,7 @@ class SubsidyBatch(Base):
     total_fen: Mapped[int] = mapped_column(Money)
     claim_count: Mapped[int] = mapped_column(sa.Integer)
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     available_fen_at_approval: Mapped[int | None] = mapped_column(Money)
     approved_by: Mapped[str | None] = mapped_column(sa.String(80))
     approved_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -247,7 +245,7 @@ class InterestSubsidyBatch(Base):
     status: Mapped[str] = mapped_column(sa.String(12))  # computed | paid
     total_fen: Mapped[int] = mapped_column(Money)
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     paid_by: Mapped[str | None] = mapped_column(sa.String(80))
     paid_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
@@ -278,7 +276,7 @@ class LedgerPosting(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     reference: Mapped[str] = mapped_column(sa.String(120), index=True)
-    posted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    posted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     posted_by: Mapped[str] = mapped_column(sa.String(80))
 
     lines: Mapped[list[LedgerLine]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -7,12 +7,10 @@ instead of being lost.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.dialects.postgresql import insert
 
 from services.finance.models import KnownEnterprise, KnownEntrepreneur
-from shared import events
+from shared import clock, events
 
 
 class NotYetKnown(LookupError):
@@ -26,34 +24,30 @@ def _known(session, model, key: str):
     return record
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def entrepreneur_registered(session, payload: events.EntrepreneurRegistered) -> None:
     values = {"id": payload.entrepreneur_id, "account_id": payload.account_id, "name": payload.name,
               "region_code": payload.region_code,
-              "household_region_code": payload.household_region_code, "updated_at": _now()}
+              "household_region_code": payload.household_region_code, "updated_at": clock.utcnow()}
     session.execute(insert(KnownEntrepreneur).values(**values, verified=False)
                     .on_conflict_do_update(index_elements=["id"], set_=values))
 
 
 def entrepreneur_verified(session, payload: events.EntrepreneurVerified) -> None:
     record = _known(session, KnownEntrepreneur, payload.entrepreneur_id)
-    record.verified, record.updated_at = True, _now()
+    record.verified, record.updated_at = True, clock.utcnow()
 
 
 def enterprise_registered(session, payload: events.EnterpriseRegistered) -> None:
     values = {"id": payload.enterprise_id, "owner_entrepreneur_id": payload.owner_entrepreneur_id,
               "name": payload.name, "kind": payload.kind, "region_code": payload.region_code,
-              "founded_on": payload.founded_on, "headcount": payload.headcount, "updated_at": _now()}
+              "founded_on": payload.founded_on, "headcount": payload.headcount, "updated_at": clock.utcnow()}
     session.execute(insert(KnownEnterprise).values(**values, verified=False, new_hires=0)
                     .on_conflict_do_update(index_elements=["id"], set_=values))
 
 
 def enterprise_verified(session, payload: events.EnterpriseVerified) -> None:
     record = _known(session, KnownEnterprise, payload.enterprise_id)
-    record.verified, record.updated_at = True, _now()
+    record.verified, record.updated_at = True, clock.utcnow()
 
 
 def headcount_reported(session, payload: events.EnterpriseHeadcountReported) -> None:
@@ -63,4 +57,4 @@ def headcount_reported(session, payload: events.EnterpriseHeadcountReported) -> 
     if newer:
         record.headcount, record.new_hires = payload.headcount, payload.new_hires
         record.headcount_quarter, record.headcount_revision = payload.quarter, payload.revision
-        record.updated_at = _now()
+        record.updated_at = clock.utcnow()

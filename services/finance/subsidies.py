@@ -20,7 +20,7 @@ from services.finance.models import (
     SubsidyBatch,
     SubsidyClaim,
 )
-from shared import events, regions
+from shared import clock, events, regions
 from shared import finance_events as fe
 from shared.actors import Actor, require_city_official, require_role
 from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
@@ -28,10 +28,6 @@ from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFo
 from shared.money import fen_to_yuan, yuan_to_fen
 
 PAYING_LEVELS = ("county", "city")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def require_paying_official(actor: Actor) -> None:
@@ -173,7 +169,7 @@ def review(uow, actor: Actor, claim_id: str, data: ClaimReview) -> dict:
     if record.status != "eligibility_checked":
         raise InvalidState("claim_status", "status",
                            f"申领当前为“{subsidy_rules.STATUS_NAMES[record.status]}”，不能再审核")
-    record.reviewed_by, record.reviewed_at = actor.username, _now()
+    record.reviewed_by, record.reviewed_at = actor.username, clock.utcnow()
     record.review_reason = data.reason or None
     if data.decision == "approve":
         record.status = "approved"
@@ -259,7 +255,7 @@ def approve_batch(uow, actor: Actor, batch_id: str) -> dict:
     if batch.status != "draft":
         raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
     available = require_budget(session, batch.total_fen, "本批次")
-    batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, _now()
+    batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, clock.utcnow()
     batch.available_fen_at_approval = available
     return batch_read(session, batch)
 
@@ -270,7 +266,7 @@ def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
     batch = get_batch(session, actor, batch_id)
     if batch.status != "approved":
         raise InvalidState("batch_status", "status", "只有已审批的批次可以发放")
-    paid_at = _now()
+    paid_at = clock.utcnow()
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for record in batch.claims:
         record.status, record.paid_at = "paid", paid_at
@@ -346,7 +342,7 @@ def pay_interest(uow, actor: Actor, quarter: str) -> dict:
     if batch.status != "computed":
         raise InvalidState("batch_status", "status", "本季度贴息已发放")
     require_budget(session, batch.total_fen, "贴息")
-    paid_at = _now()
+    paid_at = clock.utcnow()
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for line in batch.lines:
         loan = session.get(GuaranteedLoan, line.loan_id)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.gateway import throttle
 from services.gateway.models import LoginSession, User
-from shared import regions
+from shared import clock, regions
 from shared.actors import Actor
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.fields import Strict, refusal
@@ -80,10 +80,6 @@ class UserCreate(Strict):
         return value
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -124,7 +120,7 @@ def sign_up(session: Session, data: SignUp) -> User:
 
 def authenticate(session: Session, data: Login, address: str, rules: throttle.Policies) -> User:
     """The user, or one error for any wrong name or password; slows repeated failures from one address."""
-    attempt = throttle.Attempt(data.username, address, now())
+    attempt = throttle.Attempt(data.username, address, clock.utcnow())
     throttle.check(session, attempt)
     user = session.scalar(sa.select(User).where(User.username == data.username))
     if user is None or not user.active:
@@ -164,17 +160,17 @@ def off_hub(function, *args):
 
 def open_session(session: Session, user: User, kind: str, hours: int) -> tuple[str, dt.datetime]:
     token = secrets.token_urlsafe(32)
-    expires = now() + dt.timedelta(hours=hours)
+    expires = clock.utcnow() + dt.timedelta(hours=hours)
     session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, kind=kind,
-                             created_at=now(), expires_at=expires))
-    session.execute(sa.delete(LoginSession).where(LoginSession.expires_at < now()))
+                             created_at=clock.utcnow(), expires_at=expires))
+    session.execute(sa.delete(LoginSession).where(LoginSession.expires_at < clock.utcnow()))
     return token, expires
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     return session.scalar(
         sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == token_hash(token), LoginSession.expires_at > now(),
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.expires_at > clock.utcnow(),
                User.active.is_(True)))
 
 

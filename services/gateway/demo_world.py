@@ -10,7 +10,6 @@ and changes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 
@@ -18,6 +17,7 @@ import requests
 from stdnum.cn import ric, uscc
 
 from services.gateway.demo import DEMO_PASSWORD
+from shared import clock
 from shared.quarters import quarter_of
 
 REGION = "511011101201"  # 双才镇 of 东兴区
@@ -104,7 +104,7 @@ def seed(base_url: str) -> bool:
     person = chen.call("POST", "/api/v1/entrepreneurs", json={**PERSON, "id_number": ID_NUMBER, "phone": "13800000001"})
     firm = chen.call("POST", "/api/v1/enterprises", json={**FIRM, "credit_code": CREDIT_CODE})
     chen.call("POST", f"/api/v1/enterprises/{firm['id']}/headcount", json={
-        "quarter": quarter_of(dt.date.today()), "headcount": 18, "poverty_hires": 4, "new_hires": 5})
+        "quarter": quarter_of(clock.today()), "headcount": 18, "poverty_hires": 4, "new_hires": 5})
     township.call("POST", f"/api/v1/entrepreneurs/{person['id']}/verify")
     township.call("POST", f"/api/v1/enterprises/{firm['id']}/verify")
     county.call("PUT", f"/api/v1/enterprises/{firm['id']}/liaisons", json={"liaisons": LIAISONS})

@@ -8,6 +8,8 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared import clock
+
 
 class Base(DeclarativeBase):
     pass
@@ -26,8 +28,7 @@ class User(Base):
     bank_code: Mapped[str | None] = mapped_column(sa.String(20))
     unit_head: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=lambda: dt.datetime.now(dt.timezone.utc))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class LoginSession(Base):

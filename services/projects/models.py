@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import clock
+
 
 class Base(DeclarativeBase):
     pass
@@ -16,10 +18,6 @@ class Base(DeclarativeBase):
 
 def _uuid() -> str:
     return str(uuid.uuid4())
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class KnownEntrepreneur(Base):
@@ -62,7 +60,7 @@ class Project(Base):
     status: Mapped[str] = mapped_column(sa.String(12), index=True)
     recommended_to: Mapped[str | None] = mapped_column(sa.String(10))
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     history: Mapped[list[ProjectStep]] = relationship(order_by="ProjectStep.id", cascade="all, delete-orphan",
@@ -77,7 +75,7 @@ class ProjectStep(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     actor: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(20))
     note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -92,7 +90,7 @@ class Interest(Base):
     entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class PromotionEvent(Base):
@@ -108,7 +106,7 @@ class PromotionEvent(Base):
     region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     project_ids: Mapped[list] = mapped_column(JSONB, default=list)
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     signings: Mapped[list[Signing]] = relationship(order_by="Signing.signed_on", lazy="selectin")
 

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from shared import regions
+from shared import clock, regions
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 
@@ -122,7 +122,7 @@ def check_may_manage_enterprise(actor: Actor, enterprise: Any) -> None:
 def check_enterprise_figures(figures: Any) -> None:
     if figures.poverty_hires > figures.headcount:
         raise InvalidInput("poverty_hires_exceed_headcount", "poverty_hires", "脱贫人口用工数不能超过从业人数")
-    if getattr(figures, "founded_on", None) and figures.founded_on > dt.date.today():
+    if getattr(figures, "founded_on", None) and figures.founded_on > clock.today():
         raise InvalidInput("founded_in_future", "founded_on", "成立日期不能晚于今天")
 
 
@@ -130,7 +130,7 @@ def check_headcount(report: Any, quarter_start: dt.date) -> None:
     check_enterprise_figures(report)
     if report.new_hires > report.headcount:
         raise InvalidInput("new_hires_exceed_headcount", "new_hires", "新增用工数不能超过从业人数")
-    if quarter_start > dt.date.today():
+    if quarter_start > clock.today():
         raise InvalidInput("quarter_in_future", "quarter", "不能填报尚未开始的季度")
 
 

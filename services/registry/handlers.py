@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from services.registry import domain
 from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur, HeadcountReportRow
-from shared import events, regions
+from shared import clock, events, regions
 from shared.actors import Actor
 from shared.contracts.registry import (
     EnterpriseCreate,
@@ -23,11 +21,6 @@ from shared.contracts.registry import (
 )
 from shared.errors import Conflict
 from shared.identity import check_credit_code, check_resident_id, credit_code_checksum_ok
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
 
 # ---- reads ----------------------------------------------------------------------------------
 
@@ -164,7 +157,7 @@ def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
         skills=list(data.skills), certificates=[c.model_dump(mode="json") for c in data.certificates],
         categories=list(dict.fromkeys(data.categories)),
         account_id=actor.user_id if actor.role == "entrepreneur" else None,
-        created_by=actor.user_id, created_at=_now(),
+        created_by=actor.user_id, created_at=clock.utcnow(),
     )
     session.add(record)
     _flush_unique(session, lambda: domain.duplicate_entrepreneur(
@@ -188,7 +181,7 @@ def _flush_unique(session: Session, conflict) -> None:
 
 def verify_entrepreneur(uow, actor: Actor, entrepreneur_id: str, expected_version: int | None) -> dict:
     record = get_entrepreneur(uow.session, actor, entrepreneur_id)
-    if domain.verify(record, actor, expected_version, _now()):
+    if domain.verify(record, actor, expected_version, clock.utcnow()):
         uow.session.flush()
         uow.publish(events.make_event(events.EntrepreneurVerified(
             entrepreneur_id=record.id, region_code=record.region_code,
@@ -212,7 +205,7 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
         credit_code_override_by=actor.username if overridden else None,
         industry=data.industry, region_code=data.region_code, founded_on=data.founded_on,
         investment_fen=domain.yuan_to_fen(data.investment_yuan), headcount=data.headcount,
-        poverty_hires=data.poverty_hires, created_by=actor.user_id, created_at=_now(),
+        poverty_hires=data.poverty_hires, created_by=actor.user_id, created_at=clock.utcnow(),
     )
     session.add(enterprise)
     _flush_unique(session, lambda: domain.duplicate_enterprise(
@@ -239,7 +232,7 @@ def _owner_for(session: Session, actor: Actor, owner_id: str | None) -> Entrepre
 
 def verify_enterprise(uow, actor: Actor, enterprise_id: str, expected_version: int | None) -> dict:
     enterprise = get_enterprise(uow.session, actor, enterprise_id)
-    if domain.verify(enterprise, actor, expected_version, _now()):
+    if domain.verify(enterprise, actor, expected_version, clock.utcnow()):
         uow.session.flush()
         uow.publish(events.make_event(events.EnterpriseVerified(
             enterprise_id=enterprise.id, region_code=enterprise.region_code,
@@ -265,7 +258,7 @@ def report_headcount(uow, actor: Actor, enterprise_id: str, report: HeadcountRep
         enterprise.headcount_reports.append(row)
     row.headcount, row.poverty_hires, row.new_hires = values
     row.revision += 1
-    row.reported_by, row.reported_at = actor.username, _now()
+    row.reported_by, row.reported_at = actor.username, clock.utcnow()
     if report.quarter == max(r.quarter for r in enterprise.headcount_reports):
         enterprise.headcount, enterprise.poverty_hires = report.headcount, report.poverty_hires
     session.flush()
@@ -290,7 +283,7 @@ def assign_liaisons(uow, actor: Actor, enterprise_id: str, command: LiaisonsAssi
         liaison.level = item.level
         liaison.region_code = domain.liaison_region(enterprise.region_code, item.level)
         liaison.official_username = item.official_username
-        liaison.assigned_by, liaison.assigned_at = actor.username, _now()
+        liaison.assigned_by, liaison.assigned_at = actor.username, clock.utcnow()
         if item.kind not in current:
             enterprise.liaisons.append(liaison)
     session.flush()

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import clock
+
 
 class Base(DeclarativeBase):
     pass
@@ -16,10 +18,6 @@ class Base(DeclarativeBase):
 
 def _uuid() -> str:
     return str(uuid.uuid4())
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Entrepreneur(Base):
@@ -45,7 +43,7 @@ class Entrepreneur(Base):
     created_by: Mapped[str] = mapped_column(sa.String(36))
     verified_by: Mapped[str | None] = mapped_column(sa.String(80))
     verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     enterprises: Mapped[list[Enterprise]] = relationship(back_populates="owner")
@@ -72,7 +70,7 @@ class Enterprise(Base):
     created_by: Mapped[str] = mapped_column(sa.String(36))
     verified_by: Mapped[str | None] = mapped_column(sa.String(80))
     verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     owner: Mapped[Entrepreneur] = relationship(back_populates="enterprises")
@@ -95,7 +93,7 @@ class EnterpriseLiaison(Base):
     region_code: Mapped[str] = mapped_column(sa.String(12))
     official_username: Mapped[str | None] = mapped_column(sa.String(80))
     assigned_by: Mapped[str] = mapped_column(sa.String(80))
-    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class HeadcountReportRow(Base):
@@ -108,4 +106,4 @@ class HeadcountReportRow(Base):
     new_hires: Mapped[int] = mapped_column(sa.Integer)
     revision: Mapped[int] = mapped_column(sa.Integer, default=1)
     reported_by: Mapped[str] = mapped_column(sa.String(80))
-    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)

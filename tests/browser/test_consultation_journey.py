@@ -25,7 +25,8 @@ def test_the_city_holds_a_quarter_from_opening_to_the_bulletin(stack, desk, phon
     township = stack.client(stack.create_user("official", region_code=TOWNSHIP, level="township"))
     with stack.today(dt.date(2024, 8, 6)):
         _, trouble = troubled_enterprise(stack, township, stack.client(county_user), TOWNSHIP)
-        calm = make_borrower(stack, township, region=TOWNSHIP, enterprise=True, founded_on="2024-03-01")
+        calm = make_borrower(stack, township, region=TOWNSHIP, enterprise=True, founded_on="2024-03-01",
+                             quarter="2024Q1")
         consultation_knows(stack, calm.enterprise_id, "enterprise_registered")
     calm_name = calm.client.get(f"/api/v1/enterprises/{calm.enterprise_id}").json()["name"]
 

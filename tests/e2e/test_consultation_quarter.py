@@ -15,9 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 import openpyxl
 import pytest
 
-from tests.borrowers import eventually, key, loan_request, make_borrower
+from tests.borrowers import key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import LIAISONS, act
 from tests.e2e.test_quarters_api import consultation_has
+from tests.support.waiting import eventually
 
 REGION, COUNTY, TOWNSHIP = "511025100201", "511025", "511025100"
 INVESTMENT_FEN, HEADCOUNT = 35_000_000, 12  # the factory's enterprise: 350,000.00 yuan, 12 people
@@ -61,7 +62,7 @@ def quarter(stack):
 
     def firm():
         borrower = make_borrower(stack, p["township"], region=REGION, enterprise=True, headcount=HEADCOUNT,
-                                 founded_on="2024-09-01")
+                                 founded_on="2024-09-01", quarter="2024Q3")
         ok(p["county"].put(f"/api/v1/enterprises/{borrower.enterprise_id}/liaisons", json=LIAISONS))
         return borrower
 

@@ -12,7 +12,8 @@ from nameko.standalone.events import event_dispatcher
 from services.escalation.workdays import WorkCalendar
 from shared import events
 from shared.escalation_events import ResolutionAssigned
-from tests.borrowers import eventually, finance_knows, make_borrower
+from tests.borrowers import finance_knows, make_borrower
+from tests.support.waiting import eventually
 
 CALENDAR = WorkCalendar()
 LIAISONS = {"liaisons": [

@@ -7,10 +7,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.borrowers import eventually, key, loan_request, make_borrower
+from tests.borrowers import key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import enterprise_with_liaisons, report
 from tests.e2e.test_finance_pages import browser_for
 from tests.e2e.test_pages import HTML, Browser
+from tests.support.waiting import eventually
 
 DATA = re.compile(r'<script type="application/json" id="dashboard-data">(.*?)</script>', re.S)
 

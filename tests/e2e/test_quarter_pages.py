@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from services.consultation.export import XLSX_TYPE
-from tests.borrowers import eventually, make_borrower
+from tests.borrowers import make_borrower
 from tests.e2e.test_difficulties_api import act, report
 from tests.e2e.test_finance_pages import browser_for
+from tests.support.waiting import eventually
 
 CODE = "2024Q4"
 PAGE = f"/quarters/{CODE}"
@@ -41,7 +42,7 @@ def consultation_knows(stack, enterprise_id: str, event_type: str, count: int = 
 
 def troubled_enterprise(stack, township, county, region: str):
     """An enterprise whose difficulty went up to the city: the rules put it on the roster."""
-    borrower = make_borrower(stack, township, region=region, enterprise=True, founded_on="2024-03-01")
+    borrower = make_borrower(stack, township, region=region, enterprise=True, founded_on="2024-03-01", quarter="2024Q1")
     record = report(borrower)
     assert act(township, record, "escalate", reason="需县级协调").status_code == 200
     assert act(county, record, "escalate", reason="涉及市级审批权限，需市级协调").status_code == 200
@@ -76,7 +77,7 @@ def quarter(stack):
         troubled, trouble = troubled_enterprise(stack, clients["township"], clients["county"], LONGCHANG[1])
         elsewhere, _ = troubled_enterprise(stack, clients["other_township"], clients["other_county"], SHIZHONG[1])
         calm = make_borrower(stack, clients["township"], region=LONGCHANG[1], enterprise=True,
-                             founded_on="2024-03-01")
+                             founded_on="2024-03-01", quarter="2024Q1")
         consultation_knows(stack, calm.enterprise_id, "enterprise_registered")
     city = browser_for(stack, names["city"])
     with stack.today(CUTOFF_DAY):

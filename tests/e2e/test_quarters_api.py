@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from tests.borrowers import eventually, key, loan_request, make_borrower
+from tests.borrowers import key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import enterprise_with_liaisons, report
 from tests.factories import credit_code, enterprise_data
+from tests.support.waiting import eventually
 
 ROUTE = "<string:quarter>"
 QUARTERS_ACCESS_CASES = {

@@ -4,28 +4,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import entrepreneur_data
 from tests.stack import ROOT, Stack
 from tests.support import recorder
 from tests.support.proxy import CuttableProxy
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.reliability
-
-
-def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 @pytest.fixture
@@ -53,23 +45,29 @@ def start_recorder(stack, tmp_path, behaviour="ok", **env):
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.recorder"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**stack.env, "RECORDER_BEHAVIOUR": behaviour, **env})
-    queue = "evt-registry-entrepreneur_registered--recorder.handle_entrepreneur_registered"
-    assert wait_for(lambda: _queue_has_consumer(stack, queue)), "recorder did not start"
+    eventually(lambda: _queue_has_consumer(stack, recorder.QUEUE), timeout=30, message="recorder did not start")
     return process
 
 
 def _queue_has_consumer(stack, queue):
-    import requests
-
-    response = requests.get(f"{stack.infra.management_url}/api/queues/{stack.vhost}/{queue}",
-                            auth=("guest", "guest"), timeout=5)
-    return response.ok and response.json().get("consumers", 0) > 0
+    return stack.infra.queue(stack.vhost, queue).get("consumers", 0) > 0
 
 
-def assert_handled_exactly_once(databases, entrepreneur_id, timeout=30.0):
-    assert wait_for(lambda: recorder.count(databases["registry"], entrepreneur_id) == 1, timeout)
-    time.sleep(1.0)  # a duplicate delivery would land within this time
-    assert recorder.count(databases["registry"], entrepreneur_id) == 1
+def assert_handled_exactly_once(stack, databases, entrepreneur_id, timeout=30.0):
+    recorder.assert_handled_exactly_once(databases["registry"], stack.infra, stack.vhost, entrepreneur_id,
+                                         timeout)
+
+
+def relay_has_failed(databases, entrepreneur_id) -> bool:
+    """The registry's relay has tried to publish the registration and failed: it is not out yet."""
+    engine = sa.create_engine(databases["registry"].replace("postgresql://", "postgresql+psycopg2://", 1),
+                              poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        row = connection.execute(sa.text(
+            "SELECT sent_at, attempts FROM outbox WHERE event_type = 'entrepreneur_registered'"
+            " AND envelope->'payload'->>'entrepreneur_id' = :e"), {"e": entrepreneur_id}).first()
+    engine.dispose()
+    return row is not None and row.sent_at is None and row.attempts >= 1
 
 
 def register(stack):
@@ -85,13 +83,13 @@ def test_a_consumer_killed_mid_handler_and_restarted_handles_the_event_exactly_o
     marker = tmp_path / "in-handler"
     slow = start_recorder(stack, tmp_path, "slow", RECORDER_MARKER=str(marker))
     record = register(stack)
-    assert wait_for(marker.exists), "the handler never started"
+    eventually(marker.exists, timeout=30, message="the handler never started")
     slow.send_signal(signal.SIGKILL)  # dies with its effects written but not committed, unacked
     slow.wait()
     assert recorder.count(databases["registry"], record["id"]) == 0
     restarted = start_recorder(stack, tmp_path, "ok")
     try:
-        assert_handled_exactly_once(databases, record["id"])
+        assert_handled_exactly_once(stack, databases, record["id"])
     finally:
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(timeout=20)
@@ -106,10 +104,10 @@ def test_with_the_broker_out_of_reach_the_record_is_saved_and_the_event_follows(
         record = register(stack)
         client = stack.client(stack.create_user("official", region_code="511011101", level="township"))
         assert client.get(f"/api/v1/entrepreneurs/{record['id']}").status_code == 200
-        time.sleep(2.0)
+        eventually(lambda: relay_has_failed(databases, record["id"]), timeout=30)
         assert recorder.count(databases["registry"], record["id"]) == 0
         proxy.restore()
-        assert_handled_exactly_once(databases, record["id"])
+        assert_handled_exactly_once(stack, databases, record["id"])
     finally:
         consumer.send_signal(signal.SIGTERM)
         consumer.wait(timeout=20)
@@ -145,13 +143,13 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
         record = run_once(DatabaseAccess(sessionmaker(engine), "registry"), "test", "test", None, None,
                           lambda uow: handlers.create_entrepreneur(uow, actor, data))
         engine.dispose()
-        time.sleep(2.0)  # the relay tries and fails while the broker is down
+        eventually(lambda: relay_has_failed(databases, record["id"]), timeout=30)
         assert recorder.count(databases["registry"], record["id"]) == 0
     finally:
         assert _rabbitmqctl("start_app").returncode == 0
         _rabbitmqctl("await_startup")
     try:
-        assert_handled_exactly_once(databases, record["id"], timeout=60)
+        assert_handled_exactly_once(stack, databases, record["id"], timeout=60)
     finally:
         if consumer is not None:
             consumer.send_signal(signal.SIGTERM)
@@ -185,7 +183,7 @@ def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, datab
         assert response.json()["error"]["code"] == "service_unavailable"
         assert stack.client().get("/ready").status_code == 503
         stack.start("registry")
-        assert wait_for(lambda: client.get("/api/v1/entrepreneurs").status_code == 200)
+        eventually(lambda: client.get("/api/v1/entrepreneurs").status_code == 200, timeout=30)
 
 
 def _guiyan(stack, *args) -> str:
@@ -208,7 +206,7 @@ def test_a_handler_that_keeps_failing_is_parked_then_listed_and_replayed_by_the_
                 if item["event_type"] == "entrepreneur_registered"]
 
     try:
-        assert wait_for(lambda: len(parked()) == 1, timeout=30, interval=0.5)
+        eventually(lambda: len(parked()) == 1, timeout=30, interval=0.5)
     finally:
         failing.send_signal(signal.SIGTERM)
         failing.wait(timeout=20)
@@ -219,7 +217,7 @@ def test_a_handler_that_keeps_failing_is_parked_then_listed_and_replayed_by_the_
     try:
         replayed = json.loads(_guiyan(stack, "parking", "replay", "--event-id", item["event_id"]))
         assert [entry["event_id"] for entry in replayed] == [item["event_id"]]
-        assert_handled_exactly_once(databases, record["id"])
+        assert_handled_exactly_once(stack, databases, record["id"])
         assert parked() == []
     finally:
         healthy.send_signal(signal.SIGTERM)
@@ -243,7 +241,6 @@ def test_facts_published_while_finance_is_down_reach_its_read_model_when_it_retu
 
 def test_facts_published_while_consultation_is_down_reach_its_timeline_when_it_returns(
         infra, databases, tmp_path):
-    from tests.borrowers import eventually
     from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
     with whole_system(infra, databases, tmp_path, "guiyan_consultdown", GUIYAN_RPC_TIMEOUT_SECONDS="2") as stack:

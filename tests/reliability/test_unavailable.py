@@ -6,7 +6,6 @@ not answer (restarting), the broker that goes away: each is a moment, not a faul
 
 import re
 import signal
-import time
 import uuid
 from urllib.parse import urlparse
 
@@ -16,21 +15,16 @@ import sqlalchemy as sa
 
 from tests.stack import Stack
 from tests.support.proxy import CuttableProxy
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.reliability
 NOWHERE = "postgresql://postgres@127.0.0.1:9"  # nothing listens: a database that is restarting
 
 
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    return False
+def wait_until_up(system) -> None:
+    """Until the gateway answers /health (while it starts, its port refuses connections)."""
+    eventually(lambda: requests.get(system.base_url + "/health", timeout=5).ok, timeout=60, interval=0.2,
+               ignoring=(requests.RequestException,))
 
 
 @pytest.fixture
@@ -85,7 +79,7 @@ def no_traceback(stack, service="gateway") -> bool:
 
 def test_the_gateways_database_refusing_connections_is_503_not_500(system, crowded_postgres):
     system.start("gateway", GUIYAN_POSTGRES_URL=crowded_postgres)
-    assert wait_for(lambda: requests.get(system.base_url + "/health", timeout=5).ok)
+    wait_until_up(system)
     login = requests.post(system.base_url + "/api/v1/auth/login", timeout=30,
                           json={"username": "someone", "password": "wrong-password"})
     assert_unavailable(login)
@@ -98,7 +92,7 @@ def test_the_gateways_database_refusing_connections_is_503_not_500(system, crowd
 def test_a_services_database_that_does_not_answer_is_503_at_the_gateway(system):
     system.start("finance", GUIYAN_POSTGRES_URL=NOWHERE)
     system.start("gateway")
-    assert wait_for(lambda: requests.get(system.base_url + "/health", timeout=5).ok)
+    wait_until_up(system)
     username = system.create_user("bank_liaison", bank_code="NJRCB")
     client = system.client(username)
     assert_unavailable(client.get("/api/v1/loans"))
@@ -116,9 +110,9 @@ def test_the_broker_going_away_is_503(system, infra):
     system.start("finance")
     system.start("gateway", GUIYAN_AMQP_URI=through_proxy, GUIYAN_RPC_TIMEOUT_SECONDS="3")
     try:
-        assert wait_for(lambda: requests.get(system.base_url + "/health", timeout=5).ok)
+        wait_until_up(system)
         client = system.client(system.create_user("bank_liaison", bank_code="NJRCB"))
-        assert wait_for(lambda: client.get("/api/v1/loans").status_code == 200)
+        eventually(lambda: client.get("/api/v1/loans").status_code == 200, timeout=60)
         proxy.cut()
         assert_unavailable(client.get("/api/v1/loans"))
         assert no_traceback(system)

@@ -19,7 +19,7 @@ from services.finance.service import FinanceService
 from shared import clock, events
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from shared.migrate import drop_database, ensure_database, upgrade
-from tests.borrowers import eventually
+from tests.support.waiting import eventually
 
 CITY = {"user_id": "u-city", "username": "city", "role": "official", "region_code": "511000000000",
         "level": "city"}
@@ -148,8 +148,9 @@ def test_an_approval_beyond_five_times_the_fund_is_refused_with_the_reason(finan
 
 def test_only_city_officials_move_the_citys_money(finance, rpc, db):
     for actor in (COUNTY, MAKER, borrower(db)):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refused:
             rpc.finance.contribute(actor, {"account": "fund:guarantee", "amount_yuan": "1"}, key())
+        assert refused.value.code == "city_level_required"
     with pytest.raises(InvalidInput) as missing:
         rpc.finance.contribute(CITY, {"account": "fund:guarantee", "amount_yuan": "1"})
     assert missing.value.code == "idempotency_key_required"
@@ -292,8 +293,9 @@ def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(f
     rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": interest,
                                                      "paid_on": (last_day - dt.timedelta(days=5)).isoformat()},
                                  key())
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as county:
         rpc.finance.compute_interest_subsidy(COUNTY, {"quarter": quarter})
+    assert county.value.code == "city_level_required"
     batch = rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter})
     line = next(item for item in batch["lines"] if item["loan_id"] == loan["id"])
     expected = f"{float(interest) / 2:.2f}"
@@ -304,8 +306,9 @@ def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(f
     paid = rpc.finance.pay_interest_subsidy(CITY, quarter, paying)
     assert paid["status"] == "paid"
     assert rpc.finance.pay_interest_subsidy(CITY, quarter, paying) == paid
-    with pytest.raises(InvalidState):
+    with pytest.raises(InvalidState) as again:
         rpc.finance.pay_interest_subsidy(CITY, quarter, key())
+    assert (again.value.code, again.value.field) == ("batch_status", "status")
     with pytest.raises(InvalidState) as unfinished:
         rpc.finance.compute_interest_subsidy(CITY, {"quarter": f"{TODAY.year}Q{(TODAY.month - 1) // 3 + 1}"})
     assert unfinished.value.code == "quarter_not_ended"
@@ -330,8 +333,9 @@ def test_a_claim_is_reviewed_batched_approved_against_the_budget_and_paid(financ
     assert [f["code"] for f in double["failures"]] == ["already_claimed"]
     reviewed = rpc.finance.review_claim(TOWNSHIP, claim["id"], {"decision": "approve"})
     assert reviewed["status"] == "approved"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as township:
         rpc.finance.create_batch(TOWNSHIP, {})
+    assert township.value.code == "paying_level_required"
     batch = rpc.finance.create_batch(COUNTY, {"claim_ids": [claim["id"]]})
     assert (batch["status"], batch["total_yuan"], batch["available_yuan"]) == ("draft", "1500.00", "0.00")
     with pytest.raises(InvalidState) as short:
@@ -353,19 +357,22 @@ def test_a_claim_is_reviewed_batched_approved_against_the_budget_and_paid(financ
 
 # ---- the read model of the registry's facts -------------------------------------------------
 
+VERIFICATIONS = "evt-registry-entrepreneur_verified--finance.handle_entrepreneur_verified"
+
 
 def registry_fact(payload) -> dict:
     return events.make_event(payload).model_dump(mode="json")
 
 
 def test_registry_facts_build_the_read_model_even_when_a_verification_arrives_first(
-        finance, rpc, db, service_config):
+        finance, rpc, db, service_config, infra, vhost):
     dispatch = event_dispatcher(service_config)
     person, account = str(uuid.uuid4()), str(uuid.uuid4())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = clock.utcnow()
     dispatch("registry", "entrepreneur_verified", registry_fact(events.EntrepreneurVerified(
         entrepreneur_id=person, region_code="511011101201", verified_by="township", verified_at=now)))
-    eventlet.sleep(0.3)  # the verification fails (not yet known) and waits for its retry
+    eventually(lambda: infra.queue(vhost, f"{VERIFICATIONS}.retry.100"), timeout=10,
+               message="the verification failed (not yet known) and waits for its first retry")
     registered = registry_fact(events.EntrepreneurRegistered(
         entrepreneur_id=person, name="王五", region_code="511011101201",
         household_region_code="511011101201", categories=["returnee_migrant_worker"],

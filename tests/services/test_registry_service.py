@@ -1,7 +1,5 @@
 """The registry in a nameko container against the real broker and database."""
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
@@ -10,19 +8,11 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from tests.factories import enterprise_data, entrepreneur_data, wrong_checksum
 from tests.support import recorder
 from tests.support.recorder import RecorderService
+from tests.support.waiting import eventually
 
 ENTREPRENEUR = {"user_id": "u-ent-1", "username": "13800000009", "role": "entrepreneur"}
 TOWNSHIP = {"user_id": "u-off-1", "username": "township", "role": "official",
             "region_code": "511011101000", "level": "township"}
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -36,13 +26,12 @@ def entrepreneur_actor():
     return {**ENTREPRENEUR, "user_id": str(uuid.uuid4())}
 
 
-def test_registration_is_saved_and_published_once_to_a_consumer(registry, run_services, rpc, databases):
+def test_registration_is_saved_and_published_once_to_a_consumer(
+        registry, run_services, rpc, databases, infra, vhost):
     recorder.create_table(databases["registry"])
     run_services(RecorderService)
     record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
-    assert wait_for(lambda: recorder.count(databases["registry"], record["id"]) == 1)
-    time.sleep(0.5)  # a duplicate would arrive within this time
-    assert recorder.count(databases["registry"], record["id"]) == 1
+    recorder.assert_handled_exactly_once(databases["registry"], infra, vhost, record["id"])
 
 
 def test_a_bad_id_number_is_refused_by_the_service_itself(registry, rpc, databases):
@@ -62,7 +51,7 @@ def test_the_event_waits_in_the_outbox_until_a_queue_is_bound(registry, run_serv
                 "SELECT last_error FROM outbox WHERE envelope->'payload'->>'entrepreneur_id' = :e"),
                 {"e": record["id"]})
 
-    assert wait_for(lambda: (last_error() or "").startswith("unroutable"))
+    eventually(lambda: (last_error() or "").startswith("unroutable"), timeout=10)
     engine.dispose()
 
 
@@ -72,13 +61,15 @@ def test_duplicate_and_visibility_rules_hold_inside_the_service(registry, rpc):
     record = rpc.registry.create_entrepreneur(owner, data)
     with pytest.raises(Conflict) as caught:
         rpc.registry.create_entrepreneur(TOWNSHIP, data)
-    assert caught.value.details == {"existing_id": record["id"]}
-    with pytest.raises(NotFound):
+    assert (caught.value.code, caught.value.details) == ("id_number_registered", {"existing_id": record["id"]})
+    with pytest.raises(NotFound) as caught:
         rpc.registry.get_entrepreneur(entrepreneur_actor(), record["id"])
+    assert caught.value.code == "entrepreneur_not_found"
     assert rpc.registry.get_entrepreneur(TOWNSHIP, record["id"])["id"] == record["id"]
     county_elsewhere = {**TOWNSHIP, "region_code": "511024000000", "level": "county"}
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as caught:
         rpc.registry.get_entrepreneur(county_elsewhere, record["id"])
+    assert caught.value.code == "entrepreneur_not_found"
 
 
 def test_two_officials_verifying_at_once_verify_once(registry, rpc, service_config):

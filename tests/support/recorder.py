@@ -21,6 +21,8 @@ from shared.db import Database  # noqa: E402
 from shared.messaging import event_handler, idempotent  # noqa: E402
 
 CALLS: list[str] = []  # in-process tests count deliveries here
+CONSUMER = "recorder.handle_entrepreneur_registered"
+QUEUE = f"evt-registry-entrepreneur_registered--{CONSUMER}"
 
 recorded = sa.table("recorded_events", sa.column("event_id"), sa.column("entrepreneur_id"))
 CREATE = """CREATE TABLE IF NOT EXISTS recorded_events (
@@ -35,13 +37,42 @@ def create_table(database_url: str) -> None:
     engine.dispose()
 
 
-def count(database_url: str, entrepreneur_id: str) -> int:
+def _scalar(database_url: str, query: str, entrepreneur_id: str):
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1))
     with engine.connect() as connection:
-        total = connection.scalar(sa.text(
-            "SELECT count(*) FROM recorded_events WHERE entrepreneur_id = :e"), {"e": entrepreneur_id})
+        value = connection.scalar(sa.text(query), {"e": entrepreneur_id, "consumer": CONSUMER})
     engine.dispose()
-    return total
+    return value
+
+
+def count(database_url: str, entrepreneur_id: str) -> int:
+    return _scalar(database_url, "SELECT count(*) FROM recorded_events WHERE entrepreneur_id = :e",
+                   entrepreneur_id)
+
+
+def registration_event_id(database_url: str, entrepreneur_id: str) -> str | None:
+    """The id of the registration's event, from the registry's outbox."""
+    return _scalar(database_url, "SELECT event_id FROM outbox WHERE event_type = 'entrepreneur_registered'"
+                   " AND envelope->'payload'->>'entrepreneur_id' = :e", entrepreneur_id)
+
+
+# recorded, in the recorder's inbox, and marked sent in the registry's outbox (same database)
+SETTLED = """SELECT count(*) FROM recorded_events r
+    JOIN inbox i ON i.event_id = r.event_id AND i.consumer = :consumer
+    JOIN outbox o ON o.event_id = r.event_id AND o.sent_at IS NOT NULL
+    WHERE r.entrepreneur_id = :e"""
+
+
+def assert_handled_exactly_once(database_url: str, infra, vhost: str, entrepreneur_id: str,
+                                timeout: float = 30.0) -> None:
+    """Recorded once, and nothing more can come: the relay is done and the recorder's queue is settled."""
+    from tests.support.waiting import eventually, queue_settled
+
+    eventually(lambda: _scalar(database_url, SETTLED, entrepreneur_id), timeout=timeout,
+               message=f"the registration of {entrepreneur_id} recorded, in the inbox and sent")
+    eventually(lambda: queue_settled(infra, vhost, QUEUE), timeout=timeout,
+               message=f"{QUEUE} empty with every message acknowledged")
+    assert count(database_url, entrepreneur_id) == 1
 
 
 class RecorderService:

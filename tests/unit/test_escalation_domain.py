@@ -72,8 +72,9 @@ def test_only_the_head_of_the_unit_signs_off_and_not_their_own_answer():
 
 def test_the_city_is_the_top():
     assert domain.escalation_target("township") == "county"
-    with pytest.raises(InvalidState):
+    with pytest.raises(InvalidState) as top:
         domain.escalation_target("city")
+    assert (top.value.code, top.value.field) == ("top_level", "level")
 
 
 def test_references_are_short_and_readable():

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from shared import clock
 from shared.events import CATALOGUE, EntrepreneurVerified, Envelope, make_event
 
 
@@ -20,12 +21,12 @@ def test_an_event_round_trips_through_its_envelope():
 
 def test_payloads_are_immutable_and_strict():
     payload = EntrepreneurVerified(entrepreneur_id="e1", region_code="r", verified_by="u",
-                                   verified_at=dt.datetime.now(dt.timezone.utc))
+                                   verified_at=clock.utcnow())
     with pytest.raises(ValidationError):
         payload.entrepreneur_id = "other"
     with pytest.raises(ValidationError):
         EntrepreneurVerified(entrepreneur_id="e1", region_code="r", verified_by="u",
-                             verified_at=dt.datetime.now(dt.timezone.utc), surprise=1)
+                             verified_at=clock.utcnow(), surprise=1)
 
 
 def test_naive_timestamps_are_refused():

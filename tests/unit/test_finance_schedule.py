@@ -311,5 +311,6 @@ def test_a_badly_written_quarter_is_refused(text):
 
 
 def test_a_quarter_of_year_zero_is_refused_as_badly_written():
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         domain.quarter_bounds("0000Q1")
+    assert refused.value.code == "quarter_format"

@@ -55,7 +55,7 @@ def test_the_request_hash_ignores_key_order_but_not_values():
 def test_an_idempotency_key_longer_than_200_characters_is_refused():
     with pytest.raises(InvalidInput) as caught:
         check_key("k" * 201)
-    assert caught.value.field == "Idempotency-Key"
+    assert (caught.value.code, caught.value.field) == ("idempotency_key_length", "Idempotency-Key")
 
 
 def test_a_command_that_keeps_results_must_say_how_a_replay_checks_access():

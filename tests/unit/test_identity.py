@@ -59,8 +59,9 @@ def test_an_area_code_that_never_existed_is_refused():
 
 def test_every_generated_wrong_check_digit_is_caught():
     for _ in range(50):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as caught:
             check_resident_id(wrong_checksum(resident_id()))
+        assert caught.value.code == "id_number_checksum"
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "913502000728319549"])

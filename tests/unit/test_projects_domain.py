@@ -27,20 +27,22 @@ def test_the_lifecycle_goes_step_by_step_and_can_be_withdrawn_until_signed():
                              ("sign", "signed"), ("launch", "launched")):
         status = domain.step(status, action)
         assert status == expected
-    with pytest.raises(InvalidState):
-        domain.step("collected", "list")
-    with pytest.raises(InvalidState):
-        domain.step("signed", "withdraw")
+    for status, action in (("collected", "list"), ("signed", "withdraw")):
+        with pytest.raises(InvalidState) as refused:
+            domain.step(status, action)
+        assert (refused.value.code, refused.value.field) == ("project_status", "status")
     assert domain.step("listed", "sign") == "signed"  # signed without a promotion event first
 
 
 def test_recommendation_goes_one_library_up_and_only_for_listed_projects():
     assert domain.recommendation_target("county", "listed") == "city"
     assert domain.recommendation_target("city", "promoted") == "province"
-    with pytest.raises(InvalidState):
+    with pytest.raises(InvalidState) as top:
         domain.recommendation_target("province", "listed")
-    with pytest.raises(InvalidState):
+    assert (top.value.code, top.value.field) == ("top_library", "library_level")
+    with pytest.raises(InvalidState) as unlisted:
         domain.recommendation_target("county", "collected")
+    assert (unlisted.value.code, unlisted.value.field) == ("project_status", "status")
 
 
 def test_only_officials_of_the_librarys_level_and_region_curate_it():
@@ -48,8 +50,9 @@ def test_only_officials_of_the_librarys_level_and_region_curate_it():
     other = Actor(user_id="o", username="o", role="official", region_code="511024000000", level="county")
     domain.require_curator(county, "county", "511011000000")
     for actor, level in ((other, "county"), (county, "city")):
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refused:
             domain.require_curator(actor, level, "511011000000")
+        assert refused.value.code == "not_library_curator"
 
 
 def test_a_neighbour_with_the_right_skills_and_capital_ranks_first_with_every_reason():

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from services.registry import domain
+from shared import clock
 from shared.actors import Actor
 from shared.contracts.registry import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
@@ -53,21 +54,25 @@ def test_verification_by_an_official_of_the_region_and_a_replay_changes_nothing(
 
 
 def test_verification_outside_the_region_or_of_a_stale_version_is_refused():
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as caught:
         domain.verify(record(), COUNTY_ELSEWHERE, None, NOW)
+    assert caught.value.code == "region_outside_jurisdiction"
     with pytest.raises(Conflict) as caught:
         domain.verify(record(version=3), TOWNSHIP, 2, NOW)
     assert caught.value.code == "stale_version"
 
 
 def test_an_account_registers_one_entrepreneur_and_an_official_only_in_their_region():
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as caught:
         domain.check_may_register_entrepreneur(OWNER, "511011101201", already_linked=True)
+    assert caught.value.code == "account_already_registered"
     domain.check_may_register_entrepreneur(TOWNSHIP, "511011101201", already_linked=False)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as caught:
         domain.check_may_register_entrepreneur(COUNTY_ELSEWHERE, "511011101201", already_linked=False)
-    with pytest.raises(Forbidden):
+    assert (caught.value.code, caught.value.field) == ("region_outside_jurisdiction", "region_code")
+    with pytest.raises(Forbidden) as caught:
         domain.check_may_register_entrepreneur(BANK, "511011101201", already_linked=False)
+    assert caught.value.code == "role_not_allowed"
 
 
 def test_an_enterprise_needs_its_owner_registered_first():
@@ -95,8 +100,9 @@ def test_a_liaisons_unit_is_the_enterprises_region_cut_at_their_level(level, exp
 
 
 def test_a_liaison_cannot_sit_below_the_enterprise():
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as caught:
         domain.liaison_region("511011000000", "township")
+    assert (caught.value.code, caught.value.field) == ("liaison_level_below_enterprise", "level")
 
 
 def test_money_is_kept_in_fen_exactly():
@@ -108,10 +114,10 @@ def test_headcount_rules():
     report = parse(HeadcountReport, {"quarter": "2026Q3", "headcount": 5, "poverty_hires": 6, "new_hires": 0})
     with pytest.raises(InvalidInput) as caught:
         domain.check_headcount(report, domain.quarter_start(report.quarter))
-    assert caught.value.field == "poverty_hires"
+    assert (caught.value.code, caught.value.field) == ("poverty_hires_exceed_headcount", "poverty_hires")
     with pytest.raises(InvalidInput) as caught:
         domain.check_headcount(SimpleNamespace(headcount=5, poverty_hires=0, new_hires=0),
-                               dt.date.today() + dt.timedelta(days=100))
+                               clock.today() + dt.timedelta(days=100))
     assert caught.value.code == "quarter_in_future"
     assert domain.quarter_start("2026Q4") == dt.date(2026, 10, 1)
 
@@ -129,7 +135,8 @@ def test_the_registration_schema_reports_every_failed_field_with_its_rule():
 def test_the_enterprise_schema_refuses_fractions_of_a_fen_and_negative_figures():
     with pytest.raises(InvalidInput) as caught:
         parse(EnterpriseCreate, enterprise_data(investment_yuan="1.001", headcount=-1))
-    assert {item["field"] for item in caught.value.details} == {"investment_yuan", "headcount"}
+    assert {item["field"]: item["code"] for item in caught.value.details} == {
+        "investment_yuan": "money_format", "headcount": "too_small"}
 
 
 def test_a_quarter_must_be_written_like_2026Q4():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from werkzeug.datastructures import MultiDict
@@ -11,8 +10,9 @@ from services.gateway.auth import MOBILE
 from services.gateway.http import status_for
 from services.gateway.web import forms
 from services.gateway.web.http import page
-from services.gateway.web.render import SHANGHAI, quarter_name, redirect, region_options
+from services.gateway.web.render import quarter_name, redirect, region_options
 from services.gateway.web.support import PageSupport
+from shared import clock
 from shared.actors import Actor
 from shared.contracts.registry import EnterpriseCreate, EntrepreneurCreate, HeadcountReport
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
@@ -21,10 +21,6 @@ from shared.validation import parse
 ENTERPRISE_FIELDS = tuple(forms.ENTERPRISE_LABELS)
 HEADCOUNT_FIELDS = tuple(forms.HEADCOUNT_LABELS)
 REFUSALS = (InvalidInput, Conflict, InvalidState)  # shown on the form; anything else gets a page
-
-
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
 
 
 def new_key() -> str:
@@ -89,7 +85,7 @@ class EntrepreneurPages(PageSupport):
                          home_options=region_options(actor.region_code if actor.is_official else None),
                          on_behalf=actor.is_official, action=request.path,
                          certificate_rows=forms.row_numbers(values, "certificates"),
-                         today=today().isoformat())
+                         today=clock.today().isoformat())
 
     # ---- enterprises -------------------------------------------------------------------------
 
@@ -119,7 +115,7 @@ class EntrepreneurPages(PageSupport):
         return self.show(request, "register_enterprise.html", status, values=values,
                          errors=errors, labels=labels, summary=forms.summary(errors, labels),
                          idempotency_key=key or new_key(), region_options=region_options(),
-                         owner=owner, today=today().isoformat())
+                         owner=owner, today=clock.today().isoformat())
 
     # ---- 我的档案 ------------------------------------------------------------------------------
 
@@ -131,7 +127,7 @@ class EntrepreneurPages(PageSupport):
         me = actor.model_dump()
         record = self.registry.get_my_entrepreneur(me)
         enterprises = self.registry.list_enterprises(me, {"per_page": 100})["items"] if record else []
-        quarters = [(q, quarter_name(q)) for q in forms.recent_quarters(today())]
+        quarters = [(q, quarter_name(q)) for q in forms.recent_quarters(clock.today())]
         return self.show(request, "me.html", status, record=record, enterprises=enterprises,
                          quarters=quarters, failed=failed or {}, labels=forms.HEADCOUNT_LABELS,
                          new_key=new_key)

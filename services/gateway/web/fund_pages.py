@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from services.gateway.http import status_for
 from services.gateway.web import forms
-from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import quarter_name, redirect
 from services.gateway.web.support import PageSupport
+from shared import clock
 from shared.contracts.finance import Contribution, InterestSubsidyCompute, RepaymentRate
 from shared.errors import Forbidden
 from shared.quarters import quarter_of
@@ -19,8 +20,8 @@ FUND_LABELS = {"account": "拨入账户", "amount_yuan": "金额（元）", "not
 
 def past_quarters(count: int = 4) -> list[tuple[str, str]]:
     """The quarters that have ended, newest first: only they can have their interest subsidised."""
-    quarters = forms.recent_quarters(today(), count + 1)
-    current = quarter_of(today())
+    quarters = forms.recent_quarters(clock.today(), count + 1)
+    current = quarter_of(clock.today())
     return [(q, quarter_name(q)) for q in quarters if q != current][:count]
 
 
@@ -38,7 +39,7 @@ class FundPages(PageSupport):
         return self.show(request, "fund.html", status, position=self.finance.fund_position(me),
                          books=self.finance.trial_balance(me) if city else None, city=city,
                          failed=failed or {}, labels=FUND_LABELS, new_key=new_key,
-                         quarters=past_quarters(), last_year=today().year - 1)
+                         quarters=past_quarters(), last_year=clock.today().year - 1)
 
     @page("POST", "/fund/<string:action>")
     def fund_action(self, request, action):

@@ -8,10 +8,11 @@ from werkzeug.datastructures import MultiDict
 
 from services.gateway.http import status_for
 from services.gateway.web import forms
-from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared import clock
 from shared.contracts.finance import LoanApprove, LoanCreate, LoanReject, RepaymentCreate
 from shared.errors import Forbidden
 from shared.validation import parse
@@ -101,7 +102,7 @@ class LoanPages(PageSupport):
 
     def _loan(self, request, actor, loan_id: str, failed: dict | None = None, status: int = 200):
         loan = self.finance.get_loan(actor.model_dump(), loan_id)
-        day = today().isoformat()
+        day = clock.today().isoformat()
         defaults = {
             "approve": MultiDict({"amount_yuan": loan["amount_yuan"], "term_months": str(loan["term_months"]),
                                   "spread_bp": "0", "contract_date": day}),
@@ -109,7 +110,7 @@ class LoanPages(PageSupport):
             "repayments": MultiDict({"amount_yuan": next_due(loan), "paid_on": day}),
         }
         return self.show(request, "loan.html", status, loan=loan, failed=failed or {}, defaults=defaults,
-                         labels=DECISION_LABELS, new_key=new_key, today=today().isoformat())
+                         labels=DECISION_LABELS, new_key=new_key, today=clock.today().isoformat())
 
     @page("POST", "/loans/<string:loan_id>/<string:action>")
     def loan_action(self, request, loan_id, action):

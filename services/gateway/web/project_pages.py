@@ -6,10 +6,11 @@ from werkzeug.datastructures import MultiDict
 
 from services.gateway.http import status_for
 from services.gateway.web import forms
-from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect, region_options
 from services.gateway.web.support import PageSupport
+from shared import clock
 from shared.contracts.projects import LEVEL_NAMES, SECTORS, ProjectCreate, PromotionEventCreate
 from shared.errors import Forbidden
 from shared.validation import parse
@@ -93,7 +94,7 @@ class ProjectPages(PageSupport):
                          values=values, errors=errors, labels=PROJECT_LABELS,
                          summary=forms.summary(errors, PROJECT_LABELS), idempotency_key=key or new_key(),
                          sectors=list(SECTORS), places=region_options(actor.region_code),
-                         may_curate=actor.level in LEVEL_NAMES, event_key=new_key(), today=today().isoformat())
+                         may_curate=actor.level in LEVEL_NAMES, event_key=new_key(), today=clock.today().isoformat())
 
     @page("POST", "/library/new")
     def library_collect(self, request):

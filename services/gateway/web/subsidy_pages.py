@@ -6,10 +6,11 @@ from werkzeug.datastructures import MultiDict
 
 from services.gateway.http import status_for
 from services.gateway.web import forms
-from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key, today
+from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared import clock
 from shared.contracts.finance import KIND_NAMES, ClaimReview, SubsidyClaimCreate
 from shared.errors import Forbidden
 from shared.validation import parse
@@ -97,7 +98,7 @@ class SubsidyPages(PageSupport):
                          idempotency_key=key or new_key(), record=record, kind=values.get("kind", ""),
                          kinds=KIND_NAMES, enterprises=[(e["id"], e["name"]) for e in enterprises],
                          provinces=PROVINCES, hire_rows=forms.row_numbers(values, "hires"),
-                         today=today().isoformat())
+                         today=clock.today().isoformat())
 
     @page("GET", "/subsidies/<string:claim_id>")
     def claim_page(self, request, claim_id):
