@@ -65,8 +65,8 @@ test-fast: venv
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/unit -q -p no:warnings
 
 lint: venv
-	$(BIN)/ruff check shared services tests bench
-	$(BIN)/mypy shared services/*/domain.py services/consultation/reports.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
+	$(BIN)/ruff check shared services guiyan tests bench
+	$(BIN)/mypy shared guiyan services/*/domain.py services/consultation/reports.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
 	$(BIN)/lint-imports --no-cache --no-logo
 
 clean:

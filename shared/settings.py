@@ -72,7 +72,6 @@ class GatewaySettings(ServiceSettings):
     secret_key: str = Field(min_length=16)
     demo_mode: bool = False
     session_hours: int = 12
-    max_body_bytes: int = 256 * 1024
     cookie_secure: bool = False
     rpc_timeout_seconds: float = 15.0
     # addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For is believed

@@ -55,7 +55,7 @@ class Stack:
 
     def start(self, service: str, **env) -> subprocess.Popen:
         log = open(self.log_dir / f"{service}.log", "ab")
-        process = subprocess.Popen([sys.executable, "-m", "shared.runner", service], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "guiyan.runner", service], cwd=ROOT,
                                    env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT)
         self.processes[service] = process
         return process

@@ -187,7 +187,7 @@ def test_with_the_registry_stopped_the_api_answers_503_and_recovers(infra, datab
 
 
 def _guiyan(stack, *args) -> str:
-    result = subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=ROOT, env=stack.env,
+    result = subprocess.run([sys.executable, "-m", "guiyan.cli", *args], cwd=ROOT, env=stack.env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout

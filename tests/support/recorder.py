@@ -101,7 +101,7 @@ class RecorderService:
 def main() -> None:
     from nameko.runners import ServiceRunner
 
-    from shared.runner import nameko_config
+    from guiyan.runner import nameko_config
 
     runner = ServiceRunner(nameko_config("registry"))
     runner.add_service(RecorderService)

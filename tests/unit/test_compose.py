@@ -68,5 +68,5 @@ def test_the_gateway_is_published_and_checked_for_readiness():
 def test_the_image_runs_the_service_named_by_its_environment():
     dockerfile = (ROOT / "deploy/Dockerfile").read_text()
     cmd = [line for line in dockerfile.splitlines() if line.startswith(("CMD", "ENTRYPOINT"))]
-    assert cmd and "shared.runner" in cmd[-1] and "$SERVICE" in cmd[-1]
+    assert cmd and "guiyan.runner" in cmd[-1] and "$SERVICE" in cmd[-1]
     assert "USER " in dockerfile

@@ -112,7 +112,7 @@ def run(args) -> None:
     if settings.demo_mode:
         demo_funds(settings)
     # every service, the gateway last, so that its address answering means all are up
-    processes = [subprocess.Popen([sys.executable, "-m", "shared.runner", name], cwd=ROOT)
+    processes = [subprocess.Popen([sys.executable, "-m", "guiyan.runner", name], cwd=ROOT)
                  for name in SETTINGS_BY_SERVICE]
     address = f"http://{settings.web_address}/"
     for _ in range(60):

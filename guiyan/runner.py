@@ -1,4 +1,4 @@
-"""Run one or more services in this process: `python -m shared.runner registry gateway`."""
+"""Run one or more services in this process: `python -m guiyan.runner registry gateway`."""
 
 import eventlet
 
