@@ -11,6 +11,7 @@ from shared import regions
 from shared.errors import Forbidden
 
 Role = Literal["entrepreneur", "bank_liaison", "official", "admin"]
+ROLE_NAMES = {"entrepreneur": "创业者", "official": "工作人员", "bank_liaison": "银行联络员", "admin": "管理员"}
 
 
 class Actor(BaseModel, frozen=True):

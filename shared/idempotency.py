@@ -81,23 +81,37 @@ def run_once(db, account: str, scope: str, key: str | None, request: Any, work: 
     nature (verifying a verified record) simply finds it done.
     """
     check_key(key)
-    if key is not None and reach is None:
+    if key is None:
+        return in_transaction(db, work)
+    if reach is None:
         raise TypeError(f"{scope}: a command that keeps results must say how a replay checks access")
     scope, digest = account_scope(account, scope), request_hash(request)
-    for attempt in (1, 2):
-        try:
-            return _run(db, scope, key, digest, work, reach)
-        except StaleDataError:
-            if attempt == 2:
-                raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
-        except (IntegrityError, Conflict):
-            if key is None:
-                raise
-            with db.read() as session:
-                prior = _prior(session, scope, key, digest, reach)
-            if prior is None:
-                raise
-            return prior
+    try:
+        return _retrying(lambda: _run(db, scope, key, digest, work, reach))
+    except (IntegrityError, Conflict):
+        with db.read() as session:
+            prior = _prior(session, scope, key, digest, reach)
+        if prior is None:
+            raise
+        return prior
+
+
+def in_transaction(db, work: Callable[[Any], Any]) -> Any:
+    """`work(uow)` in one transaction, for a command that is idempotent by nature (verifying a
+    verified record finds it done): it keeps no result, and a lost optimistic-locking race is tried
+    once more from fresh data."""
+    return _retrying(lambda: _run(db, "", None, "", work, None))
+
+
+def _retrying(attempt: Callable[[], Any]) -> Any:
+    try:
+        return attempt()
+    except StaleDataError:
+        pass
+    try:
+        return attempt()
+    except StaleDataError:
+        raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
 
 
 def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any], reach: Reach | None) -> Any:

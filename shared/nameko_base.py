@@ -17,7 +17,7 @@ from shared import rpc_errors  # noqa: F401  (domain errors cross RPC as themsel
 from shared.actors import as_actor
 from shared.db import make_engine
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
-from shared.idempotency import run_once
+from shared.idempotency import in_transaction, run_once
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import OutboxRelay, outbox
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
@@ -139,6 +139,10 @@ class GuiyanService:
     """Base of every service: declare `name`, `db = Database(name)` and `outbox = Outbox(name)`."""
 
     context = CorrelationContext()
+
+    def _transaction(self, work):
+        """`work(uow)` in one transaction, for a command idempotent by nature: it keeps no result."""
+        return in_transaction(self.db, lambda uow: to_jsonable_python(work(uow)))
 
     def _once(self, actor, scope, key, request, work, reach=None):
         """`work(uow)` once per caller's idempotency key, its result stored as plain JSON.

@@ -62,8 +62,7 @@ class ConsultationService(GuiyanService):
     def open_quarter(self, actor, data):
         actor, data = as_actor(actor), parse(QuarterOpen, data)
         try:
-            return self._once(actor, f"open_quarter:{data.quarter}", None, None,
-                              lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
+            return self._transaction(lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
         except IntegrityError:  # the cut-off timer (or another official) opened it at the same moment
             with self.db.read() as session:
                 return quarters.view(session, actor, data.quarter)
@@ -78,7 +77,7 @@ class ConsultationService(GuiyanService):
         actor, data = as_actor(actor), parse(RosterChange, data)
 
         def change():
-            return self._once(actor, f"roster:{code}:{data.enterprise_id}", None, None, lambda uow: quarters.adjust(
+            return self._transaction(lambda uow: quarters.adjust(
                 uow, actor, _code(code), data.enterprise_id, bool(add), data.reason))
         try:
             return change()
@@ -93,7 +92,7 @@ class ConsultationService(GuiyanService):
     @command
     def record_meeting(self, actor, code, data):
         actor, data = as_actor(actor), parse(MeetingRecord, data)
-        return self._once(actor, f"meeting:{code}", None, None, lambda uow: quarters.record_meeting(
+        return self._transaction(lambda uow: quarters.record_meeting(
             uow, actor, _code(code), data, clock.today()))
 
     @command
@@ -121,8 +120,7 @@ class ConsultationService(GuiyanService):
     @command
     def close_quarter(self, actor, code):
         actor = as_actor(actor)
-        return self._once(actor, f"close:{code}", None, None,
-                          lambda uow: quarters.close(uow, actor, _code(code), clock.today()))
+        return self._transaction(lambda uow: quarters.close(uow, actor, _code(code), clock.today()))
 
     @command
     def get_bulletin(self, actor, code):

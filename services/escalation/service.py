@@ -87,7 +87,7 @@ class EscalationService(GuiyanService):
         if action not in work:
             raise Forbidden("unknown_action", None, "不支持的操作")
         body = parse(schema, data or {})
-        return self._once(actor, f"{action}:{difficulty_id}", None, None, lambda uow: work[action](uow, body))
+        return self._transaction(lambda uow: work[action](uow, body))
 
     @command
     def add_attachment(self, actor, difficulty_id, filename, content_base64):
@@ -96,7 +96,7 @@ class EscalationService(GuiyanService):
             data = base64.b64decode(content_base64, validate=True)
         except (ValueError, TypeError):
             raise InvalidInput("file_encoding", "file", "附件内容编码错误") from None
-        return self._once(actor, f"attach:{difficulty_id}", None, None, lambda uow: difficulties.add_attachment(
+        return self._transaction(lambda uow: difficulties.add_attachment(
             uow, actor, difficulty_id, str(filename or "")[:200], data, clock.today()))
 
     @command
@@ -107,8 +107,7 @@ class EscalationService(GuiyanService):
     @command
     def publish_calendar_year(self, actor, year, data):
         actor, data = as_actor(actor), parse(CalendarYear, data)
-        return self._once(actor, f"calendar:{year}", None, None,
-                          lambda uow: difficulties.publish_year(uow.session, actor, int(year), data))
+        return self._transaction(lambda uow: difficulties.publish_year(uow.session, actor, int(year), data))
 
     # ---- the time-limit sweep ---------------------------------------------------------------
 

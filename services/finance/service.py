@@ -71,7 +71,7 @@ class FinanceService(GuiyanService):
         """The amount above which a second liaison confirms, set at the bank's written request."""
         require_role(as_actor(actor), "admin")
         data = parse(BankUpdate, data)
-        return self._once(actor, f"set_bank_threshold:{bank_code}", None, None, lambda uow: books.set_threshold(
+        return self._transaction(lambda uow: books.set_threshold(
             uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan)))
 
     @command
@@ -115,8 +115,7 @@ class FinanceService(GuiyanService):
     @command
     def withdraw_loan(self, actor, loan_id):
         actor = as_actor(actor)
-        return self._once(actor, f"withdraw_loan:{loan_id}", None, None,
-                          lambda uow: loans.withdraw(uow, actor, loan_id))
+        return self._transaction(lambda uow: loans.withdraw(uow, actor, loan_id))
 
     @command
     def disburse_loan(self, actor, loan_id, data, idempotency_key=None):
@@ -177,8 +176,7 @@ class FinanceService(GuiyanService):
     @command
     def set_repayment_rate(self, actor, data):
         actor, data = as_actor(actor), parse(RepaymentRate, data)
-        return self._once(actor, f"repayment_rate:{data.year}", None, None,
-                          lambda uow: set_repayment_rate(uow, actor, data, clock.today()))
+        return self._transaction(lambda uow: set_repayment_rate(uow, actor, data, clock.today()))
 
     # ---- subsidies --------------------------------------------------------------------------
 
@@ -202,8 +200,7 @@ class FinanceService(GuiyanService):
     @command
     def review_claim(self, actor, claim_id, data):
         actor, data = as_actor(actor), parse(ClaimReview, data)
-        return self._once(actor, f"review_claim:{claim_id}", None, None,
-                          lambda uow: subsidies.review(uow, actor, claim_id, data))
+        return self._transaction(lambda uow: subsidies.review(uow, actor, claim_id, data))
 
     @command
     def create_batch(self, actor, data=None, idempotency_key=None):
@@ -239,8 +236,7 @@ class FinanceService(GuiyanService):
     @command
     def compute_interest_subsidy(self, actor, data):
         actor, data = as_actor(actor), parse(InterestSubsidyCompute, data)
-        return self._once(actor, f"compute_interest:{data.quarter}", None, None,
-                          lambda uow: subsidies.compute_interest(uow, actor, data.quarter, clock.today()))
+        return self._transaction(lambda uow: subsidies.compute_interest(uow, actor, data.quarter, clock.today()))
 
     @command
     def get_interest_subsidy(self, actor, quarter):

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.gateway import auth
 from services.gateway.models import User
+from shared.actors import ROLE_NAMES
 
 DEMO_PASSWORD = "guiyan-demo-2026"
 DEMO_ACCOUNTS = [
@@ -28,8 +29,6 @@ DEMO_ACCOUNTS = [
     auth.UserCreate(username="13800000001", password=DEMO_PASSWORD, role="entrepreneur",
                     display_name="陈大姐"),
 ]
-ROLE_NAMES = {"admin": "管理员", "official": "工作人员", "bank_liaison": "银行联络员",
-              "entrepreneur": "创业者"}
 
 
 def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:

@@ -52,26 +52,24 @@ class ProjectsService(GuiyanService):
         actor, body = as_actor(actor), parse(StepBody, data or {})
         if action not in STEPS:
             raise Forbidden("unknown_action", None, "不支持的操作")
-        return self._once(actor, f"{action}_project:{project_id}", None, None, lambda uow: library.advance(
+        return self._transaction(lambda uow: library.advance(
             uow, actor, project_id, action, body.note, body.expected_version))
 
     @command
     def recommend_project(self, actor, project_id, data=None):
         actor, body = as_actor(actor), parse(StepBody, data or {})
-        return self._once(actor, f"recommend:{project_id}", None, None,
-                          lambda uow: library.recommend(uow, actor, project_id, body.note))
+        return self._transaction(lambda uow: library.recommend(uow, actor, project_id, body.note))
 
     @command
     def decide_recommendation(self, actor, project_id, data):
         actor, body = as_actor(actor), parse(RecommendationDecision, data)
-        return self._once(actor, f"decide_recommendation:{project_id}", None, None, lambda uow: library.decide_recommendation(
+        return self._transaction(lambda uow: library.decide_recommendation(
             uow, actor, project_id, body.accept, body.note))
 
     @command
     def express_interest(self, actor, project_id, data=None):
         actor, body = as_actor(actor), parse(InterestBody, data or {})
-        return self._once(actor, f"interest:{project_id}", None, None,
-                          lambda uow: library.express_interest(uow, actor, project_id, body.note))
+        return self._transaction(lambda uow: library.express_interest(uow, actor, project_id, body.note))
 
     @command
     def project_interests(self, actor, project_id):
@@ -110,7 +108,7 @@ class ProjectsService(GuiyanService):
     @command
     def sign_project(self, actor, event_id, data):
         actor, data = as_actor(actor), parse(SigningCreate, data)
-        return self._once(actor, f"sign:{data.project_id}", None, None, lambda uow: library.sign(uow, actor, event_id, data))
+        return self._transaction(lambda uow: library.sign(uow, actor, event_id, data))
 
     @event_handler("registry", "entrepreneur_registered")
     @idempotent

@@ -13,7 +13,6 @@ from shared.contracts.registry import (
     VerifyCommand,
 )
 from shared.db import Database
-from shared.idempotency import run_once
 from shared.nameko_base import GuiyanService, Outbox, json_rpc
 from shared.validation import parse
 
@@ -28,7 +27,7 @@ class RegistryService(GuiyanService):
     @command
     def create_entrepreneur(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(EntrepreneurCreate, data)
-        return run_once(self.db, actor.user_id, f"create_entrepreneur:{actor.user_id}", idempotency_key,
+        return self._once(actor, f"create_entrepreneur:{actor.user_id}", idempotency_key,
                         data.model_dump(mode="json"),
                         lambda uow: handlers.create_entrepreneur(uow, actor, data),
                         lambda session, result: handlers.get_entrepreneur(session, actor, result["id"]))
@@ -53,14 +52,13 @@ class RegistryService(GuiyanService):
     @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
-        return run_once(self.db, actor.user_id, f"verify_entrepreneur:{entrepreneur_id}", None, None,
-                        lambda uow: handlers.verify_entrepreneur(
-                            uow, actor, entrepreneur_id, command.expected_version))
+        return self._transaction(lambda uow: handlers.verify_entrepreneur(
+            uow, actor, entrepreneur_id, command.expected_version))
 
     @command
     def create_enterprise(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(EnterpriseCreate, data)
-        return run_once(self.db, actor.user_id, f"create_enterprise:{actor.user_id}", idempotency_key,
+        return self._once(actor, f"create_enterprise:{actor.user_id}", idempotency_key,
                         data.model_dump(mode="json"),
                         lambda uow: handlers.create_enterprise(uow, actor, data),
                         lambda session, result: handlers.get_enterprise(session, actor, result["id"]))
@@ -79,14 +77,13 @@ class RegistryService(GuiyanService):
     @command
     def verify_enterprise(self, actor, enterprise_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
-        return run_once(self.db, actor.user_id, f"verify_enterprise:{enterprise_id}", None, None,
-                        lambda uow: handlers.verify_enterprise(
-                            uow, actor, enterprise_id, command.expected_version))
+        return self._transaction(lambda uow: handlers.verify_enterprise(
+            uow, actor, enterprise_id, command.expected_version))
 
     @command
     def report_headcount(self, actor, enterprise_id, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(HeadcountReport, data)
-        return run_once(self.db, actor.user_id, f"report_headcount:{enterprise_id}", idempotency_key,
+        return self._once(actor, f"report_headcount:{enterprise_id}", idempotency_key,
                         data.model_dump(mode="json"),
                         lambda uow: handlers.report_headcount(uow, actor, enterprise_id, data),
                         lambda session, result: handlers.get_enterprise(session, actor, enterprise_id))
@@ -94,5 +91,4 @@ class RegistryService(GuiyanService):
     @command
     def assign_liaisons(self, actor, enterprise_id, data):
         actor, data = as_actor(actor), parse(LiaisonsAssign, data)
-        return run_once(self.db, actor.user_id, f"assign_liaisons:{enterprise_id}", None, None,
-                        lambda uow: handlers.assign_liaisons(uow, actor, enterprise_id, data))
+        return self._transaction(lambda uow: handlers.assign_liaisons(uow, actor, enterprise_id, data))

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared import regions
 from shared.fields import Flag, Strict, day, paragraph
 
 CATEGORY_NAMES = {
@@ -14,7 +15,7 @@ CATEGORY_NAMES = {
     "policy": "政策落实", "legal": "法律", "infrastructure": "基础设施", "market": "市场", "other": "其他",
 }
 LEVELS = ("township", "county", "city")
-LEVEL_NAMES = {"township": "乡镇", "county": "县（区）", "city": "市"}
+LEVEL_NAMES = {level: regions.LEVEL_NAMES[level] for level in LEVELS}
 URGENCY_NAMES = {"normal": "一般", "urgent": "紧急"}
 STATUS_NAMES = {
     "assigned": "已受理", "contacted": "已联系", "resolved": "已答复，待企业确认",

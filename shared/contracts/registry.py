@@ -38,7 +38,7 @@ CATEGORY_NAMES = {"returnee_migrant_worker": "返乡农民工", "graduate": "高
 ENTERPRISE_KIND_NAMES = {"individual_business": "个体工商户", "cooperative": "农民专业合作社",
                          "family_farm": "家庭农场", "small_micro": "小微企业"}
 LIAISON_NAMES = {"finance": "金融联络员", "legal": "法律联络员", "government_affairs": "政务联络员"}
-LEVEL_NAMES = {"township": "乡镇", "county": "县（区）", "city": "市"}
+LEVEL_NAMES = {level: regions.LEVEL_NAMES[level] for level in ("township", "county", "city")}
 CERTIFICATE_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工",
                            "technician": "技师", "senior_technician": "高级技师"}
 STATUS_NAMES = {"registered": "待核实", "verified": "已核实"}

@@ -14,6 +14,7 @@ from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from shared import regions
+from shared.actors import ROLE_NAMES
 from shared.contracts.finance import HIRE_CATEGORY_NAMES, KIND_NAMES, SKILL_LEVEL_NAMES, STEP_NAMES
 from shared.contracts.registry import (
     CATEGORY_NAMES,
@@ -31,8 +32,6 @@ STATIC = HERE / "static"
 HTML = "text/html; charset=utf-8"
 # China keeps one offset all year, so a fixed zone is exact and needs no tz database
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-ROLE_NAMES = {"entrepreneur": "创业者", "official": "工作人员", "bank_liaison": "银行联络员",
-              "admin": "管理员"}
 OFFICIAL_LEVEL_NAMES = {"village": "村", **LEVEL_NAMES, "province": "省"}
 GENDER_NAMES = {"male": "男", "female": "女"}
 
