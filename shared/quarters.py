@@ -5,10 +5,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 from shared.errors import InvalidInput
 
-QUARTER = re.compile(r"(\d{4})Q([1-4])")
+QUARTER = re.compile(r"([0-9]{4})Q([1-4])")  # ASCII digits only: not the full-width ones \d admits
+QuarterCode = Annotated[str, StringConstraints(pattern=rf"^{QUARTER.pattern}$")]
+"""A quarter in a request model: the one spelling the API, the pages and the services accept."""
 
 
 def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:

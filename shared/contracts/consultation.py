@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from shared.fields import Strict, day, paragraph
+from shared.quarters import QuarterCode
 
 MeetingDay = day(ahead_days=366)  # the quarter's rules say how far from today (held_on_future)
 Deadline = day(ahead_days=5 * 366)  # the rules want it after today (deadline_past); five years at most
@@ -18,7 +19,7 @@ Note = paragraph(min_length=2, max_length=1000)
 
 
 class QuarterOpen(Strict):
-    quarter: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}Q[1-4]$")]
+    quarter: QuarterCode
 
 
 class RosterChange(Strict):

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.fields import Flag, Strict, day, money, paragraph, percent
 from shared.identity import check_resident_id
+from shared.quarters import QuarterCode
 from shared.validation import domain_check
 
 STATUS_NAMES = {
@@ -46,7 +47,7 @@ Threshold = money(ge=0, le=Decimal("100000000"))
 Reason = paragraph(min_length=2, max_length=500)
 Note = paragraph(max_length=500)
 BankCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
-Quarter = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}Q[1-4]$")]
+Quarter = QuarterCode
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 Rate = percent(ge=0, le=100)
 Recorded = day()  # recorded after the fact (a contract, a payment, a hire): not ahead of today

@@ -15,6 +15,7 @@ from shared import regions
 from shared.errors import InvalidInput
 from shared.fields import FOUNDING, Strict, day, money, paragraph
 from shared.identity import check_resident_id
+from shared.quarters import QUARTER
 from shared.validation import domain_check
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -23,7 +24,6 @@ Remark = paragraph(max_length=500)  # a reason or note, over several lines if ne
 Investment = money(ge=0, le=Decimal("100000000000"))
 LifeDay = day(since=FOUNDING)  # in a person's or an enterprise's past, since 1949-10-01
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-QUARTER = re.compile(r"^(20[0-9][0-9])Q([1-4])$")
 
 Education = Literal["primary", "junior_high", "senior_high", "vocational", "college", "bachelor", "postgraduate"]
 Category = Literal["returnee_migrant_worker", "graduate", "discharged_soldier", "lifted_out_of_poverty", "other"]
@@ -119,7 +119,7 @@ class HeadcountReport(Strict):
     @field_validator("quarter")
     @classmethod
     def _quarter(cls, value: str) -> str:
-        if not QUARTER.match(value):
+        if not QUARTER.fullmatch(value) or not value.startswith("20"):  # this century's reports
             raise PydanticCustomError("quarter_format", "季度格式应为“年份Q季度”，如2026Q4", {"domain": True})
         return value
 

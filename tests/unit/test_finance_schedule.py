@@ -314,3 +314,12 @@ def test_a_quarter_of_year_zero_is_refused_as_badly_written():
     with pytest.raises(InvalidInput) as refused:
         domain.quarter_bounds("0000Q1")
     assert refused.value.code == "quarter_format"
+
+
+@pytest.mark.parametrize("written", ["２０２６Q3", "2026Q5", "2026q3", " 2026Q3"])
+def test_a_quarter_is_written_in_ascii_digits_as_2026Q3(written):
+    from shared.quarters import quarter_bounds
+
+    with pytest.raises(InvalidInput) as refused:
+        quarter_bounds(written)
+    assert refused.value.code == "quarter_format"
