@@ -10,6 +10,7 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from services.consultation import domain, export, quarters, views
+from services.consultation.facts import FactHandlers
 from shared import clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
@@ -21,15 +22,12 @@ from shared.contracts.consultation import (
 )
 from shared.db import Database
 from shared.errors import InvalidState
-from shared.events import CATALOGUE
 from shared.logging import get_logger
-from shared.messaging import event_handler, idempotent
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
 from shared.validation import parse
 
 command = json_rpc
 log = get_logger(__name__)
-SOURCES = ("registry", "finance", "escalation", "projects", "consultation")
 AUTO_OPEN_DAYS = 10  # after a quarter ends, the timer still opens it for this many days
 REPLAY_PAGE = 1000
 
@@ -49,7 +47,7 @@ def _code(value) -> str:
     return str(value)[:6]
 
 
-class ConsultationService(GuiyanService):
+class ConsultationService(FactHandlers, GuiyanService):
     name = "consultation"
     db = Database("consultation")
     outbox = Outbox("consultation")
@@ -197,16 +195,3 @@ class ConsultationService(GuiyanService):
             self.overdue_sweep()
         except Exception as exc:  # the database may be restarting; the next tick tries again
             log.warning("resolution_sweep_failed", error=repr(exc))
-
-
-def _keeper(source: str, event_type: str):
-    def handle(self, uow, payload, envelope):
-        quarters.keep(uow.session, envelope)
-
-    handle.__name__ = f"handle_{event_type}"
-    return event_handler(source, event_type)(idempotent(handle))
-
-
-for _type in sorted({(model.source, event_type) for (event_type, _), model in CATALOGUE.items()
-                     if model.source in SOURCES}):
-    setattr(ConsultationService, f"handle_{_type[1]}", _keeper(*_type))
