@@ -46,7 +46,7 @@ def county_of(region_code: str) -> str:
     return region_code[:6]
 
 
-def _in_period(facts: Iterable[Fact], first: dt.date, last: dt.date, within: Within) -> list[Fact]:
+def _in_period(facts: Iterable[Fact], *, first: dt.date, last: dt.date, within: Within) -> list[Fact]:
     return [f for f in facts if first <= f.day <= last and within(f.payload.get("region_code") or "")]
 
 
@@ -62,7 +62,7 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
     lead_department or None}); an item counts as resolved when its difficulty was closed by `as_of`.
     """
     first, last = quarter_bounds(quarter)
-    period = _in_period(facts, first, last, within)
+    period = _in_period(facts, first=first, last=last, within=within)
     items = [i for i in items if within(i["region_code"])]
     counties: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     new_firms = [f.payload for f in period if f.event_type == "enterprise_registered"]

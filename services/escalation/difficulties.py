@@ -105,7 +105,7 @@ def summary(record: Difficulty, today: dt.date) -> dict:
         "level": record.level, "level_name": domain.LEVEL_NAMES[record.level],
         "liaison": record.liaison, "reported_on": record.reported_on, "contact_due": record.contact_due,
         "resolve_due": record.resolve_due, "contacted_at": record.contacted_at,
-        "late_contact": record.late_contact, "overdue": domain.overdue(record.status, record.resolve_due, today),
+        "late_contact": record.late_contact, "overdue": domain.overdue(record.status, resolve_due_on=record.resolve_due, today=today),
         "version": record.version,
     }
 
@@ -357,8 +357,9 @@ def sweep_one(uow, difficulty_id: str, today: dt.date) -> str | None:
     record = uow.session.get(Difficulty, difficulty_id, with_for_update={"skip_locked": True})
     if record is None:
         return None
-    action = domain.due_action(record.status, record.level, record.resolve_due, record.contact_due,
-                               record.contacted_at is not None, record.late_contact, today)
+    action = domain.due_action(record.status, record.level, resolve_due_on=record.resolve_due,
+                               contact_due_on=record.contact_due, contacted=record.contacted_at is not None,
+                               late_contact_flagged=record.late_contact, today=today)
     if action == "escalate":
         escalate(uow, None, record.id, f"超过{domain.LEVEL_NAMES[record.level]}级办理时限", None, today)
     elif action == "flag_late_contact":

@@ -117,7 +117,7 @@ def check_sign_off(actor, level: str, region_code: str, resolved_by: str | None)
 # ---- the sweep ------------------------------------------------------------------------------
 
 
-def due_action(status: str, level: str, resolve_due_on: dt.date, contact_due_on: dt.date,
+def due_action(status: str, level: str, *, resolve_due_on: dt.date, contact_due_on: dt.date,
                contacted: bool, late_contact_flagged: bool, today: dt.date) -> str | None:
     """What the sweep does today: 'escalate', 'flag_late_contact' or nothing."""
     if status not in OPEN:
@@ -129,7 +129,7 @@ def due_action(status: str, level: str, resolve_due_on: dt.date, contact_due_on:
     return None
 
 
-def overdue(status: str, resolve_due_on: dt.date, today: dt.date) -> bool:
+def overdue(status: str, *, resolve_due_on: dt.date, today: dt.date) -> bool:
     return status in OPEN and today > resolve_due_on
 
 

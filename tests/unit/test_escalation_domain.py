@@ -49,7 +49,8 @@ def test_the_limits_are_ten_twenty_and_forty_working_days_with_first_contact_in_
     ("contacted", "township", D(2026, 11, 16), True, False, None),     # on the last day: not yet late
 ])
 def test_the_sweeps_decision(status, level, today, contacted, flagged, action):
-    assert domain.due_action(status, level, D(2026, 11, 16), D(2026, 11, 4), contacted, flagged, today) == action
+    assert domain.due_action(status, level, resolve_due_on=D(2026, 11, 16), contact_due_on=D(2026, 11, 4),
+                             contacted=contacted, late_contact_flagged=flagged, today=today) == action
 
 
 def official(level="township", head=False, region="511011101", name="o1"):
