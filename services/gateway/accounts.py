@@ -1,10 +1,26 @@
-"""Staff accounts an administrator opens, checked against what other services own before saving."""
+"""Accounts: signing in (one unit of work, a failure remembered) and the staff accounts an
+administrator opens, checked against what other services own before saving."""
 
 from __future__ import annotations
 
-from services.gateway import auth
+import datetime as dt
+
+from services.gateway import auth, throttle
 from shared.actors import Actor
 from shared.errors import InvalidInput
+
+
+def sign_in(db, data: auth.Login, address: str, rules: throttle.Policies, *, kind: str,
+            hours: int) -> tuple[Actor, str, dt.datetime]:
+    """A new session (who, its token, when it expires), or the refusal once the failure is kept."""
+    with db.unit_of_work() as uow:
+        outcome = auth.authenticate(uow.session, data, address, rules)
+        if isinstance(outcome, InvalidInput):
+            uow.commit()  # the throttle remembers the failure
+            raise outcome
+        token, expires = auth.open_session(uow.session, outcome, kind, hours)
+        uow.commit()
+        return auth.actor_of(outcome), token, expires
 
 
 def open_staff_account(db, finance, data: auth.UserCreate) -> Actor:

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from typing import NoReturn
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -118,26 +117,26 @@ def sign_up(session: Session, data: SignUp) -> User:
                                            role="entrepreneur", display_name=data.display_name))
 
 
-def authenticate(session: Session, data: Login, address: str, rules: throttle.Policies) -> User:
-    """The user, or one error for any wrong name or password; slows repeated failures from one address."""
+def authenticate(session: Session, data: Login, address: str, rules: throttle.Policies) -> User | InvalidInput:
+    """The user, or the one refusal for any wrong name or password, returned (not raised) once the
+    failure is recorded, so that the caller's unit of work commits it before refusing."""
     attempt = throttle.Attempt(data.username, address, clock.utcnow())
     throttle.check(session, attempt)
     user = session.scalar(sa.select(User).where(User.username == data.username))
     if user is None or not user.active:
         _verify(_DUMMY_HASH, data.password)  # as long as a real check: timing tells no names
-        _refuse(session, attempt, rules)
+        return _refuse(session, attempt, rules)
     if not _verify(user.password_hash, data.password):
-        _refuse(session, attempt, rules)
+        return _refuse(session, attempt, rules)
     throttle.clear(session, attempt)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(data.password)
     return user
 
 
-def _refuse(session: Session, attempt: throttle.Attempt, rules: throttle.Policies) -> NoReturn:
+def _refuse(session: Session, attempt: throttle.Attempt, rules: throttle.Policies) -> InvalidInput:
     throttle.record_failure(session, attempt, rules)
-    session.commit()
-    raise InvalidInput("login_failed", "password", "用户名或密码错误")
+    return InvalidInput("login_failed", "password", "用户名或密码错误")
 
 
 def _verify(password_hash: str, password: str) -> bool:

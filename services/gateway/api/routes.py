@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway import auth, throttle
+from services.gateway import accounts, auth, throttle
 from services.gateway.accounts import open_staff_account
 from services.gateway.api.openapi import asyncapi_document, openapi_document
 from services.gateway.http import (
@@ -63,13 +63,10 @@ class ApiRoutes:
         return self._api_session(data, throttle.client_address(request, self.settings))
 
     def _api_session(self, data: auth.Login, address: str):
-        with self.db.unit_of_work() as uow:
-            user = auth.authenticate(uow.session, data, address, throttle.policies(self.settings))
-            token, expires = auth.open_session(uow.session, user, "api", self.settings.session_hours)
-            uow.commit()
-            return json_response({"token": token, "token_type": "Bearer",
-                                  "expires_at": expires.isoformat(),
-                                  "user": auth.actor_of(user).model_dump()})
+        actor, token, expires = accounts.sign_in(self.db, data, address, throttle.policies(self.settings),
+                                                 kind="api", hours=self.settings.session_hours)
+        return json_response({"token": token, "token_type": "Bearer", "expires_at": expires.isoformat(),
+                              "user": actor.model_dump()})
 
     @api("POST", "/api/v1/auth/logout", "注销当前令牌", ACCOUNTS, status=204)
     def api_logout(self, request):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from services.gateway import auth, throttle
+from services.gateway import accounts, auth, throttle
 from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from services.gateway.http import TooManyAttempts, error_headers, status_for
 from services.gateway.web import forms
@@ -67,9 +67,9 @@ class AccountPages(PageSupport):
                          demo_password=DEMO_PASSWORD)
 
     def _open_session(self, data: auth.Login, address: str) -> str:
-        with self.db.unit_of_work() as uow:
-            user = auth.authenticate(uow.session, data, address, throttle.policies(self.settings))
-            return self._new_session(uow, user)
+        _, token, _ = accounts.sign_in(self.db, data, address, throttle.policies(self.settings),
+                                       kind="page", hours=self.settings.session_hours)
+        return token
 
     def _new_session(self, uow, user) -> str:
         token, _ = auth.open_session(uow.session, user, "page", self.settings.session_hours)
