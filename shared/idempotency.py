@@ -75,10 +75,9 @@ def run_once(db, account: str, scope: str, key: str | None, request: Any, work: 
     """Run `work(uow)` in one transaction unless the caller's `key` already has a result for `scope`.
 
     `work` returns a JSON-ready result; with a key it is stored beside the effect, under the caller's
-    `account`. A replay first runs `reach` (required with a key). Two concurrent requests with one
-    key: one commits, the other finds the stored result and returns it. A transaction that lost an
-    optimistic-locking race is tried once more from fresh data, so a command that is idempotent by
-    nature (verifying a verified record) simply finds it done.
+    `account`, so scopes need not name the caller. A replay first runs `reach` (required with a
+    key). Two concurrent requests with one key: one commits, the other finds the stored result and
+    returns it. Without a key this is `in_transaction`.
     """
     check_key(key)
     if key is None:

@@ -97,7 +97,7 @@ class ConsultationService(FactHandlers, GuiyanService):
     def assign_resolution(self, actor, code, data, key=None):
         actor, data = as_actor(actor), parse(ResolutionAssign, data)
         try:
-            return self._once(actor, f"resolution:{actor.user_id}", key, data.model_dump(mode="json"),
+            return self._once(actor, "resolution", key, data.model_dump(mode="json"),
                               lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()),
                               lambda session, result: quarters.assigned_by_city(session, actor, result["id"]))
         except IntegrityError:  # another official assigned this item at the same moment
@@ -111,7 +111,7 @@ class ConsultationService(FactHandlers, GuiyanService):
     @command
     def record_progress(self, actor, resolution_id, data, key=None):
         actor, data = as_actor(actor), parse(ProgressRecord, data)
-        return self._once(actor, f"progress:{actor.user_id}", key, {"id": resolution_id, **data.model_dump()},
+        return self._once(actor, "progress", key, {"id": resolution_id, **data.model_dump()},
                           lambda uow: quarters.progress(uow, actor, str(resolution_id), data, clock.today()),
                           lambda session, result: quarters.get_resolution(session, actor, str(resolution_id)))
 

@@ -41,7 +41,7 @@ class EscalationService(GuiyanService):
     @command
     def report_difficulty(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(DifficultyCreate, data)
-        return self._once(actor, f"report_difficulty:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+        return self._once(actor, "report_difficulty", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: difficulties.report(uow, actor, data, clock.today()),
                           lambda session, result: difficulties.get(session, actor, result["id"]))
 

@@ -77,7 +77,7 @@ class FinanceService(GuiyanService):
     @command
     def apply_for_loan(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(LoanCreate, data)
-        return self._once(actor, f"apply_for_loan:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+        return self._once(actor, "apply_for_loan", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: loans.apply(uow, actor, data, clock.today()),
                           lambda session, result: loans.get(session, actor, result["id"]))
 
@@ -183,7 +183,7 @@ class FinanceService(GuiyanService):
     @command
     def claim_subsidy(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(SubsidyClaimCreate, data)
-        return self._once(actor, f"claim_subsidy:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+        return self._once(actor, "claim_subsidy", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: subsidies.claim(uow, actor, data, clock.today()),
                           lambda session, result: subsidies.get(session, actor, result["id"]))
 
@@ -205,7 +205,7 @@ class FinanceService(GuiyanService):
     @command
     def create_batch(self, actor, data=None, idempotency_key=None):
         actor, data = as_actor(actor), parse(BatchCreate, data or {})
-        return self._once(actor, f"create_batch:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+        return self._once(actor, "create_batch", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: subsidies.create_batch(uow, actor, data),
                           lambda session, result: subsidies.get_batch(session, actor, result["id"]))
 

@@ -32,7 +32,7 @@ class ProjectsService(GuiyanService):
     @command
     def collect_project(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(ProjectCreate, data)
-        return self._once(actor, f"collect_project:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+        return self._once(actor, "collect_project", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: library.collect(uow, actor, data),
                           lambda session, result: library.get(session, actor, result["id"]))
 
@@ -89,7 +89,7 @@ class ProjectsService(GuiyanService):
     @command
     def create_promotion_event(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(PromotionEventCreate, data)
-        return self._once(actor, f"promotion_event:{actor.user_id}", idempotency_key, data.model_dump(mode="json"),
+        return self._once(actor, "promotion_event", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: library.create_event(uow, actor, data, clock.today()),
                           lambda session, result: library.get_event(session, actor, result["id"]))
 

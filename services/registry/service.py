@@ -27,7 +27,7 @@ class RegistryService(GuiyanService):
     @command
     def create_entrepreneur(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(EntrepreneurCreate, data)
-        return self._once(actor, f"create_entrepreneur:{actor.user_id}", idempotency_key,
+        return self._once(actor, "create_entrepreneur", idempotency_key,
                         data.model_dump(mode="json"),
                         lambda uow: handlers.create_entrepreneur(uow, actor, data),
                         lambda session, result: handlers.get_entrepreneur(session, actor, result["id"]))
@@ -58,7 +58,7 @@ class RegistryService(GuiyanService):
     @command
     def create_enterprise(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(EnterpriseCreate, data)
-        return self._once(actor, f"create_enterprise:{actor.user_id}", idempotency_key,
+        return self._once(actor, "create_enterprise", idempotency_key,
                         data.model_dump(mode="json"),
                         lambda uow: handlers.create_enterprise(uow, actor, data),
                         lambda session, result: handlers.get_enterprise(session, actor, result["id"]))
