@@ -180,3 +180,10 @@ class Strict(BaseModel):
     @classmethod
     def _no_hidden_characters(cls, value: Any) -> Any:
         return _plain(value)
+
+
+class Paged(Strict):
+    """A list query: which page, of how many rows (the same bounds for every list)."""
+
+    page: int = Field(default=1, ge=1, le=10000)
+    per_page: int = Field(default=20, ge=1, le=100)

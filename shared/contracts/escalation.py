@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared import regions
-from shared.fields import Flag, Strict, day, paragraph
+from shared.fields import Flag, Paged, Strict, day, paragraph
 
 CATEGORY_NAMES = {
     "financing": "融资", "land": "用地/场地", "labour": "用工", "permits": "审批",
@@ -54,11 +54,9 @@ class ResolveBody(Versioned):
     resolution: Answer
 
 
-class DifficultyListQuery(Strict):
+class DifficultyListQuery(Paged):
     status: str | None = Field(default=None, max_length=20)
     queue: Flag = False  # an official's queue: open difficulties at their own level, by due date
-    page: int = Field(default=1, ge=1, le=10000)
-    per_page: int = Field(default=20, ge=1, le=100)
 
 
 class CalendarYear(Strict):

@@ -17,7 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.fields import Flag, Strict, day, money, paragraph, percent
+from shared.fields import Flag, Paged, Strict, day, money, paragraph, percent
 from shared.identity import check_resident_id
 from shared.quarters import QuarterCode
 from shared.validation import domain_check
@@ -101,11 +101,9 @@ class RepaymentCreate(Strict):
 
 
 
-class LoanListQuery(Strict):
+class LoanListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
     queue: Flag = False  # a liaison's work queue: what waits for their bank
-    page: int = Field(default=1, ge=1, le=10000)
-    per_page: int = Field(default=20, ge=1, le=100)
 
 
 class LoanRead(BaseModel):
@@ -219,11 +217,9 @@ class ClaimReview(Versioned):
     reason: Note = ""  # required to reject: the service says so beside the field
 
 
-class ClaimListQuery(Strict):
+class ClaimListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
     kind: str | None = Field(default=None, max_length=20)
-    page: int = Field(default=1, ge=1, le=10000)
-    per_page: int = Field(default=20, ge=1, le=100)
 
 
 class BatchCreate(Strict):

@@ -10,7 +10,7 @@ from pydantic import Field, StrictBool, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared import regions
-from shared.fields import Strict, day, money, paragraph
+from shared.fields import Paged, Strict, day, money, paragraph
 from shared.validation import domain_check
 
 LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级"}
@@ -63,7 +63,7 @@ class ProjectCreate(Strict):
         return domain_check(regions.check_known, value)
 
 
-class ProjectQuery(Strict):
+class ProjectQuery(Paged):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     sector: str | None = Field(default=None, max_length=20)
     region_code: str | None = Field(default=None, max_length=12)
@@ -71,8 +71,6 @@ class ProjectQuery(Strict):
     max_investment_yuan: InvestmentBound | None = None
     library_level: Literal["county", "city", "province"] | None = None
     status: str | None = Field(default=None, max_length=12)
-    page: int = Field(default=1, ge=1, le=10000)
-    per_page: int = Field(default=20, ge=1, le=100)
 
 
 class StepBody(Strict):

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from shared import regions
 from shared.errors import InvalidInput
-from shared.fields import FOUNDING, Strict, day, money, paragraph
+from shared.fields import FOUNDING, Paged, Strict, day, money, paragraph
 from shared.identity import check_resident_id
 from shared.quarters import QUARTER
 from shared.validation import domain_check
@@ -147,12 +147,10 @@ class VerifyCommand(Strict):
     note: Remark = ""
 
 
-class ListQuery(Strict):
+class ListQuery(Paged):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
     status: Literal["registered", "verified"] | None = None
     region_code: str | None = None
-    page: int = Field(default=1, ge=1, le=10000)
-    per_page: int = Field(default=20, ge=1, le=100)
 
 
 class EntrepreneurRead(BaseModel):
