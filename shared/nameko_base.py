@@ -34,16 +34,16 @@ class CorrelationContext(DependencyProvider):
     so the id follows a request across services.
     """
 
+    def __init__(self, refusals_at: str = "debug"):
+        # a refusal is logged once, at INFO, where it becomes an answer (the gateway); services
+        # that only pass it on log it at DEBUG
+        self.refusals_at = refusals_at
+
     def worker_setup(self, worker_ctx):
         correlation_id = worker_ctx.data.get("correlation_id")
         if correlation_id is None and worker_ctx.args and hasattr(worker_ctx.args[0], "environ"):
             correlation_id = worker_ctx.args[0].environ.get("guiyan.correlation_id")  # an HTTP request
         worker_ctx.data["correlation_id"] = bind_correlation_id(correlation_id)
-
-    def __init__(self, refusals_at: str = "debug"):
-        # a refusal is logged once, at INFO, where it becomes an answer (the gateway); services
-        # that only pass it on log it at DEBUG
-        self.refusals_at = refusals_at
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         if exc_info is None:

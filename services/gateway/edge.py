@@ -104,8 +104,8 @@ def screen(request: Request, *, api: bool = False) -> None:
         return
     if request.mimetype in FORMS:
         screen_form(request, forbidden)
-    elif api and _raw(request):
-        request.environ[PARSED_JSON] = _parse(_raw(request))
+    elif api and (raw := _raw(request)):
+        request.environ[PARSED_JSON] = _parse(raw)
 
 
 def _raw(request: Request) -> bytes:
