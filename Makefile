@@ -66,7 +66,7 @@ test-fast: venv
 
 lint: venv
 	$(BIN)/ruff check shared services guiyan tests bench
-	$(BIN)/mypy shared guiyan services/*/domain.py services/consultation/reports.py services/escalation/workdays.py services/finance/ledger.py services/finance/subsidy_rules.py services/finance/policy.py
+	$(BIN)/mypy shared guiyan services/registry/domain.py services/projects/domain.py services/finance/domain services/escalation/domain services/consultation/domain
 	$(BIN)/lint-imports --no-cache --no-logo
 
 clean:

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 
 from bench.support import percentile, print_table, running_system
-from services.gateway.auth import token_hash
+from services.gateway.handlers.auth import token_hash
 from shared import clock
 from tests.stack import ApiClient, Stack
 

@@ -71,7 +71,7 @@ def demo_accounts(settings: GatewaySettings) -> list[tuple[str, str, str]]:
     from shared.db import make_engine
 
     engine = make_engine(settings.database_url("gateway"), pool_size=1)
-    with Session(engine) as session:
+    with Session(engine) as session, session.begin():
         accounts = ensure_demo_accounts(session)
     engine.dispose()
     return accounts
@@ -80,11 +80,11 @@ def demo_accounts(settings: GatewaySettings) -> list[tuple[str, str, str]]:
 def demo_funds(settings: ServiceSettings) -> dict[str, int]:
     from sqlalchemy.orm import Session
 
-    from services.finance.demo import ensure_demo_funds
+    from services.finance.handlers.fund import ensure_demo_funds
     from shared.db import make_engine
 
     engine = make_engine(settings.database_url("finance"), pool_size=1)
-    with Session(engine) as session:
+    with Session(engine) as session, session.begin():
         balances = ensure_demo_funds(session)
     engine.dispose()
     return balances
@@ -93,7 +93,7 @@ def demo_funds(settings: ServiceSettings) -> dict[str, int]:
 def trial_balance(args) -> None:
     from sqlalchemy.orm import Session
 
-    from services.finance import books
+    from services.finance.handlers import books
     from shared.db import make_engine
 
     engine = make_engine(ServiceSettings().database_url("finance"), pool_size=1)

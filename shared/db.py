@@ -69,6 +69,18 @@ class UnitOfWork:
         assert self.session is not None
         self.session.commit()
 
+    def add_unique(self, record, conflict) -> None:
+        """Insert `record` under a savepoint; a concurrent twin that won a unique index raises
+        `conflict()` (the domain's error), and the transaction stays usable to say which one won."""
+        from sqlalchemy.exc import IntegrityError
+
+        assert self.session is not None
+        try:
+            with self.session.begin_nested():
+                self.session.add(record)
+        except IntegrityError:
+            raise conflict() from None
+
     def publish(self, event) -> None:
         """Record an event in the outbox, inside this transaction."""
         from shared.outbox import add_to_outbox

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timezone
+from datetime import timezone
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -50,6 +50,7 @@ def register(model: type[EventPayload]) -> type[EventPayload]:
 
 
 def payload_model(event_type: str, version: int) -> type[EventPayload]:
+    _load_catalogue()
     try:
         return CATALOGUE[(event_type, version)]
     except KeyError:
@@ -68,103 +69,12 @@ def make_event(payload: EventPayload, *, causation_id: str | None = None,
     )
 
 
-# ---- registry -------------------------------------------------------------------------------
+def catalogue() -> dict[tuple[str, int], type[EventPayload]]:
+    """Every event type and version, with its payload model."""
+    _load_catalogue()
+    return CATALOGUE
 
 
-@register
-class EntrepreneurRegistered(EventPayload, frozen=True):
-    event_type: ClassVar[str] = "entrepreneur_registered"
-    source: ClassVar[str] = "registry"
-
-    entrepreneur_id: str
-    name: str
-    region_code: str
-    household_region_code: str
-    categories: list[str]
-    education: str
-    skills: list[str]
-    return_date: date | None
-    registered_at: AwareDatetime
-    account_id: str | None = None  # the entrepreneur's own account, when they registered themselves
-
-
-@register
-class EntrepreneurVerified(EventPayload, frozen=True):
-    event_type: ClassVar[str] = "entrepreneur_verified"
-    source: ClassVar[str] = "registry"
-
-    entrepreneur_id: str
-    region_code: str
-    verified_by: str
-    verified_at: AwareDatetime
-
-
-@register
-class EnterpriseRegistered(EventPayload, frozen=True):
-    event_type: ClassVar[str] = "enterprise_registered"
-    source: ClassVar[str] = "registry"
-
-    enterprise_id: str
-    owner_entrepreneur_id: str
-    name: str
-    kind: str
-    credit_code: str
-    credit_code_overridden: bool
-    industry: str
-    region_code: str
-    founded_on: date
-    investment_fen: int
-    headcount: int
-    poverty_hires: int
-    registered_at: AwareDatetime
-
-
-@register
-class EnterpriseVerified(EventPayload, frozen=True):
-    event_type: ClassVar[str] = "enterprise_verified"
-    source: ClassVar[str] = "registry"
-
-    enterprise_id: str
-    region_code: str
-    verified_by: str
-    verified_at: AwareDatetime
-
-
-@register
-class EnterpriseHeadcountReported(EventPayload, frozen=True):
-    event_type: ClassVar[str] = "enterprise_headcount_reported"
-    source: ClassVar[str] = "registry"
-
-    enterprise_id: str
-    region_code: str
-    quarter: str
-    headcount: int
-    poverty_hires: int
-    new_hires: int
-    revision: int
-    previous_headcount: int | None
-
-
-class Liaison(BaseModel, frozen=True):
-    kind: str  # finance | legal | government_affairs
-    name: str
-    phone: str
-    organisation: str
-    level: str  # township | county | city
-    region_code: str
-    official_username: str | None = None
-
-
-@register
-class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
-    event_type: ClassVar[str] = "enterprise_liaisons_assigned"
-    source: ClassVar[str] = "registry"
-
-    enterprise_id: str
-    region_code: str
-    liaisons: list[Liaison]
-    assigned_by: str
-
-
-# the other services' events live beside this module and register themselves here
-from shared import consultation_events, escalation_events, finance_events, project_events  # noqa: E402,F401
+def _load_catalogue() -> None:
+    """Each service's events are declared in its contract, and register themselves when imported."""
+    from shared.contracts import consultation, escalation, finance, projects, registry  # noqa: F401

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.gateway import auth
+from services.gateway.handlers import auth
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
 from tests.borrowers import finance_knows, key, loan_request, make_borrower

@@ -102,7 +102,7 @@ class Stack:
     def create_user(self, role: str, *, region_code: str | None = None, level: str | None = None,
                     bank_code: str | None = None, username: str | None = None,
                     unit_head: bool = False) -> str:
-        from services.gateway import auth
+        from services.gateway.handlers import auth
 
         username = username or f"{role}_{uuid.uuid4().hex[:8]}"
         engine = sa.create_engine(self.databases["gateway"].replace(

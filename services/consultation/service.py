@@ -9,8 +9,10 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
-from services.consultation import domain, export, quarters, views
-from services.consultation.facts import FactHandlers
+from services.consultation import readmodel
+from services.consultation.domain import bulletin_file, convening
+from services.consultation.handlers import quarters
+from services.consultation.handlers.facts import FactHandlers
 from shared import clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
@@ -34,12 +36,12 @@ REPLAY_PAGE = 1000
 
 def due_quarter(today: dt.date) -> str | None:
     """The quarter the timer should open today: this one on its last day, or the one just ended."""
-    current = domain.quarter_of(today)
-    first, last = domain.quarter_bounds(current)
+    current = convening.quarter_of(today)
+    first, last = convening.quarter_bounds(current)
     if today == last:
         return current
     if (today - first).days < AUTO_OPEN_DAYS:
-        return domain.quarter_of(first - dt.timedelta(days=1))
+        return convening.quarter_of(first - dt.timedelta(days=1))
     return None
 
 
@@ -125,23 +127,23 @@ class ConsultationService(FactHandlers, GuiyanService):
         """The bulletin's figures for the caller's region, with its head worded as printed."""
         with self.db.read() as session:
             found = quarters.bulletin(session, as_actor(actor), _code(code), clock.today())
-        return {**found, "head": export.bulletin_head(found)}
+        return {**found, "head": bulletin_file.bulletin_head(found)}
 
     @command
     def bulletin_workbook(self, actor, code):
         """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
         with self.db.read() as session:
-            return export.bulletin_file(quarters.bulletin(session, as_actor(actor), _code(code), clock.today()))
+            return bulletin_file.bulletin_file(quarters.bulletin(session, as_actor(actor), _code(code), clock.today()))
 
     @command
     def timeline(self, actor, enterprise_id):
         with self.db.read() as session:
-            return views.timeline(session, as_actor(actor), str(enterprise_id))
+            return readmodel.timeline(session, as_actor(actor), str(enterprise_id))
 
     @command
     def dashboard(self, actor):
         with self.db.read() as session:
-            return views.dashboard(session, as_actor(actor), clock.today())
+            return readmodel.dashboard(session, as_actor(actor), clock.today())
 
     @command
     def rebuild(self, actor):
@@ -158,10 +160,10 @@ class ConsultationService(FactHandlers, GuiyanService):
                     after = page[-1][0]
 
         with self.db.unit_of_work() as uow:  # one transaction: readers see the old facts or the new
-            counts = views.replace_facts(uow.session, pages())
+            counts = readmodel.replace_facts(uow.session, pages())
             uow.commit()
         with self.db.read() as session:
-            rosters = views.roster_check(session)
+            rosters = readmodel.roster_check(session)
         log.info("consultation_rebuilt", facts=sum(counts.values()))
         return {"facts": sum(counts.values()), "by_producer": counts, "rosters": rosters}
 

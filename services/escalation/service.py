@@ -6,7 +6,8 @@ import base64
 
 from nameko.timer import timer
 
-from services.escalation import difficulties, readmodel
+from services.escalation import readmodel
+from services.escalation.handlers import difficulties
 from shared import clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.escalation import (

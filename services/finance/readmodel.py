@@ -10,7 +10,14 @@ from __future__ import annotations
 from sqlalchemy.dialects.postgresql import insert
 
 from services.finance.models import KnownEnterprise, KnownEntrepreneur
-from shared import clock, events
+from shared import clock
+from shared.contracts.registry import (
+    EnterpriseHeadcountReported,
+    EnterpriseRegistered,
+    EnterpriseVerified,
+    EntrepreneurRegistered,
+    EntrepreneurVerified,
+)
 
 
 class NotYetKnown(LookupError):
@@ -24,7 +31,7 @@ def _known(session, model, key: str):
     return record
 
 
-def entrepreneur_registered(session, payload: events.EntrepreneurRegistered) -> None:
+def entrepreneur_registered(session, payload: EntrepreneurRegistered) -> None:
     values = {"id": payload.entrepreneur_id, "account_id": payload.account_id, "name": payload.name,
               "region_code": payload.region_code,
               "household_region_code": payload.household_region_code, "updated_at": clock.utcnow()}
@@ -32,12 +39,12 @@ def entrepreneur_registered(session, payload: events.EntrepreneurRegistered) -> 
                     .on_conflict_do_update(index_elements=["id"], set_=values))
 
 
-def entrepreneur_verified(session, payload: events.EntrepreneurVerified) -> None:
+def entrepreneur_verified(session, payload: EntrepreneurVerified) -> None:
     record = _known(session, KnownEntrepreneur, payload.entrepreneur_id)
     record.verified, record.updated_at = True, clock.utcnow()
 
 
-def enterprise_registered(session, payload: events.EnterpriseRegistered) -> None:
+def enterprise_registered(session, payload: EnterpriseRegistered) -> None:
     values = {"id": payload.enterprise_id, "owner_entrepreneur_id": payload.owner_entrepreneur_id,
               "name": payload.name, "kind": payload.kind, "region_code": payload.region_code,
               "founded_on": payload.founded_on, "headcount": payload.headcount, "updated_at": clock.utcnow()}
@@ -45,12 +52,12 @@ def enterprise_registered(session, payload: events.EnterpriseRegistered) -> None
                     .on_conflict_do_update(index_elements=["id"], set_=values))
 
 
-def enterprise_verified(session, payload: events.EnterpriseVerified) -> None:
+def enterprise_verified(session, payload: EnterpriseVerified) -> None:
     record = _known(session, KnownEnterprise, payload.enterprise_id)
     record.verified, record.updated_at = True, clock.utcnow()
 
 
-def headcount_reported(session, payload: events.EnterpriseHeadcountReported) -> None:
+def headcount_reported(session, payload: EnterpriseHeadcountReported) -> None:
     """Keep the newest quarter's report (and the newest revision of it)."""
     record = _known(session, KnownEnterprise, payload.enterprise_id)
     newer = (payload.quarter, payload.revision) >= (record.headcount_quarter or "", record.headcount_revision)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from nameko.timer import timer
 
-from services.finance import books, loans, readmodel, subsidies
-from services.finance.treasury import contribute, require_treasurer, set_repayment_rate
+from services.finance import readmodel
+from services.finance.handlers import books, loans, subsidies
+from services.finance.handlers.fund import contribute, require_treasurer, set_repayment_rate
 from shared import clock
 from shared.actors import as_actor, require_role
 from shared.contracts.finance import (

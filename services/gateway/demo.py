@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.gateway import auth
+from services.gateway.handlers import auth
 from services.gateway.models import User
 from shared.actors import ROLE_NAMES
 
@@ -32,9 +32,8 @@ DEMO_ACCOUNTS = [
 
 
 def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
-    """Create the demo accounts that are missing; returns (username, password, role name)."""
+    """Create the demo accounts that are missing (the caller commits); (username, password, role name)."""
     for account in DEMO_ACCOUNTS:
         if session.scalar(sa.select(User.id).where(User.username == account.username)) is None:
             auth.create_user(session, account)
-    session.commit()
     return [(a.username, a.password, f"{ROLE_NAMES[a.role]} {a.display_name}") for a in DEMO_ACCOUNTS]

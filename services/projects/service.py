@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.projects import library, readmodel
+from services.projects import readmodel
+from services.projects.handlers import library
 from shared import clock
 from shared.actors import as_actor
 from shared.contracts.projects import (

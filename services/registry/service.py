@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.registry import handlers
+from services.registry import readmodel
+from services.registry.handlers import enterprises, entrepreneurs
 from shared.actors import as_actor
 from shared.contracts.registry import (
     EnterpriseCreate,
@@ -29,30 +30,30 @@ class RegistryService(GuiyanService):
         actor, data = as_actor(actor), parse(EntrepreneurCreate, data)
         return self._once(actor, "create_entrepreneur", idempotency_key,
                         data.model_dump(mode="json"),
-                        lambda uow: handlers.create_entrepreneur(uow, actor, data),
-                        lambda session, result: handlers.get_entrepreneur(session, actor, result["id"]))
+                        lambda uow: entrepreneurs.create_entrepreneur(uow, actor, data),
+                        lambda session, result: readmodel.get_entrepreneur(session, actor, result["id"]))
 
     @command
     def get_entrepreneur(self, actor, entrepreneur_id):
         with self.db.read() as session:
-            return handlers.entrepreneur_read(
-                handlers.get_entrepreneur(session, as_actor(actor), entrepreneur_id))
+            return readmodel.entrepreneur_read(
+                readmodel.get_entrepreneur(session, as_actor(actor), entrepreneur_id))
 
     @command
     def get_my_entrepreneur(self, actor):
         """The caller's own record, or None before they have registered."""
         with self.db.read() as session:
-            return handlers.get_my_entrepreneur(session, as_actor(actor))
+            return readmodel.get_my_entrepreneur(session, as_actor(actor))
 
     @command
     def list_entrepreneurs(self, actor, query=None):
         with self.db.read() as session:
-            return handlers.list_entrepreneurs(session, as_actor(actor), parse(ListQuery, query or {}))
+            return readmodel.list_entrepreneurs(session, as_actor(actor), parse(ListQuery, query or {}))
 
     @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
-        return self._transaction(lambda uow: handlers.verify_entrepreneur(
+        return self._transaction(lambda uow: entrepreneurs.verify_entrepreneur(
             uow, actor, entrepreneur_id, command.expected_version))
 
     @command
@@ -60,24 +61,24 @@ class RegistryService(GuiyanService):
         actor, data = as_actor(actor), parse(EnterpriseCreate, data)
         return self._once(actor, "create_enterprise", idempotency_key,
                         data.model_dump(mode="json"),
-                        lambda uow: handlers.create_enterprise(uow, actor, data),
-                        lambda session, result: handlers.get_enterprise(session, actor, result["id"]))
+                        lambda uow: enterprises.create_enterprise(uow, actor, data),
+                        lambda session, result: readmodel.get_enterprise(session, actor, result["id"]))
 
     @command
     def get_enterprise(self, actor, enterprise_id):
         with self.db.read() as session:
-            return handlers.enterprise_read(
-                handlers.get_enterprise(session, as_actor(actor), enterprise_id))
+            return readmodel.enterprise_read(
+                readmodel.get_enterprise(session, as_actor(actor), enterprise_id))
 
     @command
     def list_enterprises(self, actor, query=None):
         with self.db.read() as session:
-            return handlers.list_enterprises(session, as_actor(actor), parse(ListQuery, query or {}))
+            return readmodel.list_enterprises(session, as_actor(actor), parse(ListQuery, query or {}))
 
     @command
     def verify_enterprise(self, actor, enterprise_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
-        return self._transaction(lambda uow: handlers.verify_enterprise(
+        return self._transaction(lambda uow: enterprises.verify_enterprise(
             uow, actor, enterprise_id, command.expected_version))
 
     @command
@@ -85,10 +86,10 @@ class RegistryService(GuiyanService):
         actor, data = as_actor(actor), parse(HeadcountReport, data)
         return self._once(actor, f"report_headcount:{enterprise_id}", idempotency_key,
                         data.model_dump(mode="json"),
-                        lambda uow: handlers.report_headcount(uow, actor, enterprise_id, data),
-                        lambda session, result: handlers.get_enterprise(session, actor, enterprise_id))
+                        lambda uow: enterprises.report_headcount(uow, actor, enterprise_id, data),
+                        lambda session, result: readmodel.get_enterprise(session, actor, enterprise_id))
 
     @command
     def assign_liaisons(self, actor, enterprise_id, data):
         actor, data = as_actor(actor), parse(LiaisonsAssign, data)
-        return self._transaction(lambda uow: handlers.assign_liaisons(uow, actor, enterprise_id, data))
+        return self._transaction(lambda uow: enterprises.assign_liaisons(uow, actor, enterprise_id, data))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared import regions
 from shared.errors import InvalidInput
+from shared.events import EventPayload, register
 from shared.fields import FOUNDING, Paged, Strict, day, money, paragraph
 from shared.identity import check_resident_id
 from shared.quarters import QUARTER
@@ -207,3 +209,104 @@ class Page(BaseModel):
     total: int
     page: int
     per_page: int
+
+
+# ---- events ---------------------------------------------------------------------------------
+
+
+# ---- registry -------------------------------------------------------------------------------
+
+
+@register
+class EntrepreneurRegistered(EventPayload, frozen=True):
+    event_type: ClassVar[str] = "entrepreneur_registered"
+    source: ClassVar[str] = "registry"
+
+    entrepreneur_id: str
+    name: str
+    region_code: str
+    household_region_code: str
+    categories: list[str]
+    education: str
+    skills: list[str]
+    return_date: date | None
+    registered_at: AwareDatetime
+    account_id: str | None = None  # the entrepreneur's own account, when they registered themselves
+
+
+@register
+class EntrepreneurVerified(EventPayload, frozen=True):
+    event_type: ClassVar[str] = "entrepreneur_verified"
+    source: ClassVar[str] = "registry"
+
+    entrepreneur_id: str
+    region_code: str
+    verified_by: str
+    verified_at: AwareDatetime
+
+
+@register
+class EnterpriseRegistered(EventPayload, frozen=True):
+    event_type: ClassVar[str] = "enterprise_registered"
+    source: ClassVar[str] = "registry"
+
+    enterprise_id: str
+    owner_entrepreneur_id: str
+    name: str
+    kind: str
+    credit_code: str
+    credit_code_overridden: bool
+    industry: str
+    region_code: str
+    founded_on: date
+    investment_fen: int
+    headcount: int
+    poverty_hires: int
+    registered_at: AwareDatetime
+
+
+@register
+class EnterpriseVerified(EventPayload, frozen=True):
+    event_type: ClassVar[str] = "enterprise_verified"
+    source: ClassVar[str] = "registry"
+
+    enterprise_id: str
+    region_code: str
+    verified_by: str
+    verified_at: AwareDatetime
+
+
+@register
+class EnterpriseHeadcountReported(EventPayload, frozen=True):
+    event_type: ClassVar[str] = "enterprise_headcount_reported"
+    source: ClassVar[str] = "registry"
+
+    enterprise_id: str
+    region_code: str
+    quarter: str
+    headcount: int
+    poverty_hires: int
+    new_hires: int
+    revision: int
+    previous_headcount: int | None
+
+
+class Liaison(BaseModel, frozen=True):
+    kind: str  # finance | legal | government_affairs
+    name: str
+    phone: str
+    organisation: str
+    level: str  # township | county | city
+    region_code: str
+    official_username: str | None = None
+
+
+@register
+class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
+    event_type: ClassVar[str] = "enterprise_liaisons_assigned"
+    source: ClassVar[str] = "registry"
+
+    enterprise_id: str
+    region_code: str
+    liaisons: list[Liaison]
+    assigned_by: str

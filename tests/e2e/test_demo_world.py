@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.finance.demo import ensure_demo_funds
+from services.finance.handlers.fund import ensure_demo_funds
 from services.gateway import demo_world
 from services.gateway.demo import DEMO_PASSWORD, ensure_demo_accounts
 from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
@@ -28,7 +28,7 @@ def demo(infra, tmp_path_factory):
     for service, ensure in (("gateway", ensure_demo_accounts), ("finance", ensure_demo_funds)):
         engine = sa.create_engine(urls[service].replace("postgresql://", "postgresql+psycopg2://", 1),
                                   poolclass=sa.pool.NullPool)
-        with Session(engine) as session:
+        with Session(engine) as session, session.begin():
             ensure(session)
         engine.dispose()
     try:

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 
-from services.escalation.workdays import WorkCalendar
+from services.escalation.domain.workdays import WorkCalendar
 from shared import events
-from shared.escalation_events import ResolutionAssigned
+from shared.contracts.escalation import ResolutionAssigned
 from tests.borrowers import finance_knows, make_borrower
 from tests.support.waiting import eventually
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from services.consultation.export import XLSX_TYPE
+from services.consultation.domain.bulletin_file import XLSX_TYPE
 from tests.borrowers import make_borrower
 from tests.e2e.test_difficulties_api import act, report
 from tests.e2e.test_finance_pages import browser_for

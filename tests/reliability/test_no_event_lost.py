@@ -123,7 +123,7 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
     """Stop RabbitMQ itself; commit a registration meanwhile; start it; the event arrives once."""
     from sqlalchemy.orm import sessionmaker
 
-    from services.registry import handlers
+    from services.registry.handlers import entrepreneurs
     from shared.actors import Actor
     from shared.contracts.registry import EntrepreneurCreate
     from shared.db import DatabaseAccess, make_engine
@@ -141,7 +141,7 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
                       region_code="511011101000", level="township")
         data = EntrepreneurCreate.model_validate(entrepreneur_data())
         record = run_once(DatabaseAccess(sessionmaker(engine), "registry"), "test", "test", None, None,
-                          lambda uow: handlers.create_entrepreneur(uow, actor, data))
+                          lambda uow: entrepreneurs.create_entrepreneur(uow, actor, data))
         engine.dispose()
         eventually(lambda: relay_has_failed(databases, record["id"]), timeout=30)
         assert recorder.count(databases["registry"], record["id"]) == 0

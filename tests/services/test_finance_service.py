@@ -17,6 +17,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.finance.service import FinanceService
 from shared import clock, events
+from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from shared.migrate import drop_database, ensure_database, upgrade
 from tests.support.waiting import eventually
@@ -369,11 +370,11 @@ def test_registry_facts_build_the_read_model_even_when_a_verification_arrives_fi
     dispatch = event_dispatcher(service_config)
     person, account = str(uuid.uuid4()), str(uuid.uuid4())
     now = clock.utcnow()
-    dispatch("registry", "entrepreneur_verified", registry_fact(events.EntrepreneurVerified(
+    dispatch("registry", "entrepreneur_verified", registry_fact(EntrepreneurVerified(
         entrepreneur_id=person, region_code="511011101201", verified_by="township", verified_at=now)))
     eventually(lambda: infra.queue(vhost, f"{VERIFICATIONS}.retry.100"), timeout=10,
                message="the verification failed (not yet known) and waits for its first retry")
-    registered = registry_fact(events.EntrepreneurRegistered(
+    registered = registry_fact(EntrepreneurRegistered(
         entrepreneur_id=person, name="王五", region_code="511011101201",
         household_region_code="511011101201", categories=["returnee_migrant_worker"],
         education="senior_high", skills=[], return_date=None, registered_at=now, account_id=account))

@@ -6,7 +6,8 @@ from kombu import Connection, Queue
 from sqlalchemy.orm import sessionmaker
 
 from services.registry.service import RegistryService
-from shared import clock, events, parking
+from shared import clock, parking
+from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.events import make_event
 from shared.outbox import OutboxRelay, add_to_outbox, event_exchange, outbox
 from tests.factories import entrepreneur_data
@@ -55,13 +56,13 @@ def test_listing_parked_messages_leaves_them_parked(amqp_uri):
 
 
 def _verified_event(entrepreneur_id):
-    return make_event(events.EntrepreneurVerified(
+    return make_event(EntrepreneurVerified(
         entrepreneur_id=entrepreneur_id, region_code="511011101201", verified_by="t",
         verified_at=clock.utcnow()))
 
 
 def _registered_event(entrepreneur_id):
-    return make_event(events.EntrepreneurRegistered(
+    return make_event(EntrepreneurRegistered(
         entrepreneur_id=entrepreneur_id, name="测试", region_code="511011101201",
         household_region_code="511011101201", categories=[], education="college", skills=[],
         return_date=None, registered_at=clock.utcnow()))

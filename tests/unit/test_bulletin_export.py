@@ -6,7 +6,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from services.consultation.export import (
+from services.consultation.domain.bulletin_file import (
     bulletin_filename,
     bulletin_head,
     bulletin_xlsx,

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.finance import books
+from services.finance.handlers import books
 from services.registry import domain
 from shared import clock
 from shared.contracts.registry import EnterpriseCreate, HeadcountReport

@@ -2,9 +2,9 @@
 
 from nameko.events import EventHandler
 
-from services.consultation.facts import SOURCES, FactHandlers
+from services.consultation.handlers.facts import SOURCES, FactHandlers
 from services.consultation.service import ConsultationService
-from shared.events import CATALOGUE
+from shared.events import catalogue
 
 
 def subscriptions(service) -> dict[str, tuple[str, str]]:
@@ -18,7 +18,7 @@ def subscriptions(service) -> dict[str, tuple[str, str]]:
 
 
 def test_every_event_type_of_every_service_has_its_named_handler():
-    expected = {(model.source, event_type) for (event_type, _), model in CATALOGUE.items() if model.source in SOURCES}
+    expected = {(model.source, event_type) for (event_type, _), model in catalogue().items() if model.source in SOURCES}
     handlers = subscriptions(FactHandlers)
     assert set(handlers.values()) == expected
     assert all(name == f"handle_{event_type}" for name, (_, event_type) in handlers.items())

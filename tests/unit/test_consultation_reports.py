@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from services.consultation.domain import Fact, agenda, difficulty_states
-from services.consultation.reports import (
+from services.consultation.domain.convening import Fact, agenda, difficulty_states
+from services.consultation.domain.reports import (
     bulletin,
     dashboard,
     in_scope,

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from services.consultation.domain import Fact, quarter_bounds, roster
+from services.consultation.domain.convening import Fact, quarter_bounds, roster
 
 CUTOFF = dt.date(2026, 12, 31)
 

@@ -1,6 +1,6 @@
 """docs/events.md against the code: every event type, its producer, its consumers and its payload.
 
-The catalogue (`shared.events.CATALOGUE`) and the services' `@event_handler` entrypoints are the
+The catalogue (`shared.events.catalogue()`) and the services' `@event_handler` entrypoints are the
 truth; the document's tables must say the same. `python -m tests.unit.test_docs` prints the rows
 the code implies, to paste into docs/events.md when an event changes.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from nameko.events import EventHandler
 from pydantic import BaseModel
 
-from shared.events import CATALOGUE, EventPayload
+from shared.events import EventPayload, catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DOC = ROOT / "docs" / "events.md"
@@ -100,13 +100,13 @@ def event_row(model: type[EventPayload], consumers: list[str]) -> list[str]:
 def expected_events() -> dict[str, list[str]]:
     subscribed = subscriptions()
     return {model.event_type: event_row(model, subscribed.get((model.source, model.event_type), []))
-            for (_, _), model in sorted(CATALOGUE.items(), key=lambda item: (SERVICES.index(item[1].source),))}
+            for (_, _), model in sorted(catalogue().items(), key=lambda item: (SERVICES.index(item[1].source),))}
 
 
 def expected_groups() -> dict[str, list[str]]:
     """The common fact classes and nested models, each with every field it carries."""
     groups: dict[str, list[str]] = {}
-    for model in CATALOGUE.values():
+    for model in catalogue().values():
         for group in filter(None, (common_base(model), *nested_models(model))):
             groups[group.__name__] = [f"*{group.__name__}*", render_fields(group, list(group.model_fields))]
     return groups

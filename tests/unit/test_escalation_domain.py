@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from services.escalation import domain
-from services.escalation.policy_data import ESCALATION_POLICIES
-from services.escalation.workdays import WorkCalendar
+from services.escalation.domain import rules
+from services.escalation.domain.policy_data import ESCALATION_POLICIES
+from services.escalation.domain.workdays import WorkCalendar
 from shared.actors import Actor
 from shared.errors import Forbidden, InvalidState
 
@@ -18,23 +18,23 @@ POLICY = ESCALATION_POLICIES[0]
                                             ("labour", "government_affairs"), ("land", "government_affairs"),
                                             ("other", "government_affairs")])
 def test_each_category_goes_to_the_liaison_of_its_kind(category, kind):
-    assert domain.liaison_kind(category) == kind
+    assert rules.liaison_kind(category) == kind
 
 
 @pytest.mark.parametrize("region, level", [("511011101201", "township"), ("511011101000", "township"),
                                            ("511011000000", "county")])
 def test_the_first_level_is_the_lowest_that_holds_the_enterprise(region, level):
-    assert domain.first_level(region) == level
+    assert rules.first_level(region) == level
 
 
 def test_the_unit_at_each_level_is_found_from_the_enterprises_region():
-    assert domain.level_region("511011101201", "township") == "511011101000"
-    assert domain.level_region("511011101201", "county") == "511011000000"
-    assert domain.level_region("511011101201", "city") == "511000000000"
+    assert rules.level_region("511011101201", "township") == "511011101000"
+    assert rules.level_region("511011101201", "county") == "511011000000"
+    assert rules.level_region("511011101201", "city") == "511000000000"
 
 
 def test_the_limits_are_ten_twenty_and_forty_working_days_with_first_contact_in_two():
-    due = domain.deadlines(POLICY, WorkCalendar(), "county", D(2026, 11, 2))
+    due = rules.deadlines(POLICY, WorkCalendar(), "county", D(2026, 11, 2))
     assert (due.contact_due, due.resolve_due) == (D(2026, 11, 4), D(2026, 11, 30))
     assert POLICY.limits == {"township": 10, "county": 20, "city": 40}
 
@@ -49,7 +49,7 @@ def test_the_limits_are_ten_twenty_and_forty_working_days_with_first_contact_in_
     ("contacted", "township", D(2026, 11, 16), True, False, None),     # on the last day: not yet late
 ])
 def test_the_sweeps_decision(status, level, today, contacted, flagged, action):
-    assert domain.due_action(status, level, resolve_due_on=D(2026, 11, 16), contact_due_on=D(2026, 11, 4),
+    assert rules.due_action(status, level, resolve_due_on=D(2026, 11, 16), contact_due_on=D(2026, 11, 4),
                              contacted=contacted, late_contact_flagged=flagged, today=today) == action
 
 
@@ -59,24 +59,24 @@ def official(level="township", head=False, region="511011101", name="o1"):
 
 
 def test_only_the_head_of_the_unit_signs_off_and_not_their_own_answer():
-    domain.check_sign_off(official(head=True), "township", "511011101201", "someone_else")
+    rules.check_sign_off(official(head=True), "township", "511011101201", "someone_else")
     with pytest.raises(Forbidden) as no_head:
-        domain.check_sign_off(official(), "township", "511011101201", "someone_else")
+        rules.check_sign_off(official(), "township", "511011101201", "someone_else")
     assert no_head.value.code == "unit_head_required"
     with pytest.raises(Forbidden) as own:
-        domain.check_sign_off(official(head=True), "township", "511011101201", "o1")
+        rules.check_sign_off(official(head=True), "township", "511011101201", "o1")
     assert own.value.code == "sign_off_by_resolver"
     with pytest.raises(Forbidden) as other_level:
-        domain.check_sign_off(official("county", True, "511011"), "township", "511011101201", "x")
+        rules.check_sign_off(official("county", True, "511011"), "township", "511011101201", "x")
     assert other_level.value.code == "not_handling_level"
 
 
 def test_the_city_is_the_top():
-    assert domain.escalation_target("township") == "county"
+    assert rules.escalation_target("township") == "county"
     with pytest.raises(InvalidState) as top:
-        domain.escalation_target("city")
+        rules.escalation_target("city")
     assert (top.value.code, top.value.field) == ("top_level", "level")
 
 
 def test_references_are_short_and_readable():
-    assert domain.reference_for(2026, 123) == "KN2026-000123"
+    assert rules.reference_for(2026, 123) == "KN2026-000123"

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from services.finance import domain
-from services.finance.policy import in_force
-from services.finance.policy_data import BANKS, LOAN_POLICIES, LPR_RATES
+from services.finance.domain import loans as loan_rules
+from services.finance.domain.policy import in_force
+from services.finance.domain.policy_data import BANKS, LOAN_POLICIES, LPR_RATES
 from shared.errors import Forbidden, InvalidInput, InvalidState
 
 WAN = 1_000_000  # 10,000 yuan in fen
@@ -45,22 +45,22 @@ VERSIONS = (V2020, V2023, V2025)
 TERM_CAP = {"individual": 36, "enterprise": 24}
 
 
-def person(**overrides) -> domain.BorrowerFacts:
+def person(**overrides) -> loan_rules.BorrowerFacts:
     facts = {"kind": "individual", "registered": True, "verified": True, "lifetime_loans": 0,
              "outstanding_loans": 0}
-    return domain.BorrowerFacts(**{**facts, **overrides})
+    return loan_rules.BorrowerFacts(**{**facts, **overrides})
 
 
-def firm(headcount=50, new_hires=10, **overrides) -> domain.BorrowerFacts:
+def firm(headcount=50, new_hires=10, **overrides) -> loan_rules.BorrowerFacts:
     return person(kind="enterprise", headcount=headcount, new_hires=new_hires, **overrides)
 
 
-def borrower(kind, **overrides) -> domain.BorrowerFacts:
+def borrower(kind, **overrides) -> loan_rules.BorrowerFacts:
     return firm(**overrides) if kind == "enterprise" else person(**overrides)
 
 
 def codes(policy, facts, amount=WAN, term=24) -> list[str]:
-    return [failure.code for failure in domain.assess(policy, facts, amount, term)]
+    return [failure.code for failure in loan_rules.assess(policy, facts, amount, term)]
 
 
 def per_version(*cases):
@@ -116,12 +116,12 @@ def test_a_loan_of_exactly_the_cap_is_eligible_and_one_fen_over_is_not(version, 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=[v.id for v in VERSIONS])
 def test_individual_loan_of_exactly_the_cap_is_eligible(version):
-    assert domain.assess(version.policy, person(), version.individual_cap, 36) == []
+    assert loan_rules.assess(version.policy, person(), version.individual_cap, 36) == []
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=[v.id for v in VERSIONS])
 def test_the_cap_message_names_the_cap_and_the_version_applied(version):
-    [failure] = domain.assess(version.policy, person(), version.individual_cap + 1, 12)
+    [failure] = loan_rules.assess(version.policy, person(), version.individual_cap + 1, 12)
     assert failure.field == "amount_yuan"
     assert f"{version.individual_cap // 100:,}.00元" in failure.message
     assert version.code in failure.message
@@ -172,8 +172,8 @@ def test_only_a_registered_and_verified_borrower_is_eligible(version, facts, exp
 
 
 def test_the_registration_failure_speaks_of_the_enterprise_or_the_entrepreneur():
-    [of_firm] = domain.assess(V2025.policy, firm(verified=False), WAN, 12)
-    [of_person] = domain.assess(V2025.policy, person(registered=False), WAN, 12)
+    [of_firm] = loan_rules.assess(V2025.policy, firm(verified=False), WAN, 12)
+    [of_person] = loan_rules.assess(V2025.policy, person(registered=False), WAN, 12)
     assert "经营主体" in of_firm.message and "创业者" in of_person.message
 
 
@@ -205,7 +205,7 @@ def test_an_enterprise_must_have_hired_at_least_the_policys_share_of_its_staff(
 
 @pytest.mark.parametrize("version", VERSIONS, ids=[v.id for v in VERSIONS])
 def test_the_hiring_share_message_names_the_share_and_the_version(version):
-    [failure] = domain.assess(version.policy, firm(headcount=20, new_hires=0), WAN, 12)
+    [failure] = loan_rules.assess(version.policy, firm(headcount=20, new_hires=0), WAN, 12)
     assert f"{version.share_pct}%" in failure.message and version.code in failure.message
     assert "20人" in failure.message
 
@@ -225,7 +225,7 @@ def test_an_enterprise_without_a_headcount_report_is_told_so(headcount):
 @pytest.mark.parametrize("version", VERSIONS, ids=[v.id for v in VERSIONS])
 def test_every_failed_rule_of_a_person_is_reported_together_each_with_its_code(version):
     facts = person(verified=False, lifetime_loans=3, outstanding_loans=1)
-    failures = domain.assess(version.policy, facts, version.individual_cap + 1, 37)
+    failures = loan_rules.assess(version.policy, facts, version.individual_cap + 1, 37)
     assert [(f.code, f.field) for f in failures] == [
         ("borrower_not_verified", "borrower"), ("amount_over_cap", "amount_yuan"),
         ("term_over_cap", "term_months"), ("lifetime_limit", "borrower"),
@@ -237,7 +237,7 @@ def test_every_failed_rule_of_a_person_is_reported_together_each_with_its_code(v
 @pytest.mark.parametrize("version", VERSIONS, ids=[v.id for v in VERSIONS])
 def test_every_failed_rule_of_an_enterprise_is_reported_together_each_with_its_code(version):
     facts = firm(registered=False, verified=False, headcount=40, new_hires=1, outstanding_loans=2)
-    failures = domain.assess(version.policy, facts, version.enterprise_cap + 1, 25)
+    failures = loan_rules.assess(version.policy, facts, version.enterprise_cap + 1, 25)
     assert [f.code for f in failures] == ["borrower_not_registered", "amount_over_cap",
                                           "term_over_cap", "loan_outstanding", "hiring_share"]
 
@@ -252,17 +252,17 @@ def test_every_failed_rule_of_an_enterprise_is_reported_together_each_with_its_c
     (dt.date(2022, 6, 1), 370), (dt.date(2020, 4, 20), 385),
 ], ids=lambda value: str(value))
 def test_the_one_year_lpr_is_the_one_published_on_or_before_the_contract_day(day, lpr):
-    assert domain.lpr_on(LPR_RATES, day) == lpr
+    assert loan_rules.lpr_on(LPR_RATES, day) == lpr
 
 
 def test_the_contract_rate_is_the_lpr_of_the_contract_day_plus_the_banks_spread():
-    assert domain.contract_rate_bp(domain.lpr_on(LPR_RATES, dt.date(2025, 6, 1)), 50) == 350
-    assert domain.contract_rate_bp(domain.lpr_on(LPR_RATES, dt.date(2024, 8, 1)), 0) == 335
+    assert loan_rules.contract_rate_bp(loan_rules.lpr_on(LPR_RATES, dt.date(2025, 6, 1)), 50) == 350
+    assert loan_rules.contract_rate_bp(loan_rules.lpr_on(LPR_RATES, dt.date(2024, 8, 1)), 0) == 335
 
 
 def test_a_contract_before_the_first_published_lpr_has_no_rate():
     with pytest.raises(InvalidState) as refused:
-        domain.lpr_on(LPR_RATES, dt.date(2020, 4, 19))
+        loan_rules.lpr_on(LPR_RATES, dt.date(2020, 4, 19))
     assert refused.value.code == "no_policy_in_force"
 
 
@@ -271,20 +271,20 @@ def test_a_contract_before_the_first_published_lpr_has_no_rate():
 
 @pytest.mark.parametrize("approved", [30 * WAN, 20 * WAN, 1], ids=["as-applied", "lowered", "one-fen"])
 def test_a_bank_may_approve_the_amount_applied_for_or_lower_it(approved):
-    domain.check_approval(30 * WAN, 24, approved, 24, V2025.policy, "individual")
+    loan_rules.check_approval(30 * WAN, 24, approved, 24, V2025.policy, "individual")
 
 
 def test_a_bank_may_not_raise_the_amount_applied_for_even_by_one_fen():
     with pytest.raises(InvalidInput) as refused:
-        domain.check_approval(30 * WAN, 24, 30 * WAN + 1, 24, V2025.policy, "individual")
+        loan_rules.check_approval(30 * WAN, 24, 30 * WAN + 1, 24, V2025.policy, "individual")
     assert (refused.value.code, refused.value.field) == ("amount_over_applied", "amount_yuan")
 
 
 def test_a_bank_may_not_approve_more_than_the_cap_of_the_contracts_version():
     with pytest.raises(InvalidInput) as refused:
-        domain.check_approval(60 * WAN, 24, 50 * WAN + 1, 24, V2025.policy, "individual")
+        loan_rules.check_approval(60 * WAN, 24, 50 * WAN + 1, 24, V2025.policy, "individual")
     assert refused.value.code == "amount_over_cap"
-    domain.check_approval(60 * WAN, 24, 50 * WAN, 24, V2025.policy, "individual")
+    loan_rules.check_approval(60 * WAN, 24, 50 * WAN, 24, V2025.policy, "individual")
 
 
 @pytest.mark.parametrize("kind, term, ok", [
@@ -292,27 +292,27 @@ def test_a_bank_may_not_approve_more_than_the_cap_of_the_contracts_version():
     ("enterprise", 25, False)], ids=["person-36", "person-37", "enterprise-24", "enterprise-25"])
 def test_a_bank_sets_the_term_longer_or_shorter_than_asked_but_within_the_cap(kind, term, ok):
     if ok:
-        domain.check_approval(WAN, 12, WAN, term, V2025.policy, kind)
+        loan_rules.check_approval(WAN, 12, WAN, term, V2025.policy, kind)
         return
     with pytest.raises(InvalidInput) as refused:
-        domain.check_approval(WAN, 12, WAN, term, V2025.policy, kind)
+        loan_rules.check_approval(WAN, 12, WAN, term, V2025.policy, kind)
     assert refused.value.code == "term_over_cap"
 
 
 @pytest.mark.parametrize("bank, threshold", [(code, fen) for code, _, fen in BANKS],
                          ids=[code for code, _, _ in BANKS])
 def test_a_second_liaison_confirms_only_an_approval_above_the_banks_amount(bank, threshold):
-    assert domain.needs_confirmation(threshold, threshold) is False
-    assert domain.needs_confirmation(threshold - 1, threshold) is False
-    assert domain.needs_confirmation(threshold + 1, threshold) is True
+    assert loan_rules.needs_confirmation(threshold, threshold) is False
+    assert loan_rules.needs_confirmation(threshold - 1, threshold) is False
+    assert loan_rules.needs_confirmation(threshold + 1, threshold) is True
 
 
 @pytest.mark.parametrize("maker", ["liaison-a", None], ids=["another-liaison", "no-maker-recorded"])
 def test_another_liaison_may_confirm_an_approval(maker):
-    domain.check_checker(maker, "liaison-b")
+    loan_rules.check_checker(maker, "liaison-b")
 
 
 def test_the_maker_cannot_confirm_their_own_approval():
     with pytest.raises(Forbidden) as refused:
-        domain.check_checker("liaison-a", "liaison-a")
+        loan_rules.check_checker("liaison-a", "liaison-a")
     assert refused.value.code == "four_eyes"

@@ -16,8 +16,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from services.finance import domain, ledger
-from services.finance.policy_data import FUND_POLICIES, LOAN_POLICIES, LPR_RATES
+from services.finance.domain import ledger
+from services.finance.domain import loans as loan_rules
+from services.finance.domain.policy_data import FUND_POLICIES, LOAN_POLICIES, LPR_RATES
 from shared.errors import InvalidInput, InvalidState
 
 FUND_POLICY = FUND_POLICIES[0]
@@ -184,10 +185,10 @@ class ProgrammeBooks(RuleBasedStateMachine):
         return ledger.balances(self.m.lines).get(account, 0)
 
     def in_repayment(self) -> list[Loan]:
-        return [loan for loan in self.m.loans if loan.status in domain.IN_REPAYMENT]
+        return [loan for loan in self.m.loans if loan.status in loan_rules.IN_REPAYMENT]
 
     def outstanding_at(self, bank: str | None = None) -> int:
-        return sum(domain.outstanding_principal(loan.rows) for loan in self.m.loans
+        return sum(loan_rules.outstanding_principal(loan.rows) for loan in self.m.loans
                    if loan.status != "compensated" and bank in (None, loan.bank))
 
     # -- rules --
@@ -201,14 +202,14 @@ class ProgrammeBooks(RuleBasedStateMachine):
           months=st.integers(1, 36), method=st.sampled_from(["equal_instalments", "interest_only"]),
           spread=st.integers(0, 300))
     def disburse(self, bank, principal, months, method, spread):
-        ceiling = domain.fund_ceiling(FUND_POLICY, self.balance(ledger.FUND), None)
+        ceiling = loan_rules.fund_ceiling(FUND_POLICY, self.balance(ledger.FUND), None)
         try:
-            domain.check_fund(ceiling, self.outstanding_at(), principal)
+            loan_rules.check_fund(ceiling, self.outstanding_at(), principal)
         except InvalidState:
             return  # refused at approval: nothing is posted
-        lpr = domain.lpr_on(LPR_RATES, self.m.today)
-        rate = domain.contract_rate_bp(lpr, spread)
-        rows = domain.schedule(principal, rate, months, method, self.m.today)
+        lpr = loan_rules.lpr_on(LPR_RATES, self.m.today)
+        rate = loan_rules.contract_rate_bp(lpr, spread)
+        rows = loan_rules.schedule(principal, rate, months, method, self.m.today)
         self.m.loans.append(Loan(bank, principal, rate, lpr, rows))
         self.post(ledger.loan_disbursed("l", bank, principal))
 
@@ -216,23 +217,23 @@ class ProgrammeBooks(RuleBasedStateMachine):
     @rule(data=st.data())
     def repay(self, data):
         loan = data.draw(st.sampled_from(self.in_repayment()), label="loan")
-        due = domain.remaining_due(loan.rows)
+        due = loan_rules.remaining_due(loan.rows)
         amount = data.draw(st.one_of(st.integers(1, due), st.just(due)), label="amount")
-        loan.rows, interest, principal = domain.allocate(loan.rows, amount)
+        loan.rows, interest, principal = loan_rules.allocate(loan.rows, amount)
         if principal:
             self.post(ledger.principal_repaid("r", loan.bank, principal))
         loan.interest_unsubsidised_fen += interest
-        loan.status = domain.status_after("repaying", loan.rows, self.m.today, FUND_POLICY)
+        loan.status = loan_rules.status_after("repaying", loan.rows, self.m.today, FUND_POLICY)
 
     @rule(days=st.integers(1, 100))
     def sweep(self, days):
         self.m.today += dt.timedelta(days=days)
         for loan in self.m.loans:
-            if loan.status in domain.IN_REPAYMENT:
-                loan.status = domain.status_after(loan.status, loan.rows, self.m.today, FUND_POLICY)
+            if loan.status in loan_rules.IN_REPAYMENT:
+                loan.status = loan_rules.status_after(loan.status, loan.rows, self.m.today, FUND_POLICY)
             if loan.status == "defaulted":
-                outstanding = domain.outstanding_principal(loan.rows)
-                fund_pays, bank_bears = domain.compensation(FUND_POLICY, outstanding)
+                outstanding = loan_rules.outstanding_principal(loan.rows)
+                fund_pays, bank_bears = loan_rules.compensation(FUND_POLICY, outstanding)
                 assert fund_pays + bank_bears == outstanding
                 self.post(ledger.loan_compensated("l", loan.bank, outstanding, fund_pays))
                 self.m.compensated_fen += fund_pays
@@ -241,7 +242,7 @@ class ProgrammeBooks(RuleBasedStateMachine):
     @rule()
     def pay_interest_subsidies(self):
         for loan in self.m.loans:
-            subsidy = domain.interest_subsidy(POLICY_2025, "individual", loan.principal_fen,
+            subsidy = loan_rules.interest_subsidy(POLICY_2025, "individual", loan.principal_fen,
                                               loan.rate_bp, loan.lpr_bp, loan.interest_unsubsidised_fen)
             if 0 < subsidy <= self.balance(ledger.BUDGET):  # paid only against the budget
                 self.post(ledger.interest_subsidy_paid("i", subsidy))
@@ -262,7 +263,7 @@ class ProgrammeBooks(RuleBasedStateMachine):
     @invariant()
     def no_loan_owes_a_negative_amount(self):
         for loan in self.m.loans:
-            assert domain.outstanding_principal(loan.rows) >= 0
+            assert loan_rules.outstanding_principal(loan.rows) >= 0
             assert all(row.due_fen >= 0 for row in loan.rows)
             assert all(0 <= row.principal_paid_fen <= row.principal_fen
                        and 0 <= row.interest_paid_fen <= row.interest_fen for row in loan.rows)

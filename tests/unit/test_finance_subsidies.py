@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from services.finance.policy import in_force
-from services.finance.policy_data import SUBSIDY_POLICIES
-from services.finance.subsidy_rules import ClaimantFacts, assess
+from services.finance.domain.policy import in_force
+from services.finance.domain.policy_data import SUBSIDY_POLICIES
+from services.finance.domain.subsidies import ClaimantFacts, assess
 from shared.errors import InvalidState
 
 TODAY = dt.date(2026, 11, 24)

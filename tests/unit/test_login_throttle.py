@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from services.gateway import throttle
+from services.gateway.handlers import throttle
 from services.gateway.http import TooManyAttempts, status_for
 from shared.settings import GatewaySettings
 

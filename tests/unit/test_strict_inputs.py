@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.gateway.auth import SignUp, UserCreate
+from services.gateway.handlers.auth import SignUp, UserCreate
 from shared import clock
 from shared.contracts.consultation import MeetingRecord, ResolutionAssign
 from shared.contracts.escalation import CalendarYear, DifficultyListQuery, NoteBody, ReasonBody

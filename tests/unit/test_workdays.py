@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from services.escalation.workdays import WorkCalendar
+from services.escalation.domain.workdays import WorkCalendar
 
 D = dt.date
 CAL = WorkCalendar()

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from pydantic.json_schema import models_json_schema
 
-from shared.events import CATALOGUE, Envelope
+from shared.events import Envelope, catalogue
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -100,7 +100,7 @@ def openapi_document() -> dict:
 @lru_cache(maxsize=1)
 def asyncapi_document() -> dict:
     channels, messages, operations = {}, {}, {}
-    for (event_type, version), model in sorted(CATALOGUE.items()):
+    for (event_type, version), model in sorted(catalogue().items()):
         key = f"{event_type}_v{version}"
         messages[key] = {"name": event_type, "title": f"{event_type} v{version}",
                          "payload": {"allOf": [Envelope.model_json_schema(),

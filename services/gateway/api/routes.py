@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway import accounts, auth, throttle
-from services.gateway.accounts import open_staff_account
 from services.gateway.api.openapi import asyncapi_document, openapi_document
+from services.gateway.handlers import accounts, auth, throttle
+from services.gateway.handlers.accounts import open_staff_account
 from services.gateway.http import (
     ApiEndpoint,
     Unauthenticated,
@@ -72,19 +72,15 @@ class ApiRoutes:
     def api_logout(self, request):
         self.api_actor(request)
         token = bearer_token(request)
-        with self.db.unit_of_work() as uow:
-            auth.close_session(uow.session, token)
-            uow.commit()
+        accounts.sign_out(self.db, token)
         return 204, ""
 
     @api("POST", "/api/v1/auth/signup", "创业者用手机号注册账号", ACCOUNTS, body=auth.SignUp,
          public=True, status=201)
     def api_signup(self, request):
         data = parse(auth.SignUp, read_json(request))
-        with self.db.unit_of_work() as uow:
-            user = auth.sign_up(uow.session, data)
-            uow.commit()
-            return json_response(auth.actor_of(user).model_dump(), 201)
+        actor, _ = accounts.sign_up(self.db, data)
+        return json_response(actor.model_dump(), 201)
 
     @api("GET", "/api/v1/me", "当前账号", ACCOUNTS)
     def api_me(self, request):

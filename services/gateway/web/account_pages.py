@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from services.gateway import accounts, auth, throttle
 from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from services.gateway.handlers import accounts, auth, throttle
 from services.gateway.http import TooManyAttempts, error_headers, status_for
 from services.gateway.web import forms
 from services.gateway.web.http import page
@@ -71,11 +71,6 @@ class AccountPages(PageSupport):
                                        kind="page", hours=self.settings.session_hours)
         return token
 
-    def _new_session(self, uow, user) -> str:
-        token, _ = auth.open_session(uow.session, user, "page", self.settings.session_hours)
-        uow.commit()
-        return token
-
     def _signed_in(self, response, token: str):
         codec_for(self.settings).set_session(response, token)
         return response
@@ -85,9 +80,7 @@ class AccountPages(PageSupport):
         codec = codec_for(self.settings)
         token = codec.session_token(request)
         if token:
-            with self.db.unit_of_work() as uow:
-                auth.close_session(uow.session, token)
-                uow.commit()
+            accounts.sign_out(self.db, token)
         response = redirect("/?notice=logged_out")
         codec.clear_session(response)
         return response
@@ -116,8 +109,7 @@ class AccountPages(PageSupport):
         if form.get("password", "") != form.get("password_confirm", ""):
             raise InvalidInput("password_mismatch", "password_confirm", "两次输入的密码不一致")
         data = parse(auth.SignUp, forms.filled(form, SIGNUP_FIELDS))
-        with self.db.unit_of_work() as uow:
-            return self._new_session(uow, auth.sign_up(uow.session, data))
+        return accounts.sign_up(self.db, data, session_kind="page", hours=self.settings.session_hours)[1]
 
 
 def signup_messages(error: InvalidInput | Conflict) -> dict[str, str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from services.gateway import auth
-from services.gateway.accounts import open_staff_account
+from services.gateway.handlers import auth
+from services.gateway.handlers.accounts import open_staff_account
 from services.gateway.http import status_for
 from services.gateway.models import User
 from services.gateway.web import forms

@@ -6,7 +6,7 @@ import uuid
 
 from werkzeug.datastructures import MultiDict
 
-from services.gateway.auth import MOBILE
+from services.gateway.handlers.auth import MOBILE
 from services.gateway.http import status_for
 from services.gateway.web import forms
 from services.gateway.web.http import page

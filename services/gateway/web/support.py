@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.gateway import auth
+from services.gateway.handlers import auth
 from services.gateway.web.http import LoginRequired
 from services.gateway.web.render import NOTICES, render
 from services.gateway.web.session import CSRF_ENVIRON, codec_for

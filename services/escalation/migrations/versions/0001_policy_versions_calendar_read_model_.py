@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from services.escalation import policy_data
+from services.escalation.domain import policy_data
 
 revision = "0001"
 down_revision = None

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from services.finance import policy_data
+from services.finance.domain import policy_data
 
 revision = "0001"
 down_revision = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from services.escalation.workdays import WorkCalendar
+from services.escalation.domain.workdays import WorkCalendar
 from shared import regions
 from shared.contracts.escalation import (
     CATEGORY_NAMES,

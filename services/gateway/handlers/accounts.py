@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.gateway import auth, throttle
+from services.gateway.handlers import auth, throttle
 from shared.actors import Actor
 from shared.errors import InvalidInput
 
@@ -33,3 +33,19 @@ def open_staff_account(db, finance, data: auth.UserCreate) -> Actor:
         user = auth.create_user(uow.session, data)
         uow.commit()
         return auth.actor_of(user)
+
+
+def sign_up(db, data: auth.SignUp, *, session_kind: str | None = None,
+            hours: int = 0) -> tuple[Actor, str | None]:
+    """An entrepreneur's new account, and a session for it when `session_kind` is given."""
+    with db.unit_of_work() as uow:
+        user = auth.sign_up(uow.session, data)
+        token = auth.open_session(uow.session, user, session_kind, hours)[0] if session_kind else None
+        uow.commit()
+        return auth.actor_of(user), token
+
+
+def sign_out(db, token: str) -> None:
+    with db.unit_of_work() as uow:
+        auth.close_session(uow.session, token)
+        uow.commit()

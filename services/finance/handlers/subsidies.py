@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.finance import books, domain, ledger, subsidy_rules
+from services.finance.domain import ledger
+from services.finance.domain import loans as loan_rules
+from services.finance.domain import subsidies as subsidy_rules
+from services.finance.handlers import books
 from services.finance.models import (
     ClaimKey,
     GuaranteedLoan,
@@ -21,8 +24,8 @@ from services.finance.models import (
     SubsidyClaim,
 )
 from shared import clock, events, regions
-from shared import finance_events as fe
 from shared.actors import Actor, require_city_official, require_role
+from shared.contracts import finance as fe
 from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
@@ -297,7 +300,7 @@ def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
     """The quarter's subsidy on interest actually paid, loan by loan, under each contract's policy."""
     require_interest_official(actor)
     session = uow.session
-    first, last = domain.quarter_bounds(quarter)
+    first, last = loan_rules.quarter_bounds(quarter)
     if last >= today:
         raise InvalidState("quarter_not_ended", "quarter", f"{quarter}尚未结束，季度结束后才能计算贴息")
     if (existing := session.get(InterestSubsidyBatch, quarter)) is not None:
@@ -309,7 +312,7 @@ def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
     for loan_id, interest in paid:
         loan = session.get(GuaranteedLoan, loan_id)
         policy = books.loan_policy(session, code=loan.contract_policy_code)
-        subsidy = domain.interest_subsidy(policy, loan.borrower_kind, loan.approved_amount_fen,
+        subsidy = loan_rules.interest_subsidy(policy, loan.borrower_kind, loan.approved_amount_fen,
                                           loan.rate_bp, loan.lpr_bp, int(interest))
         if subsidy:
             batch.lines.append(InterestSubsidyLine(loan_id=loan_id, region_code=loan.region_code,

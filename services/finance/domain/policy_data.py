@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.finance.policy import FundPolicy, LoanPolicy, LprRate, SubsidyPolicy
+from services.finance.domain.policy import FundPolicy, LoanPolicy, LprRate, SubsidyPolicy
 
 D = dt.date
 WAN = 10_000 * 100  # 10,000 yuan in fen

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.consultation import domain, reports
+from services.consultation.domain import convening, reports
 from services.consultation.models import (
     AgendaItem,
     Meeting,
@@ -20,12 +20,11 @@ from services.consultation.models import (
     RosterEntry,
     StoredFact,
 )
-from shared import consultation_events as ce
 from shared import events, regions
 from shared.actors import Actor, require_city_official
-from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES
+from shared.contracts import consultation as ce
+from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, ResolutionAssigned
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
-from shared.escalation_events import ResolutionAssigned
 from shared.events import Envelope
 
 SYSTEM = "系统（季度截止）"
@@ -54,10 +53,10 @@ def keep(session: Session, envelope: Envelope) -> None:
                         .values(status="closed", closed_on=dt.date.fromisoformat(payload["closed_on"])))
 
 
-def facts(session: Session, *where) -> list[domain.Fact]:
+def facts(session: Session, *where) -> list[convening.Fact]:
     query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload, StoredFact.event_id).where(
         *where).order_by(StoredFact.occurred_at, StoredFact.event_id)
-    return [domain.Fact(t, at, p, i) for t, at, p, i in session.execute(query).all()]
+    return [convening.Fact(t, at, p, i) for t, at, p, i in session.execute(query).all()]
 
 
 def in_region(scope: str):
@@ -87,7 +86,7 @@ def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
     session = uow.session
     if actor is not None:
         require_city(actor)
-    first, last = domain.quarter_bounds(code)
+    first, last = convening.quarter_bounds(code)
     if today < first:
         raise InvalidState("quarter_not_started", "quarter", f"{code}尚未开始")
     existing = session.get(Quarter, code)
@@ -98,14 +97,14 @@ def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
     session.add(quarter)
     all_facts = facts(session)
     known = {f.payload["enterprise_id"]: f.payload for f in all_facts if f.event_type == "enterprise_registered"}
-    for enterprise_id, entry in sorted(domain.roster(all_facts, quarter.cutoff).items()):
+    for enterprise_id, entry in sorted(convening.roster(all_facts, quarter.cutoff).items()):
         firm = known.get(enterprise_id, {})
         quarter.entries.append(RosterEntry(
             enterprise_id=enterprise_id, enterprise_name=firm.get("name", enterprise_id),
             region_code=firm.get("region_code", ""), reasons=entry.reasons, evidence=entry.evidence, source="rules"))
     session.flush()
     carried = _carry_over(session, quarter, known)
-    states = domain.difficulty_states(all_facts, quarter.cutoff)
+    states = convening.difficulty_states(all_facts, quarter.cutoff)
     _add_items(session, quarter, states, [e.enterprise_id for e in quarter.entries], known)
     session.flush()
     uow.publish(events.make_event(ce.QuarterOpened(
@@ -153,7 +152,7 @@ def _add_items(session: Session, quarter: Quarter, states: dict[str, dict], ente
                known: dict[str, dict]) -> None:
     """An agenda item for each difficulty of these enterprises not yet closed (once per quarter)."""
     present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(AgendaItem.quarter == quarter.code)))
-    for state in domain.agenda(states, enterprise_ids):
+    for state in convening.agenda(states, enterprise_ids):
         if state["difficulty_id"] in present:
             continue
         firm = known.get(state["enterprise_id"], {})
@@ -216,7 +215,7 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
     if add:
         entry.reasons = [*entry.reasons, f"工作人员增列：{reason.strip()}"]
         session.flush()
-        _add_items(session, quarter, domain.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
+        _add_items(session, quarter, convening.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
                    [enterprise_id], {enterprise_id: firm} if firm else {})
     session.flush()
     return read(session, quarter, actor)
@@ -303,7 +302,7 @@ def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
     _require_open(quarter)
     if data.held_on > today:
         raise InvalidInput("held_on_future", "held_on", "会商日期不能晚于今天")
-    if data.held_on < domain.quarter_bounds(code)[0]:
+    if data.held_on < convening.quarter_bounds(code)[0]:
         raise InvalidInput("held_on_before_quarter", "held_on", "会商日期不能早于本季度开始")
     meeting = session.get(Meeting, code)
     first_time = meeting is None
@@ -424,7 +423,7 @@ def _report_items(session: Session, quarter: Quarter) -> list[dict]:
 def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.date) -> dict:
     meeting = session.get(Meeting, quarter.code)
     as_of = quarter.closed_on or today
-    first, last = domain.quarter_bounds(quarter.code)
+    first, last = convening.quarter_bounds(quarter.code)
     near = StoredFact.occurred_at.between(dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), dt.timezone.utc),
                                           dt.datetime.combine(last + dt.timedelta(days=2), dt.time(), dt.timezone.utc))
     return reports.bulletin(

@@ -19,8 +19,8 @@ from services.projects.models import (
     Signing,
 )
 from shared import clock, events, regions
-from shared import project_events as pe
 from shared.actors import Actor, require_role
+from shared.contracts import projects as pe
 from shared.contracts.projects import (
     ProjectCreate,
     ProjectQuery,

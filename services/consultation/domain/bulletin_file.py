@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from services.consultation.reports import rate
+from services.consultation.domain.reports import rate
 from shared.money import wan, wan_yuan, yi_yuan
 
 __all__ = ["wan", "wan_yuan", "yi_yuan"]  # the workbook's units, as the page shows them

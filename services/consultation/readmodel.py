@@ -9,9 +9,15 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.consultation import domain, reports
+from services.consultation.domain import convening, reports
+from services.consultation.handlers.quarters import (
+    enterprise,
+    facts,
+    in_region,
+    keep_many,
+    require_official,
+)
 from services.consultation.models import AgendaItem, Quarter, Resolution, RosterEntry, StoredFact
-from services.consultation.quarters import enterprise, facts, in_region, keep_many, require_official
 from shared import regions
 from shared.actors import Actor
 from shared.clock import SHANGHAI
@@ -56,7 +62,7 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
     require_official(actor)
     scope = actor.region_code or ""
     shown = reports.recent_quarters(today)
-    since = dt.datetime.combine(domain.quarter_bounds(shown[0])[0] - dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    since = dt.datetime.combine(convening.quarter_bounds(shown[0])[0] - dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     items = [{"quarter": q, "region_code": r, "status": st, "lead_department": lead} for q, r, st, lead in
              session.execute(sa.select(AgendaItem.quarter, AgendaItem.region_code, AgendaItem.status,
                                        Resolution.lead_department)
@@ -66,7 +72,7 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
                                       StoredFact.payload["principal_fen"].astext, StoredFact.payload["amount_fen"].astext)
                             .where(StoredFact.event_type.in_(("loan_disbursed", "subsidy_paid")),
                                    StoredFact.occurred_at >= since, in_region(scope)))
-    lean = [domain.Fact(t, at, {"region_code": region, "principal_fen": int(principal or 0),
+    lean = [convening.Fact(t, at, {"region_code": region, "principal_fen": int(principal or 0),
                                 "amount_fen": int(amount or 0)}) for t, at, region, principal, amount in money]
     troubles = facts(session, DIFFICULTY_FACTS, in_region(scope))
     return reports.dashboard(lean + troubles, reports.in_scope(scope), scope, items, today)
@@ -82,7 +88,7 @@ def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, in
         keep_many(session, envelopes)
         for envelope in envelopes:
             counts[envelope.producer] = counts.get(envelope.producer, 0) + 1
-    states = domain.difficulty_states(facts(session, DIFFICULTY_FACTS))
+    states = convening.difficulty_states(facts(session, DIFFICULTY_FACTS))
     for item in session.scalars(sa.select(AgendaItem)):
         state = states.get(item.difficulty_id, {})
         closed = state.get("status") == "closed"
@@ -98,7 +104,7 @@ def roster_check(session: Session) -> dict[str, dict]:
     for quarter in session.scalars(sa.select(Quarter).order_by(Quarter.code)):
         # the rules' own reasons come first, one per fact; carry-over and officials' notes follow them
         stored = {e.enterprise_id: e.reasons[:len(e.evidence)] for e in quarter.entries if e.source == "rules"}
-        again = {k: v.reasons for k, v in domain.roster(all_facts, quarter.cutoff).items()}
+        again = {k: v.reasons for k, v in convening.roster(all_facts, quarter.cutoff).items()}
         result[quarter.code] = {"same": stored == again, "missing": sorted(set(stored) - set(again)),
                                 "extra": sorted(set(again) - set(stored))}
     return result

@@ -7,7 +7,7 @@ its handler here (tests/unit/test_consultation_facts.py fails until it has one).
 
 from __future__ import annotations
 
-from services.consultation import quarters
+from services.consultation.handlers import quarters
 from shared.messaging import event_handler, idempotent
 
 SOURCES = ("registry", "finance", "escalation", "projects", "consultation")  # every service's events

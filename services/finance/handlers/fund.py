@@ -6,7 +6,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from services.finance import books, ledger
+from sqlalchemy.orm import Session
+
+from services.finance.domain import ledger
+from services.finance.handlers import books
 from services.finance.models import FundYear
 from shared.actors import Actor, require_city_official
 from shared.contracts.finance import Contribution, RepaymentRate
@@ -41,3 +44,16 @@ def set_repayment_rate(uow, actor: Actor, data: RepaymentRate, today: dt.date) -
 
 def percent(bp: int | None) -> str | None:
     return None if bp is None else f"{Decimal(bp) / 100:.2f}"
+
+
+# ---- demo mode (`make run`): a guarantee fund and a subsidy budget to work with -------------
+
+DEMO_FUNDS = {ledger.FUND: "10000000", ledger.BUDGET: "2000000"}
+
+
+def ensure_demo_funds(session: Session) -> dict[str, int]:
+    """Pay the demo amounts into an empty fund and budget (the caller commits); each balance in fen."""
+    for account, amount in DEMO_FUNDS.items():
+        if books.balance(session, account) == 0:
+            books.post(session, ledger.contribution(f"demo:{account}", account, yuan_to_fen(amount)), "demo")
+    return {account: books.balance(session, account) for account in DEMO_FUNDS}

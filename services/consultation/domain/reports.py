@@ -11,7 +11,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.consultation.domain import Fact, difficulty_states, quarter_bounds, quarter_of
+from services.consultation.domain.convening import (
+    Fact,
+    difficulty_states,
+    quarter_bounds,
+    quarter_of,
+)
 from shared import regions
 from shared.clock import SHANGHAI
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES

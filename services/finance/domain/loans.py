@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from services.finance.policy import FundPolicy, LoanPolicy, LprRate, in_force
+from services.finance.domain.policy import FundPolicy, LoanPolicy, LprRate, in_force
 from shared.contracts.finance import STATUS_NAMES, STEP_NAMES
 from shared.errors import Forbidden, InvalidInput, InvalidState
 from shared.money import BASIS, round_fen, share, yuan_label

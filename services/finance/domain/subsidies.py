@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from services.finance.domain import Failure, add_months
-from services.finance.policy import SubsidyPolicy
+from services.finance.domain.loans import Failure, add_months
+from services.finance.domain.policy import SubsidyPolicy
 from shared.contracts.finance import CLAIM_STATUS_NAMES as STATUS_NAMES
 from shared.contracts.finance import HIRE_CATEGORY_NAMES, KIND_NAMES
 from shared.contracts.finance import SKILL_LEVEL_NAMES as LEVEL_NAMES

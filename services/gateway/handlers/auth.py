@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
-from services.gateway import throttle
+from services.gateway.handlers import throttle
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
 from shared.actors import Actor

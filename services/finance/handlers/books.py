@@ -7,7 +7,9 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.finance import domain, ledger
+from services.finance.domain import ledger
+from services.finance.domain import loans as loan_rules
+from services.finance.domain.policy import FundPolicy, LoanPolicy, LprRate, SubsidyPolicy, in_force
 from services.finance.models import (
     Bank,
     FundYear,
@@ -17,7 +19,6 @@ from services.finance.models import (
     PolicyVersion,
     SubsidyBatch,
 )
-from services.finance.policy import FundPolicy, LoanPolicy, LprRate, SubsidyPolicy, in_force
 from shared import clock
 from shared.errors import InvalidInput, NotFound
 from shared.money import fen_to_yuan
@@ -117,7 +118,7 @@ def reconcile(session: Session) -> list[dict]:
     """Per bank, the ledger's guaranteed principal against the loans' own outstanding principal."""
     per_loan = dict(session.execute(
         sa.select(GuaranteedLoan.bank_code, sa.func.sum(GuaranteedLoan.outstanding_principal_fen))
-        .where(GuaranteedLoan.status.in_(domain.IN_REPAYMENT + ("defaulted",)))
+        .where(GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)))
         .group_by(GuaranteedLoan.bank_code)).all())
     codes = sorted(set(per_loan) | {b.code for b in session.scalars(sa.select(Bank))})
     result = []
@@ -136,7 +137,7 @@ def guaranteed_outstanding(session: Session) -> int:
     approved = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(GuaranteedLoan.approved_amount_fen), 0))
                               .where(GuaranteedLoan.status == "approved"))
     lent = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(GuaranteedLoan.outstanding_principal_fen), 0))
-                          .where(GuaranteedLoan.status.in_(domain.IN_REPAYMENT + ("defaulted",))))
+                          .where(GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",))))
     return int(approved or 0) + int(lent or 0)
 
 
@@ -145,7 +146,7 @@ def fund_position(session: Session, on: dt.date) -> dict:
     last_year = session.get(FundYear, on.year - 1)
     rate = last_year.repayment_rate_bp if last_year else None
     fund = balance(session, ledger.FUND)
-    ceiling = domain.fund_ceiling(policy, fund, rate)
+    ceiling = loan_rules.fund_ceiling(policy, fund, rate)
     outstanding = guaranteed_outstanding(session)
     return {
         "as_of": on.isoformat(), "policy_code": policy.code,

@@ -8,7 +8,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, noload
 
-from services.finance import books, domain, ledger
+from services.finance.domain import ledger
+from services.finance.domain import loans as loan_rules
+from services.finance.handlers import books
 from services.finance.models import (
     Bank,
     GuaranteedLoan,
@@ -19,8 +21,8 @@ from services.finance.models import (
     Repayment,
 )
 from shared import clock, events, regions
-from shared import finance_events as fe
 from shared.actors import Actor, require_role
+from shared.contracts import finance as fe
 from shared.contracts.finance import (
     LoanApprove,
     LoanCreate,
@@ -85,7 +87,7 @@ def for_bank(session: Session, actor: Actor, loan_id: str, expected_version: int
     loan = get(session, actor, loan_id)
     as_bank_liaison(actor, loan)
     check_version(loan, expected_version)
-    domain.require_status(loan.status, *statuses)
+    loan_rules.require_status(loan.status, *statuses)
     return loan
 
 
@@ -111,12 +113,12 @@ def summary(loan: GuaranteedLoan, bank) -> dict:
         "bank_code": loan.bank_code, "bank_name": bank.name,
         "amount_yuan": fen_to_yuan(loan.amount_fen), "term_months": loan.term_months,
         "purpose": loan.purpose, "repayment_method": loan.repayment_method,
-        "status": loan.status, "status_name": domain.STATUS_NAMES[loan.status],
+        "status": loan.status, "status_name": loan_rules.STATUS_NAMES[loan.status],
         "policy_code": loan.policy_code, "failures": loan.failures,
         "approved_amount_yuan": None if approved is None else fen_to_yuan(approved),
         "approved_term_months": loan.approved_term_months, "contract_date": loan.contract_date,
         "lpr_percent": _percent(loan.lpr_bp), "rate_percent": _percent(loan.rate_bp),
-        "needs_confirmation": approved is not None and domain.needs_confirmation(
+        "needs_confirmation": approved is not None and loan_rules.needs_confirmation(
             approved, bank.confirmation_threshold_fen),
         "maker": loan.maker, "checker": loan.checker, "rejection_reason": loan.rejection_reason,
         "disbursed_on": loan.disbursed_on,
@@ -184,17 +186,17 @@ def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEn
     return person, firm
 
 
-def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | None) -> domain.BorrowerFacts:
+def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | None) -> loan_rules.BorrowerFacts:
     column = GuaranteedLoan.enterprise_id if firm else GuaranteedLoan.entrepreneur_id
     borrower = sa.select(GuaranteedLoan.status).where(column == (firm.id if firm else person.id))
     if firm is None:
         borrower = borrower.where(GuaranteedLoan.borrower_kind == "individual")
     statuses = list(session.scalars(borrower))
-    return domain.BorrowerFacts(
+    return loan_rules.BorrowerFacts(
         kind="enterprise" if firm else "individual", registered=True,
         verified=(firm.verified and person.verified) if firm else person.verified,
-        lifetime_loans=sum(s in domain.COUNTS_TOWARDS_LIFETIME for s in statuses),
-        outstanding_loans=sum(s in domain.OUTSTANDING + domain.OPEN_BEFORE_APPROVAL for s in statuses),
+        lifetime_loans=sum(s in loan_rules.COUNTS_TOWARDS_LIFETIME for s in statuses),
+        outstanding_loans=sum(s in loan_rules.OUTSTANDING + loan_rules.OPEN_BEFORE_APPROVAL for s in statuses),
         headcount=firm.headcount if firm else None, new_hires=firm.new_hires if firm else None)
 
 
@@ -205,7 +207,7 @@ def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
     bank = books.bank(session, data.bank_code)
     policy = books.loan_policy(session, on=today)
     amount = yuan_to_fen(data.amount_yuan)
-    failures = domain.assess(policy, _facts(session, person, firm), amount, data.term_months)
+    failures = loan_rules.assess(policy, _facts(session, person, firm), amount, data.term_months)
     loan = GuaranteedLoan(
         borrower_kind=data.borrower_kind, entrepreneur_id=person.id,
         enterprise_id=firm.id if firm else None, applicant_account_id=actor.user_id,
@@ -230,7 +232,7 @@ def withdraw(uow, actor: Actor, loan_id: str) -> dict:
     loan = get(uow.session, actor, loan_id)
     if loan.applicant_account_id != actor.user_id:
         raise Forbidden("not_applicant", None, "只有申请人本人可以撤回申请")
-    domain.require_status(loan.status, *domain.OPEN_BEFORE_APPROVAL)
+    loan_rules.require_status(loan.status, *loan_rules.OPEN_BEFORE_APPROVAL)
     loan.status = "withdrawn"
     _step(loan, actor.username, "withdrawn")
     uow.publish(events.make_event(fe.LoanWithdrawn(**_fact(loan), withdrawn_by=actor.username)))
@@ -248,16 +250,16 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
         raise InvalidInput("contract_before_application", "contract_date", "合同日期不能早于申请日期")
     policy = books.loan_policy(session, on=contract_date)
     amount = yuan_to_fen(data.amount_yuan)
-    domain.check_approval(loan.amount_fen, loan.term_months, amount, data.term_months, policy,
+    loan_rules.check_approval(loan.amount_fen, loan.term_months, amount, data.term_months, policy,
                           loan.borrower_kind)
-    lpr = domain.lpr_on(books.lpr_rates(session), contract_date)
+    lpr = loan_rules.lpr_on(books.lpr_rates(session), contract_date)
     loan.approved_amount_fen, loan.approved_term_months = amount, data.term_months
     loan.contract_date, loan.contract_policy_code = contract_date, policy.code
     loan.lpr_bp, loan.spread_bp = lpr, data.spread_bp
-    loan.rate_bp = domain.contract_rate_bp(lpr, data.spread_bp)
+    loan.rate_bp = loan_rules.contract_rate_bp(lpr, data.spread_bp)
     loan.maker = actor.username
     terms = f"{fen_to_yuan(amount)}元，{data.term_months}个月，年利率{_percent(loan.rate_bp)}%"
-    if domain.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen):
+    if loan_rules.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen):
         _check_fund(session, loan, contract_date)
         loan.status = "awaiting_confirmation"
         _step(loan, actor.username, "approved_pending", f"{terms}；超过复核金额，待另一位联络员复核")
@@ -270,7 +272,7 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
 def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> dict:
     session = uow.session
     loan = for_bank(session, actor, loan_id, expected_version, "awaiting_confirmation")
-    domain.check_checker(loan.maker, actor.username)
+    loan_rules.check_checker(loan.maker, actor.username)
     loan.checker = actor.username
     _finalise_approval(uow, loan, actor, loan.contract_date)
     _step(loan, actor.username, "confirmed", "复核通过")
@@ -280,7 +282,7 @@ def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> di
 def _check_fund(session: Session, loan: GuaranteedLoan, on: dt.date) -> None:
     books.lock(session, books.FUND_LOCK)
     position = books.fund_position(session, on)
-    domain.check_fund(position["ceiling_fen"], position["outstanding_fen"], loan.approved_amount_fen)
+    loan_rules.check_fund(position["ceiling_fen"], position["outstanding_fen"], loan.approved_amount_fen)
 
 
 def _finalise_approval(uow, loan: GuaranteedLoan, actor: Actor, contract_date: dt.date) -> None:
@@ -304,15 +306,15 @@ def reject(uow, actor: Actor, loan_id: str, reason: str, expected_version: int |
 # ---- lending and repayment ------------------------------------------------------------------
 
 
-def _plan(loan: GuaranteedLoan) -> list[domain.Instalment]:
-    return [domain.Instalment(r.number, r.due_on, r.principal_fen, r.interest_fen,
+def _plan(loan: GuaranteedLoan) -> list[loan_rules.Instalment]:
+    return [loan_rules.Instalment(r.number, r.due_on, r.principal_fen, r.interest_fen,
                               r.principal_paid_fen, r.interest_paid_fen) for r in loan.instalments]
 
 
-def _store_plan(loan: GuaranteedLoan, plan: list[domain.Instalment]) -> None:
+def _store_plan(loan: GuaranteedLoan, plan: list[loan_rules.Instalment]) -> None:
     for row, new in zip(loan.instalments, plan, strict=True):
         row.principal_paid_fen, row.interest_paid_fen = new.principal_paid_fen, new.interest_paid_fen
-    loan.outstanding_principal_fen = domain.outstanding_principal(plan)
+    loan.outstanding_principal_fen = loan_rules.outstanding_principal(plan)
 
 
 def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date) -> dict:
@@ -321,7 +323,7 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
     on = data.disbursed_on or today
     if loan.contract_date and on < loan.contract_date:
         raise InvalidInput("disbursed_before_contract", "disbursed_on", "放款日期不能早于合同日期")
-    plan = domain.schedule(loan.approved_amount_fen, loan.rate_bp, loan.approved_term_months,
+    plan = loan_rules.schedule(loan.approved_amount_fen, loan.rate_bp, loan.approved_term_months,
                            loan.repayment_method, on)
     loan.instalments = [Instalment(number=i.number, due_on=i.due_on, principal_fen=i.principal_fen,
                                    interest_fen=i.interest_fen) for i in plan]
@@ -338,12 +340,12 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
 
 def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, today: dt.date) -> dict:
     session = uow.session
-    loan = for_bank(session, actor, loan_id, None, *domain.IN_REPAYMENT)
+    loan = for_bank(session, actor, loan_id, None, *loan_rules.IN_REPAYMENT)
     paid_on = data.paid_on or today
     if paid_on < loan.disbursed_on:
         raise InvalidInput("paid_before_disbursement", "paid_on", "还款日期不能早于放款日期")
     amount = yuan_to_fen(data.amount_yuan)
-    plan, interest, principal = domain.allocate(_plan(loan), amount)
+    plan, interest, principal = loan_rules.allocate(_plan(loan), amount)
     _store_plan(loan, plan)
     loan.interest_paid_fen += interest
     repayment = Repayment(paid_on=paid_on, amount_fen=amount, interest_fen=interest,
@@ -363,11 +365,11 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     return read(session, loan)
 
 
-def _move(uow, loan: GuaranteedLoan, plan: list[domain.Instalment], today: dt.date, by: str) -> None:
+def _move(uow, loan: GuaranteedLoan, plan: list[loan_rules.Instalment], today: dt.date, by: str) -> None:
     """Bring the loan's status in line with its instalments today, with the events that follow."""
     policy = books.fund_policy(uow.session, today)
-    new = domain.status_after(loan.status if loan.status != "disbursed" else "repaying", plan, today, policy)
-    loan.days_overdue = domain.days_overdue(plan, today)
+    new = loan_rules.status_after(loan.status if loan.status != "disbursed" else "repaying", plan, today, policy)
+    loan.days_overdue = loan_rules.days_overdue(plan, today)
     if new == loan.status:
         return
     if new == "repaying" and loan.status == "disbursed":
@@ -397,7 +399,7 @@ def _default_and_compensate(uow, loan: GuaranteedLoan, today: dt.date, policy, b
     _step(loan, by, "defaulted", f"逾期超过{policy.default_after_days}天，转为违约")
     uow.publish(events.make_event(fe.LoanDefaulted(
         **fact, days_overdue=loan.days_overdue, as_of=today, outstanding_principal_fen=outstanding)))
-    fund_pays, bank_bears = domain.compensation(policy, outstanding)
+    fund_pays, bank_bears = loan_rules.compensation(policy, outstanding)
     books.post(uow.session, ledger.loan_compensated(f"loan:{loan.id}", loan.bank_code, outstanding, fund_pays), by)
     loan.status, loan.compensation_fen, loan.closed_on = "compensated", fund_pays, today
     loan.outstanding_principal_fen = 0
@@ -421,14 +423,14 @@ def loans_to_sweep(session: Session, today: dt.date) -> list[str]:
         Instalment.principal_paid_fen + Instalment.interest_paid_fen
         < Instalment.principal_fen + Instalment.interest_fen)
     return list(session.scalars(sa.select(GuaranteedLoan.id).where(
-        GuaranteedLoan.status.in_(domain.IN_REPAYMENT), late,
+        GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT), late,
         sa.or_(GuaranteedLoan.checked_on.is_(None), GuaranteedLoan.checked_on < today))))
 
 
 def sweep_one(uow, loan_id: str, today: dt.date) -> str | None:
     """One loan's overdue check; a loan another instance is holding is left to it."""
     loan = uow.session.get(GuaranteedLoan, loan_id, with_for_update={"skip_locked": True})
-    if loan is None or loan.status not in domain.IN_REPAYMENT:
+    if loan is None or loan.status not in loan_rules.IN_REPAYMENT:
         return None
     before, days = loan.status, loan.days_overdue
     loan.checked_on = today

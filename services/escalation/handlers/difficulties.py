@@ -9,7 +9,8 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, noload
 
-from services.escalation import domain
+from services.escalation.domain import rules
+from services.escalation.domain.workdays import WorkCalendar
 from services.escalation.models import (
     Attachment,
     CalendarDay,
@@ -21,10 +22,9 @@ from services.escalation.models import (
     PublishedYear,
     Step,
 )
-from services.escalation.workdays import WorkCalendar
 from shared import clock, events, regions
-from shared import escalation_events as ee
 from shared.actors import Actor, require_role
+from shared.contracts import escalation as ee
 from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.policy import in_force
@@ -37,8 +37,8 @@ STEP_NAMES = {"reported": "企业反映", "assigned": "受理并指派", "contac
 # ---- policy and calendar --------------------------------------------------------------------
 
 
-def policy(session: Session, on: dt.date) -> domain.EscalationPolicy:
-    versions = [domain.EscalationPolicy(code=v.code, effective_from=v.effective_from, **v.params)
+def policy(session: Session, on: dt.date) -> rules.EscalationPolicy:
+    versions = [rules.EscalationPolicy(code=v.code, effective_from=v.effective_from, **v.params)
                 for v in session.scalars(sa.select(PolicyVersion).where(PolicyVersion.domain == "escalation"))]
     return in_force(versions, on, "困难问题办理时限")
 
@@ -100,12 +100,12 @@ def summary(record: Difficulty, today: dt.date) -> dict:
         "id": record.id, "reference": record.reference, "enterprise_id": record.enterprise_id,
         "enterprise_name": record.enterprise_name, "region_code": record.region_code,
         "region_name": regions.full_name(record.region_code), "category": record.category,
-        "category_name": domain.CATEGORY_NAMES[record.category], "urgency": record.urgency,
-        "status": record.status, "status_name": domain.STATUS_NAMES[record.status],
-        "level": record.level, "level_name": domain.LEVEL_NAMES[record.level],
+        "category_name": rules.CATEGORY_NAMES[record.category], "urgency": record.urgency,
+        "status": record.status, "status_name": rules.STATUS_NAMES[record.status],
+        "level": record.level, "level_name": rules.LEVEL_NAMES[record.level],
         "liaison": record.liaison, "reported_on": record.reported_on, "contact_due": record.contact_due,
         "resolve_due": record.resolve_due, "contacted_at": record.contacted_at,
-        "late_contact": record.late_contact, "overdue": domain.overdue(record.status, resolve_due_on=record.resolve_due, today=today),
+        "late_contact": record.late_contact, "overdue": rules.overdue(record.status, resolve_due_on=record.resolve_due, today=today),
         "version": record.version,
     }
 
@@ -132,7 +132,7 @@ def list_difficulties(session: Session, actor: Actor, query: DifficultyListQuery
         statement = statement.where(Difficulty.status == query.status)
     if query.queue:
         statement = statement.where(Difficulty.level == actor.level, Difficulty.status.in_(
-            domain.OPEN + ("resolved", "accepted"))).order_by(Difficulty.resolve_due, Difficulty.number)
+            rules.OPEN + ("resolved", "accepted"))).order_by(Difficulty.resolve_due, Difficulty.number)
     else:
         statement = statement.order_by(Difficulty.number.desc())
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
@@ -147,8 +147,8 @@ def stats(session: Session, actor: Actor) -> dict:
     rows = session.execute(scope(sa.select(Difficulty.category, Difficulty.level, Difficulty.status,
                                            sa.func.count()), actor)
                            .group_by(Difficulty.category, Difficulty.level, Difficulty.status)).all()
-    return {"rows": [{"category": c, "category_name": domain.CATEGORY_NAMES[c], "level": lv,
-                      "level_name": domain.LEVEL_NAMES[lv], "status": s, "count": n} for c, lv, s, n in rows]}
+    return {"rows": [{"category": c, "category_name": rules.CATEGORY_NAMES[c], "level": lv,
+                      "level_name": rules.LEVEL_NAMES[lv], "status": s, "count": n} for c, lv, s, n in rows]}
 
 
 def public_view(session: Session, reference: str) -> dict:
@@ -158,12 +158,12 @@ def public_view(session: Session, reference: str) -> dict:
         raise NotFound("difficulty_not_found", "reference", "没有这个编号的困难问题")
     return {
         "service_request_id": record.reference, "status": "closed" if record.status == "closed" else "open",
-        "status_notes": domain.STATUS_NAMES[record.status], "service_code": record.category,
-        "service_name": domain.CATEGORY_NAMES[record.category],
-        "agency_responsible": f"{regions.full_name(domain.level_region(record.region_code, record.level))}"
-                              f"（{domain.LEVEL_NAMES[record.level]}级）",
+        "status_notes": rules.STATUS_NAMES[record.status], "service_code": record.category,
+        "service_name": rules.CATEGORY_NAMES[record.category],
+        "agency_responsible": f"{regions.full_name(rules.level_region(record.region_code, record.level))}"
+                              f"（{rules.LEVEL_NAMES[record.level]}级）",
         "requested_datetime": record.reported_on, "updated_datetime": record.updated_at,
-        "expected_datetime": record.resolve_due if record.status in domain.OPEN else None,
+        "expected_datetime": record.resolve_due if record.status in rules.OPEN else None,
     }
 
 
@@ -180,7 +180,7 @@ def _step(record: Difficulty, actor: str, action: str, note: str = "") -> None:
 
 
 def _liaison_at(firm: KnownEnterprise, category: str, level: str) -> dict | None:
-    kind = domain.liaison_kind(category)
+    kind = rules.liaison_kind(category)
     for item in firm.liaisons or []:
         if item["kind"] == kind and item.get("level") == level:
             return item
@@ -189,16 +189,16 @@ def _liaison_at(firm: KnownEnterprise, category: str, level: str) -> dict | None
 
 def _assign(uow, record: Difficulty, firm: KnownEnterprise, level: str, today: dt.date, by: str) -> None:
     rules = policy(uow.session, today)
-    due = domain.deadlines(rules, calendar(uow.session), level, today)
+    due = rules.deadlines(rules, calendar(uow.session), level, today)
     record.level, record.level_since, record.policy_code = level, today, rules.code
     record.contact_due, record.resolve_due = due.contact_due, due.resolve_due
     record.status, record.contacted_at, record.late_contact = "assigned", None, False
     record.liaison = _liaison_at(firm, record.category, level)
-    who = record.liaison["name"] if record.liaison else f"{domain.LEVEL_NAMES[level]}级工作人员"
+    who = record.liaison["name"] if record.liaison else f"{rules.LEVEL_NAMES[level]}级工作人员"
     _step(record, by, "assigned", f"由{who}办理；{due.contact_due.isoformat()}前首次联系，"
                                   f"{due.resolve_due.isoformat()}前答复")
     uow.publish(events.make_event(ee.DifficultyAssigned(
-        **_fact(record), liaison_kind=domain.liaison_kind(record.category),
+        **_fact(record), liaison_kind=rules.liaison_kind(record.category),
         liaison_name=record.liaison["name"] if record.liaison else None,
         official_username=record.liaison.get("official_username") if record.liaison else None,
         contact_due=due.contact_due, resolve_due=due.resolve_due)))
@@ -217,10 +217,10 @@ def report(uow, actor: Actor, data: DifficultyCreate, today: dt.date) -> dict:
     _assign_placeholders(record, today)
     session.add(record)
     session.flush()
-    record.reference = domain.reference_for(today.year, record.number)
-    _step(record, actor.username, "reported", f"{domain.CATEGORY_NAMES[data.category]}：{data.description[:200]}")
+    record.reference = rules.reference_for(today.year, record.number)
+    _step(record, actor.username, "reported", f"{rules.CATEGORY_NAMES[data.category]}：{data.description[:200]}")
     uow.publish(events.make_event(ee.DifficultyReported(**_fact(record), urgency=data.urgency, reported_on=today)))
-    _assign(uow, record, firm, domain.first_level(firm.region_code), today, "系统")
+    _assign(uow, record, firm, rules.first_level(firm.region_code), today, "系统")
     return read(session, record, today)
 
 
@@ -232,9 +232,9 @@ def _assign_placeholders(record: Difficulty, today: dt.date) -> None:
 
 def contact(uow, actor: Actor, difficulty_id: str, note: str, expected: int | None, today: dt.date) -> dict:
     record = get(uow.session, actor, difficulty_id)
-    domain.require_handler(actor, record.level, record.region_code)
+    rules.require_handler(actor, record.level, record.region_code)
     check_version(record, expected)
-    domain.require_status(record.status, "assigned")
+    rules.require_status(record.status, "assigned")
     late = today > record.contact_due
     record.status, record.contacted_at = "contacted", clock.utcnow()
     _step(record, actor.username, "contacted", note or "已与企业取得联系")
@@ -248,13 +248,13 @@ def escalate(uow, actor: Actor | None, difficulty_id: str, reason: str, expected
     session = uow.session
     record = get(session, actor, difficulty_id) if actor else session.get(Difficulty, difficulty_id)
     if actor:
-        domain.require_handler(actor, record.level, record.region_code)
+        rules.require_handler(actor, record.level, record.region_code)
         check_version(record, expected)
-        reason = domain.require_reason(reason)
-    domain.require_status(record.status, *domain.OPEN)
-    target, before = domain.escalation_target(record.level), record.level
+        reason = rules.require_reason(reason)
+    rules.require_status(record.status, *rules.OPEN)
+    target, before = rules.escalation_target(record.level), record.level
     by = actor.username if actor else "系统（时限检查）"
-    _step(record, by, "escalated", f"{domain.LEVEL_NAMES[before]}级 → {domain.LEVEL_NAMES[target]}级：{reason}")
+    _step(record, by, "escalated", f"{rules.LEVEL_NAMES[before]}级 → {rules.LEVEL_NAMES[target]}级：{reason}")
     uow.publish(events.make_event(ee.DifficultyEscalated(
         **{**_fact(record), "level": target}, from_level=before, automatic=actor is None, reason=reason,
         escalated_on=today)))
@@ -265,9 +265,9 @@ def escalate(uow, actor: Actor | None, difficulty_id: str, reason: str, expected
 def resolve(uow, actor: Actor, difficulty_id: str, resolution: str, expected: int | None,
             today: dt.date) -> dict:
     record = get(uow.session, actor, difficulty_id)
-    domain.require_handler(actor, record.level, record.region_code)
+    rules.require_handler(actor, record.level, record.region_code)
     check_version(record, expected)
-    domain.require_status(record.status, *domain.OPEN)
+    rules.require_status(record.status, *rules.OPEN)
     record.status, record.resolution = "resolved", resolution
     record.resolved_by, record.resolved_at = actor.username, clock.utcnow()
     _step(record, actor.username, "resolved", resolution)
@@ -280,7 +280,7 @@ def _as_reporter(session: Session, actor: Actor, difficulty_id: str) -> Difficul
     record = get(session, actor, difficulty_id)
     if record.reporter_account_id != actor.user_id:
         raise Forbidden("not_reporter", None, "只有反映问题的企业可以确认或不认可答复")
-    domain.require_status(record.status, "resolved")
+    rules.require_status(record.status, "resolved")
     return record
 
 
@@ -303,9 +303,9 @@ def reject(uow, actor: Actor, difficulty_id: str, reason: str, today: dt.date) -
 
 def sign_off(uow, actor: Actor, difficulty_id: str, note: str, expected: int | None, today: dt.date) -> dict:
     record = get(uow.session, actor, difficulty_id)
-    domain.check_sign_off(actor, record.level, record.region_code, record.resolved_by)
+    rules.check_sign_off(actor, record.level, record.region_code, record.resolved_by)
     check_version(record, expected)
-    domain.require_status(record.status, "accepted")
+    rules.require_status(record.status, "accepted")
     record.status, record.signed_off_by, record.closed_on = "closed", actor.username, today
     _step(record, actor.username, "closed", note or "单位负责人签字销号")
     uow.publish(events.make_event(ee.DifficultyClosed(**_fact(record), signed_off_by=actor.username,
@@ -321,8 +321,8 @@ def add_attachment(uow, actor: Actor, difficulty_id: str, filename: str, data: b
     record = get(uow.session, actor, difficulty_id)
     if record.reporter_account_id != actor.user_id:
         raise Forbidden("not_reporter", None, "只有反映问题的企业可以上传附件")
-    domain.require_status(record.status, *domain.OPEN, "resolved")
-    content_type, name = domain.check_attachment(filename, data, len(record.attachments))
+    rules.require_status(record.status, *rules.OPEN, "resolved")
+    content_type, name = rules.check_attachment(filename, data, len(record.attachments))
     record.attachments.append(Attachment(filename=name, content_type=content_type, size=len(data),
                                          sha256=hashlib.sha256(data).hexdigest(), data=data,
                                          uploaded_by=actor.username))
@@ -348,7 +348,7 @@ def to_sweep(session: Session, today: dt.date) -> list[str]:
                   sa.and_(Difficulty.status == "assigned", Difficulty.contact_due < today,
                           Difficulty.late_contact.is_(False)))
     return list(session.scalars(sa.select(Difficulty.id).where(
-        Difficulty.status.in_(domain.OPEN), Difficulty.level != "city", late)
+        Difficulty.status.in_(rules.OPEN), Difficulty.level != "city", late)
         .order_by(Difficulty.resolve_due)))
 
 
@@ -357,11 +357,11 @@ def sweep_one(uow, difficulty_id: str, today: dt.date) -> str | None:
     record = uow.session.get(Difficulty, difficulty_id, with_for_update={"skip_locked": True})
     if record is None:
         return None
-    action = domain.due_action(record.status, record.level, resolve_due_on=record.resolve_due,
+    action = rules.due_action(record.status, record.level, resolve_due_on=record.resolve_due,
                                contact_due_on=record.contact_due, contacted=record.contacted_at is not None,
                                late_contact_flagged=record.late_contact, today=today)
     if action == "escalate":
-        escalate(uow, None, record.id, f"超过{domain.LEVEL_NAMES[record.level]}级办理时限", None, today)
+        escalate(uow, None, record.id, f"超过{rules.LEVEL_NAMES[record.level]}级办理时限", None, today)
     elif action == "flag_late_contact":
         record.late_contact = True
         _step(record, "系统（时限检查）", "late_contact", f"应于{record.contact_due.isoformat()}前首次联系企业")
