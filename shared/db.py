@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,6 +29,11 @@ def patch_psycopg_for_eventlet() -> None:
 
     patch_psycopg()
     _patched = True
+
+
+def new_id() -> str:
+    """A new record's id (a UUID4 as text), the default of every table's `id`."""
+    return str(uuid.uuid4())
 
 
 POOL_TIMEOUT_SECONDS = 5  # a request that waits longer for a connection is answered 503, not kept
@@ -116,6 +122,7 @@ class Database(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx):
+        assert self.session_factory is not None, "set up before any worker runs"
         return DatabaseAccess(self.session_factory, self.service)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import eventlet
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from shared import rpc_errors  # noqa: F401  (domain errors cross RPC as themselves)
 from shared.actors import as_actor
-from shared.db import make_engine
+from shared.db import DatabaseAccess, make_engine
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
 from shared.idempotency import in_transaction, run_once
 from shared.logging import bind_correlation_id, get_logger
@@ -139,6 +140,8 @@ class GuiyanService:
     """Base of every service: declare `name`, `db = Database(name)` and `outbox = Outbox(name)`."""
 
     context = CorrelationContext()
+    db: DatabaseAccess  # what the dependencies give each worker
+    outbox: Any
 
     def _transaction(self, work):
         """`work(uow)` in one transaction, for a command idempotent by nature: it keeps no result."""

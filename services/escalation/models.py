@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.db import new_id
+from shared.registry_copy import KnownEnterpriseColumns, KnownEntrepreneurColumns
 
 
 class Base(DeclarativeBase):
     pass
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
 
 
 class PolicyVersion(Base):
@@ -47,19 +44,13 @@ class PublishedYear(Base):
     entered_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
-class KnownEntrepreneur(Base):
-    __tablename__ = "known_entrepreneurs"
-
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
+    """Who the registry's entrepreneurs are, as far as this service needs (shared/registry_copy.py)."""
 
 
-class KnownEnterprise(Base):
-    __tablename__ = "known_enterprises"
+class KnownEnterprise(KnownEnterpriseColumns, Base):
+    """The registry's enterprises, as far as this service needs (shared/registry_copy.py)."""
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    owner_entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
     region_code: Mapped[str] = mapped_column(sa.String(12))
     liaisons: Mapped[list] = mapped_column(JSONB, default=list)
 
@@ -67,7 +58,7 @@ class KnownEnterprise(Base):
 class Difficulty(Base):
     __tablename__ = "difficulties"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     number: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)
     reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     enterprise_id: Mapped[str] = mapped_column(sa.String(36), index=True)
@@ -125,7 +116,7 @@ class Attachment(Base):
 
     __tablename__ = "difficulty_attachments"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     difficulty_id: Mapped[str] = mapped_column(sa.ForeignKey("difficulties.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(120))
     content_type: Mapped[str] = mapped_column(sa.String(40))

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.db import new_id
+from shared.registry_copy import KnownEnterpriseColumns, KnownEntrepreneurColumns
 
 
 class Base(DeclarativeBase):
     pass
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
 
 
 Money = sa.BigInteger  # integer fen
@@ -56,11 +53,9 @@ class FundYear(Base):
 # ---- read model of the registry's facts -----------------------------------------------------
 
 
-class KnownEntrepreneur(Base):
-    __tablename__ = "known_entrepreneurs"
+class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
+    """Who the registry's entrepreneurs are, as far as this service needs (shared/registry_copy.py)."""
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     region_code: Mapped[str] = mapped_column(sa.String(12))
     household_region_code: Mapped[str] = mapped_column(sa.String(12))
@@ -68,12 +63,9 @@ class KnownEntrepreneur(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
-class KnownEnterprise(Base):
-    __tablename__ = "known_enterprises"
+class KnownEnterprise(KnownEnterpriseColumns, Base):
+    """The registry's enterprises, as far as this service needs (shared/registry_copy.py)."""
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    owner_entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
     kind: Mapped[str] = mapped_column(sa.String(30))
     region_code: Mapped[str] = mapped_column(sa.String(12))
     founded_on: Mapped[dt.date] = mapped_column(sa.Date)
@@ -91,7 +83,7 @@ class KnownEnterprise(Base):
 class GuaranteedLoan(Base):
     __tablename__ = "loans"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     borrower_kind: Mapped[str] = mapped_column(sa.String(12))  # individual | enterprise
     entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     enterprise_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
@@ -153,7 +145,7 @@ class Instalment(Base):
 class Repayment(Base):
     __tablename__ = "repayments"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), index=True)
     paid_on: Mapped[dt.date] = mapped_column(sa.Date)
     amount_fen: Mapped[int] = mapped_column(Money)
@@ -182,7 +174,7 @@ class LoanStep(Base):
 class SubsidyClaim(Base):
     __tablename__ = "subsidy_claims"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(sa.String(20), index=True)
     entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     enterprise_id: Mapped[str | None] = mapped_column(sa.String(36))
@@ -219,7 +211,7 @@ class ClaimKey(Base):
 class SubsidyBatch(Base):
     __tablename__ = "subsidy_batches"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     status: Mapped[str] = mapped_column(sa.String(12))  # draft | approved | paid
     total_fen: Mapped[int] = mapped_column(Money)

@@ -225,7 +225,7 @@ class ApiEndpoint(CorrelatedEndpoint):
             return error_response(error)
         if isinstance(exc, HTTPException):
             return json_response({"error": {"code": exc.name.lower().replace(" ", "_"),
-                                            "field": None, "message": exc.description}}, exc.code)
+                                            "field": None, "message": exc.description}}, exc.code or 500)
         log.error("api_unexpected_error", error=repr(exc))
         return json_response({"error": {"code": "internal_error", "field": None,
                                         "message": "系统内部错误，请稍后重试"}}, 500)

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import eventlet
 from nameko.rpc import RpcProxy
 
 from shared import rpc_errors  # noqa: F401  (the services' errors arrive as themselves)
+from shared.contracts.consultation import ConsultationApi
+from shared.contracts.escalation import EscalationApi
+from shared.contracts.finance import FinanceApi
+from shared.contracts.projects import ProjectsApi
+from shared.contracts.registry import RegistryApi
+from shared.db import DatabaseAccess
 from shared.errors import unavailable
 from shared.transient import TRANSIENT_ERRORS
 
 DEFAULT_TIMEOUT_SECONDS = 15
+
+
+class Services:
+    """What every route and page may use, typed: the five services by their contracts (a call is
+    `self.finance.approve_loan(caller, loan_id, data, key)`), the gateway's database, its settings.
+    GatewayService provides them; the mixins of routes and pages inherit these declarations."""
+
+    registry: RegistryApi
+    finance: FinanceApi
+    escalation: EscalationApi
+    projects: ProjectsApi
+    consultation: ConsultationApi
+    db: DatabaseAccess
+    settings: Any
+
+
+def service_proxy(name: str) -> Any:
+    """The dependency that calls service `name` (declared above by its contract)."""
+    return TimedRpcProxy(name)
 
 
 class TimedRpcProxy(RpcProxy):

@@ -12,7 +12,7 @@ from services.gateway.api.finance_routes import FinanceApiRoutes
 from services.gateway.api.project_routes import ProjectApiRoutes
 from services.gateway.api.routes import ApiRoutes
 from services.gateway.http import ApiEndpoint, json_response
-from services.gateway.rpc import TimedRpcProxy
+from services.gateway.rpc import service_proxy
 from services.gateway.web.pages import PageRoutes
 from shared.db import Database
 from shared.nameko_base import CorrelationContext
@@ -23,7 +23,7 @@ http = ApiEndpoint.decorator
 
 class Settings(DependencyProvider):
     def setup(self):
-        self.settings = GatewaySettings()
+        self.settings = GatewaySettings()  # type: ignore[call-arg]  # read from the environment
 
     def get_dependency(self, worker_ctx):
         return self.settings
@@ -35,11 +35,11 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, Co
     context = CorrelationContext(refusals_at="info")
     db = Database("gateway")
     settings = Settings()
-    registry = TimedRpcProxy("registry")
-    finance = TimedRpcProxy("finance")
-    escalation = TimedRpcProxy("escalation")
-    projects = TimedRpcProxy("projects")
-    consultation = TimedRpcProxy("consultation")
+    registry = service_proxy("registry")
+    finance = service_proxy("finance")
+    escalation = service_proxy("escalation")
+    projects = service_proxy("projects")
+    consultation = service_proxy("consultation")
 
     @http("GET", "/health")
     def health(self, request):

@@ -3,40 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.db import new_id
+from shared.registry_copy import KnownEnterpriseColumns, KnownEntrepreneurColumns
 
 
 class Base(DeclarativeBase):
     pass
 
 
-def _uuid() -> str:
-    return str(uuid.uuid4())
+class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
+    """Who the registry's entrepreneurs are, as far as this service needs (shared/registry_copy.py)."""
 
-
-class KnownEntrepreneur(Base):
-    __tablename__ = "known_entrepreneurs"
-
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     skills: Mapped[list] = mapped_column(JSONB, default=list)
     verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
-class KnownEnterprise(Base):
-    __tablename__ = "known_enterprises"
+class KnownEnterprise(KnownEnterpriseColumns, Base):
+    """The registry's enterprises, as far as this service needs (shared/registry_copy.py)."""
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    owner_entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
     industry: Mapped[str] = mapped_column(sa.String(100))
     region_code: Mapped[str] = mapped_column(sa.String(12))
     investment_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -45,7 +37,7 @@ class KnownEnterprise(Base):
 class Project(Base):
     __tablename__ = "projects"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(sa.String(100))
     sector: Mapped[str] = mapped_column(sa.String(20), index=True)
     description: Mapped[str] = mapped_column(sa.Text)
@@ -98,7 +90,7 @@ class PromotionEvent(Base):
 
     __tablename__ = "promotion_events"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(sa.String(100))
     held_on: Mapped[dt.date] = mapped_column(sa.Date)
     place: Mapped[str] = mapped_column(sa.String(100))
@@ -114,7 +106,7 @@ class PromotionEvent(Base):
 class Signing(Base):
     __tablename__ = "signings"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), unique=True)
     promotion_event_id: Mapped[str | None] = mapped_column(sa.ForeignKey("promotion_events.id"), index=True)
     entrepreneur_id: Mapped[str | None] = mapped_column(sa.String(36))

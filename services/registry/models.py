@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.db import new_id
 
 
 class Base(DeclarativeBase):
     pass
 
 
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
 class Entrepreneur(Base):
     __tablename__ = "entrepreneurs"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     gender: Mapped[str] = mapped_column(sa.String(6))
@@ -53,7 +49,7 @@ class Entrepreneur(Base):
 class Enterprise(Base):
     __tablename__ = "enterprises"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     owner_entrepreneur_id: Mapped[str] = mapped_column(sa.ForeignKey("entrepreneurs.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     kind: Mapped[str] = mapped_column(sa.String(24))

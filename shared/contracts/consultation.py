@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import Field, StringConstraints
 
+from shared.contracts import Body, Caller
 from shared.events import EventPayload, register
 from shared.fields import Strict, day, paragraph
 from shared.quarters import QuarterCode
@@ -116,3 +117,51 @@ class QuarterClosed(ConsultationFact, frozen=True):
     resolutions: int
     resolved: int
     carried_over: int
+
+
+# ---- the service's RPC interface: what the gateway may call, as `self.consultation.<method>(...)` --------------
+
+
+class ConsultationApi(Protocol):
+    """The `consultation` service's commands and queries (its nameko RPC entrypoints); checked against the
+    service by tests/unit/test_service_contracts.py."""
+
+    def assign_resolution(self, actor: Caller, code: str, data: Body, key: str | None = None) -> Any: ...
+
+    def bulletin_workbook(self, actor: Caller, code: str) -> Any:
+        """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
+
+    def change_roster(self, actor: Caller, code: str, data: Body, add: bool = True) -> Any: ...
+
+    def close_quarter(self, actor: Caller, code: str) -> Any: ...
+
+    def dashboard(self, actor: Caller) -> Any: ...
+
+    def get_agenda(self, actor: Caller, code: str) -> Any: ...
+
+    def get_bulletin(self, actor: Caller, code: str) -> Any:
+        """The bulletin's figures for the caller's region, with its head worded as printed."""
+
+    def get_quarter(self, actor: Caller, code: str) -> Any: ...
+
+    def list_resolutions(self, actor: Caller, code: str) -> Any: ...
+
+    def open_quarter(self, actor: Caller, data: Body) -> Any: ...
+
+    def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
+        """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
+
+    def overdue_sweep(self, actor: Caller | None = None) -> Any:
+        """Flag every resolution past its deadline whose difficulty is still open (once each)."""
+
+    def ping(self) -> Any:
+        """Readiness: the service consumes its RPC queue."""
+
+    def rebuild(self, actor: Caller) -> Any:
+        """Replace every fact by a replay of every service's recorded events; report what came back."""
+
+    def record_meeting(self, actor: Caller, code: str, data: Body) -> Any: ...
+
+    def record_progress(self, actor: Caller, resolution_id: str, data: Body, key: str | None = None) -> Any: ...
+
+    def timeline(self, actor: Caller, enterprise_id: str) -> Any: ...

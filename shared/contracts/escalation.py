@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import AwareDatetime, Field
 
 from shared import regions
+from shared.contracts import Body, Caller
 from shared.events import EventPayload, register
 from shared.fields import Flag, Paged, Strict, day, paragraph
 
@@ -164,3 +165,38 @@ class ResolutionAssigned(EventPayload, frozen=True):
     co_departments: list[str]
     measure: str
     deadline: date
+
+
+# ---- the service's RPC interface: what the gateway may call, as `self.escalation.<method>(...)` --------------
+
+
+class EscalationApi(Protocol):
+    """The `escalation` service's commands and queries (its nameko RPC entrypoints); checked against the
+    service by tests/unit/test_service_contracts.py."""
+
+    def act_on_difficulty(self, actor: Caller, difficulty_id: str, action: str, data: Body | None = None) -> Any:
+        """contact | escalate | resolve | accept | reject | sign_off, each with its own body."""
+
+    def add_attachment(self, actor: Caller, difficulty_id: str, filename: str, content_base64: str) -> Any: ...
+
+    def difficulty_stats(self, actor: Caller) -> Any: ...
+
+    def get_attachment(self, actor: Caller, difficulty_id: str, attachment_id: str) -> Any: ...
+
+    def get_difficulty(self, actor: Caller, difficulty_id: str) -> Any: ...
+
+    def list_difficulties(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
+        """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
+
+    def ping(self) -> Any:
+        """Readiness: the service consumes its RPC queue."""
+
+    def public_difficulty(self, reference: str) -> Any: ...
+
+    def publish_calendar_year(self, actor: Caller, year: int, data: Body) -> Any: ...
+
+    def report_difficulty(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def run_sweep(self, actor: Caller) -> Any: ...

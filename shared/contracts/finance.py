@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import (
     AwareDatetime,
@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from shared.contracts import Body, Caller
 from shared.events import EventPayload, register
 from shared.fields import Flag, Paged, Strict, day, money, paragraph, percent
 from shared.identity import check_resident_id
@@ -412,3 +413,76 @@ class SubsidyPaid(SubsidyFact, frozen=True):
 
     batch_id: str
     paid_at: AwareDatetime
+
+
+# ---- the service's RPC interface: what the gateway may call, as `self.finance.<method>(...)` --------------
+
+
+class FinanceApi(Protocol):
+    """The `finance` service's commands and queries (its nameko RPC entrypoints); checked against the
+    service by tests/unit/test_service_contracts.py."""
+
+    def apply_for_loan(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def approve_batch(self, actor: Caller, batch_id: str, idempotency_key: str | None = None) -> Any: ...
+
+    def approve_loan(self, actor: Caller, loan_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def claim_subsidy(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def compute_interest_subsidy(self, actor: Caller, data: Body) -> Any: ...
+
+    def confirm_loan(
+            self, actor: Caller, loan_id: str, data: Body | None = None, idempotency_key: str | None = None) -> Any: ...
+
+    def contribute(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def create_batch(self, actor: Caller, data: Body | None = None, idempotency_key: str | None = None) -> Any: ...
+
+    def disburse_loan(self, actor: Caller, loan_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def fund_position(self, actor: Caller) -> Any: ...
+
+    def get_batch(self, actor: Caller, batch_id: str) -> Any: ...
+
+    def get_claim(self, actor: Caller, claim_id: str) -> Any: ...
+
+    def get_interest_subsidy(self, actor: Caller, quarter: str) -> Any: ...
+
+    def get_loan(self, actor: Caller, loan_id: str) -> Any: ...
+
+    def list_banks(self) -> Any: ...
+
+    def list_batches(self, actor: Caller) -> Any: ...
+
+    def list_claims(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def list_loans(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
+        """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
+
+    def pay_batch(self, actor: Caller, batch_id: str, idempotency_key: str | None = None) -> Any: ...
+
+    def pay_interest_subsidy(self, actor: Caller, quarter: str, idempotency_key: str | None = None) -> Any: ...
+
+    def ping(self) -> Any:
+        """Readiness: the service consumes its RPC queue."""
+
+    def record_repayment(
+            self, actor: Caller, loan_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def reject_loan(self, actor: Caller, loan_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def review_claim(self, actor: Caller, claim_id: str, data: Body) -> Any: ...
+
+    def run_overdue_sweep(self, actor: Caller) -> Any: ...
+
+    def set_bank_threshold(self, actor: Caller, bank_code: str, data: Body) -> Any:
+        """The amount above which a second liaison confirms, set at the bank's written request."""
+
+    def set_repayment_rate(self, actor: Caller, data: Body) -> Any: ...
+
+    def trial_balance(self, actor: Caller) -> Any: ...
+
+    def withdraw_loan(self, actor: Caller, loan_id: str) -> Any: ...

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import Field, StrictBool, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared import regions
+from shared.contracts import Body, Caller
 from shared.events import EventPayload, register
 from shared.fields import Paged, Strict, day, money, paragraph
 from shared.validation import domain_check
@@ -162,3 +163,45 @@ class ProjectWithdrawn(ProjectFact, frozen=True):
     event_type: ClassVar[str] = "project_withdrawn"
 
     reason: str
+
+
+# ---- the service's RPC interface: what the gateway may call, as `self.projects.<method>(...)` --------------
+
+
+class ProjectsApi(Protocol):
+    """The `projects` service's commands and queries (its nameko RPC entrypoints); checked against the
+    service by tests/unit/test_service_contracts.py."""
+
+    def advance_project(self, actor: Caller, project_id: str, action: str, data: Body | None = None) -> Any: ...
+
+    def collect_project(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def create_promotion_event(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def decide_recommendation(self, actor: Caller, project_id: str, data: Body) -> Any: ...
+
+    def express_interest(self, actor: Caller, project_id: str, data: Body | None = None) -> Any: ...
+
+    def get_project(self, actor: Caller, project_id: str) -> Any: ...
+
+    def get_promotion_event(self, actor: Caller, event_id: str) -> Any: ...
+
+    def list_promotion_events(self, actor: Caller) -> Any: ...
+
+    def my_matches(self, actor: Caller) -> Any: ...
+
+    def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
+        """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
+
+    def ping(self) -> Any:
+        """Readiness: the service consumes its RPC queue."""
+
+    def project_interests(self, actor: Caller, project_id: str) -> Any: ...
+
+    def project_matches(self, actor: Caller, project_id: str) -> Any: ...
+
+    def recommend_project(self, actor: Caller, project_id: str, data: Body | None = None) -> Any: ...
+
+    def search_projects(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def sign_project(self, actor: Caller, event_id: str, data: Body) -> Any: ...

@@ -7,12 +7,13 @@ import datetime as dt
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared import regions
+from shared.contracts import Body, Caller
 from shared.errors import InvalidInput
 from shared.events import EventPayload, register
 from shared.fields import FOUNDING, Paged, Strict, day, money, paragraph
@@ -310,3 +311,41 @@ class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
     region_code: str
     liaisons: list[Liaison]
     assigned_by: str
+
+
+# ---- the service's RPC interface: what the gateway may call, as `self.registry.<method>(...)` --------------
+
+
+class RegistryApi(Protocol):
+    """The `registry` service's commands and queries (its nameko RPC entrypoints); checked against the
+    service by tests/unit/test_service_contracts.py."""
+
+    def assign_liaisons(self, actor: Caller, enterprise_id: str, data: Body) -> Any: ...
+
+    def create_enterprise(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def create_entrepreneur(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def get_enterprise(self, actor: Caller, enterprise_id: str) -> Any: ...
+
+    def get_entrepreneur(self, actor: Caller, entrepreneur_id: str) -> Any: ...
+
+    def get_my_entrepreneur(self, actor: Caller) -> Any:
+        """The caller's own record, or None before they have registered."""
+
+    def list_enterprises(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def list_entrepreneurs(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
+        """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
+
+    def ping(self) -> Any:
+        """Readiness: the service consumes its RPC queue."""
+
+    def report_headcount(
+            self, actor: Caller, enterprise_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def verify_enterprise(self, actor: Caller, enterprise_id: str, command: Body | None = None) -> Any: ...
+
+    def verify_entrepreneur(self, actor: Caller, entrepreneur_id: str, command: Body | None = None) -> Any: ...

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from services.gateway.api.finance_routes import ServiceCalls, body
-from services.gateway.api.routes import idempotency_key
+from services.gateway.api.calls import ApiCalls, body, idempotency_key
 from services.gateway.http import api, file_response, json_response
 from shared.contracts.consultation import (
     MeetingRecord,
@@ -17,88 +16,88 @@ QUARTERS = "季度困难会商会"
 Q = "<string:quarter>"
 
 
-class ConsultationApiRoutes(ServiceCalls):
+class ConsultationApiRoutes(ApiCalls):
     """Mixed into GatewayService, which provides `consultation` and `api_actor`."""
 
     @api("POST", "/api/v1/quarters", "开启季度会商并按规则生成名单和议程（市级工作人员；到季度截止日也会自动开启）",
          QUARTERS, body=QuarterOpen, status=201)
     def api_open_quarter(self, request):
-        return json_response(self._rpc(request, "consultation", "open_quarter", body(request, QuarterOpen)), 201)
+        return json_response(self.consultation.open_quarter(self.caller(request), body(request, QuarterOpen)), 201)
 
     @api("GET", f"/api/v1/quarters/{Q}", "季度会商与本辖区的名单", QUARTERS)
     def api_get_quarter(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "get_quarter", quarter))
+        return json_response(self.consultation.get_quarter(self.caller(request), quarter))
 
     @api("GET", f"/api/v1/quarters/{Q}/roster", "本辖区的会商名单及列入依据", QUARTERS)
     def api_get_roster(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "get_quarter", quarter)["roster"])
+        return json_response(self.consultation.get_quarter(self.caller(request), quarter)["roster"])
 
     @api("POST", f"/api/v1/quarters/{Q}/roster", "增列经营主体（须写明理由）", QUARTERS, body=RosterChange)
     def api_add_to_roster(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "change_roster", quarter, body(request, RosterChange),
+        return json_response(self.consultation.change_roster(self.caller(request), quarter, body(request, RosterChange),
                                        add=True))
 
     @api("POST", f"/api/v1/quarters/{Q}/roster/remove", "移出名单（须写明理由）", QUARTERS, body=RosterChange)
     def api_remove_from_roster(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "change_roster", quarter, body(request, RosterChange),
+        return json_response(self.consultation.change_roster(self.caller(request), quarter, body(request, RosterChange),
                                        add=False))
 
     @api("GET", f"/api/v1/quarters/{Q}/agenda", "会商议程：按企业、按类别列出每个困难问题（本辖区）", QUARTERS)
     def api_get_agenda(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "get_agenda", quarter))
+        return json_response(self.consultation.get_agenda(self.caller(request), quarter))
 
     @api("PUT", f"/api/v1/quarters/{Q}/meeting", "登记会商会议：日期、主持人、参会单位、会议纪要（市级）", QUARTERS,
          body=MeetingRecord)
     def api_record_meeting(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "record_meeting", quarter, body(request, MeetingRecord)))
+        return json_response(self.consultation.record_meeting(self.caller(request), quarter, body(request, MeetingRecord)))
 
     @api("GET", f"/api/v1/quarters/{Q}/meeting", "会商会议记录", QUARTERS)
     def api_get_meeting(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "get_quarter", quarter)["meeting"])
+        return json_response(self.consultation.get_quarter(self.caller(request), quarter)["meeting"])
 
     @api("POST", f"/api/v1/quarters/{Q}/resolutions", "交办议程事项：牵头单位、配合单位、措施、完成时限（市级）",
          QUARTERS, body=ResolutionAssign, status=201)
     def api_assign_resolution(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "assign_resolution", quarter,
+        return json_response(self.consultation.assign_resolution(self.caller(request), quarter,
                                        body(request, ResolutionAssign), idempotency_key(request)), 201)
 
     @api("GET", f"/api/v1/quarters/{Q}/resolutions", "本季度交办事项及办理进度（本辖区）", QUARTERS)
     def api_list_resolutions(self, request, quarter):
-        return json_response({"items": self._rpc(request, "consultation", "list_resolutions", quarter)})
+        return json_response({"items": self.consultation.list_resolutions(self.caller(request), quarter)})
 
     @api("POST", "/api/v1/resolutions/<string:resolution_id>/progress", "登记交办事项办理进度（0-100%）与说明",
          QUARTERS, body=ProgressRecord)
     def api_record_progress(self, request, resolution_id):
-        return json_response(self._rpc(request, "consultation", "record_progress", resolution_id,
+        return json_response(self.consultation.record_progress(self.caller(request), resolution_id,
                                        body(request, ProgressRecord), idempotency_key(request)))
 
     @api("POST", "/api/v1/resolutions/overdue-sweep", "检查逾期未办结的交办事项（市级；系统每半小时自动运行）",
          QUARTERS)
     def api_resolution_sweep(self, request):
-        return json_response(self._rpc(request, "consultation", "overdue_sweep"))
+        return json_response(self.consultation.overdue_sweep(self.caller(request)))
 
     @api("POST", f"/api/v1/quarters/{Q}/close", "结束本季度会商，生成季度通报；未办结事项结转下季度（市级）",
          QUARTERS)
     def api_close_quarter(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "close_quarter", quarter))
+        return json_response(self.consultation.close_quarter(self.caller(request), quarter))
 
     @api("GET", f"/api/v1/quarters/{Q}/bulletin", "季度通报（本辖区的数字）", QUARTERS)
     def api_get_bulletin(self, request, quarter):
-        return json_response(self._rpc(request, "consultation", "get_bulletin", quarter))
+        return json_response(self.consultation.get_bulletin(self.caller(request), quarter))
 
     @api("GET", f"/api/v1/quarters/{Q}/bulletin.xlsx", "季度通报表格（Excel）", QUARTERS)
     def api_bulletin_xlsx(self, request, quarter):
-        return file_response(self._rpc(request, "consultation", "bulletin_workbook", quarter))
+        return file_response(self.consultation.bulletin_workbook(self.caller(request), quarter))
 
     @api("GET", "/api/v1/enterprises/<string:enterprise_id>/timeline", "经营主体全流程时间线（登记、贷款、补贴、困难、会商、项目）",
          QUARTERS)
     def api_enterprise_timeline(self, request, enterprise_id):
-        return json_response(self._rpc(request, "consultation", "timeline", enterprise_id))
+        return json_response(self.consultation.timeline(self.caller(request), enterprise_id))
 
     @api("GET", "/api/v1/dashboard", "本辖区工作概况：按季度的贷款与补贴、困难问题分布、会商办结率", QUARTERS)
     def api_dashboard(self, request):
-        return json_response(self._rpc(request, "consultation", "dashboard"))
+        return json_response(self.consultation.dashboard(self.caller(request)))
 
     @api("POST", "/api/v1/consultation/rebuild", "由各服务的全部事件重放重建会商数据（管理员或市级）", QUARTERS)
     def api_rebuild_consultation(self, request):
-        return json_response(self._rpc(request, "consultation", "rebuild"))
+        return json_response(self.consultation.rebuild(self.caller(request)))

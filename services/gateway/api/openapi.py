@@ -23,7 +23,7 @@ ERROR_SCHEMA = {
 
 # statuses only some routes answer with, declared on the route as `errors=[...]`; every
 # authenticated route may call a service, so each of them declares 503 too
-OCCASIONAL_ERRORS = {
+OCCASIONAL_ERRORS: dict[int, dict] = {
     429: {"description": "尝试过多，请按 Retry-After 等待后再试",
           "headers": {"Retry-After": {"description": "需等待的秒数", "schema": {"type": "integer"}}}},
     503: {"description": "所需的服务暂时不可用，请稍后重试（重试提交不会重复登记）"},

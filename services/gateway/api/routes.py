@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.gateway.api.calls import ApiCalls, bearer_token, idempotency_key, optional
 from services.gateway.api.openapi import asyncapi_document, openapi_document
 from services.gateway.handlers import accounts, auth, throttle
 from services.gateway.handlers.accounts import open_staff_account
 from services.gateway.http import (
     ApiEndpoint,
-    Unauthenticated,
     api,
     json_response,
     read_json,
 )
 from services.gateway.models import User
-from shared.actors import Actor, require_role
+from shared.actors import require_role
 from shared.contracts.registry import (
     EnterpriseCreate,
     EnterpriseRead,
@@ -33,26 +33,8 @@ from shared.validation import parse
 ENTREPRENEURS, ENTERPRISES, ACCOUNTS, SYSTEM = "创业者", "经营主体", "账号", "系统"
 
 
-def bearer_token(request) -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if not header:
-        raise Unauthenticated("token_missing", "Authorization", "请先登录（缺少 Authorization: Bearer 令牌）")
-    if scheme.lower() != "bearer" or not token or len(token) > 200 or " " in token.strip():
-        raise Unauthenticated("token_malformed", "Authorization", "令牌格式错误，应为 Authorization: Bearer <令牌>")
-    return token.strip()
-
-
-class ApiRoutes:
-    """Mixed into GatewayService, which provides `db`, `registry` and `settings`."""
-
-    def api_actor(self, request) -> Actor:
-        token = bearer_token(request)
-        with self.db.read() as session:
-            user = auth.user_for_token(session, token)
-            if user is None:
-                raise Unauthenticated("token_invalid", "Authorization", "令牌无效或已过期，请重新登录")
-            return auth.actor_of(user)
+class ApiRoutes(ApiCalls):
+    """Accounts, the registry's records, the API's documents (mixed into GatewayService)."""
 
     # ---- accounts ---------------------------------------------------------------------------
 
@@ -126,7 +108,7 @@ class ApiRoutes:
          ENTREPRENEURS, body=VerifyCommand, response=EntrepreneurRead)
     def api_verify_entrepreneur(self, request, entrepreneur_id):
         actor = self.api_actor(request)
-        command = optional_body(request, VerifyCommand)
+        command = optional(request, VerifyCommand)
         return json_response(self.registry.verify_entrepreneur(actor.model_dump(), entrepreneur_id, command))
 
     # ---- enterprises ------------------------------------------------------------------------
@@ -156,7 +138,7 @@ class ApiRoutes:
          ENTERPRISES, body=VerifyCommand, response=EnterpriseRead)
     def api_verify_enterprise(self, request, enterprise_id):
         actor = self.api_actor(request)
-        command = optional_body(request, VerifyCommand)
+        command = optional(request, VerifyCommand)
         return json_response(self.registry.verify_enterprise(actor.model_dump(), enterprise_id, command))
 
     @api("POST", "/api/v1/enterprises/<string:enterprise_id>/headcount", "按季度填报用工人数",
@@ -188,12 +170,3 @@ class ApiRoutes:
     def api_unknown(self, request, unknown):
         """Any other path under /api/v1 answers in the API's own error shape."""
         raise NotFound("route_not_found", None, f"没有这个接口：{request.method} /api/v1/{unknown}")
-
-
-def idempotency_key(request) -> str | None:
-    return request.headers.get("Idempotency-Key") or None
-
-
-def optional_body(request, model) -> dict:
-    data = read_json(request) if request.get_data(cache=True) else {}
-    return parse(model, data).model_dump(mode="json")

@@ -33,13 +33,12 @@ class AccountPages(PageSupport):
         return {}
 
     def _official_counts(self, actor: Actor) -> dict:
-        def total(method: str, **query) -> int:
-            return getattr(self.registry, method)(actor.model_dump(), {"per_page": 1, **query})["total"]
+        def total(listing, **query) -> int:
+            return listing(actor.model_dump(), {"per_page": 1, **query})["total"]
 
-        return {"entrepreneurs": total("list_entrepreneurs"),
-                "entrepreneurs_pending": total("list_entrepreneurs", status="registered"),
-                "enterprises": total("list_enterprises"),
-                "enterprises_pending": total("list_enterprises", status="registered")}
+        people, firms = self.registry.list_entrepreneurs, self.registry.list_enterprises
+        return {"entrepreneurs": total(people), "entrepreneurs_pending": total(people, status="registered"),
+                "enterprises": total(firms), "enterprises_pending": total(firms, status="registered")}
 
     # ---- logging in and out ------------------------------------------------------------------
 
@@ -109,7 +108,9 @@ class AccountPages(PageSupport):
         if form.get("password", "") != form.get("password_confirm", ""):
             raise InvalidInput("password_mismatch", "password_confirm", "两次输入的密码不一致")
         data = parse(auth.SignUp, forms.filled(form, SIGNUP_FIELDS))
-        return accounts.sign_up(self.db, data, session_kind="page", hours=self.settings.session_hours)[1]
+        _, token = accounts.sign_up(self.db, data, session_kind="page", hours=self.settings.session_hours)
+        assert token is not None  # a session was asked for
+        return token
 
 
 def signup_messages(error: InvalidInput | Conflict) -> dict[str, str]:

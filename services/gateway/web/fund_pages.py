@@ -48,16 +48,16 @@ class FundPages(PageSupport):
         me = actor.model_dump()
         try:
             if action == "contributions":
-                body = parse(Contribution, forms.filled(form, ("account", "amount_yuan", "note")))
-                self.finance.contribute(me, body.model_dump(mode="json"), submitted_key(form))
+                contribution = parse(Contribution, forms.filled(form, ("account", "amount_yuan", "note")))
+                self.finance.contribute(me, contribution.model_dump(mode="json"), submitted_key(form))
                 return redirect("/fund?notice=contributed")
             if action == "repayment-rate":
-                body = parse(RepaymentRate, forms.filled(form, ("year", "repayment_rate_percent")))
-                self.finance.set_repayment_rate(me, body.model_dump(mode="json"))
+                rate = parse(RepaymentRate, forms.filled(form, ("year", "repayment_rate_percent")))
+                self.finance.set_repayment_rate(me, rate.model_dump(mode="json"))
                 return redirect("/fund?notice=rate_recorded")
             if action == "interest":
-                body = parse(InterestSubsidyCompute, forms.filled(form, ("quarter",)))
-                batch = self.finance.compute_interest_subsidy(me, body.model_dump())
+                compute = parse(InterestSubsidyCompute, forms.filled(form, ("quarter",)))
+                batch = self.finance.compute_interest_subsidy(me, compute.model_dump())
                 return redirect(f"/fund/interest/{batch['quarter']}?notice=interest_computed")
             raise Forbidden("unknown_action", None, "不支持的操作")
         except REFUSALS as exc:  # a refusal by role has no form to stand beside: the error page says it

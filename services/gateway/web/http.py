@@ -65,7 +65,7 @@ class PageEndpoint(CorrelatedEndpoint):
 
     def setup(self):
         super().setup()
-        self.codec = codec_for(GatewaySettings())
+        self.codec = codec_for(GatewaySettings())  # type: ignore[call-arg]  # read from the environment
 
     def handle_request(self, request):
         request.shallow = False

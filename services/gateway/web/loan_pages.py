@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
+from pydantic import BaseModel
 from werkzeug.datastructures import MultiDict
 
 from services.gateway.http import status_for
@@ -13,7 +15,13 @@ from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared import clock
-from shared.contracts.finance import LoanApprove, LoanCreate, LoanReject, RepaymentCreate
+from shared.contracts.finance import (
+    FinanceApi,
+    LoanApprove,
+    LoanCreate,
+    LoanReject,
+    RepaymentCreate,
+)
 from shared.errors import Forbidden
 from shared.validation import parse
 
@@ -26,10 +34,11 @@ DECISION_LABELS = {"amount_yuan": "审批金额（元）", "term_months": "贷�
                    "status": "贷款状态", "Idempotency-Key": "提交编号"}
 LOAN_FIELDS = ("borrower_kind", "enterprise_id", "bank_code", "amount_yuan", "term_months", "purpose",
                "repayment_method")
-ACTIONS = {  # form -> (fields it posts, the finance command, its schema)
-    "approve": (("amount_yuan", "term_months", "spread_bp", "contract_date"), "approve_loan", LoanApprove),
-    "reject": (("reason",), "reject_loan", LoanReject),
-    "repayments": (("amount_yuan", "paid_on"), "record_repayment", RepaymentCreate),
+ACTIONS: dict[str, tuple[tuple[str, ...], Callable[[FinanceApi], Callable[..., dict]], type[BaseModel]]] = {
+    # form -> (fields it posts, the finance command, its schema)
+    "approve": (("amount_yuan", "term_months", "spread_bp", "contract_date"), lambda f: f.approve_loan, LoanApprove),
+    "reject": (("reason",), lambda f: f.reject_loan, LoanReject),
+    "repayments": (("amount_yuan", "paid_on"), lambda f: f.record_repayment, RepaymentCreate),
 }
 
 
@@ -123,7 +132,7 @@ class LoanPages(PageSupport):
                 data = versioned(form, fields) if "expected_version" in schema.model_fields else \
                     forms.filled(form, fields)
                 body = parse(schema, data).model_dump(mode="json")
-                getattr(self.finance, command)(me, loan_id, body, submitted_key(form))
+                command(self.finance)(me, loan_id, body, submitted_key(form))
             elif action == "confirm":
                 self.finance.confirm_loan(me, loan_id, versioned(form, ()), submitted_key(form))
             elif action == "disburse":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from services.gateway.http import status_for
@@ -11,13 +12,13 @@ from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared.actors import Actor
+from shared.contracts import Body, Caller
 from shared.contracts.registry import STATUS_NAMES, LiaisonsAssign
 from shared.errors import Conflict, InvalidInput
 from shared.validation import parse
 
 PER_PAGE = 20
 MAX_PAGE = 10000
-VERIFY_COMMANDS = {"entrepreneurs": "verify_entrepreneur", "enterprises": "verify_enterprise"}
 
 
 def list_query(args) -> dict:
@@ -53,15 +54,14 @@ def verify_command(form) -> dict:
 class RecordPages(PageSupport):
     def _verify(self, request, kind: str, record_id: str):
         actor = self.require(request, "official")
-        command = VERIFY_COMMANDS[kind]
-        record = getattr(self.registry, command)(actor.model_dump(), record_id,
-                                                 verify_command(request.form))
+        verify = self.registry.verify_entrepreneur if kind == "entrepreneurs" else self.registry.verify_enterprise
+        record = verify(actor.model_dump(), record_id, verify_command(request.form))
         return redirect(f"/records/{kind}/{record['id']}?notice=verified")
 
-    def _list(self, request, method: str, template: str):
+    def _list(self, request, listing: Callable[[Caller, Body], dict], template: str):
         actor = self.require(request, "official")
         query = list_query(request.args)
-        result = getattr(self.registry, method)(actor.model_dump(), query)
+        result = listing(actor.model_dump(), query)
         return self.show(request, template, query=query, result=result,
                          pager=pager(request.path, query, result))
 
@@ -69,7 +69,7 @@ class RecordPages(PageSupport):
 
     @page("GET", "/records/entrepreneurs")
     def entrepreneurs_page(self, request):
-        return self._list(request, "list_entrepreneurs", "entrepreneurs.html")
+        return self._list(request, self.registry.list_entrepreneurs, "entrepreneurs.html")
 
     @page("GET", "/records/entrepreneurs/<string:entrepreneur_id>")
     def entrepreneur_page(self, request, entrepreneur_id):
@@ -85,7 +85,7 @@ class RecordPages(PageSupport):
 
     @page("GET", "/records/enterprises")
     def enterprises_page(self, request):
-        return self._list(request, "list_enterprises", "enterprises.html")
+        return self._list(request, self.registry.list_enterprises, "enterprises.html")
 
     @page("GET", "/records/enterprises/<string:enterprise_id>")
     def enterprise_page(self, request, enterprise_id):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.gateway.handlers import auth
+from services.gateway.rpc import Services
 from services.gateway.web.http import LoginRequired
 from services.gateway.web.render import NOTICES, render
 from services.gateway.web.session import CSRF_ENVIRON, codec_for
@@ -11,7 +12,7 @@ from shared.actors import Actor, require_role
 ACTOR_ENVIRON = "guiyan.actor"
 
 
-class PageSupport:
+class PageSupport(Services):
     """Mixed into GatewayService, which provides `db`, `settings` and `registry`."""
 
     def page_actor(self, request) -> Actor | None:
