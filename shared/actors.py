@@ -40,6 +40,16 @@ class Actor(BaseModel, frozen=True):
         """An official's jurisdiction covers this region (their own and everything below)."""
         return self.is_official and regions.within(self.region_code or "", region_code)
 
+    def may_see(self, *, owner_account_id: str | None, region_code: str, bank_code: str | None = None) -> bool:
+        """The one rule of who sees a record: an entrepreneur their own, a bank liaison their bank's
+        (where a record has a bank), an official their region and below; nobody else.
+        `shared.db.visible_to` is the same rule as a query's condition."""
+        if self.role == "entrepreneur":
+            return owner_account_id is not None and owner_account_id == self.user_id
+        if self.role == "bank_liaison":
+            return bank_code is not None and bank_code == self.bank_code
+        return self.governs(region_code)
+
 
 def as_actor(value: Actor | dict) -> Actor:
     return value if isinstance(value, Actor) else Actor.model_validate(value)

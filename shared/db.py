@@ -31,6 +31,19 @@ def patch_psycopg_for_eventlet() -> None:
     _patched = True
 
 
+def visible_to(actor, *, owner, region, bank=None) -> sa.ColumnElement[bool]:
+    """`Actor.may_see` as a query's condition over the record's owner, region (and bank) columns."""
+    from shared import regions
+
+    if actor.role == "entrepreneur":
+        return owner == actor.user_id
+    if actor.role == "bank_liaison" and bank is not None:
+        return bank == actor.bank_code
+    if actor.is_official:
+        return region.startswith(regions.jurisdiction_prefix(actor.region_code))
+    return sa.false()
+
+
 def new_id() -> str:
     """A new record's id (a UUID4 as text), the default of every table's `id`."""
     return str(uuid.uuid4())

@@ -117,6 +117,22 @@ def json_rpc(method):
     return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
 
 
+def sweep(interval: float):
+    """A timer entrypoint for a periodic sweep: a failure (the database restarting, a twin instance
+    that did it first) is logged as `<name>_failed` and left to the next tick."""
+    def decorate(method):
+        @functools.wraps(method)
+        def tick(self):
+            try:
+                method(self)
+            except Exception as exc:  # the next tick tries again
+                log.warning(f"{method.__name__}_failed", error=repr(exc))
+
+        return timer(interval=interval)(tick)
+
+    return decorate
+
+
 def sweep_each(db, ids, work) -> dict[str, int]:
     """`work(uow, id)` for each id in its own transaction; counts of what it returned.
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from nameko.rpc import RpcProxy
-from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from services.consultation import readmodel
@@ -25,7 +24,7 @@ from shared.contracts.consultation import (
 from shared.db import Database
 from shared.errors import InvalidState
 from shared.logging import get_logger
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.validation import parse
 
 command = json_rpc
@@ -167,18 +166,13 @@ class ConsultationService(FactHandlers, GuiyanService):
         log.info("consultation_rebuilt", facts=sum(counts.values()))
         return {"facts": sum(counts.values()), "by_producer": counts, "rosters": rosters}
 
-    @timer(interval=3600)
+    @sweep(interval=3600)
     def quarter_cutoff(self):
-        """At the quarter's cut-off the quarter opens by itself, with its roster and agenda."""
+        """At the quarter's cut-off the quarter opens by itself, with its roster and agenda (a twin
+        instance that opened it first makes this tick fail, and the next one finds it open)."""
         code = due_quarter(clock.today())
-        if code is None:
-            return
-        try:
-            with self.db.unit_of_work() as uow:
-                quarters.open_quarter(uow, None, code, clock.today())
-                uow.commit()
-        except Exception as exc:  # already opened by another instance, or the database is away
-            log.info("quarter_cutoff_skipped", quarter=code, error=repr(exc))
+        if code is not None:
+            self._transaction(lambda uow: quarters.open_quarter(uow, None, code, clock.today()))
 
     @command
     def overdue_sweep(self, actor=None):
@@ -191,9 +185,6 @@ class ConsultationService(FactHandlers, GuiyanService):
             ids = quarters.overdue_ids(session, today)
         return sweep_each(self.db, ids, lambda uow, rid: quarters.flag_overdue(uow, rid, today))
 
-    @timer(interval=1800)
+    @sweep(interval=1800)
     def overdue_tick(self):
-        try:
-            self.overdue_sweep()
-        except Exception as exc:  # the database may be restarting; the next tick tries again
-            log.warning("resolution_sweep_failed", error=repr(exc))
+        self.overdue_sweep()

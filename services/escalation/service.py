@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 
-from nameko.timer import timer
-
 from services.escalation import readmodel
 from services.escalation.handlers import difficulties
 from shared import clock
@@ -20,13 +18,11 @@ from shared.contracts.escalation import (
 )
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
-from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.settings import EscalationSettings
 from shared.validation import parse
 
-log = get_logger(__name__)
 SWEEP_INTERVAL = EscalationSettings().sweep_interval_seconds
 
 
@@ -118,12 +114,9 @@ class EscalationService(GuiyanService):
         require_city_official(actor, "只有本市市级工作人员或管理员可以立即运行时限检查", allow_admin=True)
         return self._sweep()
 
-    @timer(interval=SWEEP_INTERVAL)
+    @sweep(interval=SWEEP_INTERVAL)
     def time_limit_sweep(self):
-        try:
-            self._sweep()
-        except Exception as exc:  # the next tick tries again
-            log.warning("time_limit_sweep_failed", error=repr(exc))
+        self._sweep()
 
     def _sweep(self) -> dict:
         today = clock.today()

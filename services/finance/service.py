@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from nameko.timer import timer
-
 from services.finance import readmodel
 from services.finance.handlers import books, loans, subsidies
 from services.finance.handlers.fund import contribute, require_treasurer, set_repayment_rate
@@ -28,17 +26,15 @@ from shared.contracts.finance import (
 )
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
-from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent
 from shared.money import yuan_to_fen
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep_each
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.settings import FinanceSettings
 from shared.validation import parse
 
 command = json_rpc
 
 
-log = get_logger(__name__)
 SWEEP_INTERVAL = FinanceSettings().sweep_interval_seconds
 
 
@@ -137,12 +133,9 @@ class FinanceService(GuiyanService):
         require_treasurer(as_actor(actor), allow_admin=True)
         return self._sweep()
 
-    @timer(interval=SWEEP_INTERVAL)
+    @sweep(interval=SWEEP_INTERVAL)
     def overdue_sweep(self):
-        try:
-            self._sweep()
-        except Exception as exc:  # the next tick tries again
-            log.warning("overdue_sweep_failed", error=repr(exc))
+        self._sweep()
 
     def _sweep(self) -> dict:
         today = clock.today()

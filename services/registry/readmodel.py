@@ -10,6 +10,7 @@ from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur
 from shared import regions
 from shared.actors import Actor
 from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery
+from shared.db import visible_to
 
 
 def entrepreneur_read(record: Entrepreneur, *, masked: bool = False) -> dict:
@@ -79,11 +80,7 @@ def get_enterprise(session: Session, actor: Actor, enterprise_id: str) -> Enterp
 
 def _scope(statement, actor: Actor, model, owner_column) -> sa.Select:
     """Only what the caller may see: their own records, or their region and below."""
-    if actor.role == "entrepreneur":
-        return statement.where(owner_column == actor.user_id)
-    if actor.is_official:
-        return statement.where(model.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))
-    return statement.where(sa.false())
+    return statement.where(visible_to(actor, owner=owner_column, region=model.region_code))
 
 
 def _page(session: Session, statement, query: ListQuery, read) -> dict:

@@ -26,6 +26,7 @@ from shared import clock, events, regions
 from shared.actors import Actor, require_role
 from shared.contracts import escalation as ee
 from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
+from shared.db import visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.policy import in_force
 
@@ -67,9 +68,7 @@ def publish_year(session: Session, actor: Actor, year: int, data: CalendarYear) 
 
 
 def can_view(actor: Actor, record: Difficulty) -> bool:
-    if actor.role == "entrepreneur":
-        return record.reporter_account_id == actor.user_id
-    return actor.governs(record.region_code)
+    return actor.may_see(owner_account_id=record.reporter_account_id, region_code=record.region_code)
 
 
 def get(session: Session, actor: Actor, difficulty_id: str) -> Difficulty:
@@ -80,11 +79,7 @@ def get(session: Session, actor: Actor, difficulty_id: str) -> Difficulty:
 
 
 def scope(statement, actor: Actor):
-    if actor.role == "entrepreneur":
-        return statement.where(Difficulty.reporter_account_id == actor.user_id)
-    if actor.is_official:
-        return statement.where(Difficulty.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))
-    return statement.where(sa.false())
+    return statement.where(visible_to(actor, owner=Difficulty.reporter_account_id, region=Difficulty.region_code))
 
 
 def check_version(record: Difficulty, expected: int | None) -> None:
@@ -188,9 +183,9 @@ def _liaison_at(firm: KnownEnterprise, category: str, level: str) -> dict | None
 
 
 def _assign(uow, record: Difficulty, firm: KnownEnterprise, level: str, today: dt.date, by: str) -> None:
-    rules = policy(uow.session, today)
-    due = rules.deadlines(rules, calendar(uow.session), level, today)
-    record.level, record.level_since, record.policy_code = level, today, rules.code
+    in_force = policy(uow.session, today)
+    due = rules.deadlines(in_force, calendar(uow.session), level, today)
+    record.level, record.level_since, record.policy_code = level, today, in_force.code
     record.contact_due, record.resolve_due = due.contact_due, due.resolve_due
     record.status, record.contacted_at, record.late_contact = "assigned", None, False
     record.liaison = _liaison_at(firm, record.category, level)

@@ -30,6 +30,7 @@ from shared.contracts.finance import (
     LoanListQuery,
     RepaymentCreate,
 )
+from shared.db import visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -45,22 +46,13 @@ def _percent(bp: int | None) -> str | None:
 
 
 def can_view(actor: Actor, loan: GuaranteedLoan) -> bool:
-    if actor.role == "entrepreneur":
-        return loan.applicant_account_id == actor.user_id
-    if actor.role == "bank_liaison":
-        return loan.bank_code == actor.bank_code
-    return actor.governs(loan.region_code)
+    return actor.may_see(owner_account_id=loan.applicant_account_id, region_code=loan.region_code,
+                         bank_code=loan.bank_code)
 
 
 def scope(statement, actor: Actor):
-    if actor.role == "entrepreneur":
-        return statement.where(GuaranteedLoan.applicant_account_id == actor.user_id)
-    if actor.role == "bank_liaison":
-        return statement.where(GuaranteedLoan.bank_code == actor.bank_code)
-    if actor.is_official:
-        return statement.where(GuaranteedLoan.region_code.startswith(
-            regions.jurisdiction_prefix(actor.region_code)))
-    return statement.where(sa.false())
+    return statement.where(visible_to(actor, owner=GuaranteedLoan.applicant_account_id,
+                                      region=GuaranteedLoan.region_code, bank=GuaranteedLoan.bank_code))
 
 
 def get(session: Session, actor: Actor, loan_id: str, *, for_update: bool = False) -> GuaranteedLoan:

@@ -27,6 +27,7 @@ from shared import clock, events, regions
 from shared.actors import Actor, require_city_official, require_role
 from shared.contracts import finance as fe
 from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
+from shared.db import visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -42,18 +43,11 @@ def require_paying_official(actor: Actor) -> None:
 
 
 def can_view(actor: Actor, claim: SubsidyClaim) -> bool:
-    if actor.role == "entrepreneur":
-        return claim.applicant_account_id == actor.user_id
-    return actor.governs(claim.region_code)
+    return actor.may_see(owner_account_id=claim.applicant_account_id, region_code=claim.region_code)
 
 
 def scope(statement, actor: Actor):
-    if actor.role == "entrepreneur":
-        return statement.where(SubsidyClaim.applicant_account_id == actor.user_id)
-    if actor.is_official:
-        return statement.where(SubsidyClaim.region_code.startswith(
-            regions.jurisdiction_prefix(actor.region_code)))
-    return statement.where(sa.false())
+    return statement.where(visible_to(actor, owner=SubsidyClaim.applicant_account_id, region=SubsidyClaim.region_code))
 
 
 def get(session: Session, actor: Actor, claim_id: str) -> SubsidyClaim:
