@@ -12,6 +12,7 @@ from typing import Any
 from shared import clock, regions
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from shared.quarters import quarter_bounds
 
 NOT_VISIBLE = "未找到该记录，或您无权查看"
 
@@ -135,5 +136,4 @@ def check_headcount(report: Any, quarter_start: dt.date) -> None:
 
 
 def quarter_start(quarter: str) -> dt.date:
-    year, q = int(quarter[:4]), int(quarter[5])
-    return dt.date(year, 3 * (q - 1) + 1, 1)
+    return quarter_bounds(quarter)[0]
