@@ -69,6 +69,12 @@ def make_borrower(stack, official, *, region: str = PLACES.village, enterprise: 
     return borrower
 
 
+def founded_in(quarter: Quarter) -> dict:
+    """make_borrower's arguments for an enterprise founded in the quarter's last month, which reported
+    that quarter's headcount: for a story set on a moved day after it."""
+    return {"founded_on": quarter.day(3, 1).isoformat(), "quarter": quarter.code}
+
+
 def loan_request(**overrides) -> dict:
     data = {"borrower_kind": "individual", "bank_code": "NJRCB", "amount_yuan": "200000.00",
             "term_months": 24, "purpose": "扩大柑橘种植规模，购置农资", "repayment_method": "equal_instalments"}
