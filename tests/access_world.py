@@ -1,10 +1,11 @@
 """The world the access matrix walks: known people in known regions and banks, their records, and
 fresh records on demand for the rows that change something.
 
-Alice (entrepreneur) lives in 大佛村, 双才镇, 东兴区 (511011101201), borrows from NJRCB; Bob in 凤翥村,
-严陵镇, 威远县 (511024100201), borrows from PSBC. Officials sit at every level over Alice ("own") and
-over Bob ("other"); the other city is 广元 (510800). The quarterly consultation uses 2023 (2023Q2
-and the quarters after it), which no other test touches.
+Alice (entrepreneur) lives in the home village of tests/places (大佛村, 双才镇, 东兴区), borrows from
+NJRCB; Bob in the other village (凤翥村, 严陵镇, 威远县), borrows from PSBC. Officials sit at every level
+over Alice ("own") and over Bob ("other"); the other city is the list's other one (广元). The
+quarterly consultation and the interest subsidies use spare quarters of the quarter book, which no
+other module touches.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from services.gateway.models import LoginSession, User
 from shared import clock, regions
 from tests.borrowers import finance_knows, key, loan_request, make_borrower
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
+from tests.places import PLACES
+from tests.quarters import Quarter, QuarterBook
 from tests.stack import PASSWORD
 from tests.support.waiting import eventually
 
-VILLAGE, TOWNSHIP, COUNTY = "511011101201", "511011101", "511011"
+VILLAGE, TOWNSHIP, COUNTY = PLACES.village, PLACES.township, PLACES.county
 # persona -> (role, scope): the columns of the matrix
 PERSONAS = {
     "anon": ("anonymous", "-"), "alice": ("entrepreneur", "own"), "bob": ("entrepreneur", "other_person"),
@@ -40,14 +43,13 @@ PERSONAS = {
     "chk": ("bank_checker", "own_bank"), "admin": ("administrator", "-"),
 }
 OFFICIALS = {  # persona -> (region, level, unit head)
-    "vil": (VILLAGE, "village", False), "vil_x": ("511024100201", "village", False),
-    "twp": (TOWNSHIP, "township", False), "twp_x": ("511024100", "township", False),
-    "head": (TOWNSHIP, "township", True), "head_x": ("511024100", "township", True),
-    "cty": (COUNTY, "county", False), "cty_x": ("511024", "county", False),
-    "city": ("511000", "city", False), "city_x": ("510800", "city", False),
+    "vil": (VILLAGE, "village", False), "vil_x": (PLACES.other_village, "village", False),
+    "twp": (TOWNSHIP, "township", False), "twp_x": (PLACES.other_township, "township", False),
+    "head": (TOWNSHIP, "township", True), "head_x": (PLACES.other_township, "township", True),
+    "cty": (COUNTY, "county", False), "cty_x": (PLACES.other_county, "county", False),
+    "city": (PLACES.city, "city", False), "city_x": (PLACES.other_city, "city", False),
 }
 BANKS = {"bank": "NJRCB", "bank_x": "PSBC", "chk": "NJRCB"}
-WORLD_QUARTER = "2023Q2"
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 APPROVAL = {"amount_yuan": "100000.00", "term_months": 24, "spread_bp": 0}
 MINUTES = "会议逐户听取了困难企业的诉求，研究确定了各事项的牵头单位、配合单位和完成时限。"
@@ -118,9 +120,13 @@ class QuickAccounts:
 
 
 class World:
-    def __init__(self, stack):
+    def __init__(self, stack, quarters: QuarterBook):
         stack = QuickAccounts(stack)
         self.stack = stack
+        self.quarters = quarters
+        self.quarter = quarters.spare(__name__)  # the consultation's, opened by `consultation()`
+        self.unknown_quarter = quarters.spare(__name__)  # never opened nor computed: stands for no quarter
+        self.reported = quarters.last  # the quarter make_borrower reports the headcount of
         self.usernames: dict[str, str] = {}
         self.c: dict = {"anon": stack.client()}
         for persona, (region, level, head) in OFFICIALS.items():
@@ -134,7 +140,7 @@ class World:
                                    json={"account": account, "amount_yuan": "50000000.00"}), 201)
         self.counter = itertools.count(1)
         alice = make_borrower(stack, self.c["twp"], enterprise=True)
-        bob = make_borrower(stack, self.c["twp_x"], region="511024100201", enterprise=True)
+        bob = make_borrower(stack, self.c["twp_x"], region=PLACES.other_village, enterprise=True)
         self.c["alice"], self.c["bob"] = alice.client, bob.client
         self.usernames.update(alice=alice.username, bob=bob.username)
         self.alice = Target(alice.entrepreneur_id, alice.client)
@@ -144,8 +150,6 @@ class World:
                                  alice.client)
         self.shared: dict = {}
         self.lock = threading.RLock()  # rows run side by side: a shared record is made once
-        self.interest_codes = iter(f"{year}Q{q}" for year in range(2022, 2000, -1) for q in (1, 2, 3, 4))
-        self.closable_codes = iter(["2023Q3", "2023Q4", "2023Q1", "2022Q4", "2022Q3", "2022Q2", "2022Q1"])
 
     def close(self) -> None:
         self.stack.close()
@@ -178,6 +182,10 @@ class World:
 
     def n(self) -> int:
         return next(self.counter)
+
+    def spare_quarter(self) -> Quarter:
+        with self.lock:
+            return self.quarters.spare(__name__)
 
     @staticmethod
     def days_ago(days: int) -> str:
@@ -237,9 +245,9 @@ class World:
 
     def interest_quarter(self) -> Target:
         """A past quarter whose interest subsidy the city has computed and not paid."""
-        code = next(self.interest_codes)
+        code = self.spare_quarter().code
         ok(self.c["city"].post("/api/v1/interest-subsidies", json={"quarter": code}), 201)
-        return Target(code, unknown="1999Q1")
+        return Target(code, unknown=self.unknown_quarter.code)
 
     # ---- difficulties ------------------------------------------------------------------------
 
@@ -287,40 +295,40 @@ class World:
     # ---- the quarterly consultation ----------------------------------------------------------
 
     def consultation(self) -> dict:
-        """2023Q2 opened with Alice's enterprise on its roster (six difficulties on the agenda, one
-        of them escalated to the city), its meeting recorded and one item resolved."""
+        """The world's quarter opened with Alice's enterprise on its roster (six difficulties on the
+        agenda, one of them escalated to the city), its meeting recorded and one item resolved."""
         return self.once("consultation", self._consultation)
 
     def _consultation(self) -> dict:
-        stack, twp, county, city = self.stack, self.c["twp"], self.c["cty"], self.c["city"]
-        with stack.today(dt.date(2023, 5, 10)):
+        stack, twp, county, city, quarter = self.stack, self.c["twp"], self.c["cty"], self.c["city"], self.quarter
+        with stack.today(quarter.day(2, 10)):
             records = [self.difficulty() for _ in range(6)]
             ok(twp.post(f"/api/v1/difficulties/{records[0].id}/escalate", json={"reason": "需县级协调"}))
             ok(county.post(f"/api/v1/difficulties/{records[0].id}/escalate", json={"reason": "需市级协调"}))
         wait_for_fact(stack, "difficulty_reported", [r.id for r in records], "difficulty_id")
         wait_for_fact(stack, "difficulty_escalated", [records[0].id], "difficulty_id", count=2)
         calm = self.calm_enterprise()
-        ok(city.post("/api/v1/quarters", json={"quarter": WORLD_QUARTER}), 201)
-        ok(city.put(f"/api/v1/quarters/{WORLD_QUARTER}/meeting", json=meeting_data(WORLD_QUARTER)))
-        agenda = ok(city.get(f"/api/v1/quarters/{WORLD_QUARTER}/agenda"))
+        ok(city.post("/api/v1/quarters", json={"quarter": quarter.code}), 201)
+        ok(city.put(f"/api/v1/quarters/{quarter}/meeting", json=meeting_data(quarter)))
+        agenda = ok(city.get(f"/api/v1/quarters/{quarter}/agenda"))
         items = [item["id"] for group in agenda["enterprises"] if group["enterprise_id"] == self.alice_firm.id
                  for category in group["categories"] for item in category["items"]]
         assert len(items) == len(records), agenda
-        resolution = ok(city.post(f"/api/v1/quarters/{WORLD_QUARTER}/resolutions",
+        resolution = ok(city.post(f"/api/v1/quarters/{quarter}/resolutions",
                                   json=resolution_data(items.pop())), 201)
-        return {"quarter": Target(WORLD_QUARTER, unknown="1999Q1"), "calm": calm,
+        return {"quarter": Target(quarter.code, unknown=self.unknown_quarter.code), "calm": calm,
                 "resolution": Target(resolution["id"]), "items": items}
 
     def agenda_item(self) -> Target:
-        """An item of 2023Q2's agenda that has no resolution yet."""
+        """An item of the world quarter's agenda that has no resolution yet."""
         return Target(self.consultation()["items"].pop())
 
     def closable_quarter(self) -> Target:
         """A past quarter, opened, with its meeting recorded: ready to close."""
-        code = next(self.closable_codes)
-        ok(self.c["city"].post("/api/v1/quarters", json={"quarter": code}), 201)
-        ok(self.c["city"].put(f"/api/v1/quarters/{code}/meeting", json=meeting_data(code)))
-        return Target(code, unknown="1999Q1")
+        quarter = self.spare_quarter()
+        ok(self.c["city"].post("/api/v1/quarters", json={"quarter": quarter.code}), 201)
+        ok(self.c["city"].put(f"/api/v1/quarters/{quarter}/meeting", json=meeting_data(quarter)))
+        return Target(quarter.code, unknown=self.unknown_quarter.code)
 
 
 def project_data(n: int) -> dict:
@@ -335,9 +343,8 @@ def promotion_data(project_ids: list[str]) -> dict:
             "project_ids": project_ids}
 
 
-def meeting_data(code: str) -> dict:
-    year, quarter = int(code[:4]), int(code[-1])
-    held_on = dt.date(year, 3 * quarter, 28)
+def meeting_data(quarter: Quarter) -> dict:
+    held_on = quarter.day(3, 28)
     return {"held_on": held_on.isoformat(), "chair": "市政府分管副市长", "departments": ["市人力资源和社会保障局"],
             "minutes": MINUTES}
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
+from tests.places import PLACES
+from tests.quarters import Quarter, programme_day
 from tests.support.waiting import eventually
 
 
@@ -37,13 +39,15 @@ class Borrower:
     enterprise_id: str | None = None
 
 
-def make_borrower(stack, official, *, region: str = "511011101201", enterprise: bool = False,
+def make_borrower(stack, official, *, region: str = PLACES.village, enterprise: bool = False,
                   headcount: int = 20, new_hires: int = 3, verify: bool = True,
-                  founded_on: str = "2025-06-01", quarter: str = "2026Q3") -> Borrower:
+                  founded_on: str = "2025-06-01", quarter: str | None = None) -> Borrower:
     """An entrepreneur (and optionally their enterprise) whom `official` has verified.
 
-    The enterprise reports its headcount for `quarter`: on a moved day, one that has already begun.
+    The enterprise reports its headcount for `quarter`, by default the last one over on the programme's
+    clock; on a moved day, pass one that has already begun then.
     """
+    quarter = quarter or Quarter.of(programme_day(stack)).previous.code
     username = stack.create_user("entrepreneur", username=f"e_{uuid.uuid4().hex[:10]}")
     client = stack.client(username)
     person = client.post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=region)).json()
@@ -53,7 +57,7 @@ def make_borrower(stack, official, *, region: str = "511011101201", enterprise: 
     finance_knows(stack, "known_entrepreneurs", person["id"], "verified" if verify else "true")
     if enterprise:
         firm = client.post("/api/v1/enterprises", json=enterprise_data(
-            region_code=region, credit_code=credit_code(region[:6]), headcount=headcount,
+            region_code=region, credit_code=credit_code(region), headcount=headcount,
             founded_on=founded_on)).json()
         borrower.enterprise_id = firm["id"]
         client.post(f"/api/v1/enterprises/{firm['id']}/headcount", json={
@@ -63,6 +67,12 @@ def make_borrower(stack, official, *, region: str = "511011101201", enterprise: 
         finance_knows(stack, "known_enterprises", firm["id"],
                       ("verified AND " if verify else "") + "headcount_quarter IS NOT NULL")
     return borrower
+
+
+def founded_in(quarter: Quarter) -> dict:
+    """make_borrower's arguments for an enterprise founded in the quarter's last month, which reported
+    that quarter's headcount: for a story set on a moved day after it."""
+    return {"founded_on": quarter.day(3, 1).isoformat(), "quarter": quarter.code}
 
 
 def loan_request(**overrides) -> dict:

@@ -8,7 +8,12 @@ import uuid
 
 from stdnum.cn import ric, uscc
 
-AREA_CODES = ["511011", "511024", "511025", "511002", "511083", "511028", "110105", "510802"]
+from tests.places import PLACES, listed
+
+# an ID's area is where it was issued: the list's counties, and two outside it (a retired code, 隆昌县
+# before it became 隆昌市, and 北京市朝阳区)
+AREA_CODES = [*listed("county"), "511028", "110105"]
+RETURNED_ON = dt.date(2024, 2, 20)  # when the factories' returnees came home: no test moves the day earlier
 _rng = random.Random()
 
 
@@ -30,12 +35,13 @@ def wrong_checksum(number: str, digits: str = "0123456789X") -> str:
     return number[:-1] + digits[(digits.index(number[-1]) + 1) % len(digits)]
 
 
-def credit_code(region: str = "511011") -> str:
-    body = "92" + region + "".join(_rng.choice(CREDIT_ALPHABET) for _ in range(9))
+def credit_code(region: str = PLACES.county) -> str:
+    """A valid code registered in `region`'s county."""
+    body = "92" + region[:6] + "".join(_rng.choice(CREDIT_ALPHABET) for _ in range(9))
     return body + uscc.calc_check_digit(body)
 
 
-def wrong_credit_code(region: str = "511011") -> str:
+def wrong_credit_code(region: str = PLACES.county) -> str:
     return wrong_checksum(credit_code(region), CREDIT_ALPHABET)
 
 
@@ -48,9 +54,9 @@ def entrepreneur_data(**overrides) -> dict:
         "name": "测试" + _rng.choice("张王李赵陈刘杨黄") + _rng.choice("伟芳娜敏静丽强磊"),
         "id_number": resident_id(),
         "phone": mobile(),
-        "household_region_code": "511011101",
-        "region_code": "511011101201",
-        "return_date": "2024-02-20",  # earlier than the days the tests move the clock to
+        "household_region_code": PLACES.township,
+        "region_code": PLACES.village,
+        "return_date": RETURNED_ON.isoformat(),
         "previous_work_place": "广东省东莞市",
         "previous_occupation": "电子厂装配工",
         "education": "senior_high",
@@ -68,7 +74,7 @@ def enterprise_data(**overrides) -> dict:
         "kind": "cooperative",
         "credit_code": credit_code(),
         "industry": "种植业",
-        "region_code": "511011101201",
+        "region_code": PLACES.village,
         "founded_on": "2025-06-01",
         "investment_yuan": "350000.00",
         "headcount": 12,

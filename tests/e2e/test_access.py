@@ -10,6 +10,7 @@ import services.gateway.api.finance_routes  # noqa: F401
 import services.gateway.api.project_routes  # noqa: F401
 import services.gateway.api.routes  # noqa: F401
 from services.gateway.http import API_ROUTES
+from shared import regions
 from tests.e2e.test_consultation_quarter import CONSULTATION_ACCESS_CASES
 from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
@@ -17,7 +18,7 @@ from tests.e2e.test_projects_access import PROJECTS_ACCESS_CASES
 from tests.e2e.test_quarters_api import QUARTERS_ACCESS_CASES
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
-HEADCOUNT = {"quarter": "2026Q3", "headcount": 9, "poverty_hires": 1, "new_hires": 1}
+HEADCOUNT = {"headcount": 9, "poverty_hires": 1, "new_hires": 1}
 LIAISONS = {"liaisons": [{"kind": "finance", "name": "周金融", "phone": "13900000001",
                           "organisation": "农商银行", "level": "county"}]}
 
@@ -25,19 +26,19 @@ LIAISONS = {"liaisons": [{"kind": "finance", "name": "周金融", "phone": "1390
 class World:
     """Two entrepreneurs in two townships of different counties, each with an enterprise."""
 
-    def __init__(self, stack):
+    def __init__(self, stack, places):
         self.stack = stack
         self.clients = {}
         self.ids = {}
-        for who, region in (("alice", "511011101201"), ("bob", "511024100201")):
+        for who, region in (("alice", places.village), ("bob", places.other_village)):
             client = self.login(who, stack.create_user("entrepreneur"))
             person = client.post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=region)).json()
             firm = client.post("/api/v1/enterprises", json=enterprise_data(
-                region_code=region, credit_code=credit_code(region[:6]))).json()
+                region_code=region, credit_code=credit_code(region))).json()
             self.ids[who], self.ids[f"{who}_firm"] = person["id"], firm["id"]
-        officials = {"alice_township": ("511011101", "township"), "alice_county": ("511011", "county"),
-                     "bob_county": ("511024", "county"), "city": ("511000", "city"),
-                     "other_township": ("511011102", "township")}
+        officials = {"alice_township": (places.township, "township"), "alice_county": (places.county, "county"),
+                     "bob_county": (places.other_county, "county"), "city": (places.city, "city"),
+                     "other_township": (places.neighbour_township, "township")}
         for who, (region, level) in officials.items():
             self.login(who, stack.create_user("official", region_code=region, level=level))
         self.login("bank", stack.create_user("bank_liaison", bank_code="NJRCB"))
@@ -52,8 +53,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(stack):
-    return World(stack)
+def world(stack, places):
+    return World(stack, places)
 
 
 def code(response):
@@ -103,13 +104,13 @@ def test_logout_ends_the_token(stack):
     assert code(client.get("/api/v1/me")) == (401, "token_invalid")
 
 
-def test_me_is_the_caller(world):
-    assert world["alice_county"].get("/api/v1/me").json()["region_code"] == "511011000000"
+def test_me_is_the_caller(world, places):
+    assert world["alice_county"].get("/api/v1/me").json()["region_code"] == regions.normalize(places.county)
 
 
-def test_only_an_administrator_manages_accounts(world):
+def test_only_an_administrator_manages_accounts(world, places):
     new = {"username": "new_official_x", "password": "long-enough-1", "role": "official",
-           "display_name": "新", "region_code": "511011", "level": "county"}
+           "display_name": "新", "region_code": places.county, "level": "county"}
     for who in ("alice", "city", "bank"):
         assert code(world[who].get("/api/v1/users")) == (403, "role_not_allowed")
         assert code(world[who].post("/api/v1/users", json=new)) == (403, "role_not_allowed")
@@ -117,10 +118,10 @@ def test_only_an_administrator_manages_accounts(world):
     assert "new_official_x" in {u["username"] for u in world["admin"].get("/api/v1/users").json()["items"]}
 
 
-def test_registering_entrepreneurs_by_role_and_region(world):
+def test_registering_entrepreneurs_by_role_and_region(world, places):
     assert code(world["bank"].post("/api/v1/entrepreneurs", json=entrepreneur_data())) == (403, "role_not_allowed")
     assert code(world["admin"].post("/api/v1/entrepreneurs", json=entrepreneur_data())) == (403, "role_not_allowed")
-    outside = entrepreneur_data(region_code="511024100201")
+    outside = entrepreneur_data(region_code=places.other_village)
     assert code(world["alice_township"].post("/api/v1/entrepreneurs", json=outside)) == (
         403, "region_outside_jurisdiction")
     assert world["alice_township"].post("/api/v1/entrepreneurs", json=entrepreneur_data()).status_code == 201
@@ -161,9 +162,9 @@ def test_verifying_an_entrepreneur(world):
     assert world["bob_county"].post(path).json()["status"] == "verified"
 
 
-def test_registering_enterprises_by_role_and_region(world):
-    data = enterprise_data(owner_entrepreneur_id=world.ids["bob"], region_code="511024100201",
-                           credit_code=credit_code("511024"))
+def test_registering_enterprises_by_role_and_region(world, places):
+    data = enterprise_data(owner_entrepreneur_id=world.ids["bob"], region_code=places.other_village,
+                           credit_code=credit_code(places.other_county))
     assert code(world["bank"].post("/api/v1/enterprises", json=data)) == (403, "role_not_allowed")
     assert world["alice_county"].post("/api/v1/enterprises", json=data).status_code == 404
     assert world["bob_county"].post("/api/v1/enterprises", json=data).status_code == 201
@@ -183,11 +184,12 @@ def test_verifying_an_enterprise(world):
     assert world["alice_township"].post(path).json()["status"] == "verified"
 
 
-def test_reporting_headcount(world):
+def test_reporting_headcount(world, quarters):
     path = f"/api/v1/enterprises/{world.ids['bob_firm']}/headcount"
-    _not_found_for(world, "post", path, ["alice", "alice_county", "bank"], json=HEADCOUNT)
-    assert world["bob"].post(path, json=HEADCOUNT).status_code == 200
-    assert world["bob_county"].post(path, json={**HEADCOUNT, "quarter": "2026Q2"}).status_code == 200
+    last = {**HEADCOUNT, "quarter": quarters.last.code}
+    _not_found_for(world, "post", path, ["alice", "alice_county", "bank"], json=last)
+    assert world["bob"].post(path, json=last).status_code == 200
+    assert world["bob_county"].post(path, json={**last, "quarter": quarters.last.previous.code}).status_code == 200
 
 
 def test_assigning_liaisons(world):

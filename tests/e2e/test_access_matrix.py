@@ -30,7 +30,6 @@ from tests.access_world import (
     PERSONAS,
     PHOTO,
     VILLAGE,
-    WORLD_QUARTER,
     Target,
     World,
     meeting_data,
@@ -232,8 +231,7 @@ CLAIM = ("GET", "/api/v1/subsidy-claims/{claim_id}")
 BATCH = ("GET", "/api/v1/subsidy-batches/{batch_id}")
 DIFFICULTY = ("GET", "/api/v1/difficulties/{difficulty_id}")
 PROJECT = ("GET", "/api/v1/projects/{project_id}")
-Q = f"/quarters/{WORLD_QUARTER}"
-HEADCOUNT = {"quarter": "2026Q3", "headcount": 20, "poverty_hires": 1, "new_hires": 3}  # as make_borrower reported
+HEADCOUNT = {"headcount": 20, "poverty_hires": 1, "new_hires": 3}  # as make_borrower reported
 LIAISONS = {"liaisons": [{"kind": "finance", "name": "周金融", "phone": "13900000001", "organisation": "农商银行",
                           "level": "county"}]}
 PAGE = {"per_page": 100}
@@ -303,7 +301,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/enterprises/{enterprise_id}/verify"): Spec(
         lambda w, t: post(f"/enterprises/{t.id}/verify"), alice_firm, fresh("enterprise"), ENTERPRISE),
     ("POST", "/api/v1/enterprises/{enterprise_id}/headcount"): Spec(
-        lambda w, t: post(f"/enterprises/{t.id}/headcount", HEADCOUNT), alice_firm, seen=ENTERPRISE),
+        lambda w, t: post(f"/enterprises/{t.id}/headcount", {**HEADCOUNT, "quarter": w.reported.code}), alice_firm,
+        seen=ENTERPRISE),
     ("PUT", "/api/v1/enterprises/{enterprise_id}/liaisons"): Spec(
         lambda w, t: put(f"/enterprises/{t.id}/liaisons", LIAISONS), alice_firm, fresh("enterprise"), ENTERPRISE),
     ("GET", "/api/v1/openapi.json"): Spec(lambda w, t: get("/openapi.json")),
@@ -365,16 +364,17 @@ SPECS: dict[tuple[str, str], Spec] = {
                                        secret=firm_is_secret),
     ("GET", "/api/v1/quarters/{quarter}"): quarter_read(""),
     ("GET", "/api/v1/quarters/{quarter}/roster"): quarter_read("/roster"),
-    ("POST", "/api/v1/quarters/{quarter}/roster"): Spec(lambda w, t: post(f"{Q}/roster", {
+    ("POST", "/api/v1/quarters/{quarter}/roster"): Spec(lambda w, t: post(f"/quarters/{w.quarter}/roster", {
         "enterprise_id": t.id, "reason": "订单骤减，资金链紧张"}), calm, fresh("calm_enterprise"), ENTERPRISE),
-    ("POST", "/api/v1/quarters/{quarter}/roster/remove"): Spec(lambda w, t: post(f"{Q}/roster/remove", {
-        "enterprise_id": t.id, "reason": "经核实经营已恢复正常"}), calm, fresh("calm_enterprise"), ENTERPRISE),
+    ("POST", "/api/v1/quarters/{quarter}/roster/remove"): Spec(lambda w, t: post(
+        f"/quarters/{w.quarter}/roster/remove", {"enterprise_id": t.id, "reason": "经核实经营已恢复正常"}), calm,
+        fresh("calm_enterprise"), ENTERPRISE),
     ("GET", "/api/v1/quarters/{quarter}/agenda"): quarter_read("/agenda"),
     ("PUT", "/api/v1/quarters/{quarter}/meeting"): Spec(lambda w, t: put(f"/quarters/{t.id}/meeting",
-                                                                         meeting_data(WORLD_QUARTER)), quarter),
+                                                                         meeting_data(w.quarter)), quarter),
     ("GET", "/api/v1/quarters/{quarter}/meeting"): quarter_read("/meeting"),
     ("POST", "/api/v1/quarters/{quarter}/resolutions"): Spec(
-        lambda w, t: post(f"{Q}/resolutions", resolution_data(t.id)), shared("item", "agenda_item"),
+        lambda w, t: post(f"/quarters/{w.quarter}/resolutions", resolution_data(t.id)), shared("item", "agenda_item"),
         fresh("agenda_item"), secret=firm_is_secret),
     ("GET", "/api/v1/quarters/{quarter}/resolutions"): quarter_read("/resolutions"),
     ("POST", "/api/v1/resolutions/{resolution_id}/progress"): Spec(
@@ -481,8 +481,8 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 @pytest.fixture(scope="module")
-def world(stack):
-    made = World(stack)
+def world(stack, quarters):
+    made = World(stack, quarters)
     yield made
     made.close()
 

@@ -1,11 +1,12 @@
 """A whole quarter of the difficulty consultation through the HTTP API, on a controllable clock.
 
-Everything happens in 资中县 (511025) in 2025: no other test writes there, so every figure of the
+Everything happens in a quiet county of tests/places (资中县), where no other module writes, in a
+second quarter of the year that the quarter book hands out (2025Q2), so every figure of the
 county's bulletin is known by hand. Q1: D borrows. Q2: A, B, C, E, F register with their
 enterprises; B borrows; C is paid a skill subsidy; A and F report difficulties that go up to the
-city, E one that the township settles. On 30 June B's loan is overdue and D's defaulted; the quarter
-opens; the meeting assigns resolutions to A's and F's items; A's difficulty is closed, F's is not and
-carries over into 2025Q3.
+city, E one that the township settles. On the quarter's last day B's loan is overdue and D's
+defaulted; the quarter opens; the meeting assigns resolutions to A's and F's items; A's difficulty
+is closed, F's is not and carries over into the next quarter.
 """
 
 import datetime as dt
@@ -15,16 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 import openpyxl
 import pytest
 
-from tests.borrowers import key, loan_request, make_borrower
+from shared import regions
+from tests.borrowers import founded_in, key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import LIAISONS, act
 from tests.e2e.test_quarters_api import consultation_has
 from tests.support.waiting import eventually
 
-REGION, COUNTY, TOWNSHIP = "511025100201", "511025", "511025100"
 INVESTMENT_FEN, HEADCOUNT = 35_000_000, 12  # the factory's enterprise: 350,000.00 yuan, 12 people
 LOAN_B_FEN = 10_000_000
 SKILL_JUNIOR_FEN = 100_000
-Q = "/api/v1/quarters/2025Q2"
 CONSULTATION_ACCESS_CASES = {
     ("GET", "/api/v1/quarters/<string:quarter>/agenda"): "test_access_by_role_and_region",
     ("PUT", "/api/v1/quarters/<string:quarter>/meeting"): "test_access_by_role_and_region",
@@ -48,21 +48,37 @@ def ok(response, status=200):
 
 
 @pytest.fixture(scope="module")
-def quarter(stack):
+def area(places):
+    return places.quiet(__name__, village=True)
+
+
+@pytest.fixture(scope="module")
+def q(quarters):
+    """The story's quarter (its next one is opened too); D borrows in the one before."""
+    return quarters.story(__name__, season=2, span=2)
+
+
+@pytest.fixture(scope="module")
+def path(q):
+    return f"/api/v1/quarters/{q}"
+
+
+@pytest.fixture(scope="module")
+def quarter(stack, places, area, q):
     def official(region, level, head=False):
         return stack.client(stack.create_user("official", region_code=region, level=level, unit_head=head))
 
-    p = {"township": official(TOWNSHIP, "township"), "township_head": official(TOWNSHIP, "township", True),
-         "county": official(COUNTY, "county"), "city": official("511000", "city"),
-         "city_head": official("511000", "city", True), "other_county": official("511011", "county"),
+    p = {"township": official(area.township, "township"), "township_head": official(area.township, "township", True),
+         "county": official(area.county, "county"), "city": official(places.city, "city"),
+         "city_head": official(places.city, "city", True), "other_county": official(places.county, "county"),
          "bank": stack.client(stack.create_user("bank_liaison", bank_code="NJRCB"))}
     for account in ("fund:guarantee", "budget:subsidy"):
         ok(p["city"].post("/api/v1/fund/contributions", headers=key(),
                           json={"account": account, "amount_yuan": "10000000"}), 201)
 
     def firm():
-        borrower = make_borrower(stack, p["township"], region=REGION, enterprise=True, headcount=HEADCOUNT,
-                                 founded_on="2024-09-01", quarter="2024Q3")
+        borrower = make_borrower(stack, p["township"], region=area.village, enterprise=True, headcount=HEADCOUNT,
+                                 **founded_in(q.shifted(-3)))
         ok(p["county"].put(f"/api/v1/enterprises/{borrower.enterprise_id}/liaisons", json=LIAISONS))
         return borrower
 
@@ -85,10 +101,10 @@ def quarter(stack):
         ok(act(p["township"], record, "escalate", reason="需县级协调"))
         ok(act(p["county"], record, "escalate", reason="涉及市级审批权限，需市级协调"))
 
-    with stack.today(dt.date(2025, 2, 10)):
+    with stack.today(q.previous.day(2, 10)):
         d = firm()
         lend(d, "50000")
-    with stack.today(dt.date(2025, 4, 8)):
+    with stack.today(q.day(1, 8)):
         a, b, c, e, f = (firm() for _ in range(5))
         lend(b, "100000")
         troubles = {"a": report(a, "labour"), "e": report(e, "labour"), "f": report(f, "permits")}
@@ -97,22 +113,23 @@ def quarter(stack):
         ok(act(p["township"], troubles["e"], "resolve", resolution="镇劳务站推荐熟练工二十名"))
         ok(act(e.client, troubles["e"], "accept", note="满意"))
         ok(act(p["township_head"], troubles["e"], "sign-off"))
-    with stack.today(dt.date(2025, 4, 20)):
+    with stack.today(q.day(1, 20)):
         claim = ok(c.client.post("/api/v1/subsidy-claims", json={
-            "kind": "skill", "occupation": "电工", "level": "junior", "issued_on": "2025-03-30"}), 201)
+            "kind": "skill", "occupation": "电工", "level": "junior",
+            "issued_on": q.previous.day(3, 30).isoformat()}), 201)
         assert claim["amount_yuan"] == "1000.00"  # SKILL_JUNIOR_FEN
         ok(p["township"].post(f"/api/v1/subsidy-claims/{claim['id']}/review", json={"decision": "approve"}))
         batch = ok(p["county"].post("/api/v1/subsidy-batches", json={"claim_ids": [claim["id"]]}), 201)
         ok(p["county"].post(f"/api/v1/subsidy-batches/{batch['id']}/approve"))
         assert ok(p["county"].post(f"/api/v1/subsidy-batches/{batch['id']}/pay", headers=key()))["status"] == "paid"
-    with stack.today(dt.date(2025, 6, 30)):
+    with stack.today(q.last):
         ok(p["city"].post("/api/v1/loans/overdue-sweep"))
         consultation_has(stack, "subsidy_paid")
         consultation_has(stack, "difficulty_closed")
         for kind in ("loan_overdue", "loan_defaulted"):
             consultation_has(stack, kind)
         eventually(lambda: _late_loans_known(stack, b.enterprise_id, d.enterprise_id), timeout=30)
-        opened = ok(p["city"].post("/api/v1/quarters", json={"quarter": "2025Q2"}), 201)
+        opened = ok(p["city"].post("/api/v1/quarters", json={"quarter": q.code}), 201)
     return {"p": p, "a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "troubles": troubles, "opened": opened,
             "stack": stack}
 
@@ -132,7 +149,7 @@ def _late_loans_known(stack, *enterprise_ids):
     return found == set(enterprise_ids)
 
 
-def roster(client, code="2025Q2") -> dict:
+def roster(client, code) -> dict:
     return {row["enterprise_id"]: row for row in ok(client.get(f"/api/v1/quarters/{code}/roster"))}
 
 
@@ -142,68 +159,71 @@ def items_of(agenda) -> dict:
 
 
 @pytest.fixture(scope="module")
-def decided(quarter):
-    """The meeting on 2 July assigns a resolution to A's and F's items; A's difficulty is then closed."""
+def decided(quarter, area, q, path):
+    """The meeting on the next quarter's 2nd day assigns a resolution to A's and F's items; A's
+    difficulty is then closed."""
     p, troubles = quarter["p"], quarter["troubles"]
     stack = quarter["stack"]
-    with stack.today(dt.date(2025, 7, 3)):
-        meeting = ok(p["city"].put(f"{Q}/meeting", json={
-            "held_on": "2025-07-02", "chair": "市政府分管副市长", "departments": ["市人力资源和社会保障局", "市经济和信息化局",
-                                                                           "市自然资源和规划局"],
+    with stack.today(q.next.day(1, 3)):
+        meeting = ok(p["city"].put(f"{path}/meeting", json={
+            "held_on": q.next.day(1, 2).isoformat(), "chair": "市政府分管副市长",
+            "departments": ["市人力资源和社会保障局", "市经济和信息化局", "市自然资源和规划局"],
             "minutes": "会议逐户听取了困难企业的诉求，研究确定了各事项的牵头单位、配合单位和完成时限。"}))
-        items = items_of(ok(p["city"].get(f"{Q}/agenda")))
+        items = items_of(ok(p["city"].get(f"{path}/agenda")))
         a_item, f_item = items[troubles["a"]["reference"]], items[troubles["f"]["reference"]]
-        a_res = ok(p["city"].post(f"{Q}/resolutions", headers=key(), json={
-            "item_id": a_item["id"], "lead_department": "市人力资源和社会保障局", "co_departments": ["资中县人社局"],
-            "measure": "组织定向招聘会，一个月内补齐分拣工人", "deadline": "2025-08-01"}), 201)
-        f_res = ok(p["city"].post(f"{Q}/resolutions", headers=key(), json={
+        a_res = ok(p["city"].post(f"{path}/resolutions", headers=key(), json={
+            "item_id": a_item["id"], "lead_department": "市人力资源和社会保障局", "co_departments": [f"{area.name}人社局"],
+            "measure": "组织定向招聘会，一个月内补齐分拣工人", "deadline": q.next.day(2, 1).isoformat()}), 201)
+        f_res = ok(p["city"].post(f"{path}/resolutions", headers=key(), json={
             "item_id": f_item["id"], "lead_department": "市经济和信息化局",
-            "co_departments": ["市自然资源和规划局", "资中县人民政府"], "measure": "协调办理厂房扩建规划许可",
-            "deadline": "2025-08-15"}), 201)
-    with stack.today(dt.date(2025, 7, 10)):
+            "co_departments": ["市自然资源和规划局", f"{area.name}人民政府"], "measure": "协调办理厂房扩建规划许可",
+            "deadline": q.next.day(2, 15).isoformat()}), 201)
+    with stack.today(q.next.day(1, 10)):
         ok(p["county"].post(f"/api/v1/resolutions/{f_res['id']}/progress", json={
             "progress": 40, "note": "规划方案已报市自然资源和规划局审查"}))
         record = troubles["a"]
         ok(act(p["city"], record, "resolve", resolution="市人社局组织定向招聘会，已招到分拣工人二十名"))
         ok(act(quarter["a"].client, record, "accept", note="工人已到岗"))
         ok(act(p["city_head"], record, "sign-off"))
-    eventually(lambda: ok(p["city"].get(f"{Q}/resolutions"))["items"] and all(
-        r["closed"] for r in ok(p["city"].get(f"{Q}/resolutions"))["items"] if r["id"] == a_res["id"]), timeout=30)
+    eventually(lambda: ok(p["city"].get(f"{path}/resolutions"))["items"] and all(
+        r["closed"] for r in ok(p["city"].get(f"{path}/resolutions"))["items"] if r["id"] == a_res["id"]), timeout=30)
     return {"meeting": meeting, "a_res": a_res, "f_res": f_res, "a_item": a_item, "f_item": f_item}
 
 
 @pytest.fixture(scope="module")
-def closed(quarter, decided):
-    with quarter["stack"].today(dt.date(2025, 7, 15)):
-        closing = ok(quarter["p"]["city"].post(f"{Q}/close"))
+def closed(quarter, decided, q, path):
+    with quarter["stack"].today(q.next.day(1, 15)):
+        closing = ok(quarter["p"]["city"].post(f"{path}/close"))
     return closing
 
 
-def test_the_roster_holds_exactly_the_enterprises_the_rules_name(quarter):
-    rows = roster(quarter["p"]["county"])
+def test_the_roster_holds_exactly_the_enterprises_the_rules_name(quarter, q):
+    rows = roster(quarter["p"]["county"], q)
     expected = {quarter[k].enterprise_id: k for k in ("a", "b", "d", "f")}
     assert set(rows) == set(expected)
     reasons = {expected[eid]: row["reasons"] for eid, row in rows.items()}
     assert reasons["a"] == [f"困难问题{quarter['troubles']['a']['reference']}已上报至市级"]
     assert reasons["f"] == [f"困难问题{quarter['troubles']['f']['reference']}已上报至市级"]
-    assert reasons["b"] == ["创业担保贷款逾期53天"]
+    first_due = q.day(2, 8)  # B borrowed on the quarter's 8th day, for 12 months: a month later
+    assert reasons["b"] == [f"创业担保贷款逾期{(q.last - first_due).days}天"]
     assert len(reasons["d"]) == 1 and reasons["d"][0].startswith("创业担保贷款违约")
     evidence = {expected[eid]: row["evidence"] for eid, row in rows.items()}  # the facts behind each reason
     assert [(e["kind"], e["event_type"], e["occurred_on"], e["title"]) for e in evidence["b"]] == [
-        ("loan", "loan_overdue", "2025-06-30", "贷款逾期")]
-    assert [(e["event_type"], e["occurred_on"]) for e in evidence["a"]] == [("difficulty_escalated", "2025-04-08")]
+        ("loan", "loan_overdue", q.last.isoformat(), "贷款逾期")]
+    assert [(e["event_type"], e["occurred_on"]) for e in evidence["a"]] == [
+        ("difficulty_escalated", q.day(1, 8).isoformat())]
     assert all(len(e["event_id"]) == 36 for rows_ in evidence.values() for e in rows_)
 
 
-def test_the_agenda_holds_one_item_per_open_difficulty_grouped_by_enterprise_and_category(quarter):
-    agenda = ok(quarter["p"]["county"].get(f"{Q}/agenda"))
+def test_the_agenda_holds_one_item_per_open_difficulty_grouped_by_enterprise_and_category(quarter, path):
+    agenda = ok(quarter["p"]["county"].get(f"{path}/agenda"))
     by_firm = {group["enterprise_id"]: group for group in agenda["enterprises"]}
     assert set(by_firm) == {quarter["a"].enterprise_id, quarter["f"].enterprise_id}
     assert [c["category_name"] for c in by_firm[quarter["f"].enterprise_id]["categories"]] == ["审批"]
     assert agenda["items"] == 2
 
 
-def test_the_meeting_assigns_resolutions_and_escalation_attaches_them(quarter, decided):
+def test_the_meeting_assigns_resolutions_and_escalation_attaches_them(quarter, decided, q, path):
     assert decided["meeting"]["departments"][0] == "市人力资源和社会保障局"
     f_difficulty = quarter["troubles"]["f"]["id"]
 
@@ -212,21 +232,21 @@ def test_the_meeting_assigns_resolutions_and_escalation_attaches_them(quarter, d
         return [step for step in record["timeline"] if step["action"] == "decision"]
 
     steps = eventually(attached, timeout=30)
-    assert "牵头单位：市经济和信息化局" in steps[0]["note"] and "2025-08-15" in steps[0]["note"]
-    again = quarter["p"]["city"].post(f"{Q}/resolutions", headers=key(), json={
+    assert "牵头单位：市经济和信息化局" in steps[0]["note"] and q.next.day(2, 15).isoformat() in steps[0]["note"]
+    again = quarter["p"]["city"].post(f"{path}/resolutions", headers=key(), json={
         "item_id": decided["f_item"]["id"], "lead_department": "市发展和改革委员会", "measure": "再议一次",
-        "deadline": "2025-09-01"})
+        "deadline": q.next.day(3, 1).isoformat()})
     assert again.json()["error"]["code"] in ("resolution_exists", "quarter_closed")
-    resolutions = {r["id"]: r for r in ok(quarter["p"]["county"].get(f"{Q}/resolutions"))["items"]}
+    resolutions = {r["id"]: r for r in ok(quarter["p"]["county"].get(f"{path}/resolutions"))["items"]}
     assert resolutions[decided["f_res"]["id"]]["progress"] == 40
     assert resolutions[decided["f_res"]["id"]]["notes"][0]["note"] == "规划方案已报市自然资源和规划局审查"
     assert resolutions[decided["a_res"]["id"]]["closed"] is True
 
 
-def test_the_bulletin_equals_the_figures_computed_by_hand(quarter, decided, closed):
+def test_the_bulletin_equals_the_figures_computed_by_hand(quarter, decided, closed, area, path):
     assert closed["status"] == "closed"
-    bulletin = ok(quarter["p"]["county"].get(f"{Q}/bulletin"))
-    assert bulletin["status"] == "final" and bulletin["scope"]["region_code"] == COUNTY
+    bulletin = ok(quarter["p"]["county"].get(f"{path}/bulletin"))
+    assert bulletin["status"] == "final" and bulletin["scope"]["region_code"] == area.county
     assert bulletin["issue_no"] >= 1  # the quarters consulted so far number the bulletins (第 N 期)
     assert bulletin["entrepreneurs"] == {"new": 5}  # A, B, C, E, F (D registered in Q1)
     assert bulletin["enterprises"] == {"new": 5, "investment_fen": 5 * INVESTMENT_FEN, "jobs": 5 * HEADCOUNT}
@@ -239,61 +259,61 @@ def test_the_bulletin_equals_the_figures_computed_by_hand(quarter, decided, clos
     assert bulletin["resolutions"] == {"total": 2, "closed": 1, "rate": "50.0", "by_department": [
         {"department": "市人力资源和社会保障局", "total": 1, "closed": 1, "rate": "100.0"},
         {"department": "市经济和信息化局", "total": 1, "closed": 0, "rate": "0.0"}]}
-    assert [row["region_code"] for row in bulletin["by_county"]] == [COUNTY]
+    assert [row["region_code"] for row in bulletin["by_county"]] == [area.county]
     assert bulletin["by_county"][0] | {} == {
-        "region_code": COUNTY, "region_name": "资中县", "entrepreneurs": 5, "enterprises": 5,
+        "region_code": area.county, "region_name": area.name, "entrepreneurs": 5, "enterprises": 5,
         "investment_fen": 5 * INVESTMENT_FEN, "jobs": 5 * HEADCOUNT, "loans_count": 1, "loans_fen": LOAN_B_FEN,
         "subsidies_fen": SKILL_JUNIOR_FEN, "raised": 3, "resolved": 1, "resolutions": 2, "closed": 1, "rate": "50.0"}
     assert bulletin["meeting"]["chair"] == "市政府分管副市长"
-    city = ok(quarter["p"]["city"].get(f"{Q}/bulletin"))
-    assert next(row for row in city["by_county"] if row["region_code"] == COUNTY) == bulletin["by_county"][0]
+    city = ok(quarter["p"]["city"].get(f"{path}/bulletin"))
+    assert next(row for row in city["by_county"] if row["region_code"] == area.county) == bulletin["by_county"][0]
 
 
-def test_a_county_bulletin_shows_only_that_county(quarter, closed):
-    other = ok(quarter["p"]["other_county"].get(f"{Q}/bulletin"))
-    assert COUNTY not in {row["region_code"] for row in other["by_county"]}
-    assert other["scope"]["region_code"] == "511011"
-    download = quarter["p"]["county"].get(f"{Q}/bulletin.xlsx")
+def test_a_county_bulletin_shows_only_that_county(quarter, closed, places, area, path):
+    other = ok(quarter["p"]["other_county"].get(f"{path}/bulletin"))
+    assert area.county not in {row["region_code"] for row in other["by_county"]}
+    assert other["scope"]["region_code"] == places.county
+    download = quarter["p"]["county"].get(f"{path}/bulletin.xlsx")
     assert download.status_code == 200
     assert "attachment" in download.headers["Content-Disposition"]
     sheets = openpyxl.load_workbook(io.BytesIO(download.content))
     counties = [row[0] for row in sheets.worksheets[1].iter_rows(min_row=2, values_only=True) if row[0]]
-    assert "资中县" in counties and "东兴区" not in counties
+    assert area.name in counties and regions.name_of(places.county) not in counties
     for who in ("township",):
-        assert quarter["p"][who].get(f"{Q}/bulletin").status_code == 200
+        assert quarter["p"][who].get(f"{path}/bulletin").status_code == 200
     entrepreneur = quarter["a"].client
-    assert entrepreneur.get(f"{Q}/bulletin").json()["error"]["code"] == "official_required"
-    assert entrepreneur.get(f"{Q}/bulletin.xlsx").status_code == 403
+    assert entrepreneur.get(f"{path}/bulletin").json()["error"]["code"] == "official_required"
+    assert entrepreneur.get(f"{path}/bulletin.xlsx").status_code == 403
 
 
-def test_open_items_carry_over_and_late_resolutions_are_flagged_once(quarter, decided, closed):
-    p, stack = quarter["p"], quarter["stack"]
-    with stack.today(dt.date(2025, 8, 20)):
+def test_open_items_carry_over_and_late_resolutions_are_flagged_once(quarter, decided, closed, places, q, path):
+    p, stack, after = quarter["p"], quarter["stack"], q.next
+    with stack.today(after.day(2, 20)):
         first = ok(p["city"].post("/api/v1/resolutions/overdue-sweep"))
         second = ok(p["city"].post("/api/v1/resolutions/overdue-sweep"))
     assert first.get("flagged", 0) >= 1 and second.get("flagged", 0) == 0
-    late = {r["id"]: r for r in ok(p["city"].get(f"{Q}/resolutions"))["items"]}
+    late = {r["id"]: r for r in ok(p["city"].get(f"{path}/resolutions"))["items"]}
     assert late[decided["f_res"]["id"]]["overdue"] is True
     assert late[decided["a_res"]["id"]]["overdue"] is False
     consultation_has(stack, "resolution_overdue")
-    with stack.today(dt.date(2025, 9, 30)):
-        opened = ok(p["city"].post("/api/v1/quarters", json={"quarter": "2025Q3"}), 201)
-    assert opened["quarter"] == "2025Q3"
-    items = items_of(ok(p["county"].get("/api/v1/quarters/2025Q3/agenda")))
+    with stack.today(after.last):
+        opened = ok(p["city"].post("/api/v1/quarters", json={"quarter": after.code}), 201)
+    assert opened["quarter"] == after.code
+    items = items_of(ok(p["county"].get(f"/api/v1/quarters/{after}/agenda")))
     carried = items[quarter["troubles"]["f"]["reference"]]
-    assert carried["carried_over_from"] == "2025Q2" and carried["status"] == "open"
+    assert carried["carried_over_from"] == q.code and carried["status"] == "open"
     assert quarter["troubles"]["a"]["reference"] not in items
-    assert quarter["f"].enterprise_id in roster(p["county"], "2025Q3")
+    assert quarter["f"].enterprise_id in roster(p["county"], after)
     # two officials assign the carried item at the same moment: one resolution, one clear refusal
-    with stack.today(dt.date(2025, 9, 30)):
-        ok(p["city"].put("/api/v1/quarters/2025Q3/meeting", json={
-            "held_on": "2025-09-29", "chair": "市政府分管副市长", "departments": ["市经济和信息化局"],
-            "minutes": "继续研究上季度结转事项，明确新的完成时限。"}))
-        other_city = stack.client(stack.create_user("official", region_code="511000", level="city"))
+    with stack.today(after.last):
+        ok(p["city"].put(f"/api/v1/quarters/{after}/meeting", json={
+            "held_on": (after.last - dt.timedelta(days=1)).isoformat(), "chair": "市政府分管副市长",
+            "departments": ["市经济和信息化局"], "minutes": "继续研究上季度结转事项，明确新的完成时限。"}))
+        other_city = stack.client(stack.create_user("official", region_code=places.city, level="city"))
         body = {"item_id": carried["id"], "lead_department": "市经济和信息化局", "measure": "限期办结厂房扩建规划许可",
-                "deadline": "2025-10-31"}
+                "deadline": after.next.day(1, 31).isoformat()}
         with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(lambda who: who.post("/api/v1/quarters/2025Q3/resolutions", headers=key(),
+            answers = list(pool.map(lambda who: who.post(f"/api/v1/quarters/{after}/resolutions", headers=key(),
                                                          json=body), (p["city"], other_city)))
     assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
     assert [a.json()["error"]["code"] for a in answers if a.status_code == 409] == ["resolution_exists"]
@@ -313,20 +333,20 @@ def test_the_timeline_and_who_may_see_it(quarter, decided):
         assert who.get(path).json()["error"]["code"] == "enterprise_not_found"
 
 
-def test_access_by_role_and_region(quarter, decided):
+def test_access_by_role_and_region(quarter, decided, area, q, path):
     p = quarter["p"]
     entrepreneur = quarter["a"].client
-    for path in (f"{Q}/agenda", f"{Q}/meeting", f"{Q}/resolutions", "/api/v1/dashboard"):
-        assert entrepreneur.get(path).json()["error"]["code"] == "official_required", path
-        assert p["bank"].get(path).status_code == 403, path
-    ours = {quarter[who].enterprise_id for who in "abcdef"}  # other modules' enterprises may share 511011
-    assert not ours & {e["enterprise_id"] for e in ok(p["other_county"].get(f"{Q}/agenda"))["enterprises"]}
-    assert not ours & {r["enterprise_id"] for r in ok(p["other_county"].get(f"{Q}/resolutions"))["items"]}
-    assert ok(p["county"].get(f"{Q}/meeting"))["chair"] == "市政府分管副市长"
-    assert p["county"].put(f"{Q}/meeting", json={
-        "held_on": "2025-07-02", "chair": "某某", "departments": ["市财政局"], "minutes": "县级不能登记市级会议的纪要内容"}
+    for read in (f"{path}/agenda", f"{path}/meeting", f"{path}/resolutions", "/api/v1/dashboard"):
+        assert entrepreneur.get(read).json()["error"]["code"] == "official_required", read
+        assert p["bank"].get(read).status_code == 403, read
+    ours = {quarter[who].enterprise_id for who in "abcdef"}  # the home county's are other modules' too
+    assert not ours & {e["enterprise_id"] for e in ok(p["other_county"].get(f"{path}/agenda"))["enterprises"]}
+    assert not ours & {r["enterprise_id"] for r in ok(p["other_county"].get(f"{path}/resolutions"))["items"]}
+    assert ok(p["county"].get(f"{path}/meeting"))["chair"] == "市政府分管副市长"
+    assert p["county"].put(f"{path}/meeting", json={
+        "held_on": q.next.day(1, 2).isoformat(), "chair": "某某", "departments": ["市财政局"], "minutes": "县级不能登记市级会议的纪要内容"}
     ).json()["error"]["code"] == "city_level_required"
-    assert p["county"].post(f"{Q}/resolutions", json={
+    assert p["county"].post(f"{path}/resolutions", json={
         "item_id": decided["f_item"]["id"], "lead_department": "市财政局", "measure": "县级不能交办市级事项",
         "deadline": "2030-01-01"}).json()["error"]["code"] == "city_level_required"
     progress = f"/api/v1/resolutions/{decided['f_res']['id']}/progress"
@@ -336,20 +356,20 @@ def test_access_by_role_and_region(quarter, decided):
         "county_level_required")
     assert p["county"].post(progress, json={"progress": 101, "note": "超过"}).status_code == 422
     assert p["county"].post("/api/v1/resolutions/overdue-sweep").json()["error"]["code"] == "city_level_required"
-    assert p["county"].post(f"{Q}/close").json()["error"]["code"] == "city_level_required"
+    assert p["county"].post(f"{path}/close").json()["error"]["code"] == "city_level_required"
     dashboard = ok(p["county"].get("/api/v1/dashboard"))
-    assert dashboard["region_code"] == COUNTY
+    assert dashboard["region_code"] == area.county
     assert all(row["count"] >= 0 for row in dashboard["loans"])
 
 
-def test_a_rebuild_from_a_replay_gives_the_same_roster_and_bulletin(quarter, closed):
+def test_a_rebuild_from_a_replay_gives_the_same_roster_and_bulletin(quarter, closed, q, path):
     p = quarter["p"]
-    before = (roster(p["county"]), ok(p["county"].get(f"{Q}/bulletin")), ok(p["city"].get(f"{Q}/bulletin")))
+    before = (roster(p["county"], q), ok(p["county"].get(f"{path}/bulletin")), ok(p["city"].get(f"{path}/bulletin")))
     assert p["county"].post("/api/v1/consultation/rebuild").json()["error"]["code"] == "city_level_required"
     report = ok(p["city"].post("/api/v1/consultation/rebuild"))
     assert report["facts"] > 0 and set(report["by_producer"]) >= {"registry", "finance", "escalation"}
-    assert report["rosters"]["2025Q2"] == {"same": True, "missing": [], "extra": []}
-    # 2025Q3 holds F by the rules and also carried over: the carry-over note is not a rule's reason
-    assert report["rosters"]["2025Q3"] == {"same": True, "missing": [], "extra": []}
-    after = (roster(p["county"]), ok(p["county"].get(f"{Q}/bulletin")), ok(p["city"].get(f"{Q}/bulletin")))
+    assert report["rosters"][q.code] == {"same": True, "missing": [], "extra": []}
+    # the next quarter holds F by the rules and also carried over: the carry-over note is not a rule's reason
+    assert report["rosters"][q.next.code] == {"same": True, "missing": [], "extra": []}
+    after = (roster(p["county"], q), ok(p["county"].get(f"{path}/bulletin")), ok(p["city"].get(f"{path}/bulletin")))
     assert after == before

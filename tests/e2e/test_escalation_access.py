@@ -1,6 +1,7 @@
 """Nobody sees what is not theirs in escalation: every difficulty endpoint, tried by the wrong people.
 
-Alice's enterprise is in 双才镇 (Dongxing 511011), Bob's in Weiyuan (511024).
+Alice's enterprise is in the home township of tests/places (双才镇, 东兴区), Bob's in the other county
+(威远县).
 """
 
 import pytest
@@ -29,19 +30,20 @@ ESCALATION_ACCESS_CASES = {
 
 
 class World:
-    def __init__(self, stack):
+    def __init__(self, stack, places):
         def official(region, level, head=False):
             return stack.client(stack.create_user("official", region_code=region, level=level, unit_head=head))
 
-        self.c = {"alice_township": official("511011101", "township"),
-                  "alice_head": official("511011101", "township", True),
-                  "alice_county": official("511011", "county"), "bob_county": official("511024", "county"),
-                  "bob_township": official("511024100", "township"), "city": official("511000", "city"),
-                  "other_township": official("511011102", "township"),
+        self.c = {"alice_township": official(places.township, "township"),
+                  "alice_head": official(places.township, "township", True),
+                  "alice_county": official(places.county, "county"),
+                  "bob_county": official(places.other_county, "county"),
+                  "bob_township": official(places.other_township, "township"), "city": official(places.city, "city"),
+                  "other_township": official(places.neighbour_township, "township"),
                   "bank": stack.client(stack.create_user("bank_liaison", bank_code="NJRCB")),
                   "admin": stack.client(stack.create_user("admin"))}
         alice = make_borrower(stack, self.c["alice_township"], enterprise=True)
-        bob = make_borrower(stack, self.c["bob_township"], region="511024100201", enterprise=True)
+        bob = make_borrower(stack, self.c["bob_township"], region=places.other_village, enterprise=True)
         for firm in (alice.enterprise_id, bob.enterprise_id):
             finance_knows(stack, "known_enterprises", firm, "true", "escalation")
         self.c["alice"], self.c["bob"] = alice.client, bob.client
@@ -54,8 +56,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(stack):
-    return World(stack)
+def world(stack, places):
+    return World(stack, places)
 
 
 def code(response):

@@ -1,7 +1,8 @@
 """Nobody sees what is not theirs in finance: every loan, subsidy, fund and ledger endpoint.
 
-Alice borrows from NJRCB in Dongxing (511011), Bob from PSBC in Weiyuan (511024). A liaison sees
-only their bank's loans, an official only their region's, an entrepreneur only their own.
+Alice borrows from NJRCB in the home county of tests/places (东兴区), Bob from PSBC in the other one
+(威远县). A liaison sees only their bank's loans, an official only their region's, an entrepreneur
+only their own.
 """
 
 import datetime as dt
@@ -44,12 +45,12 @@ FINANCE_ACCESS_CASES = {
 
 
 class World:
-    def __init__(self, stack):
+    def __init__(self, stack, places):
         self.stack = stack
         self.c = {}
-        officials = {"alice_township": ("511011101", "township"), "alice_county": ("511011", "county"),
-                     "bob_township": ("511024100", "township"), "bob_county": ("511024", "county"),
-                     "city": ("511000", "city")}
+        officials = {"alice_township": (places.township, "township"), "alice_county": (places.county, "county"),
+                     "bob_township": (places.other_township, "township"),
+                     "bob_county": (places.other_county, "county"), "city": (places.city, "city")}
         for who, (region, level) in officials.items():
             self.c[who] = stack.client(stack.create_user("official", region_code=region, level=level))
         for who, bank in (("njrcb", "NJRCB"), ("njrcb2", "NJRCB"), ("psbc", "PSBC")):
@@ -60,7 +61,7 @@ class World:
             self.c["city"].post("/api/v1/fund/contributions", headers=key(),
                                 json={"account": account, "amount_yuan": "5000000"})
         alice = make_borrower(stack, self.c["alice_township"], enterprise=True)
-        bob = make_borrower(stack, self.c["bob_township"], region="511024100201", enterprise=True)
+        bob = make_borrower(stack, self.c["bob_township"], region=places.other_village, enterprise=True)
         self.c["alice"], self.c["bob"] = alice.client, bob.client
         self.bob_enterprise = bob.enterprise_id
         self.alice_loan = alice.client.post("/api/v1/loans", json=loan_request()).json()["id"]
@@ -74,8 +75,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(stack):
-    return World(stack)
+def world(stack, places):
+    return World(stack, places)
 
 
 def code(response):
@@ -222,11 +223,12 @@ def test_batches_are_made_and_paid_in_their_region(world):
     assert world["alice"].get(f"/api/v1/subsidy-claims/{world.alice_claim}").json()["status_name"] == "已发放"
 
 
-def test_interest_subsidy_is_the_citys(world):
+def test_interest_subsidy_is_the_citys(world, quarters):
+    quarter = quarters.spare(__name__)
     for who in ("alice", "njrcb", "alice_county"):
-        assert code(world[who].post("/api/v1/interest-subsidies", json={"quarter": "2026Q2"}))[0] == 403
-        assert code(world[who].post("/api/v1/interest-subsidies/2026Q2/pay", headers=key()))[0] == 403
+        assert code(world[who].post("/api/v1/interest-subsidies", json={"quarter": quarter.code}))[0] == 403
+        assert code(world[who].post(f"/api/v1/interest-subsidies/{quarter}/pay", headers=key()))[0] == 403
     for who in ("alice", "njrcb"):
-        assert code(world[who].get("/api/v1/interest-subsidies/2026Q2"))[0] == 403
-    assert world["city"].post("/api/v1/interest-subsidies", json={"quarter": "2026Q2"}).status_code == 201
-    assert world["alice_county"].get("/api/v1/interest-subsidies/2026Q2").status_code == 200
+        assert code(world[who].get(f"/api/v1/interest-subsidies/{quarter}"))[0] == 403
+    assert world["city"].post("/api/v1/interest-subsidies", json={"quarter": quarter.code}).status_code == 201
+    assert world["alice_county"].get(f"/api/v1/interest-subsidies/{quarter}").status_code == 200

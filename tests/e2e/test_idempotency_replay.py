@@ -14,14 +14,14 @@ APPROVAL = {"amount_yuan": "120000", "term_months": 24, "spread_bp": 0}
 
 
 @pytest.fixture(scope="module")
-def people(stack):
-    city = stack.client(stack.create_user("official", region_code="511000", level="city"))
+def people(stack, places):
+    city = stack.client(stack.create_user("official", region_code=places.city, level="city"))
     city.post("/api/v1/fund/contributions", headers=key(), json={"account": "fund:guarantee",
                                                                  "amount_yuan": "5000000"})
     maker_name = stack.create_user("bank_liaison", bank_code="NJRCB")
     return {
-        "township": stack.client(stack.create_user("official", region_code="511011101", level="township")),
-        "other_county": stack.client(stack.create_user("official", region_code="511024", level="county")),
+        "township": stack.client(stack.create_user("official", region_code=places.township, level="township")),
+        "other_county": stack.client(stack.create_user("official", region_code=places.other_county, level="county")),
         "maker": stack.client(maker_name), "maker_name": maker_name,
         "other_bank": stack.client(stack.create_user("bank_liaison", bank_code="PSBC")),
         "admin": stack.client(stack.create_user("admin")),

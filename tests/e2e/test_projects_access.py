@@ -26,12 +26,12 @@ PROJECTS_ACCESS_CASES = {
 
 
 @pytest.fixture(scope="module")
-def people(stack):
+def people(stack, places):
     def official(region, level):
         return stack.client(stack.create_user("official", region_code=region, level=level))
 
-    return {"county": official("511011", "county"), "other_county": official("511024", "county"),
-            "city": official("511000", "city"), "township": official("511011101", "township"),
+    return {"county": official(places.county, "county"), "other_county": official(places.other_county, "county"),
+            "city": official(places.city, "city"), "township": official(places.township, "township"),
             "reader": stack.client(stack.create_user("entrepreneur")),
             "bank": stack.client(stack.create_user("bank_liaison", bank_code="NJRCB")),
             "admin": stack.client(stack.create_user("admin"))}

@@ -1,7 +1,6 @@
 """The quarter's roster through the HTTP API: exactly the enterprises the rules name, with their
 reasons, gathered from the facts of the other services; officials adjust it with a reason."""
 
-import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -38,13 +37,15 @@ def consultation_has(stack, event_type: str, count: int = 1) -> None:
 
 
 @pytest.fixture(scope="module")
-def scenario(stack):
-    """Three enterprises in difficulty (city-level difficulty, overdue loan, fewer staff) and one not."""
+def scenario(stack, places, quarters):
+    """This quarter's roster on the real day: three enterprises in difficulty (city-level difficulty,
+    overdue loan, fewer staff than last quarter) and one not."""
     def official(region, level):
         return stack.client(stack.create_user("official", region_code=region, level=level))
 
-    people = {"township": official("511011101", "township"), "county": official("511011", "county"),
-              "city": official("511000", "city"), "other_county": official("511024", "county")}
+    quarter = quarters.now(__name__)
+    people = {"township": official(places.township, "township"), "county": official(places.county, "county"),
+              "city": official(places.city, "city"), "other_county": official(places.other_county, "county")}
     people["city"].post("/api/v1/fund/contributions", headers=key(),
                         json={"account": "fund:guarantee", "amount_yuan": "10000000"})
     troubled = enterprise_with_liaisons(stack, people)
@@ -53,7 +54,7 @@ def scenario(stack):
     people["county"].post(f"/api/v1/difficulties/{record['id']}/escalate", json={"reason": "需市级协调"})
     indebted = make_borrower(stack, people["township"], enterprise=True)
     maker = stack.client(stack.create_user("bank_liaison", bank_code="NJRCB"))
-    with stack.today(dt.date(2026, 8, 20)):
+    with stack.today(quarter.previous.day(2, 20)):
         loan = indebted.client.post("/api/v1/loans", json=loan_request(
             borrower_kind="enterprise", enterprise_id=indebted.enterprise_id, amount_yuan="100000")).json()
         maker.post(f"/api/v1/loans/{loan['id']}/approve", json={"amount_yuan": "100000", "term_months": 12,
@@ -62,14 +63,15 @@ def scenario(stack):
     people["city"].post("/api/v1/loans/overdue-sweep")
     shrinking = make_borrower(stack, people["township"], enterprise=True, headcount=20)
     shrinking.client.post(f"/api/v1/enterprises/{shrinking.enterprise_id}/headcount", json={
-        "quarter": "2026Q4", "headcount": 12, "poverty_hires": 1, "new_hires": 0})
+        "quarter": quarter.code, "headcount": 12, "poverty_hires": 1, "new_hires": 0})
     calm = make_borrower(stack, people["township"], enterprise=True)
     consultation_has(stack, "difficulty_escalated", 2)
     consultation_has(stack, "loan_overdue")
     consultation_has(stack, "enterprise_headcount_reported", 2)
-    opened = people["city"].post("/api/v1/quarters", json={"quarter": "2026Q4"})
+    opened = people["city"].post("/api/v1/quarters", json={"quarter": quarter.code})
     assert opened.status_code == 201, opened.text
-    return {"people": people, "troubled": troubled.enterprise_id, "indebted": indebted.enterprise_id,
+    return {"quarter": quarter, "roster": f"/api/v1/quarters/{quarter}/roster", "people": people,
+            "troubled": troubled.enterprise_id, "indebted": indebted.enterprise_id,
             "shrinking": shrinking.enterprise_id, "calm": calm.enterprise_id}
 
 
@@ -87,35 +89,34 @@ def consultation_knows_enterprise(stack, enterprise_id: str) -> None:
         engine.dispose()
 
 
-def roster_of(client) -> dict:
-    return {row["enterprise_id"]: row for row in client.get("/api/v1/quarters/2026Q4/roster").json()}
+def roster_of(scenario, who: str) -> dict:
+    return {row["enterprise_id"]: row for row in scenario["people"][who].get(scenario["roster"]).json()}
 
 
 def test_the_roster_holds_exactly_the_enterprises_the_rules_name_with_their_reasons(scenario):
-    rows = roster_of(scenario["people"]["city"])
+    rows = roster_of(scenario, "city")
     mine = {scenario[k] for k in ("troubled", "indebted", "shrinking", "calm")}
     assert set(rows) & mine == {scenario["troubled"], scenario["indebted"], scenario["shrinking"]}
     assert any("已上报至市级" in r for r in rows[scenario["troubled"]]["reasons"])
     assert any(r.startswith("创业担保贷款逾期") for r in rows[scenario["indebted"]]["reasons"])
-    assert rows[scenario["shrinking"]]["reasons"] == ["用工人数由20人降至12人（2026Q4）"]
+    assert rows[scenario["shrinking"]]["reasons"] == [f"用工人数由20人降至12人（{scenario['quarter']}）"]
 
 
-def test_only_the_city_opens_a_quarter_and_officials_see_their_region(stack, scenario):
-    people = scenario["people"]
-    assert people["county"].post("/api/v1/quarters", json={"quarter": "2026Q4"}).json()["error"]["code"] == (
+def test_only_the_city_opens_a_quarter_and_officials_see_their_region(stack, scenario, quarters):
+    people, code = scenario["people"], scenario["quarter"].code
+    assert people["county"].post("/api/v1/quarters", json={"quarter": code}).json()["error"]["code"] == (
         "city_level_required")
-    again = people["city"].post("/api/v1/quarters", json={"quarter": "2026Q4"}).json()
-    assert again["quarter"] == "2026Q4"  # opening twice gives the same quarter
-    assert scenario["troubled"] in roster_of(people["county"])
-    assert scenario["troubled"] not in roster_of(people["other_county"])
+    again = people["city"].post("/api/v1/quarters", json={"quarter": code}).json()
+    assert again["quarter"] == code  # opening twice gives the same quarter
+    assert scenario["troubled"] in roster_of(scenario, "county")
+    assert scenario["troubled"] not in roster_of(scenario, "other_county")
     entrepreneur = stack.client(stack.create_user("entrepreneur"))
-    assert entrepreneur.get("/api/v1/quarters/2026Q4").json()["error"]["code"] == "official_required"
-    assert people["city"].get("/api/v1/quarters/2025Q1").status_code == 404
+    assert entrepreneur.get(f"/api/v1/quarters/{code}").json()["error"]["code"] == "official_required"
+    assert people["city"].get(f"/api/v1/quarters/{quarters.spare(__name__)}").status_code == 404  # never opened
 
 
 def test_officials_add_and_remove_with_a_reason(scenario):
-    people = scenario["people"]
-    path = "/api/v1/quarters/2026Q4/roster"
+    people, path = scenario["people"], scenario["roster"]
     assert people["county"].post(path, json={"enterprise_id": scenario["calm"], "reason": ""}).status_code == 422
     assert people["township"].post(path, json={"enterprise_id": scenario["calm"], "reason": "资金链紧张"}).json()[
         "error"]["code"] == "county_level_required"
@@ -141,19 +142,20 @@ def test_two_officials_adding_one_enterprise_at_once_both_see_it_added(stack, sc
     people = scenario["people"]
     firm = make_borrower(stack, people["township"], enterprise=True).enterprise_id
     consultation_knows_enterprise(stack, firm)
-    path = "/api/v1/quarters/2026Q4/roster"
+    path = scenario["roster"]
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(lambda who: people[who].post(path, json={
             "enterprise_id": firm, "reason": f"{who}：订单骤减"}), ("county", "city")))
     assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
-    assert roster_of(people["city"])[firm]["removed"] is False
+    assert roster_of(scenario, "city")[firm]["removed"] is False
 
 
-def test_an_official_cannot_tell_an_out_of_reach_owner_from_an_unknown_one(stack, scenario):
+def test_an_official_cannot_tell_an_out_of_reach_owner_from_an_unknown_one(stack, scenario, places):
     people = scenario["people"]
     owner = make_borrower(stack, people["township"]).entrepreneur_id
     answers = [people["other_county"].post("/api/v1/enterprises", json=enterprise_data(
-        region_code="511024100201", credit_code=credit_code("511024"), owner_entrepreneur_id=owner_id))
+        region_code=places.other_village, credit_code=credit_code(places.other_county),
+        owner_entrepreneur_id=owner_id))
         for owner_id in (owner, str(uuid.uuid4()))]
     assert [answer.json()["error"]["code"] for answer in answers] == ["entrepreneur_not_found"] * 2
     assert answers[0].status_code == answers[1].status_code == 404
