@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 
 from services.escalation.domain.workdays import WorkCalendar
-from shared import events
+from shared import events, regions
 from shared.contracts.escalation import ResolutionAssigned
 from tests.borrowers import finance_knows, make_borrower
 from tests.support.waiting import eventually
@@ -25,14 +25,15 @@ LIAISONS = {"liaisons": [
 
 
 @pytest.fixture(scope="module")
-def people(stack):
+def people(stack, places):
     def official(region, level, head=False):
         return stack.client(stack.create_user("official", region_code=region, level=level, unit_head=head))
 
-    return {"township": official("511011101", "township"), "township_head": official("511011101", "township", True),
-            "county": official("511011", "county"), "county_head": official("511011", "county", True),
-            "city": official("511000", "city"), "city_head": official("511000", "city", True),
-            "other_township": official("511011102", "township")}
+    return {"township": official(places.township, "township"),
+            "township_head": official(places.township, "township", True),
+            "county": official(places.county, "county"), "county_head": official(places.county, "county", True),
+            "city": official(places.city, "city"), "city_head": official(places.city, "city", True),
+            "other_township": official(places.neighbour_township, "township")}
 
 
 def enterprise_with_liaisons(stack, people):
@@ -154,10 +155,10 @@ def test_a_late_first_contact_is_flagged_once(stack, people):
     assert [s["action"] for s in flagged["timeline"]].count("late_contact") == 1
 
 
-def test_a_consultation_decision_attaches_to_its_difficulty_once(stack, people):
+def test_a_consultation_decision_attaches_to_its_difficulty_once(stack, people, quarters):
     record = report(enterprise_with_liaisons(stack, people), "financing")
     decision = events.make_event(ResolutionAssigned(
-        resolution_id=str(uuid.uuid4()), quarter="2026Q4", difficulty_id=record["id"],
+        resolution_id=str(uuid.uuid4()), quarter=quarters.current.code, difficulty_id=record["id"],
         enterprise_id=record["enterprise_id"], lead_department="市财政局", co_departments=["人民银行内江市分行"],
         measure="协调担保贷款展期", deadline=dt.date(2027, 1, 31))).model_dump(mode="json")
     dispatch = event_dispatcher({"AMQP_URI": stack.amqp_uri, "serializer": "json"})
@@ -173,14 +174,14 @@ def test_a_consultation_decision_attaches_to_its_difficulty_once(stack, people):
     assert found["timeline"][-1]["action"] == "decision" and "协调担保贷款展期" in found["timeline"][-1]["note"]
 
 
-def test_the_public_view_by_reference_tells_status_but_nothing_personal(stack, people):
+def test_the_public_view_by_reference_tells_status_but_nothing_personal(stack, people, places):
     borrower = enterprise_with_liaisons(stack, people)
     record = report(borrower, "legal")
     view = stack.client().get(f"/api/v1/difficulties/public/{record['reference']}")
     assert view.status_code == 200
     public = view.json()
     assert public["service_request_id"] == record["reference"] and public["status"] == "open"
-    assert public["service_name"] == "法律" and "双才镇" in public["agency_responsible"]
+    assert public["service_name"] == "法律" and regions.name_of(places.township) in public["agency_responsible"]
     text = view.text
     for private in (record["enterprise_name"], "招工困难", record["enterprise_id"], record["id"]):
         assert private not in text

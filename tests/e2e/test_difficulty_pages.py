@@ -8,12 +8,12 @@ from tests.e2e.test_pages import Browser
 
 
 @pytest.fixture(scope="module")
-def people(stack):
-    return {"township": stack.client(stack.create_user("official", region_code="511011101", level="township")),
-            "county": stack.client(stack.create_user("official", region_code="511011", level="county")),
-            "county_head": stack.client(stack.create_user("official", region_code="511011", level="county",
+def people(stack, places):
+    return {"township": stack.client(stack.create_user("official", region_code=places.township, level="township")),
+            "county": stack.client(stack.create_user("official", region_code=places.county, level="county")),
+            "county_head": stack.client(stack.create_user("official", region_code=places.county, level="county",
                                                           unit_head=True)),
-            "other": stack.create_user("official", region_code="511024", level="county")}
+            "other": stack.create_user("official", region_code=places.other_county, level="county")}
 
 
 def test_the_enterprise_reports_on_the_form_and_follows_its_difficulty(stack, people):

@@ -19,15 +19,15 @@ def browser_for(stack, username) -> Browser:
 
 
 @pytest.fixture(scope="module")
-def desk(stack):
-    township = stack.client(stack.create_user("official", region_code="511011101", level="township"))
-    city_name = stack.create_user("official", region_code="511000", level="city")
+def desk(stack, places):
+    township = stack.client(stack.create_user("official", region_code=places.township, level="township"))
+    city_name = stack.create_user("official", region_code=places.city, level="city")
     stack.client(city_name).post("/api/v1/fund/contributions", headers=key(),
                                  json={"account": "fund:guarantee", "amount_yuan": "50000000"})
     return {
         "township": township, "city": city_name,
-        "county": stack.create_user("official", region_code="511011", level="county"),
-        "other_county": stack.create_user("official", region_code="511024", level="county"),
+        "county": stack.create_user("official", region_code=places.county, level="county"),
+        "other_county": stack.create_user("official", region_code=places.other_county, level="county"),
         "maker": stack.create_user("bank_liaison", bank_code="NJRCB"),
         "checker": stack.create_user("bank_liaison", bank_code="NJRCB"),
         "psbc": stack.create_user("bank_liaison", bank_code="PSBC"),
@@ -238,13 +238,13 @@ def test_another_bank_or_role_cannot_act_on_a_loan(stack, desk):
     assert borrower.client.get(f"/api/v1/loans/{loan['id']}").json()["status"] == "under_bank_review"
 
 
-def test_a_wrong_contribution_is_explained_beside_its_field(stack, desk):
+def test_a_wrong_contribution_is_explained_beside_its_field(stack, desk, places):
     city = browser_for(stack, desk["city"])
     wrong = city.submit("/fund", {"idempotency_key": "c-wrong", "account": "fund:guarantee", "amount_yuan": "-5"},
                         action="/fund/contributions")
     assert wrong.status_code == 422 and 'id="f-c-amount_yuan-error"' in wrong.text
     assert 'value="-5"' in wrong.text
-    township = browser_for(stack, stack.create_user("official", region_code="511011101", level="township"))
+    township = browser_for(stack, stack.create_user("official", region_code=places.township, level="township"))
     refused = township.submit("/fund", {"idempotency_key": "c-t", "account": "fund:guarantee", "amount_yuan": "5"},
                               action="/fund/contributions")
     assert refused.status_code == 403 and "无权访问" in refused.text

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from shared import regions
 from tests.borrowers import key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import enterprise_with_liaisons, report
 from tests.e2e.test_finance_pages import browser_for
@@ -82,11 +83,11 @@ def board_of(browser) -> Board:
 
 
 @pytest.fixture(scope="module")
-def desk(stack):
-    names = {"township": stack.create_user("official", region_code="511011101", level="township"),
-             "county": stack.create_user("official", region_code="511011", level="county"),
-             "city": stack.create_user("official", region_code="511000", level="city"),
-             "other_county": stack.create_user("official", region_code="511024", level="county"),
+def desk(stack, places):
+    names = {"township": stack.create_user("official", region_code=places.township, level="township"),
+             "county": stack.create_user("official", region_code=places.county, level="county"),
+             "city": stack.create_user("official", region_code=places.city, level="city"),
+             "other_county": stack.create_user("official", region_code=places.other_county, level="county"),
              "maker": stack.create_user("bank_liaison", bank_code="NJRCB")}
     clients = {role: stack.client(username) for role, username in names.items()}
     funded = clients["city"].post("/api/v1/fund/contributions", headers=key(),
@@ -108,10 +109,10 @@ def lend(desk, borrower, amount_yuan: str) -> None:
     assert lent.status_code == 200 and lent.json()["status"] == "disbursed", lent.text
 
 
-def test_a_county_official_sees_this_quarters_loans_and_open_difficulties_in_the_tables(stack, desk):
+def test_a_county_official_sees_this_quarters_loans_and_open_difficulties_in_the_tables(stack, desk, places):
     page = browser_for(stack, desk["names"]["county"])
     before = board_of(page)
-    assert "东兴区 工作看板" in before.text
+    assert f"{regions.name_of(places.county)} 工作看板" in before.text
     for heading in ("创业担保贷款发放（按季度）", "补贴发放（按季度）", "困难问题（按类别和层级）", "会商事项办结率（按季度，%）"):
         assert heading in before.text
     # one row per quarter shown, in the table and in the data the charts are drawn from

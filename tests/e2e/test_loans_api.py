@@ -9,9 +9,9 @@ from tests.borrowers import key, loan_request, make_borrower
 
 
 @pytest.fixture(scope="module")
-def people(stack):
-    township = stack.client(stack.create_user("official", region_code="511011101", level="township"))
-    city = stack.client(stack.create_user("official", region_code="511000", level="city"))
+def people(stack, places):
+    township = stack.client(stack.create_user("official", region_code=places.township, level="township"))
+    city = stack.client(stack.create_user("official", region_code=places.city, level="city"))
     for account in ("fund:guarantee", "budget:subsidy"):
         response = city.post("/api/v1/fund/contributions", headers=key(),
                              json={"account": account, "amount_yuan": "20000000.00", "note": "测试拨入"})

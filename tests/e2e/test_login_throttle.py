@@ -84,8 +84,9 @@ def test_one_address_trying_many_usernames_waits_for_all_of_them(gateway):
     assert login(gateway, an_address(), user).status_code == 200
 
 
-def test_the_login_page_says_how_long_to_wait_beside_the_username(gateway):
-    user, browser = gateway.create_user("official", region_code="511011101", level="township"), Browser(gateway.base_url)
+def test_the_login_page_says_how_long_to_wait_beside_the_username(gateway, places):
+    user = gateway.create_user("official", region_code=places.township, level="township")
+    browser = Browser(gateway.base_url)
     browser.http.headers["X-Forwarded-For"] = an_address()
     for _ in range(3):
         assert browser.submit("/login", {"username": user, "password": "wrong"}).status_code == 422

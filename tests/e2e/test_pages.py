@@ -55,12 +55,12 @@ def browser(stack):
 
 
 @pytest.fixture(scope="module")
-def alice(stack):
-    """An entrepreneur registered through the API in 双才镇大佛村, with her account."""
+def alice(stack, places):
+    """An entrepreneur registered through the API in the home village, with her account."""
     username = stack.create_user("entrepreneur")
     # a name no other test draws, so that searches elsewhere in the run never find her
     record = stack.client(username).post("/api/v1/entrepreneurs", json=entrepreneur_data(
-        name=f"页面测试{uuid.uuid4().hex[:6]}", region_code="511011101201")).json()
+        name=f"页面测试{uuid.uuid4().hex[:6]}", region_code=places.village)).json()
     return username, record
 
 
@@ -81,8 +81,8 @@ def test_a_token_from_another_visitor_is_refused(browser, stack):
     assert response.status_code == 403
 
 
-def test_a_wrong_password_says_so_in_chinese_and_keeps_the_username(browser, stack):
-    username = stack.create_user("official", region_code="511011101", level="township")
+def test_a_wrong_password_says_so_in_chinese_and_keeps_the_username(browser, stack, places):
+    username = stack.create_user("official", region_code=places.township, level="township")
     response = browser.submit("/login", {"username": username, "password": "not-the-password"})
     assert response.status_code == 422
     assert "用户名或密码错误" in response.text
@@ -131,8 +131,8 @@ def test_an_entrepreneur_cannot_open_another_entrepreneurs_record_page(browser, 
     assert "无权" in response.text or "未找到" in response.text
 
 
-def test_an_official_cannot_open_a_record_outside_their_region(browser, stack, alice):
-    browser.login(stack.create_user("official", region_code="511011102", level="township"))
+def test_an_official_cannot_open_a_record_outside_their_region(browser, stack, alice, places):
+    browser.login(stack.create_user("official", region_code=places.neighbour_township, level="township"))
     response = browser.get(f"/records/entrepreneurs/{alice[1]['id']}")
     assert response.status_code == 404
     assert "未找到该记录，或您无权查看" in response.text
@@ -141,8 +141,8 @@ def test_an_official_cannot_open_a_record_outside_their_region(browser, stack, a
     assert "共 0 人" in search and alice[1]["id"] not in search
 
 
-def test_the_township_official_sees_the_record_and_may_verify_it(browser, stack, alice):
-    browser.login(stack.create_user("official", region_code="511011101", level="township"))
+def test_the_township_official_sees_the_record_and_may_verify_it(browser, stack, alice, places):
+    browser.login(stack.create_user("official", region_code=places.township, level="township"))
     page = browser.get(f"/records/entrepreneurs/{alice[1]['id']}")
     assert page.status_code == 200 and alice[1]["id_number"] in page.text
     path = f"/records/entrepreneurs/{alice[1]['id']}"
@@ -195,8 +195,8 @@ def test_the_stylesheet_is_served_by_the_gateway_with_a_cache_header(browser):
     assert browser.get("/static/..%2Fhttp.py").status_code == 404
 
 
-def test_an_official_registers_a_returnee_at_the_counter(browser, stack):
-    browser.login(stack.create_user("official", region_code="511011101", level="township"))
+def test_an_official_registers_a_returnee_at_the_counter(browser, stack, places):
+    browser.login(stack.create_user("official", region_code=places.township, level="township"))
     data = entrepreneur_data(name=f"窗口代登记{uuid.uuid4().hex[:4]}")
     response = browser.submit("/records/entrepreneurs/new", registration_form(data))
     assert response.status_code == 303
@@ -204,8 +204,8 @@ def test_an_official_registers_a_returnee_at_the_counter(browser, stack):
     assert data["name"] in detail.text and "待核实" in detail.text and "已代为登记" in detail.text
 
 
-def test_an_official_cannot_register_a_returnee_outside_their_region(browser, stack):
-    browser.login(stack.create_user("official", region_code="511011102", level="township"))
+def test_an_official_cannot_register_a_returnee_outside_their_region(browser, stack, places):
+    browser.login(stack.create_user("official", region_code=places.neighbour_township, level="township"))
     response = browser.submit("/records/entrepreneurs/new", registration_form(entrepreneur_data()))
     assert response.status_code == 403
     assert 'id="f-region_code-error">该地区不在您的管辖范围内' in response.text
@@ -231,8 +231,8 @@ def test_the_entrepreneur_reports_the_quarter_from_her_record_page(browser, alic
     assert f"{quarter[:4]}年第{quarter[5]}季度" in browser.get("/me").text
 
 
-def test_the_official_names_the_liaisons_of_an_enterprise(browser, stack, firm):
-    browser.login(stack.create_user("official", region_code="511011", level="county"))
+def test_the_official_names_the_liaisons_of_an_enterprise(browser, stack, firm, places):
+    browser.login(stack.create_user("official", region_code=places.county, level="county"))
     path = f"/records/enterprises/{firm['id']}"
     refused = browser.submit(path, {"liaisons.legal.name": "吴律师", "liaisons.legal.phone": "123"},
                              action=path + "/liaisons")

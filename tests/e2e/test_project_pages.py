@@ -5,8 +5,8 @@ from tests.e2e.test_pages import Browser
 from tests.e2e.test_projects_api import listed, project_data
 
 
-def test_pages_of_the_library_for_each_role(stack):
-    county_user = stack.create_user("official", region_code="511011", level="county")
+def test_pages_of_the_library_for_each_role(stack, places):
+    county_user = stack.create_user("official", region_code=places.county, level="county")
     county = stack.client(county_user)
     people = {"county": county}
     shown = listed(people, title="白马镇民宿集群示范项目", sector="乡村旅游")
@@ -23,7 +23,7 @@ def test_pages_of_the_library_for_each_role(stack):
     assert "向上一级推荐" in desk.get(f"/projects/{shown['id']}").text
     assert reader.get("/library").status_code == 403
     assert Browser(stack.base_url).get("/projects").status_code == 303
-    bad = desk.submit("/library", {"title": "x", "sector": "养殖业", "description": "短", "region_code": "511011101201",
+    bad = desk.submit("/library", {"title": "x", "sector": "养殖业", "description": "短", "region_code": places.village,
                                    "investment_yuan": "abc", "expected_jobs": "3", "contact_name": "王",
                                    "contact_phone": "1"}, action="/library/new")
     assert bad.status_code == 422 and "所需投资（元）" in bad.text

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from shared import regions
 from tests.factories import (
     enterprise_data,
     entrepreneur_data,
@@ -20,8 +21,8 @@ def entrepreneur(stack):
 
 
 @pytest.fixture
-def township(stack):
-    return stack.client(stack.create_user("official", region_code="511011101", level="township"))
+def township(stack, places):
+    return stack.client(stack.create_user("official", region_code=places.township, level="township"))
 
 
 def error_of(response):
@@ -114,13 +115,14 @@ def test_a_stale_version_is_a_conflict(entrepreneur, township):
     assert (response.status_code, error_of(response)["code"]) == (409, "stale_version")
 
 
-def test_the_enterprise_journey_registration_headcount_liaisons_verification(entrepreneur, township):
+def test_the_enterprise_journey_registration_headcount_liaisons_verification(entrepreneur, township, places,
+                                                                              quarters):
     entrepreneur.post("/api/v1/entrepreneurs", json=entrepreneur_data())
     response = entrepreneur.post("/api/v1/enterprises", json=enterprise_data())
     assert response.status_code == 201, response.text
     enterprise = response.json()
     assert enterprise["investment_yuan"] == "350000.00"
-    report = {"quarter": "2026Q3", "headcount": 15, "poverty_hires": 4, "new_hires": 3}
+    report = {"quarter": quarters.last.code, "headcount": 15, "poverty_hires": 4, "new_hires": 3}
     updated = entrepreneur.post(f"/api/v1/enterprises/{enterprise['id']}/headcount", json=report).json()
     assert updated["headcount"] == 15 and updated["headcount_reports"][0]["revision"] == 1
     liaisons = {"liaisons": [
@@ -130,8 +132,9 @@ def test_the_enterprise_journey_registration_headcount_liaisons_verification(ent
     refused = entrepreneur.put(f"/api/v1/enterprises/{enterprise['id']}/liaisons", json=liaisons)
     assert (refused.status_code, error_of(refused)["code"]) == (403, "official_only")
     assigned = township.put(f"/api/v1/enterprises/{enterprise['id']}/liaisons", json=liaisons).json()
+    township_code, county_code = regions.normalize(places.township), regions.normalize(places.county)
     assert {item["kind"]: item["region_code"] for item in assigned["liaisons"]} == {
-        "finance": "511011101000", "legal": "511011000000", "government_affairs": "511011101000"}
+        "finance": township_code, "legal": county_code, "government_affairs": township_code}
     assert township.post(f"/api/v1/enterprises/{enterprise['id']}/verify").json()["status"] == "verified"
 
 

@@ -15,13 +15,14 @@ from services.gateway.service import GatewayService
 from services.gateway.web.http import PageEndpoint
 from services.gateway.web.session import CSRF_COOKIE, SESSION_COOKIE
 from tests.e2e.test_pages import CSRF, Browser
+from tests.places import PLACES
 from tests.stack import PASSWORD, Stack
 
 MISSING_ID = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDERS = {"quarter": "2025Q3", "action": "approve", "rest": "no/such/page", "name": "site.css"}
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 VISITORS = {"anonymous": None, "entrepreneur": {}, "admin": {},
-            "official": {"region_code": "511011101", "level": "township"}}
+            "official": {"region_code": PLACES.township, "level": "township"}}
 
 
 def page_addresses(method: str) -> list[str]:

@@ -28,16 +28,16 @@ def liaison(**overrides) -> dict:
             "display_name": "内江农商银行 赵经理", "bank_code": "NJRCB", **overrides}
 
 
-def test_an_administrator_creates_liaisons_only_for_partner_banks(people):
+def test_an_administrator_creates_liaisons_only_for_partner_banks(people, places):
     admin = people["admin"]
     unknown = admin.post("/api/v1/users", json=liaison(bank_code="NOSUCHBANK"))
     assert refusal(unknown) == (422, "bank_unknown", "bank_code")
     assert "NJRCB" in unknown.json()["error"]["message"]  # the message lists the partner banks
     made = admin.post("/api/v1/users", json=liaison())
     assert made.status_code == 201 and made.json()["bank_code"] == "NJRCB"
-    official = liaison(role="official", region_code="511011", level="county")
+    official = liaison(role="official", region_code=places.county, level="county")
     assert refusal(admin.post("/api/v1/users", json=official)) == (422, "bank_for_liaisons_only", "bank_code")
-    assert refusal(admin.post("/api/v1/users", json=liaison(region_code="511011"))) == (
+    assert refusal(admin.post("/api/v1/users", json=liaison(region_code=places.county))) == (
         422, "official_fields_only", "region_code")
 
 
@@ -50,8 +50,8 @@ def test_the_admin_page_refuses_a_bank_that_is_not_a_partner(stack, people):
     assert page.submit("/admin/users", {**form, "bank_code": "NJRCB"}).status_code == 303
 
 
-def test_a_yes_or_no_is_a_json_boolean(people):
-    body = liaison(role="official", bank_code=None, region_code="511011", level="county", unit_head=0)
+def test_a_yes_or_no_is_a_json_boolean(people, places):
+    body = liaison(role="official", bank_code=None, region_code=places.county, level="county", unit_head=0)
     assert refusal(people["admin"].post("/api/v1/users", json=body)) == (422, "not_boolean", "unit_head")
     assert refusal(people["entrepreneur"].get("/api/v1/loans", params={"queue": "1"})) == (
         422, "not_boolean", "queue")
