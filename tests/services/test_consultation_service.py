@@ -1,0 +1,479 @@
+"""The quarterly consultation in a nameko container against the real broker and a database of its own.
+
+Quarters are the service's global state (a quarter carries its open items to the next), so every
+test starts from empty tables: the module's one container (stopping one takes seconds) keeps
+running, and between tests, once the service has consumed its own events, its tables are emptied.
+The other services' facts arrive as their events; the four services whose recorded events a
+rebuild replays are stand-ins serving `outbox_page`. The day is 2026-11-20, inside 2026Q4, unless
+a test moves it.
+"""
+
+import base64
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from services.consultation.service import ConsultationService
+from shared import clock, events
+from shared.contracts import escalation as ee
+from shared.contracts import finance as fe
+from shared.contracts import projects as pe
+from shared.contracts import registry
+from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from tests.services.test_escalation_service import (
+    Facts,
+    entrepreneur,
+    key,
+    module_fixtures,
+    move_clock,
+    official,
+    on_day,
+    registered_firm,
+    registered_person,
+)
+from tests.support.waiting import eventually
+
+DAY = dt.date(2026, 11, 20)
+QUARTER, NEXT_QUARTER = "2026Q4", "2027Q1"
+DONGXING, WEIYUAN = "511011101201", "511024100201"  # villages of 东兴区 and 威远县
+CITY = official("511000000000", "city", "city")
+OTHER_CITY = official("510700000000", "city", "mianyang_city")  # 绵阳: not the programme's city
+COUNTY = official("511011000000", "county", "county")
+OTHER_COUNTY = official("511024000000", "county", "weiyuan_county")
+TOWNSHIP = official("511011101000", "township", "township")
+ADMIN = {"user_id": "u-admin", "username": "admin", "role": "admin"}
+MEETING = {"held_on": DAY.isoformat(), "chair": "市人民政府副市长", "departments": ["市人社局", "市财政局", "市自然资源和规划局"],
+           "minutes": "会议听取各县（区）汇报，逐项研究返乡创业企业困难问题并明确牵头单位。"}
+
+
+class RecordedEvents:
+    """Another service's outbox as its `outbox_page` RPC serves it, for the rebuild."""
+
+    def __init__(self):
+        self.envelopes: list[dict] = []
+
+    def outbox_page(self, after_id=0, limit=500):
+        rows = [[number, envelope] for number, envelope in enumerate(self.envelopes, 1) if number > after_id]
+        return rows[:limit]
+
+
+RECORDED = {name: RecordedEvents() for name in ("registry", "finance", "escalation", "projects")}
+db, consultation, rpc, facts = module_fixtures("consultation", ConsultationService, **RECORDED)
+
+
+@pytest.fixture(autouse=True)
+def clock_file(tmp_path, monkeypatch):
+    move_clock(tmp_path, monkeypatch, DAY)
+
+
+TABLES = ("facts", "quarters", "roster_entries", "agenda_items", "meetings", "resolutions", "progress_notes",
+          "outbox", "inbox", "command_log")
+UNCONSUMED = "SELECT count(*) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = o.event_id)"
+
+
+@pytest.fixture(autouse=True)
+def from_scratch(consultation, db):
+    """No fact, quarter or recorded event left from an earlier test, nor any of its events in flight."""
+    eventually(lambda: db.scalar(UNCONSUMED) == 0, timeout=15,
+               message="consultation consumed every event it published")
+    db.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    for stand_in in RECORDED.values():
+        stand_in.envelopes.clear()
+
+
+@dataclass
+class Firm:
+    account: dict
+    owner_id: str
+    enterprise_id: str
+    name: str
+    credit_code: str
+    region: str
+
+
+class World:
+    """A few enterprises' facts, sent as their services' events and kept for a replay."""
+
+    def __init__(self, facts: Facts, db, recorded=None):
+        self.facts, self.db, self.recorded = facts, db, recorded or {}
+        self.sent: list[str] = []
+
+    def send(self, payload, *, record=True, deliver=True) -> dict:
+        """The event, delivered to consultation and kept in its producer's recorded outbox (as told)."""
+        envelope = events.make_event(payload).model_dump(mode="json")
+        if deliver:
+            self.facts.resend(envelope)
+            self.sent.append(envelope["event_id"])
+        if record and payload.source in self.recorded:
+            self.recorded[payload.source].envelopes.append(envelope)
+        return envelope
+
+    def enterprise(self, region=DONGXING, **how) -> Firm:
+        account = entrepreneur()
+        person = registered_person(account["user_id"], region=region)
+        firm = registered_firm(person.entrepreneur_id, region=region)
+        self.send(person, **how)
+        self.send(firm, **how)
+        return Firm(account, person.entrepreneur_id, firm.enterprise_id, firm.name, firm.credit_code, region)
+
+    def difficulty(self, firm: Firm, *levels: str, resolve_due: dt.date = DAY + dt.timedelta(days=10),
+                   category="labour") -> dict:
+        """Reported at township, escalated through `levels`; its facts' common fields."""
+        fact = {"difficulty_id": str(uuid.uuid4()), "reference": f"KN2026-{uuid.uuid4().int % 10**6:06d}",
+                "enterprise_id": firm.enterprise_id, "region_code": firm.region, "category": category}
+        self.send(ee.DifficultyReported(**fact, level="township", urgency="normal", reported_on=DAY))
+        before = "township"
+        for level in ("township", *levels):
+            if level != before:
+                self.send(ee.DifficultyEscalated(**fact, level=level, from_level=before, automatic=False,
+                                                 reason="需上级协调", escalated_on=DAY))
+            self.send(ee.DifficultyAssigned(**fact, level=level, liaison_kind="government_affairs",
+                                            liaison_name=None, official_username=None,
+                                            contact_due=DAY, resolve_due=resolve_due))
+            before = level
+        return {**fact, "level": before}
+
+    def close(self, difficulty: dict, **how) -> None:
+        self.send(ee.DifficultyClosed(**difficulty, signed_off_by="township_head", closed_on=clock.today()), **how)
+
+    def headcount_drop(self, firm: Firm, before=20, after=12, **how) -> None:
+        self.send(registry.EnterpriseHeadcountReported(
+            enterprise_id=firm.enterprise_id, region_code=firm.region, quarter="2026Q3", headcount=after,
+            poverty_hires=1, new_hires=0, revision=1, previous_headcount=before), **how)
+
+    def loan(self, firm: Firm, fact=fe.LoanOverdue, **fields) -> None:
+        self.send(fact(loan_id=str(uuid.uuid4()), borrower_kind="individual", entrepreneur_id=firm.owner_id,
+                       enterprise_id=None, region_code=firm.region, bank_code="NJRCB", **fields))
+
+    def settle(self) -> None:
+        """Every fact sent so far is kept."""
+        eventually(lambda: self.db.scalar("SELECT count(*) FROM facts WHERE event_id = ANY(:ids)",
+                                          ids=self.sent) == len(self.sent),
+                   timeout=15, message="consultation kept every fact sent")
+
+
+@pytest.fixture
+def world(facts, db):
+    return World(facts, db, RECORDED)
+
+
+def troubled(world: World) -> dict:
+    """A: a difficulty at the city; B: one in time at township; C: fewer staff; D: an overdue loan;
+    E: a difficulty past the township's limit. C is in 威远县, the others in 东兴区."""
+    firms = {name: world.enterprise(WEIYUAN if name == "C" else DONGXING) for name in "ABCDE"}
+    hard = {"A": world.difficulty(firms["A"], "county", "city"), "B": world.difficulty(firms["B"]),
+            "E": world.difficulty(firms["E"], resolve_due=DAY - dt.timedelta(days=1))}
+    world.headcount_drop(firms["C"])
+    world.loan(firms["D"], days_overdue=45, as_of=DAY, outstanding_principal_fen=10_000_000)
+    world.settle()
+    return {"firms": firms, "difficulties": hard}
+
+
+def items(rpc, actor=CITY, code=QUARTER) -> dict:
+    """The agenda's items by difficulty id."""
+    agenda = rpc.consultation.get_agenda(actor, code)
+    return {item["difficulty_id"]: item for firm in agenda["enterprises"] for group in firm["categories"]
+            for item in group["items"]}
+
+
+def refused(error, call, *args, **kwargs) -> str:
+    with pytest.raises(error) as caught:
+        call(*args, **kwargs)
+    return caught.value.code
+
+
+# ---- the facts -------------------------------------------------------------------------------
+
+
+def test_every_fact_of_every_service_is_kept_once_however_often_it_arrives(consultation, world, rpc, db):
+    firm = world.enterprise()
+    world.difficulty(firm)
+    world.loan(firm, fe.LoanDisbursed, principal_fen=10_000_000, disbursed_on=DAY, maturity_on=DAY.replace(year=2028),
+               repayment_method="equal_instalments")
+    listed = world.send(pe.ProjectListed(
+        project_id=str(uuid.uuid4()), title="柑橘分拣包装线", sector="农产品加工", region_code=DONGXING,
+        library_level="county", library_region="511011000000", investment_fen=80_000_000, expected_jobs=25,
+        listed_by="county"))
+    again = world.send(registry.EnterpriseVerified(enterprise_id=firm.enterprise_id, region_code=firm.region,
+                                                 verified_by="township", verified_at=clock.utcnow()))
+    world.facts.resend(again)
+    world.facts.resend(again)
+    world.settle()
+    eventually(lambda: consultation.handled(again["event_id"]) == 3, timeout=10,
+               message="all three deliveries handled")
+    assert db.inbox(again["event_id"]) == 1
+    kept = db.scalar("SELECT json_object_agg(producer, n) FROM (SELECT producer, count(*) n FROM facts"
+                     " WHERE event_id = ANY(:ids) GROUP BY producer) t", ids=world.sent)
+    assert kept == {"registry": 3, "escalation": 2, "finance": 1, "projects": 1}
+    assert db.scalar("SELECT enterprise_id || ' ' || region_code FROM facts WHERE event_id = :e",
+                     e=again["event_id"]) == f"{firm.enterprise_id} {firm.region}"
+    assert db.scalar("SELECT enterprise_id FROM facts WHERE event_id = :e", e=listed["event_id"]) is None
+
+
+# ---- opening the quarter: roster and agenda --------------------------------------------------
+
+
+def test_the_quarter_opens_with_the_enterprises_the_rules_name_and_an_agenda_of_their_difficulties(world, rpc, db):
+    case = troubled(world)
+    firms, hard = case["firms"], case["difficulties"]
+    for actor in (COUNTY, OTHER_CITY, ADMIN):
+        assert refused(Forbidden, rpc.consultation.open_quarter, actor, {"quarter": QUARTER}) == "city_level_required"
+    with pytest.raises(InvalidInput) as malformed:
+        rpc.consultation.open_quarter(CITY, {"quarter": "2026Q5"})
+    assert (malformed.value.code, malformed.value.field) == ("bad_format", "quarter")
+    with pytest.raises(InvalidState) as early:
+        rpc.consultation.open_quarter(CITY, {"quarter": NEXT_QUARTER})
+    assert (early.value.code, early.value.field) == ("quarter_not_started", "quarter")
+    opened = rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    assert (opened["status"], opened["cutoff"], opened["opened_by"]) == ("open", DAY.isoformat(), "city")
+    reasons = {entry["enterprise_id"]: entry["reasons"] for entry in opened["roster"]}
+    assert reasons == {
+        firms["A"].enterprise_id: [f"困难问题{hard['A']['reference']}已上报至市级"],
+        firms["C"].enterprise_id: ["用工人数由20人降至12人（2026Q3）"],
+        firms["D"].enterprise_id: ["创业担保贷款逾期45天"],
+        firms["E"].enterprise_id: [f"困难问题{hard['E']['reference']}超过办理时限（2026-11-19）"]}
+    a_entry = next(e for e in opened["roster"] if e["enterprise_id"] == firms["A"].enterprise_id)
+    assert (a_entry["enterprise_name"], a_entry["source"], a_entry["evidence"][0]["event_type"]) == (
+        firms["A"].name, "rules", "difficulty_escalated")
+    assert set(items(rpc)) == {hard["A"]["difficulty_id"], hard["E"]["difficulty_id"]}
+    again = rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})  # opening again changes nothing
+    def by_enterprise(view):
+        return {entry["enterprise_id"]: entry for entry in view["roster"]}
+
+    assert (again["opened_at"], by_enterprise(again)) == (opened["opened_at"], by_enterprise(opened))
+    published, = db.outbox("quarter_opened", quarter=QUARTER)
+    assert (published["enterprises"], published["agenda_items"], published["carried_over"]) == (4, 2, 0)
+    weiyuan = rpc.consultation.get_quarter(OTHER_COUNTY, QUARTER)
+    assert [entry["enterprise_id"] for entry in weiyuan["roster"]] == [firms["C"].enterprise_id]
+    assert items(rpc, OTHER_COUNTY) == {}
+    assert refused(Forbidden, rpc.consultation.get_quarter, firms["A"].account, QUARTER) == "official_required"
+    assert refused(NotFound, rpc.consultation.get_quarter, CITY, "2026Q3") == "quarter_not_found"
+
+
+def test_officials_add_and_remove_enterprises_of_their_region_only_with_a_reason(world, rpc, db):
+    case = troubled(world)
+    firms, hard = case["firms"], case["difficulties"]
+    plain = world.enterprise()
+    world.settle()
+    rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    change = rpc.consultation.change_roster
+    b = firms["B"].enterprise_id
+    assert refused(Forbidden, change, TOWNSHIP, QUARTER, {"enterprise_id": b, "reason": "企业申请"}) == \
+        "county_level_required"
+    with pytest.raises(InvalidInput) as reasonless:
+        change(COUNTY, QUARTER, {"enterprise_id": b, "reason": " 无 "})
+    assert (reasonless.value.code, reasonless.value.field) == ("too_short", "reason")
+    for actor, enterprise_id in ((OTHER_COUNTY, b), (COUNTY, str(uuid.uuid4()))):
+        with pytest.raises(NotFound) as unknown:
+            change(actor, QUARTER, {"enterprise_id": enterprise_id, "reason": "企业申请参加"})
+        assert (unknown.value.code, unknown.value.field) == ("enterprise_not_found", "enterprise_id")
+    added = change(COUNTY, QUARTER, {"enterprise_id": b, "reason": "企业申请参加会商"})
+    entry = next(e for e in added["roster"] if e["enterprise_id"] == b)
+    assert (entry["source"], entry["reasons"], entry["changed_by"]) == ("official", ["工作人员增列：企业申请参加会商"], "county")
+    assert hard["B"]["difficulty_id"] in items(rpc)
+    by_code = change(COUNTY, QUARTER, {"enterprise_id": plain.credit_code.lower(), "reason": "用地手续待协调"})
+    assert plain.enterprise_id in {e["enterprise_id"] for e in by_code["roster"]}
+    removed = change(CITY, QUARTER, {"enterprise_id": firms["A"].enterprise_id, "reason": "已由市级专班单独协调"},
+                     add=False)
+    entry = next(e for e in removed["roster"] if e["enterprise_id"] == firms["A"].enterprise_id)
+    assert (entry["removed"], entry["note"]) == (True, "已由市级专班单独协调")
+    assert set(items(rpc)) == {hard["B"]["difficulty_id"], hard["E"]["difficulty_id"]}
+
+
+# ---- the meeting, its resolutions and their follow-up ------------------------------------------
+
+
+def test_the_city_records_the_meeting_once_and_may_correct_it(world, rpc, db):
+    hard = troubled(world)["difficulties"]
+    rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    item = items(rpc)[hard["A"]["difficulty_id"]]
+    decision = {"item_id": item["id"], "lead_department": "市人社局", "measure": "组织专场招聘会",
+                "deadline": (DAY + dt.timedelta(days=30)).isoformat()}
+    assert refused(InvalidState, rpc.consultation.assign_resolution, CITY, QUARTER, decision, key()) == \
+        "meeting_required"
+    record = rpc.consultation.record_meeting
+    assert refused(Forbidden, record, COUNTY, QUARTER, MEETING) == "city_level_required"
+    for held_on, code in ((DAY + dt.timedelta(days=1), "held_on_future"), (dt.date(2026, 9, 30), "held_on_before_quarter")):
+        with pytest.raises(InvalidInput) as wrong_day:
+            record(CITY, QUARTER, {**MEETING, "held_on": held_on.isoformat()})
+        assert (wrong_day.value.code, wrong_day.value.field) == (code, "held_on")
+    assert record(CITY, QUARTER, MEETING)["chair"] == "市人民政府副市长"
+    corrected = {**MEETING, "minutes": MEETING["minutes"] + "会后印发纪要。"}
+    record(CITY, QUARTER, corrected)
+    assert rpc.consultation.get_quarter(COUNTY, QUARTER)["meeting"]["minutes"] == corrected["minutes"]
+    convened, = db.outbox("consultation_convened", quarter=QUARTER)
+    assert (convened["enterprises"], convened["agenda_items"], convened["departments"]) == (
+        2, 2, MEETING["departments"])
+
+
+def convene(rpc) -> None:
+    rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    rpc.consultation.record_meeting(CITY, QUARTER, MEETING)
+
+
+def test_each_item_gets_one_resolution_once_per_key_and_it_goes_back_to_escalation(world, rpc, db):
+    hard = troubled(world)["difficulties"]
+    convene(rpc)
+    agenda = items(rpc)
+    decision = {"item_id": agenda[hard["A"]["difficulty_id"]]["id"], "lead_department": "市自然资源和规划局",
+                "co_departments": ["东兴区人民政府"], "measure": "协调落实设施农用地指标",
+                "deadline": (DAY + dt.timedelta(days=30)).isoformat()}
+    assign = rpc.consultation.assign_resolution
+    assert refused(Forbidden, assign, COUNTY, QUARTER, decision, key()) == "city_level_required"
+    sending = key()
+    resolution = assign(CITY, QUARTER, decision, sending)
+    assert (resolution["difficulty_id"], resolution["progress"], resolution["overdue"]) == (
+        hard["A"]["difficulty_id"], 0, False)
+    assert assign(CITY, QUARTER, decision, sending) == resolution
+    with pytest.raises(Conflict) as reused:
+        assign(CITY, QUARTER, {**decision, "measure": "另行研究用地方案"}, sending)
+    assert (reused.value.code, reused.value.field) == ("idempotency_key_reused", "Idempotency-Key")
+    with pytest.raises(InvalidState) as twice:
+        assign(CITY, QUARTER, decision, key())
+    assert (twice.value.code, twice.value.field) == ("resolution_exists", "item_id")
+    with pytest.raises(InvalidInput) as past:
+        assign(CITY, QUARTER, {**decision, "item_id": agenda[hard["E"]["difficulty_id"]]["id"],
+                               "deadline": DAY.isoformat()}, key())
+    assert (past.value.code, past.value.field) == ("deadline_past", "deadline")
+    assert refused(NotFound, assign, CITY, QUARTER, {**decision, "item_id": str(uuid.uuid4())}, key()) == \
+        "item_not_found"
+    sent, = db.outbox("resolution_assigned", resolution_id=resolution["id"])
+    assert (sent["difficulty_id"], sent["lead_department"], sent["deadline"]) == (
+        hard["A"]["difficulty_id"], "市自然资源和规划局", decision["deadline"])
+    assert [r["id"] for r in rpc.consultation.list_resolutions(COUNTY, QUARTER)] == [resolution["id"]]
+    assert rpc.consultation.list_resolutions(OTHER_COUNTY, QUARTER) == []
+    eventually(lambda: db.scalar("SELECT count(*) FROM facts WHERE event_type = 'resolution_assigned'") == 1,
+               timeout=10, message="its own decision came back through the broker as a fact")
+
+
+def test_progress_is_noted_once_per_key_and_a_resolution_past_its_deadline_is_flagged_once(world, rpc, db):
+    hard = troubled(world)["difficulties"]
+    convene(rpc)
+    agenda = items(rpc)
+    deadline = DAY + dt.timedelta(days=10)
+    assigned = {name: rpc.consultation.assign_resolution(CITY, QUARTER, {
+        "item_id": agenda[hard[name]["difficulty_id"]]["id"], "lead_department": "市人社局",
+        "measure": "组织专场招聘会", "deadline": deadline.isoformat()}, key()) for name in "AE"}
+    a, e = assigned["A"]["id"], assigned["E"]["id"]
+    note, sending = {"progress": 50, "note": "已完成用地预审"}, key()
+    first = rpc.consultation.record_progress(COUNTY, a, note, sending)
+    assert rpc.consultation.record_progress(COUNTY, a, note, sending) == first
+    assert (first["progress"], [n["note"] for n in first["notes"]]) == (50, ["已完成用地预审"])
+    progressed, = db.outbox("resolution_progressed", resolution_id=a)
+    assert (progressed["progress"], progressed["noted_on"]) == (50, DAY.isoformat())
+    assert refused(Forbidden, rpc.consultation.record_progress, TOWNSHIP, a, note, key()) == "county_level_required"
+    with pytest.raises(NotFound) as elsewhere:
+        rpc.consultation.record_progress(OTHER_COUNTY, a, note, key())
+    assert (elsewhere.value.code, elsewhere.value.field) == ("resolution_not_found", "resolution_id")
+    world.close(hard["E"])
+    world.settle()
+    assert items(rpc)[hard["E"]["difficulty_id"]]["status"] == "closed"
+    with pytest.raises(InvalidState) as finished:
+        rpc.consultation.record_progress(COUNTY, e, note, key())
+    assert (finished.value.code, finished.value.field) == ("item_closed", "progress")
+    with on_day(deadline + dt.timedelta(days=1)):
+        assert refused(Forbidden, rpc.consultation.overdue_sweep, COUNTY) == "city_level_required"
+        assert rpc.consultation.overdue_sweep(CITY) == {"flagged": 1}
+        assert rpc.consultation.overdue_sweep(CITY) == {}
+        late = {r["id"]: r["overdue"] for r in rpc.consultation.list_resolutions(CITY, QUARTER)}
+    assert late == {a: True, e: False}
+    overdue, = db.outbox("resolution_overdue", quarter=QUARTER)
+    assert (overdue["resolution_id"], overdue["progress"], overdue["deadline"]) == (a, 50, deadline.isoformat())
+
+
+# ---- closing, the bulletin and the next quarter ----------------------------------------------
+
+
+def test_closing_freezes_the_bulletin_once_and_open_items_carry_over_to_the_next_quarter(world, rpc, db):
+    hard = troubled(world)["difficulties"]
+    rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    assert refused(InvalidState, rpc.consultation.close_quarter, CITY, QUARTER) == "meeting_required"
+    rpc.consultation.record_meeting(CITY, QUARTER, MEETING)
+    rpc.consultation.assign_resolution(CITY, QUARTER, {
+        "item_id": items(rpc)[hard["A"]["difficulty_id"]]["id"], "lead_department": "市自然资源和规划局",
+        "measure": "协调落实设施农用地指标", "deadline": (DAY + dt.timedelta(days=30)).isoformat()}, key())
+    world.close(hard["E"])
+    world.settle()
+    assert refused(Forbidden, rpc.consultation.close_quarter, COUNTY, QUARTER) == "city_level_required"
+    closed = rpc.consultation.close_quarter(CITY, QUARTER)
+    assert (closed["status"], closed["closed_on"], closed["closed_by"]) == ("closed", DAY.isoformat(), "city")
+    assert rpc.consultation.close_quarter(CITY, QUARTER)["closed_on"] == DAY.isoformat()
+    published, = db.outbox("quarter_closed", quarter=QUARTER)
+    assert (published["resolutions"], published["resolved"], published["carried_over"]) == (1, 0, 1)
+    assert refused(InvalidState, rpc.consultation.change_roster, COUNTY, QUARTER,
+                   {"enterprise_id": hard["B"]["enterprise_id"], "reason": "企业申请参加"}) == "quarter_closed"
+    assert refused(InvalidState, rpc.consultation.record_meeting, CITY, QUARTER, MEETING) == "quarter_closed"
+    bulletin = rpc.consultation.get_bulletin(CITY, QUARTER)
+    assert (bulletin["status"], bulletin["issue_no"], bulletin["issued_on"]) == ("final", 1, DAY.isoformat())
+    assert bulletin["difficulties"] == {"raised": 3, "resolved": 1, "on_agenda": 2, "carried_over": 1}
+    assert bulletin["enterprises"]["new"] == 5
+    assert bulletin["head"]["draft"] == "" and bulletin["head"]["masthead"].endswith("返乡创业工作专报")
+    workbook = rpc.consultation.bulletin_workbook(CITY, QUARTER)
+    assert workbook["filename"].startswith(f"{QUARTER}_") and workbook["filename"].endswith(".xlsx")
+    assert base64.b64decode(workbook["content"])[:2] == b"PK"
+    assert rpc.consultation.get_bulletin(OTHER_COUNTY, QUARTER)["difficulties"]["raised"] == 0
+    with on_day(dt.date(2027, 1, 5)):
+        following = rpc.consultation.open_quarter(CITY, {"quarter": NEXT_QUARTER})
+        carried = items(rpc, code=NEXT_QUARTER)
+    assert {d: i["carried_over_from"] for d, i in carried.items()} == {
+        hard["A"]["difficulty_id"]: QUARTER, hard["B"]["difficulty_id"]: None}  # B's limit has passed since
+    a_entry = next(e for e in following["roster"] if e["enterprise_id"] == hard["A"]["enterprise_id"])
+    assert a_entry["reasons"][-1] == f"{QUARTER}会商事项（困难问题{hard['A']['reference']}）未办结，结转本季度"
+    opened = {p["quarter"]: p["carried_over"] for p in db.outbox("quarter_opened")}
+    assert opened == {QUARTER: 0, NEXT_QUARTER: 1}
+
+
+# ---- views across the facts: the timeline and the dashboard ------------------------------------
+
+
+def test_an_enterprises_timeline_and_the_dashboard_show_only_what_the_caller_may_see(world, rpc, db):
+    firm = world.enterprise()
+    world.difficulty(firm, "county", "city")
+    world.loan(firm, fe.LoanDisbursed, principal_fen=10_000_000, disbursed_on=DAY, maturity_on=DAY.replace(year=2028),
+               repayment_method="equal_instalments")
+    world.settle()
+    rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    story = rpc.consultation.timeline(firm.account, firm.enterprise_id)
+    assert story["enterprise"]["name"] == firm.name
+    steps = [(step["kind"], step["title"]) for step in story["events"]]
+    assert steps[:3] == [("registry", "返乡创业人员登记"), ("registry", "经营主体登记"), ("escalation", "反映困难问题")]
+    assert ("finance", "贷款发放") in steps  # the owner's own loan belongs to the enterprise's story
+    assert ("consultation", f"{QUARTER}列入季度困难会商名单") in steps
+    assert rpc.consultation.timeline(COUNTY, firm.enterprise_id)["events"] == story["events"]
+    for stranger in (entrepreneur(), OTHER_COUNTY, ADMIN):
+        with pytest.raises(NotFound) as hidden:
+            rpc.consultation.timeline(stranger, firm.enterprise_id)
+        assert (hidden.value.code, hidden.value.field) == ("enterprise_not_found", "enterprise_id")
+    board = rpc.consultation.dashboard(COUNTY)
+    assert {"quarter": QUARTER, "count": 1, "amount_fen": 10_000_000} in board["loans"]
+    assert [(d["category"], d["level"], d["count"]) for d in board["difficulties"]] == [("labour", "city", 1)]
+    elsewhere = rpc.consultation.dashboard(OTHER_COUNTY)
+    assert elsewhere["difficulties"] == [] and all(q["count"] == 0 for q in elsewhere["loans"])
+    assert refused(Forbidden, rpc.consultation.dashboard, firm.account) == "official_required"
+
+
+# ---- the rebuild from every service's recorded events ------------------------------------------
+
+
+def test_a_rebuild_replaces_the_facts_by_every_services_recorded_events(world, rpc, db):
+    firm = world.enterprise()
+    difficulty = world.difficulty(firm, "county", "city")
+    stray = world.enterprise(record=False)  # facts no service has recorded: a rebuild drops them
+    world.headcount_drop(stray, record=False)
+    world.settle()
+    with on_day(DAY + dt.timedelta(days=1)):  # after the cut-off: the roster stays as it was
+        world.close(difficulty, deliver=False)  # recorded by escalation but never delivered
+    opened = rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    assert {e["enterprise_id"] for e in opened["roster"]} == {firm.enterprise_id, stray.enterprise_id}
+    assert items(rpc)[difficulty["difficulty_id"]]["status"] == "open"
+    assert refused(Forbidden, rpc.consultation.rebuild, COUNTY) == "city_level_required"
+    rebuilt = rpc.consultation.rebuild(CITY)
+    assert rebuilt["by_producer"] == {"registry": 2, "escalation": 7, "consultation": 1}
+    assert rebuilt["facts"] == 10 == db.scalar("SELECT count(*) FROM facts")
+    assert db.scalar("SELECT count(*) FROM facts WHERE enterprise_id = :e", e=stray.enterprise_id) == 0
+    assert rebuilt["rosters"] == {QUARTER: {"same": False, "missing": [stray.enterprise_id], "extra": []}}
+    replayed = items(rpc)[difficulty["difficulty_id"]]  # the replay's closing reached the agenda
+    assert (replayed["status"], replayed["closed_on"]) == ("closed", (DAY + dt.timedelta(days=1)).isoformat())
+    assert rpc.consultation.rebuild(ADMIN)["facts"] == 10  # a second rebuild gives the same facts
