@@ -52,12 +52,13 @@ def new_id() -> str:
 POOL_TIMEOUT_SECONDS = 5  # a request that waits longer for a connection is answered 503, not kept
 
 
-def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
+def make_engine(url: str, pool_size: int) -> sa.Engine:
+    """At most `pool_size` connections, never more (the connection budget in docs/architecture.md)."""
     patch_psycopg_for_eventlet()
     return sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg2://", 1),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_pre_ping=True,
         future=True,
@@ -123,8 +124,8 @@ class Database(DependencyProvider):
 
         settings = SETTINGS_BY_SERVICE[self.service]()
         url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
-        workers = int(self.container.config.get("max_workers", settings.max_workers))
-        self.engine = make_engine(url, pool_size=workers + 2)
+        self.engine = make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE",
+                                                                                settings.db_pool_size)))
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

@@ -1,24 +1,40 @@
 """Consuming events without losing any: idempotent handlers, retries with back-off, parking.
 
 nameko 2.x acks a message whose handler raised, losing it. `event_handler` here instead republishes
-a failed message to a delay queue (its TTL dead-letters it back to the handler's own queue), a
-bounded number of times, then moves it to the parking queue, where an operator can list and replay
-it (`guiyan parking list|replay`). If even that republish fails, the message is requeued, not lost.
+a failed message to a delay queue (its TTL dead-letters it back to the handler's own queue), so the
+messages behind it go on meanwhile. What happens next depends on why it failed:
+
+- **transient** (a database or broker that is away, a pool that cannot serve in time, a
+  serialization failure or deadlock: `shared.transient`): retried with growing delays, capped at
+  `MAX_DELAY_MS`, for as long as it takes; never parked;
+- **waiting** (`NotYetKnown`: a fact about a record whose own event has not arrived yet): retried
+  the same way for up to `WAITING_LIMIT_SECONDS`, then parked;
+- **poison** (anything else: the message fails on its own content): parked after the configured
+  retries (`RETRY_DELAYS_MS`);
+- a body that **cannot be decoded** (not JSON, another content type) is parked at once, with why.
+
+An operator lists, replays or discards parked messages (`guiyan parking …`, the administrator's
+page). If even the republish fails, the message is requeued, not lost.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import traceback
+import uuid
+from functools import partial
 
 from kombu import Connection, Queue
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import clock
 from shared.events import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import inbox
+from shared.transient import is_transient
 
 log = get_logger(__name__)
 
@@ -26,8 +42,33 @@ ATTEMPTS_HEADER = "x-guiyan-attempts"
 ORIGIN_HEADER = "x-guiyan-origin-queue"
 ERROR_HEADER = "x-guiyan-error"
 PARKED_AT_HEADER = "x-guiyan-parked-at"
+PARKING_ID_HEADER = "x-guiyan-parking-id"
+FIRST_FAILED_HEADER = "x-guiyan-first-failed-at"
 PARKING_QUEUE = "guiyan.parking"
 DEFAULT_RETRY_DELAYS_MS = (500, 2000, 10000)
+MAX_DELAY_MS = 30_000  # the longest wait between two tries of a transient failure
+WAITING_LIMIT_SECONDS = 3600  # how long a fact waits for the record it is about
+
+
+class NotYetKnown(LookupError):
+    """The record this fact is about has not reached this service yet; retry later."""
+
+
+def failure_kind(exc: BaseException) -> str:
+    """'transient', 'waiting' or 'poison' (see the module's docstring)."""
+    if is_transient(exc):
+        return "transient"
+    if isinstance(exc, NotYetKnown):
+        return "waiting"
+    return "poison"
+
+
+def delay_for(delays: list[int], attempt: int) -> int:
+    """The wait before retry number `attempt` (1-based): the configured delays, then doubling to
+    `MAX_DELAY_MS` for failures retried without a count."""
+    if attempt <= len(delays):
+        return delays[attempt - 1]
+    return min(MAX_DELAY_MS, max(delays[-1], 1) * 2 ** (attempt - len(delays)))
 
 
 def parking_queue() -> Queue:
@@ -47,17 +88,55 @@ def delay_queue(origin: str, delay_ms: int) -> Queue:
     )
 
 
-def republish(amqp_uri: str, body, headers: dict, queue: Queue) -> None:
-    """Publish to a queue through the default exchange, with confirms."""
+def republish(amqp_uri: str, body, headers: dict, queue: Queue, **publish) -> None:
+    """Publish to a queue through the default exchange, with confirms (raw bytes keep the
+    `content_type` and `content_encoding` given in `publish`)."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True},
                     connect_timeout=5) as connection:
         connection.Producer(serializer="json").publish(
             body, exchange="", routing_key=queue.name, declare=[queue], headers=headers,
-            delivery_mode=2, retry=False, mandatory=True)
+            delivery_mode=2, retry=False, mandatory=True, **publish)
+
+
+def park(amqp_uri: str, body, headers: dict, error: str, **publish) -> str:
+    """Move a message to the parking queue with why; returns its parking id."""
+    parking_id = str(uuid.uuid4())
+    headers = {**headers, ERROR_HEADER: error[:2000], PARKED_AT_HEADER: clock.utcnow().isoformat(),
+               PARKING_ID_HEADER: parking_id}
+    republish(amqp_uri, body, headers, parking_queue(), **publish)
+    return parking_id
+
+
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a message whose body cannot be decoded is parked with
+    the reason instead of being acknowledged and only logged (kombu's default)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self.park_undecodable, provider.queue.name)
+        return consumers
+
+    def park_undecodable(self, queue_name: str, message, exc: Exception) -> None:
+        error = f"the message body cannot be decoded ({type(exc).__name__}: {exc})"
+        try:
+            parking_id = park(self.amqp_uri, message.body, {**(message.headers or {}), ORIGIN_HEADER: queue_name},
+                              error, content_type=message.content_type,
+                              content_encoding=message.content_encoding)
+        except Exception:
+            log.exception("park_undecodable_failed", queue=queue_name)
+            message.requeue()
+            return
+        log.error("event_parked", queue=queue_name, reason="undecodable", parking_id=parking_id,
+                  content_type=message.content_type, error=error)
+        message.ack()
 
 
 class ReliableEventHandler(EventHandler):
-    """An event handler whose failures are retried with back-off, then parked."""
+    """An event handler whose failures are retried with back-off (transient ones until they pass),
+    and parked when they fail on their content."""
+
+    queue_consumer = ParkingQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
         kwargs.setdefault("requeue_on_error", True)  # only used if parking itself fails
@@ -81,21 +160,26 @@ class ReliableEventHandler(EventHandler):
     def retry_or_park(self, message, exc_info) -> None:
         headers = dict(message.headers or {})
         attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        kind = failure_kind(exc_info[1])
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        now = clock.utcnow()
+        first_failed = headers.get(FIRST_FAILED_HEADER) or now.isoformat()
         headers.update({ATTEMPTS_HEADER: attempts, ORIGIN_HEADER: self.queue.name,
-                        ERROR_HEADER: error[:2000]})
+                        ERROR_HEADER: error[:2000], FIRST_FAILED_HEADER: first_failed})
         headers.pop("x-death", None)
         delays = self.retry_delays()
         amqp_uri = self.container.config["AMQP_URI"]
-        body = message.payload
-        if attempts <= len(delays):
-            republish(amqp_uri, body, headers, delay_queue(self.queue.name, delays[attempts - 1]))
-            log.warning("event_retry_scheduled", queue=self.queue.name, attempts=attempts,
-                        delay_ms=delays[attempts - 1], error=error)
+        waited = now - dt.datetime.fromisoformat(first_failed)
+        if (kind == "transient" or (kind == "waiting" and waited.total_seconds() < WAITING_LIMIT_SECONDS)
+                or attempts <= len(delays)):
+            delay = delay_for(delays, attempts)
+            republish(amqp_uri, message.payload, headers, delay_queue(self.queue.name, delay))
+            log.warning("event_retry_scheduled", queue=self.queue.name, attempts=attempts, kind=kind,
+                        delay_ms=delay, error=error)
             return
-        headers[PARKED_AT_HEADER] = clock.utcnow().isoformat()
-        republish(amqp_uri, body, headers, parking_queue())
-        log.error("event_parked", queue=self.queue.name, attempts=attempts, error=error)
+        parking_id = park(amqp_uri, message.payload, headers, error)
+        log.error("event_parked", queue=self.queue.name, attempts=attempts, kind=kind, parking_id=parking_id,
+                  error=error)
 
 
 event_handler = ReliableEventHandler.decorator

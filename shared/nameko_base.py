@@ -62,7 +62,7 @@ class CorrelationContext(DependencyProvider):
 
 
 class Outbox(DependencyProvider):
-    """The relay that publishes this service's outbox rows (its own small connection pool)."""
+    """The relay that publishes this service's outbox rows (its own connection: one run at a time)."""
 
     def __init__(self, service: str):
         self.service = service
@@ -71,7 +71,7 @@ class Outbox(DependencyProvider):
     def setup(self) -> None:
         settings = SETTINGS_BY_SERVICE[self.service]()
         url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
-        self.engine = make_engine(url, pool_size=2)
+        self.engine = make_engine(url, pool_size=1)
         amqp = (self.container.config.get("OUTBOX_AMQP_URI") or settings.outbox_amqp_uri
                 or self.container.config["AMQP_URI"])
         self.relay = OutboxRelay(sessionmaker(self.engine), amqp)

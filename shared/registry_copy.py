@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
+from shared.messaging import NotYetKnown
 
 
 class KnownEntrepreneurColumns:
@@ -33,10 +34,6 @@ class KnownEnterpriseColumns:
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     owner_entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
-
-
-class NotYetKnown(LookupError):
-    """The record this fact is about has not reached this service yet; retry later."""
 
 
 def _columns(model) -> set[str]:

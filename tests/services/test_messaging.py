@@ -46,6 +46,46 @@ def test_a_failing_handler_is_retried_then_parked_listed_and_replayed(
     assert parked_here() == []
 
 
+def test_a_database_away_for_longer_than_the_retries_loses_nothing(run_services, rpc, databases, amqp_uri):
+    """Transient failures (here "too many clients" five times over, longer than the three retries a
+    poison message gets) are retried with growing delays until they pass: never parked."""
+    recorder.create_table(databases["registry"])
+    run_services(RegistryService)
+    run_services(RecorderService, RECORDER_BEHAVIOUR="outage:5")
+    record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
+    ours = recorder.registration_event_id(databases["registry"], record["id"])
+
+    eventually(lambda: recorder.count(databases["registry"], record["id"]) == 1, timeout=20)
+    assert CALLS.count(ours) == 6  # five failures, then applied
+    assert [item for item in parking.list_parked(amqp_uri) if item["event_id"] == ours] == []
+
+
+def _publish_raw(amqp_uri, body: bytes, content_type: str) -> None:
+    with Connection(amqp_uri) as connection:
+        connection.Producer().publish(body, exchange="", routing_key=recorder.QUEUE, content_type=content_type,
+                                      content_encoding="utf-8", delivery_mode=2,
+                                      declare=[Queue(recorder.QUEUE, durable=True)])
+
+
+def test_a_message_that_cannot_be_decoded_is_parked_with_the_reason(run_services, databases, amqp_uri):
+    recorder.create_table(databases["registry"])
+    run_services(RecorderService)
+    _publish_raw(amqp_uri, b"{not json", "application/json")
+    _publish_raw(amqp_uri, b"plain words", "text/plain")
+
+    def parked_here():
+        return [item for item in parking.list_parked(amqp_uri) if item["origin_queue"] == recorder.QUEUE
+                and item["event_id"] is None]
+
+    parked = eventually(lambda: len(parked_here()) == 2 and parked_here(), timeout=10)
+    assert {item["content_type"] for item in parked} == {"application/json", "text/plain"}
+    assert all("cannot be decoded" in item["error"] for item in parked)
+    assert {item["body"] for item in parked} == {"{not json", "plain words"}
+    for item in parked:  # an operator may throw away what can never be applied
+        assert parking.discard(amqp_uri, item["parking_id"]) == [item]
+    assert parked_here() == []
+
+
 def test_listing_parked_messages_leaves_them_parked(amqp_uri):
     from shared.messaging import parking_queue, republish
 

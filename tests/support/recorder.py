@@ -1,7 +1,9 @@
 """A consumer of registry events for tests: records each event it handles, or misbehaves on cue.
 
 `RECORDER_BEHAVIOUR` (nameko config or environment): "ok" records; "fail" raises after writing;
-"slow" writes, touches `RECORDER_MARKER`, then sleeps before committing (to be killed mid-handler).
+"slow" writes, touches `RECORDER_MARKER`, then sleeps before committing (to be killed mid-handler);
+"outage:N" fails the first N deliveries of each event as a database that is away would (too many
+clients), then records.
 Run as a process with `python -m tests.support.recorder` (AMQP URI and database from GUIYAN_*).
 """
 
@@ -90,6 +92,9 @@ class RecorderService:
         uow.session.execute(recorded.insert().values(
             event_id=envelope.event_id, entrepreneur_id=payload.entrepreneur_id))
         behaviour = self.behaviour()
+        if behaviour.startswith("outage:") and CALLS.count(envelope.event_id) <= int(behaviour[7:]):
+            raise sa.exc.OperationalError("INSERT INTO recorded_events", {},
+                                          Exception("FATAL: sorry, too many clients already"))
         if behaviour == "fail":
             raise RuntimeError("recorder was told to fail")
         if behaviour == "slow":

@@ -1,4 +1,5 @@
-"""账号管理 for the administrator: the accounts, and a form for staff accounts (officials, bank liaisons)."""
+"""For the administrator: 账号管理 (the accounts, a form for staff accounts) and the parked messages
+(待人工处理的消息: events a service could not apply, to replay or, if they can never be applied, discard)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
-from shared.errors import Conflict, InvalidInput
+from shared import parking
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.validation import parse
 
 USER_LABELS = {"username": "用户名", "display_name": "姓名及单位", "password": "初始密码", "role": "角色",
@@ -49,3 +51,25 @@ class AdminPages(PageSupport):
         except (InvalidInput, Conflict) as exc:
             return self._users(request, form, forms.messages(exc), status_for(exc))
         return redirect("/admin/users?notice=user_created")
+
+    # ---- parked messages ----------------------------------------------------------------------
+
+    @page("GET", "/admin/parking")
+    def parking_page(self, request):
+        self.require(request, "admin")
+        parked = parking.list_parked(self.settings.amqp_uri)
+        return self.show(request, "admin_parking.html", parked=parked)
+
+    @page("POST", "/admin/parking/<string:action>")
+    def parking_act(self, request, action):
+        self.require(request, "admin")
+        wanted = request.form.get("parking_id") or None
+        if action == "replay":
+            done = parking.replay(self.settings.amqp_uri, wanted)
+        elif action == "discard" and wanted:
+            done = parking.discard(self.settings.amqp_uri, wanted)
+        else:
+            raise NotFound("unknown_action", None, "不支持的操作")
+        if wanted and not done:
+            raise NotFound("parked_message_not_found", None, "这条消息已不在待处理列表中（可能已被重新投递）")
+        return redirect(f"/admin/parking?notice=parking_{action}")

@@ -44,6 +44,8 @@ NOTICES = {
     "verified": "核实完成，状态已更新为“已核实”。",
     "liaisons": "一企一专班联络员已保存。",
     "logged_out": "您已安全退出。",
+    "parking_replay": "已重新投递，服务将再次处理。",
+    "parking_discard": "已丢弃该消息。",
     "already_registered": "您已登记过创业者信息。",
     "registered_for": "已代为登记，状态为待核实；核对身份证件原件后即可核实。",
     "loan_applied": "贷款申请已提交，资格核验结果见下。",
