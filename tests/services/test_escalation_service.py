@@ -463,9 +463,6 @@ def test_the_sweep_flags_a_late_first_contact_then_escalates_once_past_the_limit
         True, "township", past_limit.isoformat())
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the sweep's candidates (to_sweep) leave out every city-level "
-                                       "difficulty, so a late first contact at the city is never flagged, "
-                                       "though domain.due_action would flag it")
 def test_a_late_first_contact_is_flagged_at_the_city_too(facts, rpc, db):
     owner, firm = known_enterprise(facts, db)
     with on_day(dt.date(2026, 6, 1)):

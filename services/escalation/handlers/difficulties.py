@@ -339,12 +339,13 @@ def get_attachment(session: Session, actor: Actor, difficulty_id: str, attachmen
 
 
 def to_sweep(session: Session, today: dt.date) -> list[str]:
-    late = sa.or_(Difficulty.resolve_due < today,
+    """Open difficulties the sweep may act on: past their time limit below the city (the city has no
+    level to escalate to), or not contacted in time at any level."""
+    late = sa.or_(sa.and_(Difficulty.resolve_due < today, Difficulty.level != "city"),
                   sa.and_(Difficulty.status == "assigned", Difficulty.contact_due < today,
                           Difficulty.late_contact.is_(False)))
-    return list(session.scalars(sa.select(Difficulty.id).where(
-        Difficulty.status.in_(rules.OPEN), Difficulty.level != "city", late)
-        .order_by(Difficulty.resolve_due)))
+    return list(session.scalars(sa.select(Difficulty.id).where(Difficulty.status.in_(rules.OPEN), late)
+                                .order_by(Difficulty.resolve_due)))
 
 
 def sweep_one(uow, difficulty_id: str, today: dt.date) -> str | None:
