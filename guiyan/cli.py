@@ -6,14 +6,16 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from guiyan.supervisor import Supervisor
+from shared import logging as guiyan_logging
 from shared.settings import SETTINGS_BY_SERVICE, GatewaySettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,22 +113,29 @@ def run(args) -> None:
     accounts = demo_accounts(settings) if settings.demo_mode else []
     if settings.demo_mode:
         demo_funds(settings)
-    # every service, the gateway last, so that its address answering means all are up
-    processes = [subprocess.Popen([sys.executable, "-m", "guiyan.runner", name], cwd=ROOT)
-                 for name in SETTINGS_BY_SERVICE]
-    address = f"http://{settings.web_address}/"
-    for _ in range(60):
-        host, port = settings.web_address.split(":")
-        if _answers(host, int(port)):
-            break
+    guiyan_logging.configure(settings.log_format, settings.log_level)
+    supervisor = Supervisor({name: [sys.executable, "-m", "guiyan.runner", name]
+                             for name in SETTINGS_BY_SERVICE}, cwd=ROOT)
+    supervisor.handle_signals()
+    supervisor.start()
+    # the greeting waits for the gateway while this thread goes on supervising
+    threading.Thread(target=_announce, args=(settings, accounts), daemon=True).start()
+    supervisor.run()
+
+
+def _announce(settings: GatewaySettings, accounts: list[tuple[str, str, str]]) -> None:
+    """Once the gateway answers: the example world (demo mode), the address and the demo accounts."""
+    host, port = settings.web_address.rsplit(":", 1)
+    deadline = time.monotonic() + 30
+    while not _answers(host, int(port)) and time.monotonic() < deadline:
         time.sleep(0.5)
+    address = f"http://{settings.web_address}/"
     if settings.demo_mode:
         _demo_world(address)
     print("\n归雁 Guiyan is running at", address, flush=True)
     for username, password, role in accounts:
         print(f"  {role:<40} 用户名 {username:<18} 密码 {password}")
-    print("Press Ctrl-C to stop.\n", flush=True)
-    _wait_and_stop(processes)
+    print("A service that stops is started again; press Ctrl-C to stop everything.\n", flush=True)
 
 
 def _demo_world(address: str) -> None:
@@ -138,31 +147,6 @@ def _demo_world(address: str) -> None:
             print("示例数据已生成：陈秀英和她的柑橘合作社、一笔担保贷款、一件已上报至市级的困难问题", flush=True)
     except Exception as exc:  # the demo still runs without its example data
         print("示例数据未能生成：", exc, flush=True)
-
-
-def _wait_and_stop(processes) -> None:
-    """Wait until every service has ended; Ctrl-C, SIGTERM or one service dying stops them all."""
-    stopping: list[int] = []
-
-    def forward(signum, frame):
-        if stopping:
-            return
-        stopping.append(signum)
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    while any(process.poll() is None for process in processes):
-        if any(process.poll() not in (None, 0) for process in processes):
-            forward(None, None)
-        time.sleep(0.5)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def parking(args) -> None:
