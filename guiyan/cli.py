@@ -155,10 +155,13 @@ def parking(args) -> None:
     settings = ServiceSettings()
     if args.action == "list":
         print(json.dumps(parked.list_parked(settings.amqp_uri), ensure_ascii=False, indent=2))
-    else:
-        replayed = parked.replay(settings.amqp_uri, args.event_id)
-        print(json.dumps(replayed, ensure_ascii=False, indent=2))
-        print(f"{len(replayed)} message(s) replayed", file=sys.stderr)
+        return
+    if args.action == "discard" and not args.id:
+        sys.exit("guiyan parking discard needs --id (the parking id shown by `guiyan parking list`)")
+    done = (parked.replay(settings.amqp_uri, args.id) if args.action == "replay"
+            else parked.discard(settings.amqp_uri, args.id))
+    print(json.dumps(done, ensure_ascii=False, indent=2))
+    print(f"{len(done)} message(s) {'replayed' if args.action == 'replay' else 'discarded'}", file=sys.stderr)
 
 
 def outbox(args) -> None:
@@ -182,9 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("prepare", help="check PostgreSQL and RabbitMQ, create and migrate databases")
     commands.add_parser("demo-accounts", help="create the demo accounts and print them")
     commands.add_parser("run", help="prepare, then run every service and the gateway")
-    park = commands.add_parser("parking", help="list or replay parked (dead-lettered) messages")
-    park.add_argument("action", choices=["list", "replay"])
-    park.add_argument("--event-id", help="replay only this event")
+    park = commands.add_parser("parking", help="list, replay or discard parked (dead-lettered) messages")
+    park.add_argument("action", choices=["list", "replay", "discard"])
+    park.add_argument("--id", "--event-id", dest="id", help="only this message: its parking id or event id")
     commands.add_parser("outbox", help="outbox counts per service: pending, failing, sent")
     commands.add_parser("trial-balance", help="finance's trial balance and its reconciliation with the loans")
     args = parser.parse_args(argv)

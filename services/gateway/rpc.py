@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import eventlet
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 
 from shared import rpc_errors  # noqa: F401  (the services' errors arrive as themselves)
@@ -65,6 +66,8 @@ class _TimedService:
                 with eventlet.Timeout(self._timeout, unavailable(self._name)):
                     return remote(*args, **kwargs)
             except TRANSIENT_ERRORS:  # the broker is away or the link to it broke
+                raise unavailable(self._name) from None
+            except UnknownService:  # its queue does not exist yet: it has never started here
                 raise unavailable(self._name) from None
 
         return call
