@@ -294,12 +294,14 @@ def test_the_database_url_and_the_role_cloudnativepg_creates_agree():
 
 
 def test_postgres_takes_every_connection_the_pools_may_open():
-    def pools(name: str) -> int:  # shared/db.py: max_workers + 2, as many again in overflow
-        workers = int(environment(main_container(name)).get("GUIYAN_MAX_WORKERS", ServiceSettings().max_workers))
-        return DEPLOYMENTS[name]["spec"]["replicas"] * 2 * (workers + 2)
+    def connections(name: str) -> int:  # docs/architecture.md, the connection budget
+        pool = int(environment(main_container(name)).get("GUIYAN_DB_POOL_SIZE", ServiceSettings().db_pool_size))
+        module, _, attribute = SERVICES[name].partition(":")
+        relay = hasattr(getattr(importlib.import_module(module), attribute), "relay_outbox")
+        return DEPLOYMENTS[name]["spec"]["replicas"] * (pool + relay)
 
     maximum = int(one("Cluster")["spec"]["postgresql"]["parameters"]["max_connections"])
-    assert maximum >= sum(pools(name) for name in DEPLOYMENTS) + 10  # the Job, init containers, operator
+    assert maximum >= sum(connections(name) for name in DEPLOYMENTS) + 10  # the Job, init containers
 
 
 def test_the_broker_is_an_odd_cluster_with_quorum_queues_by_default():
