@@ -9,7 +9,7 @@ export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
 export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast lint venv assets prepare system-packages clean
+.PHONY: run test test-fast test-reliability lint venv assets prepare system-packages clean
 
 venv: $(STAMP)
 
@@ -60,6 +60,11 @@ system-packages:
 test: venv assets system-packages prepare
 	$(BIN)/python -m pytest tests/unit tests/services tests/e2e -q -p no:warnings
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser tests/contract -q -p no:warnings
+
+# The long form of the fault tests: the broker and the database each stopped for a minute under load
+# (alone on the machine: it stops the local RabbitMQ and PostgreSQL), with their tables printed
+test-reliability: venv prepare
+	GUIYAN_NO_EVENTLET=1 GUIYAN_OUTAGE_SECONDS=60 $(BIN)/python -m pytest tests/reliability -q -p no:warnings -s
 
 test-fast: venv
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/unit -q -p no:warnings

@@ -8,7 +8,7 @@ from typing import Any
 import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from nameko.rpc import Rpc
 from nameko.timer import timer
 from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
@@ -100,6 +100,21 @@ class Outbox(DependencyProvider):
             log.warning("outbox_relay_failed", error=repr(exc))
 
 
+class SteadyRpc(Rpc):
+    """nameko's RPC entrypoint, except that a reply that cannot be sent (the broker went away while
+    the command ran) is logged instead of killing the whole service: nameko lets that error end the
+    worker's thread, and a thread that ends with an error stops the container. The caller has had
+    its 503 by then; the request, never acknowledged, comes again once the broker is back, which
+    idempotency keys and commands idempotent by nature make safe."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except TRANSIENT_ERRORS as exc:
+            log.warning("rpc_reply_lost", entrypoint=self.method_name, error=repr(exc))
+            return result, exc_info
+
+
 def json_rpc(method):
     """An RPC entrypoint whose result is plain JSON (dates as ISO strings), stored or sent alike.
 
@@ -114,7 +129,7 @@ def json_rpc(method):
         except TRANSIENT_ERRORS:
             raise unavailable() from None
 
-    return rpc(expected_exceptions=EXPECTED_ERRORS)(jsonable)
+    return SteadyRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(jsonable)
 
 
 def sweep(interval: float):
@@ -171,12 +186,12 @@ class GuiyanService:
         return run_once(self.db, as_actor(actor).user_id, scope, key, request,
                         lambda uow: to_jsonable_python(work(uow)), reach)
 
-    @rpc
+    @SteadyRpc.decorator
     def ping(self):
         """Readiness: the service consumes its RPC queue."""
         return "pong"
 
-    @rpc
+    @SteadyRpc.decorator
     def outbox_page(self, after_id=0, limit=500):
         """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...].
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tests.borrowers import make_borrower
 from tests.browser.test_loan_journey import log_in
 from tests.e2e.test_quarter_pages import consultation_knows, troubled_enterprise
+from tests.quarters import Quarter
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def test_the_city_holds_a_quarter_from_opening_to_the_bulletin(stack, desk, phon
     county_user = stack.create_user("official", region_code=COUNTY, level="county")
     township = stack.client(stack.create_user("official", region_code=TOWNSHIP, level="township"))
     with stack.today(dt.date(2024, 8, 6)):
-        _, trouble = troubled_enterprise(stack, township, stack.client(county_user), TOWNSHIP)
+        _, trouble = troubled_enterprise(stack, township, stack.client(county_user), TOWNSHIP, Quarter(2024, 3))
         calm = make_borrower(stack, township, region=TOWNSHIP, enterprise=True, founded_on="2024-03-01",
                              quarter="2024Q1")
         consultation_knows(stack, calm.enterprise_id, "enterprise_registered")

@@ -1,9 +1,10 @@
-"""Every service rides out a broker restart by itself; callers meanwhile get 503, never 500.
+"""Every service rides out a broker or database restart by itself; callers meanwhile get 503, never 500.
 
-Under registrations through the API, RabbitMQ itself is stopped (`rabbitmqctl stop_app`) for
-`GUIYAN_OUTAGE_SECONDS` (20 s here; `make test-reliability` holds it for 60 s) and started again.
-Afterwards every process still runs, no request got 500, and every registration the API accepted
-reached each consumer's copy and the consultation's facts exactly once.
+Under registrations through the API, RabbitMQ itself (`rabbitmqctl stop_app`) or PostgreSQL itself
+(`pg_ctlcluster … stop`) is stopped for `GUIYAN_OUTAGE_SECONDS` (20 s in `make test`;
+`make test-reliability` holds it for 60 s) and started again. Afterwards every process still runs,
+no request got 500, and every registration the API accepted reached each consumer's copy and the
+consultation's facts exactly once.
 """
 
 import os
@@ -31,6 +32,13 @@ CONSUMERS = {"finance": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY
              "escalation": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY(:ids)",
              "consultation": "SELECT count(*) FROM facts WHERE event_type = 'entrepreneur_registered'"
                              " AND payload->>'entrepreneur_id' = ANY(:ids)"}
+
+
+def postgres(action: str) -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    result = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
 
 
 def rabbitmqctl(*args) -> None:
@@ -77,21 +85,36 @@ class Load:
         return times[-1] - times[0] if times else 0.0
 
 
-def test_every_service_rides_out_a_broker_restart_and_every_accepted_registration_arrives_once(
-        infra, databases, tmp_path):
-    with whole_system(infra, databases, tmp_path, "guiyan_broker_out", GUIYAN_RPC_TIMEOUT_SECONDS="3") as stack:
+def broker_restart() -> None:
+    rabbitmqctl("stop_app")
+    try:
+        time.sleep(OUTAGE)
+    finally:
+        rabbitmqctl("start_app")
+        rabbitmqctl("await_startup")
+
+
+def database_restart() -> None:
+    postgres("stop")
+    try:
+        time.sleep(OUTAGE)
+    finally:
+        postgres("start")
+
+
+@pytest.mark.parametrize("outage", [broker_restart, database_restart], ids=["broker", "database"])
+def test_every_service_rides_out_a_restart_and_every_accepted_registration_arrives_once(
+        infra, databases, tmp_path, outage):
+    if outage is database_restart and not Path("/etc/postgresql").is_dir():
+        pytest.skip("needs the local PostgreSQL's pg_ctlcluster")
+    with whole_system(infra, databases, tmp_path, "guiyan_outage", GUIYAN_RPC_TIMEOUT_SECONDS="3") as stack:
         official = stack.client(stack.create_user("official", region_code=PLACES.township, level="township"))
         load = Load(official)
         load.thread.start()
         time.sleep(3)
-        rabbitmqctl("stop_app")
-        try:
-            time.sleep(OUTAGE)
-        finally:
-            rabbitmqctl("start_app")
-            rabbitmqctl("await_startup")
+        outage()
         eventually(lambda: official.get("/api/v1/entrepreneurs?per_page=1").status_code == 200, timeout=90,
-                   message="the API answers again after the broker restart")
+                   message="the API answers again after the restart")
         time.sleep(5)  # and goes on accepting
         load.stop.set()
         load.thread.join(timeout=60)
@@ -102,7 +125,7 @@ def test_every_service_rides_out_a_broker_restart_and_every_accepted_registratio
             url = stack.databases[service]
             eventually(lambda url=url, query=query: counted(url, query, ids) == len(ids), timeout=120,
                        message=f"{service} has every accepted registration")
-        print(f"\nbroker stopped for {OUTAGE:.0f} s: answers {dict(load.statuses)}; "
+        print(f"\n{outage.__name__.split('_')[0]} stopped for {OUTAGE:.0f} s: answers {dict(load.statuses)}; "
               f"{len(ids)} registrations accepted, each applied once by {', '.join(CONSUMERS)}; "
               f"longest 503 window {load.longest_503():.1f} s; processes alive {alive}")
         assert all(alive.values()), alive

@@ -1,0 +1,31 @@
+"""A reply that cannot be sent because the broker went away must not stop the whole service.
+
+nameko lets the error of a reply's publish end the worker's thread, and a thread that ends with an
+error kills the container: under load, a broker restart stopped the registry for good (seen in a
+real broker restart, tests/reliability/test_outages.py). SteadyRpc logs the lost reply instead.
+"""
+
+from unittest import mock
+
+import pytest
+from kombu.exceptions import OperationalError
+
+from shared.nameko_base import SteadyRpc
+
+
+def entrypoint(error: Exception) -> SteadyRpc:
+    rpc = SteadyRpc()
+    rpc.method_name = "create_entrepreneur"
+    rpc.rpc_consumer = mock.Mock(**{"handle_result.side_effect": error})
+    return rpc
+
+
+def test_a_reply_lost_with_the_broker_is_logged_not_raised():
+    rpc = entrypoint(OperationalError("[Errno 111] ECONNREFUSED"))
+    assert rpc.handle_result(mock.Mock(), mock.Mock(), {"id": "e-1"}, None) == ({"id": "e-1"}, None)
+
+
+def test_any_other_failure_still_raises():
+    rpc = entrypoint(RuntimeError("a bug"))
+    with pytest.raises(RuntimeError, match="a bug"):
+        rpc.handle_result(mock.Mock(), mock.Mock(), {"id": "e-1"}, None)
