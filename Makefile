@@ -9,7 +9,7 @@ export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
 export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast test-reliability lint venv assets prepare system-packages clean
+.PHONY: run test test-fast test-reliability test-cluster lint venv assets prepare system-packages clean
 
 venv: $(STAMP)
 
@@ -65,6 +65,11 @@ test: venv assets system-packages prepare
 # (alone on the machine: it stops the local RabbitMQ and PostgreSQL), with their tables printed
 test-reliability: venv prepare
 	GUIYAN_NO_EVENTLET=1 GUIYAN_OUTAGE_SECONDS=60 $(BIN)/python -m pytest tests/reliability -q -p no:warnings -s
+
+# A three-node RabbitMQ cluster (deploy/rabbitmq-cluster.sh, AMQP 5681-5683) in a temporary folder,
+# beside the machine's own broker: one node killed under load and rejoining, with its table printed
+test-cluster: venv
+	GUIYAN_NO_EVENTLET=1 GUIYAN_CLUSTER=1 $(BIN)/python -m pytest tests/reliability/test_cluster.py -q -p no:warnings -s
 
 test-fast: venv
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/unit -q -p no:warnings
