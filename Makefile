@@ -64,7 +64,7 @@ test: venv assets system-packages prepare
 # The long form of the fault tests: the broker and the database each stopped for a minute under load
 # (alone on the machine: it stops the local RabbitMQ and PostgreSQL), with their tables printed
 test-reliability: venv prepare
-	GUIYAN_NO_EVENTLET=1 GUIYAN_OUTAGE_SECONDS=60 $(BIN)/python -m pytest tests/reliability -q -p no:warnings -s
+	GUIYAN_NO_EVENTLET=1 GUIYAN_OUTAGE_SECONDS=60 GUIYAN_CHAOS=long $(BIN)/python -m pytest tests/reliability -q -p no:warnings -s
 
 # A three-node RabbitMQ cluster (deploy/rabbitmq-cluster.sh, AMQP 5681-5683) in a temporary folder,
 # beside the machine's own broker: one node killed under load and rejoining, with its table printed

@@ -30,6 +30,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_name(service: str, instance: int = 1) -> str:
+    """How a Stack keys a process: the service's name, with "#2", "#3" … for further instances."""
+    return service if instance == 1 else f"{service}#{instance}"
+
+
 class Stack:
     def __init__(self, infra, databases: dict, vhost: str, log_dir: Path):
         self.infra = infra
@@ -53,20 +58,24 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
 
-    def start(self, service: str, **env) -> subprocess.Popen:
-        log = open(self.log_dir / f"{service}.log", "ab")
-        process = subprocess.Popen([sys.executable, "-m", "guiyan.runner", service], cwd=ROOT,
+    def start(self, service: str, *, instance: int = 1, module: str = "guiyan.runner",
+              **env) -> subprocess.Popen:
+        """Start one process of `service`; a second instance is kept as "service#2" (its log too)."""
+        name = process_name(service, instance)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen([sys.executable, "-m", module, service], cwd=ROOT,
                                    env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT)
-        self.processes[service] = process
+        self.processes[name] = process
         return process
 
-    def start_services(self, *skip: str) -> None:
-        """Every service but the gateway (and those in `skip`), each as its own process."""
+    def start_services(self, *skip: str, instances: int = 1, **env) -> None:
+        """Every service but the gateway (and those in `skip`), each as `instances` processes."""
         from shared.settings import SETTINGS_BY_SERVICE
 
-        for service in SETTINGS_BY_SERVICE:
-            if service != "gateway" and service not in skip:
-                self.start(service)
+        for instance in range(1, instances + 1):
+            for service in SETTINGS_BY_SERVICE:
+                if service != "gateway" and service not in skip:
+                    self.start(service, instance=instance, **env)
 
     def stop(self, service: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(service, None)
