@@ -70,10 +70,11 @@ def waiting_messages(infra, vhost: str, amqp_uri: str) -> int:
 
 
 def busy_queues(infra, vhost: str) -> list[str]:
-    """Queues holding a message ready or unacknowledged (the parking queue aside: it keeps its own),
-    with their figures: "name ready/unacknowledged/consumers"."""
+    """Queues holding a message ready or unacknowledged, with their figures: "name
+    ready/unacknowledged/consumers". Not the parking queue (it keeps its own), nor a caller's RPC
+    reply queue: a killed gateway's keeps a late reply until nameko's `x-expires` removes it."""
     return [f"{q['name']} {q.get('messages_ready', 0)}/{q.get('messages_unacknowledged', 0)}/{q.get('consumers', 0)}"
-            for q in queues(infra, vhost) if q["name"] != "guiyan.parking"
+            for q in queues(infra, vhost) if q["name"] != "guiyan.parking" and not q["name"].startswith("rpc.reply-")
             and (q.get("messages", 0) or q.get("messages_unacknowledged", 0))]
 
 
