@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +34,25 @@ def free_port() -> int:
 def process_name(service: str, instance: int = 1) -> str:
     """How a Stack keys a process: the service's name, with "#2", "#3" … for further instances."""
     return service if instance == 1 else f"{service}#{instance}"
+
+
+
+@contextmanager
+def fresh_databases(postgres_url: str, name: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A database per service under a new prefix, migrated, dropped afterwards: (prefix, urls)."""
+    from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
+
+    prefix = f"guiyan_{name}{uuid.uuid4().hex[:6]}"
+    urls = {}
+    try:
+        for service in SERVICES_WITH_DATABASE:
+            ensure_database(postgres_url, f"{prefix}_{service}")
+            urls[service] = f"{postgres_url.rstrip('/')}/{prefix}_{service}"
+            upgrade(service, urls[service])
+        yield prefix, urls
+    finally:
+        for service in SERVICES_WITH_DATABASE:
+            drop_database(postgres_url, f"{prefix}_{service}")
 
 
 class Stack:

@@ -13,10 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
 from tests.factories import entrepreneur_data
 from tests.places import PLACES
-from tests.stack import Stack
+from tests.stack import Stack, fresh_databases
 
 pytestmark = pytest.mark.reliability
 BUDGET = 40
@@ -26,26 +25,19 @@ SECONDS = 12
 
 @pytest.fixture
 def system(infra, tmp_path):
-    prefix = f"guiyan_budget{uuid.uuid4().hex[:6]}"
-    urls = {}
-    for service in SERVICES_WITH_DATABASE:
-        ensure_database(infra.postgres_url, f"{prefix}_{service}")
-        urls[service] = f"{infra.postgres_url.rstrip('/')}/{prefix}_{service}"
-        upgrade(service, urls[service])
-    vhost = infra.create_vhost("guiyan_budget")
-    stack = Stack(infra, urls, vhost, tmp_path)
-    stack.env["GUIYAN_DATABASE_PREFIX"] = prefix
-    stack.env.pop("GUIYAN_DB_POOL_SIZE", None)  # the defaults are what is budgeted
-    try:
-        stack.start_services()
-        stack.start("gateway")
-        stack.wait_ready()
-        yield stack, prefix
-    finally:
-        stack.stop_all()
-        infra.delete_vhost(vhost)
-        for service in SERVICES_WITH_DATABASE:
-            drop_database(infra.postgres_url, f"{prefix}_{service}")
+    with fresh_databases(infra.postgres_url, "budget") as (prefix, urls):
+        vhost = infra.create_vhost("guiyan_budget")
+        stack = Stack(infra, urls, vhost, tmp_path)
+        stack.env["GUIYAN_DATABASE_PREFIX"] = prefix
+        stack.env.pop("GUIYAN_DB_POOL_SIZE", None)  # the defaults are what is budgeted
+        try:
+            stack.start_services()
+            stack.start("gateway")
+            stack.wait_ready()
+            yield stack, prefix
+        finally:
+            stack.stop_all()
+            infra.delete_vhost(vhost)
 
 
 def connections(engine, prefix: str) -> int:
