@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import regions
+
 _patched = False
 
 
@@ -33,8 +35,6 @@ def patch_psycopg_for_eventlet() -> None:
 
 def visible_to(actor, *, owner, region, bank=None) -> sa.ColumnElement[bool]:
     """`Actor.may_see` as a query's condition over the record's owner, region (and bank) columns."""
-    from shared import regions
-
     if actor.role == "entrepreneur":
         return owner == actor.user_id
     if actor.role == "bank_liaison" and bank is not None:
