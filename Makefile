@@ -9,7 +9,7 @@ export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
 export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast test-reliability test-cluster lint venv assets prepare system-packages clean
+.PHONY: run test test-fast test-reliability test-cluster bench lint venv assets prepare system-packages clean
 
 venv: $(STAMP)
 
@@ -70,6 +70,11 @@ test-reliability: venv prepare
 # beside the machine's own broker: one node killed under load and rejoining, with its table printed
 test-cluster: venv
 	GUIYAN_NO_EVENTLET=1 GUIYAN_CLUSTER=1 $(BIN)/python -m pytest tests/reliability/test_cluster.py -q -p no:warnings -s
+
+# Issue 14's figures at full size in one table, beside the machine's own ceiling (about 15 minutes,
+# alone on the machine; GUIYAN_BENCH_SIZE=tiny for a quick look)
+bench: venv prepare
+	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m bench.run
 
 test-fast: venv
 	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/unit -q -p no:warnings

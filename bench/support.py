@@ -1,4 +1,4 @@
-"""What every benchmark needs: the real services on fresh databases and a vhost, and a table."""
+"""What every benchmark needs: the real services on fresh databases and a vhost, and percentiles."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ os.environ.setdefault("GUIYAN_SECRET_KEY", "bench-secret-" + uuid.uuid4().hex)
 os.environ.setdefault("GUIYAN_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 os.environ.setdefault("GUIYAN_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
-from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade  # noqa: E402
 from tests import infra as infra_module  # noqa: E402
-from tests.stack import Stack  # noqa: E402
+from tests.stack import Stack, fresh_databases  # noqa: E402
 
 SERVICES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")  # the gateway last: ready when all answer
 
@@ -26,30 +25,25 @@ def running_system(name: str, **env: str) -> Iterator[tuple[Stack, dict]]:
     found, _ = infra_module.discover()
     if found is None:
         raise SystemExit(infra_module.HOW_TO_START)
-    prefix = f"guiyan_{name}{uuid.uuid4().hex[:6]}"
-    os.environ["GUIYAN_DATABASE_PREFIX"] = prefix
-    urls = {}
-    for service in SERVICES_WITH_DATABASE:
-        ensure_database(found.postgres_url, f"{prefix}_{service}")
-        urls[service] = f"{found.postgres_url}/{prefix}_{service}"
-        upgrade(service, urls[service])
-    vhost = found.create_vhost(f"guiyan_{name}")
-    stack = Stack(found, urls, vhost, Path(tempfile.mkdtemp()))
-    stack.env.update({"GUIYAN_LOG_LEVEL": "WARNING", **env})
-    try:
-        for service in SERVICES:
-            stack.start(service)
-        stack.wait_ready()
-        yield stack, urls
-    finally:
-        stack.stop_all()
-        found.delete_vhost(vhost)
-        for service in SERVICES_WITH_DATABASE:
-            drop_database(found.postgres_url, f"{prefix}_{service}")
+    with fresh_databases(found.postgres_url, name) as (prefix, urls):
+        os.environ["GUIYAN_DATABASE_PREFIX"] = prefix
+        vhost = found.create_vhost(f"guiyan_{name}")
+        stack = Stack(found, urls, vhost, Path(tempfile.mkdtemp()))
+        stack.env.update({"GUIYAN_LOG_LEVEL": "WARNING", **env})
+        try:
+            for service in SERVICES:
+                stack.start(service)
+            stack.wait_ready()
+            yield stack, urls
+        finally:
+            stack.stop_all()
+            found.delete_vhost(vhost)
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
+    if not ordered:
+        return float("nan")
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
