@@ -1,4 +1,4 @@
-"""What every Guiyan nameko service has: correlation ids, the outbox relay timer, error logging."""
+"""What every Guiyan nameko service has: correlation ids, the outbox relay, error logging."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 import eventlet
+import eventlet.event
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
@@ -62,11 +63,19 @@ class CorrelationContext(DependencyProvider):
 
 
 class Outbox(DependencyProvider):
-    """The relay that publishes this service's outbox rows (its own connection: one run at a time)."""
+    """The relay that publishes this service's outbox rows: one per process, on its own connection,
+    woken by every worker that recorded events and otherwise looking every
+    `GUIYAN_OUTBOX_INTERVAL_SECONDS` (for rows another instance left behind, or a retry after a
+    back-off), sooner while a postponed row waits."""
+
+    RETRY_LOOK_SECONDS = 1.0
 
     def __init__(self, service: str):
         self.service = service
         self.relay: OutboxRelay | None = None
+        self.interval = RELAY_INTERVAL
+        self._wake = eventlet.event.Event()
+        self._running = False
 
     def setup(self) -> None:
         settings = SETTINGS_BY_SERVICE[self.service]()
@@ -75,29 +84,47 @@ class Outbox(DependencyProvider):
         amqp = (self.container.config.get("OUTBOX_AMQP_URI") or settings.outbox_amqp_uri
                 or self.container.config["AMQP_URI"])
         self.relay = OutboxRelay(sessionmaker(self.engine), amqp)
+        self.interval = settings.outbox_interval_seconds
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._run)
 
     def stop(self) -> None:
+        self._running = False
+        self.wake()
         if self.relay is not None:
             self.relay.close()
         self.engine.dispose()
+
+    def kill(self) -> None:
+        self.stop()
 
     def get_dependency(self, worker_ctx) -> OutboxRelay:
         assert self.relay is not None
         return self.relay
 
     def worker_teardown(self, worker_ctx) -> None:
-        """Publish a worker's events at once instead of waiting for the next timer tick."""
+        """Publish a worker's events at once instead of waiting for the next look."""
         db = getattr(worker_ctx.service, "db", None)
         if getattr(db, "published", False):
-            eventlet.spawn_n(self._relay_soon)
+            self.wake()
 
-    def _relay_soon(self) -> None:
-        if self.relay is None:  # the container is stopping
-            return
-        try:
-            self.relay.relay_once()
-        except Exception as exc:  # the timer will try again
-            log.warning("outbox_relay_failed", error=repr(exc))
+    def wake(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _run(self) -> None:
+        while self._running:
+            try:
+                self.relay.relay_once()
+            except Exception as exc:  # the database may be restarting; the next look tries again
+                log.warning("outbox_relay_failed", error=repr(exc))
+            pause = self.RETRY_LOOK_SECONDS if self.relay.postponed else self.interval
+            with eventlet.Timeout(pause, False):
+                self._wake.wait()
+            if self._wake.ready():  # a wake meanwhile is served by the next run: its commit came first
+                self._wake.reset()
 
 
 class SteadyRpc(Rpc):
@@ -202,9 +229,3 @@ class GuiyanService:
                                    .order_by(outbox.c.id).limit(min(int(limit), 2000))).all()
         return [[row.id, row.envelope] for row in rows]
 
-    @timer(interval=RELAY_INTERVAL)
-    def relay_outbox(self):
-        try:
-            self.outbox.relay_once()
-        except Exception as exc:  # the database may be restarting; the next tick tries again
-            log.warning("outbox_relay_tick_failed", error=repr(exc))

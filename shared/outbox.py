@@ -8,11 +8,12 @@ A crash anywhere loses nothing; it may publish twice (consumers are idempotent).
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 from amqp.exceptions import ChannelError
-from kombu import Connection, Exchange
+from kombu import Connection, Exchange, Producer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -80,11 +81,70 @@ class Unroutable(Exception):
     """The broker returned the message: no queue is bound for it yet."""
 
 
+CONFIRM_TIMEOUT_SECONDS = 10
+
+
+class ConfirmedChannel:
+    """A channel in confirm mode whose publishes are confirmed together: every message of a batch is
+    sent, then one wait collects the broker's acks (often several at once, with `multiple`).
+    Returned (unroutable) messages are told apart by their event id; the broker sends the return
+    before the ack of the same message."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.channel = connection.channel()
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._acked)
+        self.channel.events["basic_nack"].add(self._nacked)
+        self.channel.events["basic_return"].add(self._returned)
+        self.producer = Producer(self.channel, serializer="json")
+        self.tag = 0  # the last delivery tag used on this channel (confirm mode numbers from 1)
+        self.pending: set[int] = set()  # published, not yet acked or nacked
+        self.nacked: set[int] = set()
+        self.returned: set[str] = set()
+
+    def _settle(self, tag: int, multiple: bool, nacked: bool) -> None:
+        settled = {t for t in self.pending if t <= tag} if multiple else {tag} & self.pending
+        self.pending -= settled
+        if nacked:
+            self.nacked |= settled
+
+    def _acked(self, tag: int, multiple: bool) -> None:
+        self._settle(tag, multiple, nacked=False)
+
+    def _nacked(self, tag: int, multiple: bool) -> None:
+        self._settle(tag, multiple, nacked=True)
+
+    def _returned(self, exc, exchange, routing_key, message) -> None:
+        self.returned.add((message.headers or {}).get("guiyan.event_id", ""))
+
+    def publish(self, envelope: dict) -> int:
+        publish_envelope(self.producer, envelope)
+        self.tag += 1
+        self.pending.add(self.tag)
+        return self.tag
+
+    def wait_for_confirms(self, timeout: float = CONFIRM_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self.pending)} messages not confirmed by the broker")
+            self.connection.drain_events(timeout=remaining)
+
+    def close(self) -> None:
+        try:
+            self.channel.close()
+        except Exception:  # already broken
+            pass
+
+
 class OutboxRelay:
     """Publishes unsent outbox rows; safe to run in several processes at once (SKIP LOCKED).
 
     Within a process one run at a time holds the relay's broker connection; a call that finds it
     busy asks the running one to look again, so nothing committed meanwhile waits for the timer.
+    A batch is published whole, its confirms awaited once, and its sent rows marked by one UPDATE.
     """
 
     def __init__(self, session_factory: sessionmaker, amqp_uri: str, batch_size: int = 200):
@@ -92,8 +152,10 @@ class OutboxRelay:
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
         self._connection: Connection | None = None
+        self._channel: ConfirmedChannel | None = None
         self._lock = threading.Lock()  # a green lock under eventlet
         self._again = False
+        self.postponed = False  # the last run left rows for a retry after their back-off
 
     def relay_once(self) -> int:
         """Publish everything that is due; returns how many rows were sent."""
@@ -102,6 +164,7 @@ class OutboxRelay:
             return 0
         try:
             total = 0
+            self.postponed = False
             while True:
                 self._again = False
                 sent = self._relay_batch()
@@ -112,6 +175,9 @@ class OutboxRelay:
             self._lock.release()
 
     def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
         if self._connection is not None:
             try:
                 self._connection.release()
@@ -132,39 +198,42 @@ class OutboxRelay:
                 return 0
             return self._publish_rows(session, rows)
 
-    def _producer(self):
+    def _confirmed_channel(self) -> ConfirmedChannel:
         if self._connection is None:
-            self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
-                                          connect_timeout=3)
+            self._connection = Connection(self.amqp_uri, connect_timeout=3)
             self._connection.connect()
-        return self._connection.Producer(serializer="json")
+        if self._channel is None:
+            self._channel = ConfirmedChannel(self._connection)
+        return self._channel
 
     def _publish_rows(self, session: Session, rows) -> int:
-        sent = 0
         try:
-            producer = self._producer()
-            for row in rows:
-                try:
-                    publish_envelope(producer, row.envelope)
-                except Unroutable:
-                    self._postpone(session, row, "unroutable: no queue is bound for this event")
-                    # the broker still sends the returned message's confirm; a fresh channel
-                    # keeps it from being taken for the next message's
-                    self.close()
-                    producer = self._producer()
-                    continue
-                self._mark_sent(session, row.id)
-                sent += 1
-        except Exception as exc:  # broker down or connection lost: keep the rest for later
+            channel = self._confirmed_channel()
+            channel.returned.clear()
+            tags = {channel.publish(row.envelope): row for row in rows}
+            channel.wait_for_confirms()
+        except Exception as exc:  # broker down or connection lost: keep them all for later
             self.close()
-            log.warning("outbox_relay_failed", error=repr(exc), pending=len(rows) - sent)
-            self._postpone_unsent(session, rows, repr(exc))
-        return sent
-
-    def _mark_sent(self, session: Session, row_id: int) -> None:
-        session.execute(
-            outbox.update().where(outbox.c.id == row_id).values(sent_at=sa.func.now(), last_error=None)
-        )
+            log.warning("outbox_relay_failed", error=repr(exc), pending=len(rows))
+            self._postpone_all(session, rows, repr(exc))
+            self.postponed = True
+            return 0
+        sent, kept = [], []
+        for tag, row in tags.items():
+            if row.envelope["event_id"] in channel.returned:
+                kept.append((row, "unroutable: no queue is bound for this event"))
+            elif tag in channel.nacked:
+                kept.append((row, "the broker refused the message (nack)"))
+            else:
+                sent.append(row.id)
+        channel.nacked.clear()
+        if sent:
+            session.execute(outbox.update().where(outbox.c.id.in_(sent)).values(sent_at=sa.func.now(),
+                                                                                 last_error=None))
+        for row, error in kept:
+            self._postpone(session, row, error)
+        self.postponed = self.postponed or bool(kept)
+        return len(sent)
 
     def _postpone(self, session: Session, row, error: str) -> None:
         session.execute(
@@ -175,14 +244,10 @@ class OutboxRelay:
         )
         log.warning("outbox_event_postponed", event_id=row.envelope["event_id"], error=error)
 
-    def _postpone_unsent(self, session: Session, rows, error: str) -> None:
-        unsent = session.execute(
-            sa.select(outbox.c.id).where(outbox.c.id.in_([r.id for r in rows]),
-                                         outbox.c.sent_at.is_(None))
-        ).scalars().all()
+    def _postpone_all(self, session: Session, rows, error: str) -> None:
         retry_at = clock.utcnow() + timedelta(seconds=1)
         session.execute(
-            outbox.update().where(outbox.c.id.in_(unsent))
+            outbox.update().where(outbox.c.id.in_([row.id for row in rows]))
             .values(attempts=outbox.c.attempts + 1, last_error=error, next_attempt_at=retry_at)
         )
 

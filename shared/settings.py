@@ -26,7 +26,7 @@ class ServiceSettings(BaseSettings):
         "database connections a process keeps for its workers (a worker that finds none free waits up "
         "to 5 s, then answers 503); the relay holds one more. The whole system: 5 services x (pool + 1) "
         "+ the gateway's pool = 35 at the defaults, within a budget of 40"))
-    outbox_interval_seconds: float = 0.2
+    outbox_interval_seconds: float = 5.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
     programme_city: str = Field(default="511000", description="the city whose programme this deployment runs")

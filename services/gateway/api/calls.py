@@ -47,10 +47,10 @@ class ApiCalls(Services):
     def api_actor(self, request) -> Actor:
         token = bearer_token(request)
         with self.db.read() as session:
-            user = auth.user_for_token(session, token)
-            if user is None:
-                raise Unauthenticated("token_invalid", "Authorization", "令牌无效或已过期，请重新登录")
-            return auth.actor_of(user)
+            actor = auth.actor_for_token(session, token)
+        if actor is None:
+            raise Unauthenticated("token_invalid", "Authorization", "令牌无效或已过期，请重新登录")
+        return actor
 
     def caller(self, request) -> Caller:
         """The authenticated caller, as every service command and query takes it first."""

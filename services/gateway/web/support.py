@@ -25,8 +25,7 @@ class PageSupport(Services):
         if not token:
             return None
         with self.db.read() as session:
-            user = auth.user_for_token(session, token)
-            return auth.actor_of(user) if user else None
+            return auth.actor_for_token(session, token)
 
     def require(self, request, *roles: str) -> Actor:
         """The signed-in actor (with one of `roles`), or off to the login page."""
