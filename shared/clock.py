@@ -35,15 +35,32 @@ def now() -> dt.datetime:
     return moment if day is None else dt.datetime.combine(day, moment.timetz())
 
 
+_read: tuple[str, int, dt.date | None] | None = None  # (path, modified, day) of the last read
+
+
 def _set_day() -> dt.date | None:
+    """The day written in the clock file, read again only when the file changed (asked on every
+    command: a stat is far cheaper than opening and reading it)."""
+    global _read
     path = os.environ.get(CLOCK_FILE)
     if not path:
         return None
     try:
+        modified = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
+    if _read is not None and _read[:2] == (path, modified):
+        return _read[2]
+    try:
         text = Path(path).read_text().strip()
     except FileNotFoundError:
         return None
-    return dt.date.fromisoformat(text) if text else None
+    day = dt.date.fromisoformat(text) if text else None
+    # a file time is coarse (a few ms): trust it only once it is clearly older than this read, so
+    # that a second write in the same tick cannot go unseen
+    settled = utcnow().timestamp() - modified / 1e9 > 0.05
+    _read = (path, modified, day) if settled else None
+    return day
 
 
 def set_today(path: str | Path, day: dt.date | None) -> None:

@@ -112,17 +112,15 @@ class UnitOfWork:
         assert self.session is not None
         self.session.commit()
 
-    def add_unique(self, record, conflict) -> None:
-        """Insert `record` under a savepoint; a concurrent twin that won a unique index raises
-        `conflict()` (the domain's error), and the transaction stays usable to say which one won."""
-        from sqlalchemy.exc import IntegrityError
-
+    def add_unique(self, record) -> None:
+        """Insert `record`, which a unique index guards (a resident ID, a credit code). The command
+        has checked for a twin first; a concurrent twin that commits in between makes this
+        transaction fail at commit, and `shared.idempotency` runs the command once more, when its own
+        check finds the winner and refuses with the domain's error. (No savepoint: two round trips
+        per registration for a race that almost never happens.)"""
         assert self.session is not None
-        try:
-            with self.session.begin_nested():
-                self.session.add(record)
-        except IntegrityError:
-            raise conflict() from None
+        self.session.add(record)
+        self.session.flush()  # its id and defaults, for the event that follows
 
     def publish(self, event) -> None:
         """Record an event in the outbox, inside this transaction."""

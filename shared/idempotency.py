@@ -103,9 +103,11 @@ def in_transaction(db, work: Callable[[Any], Any]) -> Any:
 
 
 def _retrying(attempt: Callable[[], Any]) -> Any:
+    """Once more from fresh data after a lost race: a version that changed meanwhile, or a unique
+    index that a concurrent twin won (the command's own check then finds the twin and says so)."""
     try:
         return attempt()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         pass
     try:
         return attempt()

@@ -8,6 +8,7 @@ renamed after the birth date (see docs/policies.md).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from stdnum import numdb
@@ -26,6 +27,7 @@ class ResidentId:
     area_code: str
 
 
+@functools.lru_cache(maxsize=8192)  # a few thousand division codes; the lookup walks a text database
 def area_code_exists(code: str) -> bool:
     """True if the 6-digit code is a current or historical county-level division code."""
     results = numdb.get("cn/loc").info(code)

@@ -7,6 +7,7 @@ A crash anywhere loses nothing; it may publish twice (consumers are idempotent).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from datetime import timedelta
@@ -252,6 +253,7 @@ class OutboxRelay:
         )
 
 
+@functools.cache
 def event_exchange(service: str) -> Exchange:
     """The exchange nameko's `@event_handler` binds to (same arguments, or the broker refuses)."""
     return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=False,

@@ -1,6 +1,7 @@
 """One clock: programme days are Shanghai's, whatever the server's zone; stored instants are UTC."""
 
 import datetime as dt
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -67,3 +68,26 @@ def test_stored_instants_are_utc_and_ignore_a_moved_day(tmp_path, monkeypatch):
     assert clock.utcnow().tzinfo == dt.timezone.utc
     assert clock.utcnow().year < 2099
     assert clock.today() == dt.date(2099, 4, 1)
+
+
+def test_a_moved_day_is_seen_at_once_even_when_written_twice_in_one_file_time_tick(tmp_path, monkeypatch):
+    path = tmp_path / "clock"
+    monkeypatch.setenv(clock.CLOCK_FILE, str(path))
+    for day in (dt.date(2031, 1, 1), dt.date(2031, 1, 2), None, dt.date(2031, 1, 3)):
+        clock.set_today(path, day)  # back to back: the file's time may not change between them
+        assert clock.today() == (day or clock.utcnow().astimezone(clock.SHANGHAI).date())
+        assert clock.today() == (day or clock.utcnow().astimezone(clock.SHANGHAI).date())
+
+
+def test_the_clock_file_is_read_again_only_when_it_changed(tmp_path, monkeypatch):
+    path = tmp_path / "clock"
+    monkeypatch.setenv(clock.CLOCK_FILE, str(path))
+    clock.set_today(path, dt.date(2031, 5, 1))
+    old = clock.utcnow().timestamp() - 1
+    os.utime(path, (old, old))  # written a second ago: settled
+    assert clock.today() == dt.date(2031, 5, 1)
+    reads = []
+    monkeypatch.setattr(clock.Path, "read_text", lambda self: reads.append(self) or "2031-05-02")
+    assert clock.today() == dt.date(2031, 5, 1) and reads == []
+    os.utime(path, (old + 0.5, old + 0.5))  # changed
+    assert clock.today() == dt.date(2031, 5, 2) and len(reads) == 1

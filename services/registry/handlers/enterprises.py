@@ -41,8 +41,7 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
         investment_fen=domain.yuan_to_fen(data.investment_yuan), headcount=data.headcount,
         poverty_hires=data.poverty_hires, created_by=actor.user_id, created_at=clock.utcnow(),
     )
-    uow.add_unique(enterprise, lambda: domain.duplicate_enterprise(
-        session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == code)) or ""))
+    uow.add_unique(enterprise)
     uow.publish(events.make_event(EnterpriseRegistered(
         enterprise_id=enterprise.id, owner_entrepreneur_id=owner.id, name=enterprise.name,
         kind=enterprise.kind, credit_code=code, credit_code_overridden=overridden,

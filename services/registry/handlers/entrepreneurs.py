@@ -37,8 +37,7 @@ def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
         account_id=actor.user_id if actor.role == "entrepreneur" else None,
         created_by=actor.user_id, created_at=clock.utcnow(),
     )
-    uow.add_unique(record, lambda: domain.duplicate_entrepreneur(
-        session.scalar(sa.select(Entrepreneur.id).where(Entrepreneur.id_number == data.id_number)) or ""))
+    uow.add_unique(record)
     uow.publish(events.make_event(EntrepreneurRegistered(
         entrepreneur_id=record.id, name=record.name, region_code=record.region_code,
         household_region_code=record.household_region_code, categories=record.categories,
