@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 import traceback
 import uuid
 from functools import partial
 
 from kombu import Connection, Queue
+from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 from sqlalchemy.dialects.postgresql import insert
@@ -132,15 +134,75 @@ class ParkingQueueConsumer(QueueConsumer):
         message.ack()
 
 
+class Batch(list):
+    """The bodies of several deliveries from one handler's queue, for one worker (see `idempotent`)."""
+
+
+MAX_BATCH = 50
+
+
 class ReliableEventHandler(EventHandler):
     """An event handler whose failures are retried with back-off (transient ones until they pass),
-    and parked when they fail on their content."""
+    and parked when they fail on their content.
+
+    Deliveries are handed to the handler in batches: one worker at a time per handler and process,
+    and what arrives while it works waits for it and goes next, together. At a trickle each event is
+    handled alone and at once; under load several share one transaction (`idempotent`), which is
+    most of what an event cost. Each message is still acknowledged, retried or parked on its own.
+    """
 
     queue_consumer = ParkingQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
         kwargs.setdefault("requeue_on_error", True)  # only used if parking itself fails
         super().__init__(source_service, event_type, **kwargs)
+        self._waiting: list = []  # (body, message) delivered while a worker of this handler runs
+        self._busy = False
+        self._stopping = False
+
+    def stop(self):
+        self._stopping = True
+        super().stop()  # no more deliveries
+        if not self._busy:
+            self._requeue_waiting()
+
+    def handle_message(self, body, message):
+        self._waiting.append((body, message))
+        if not self._busy:
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        if not batch:
+            return
+        messages = [message for _, message in batch]
+        self._busy = True
+        try:
+            self.container.spawn_worker(self, (Batch(body for body, _ in batch),), {},
+                                        context_data=self.unpack_message_headers(messages[0]),
+                                        handle_result=partial(self.handle_batch_result, messages))
+        except ContainerBeingKilled:
+            self._busy = False
+            for message in messages:
+                self.queue_consumer.requeue_message(message)
+
+    def _requeue_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for _, message in waiting:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_batch_result(self, messages, worker_ctx, result=None, exc_info=None):
+        """`result` holds each message's failure (None: applied); a worker that failed as a whole
+        fails every message of its batch."""
+        failures = result if exc_info is None and isinstance(result, list) else [exc_info] * len(messages)
+        for message, failure in zip(messages, failures, strict=True):
+            self.handle_result(message, worker_ctx, None, failure)
+        self._busy = False
+        if self._stopping:
+            self._requeue_waiting()
+        else:
+            self._dispatch()
+        return result, exc_info
 
     def retry_delays(self) -> list[int]:
         configured = self.container.config.get("RETRY_DELAYS_MS")
@@ -196,18 +258,30 @@ def record_in_inbox(session, consumer: str, envelope: Envelope) -> bool:
     return result.rowcount == 1
 
 
+def record_all_in_inbox(session, consumer: str, envelopes: list[Envelope]) -> set[str]:
+    """The event ids this consumer sees for the first time, recorded with one statement."""
+    now = clock.utcnow()
+    rows = [{"consumer": consumer, "event_id": e.event_id, "event_type": e.event_type, "processed_at": now}
+            for e in envelopes]
+    return set(session.execute(insert(inbox).values(rows).on_conflict_do_nothing()
+                               .returning(inbox.c.event_id)).scalars())
+
+
 def idempotent(handler):
     """Wrap `handler(self, uow, payload, envelope)`: inbox row and effects in one transaction.
 
-    The service needs a `db` dependency (shared.db.Database). A repeat delivery is skipped.
+    The service needs a `db` dependency (shared.db.Database). A repeat delivery is skipped. Given a
+    `Batch` (from `ReliableEventHandler`), every event of it is applied in one transaction and the
+    wrapper returns each one's failure (None when applied); if the batch fails, each event is tried
+    alone, so that only the one at fault is retried or parked.
     """
+    consumer_of = lambda self: f"{self.name}.{handler.__name__}"  # noqa: E731
 
-    @functools.wraps(handler)
-    def wrapper(self, body):
+    def apply_one(self, body):
         envelope = Envelope.model_validate(body)
         payload = envelope.parsed()
         bind_correlation_id(envelope.correlation_id)
-        consumer = f"{self.name}.{handler.__name__}"
+        consumer = consumer_of(self)
         with self.db.unit_of_work() as uow:
             if not record_in_inbox(uow.session, consumer, envelope):
                 log.info("event_already_processed", consumer=consumer, event_id=envelope.event_id)
@@ -215,5 +289,36 @@ def idempotent(handler):
             result = handler(self, uow, payload, envelope)
             uow.commit()
         return result
+
+    def apply_together(self, bodies: Batch) -> None:
+        envelopes = [Envelope.model_validate(body) for body in bodies]
+        payloads = [envelope.parsed() for envelope in envelopes]
+        with self.db.unit_of_work() as uow:
+            new = record_all_in_inbox(uow.session, consumer_of(self), envelopes)
+            for envelope, payload in zip(envelopes, payloads, strict=True):
+                if envelope.event_id in new:
+                    new.discard(envelope.event_id)  # the same event twice in one batch: once
+                    bind_correlation_id(envelope.correlation_id)
+                    handler(self, uow, payload, envelope)
+            uow.commit()
+
+    @functools.wraps(handler)
+    def wrapper(self, body):
+        if not isinstance(body, Batch):
+            return apply_one(self, body)
+        if len(body) > 1:
+            try:
+                apply_together(self, body)
+                return [None] * len(body)
+            except Exception as exc:  # each alone now: only the one at fault fails
+                log.info("event_batch_split", consumer=consumer_of(self), size=len(body), error=repr(exc))
+        failures: list = []
+        for one in body:
+            try:
+                apply_one(self, one)
+                failures.append(None)
+            except Exception:
+                failures.append(sys.exc_info())
+        return failures
 
     return wrapper

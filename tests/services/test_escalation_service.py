@@ -31,6 +31,7 @@ from shared import clock, events, parking
 from shared.contracts import registry
 from shared.contracts.escalation import ResolutionAssigned
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from shared.messaging import Batch
 from shared.migrate import drop_database, ensure_database, upgrade
 from shared.outbox import event_exchange
 from tests.support.waiting import eventually
@@ -89,7 +90,9 @@ class Deliveries(DependencyProvider):
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         body = worker_ctx.args[0] if worker_ctx.args else None
-        if exc_info is None and isinstance(body, dict) and "event_id" in body:
+        if exc_info is None and isinstance(body, Batch):  # each delivery's failure, or None
+            self.finished += [one["event_id"] for one, failed in zip(body, result, strict=True) if failed is None]
+        elif exc_info is None and isinstance(body, dict) and "event_id" in body:
             self.finished.append(body["event_id"])
 
 

@@ -1,5 +1,6 @@
 """No message is lost: retries with back-off, parking, replay, and the outbox relay's failure modes."""
 
+import uuid
 
 import sqlalchemy as sa
 from kombu import Connection, Queue
@@ -58,6 +59,44 @@ def test_a_database_away_for_longer_than_the_retries_loses_nothing(run_services,
     eventually(lambda: recorder.count(databases["registry"], record["id"]) == 1, timeout=20)
     assert CALLS.count(ours) == 6  # five failures, then applied
     assert [item for item in parking.list_parked(amqp_uri) if item["event_id"] == ours] == []
+
+
+def test_events_that_arrive_together_share_a_transaction_and_a_poison_one_is_parked_alone(
+        run_services, databases, amqp_uri):
+    """Forty registrations wait in the recorder's queue before it starts: they come in batches (one
+    transaction each, one inbox statement), every one recorded once; the poison one fails its batch,
+    which is then applied one by one, so only the poison is retried and parked."""
+    recorder.create_table(databases["registry"])
+    queue = Queue(recorder.QUEUE, exchange=event_exchange("registry"), routing_key="entrepreneur_registered",
+                  durable=True)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+    events = [_registered_event(f"batch-{n}-{uuid.uuid4().hex[:8]}") for n in range(40)]
+    poison = events[17]
+    with Connection(amqp_uri) as connection:
+        producer = connection.Producer(serializer="json")
+        for event in events:
+            producer.publish(event.model_dump(mode="json"), exchange=event_exchange("registry"),
+                             routing_key="entrepreneur_registered", delivery_mode=2)
+    run_services(RecorderService, RECORDER_BEHAVIOUR=f"poison:{poison.payload['entrepreneur_id']}")
+    engine = engine_for(databases["registry"])
+    ids = [event.event_id for event in events]
+
+    def recorded():
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT event_id, tx FROM recorded_events WHERE event_id = ANY(:ids)"),
+                                      {"ids": ids}).all()
+
+    rows = eventually(lambda: len(recorded()) == 39 and recorded(), timeout=20)
+    assert sorted(event_id for event_id, _ in rows) == sorted(set(ids) - {poison.event_id})
+    assert len({tx for _, tx in rows}) < 39  # some shared a transaction
+    parked, = eventually(lambda: [item for item in parking.list_parked(amqp_uri)
+                                  if item["event_id"] == poison.event_id], timeout=15)
+    assert "poison" in parked["error"] and parked["attempts"] == 4
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM inbox WHERE event_id = ANY(:ids)"),
+                                 {"ids": ids}) == 39
+    engine.dispose()
 
 
 def _publish_raw(amqp_uri, body: bytes, content_type: str) -> None:

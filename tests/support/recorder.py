@@ -3,7 +3,9 @@
 `RECORDER_BEHAVIOUR` (nameko config or environment): "ok" records; "fail" raises after writing;
 "slow" writes, touches `RECORDER_MARKER`, then sleeps before committing (to be killed mid-handler);
 "outage:N" fails the first N deliveries of each event as a database that is away would (too many
-clients), then records.
+clients), then records; "poison:<entrepreneur id>" fails every delivery about that entrepreneur and
+records the others. Each row keeps the transaction that wrote it (several events share one when
+they arrive together).
 Run as a process with `python -m tests.support.recorder` (AMQP URI and database from GUIYAN_*).
 """
 
@@ -29,7 +31,7 @@ QUEUE = f"evt-registry-entrepreneur_registered--{CONSUMER}"
 recorded = sa.table("recorded_events", sa.column("event_id"), sa.column("entrepreneur_id"))
 CREATE = """CREATE TABLE IF NOT EXISTS recorded_events (
     event_id varchar(36) NOT NULL, entrepreneur_id varchar(36) NOT NULL,
-    recorded_at timestamptz NOT NULL DEFAULT now())"""
+    recorded_at timestamptz NOT NULL DEFAULT now(), tx bigint NOT NULL DEFAULT txid_current())"""
 
 
 def create_table(database_url: str) -> None:
@@ -97,6 +99,8 @@ class RecorderService:
                                           Exception("FATAL: sorry, too many clients already"))
         if behaviour == "fail":
             raise RuntimeError("recorder was told to fail")
+        if behaviour == f"poison:{payload.entrepreneur_id}":
+            raise RuntimeError("recorder was told this event is poison")
         if behaviour == "slow":
             uow.session.flush()
             Path(os.environ["RECORDER_MARKER"]).write_text(envelope.event_id)
