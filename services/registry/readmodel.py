@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from services.registry import domain
 from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur
-from shared import regions
+from shared import keyset, regions
 from shared.actors import Actor
 from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery
 from shared.db import visible_to
@@ -83,38 +85,99 @@ def _scope(statement, actor: Actor, model, owner_column) -> sa.Select:
     return statement.where(visible_to(actor, owner=owner_column, region=model.region_code))
 
 
-def _page(session: Session, statement, query: ListQuery, read) -> dict:
-    total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
-    rows = session.scalars(
-        statement.limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
-    return {"items": [read(row) for row in rows], "total": total, "page": query.page,
-            "per_page": query.per_page}
+def page_statement(statement: sa.Select, model, query: ListQuery) -> sa.Select:
+    """One page newest first, from the cursor (or, for older callers, the page number), one row
+    more than asked to tell whether another page follows, with the capped total in every row."""
+    paged = statement.add_columns(keyset.capped_count_column(statement))
+    paged = paged.order_by(*keyset.newest_first(model.created_at, model.id))
+    if query.after:
+        paged = paged.where(keyset.after(model.created_at, model.id, query.after))
+    elif query.page > 1:
+        paged = paged.offset((query.page - 1) * query.per_page)
+    return paged.limit(query.per_page + 1)
 
 
-def _filters(statement, model, query: ListQuery, *text_columns):
+def _page(session: Session, statement: sa.Select, model, query: ListQuery, read) -> dict:
+    rows = session.execute(page_statement(statement, model, query)).all()
+    if rows:
+        total = rows[0][1]
+    else:  # past the last row (or none at all): the total still counts the whole list
+        total = session.scalar(sa.select(keyset.capped_count_column(statement))) if query.after or query.page > 1 else 0
+    return {**keyset.page_answer([row[0] for row in rows], query.per_page, total, read), "page": query.page}
+
+
+def _filters(statement, model, query: ListQuery, search) -> sa.Select:
     if query.status:
         statement = statement.where(model.status == query.status)
     if query.region_code:
         statement = statement.where(
             model.region_code.startswith(regions.jurisdiction_prefix(query.region_code)))
     if query.q:
-        pattern = f"%{query.q}%"
-        statement = statement.where(sa.or_(*(column.ilike(pattern) for column in text_columns)))
+        statement = statement.where(search(query.q))
     return statement
 
 
-def list_entrepreneurs(session: Session, actor: Actor, query: ListQuery) -> dict:
+# What a search fragment can match: a name may hold anything; a resident ID only digits and a final
+# X; a phone only digits; a credit code digits and capitals. A column the fragment cannot match is
+# left out, so that its index is not scanned for nothing (pg_trgm finds no trigram in "张伟").
+ID_NUMBER_FRAGMENT = re.compile(r"[0-9]*[0-9Xx]")
+PHONE_FRAGMENT = re.compile(r"[0-9]+")
+CREDIT_CODE_FRAGMENT = re.compile(r"[0-9A-Za-z]+")
+
+
+def _containing(column, fragment: str) -> sa.ColumnElement[bool]:
+    """`column` holds `fragment` as typed, any case (% and _ are searched for, not wildcards)."""
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def _grams(*columns) -> sa.ColumnElement:
+    """The expression the name indexes hold (migration 0003): every one- and two-character piece."""
+    pieces = [sa.func.registry_grams(column) for column in columns]
+    return pieces[0] if len(pieces) == 1 else pieces[0].op("||")(pieces[1])
+
+
+def _text_containing(fragment: str, *columns) -> sa.ColumnElement[bool]:
+    """Chinese text holding the fragment: found through the two-character index, checked by ILIKE."""
+    holds = sa.or_(*(_containing(column, fragment) for column in columns))
+    return sa.and_(holds, _grams(*columns).op("@>")(sa.func.registry_query_grams(fragment)))
+
+
+def person_search(fragment: str) -> sa.ColumnElement[bool]:
+    either = [_text_containing(fragment, Entrepreneur.name)]
+    if ID_NUMBER_FRAGMENT.fullmatch(fragment):
+        either.append(_containing(Entrepreneur.id_number, fragment))
+    if PHONE_FRAGMENT.fullmatch(fragment):
+        either.append(_containing(Entrepreneur.phone, fragment))
+    return sa.or_(*either)
+
+
+def enterprise_search(fragment: str) -> sa.ColumnElement[bool]:
+    either = [_text_containing(fragment, Enterprise.name, Enterprise.industry)]
+    if CREDIT_CODE_FRAGMENT.fullmatch(fragment):
+        either.append(_containing(Enterprise.credit_code, fragment))
+    return sa.or_(*either)
+
+
+def entrepreneurs_query(actor: Actor, query: ListQuery) -> sa.Select:
     statement = _scope(sa.select(Entrepreneur), actor, Entrepreneur, Entrepreneur.account_id)
-    statement = _filters(statement, Entrepreneur, query, Entrepreneur.name,
-                         Entrepreneur.id_number, Entrepreneur.phone)
-    statement = statement.order_by(Entrepreneur.created_at.desc(), Entrepreneur.id)
-    return _page(session, statement, query, lambda r: entrepreneur_read(r, masked=True))
+    return _filters(statement, Entrepreneur, query, person_search)
+
+
+def enterprises_query(actor: Actor, query: ListQuery) -> sa.Select:
+    statement = sa.select(Enterprise).join(Enterprise.owner)
+    statement = _scope(statement, actor, Enterprise, Entrepreneur.account_id)
+    return _filters(statement, Enterprise, query, enterprise_search)
+
+
+def list_entrepreneurs(session: Session, actor: Actor, query: ListQuery) -> dict:
+    return _page(session, entrepreneurs_query(actor, query), Entrepreneur, query,
+                 lambda r: entrepreneur_read(r, masked=True))
 
 
 def list_enterprises(session: Session, actor: Actor, query: ListQuery) -> dict:
-    statement = sa.select(Enterprise).join(Enterprise.owner).options(selectinload(Enterprise.owner))
-    statement = _scope(statement, actor, Enterprise, Entrepreneur.account_id)
-    statement = _filters(statement, Enterprise, query, Enterprise.name, Enterprise.credit_code,
-                         Enterprise.industry)
-    statement = statement.order_by(Enterprise.created_at.desc(), Enterprise.id)
-    return _page(session, statement, query, enterprise_read)
+    # what each item shows, loaded for the whole page at once (not two queries per enterprise)
+    related = (contains_eager(Enterprise.owner), selectinload(Enterprise.liaisons),
+               selectinload(Enterprise.headcount_reports))
+    return _page(session, enterprises_query(actor, query).options(*related), Enterprise, query,
+                 enterprise_read)
