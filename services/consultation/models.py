@@ -31,6 +31,36 @@ class StoredFact(Base):
     payload: Mapped[dict] = mapped_column(JSONB)
 
 
+class QuarterTotal(Base):
+    """Loans paid out and subsidies paid per quarter and region, summed as their facts arrive: the
+    dashboard's figures without reading a fact."""
+
+    __tablename__ = "quarter_totals"
+
+    event_type: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    region_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)  # "" for a fact without one
+    facts: Mapped[int] = mapped_column(sa.BigInteger)
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class DifficultyState(Base):
+    """Each difficulty as its facts so far leave it (`convening.difficulty_states`, kept as they arrive,
+    in whatever order): where it is, at what level, and whether it is closed."""
+
+    __tablename__ = "difficulty_states"
+
+    difficulty_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    category: Mapped[str] = mapped_column(sa.String(30))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    last_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))  # its latest fact, which set the above
+    last_event_id: Mapped[str] = mapped_column(sa.String(36))
+    status: Mapped[str] = mapped_column(sa.String(10))  # open | answered | closed
+    status_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # the fact that set it
+    status_event_id: Mapped[str | None] = mapped_column(sa.String(36))
+
+
 class Quarter(Base):
     __tablename__ = "quarters"
 

@@ -4,27 +4,36 @@ rebuild of the facts from a replay of every event."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
+from services.consultation.handlers import summaries
 from services.consultation.handlers.quarters import (
+    DIFFICULTY_FACTS,
     enterprise,
     facts,
-    in_region,
     keep_many,
     require_official,
+    rule_facts,
 )
-from services.consultation.models import AgendaItem, Quarter, Resolution, RosterEntry, StoredFact
+from services.consultation.models import (
+    AgendaItem,
+    DifficultyState,
+    Quarter,
+    QuarterTotal,
+    Resolution,
+    RosterEntry,
+    StoredFact,
+)
 from shared import regions
 from shared.actors import Actor
 from shared.clock import SHANGHAI
 from shared.errors import NotFound
 from shared.events import Envelope
-
-DIFFICULTY_FACTS = StoredFact.event_type.startswith("difficulty_", autoescape=True)
 
 
 def timeline(session: Session, actor: Actor, enterprise_id: str) -> dict:
@@ -61,27 +70,38 @@ def _may_see(session: Session, actor: Actor, firm: dict) -> bool:
 def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
     require_official(actor)
     scope = actor.region_code or ""
+    within = reports.in_scope(scope)
     shown = reports.recent_quarters(today)
-    since = dt.datetime.combine(convening.quarter_bounds(shown[0])[0] - dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     items = [{"quarter": q, "region_code": r, "status": st, "lead_department": lead} for q, r, st, lead in
              session.execute(sa.select(AgendaItem.quarter, AgendaItem.region_code, AgendaItem.status,
                                        Resolution.lead_department)
                              .join(Resolution, Resolution.item_id == AgendaItem.id)
                              .where(AgendaItem.quarter.in_(shown)))]
-    money = session.execute(sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.region_code,
-                                      StoredFact.payload["principal_fen"].astext, StoredFact.payload["amount_fen"].astext)
-                            .where(StoredFact.event_type.in_(("loan_disbursed", "subsidy_paid")),
-                                   StoredFact.occurred_at >= since, in_region(scope)))
-    lean = [convening.Fact(t, at, {"region_code": region, "principal_fen": int(principal or 0),
-                                "amount_fen": int(amount or 0)}) for t, at, region, principal, amount in money]
-    troubles = facts(session, DIFFICULTY_FACTS, in_region(scope))
-    return reports.dashboard(lean + troubles, reports.in_scope(scope), scope, items, today)
+    prefix = regions.jurisdiction_prefix(scope)
+    money: reports.Totals = defaultdict(lambda: [0, 0])
+    for event_type, quarter, region, count, fen in session.execute(
+            sa.select(QuarterTotal.event_type, QuarterTotal.quarter, QuarterTotal.region_code, QuarterTotal.facts,
+                      QuarterTotal.amount_fen)
+            .where(QuarterTotal.quarter.in_(shown), QuarterTotal.region_code.startswith(prefix, autoescape=True))):
+        if within(region):
+            money[(event_type, quarter)][0] += count
+            money[(event_type, quarter)][1] += fen
+    states = session.execute(
+        sa.select(DifficultyState.category, DifficultyState.level, DifficultyState.region_code, sa.func.count())
+        .where(DifficultyState.status != "closed", DifficultyState.region_code.startswith(prefix, autoescape=True))
+        .group_by(DifficultyState.category, DifficultyState.level, DifficultyState.region_code))
+    open_by: dict[tuple[str, str], int] = defaultdict(int)
+    for category, level, region, count in states:
+        if within(region):
+            open_by[(category, level)] += count
+    return reports.dashboard_of(money, open_by, within, scope, items, today)
 
 
 def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, int]:
     """The facts replaced by a replay of every event, page by page; agenda items follow their
     difficulties again."""
     session.execute(sa.delete(StoredFact))
+    summaries.clear(session)
     counts: dict[str, int] = {}
     for page in pages:
         envelopes = [Envelope.model_validate(raw) for raw in page]
@@ -99,12 +119,12 @@ def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, in
 
 def roster_check(session: Session) -> dict[str, dict]:
     """For each quarter, whether the rules give the same roster from the (replayed) facts."""
-    all_facts = facts(session)
     result = {}
     for quarter in session.scalars(sa.select(Quarter).order_by(Quarter.code)):
         # the rules' own reasons come first, one per fact; carry-over and officials' notes follow them
         stored = {e.enterprise_id: e.reasons[:len(e.evidence)] for e in quarter.entries if e.source == "rules"}
-        again = {k: v.reasons for k, v in convening.roster(all_facts, quarter.cutoff).items()}
+        again = {k: v.reasons for k, v in
+                 convening.roster(rule_facts(session, quarter.cutoff), quarter.cutoff).items()}
         result[quarter.code] = {"same": stored == again, "missing": sorted(set(stored) - set(again)),
                                 "extra": sorted(set(again) - set(stored))}
     return result

@@ -68,8 +68,8 @@ def clock_file(tmp_path, monkeypatch):
     move_clock(tmp_path, monkeypatch, DAY)
 
 
-TABLES = ("facts", "quarters", "roster_entries", "agenda_items", "meetings", "resolutions", "progress_notes",
-          "outbox", "inbox", "command_log")
+TABLES = ("facts", "quarter_totals", "difficulty_states", "quarters", "roster_entries", "agenda_items", "meetings",
+          "resolutions", "progress_notes", "outbox", "inbox", "command_log")
 UNCONSUMED = "SELECT count(*) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = o.event_id)"
 
 

@@ -9,16 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from shared.clock import SHANGHAI
 from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (the consultation's names)
 
 CLOSED_LOAN = ("loan_back_to_repaying", "loan_settled")
 LATE_LOAN = ("loan_overdue", "loan_defaulted", "loan_compensated")
+RULE_FIELDS = ("difficulty_id", "enterprise_id", "reference", "level", "category", "region_code", "resolve_due",
+               "closed_on", "loan_id", "entrepreneur_id", "days_overdue", "quarter", "revision", "headcount",
+               "previous_headcount", "owner_entrepreneur_id")  # what the rules below read of a fact
+STATUS_AFTER = {"difficulty_resolved": "answered", "difficulty_accepted": "answered", "difficulty_reopened": "open",
+                "difficulty_closed": "closed"}  # a difficulty's status after each fact that changes it
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):  # a tuple: a quarter's opening makes hundreds of thousands of them
     event_type: str
     occurred_at: dt.datetime
     payload: dict
@@ -86,12 +91,10 @@ def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> d
             item[fact.event_type] = fact  # what put it at its level, and what set its limit there
         if fact.event_type == "difficulty_assigned":
             item["resolve_due"] = dt.date.fromisoformat(p["resolve_due"])
-        elif fact.event_type in ("difficulty_resolved", "difficulty_accepted"):
-            item["status"] = "answered"
-        elif fact.event_type == "difficulty_reopened":
-            item["status"] = "open"
-        elif fact.event_type == "difficulty_closed":
-            item["status"], item["closed_on"] = "closed", dt.date.fromisoformat(p["closed_on"])
+        elif fact.event_type in STATUS_AFTER:
+            item["status"] = STATUS_AFTER[fact.event_type]
+            if fact.event_type == "difficulty_closed":
+                item["closed_on"] = dt.date.fromisoformat(p["closed_on"])
     return state
 
 

@@ -26,6 +26,7 @@ Within = Callable[[str], bool]
 OFFICE = "内江市返乡创业工作领导小组办公室"
 BULLETIN_FACTS = ("entrepreneur_registered", "enterprise_registered", "loan_disbursed", "subsidy_paid",
                   "interest_subsidy_paid", "difficulty_reported", "difficulty_closed")
+BULLETIN_FIELDS = ("region_code", "investment_fen", "headcount", "principal_fen", "amount_fen", "kind", "subsidy_fen")
 
 
 def rate(closed: int, total: int) -> str | None:
@@ -143,32 +144,53 @@ def recent_quarters(today: dt.date, count: int = 6) -> list[str]:
     return codes
 
 
-def dashboard(facts: list[Fact], within: Within, scope: str, items: list[dict], today: dt.date) -> dict:
-    """Loans and subsidies per quarter, open difficulties by category and level, resolution rate."""
-    quarters = recent_quarters(today)
-    loans = {q: [0, 0] for q in quarters}
-    subsidies = {q: [0, 0] for q in quarters}
+MONEY_FACTS = {"loan_disbursed": "principal_fen", "subsidy_paid": "amount_fen"}  # the sum each one pays out
+Totals = dict[tuple[str, str], list[int]]  # (event type, quarter) → [facts, fen]
+
+
+def money_by_quarter(facts: Iterable[Fact], within: Within) -> Totals:
+    """Loans paid out and subsidies paid in the region, per quarter: how many and how much."""
+    totals: Totals = defaultdict(lambda: [0, 0])
     for f in facts:
-        if f.event_type not in ("loan_disbursed", "subsidy_paid") or not within(f.payload.get("region_code") or ""):
-            continue
-        target = loans if f.event_type == "loan_disbursed" else subsidies
-        q = quarter_of(f.day)
-        if q in target:
-            target[q][0] += 1
-            target[q][1] += f.payload["principal_fen" if f.event_type == "loan_disbursed" else "amount_fen"]
+        if f.event_type in MONEY_FACTS and within(f.payload.get("region_code") or ""):
+            row = totals[(f.event_type, quarter_of(f.day))]
+            row[0] += 1
+            row[1] += f.payload[MONEY_FACTS[f.event_type]]
+    return totals
+
+
+def open_difficulties(states: Iterable[dict], within: Within) -> dict[tuple[str, str], int]:
+    """The region's difficulties not closed, by category and level."""
     open_by: dict[tuple[str, str], int] = defaultdict(int)
-    for state in difficulty_states(facts).values():
+    for state in states:
         if state["status"] != "closed" and within(state["region_code"]):
             open_by[(state["category"], state["level"])] += 1
+    return open_by
+
+
+def dashboard(facts: list[Fact], within: Within, scope: str, items: list[dict], today: dt.date) -> dict:
+    """Loans and subsidies per quarter, open difficulties by category and level, resolution rate."""
+    return dashboard_of(money_by_quarter(facts, within), open_difficulties(difficulty_states(facts).values(), within),
+                        within, scope, items, today)
+
+
+def dashboard_of(money: Totals, open_by: dict[tuple[str, str], int], within: Within, scope: str,
+                 items: list[dict], today: dt.date) -> dict:
+    """The dashboard from the region's totals (`money_by_quarter`, `open_difficulties`) and the items."""
+    quarters = recent_quarters(today)
     rates = {q: [0, 0] for q in quarters}
     for item in items:
         if item.get("lead_department") and item["quarter"] in rates and within(item["region_code"]):
             rates[item["quarter"]][0] += 1
             rates[item["quarter"]][1] += item["status"] == "closed"
+
+    def per_quarter(event_type: str) -> list[dict]:
+        return [{"quarter": q, "count": c, "amount_fen": a}
+                for q in quarters for c, a in [money.get((event_type, q), [0, 0])]]
+
     return {
         "region_code": short_code(scope), "region_name": regions.full_name(scope), "quarters": quarters,
-        "loans": [{"quarter": q, "count": c, "amount_fen": a} for q, (c, a) in loans.items()],
-        "subsidies": [{"quarter": q, "count": c, "amount_fen": a} for q, (c, a) in subsidies.items()],
+        "loans": per_quarter("loan_disbursed"), "subsidies": per_quarter("subsidy_paid"),
         "difficulties": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "level": lv,
                           "level_name": LEVEL_NAMES.get(lv, lv), "count": n}
                          for (c, lv), n in sorted(open_by.items())],
