@@ -33,8 +33,10 @@ class AccountPages(PageSupport):
         return {}
 
     def _official_counts(self, actor: Actor) -> dict:
-        def total(listing, **query) -> int:
-            return listing(actor.model_dump(), {"per_page": 1, **query})["total"]
+        def total(listing, **query) -> str:
+            """The figure a tile shows: the count, or "1000+" where the registry stopped counting."""
+            answer = listing(actor.model_dump(), {"per_page": 1, **query})
+            return f"{answer['total']}+" if answer["total_capped"] else str(answer["total"])
 
         people, firms = self.registry.list_entrepreneurs, self.registry.list_enterprises
         return {"entrepreneurs": total(people), "entrepreneurs_pending": total(people, status="registered"),

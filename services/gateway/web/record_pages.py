@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -11,6 +10,7 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
+from shared import keyset
 from shared.actors import Actor
 from shared.contracts import Body, Caller
 from shared.contracts.registry import STATUS_NAMES, LiaisonsAssign
@@ -22,27 +22,33 @@ MAX_PAGE = 10000
 
 
 def list_query(args) -> dict:
-    """The registry's ListQuery from the address bar; anything odd falls back to the default."""
-    number = args.get("page", "1")
-    status = args.get("status")
+    """The registry's ListQuery from the address bar; anything odd falls back to the default.
+
+    `after` is the cursor of the page before; `page` only numbers the page for the reader.
+    """
+    number, status = args.get("page", "1"), args.get("status")
+    after = cursor_or_none(args.get("after", ""))
     return {"q": args.get("q", "").strip()[:60],
             "status": status if status in STATUS_NAMES else None,
-            "page": min(int(number), MAX_PAGE) if number.isdigit() and int(number) > 0 else 1,
-            "per_page": PER_PAGE}
+            "page": min(int(number), MAX_PAGE) if after and number.isdigit() and int(number) > 0 else 1,
+            "per_page": PER_PAGE, "after": after}
+
+
+def cursor_or_none(text: str) -> str | None:
+    try:
+        keyset.decode_cursor(text)
+    except InvalidInput:
+        return None
+    return text
 
 
 def pager(path: str, query: dict, result: dict) -> dict:
-    """Previous and next links that keep the search and the filter."""
-    pages = max(1, math.ceil(result["total"] / result["per_page"]))
-
-    def link(number: int) -> str | None:
-        if not 1 <= number <= pages or number == query["page"]:
-            return None
-        kept = {key: query[key] for key in ("q", "status") if query[key]}
-        return f"{path}?{urlencode({**kept, 'page': number})}"
-
-    return {"page": query["page"], "pages": pages, "previous": link(query["page"] - 1),
-            "next": link(query["page"] + 1)}
+    """下一页 by the answer's cursor and 回到第一页, both keeping the search and the filter."""
+    kept = {key: query[key] for key in ("q", "status") if query[key]}
+    following = (f"{path}?{urlencode({**kept, 'after': result['next'], 'page': min(query['page'] + 1, MAX_PAGE)})}"
+                 if result["next"] else None)
+    first = f"{path}?{urlencode(kept)}" if query["after"] else None
+    return {"page": query["page"], "first": first, "next": following}
 
 
 def verify_command(form) -> dict:
