@@ -16,9 +16,10 @@ from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (the consu
 
 CLOSED_LOAN = ("loan_back_to_repaying", "loan_settled")
 LATE_LOAN = ("loan_overdue", "loan_defaulted", "loan_compensated")
-RULE_FIELDS = ("difficulty_id", "enterprise_id", "reference", "level", "category", "region_code", "resolve_due",
-               "closed_on", "loan_id", "entrepreneur_id", "days_overdue", "quarter", "revision", "headcount",
-               "previous_headcount", "owner_entrepreneur_id")  # what the rules below read of a fact
+RULE_FIELDS = {  # what the rules below read of a fact's payload, and its type
+    **dict.fromkeys(("difficulty_id", "enterprise_id", "reference", "level", "category", "region_code", "resolve_due",
+                     "closed_on", "loan_id", "entrepreneur_id", "quarter", "owner_entrepreneur_id"), str),
+    **dict.fromkeys(("days_overdue", "revision", "headcount", "previous_headcount"), int)}
 STATUS_AFTER = {"difficulty_resolved": "answered", "difficulty_accepted": "answered", "difficulty_reopened": "open",
                 "difficulty_closed": "closed"}  # a difficulty's status after each fact that changes it
 
@@ -49,7 +50,8 @@ def evidence(kind: str, fact: Fact) -> dict:
 
 def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
     """Every enterprise that must come to the meeting, each with the facts that put it there."""
-    known = [f for f in sorted(facts, key=lambda f: f.occurred_at) if f.day <= cutoff]
+    end = _end_of(cutoff)
+    known = [f for f in sorted(facts, key=lambda f: f.occurred_at) if f.occurred_at < end]
     owners = _owners(known)
     entries: dict[str, Entry] = {}
 
@@ -68,6 +70,11 @@ def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
     return entries
 
 
+def _end_of(day: dt.date) -> dt.datetime:
+    """The first moment after the programme's calendar day: a fact before it happened on or before it."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI)
+
+
 def _owners(facts: list[Fact]) -> dict[str, list[str]]:
     owners: dict[str, list[str]] = {}
     for fact in facts:
@@ -79,12 +86,15 @@ def _owners(facts: list[Fact]) -> dict[str, list[str]]:
 def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> dict[str, dict]:
     """Every difficulty as it stood at the end of `cutoff` (all of them when None), by its id."""
     state: dict[str, dict] = {}
+    end = None if cutoff is None else _end_of(cutoff)
     for fact in sorted(facts, key=lambda f: f.occurred_at):
-        if not fact.event_type.startswith("difficulty_") or (cutoff is not None and fact.day > cutoff):
+        if not fact.event_type.startswith("difficulty_") or (end is not None and fact.occurred_at >= end):
             continue
         p = fact.payload
-        item = state.setdefault(p["difficulty_id"], {"status": "open", "reported_on": fact.day, "closed_on": None,
-                                                     "difficulty_reported": fact})
+        item = state.get(p["difficulty_id"])
+        if item is None:
+            item = state[p["difficulty_id"]] = {"status": "open", "reported_on": fact.day, "closed_on": None,
+                                                "difficulty_reported": fact}
         item.update(difficulty_id=p["difficulty_id"], enterprise_id=p["enterprise_id"], reference=p["reference"],
                     level=p["level"], category=p["category"], region_code=p["region_code"])
         if fact.event_type in ("difficulty_assigned", "difficulty_escalated"):

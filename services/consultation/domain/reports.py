@@ -26,7 +26,8 @@ Within = Callable[[str], bool]
 OFFICE = "内江市返乡创业工作领导小组办公室"
 BULLETIN_FACTS = ("entrepreneur_registered", "enterprise_registered", "loan_disbursed", "subsidy_paid",
                   "interest_subsidy_paid", "difficulty_reported", "difficulty_closed")
-BULLETIN_FIELDS = ("region_code", "investment_fen", "headcount", "principal_fen", "amount_fen", "kind", "subsidy_fen")
+BULLETIN_FIELDS = {"region_code": str, "kind": str,  # what the bulletin reads of a fact's payload, and its type
+                   **dict.fromkeys(("investment_fen", "headcount", "principal_fen", "amount_fen", "subsidy_fen"), int)}
 
 
 def rate(closed: int, total: int) -> str | None:

@@ -10,7 +10,7 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
@@ -70,13 +70,23 @@ def facts(session: Session, *where) -> list[convening.Fact]:
     return [convening.Fact(t, at, p, i) for t, at, p, i in session.execute(query).all()]
 
 
-def lean_facts(session: Session, fields: tuple[str, ...], *where) -> list[convening.Fact]:
-    """Facts carrying only these fields of their payload (those it has): what a report reads of them."""
-    payload = sa.func.jsonb_strip_nulls(sa.func.jsonb_build_object(
-        *[part for name in fields for part in (name, StoredFact.payload[name])]), type_=JSONB)
-    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, payload, StoredFact.event_id).where(
+def lean_facts(session: Session, fields: dict[str, type], *where) -> list[convening.Fact]:
+    """Facts carrying only these fields of their payload (those it has), each read as text and made
+    its type: what a report reads of them, at a fraction of the cost of whole payloads."""
+    names = list(fields)
+    query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.event_id,
+                      *[StoredFact.payload[name].astext for name in names]).where(
         *where).order_by(StoredFact.occurred_at, StoredFact.event_id)
-    return [convening.Fact(t, at, p, i) for t, at, p, i in session.execute(query).all()]
+    made = [(name, make) for name, make in fields.items() if make is not str]  # text already
+
+    def payload(values) -> dict:
+        found = {name: value for name, value in zip(names, values, strict=True) if value is not None}
+        for name, make in made:
+            if name in found:
+                found[name] = make(found[name])
+        return found
+
+    return [convening.Fact(row[0], row[1], payload(row[3:]), row[2]) for row in session.execute(query)]
 
 
 def in_region(scope: str):
@@ -172,14 +182,10 @@ def rule_facts(session: Session, cutoff: dt.date) -> list[convening.Fact]:
 
 def registrations(session: Session, enterprise_ids: list[str]) -> dict[str, dict]:
     """The name and region of each of these enterprises as registered (the latest, should one come twice)."""
-    payload = sa.func.jsonb_strip_nulls(sa.func.jsonb_build_object(
-        *[part for name in ("enterprise_id", "name", "region_code") for part in (name, StoredFact.payload[name])]),
-        type_=JSONB)
-    query = sa.select(payload).where(
-        StoredFact.event_type == "enterprise_registered",
-        StoredFact.enterprise_id == sa.any_(sa.cast(sorted(set(enterprise_ids)), ARRAY(sa.String))),
-    ).order_by(StoredFact.occurred_at, StoredFact.event_id)
-    return {payload["enterprise_id"]: payload for payload in session.scalars(query)}
+    registered = lean_facts(session, {"enterprise_id": str, "name": str, "region_code": str},
+                            StoredFact.event_type == "enterprise_registered",
+                            StoredFact.enterprise_id == sa.any_(sa.cast(sorted(set(enterprise_ids)), ARRAY(sa.String))))
+    return {fact.payload["enterprise_id"]: fact.payload for fact in registered}
 
 
 def _count_items(session: Session, code: str) -> int:
