@@ -48,8 +48,9 @@ def evidence(kind: str, fact: Fact) -> dict:
             "occurred_on": fact.day.isoformat()}
 
 
-def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
-    """Every enterprise that must come to the meeting, each with the facts that put it there."""
+def roster(facts: Iterable[Fact], cutoff: dt.date, states: dict[str, dict] | None = None) -> dict[str, Entry]:
+    """Every enterprise that must come to the meeting, each with the facts that put it there (`states`:
+    the difficulties' at the cut-off, when the caller has them already)."""
     end = _end_of(cutoff)
     known = [f for f in sorted(facts, key=lambda f: f.occurred_at) if f.occurred_at < end]
     owners = _owners(known)
@@ -60,7 +61,8 @@ def roster(facts: Iterable[Fact], cutoff: dt.date) -> dict[str, Entry]:
         entry.reasons.append(reason)
         entry.evidence.append(evidence(kind, fact))
 
-    for enterprise_id, reason, fact in _difficulties(known, cutoff):
+    for enterprise_id, reason, fact in _difficulties(difficulty_states(known, cutoff) if states is None else states,
+                                                     cutoff):
         add(enterprise_id, reason, "difficulty", fact)
     for enterprise_ids, reason, fact in _loans(known, owners):
         for enterprise_id in enterprise_ids:
@@ -108,8 +110,8 @@ def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> d
     return state
 
 
-def _difficulties(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str, Fact]]:
-    for item in difficulty_states(facts, cutoff).values():
+def _difficulties(states: dict[str, dict], cutoff: dt.date) -> Iterable[tuple[str, str, Fact]]:
+    for item in states.values():
         if item["status"] == "closed":
             continue
         if item["level"] == "city":

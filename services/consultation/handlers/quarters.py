@@ -128,7 +128,7 @@ def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
     session.flush()
     ruled = rule_facts(session, quarter.cutoff)
     states = convening.difficulty_states(ruled, quarter.cutoff)
-    found = sorted(convening.roster(ruled, quarter.cutoff).items())
+    found = sorted(convening.roster(ruled, quarter.cutoff, states).items())
     known = registrations(session, [e for e, _ in found] + [s["enterprise_id"] for s in states.values()
                                                              if s["status"] != "closed"])
     entries = {}
