@@ -16,10 +16,13 @@ from shared.quarters import quarter_bounds, quarter_of  # noqa: F401  (the consu
 
 CLOSED_LOAN = ("loan_back_to_repaying", "loan_settled")
 LATE_LOAN = ("loan_overdue", "loan_defaulted", "loan_compensated")
-RULE_FIELDS = {  # what the rules below read of a fact's payload, and its type
-    **dict.fromkeys(("difficulty_id", "enterprise_id", "reference", "level", "category", "region_code", "resolve_due",
-                     "closed_on", "loan_id", "entrepreneur_id", "quarter", "owner_entrepreneur_id"), str),
-    **dict.fromkeys(("days_overdue", "revision", "headcount", "previous_headcount"), int)}
+RULE_FIELDS = {  # what the rules below read of each kind of fact's payload, and its type
+    "difficulty": dict.fromkeys(("difficulty_id", "enterprise_id", "reference", "level", "category", "region_code",
+                                 "resolve_due", "closed_on"), str),
+    "loan": {"loan_id": str, "enterprise_id": str, "entrepreneur_id": str, "days_overdue": int},
+    "headcount": {"enterprise_id": str, "quarter": str, "revision": int, "headcount": int, "previous_headcount": int},
+    "enterprise": {"enterprise_id": str, "owner_entrepreneur_id": str},
+}
 STATUS_AFTER = {"difficulty_resolved": "answered", "difficulty_accepted": "answered", "difficulty_reopened": "open",
                 "difficulty_closed": "closed"}  # a difficulty's status after each fact that changes it
 

@@ -173,11 +173,14 @@ def rule_facts(session: Session, cutoff: dt.date) -> list[convening.Fact]:
     late_borrowers = sa.select(StoredFact.payload["entrepreneur_id"].astext).where(
         StoredFact.event_type.in_(convening.LATE_LOAN), until,
         sa.or_(StoredFact.enterprise_id.is_(None), StoredFact.enterprise_id == ""))
-    return lean_facts(session, convening.RULE_FIELDS, until, sa.or_(
-        DIFFICULTY_FACTS,
-        StoredFact.event_type.in_((*convening.LATE_LOAN, *convening.CLOSED_LOAN, "enterprise_headcount_reported")),
-        sa.and_(StoredFact.event_type == "enterprise_registered",
-                StoredFact.payload["owner_entrepreneur_id"].astext.in_(late_borrowers))))
+    fields = convening.RULE_FIELDS
+    found = [*lean_facts(session, fields["difficulty"], until, DIFFICULTY_FACTS),
+             *lean_facts(session, fields["loan"], until,
+                         StoredFact.event_type.in_((*convening.LATE_LOAN, *convening.CLOSED_LOAN))),
+             *lean_facts(session, fields["headcount"], until, StoredFact.event_type == "enterprise_headcount_reported"),
+             *lean_facts(session, fields["enterprise"], until, StoredFact.event_type == "enterprise_registered",
+                         StoredFact.payload["owner_entrepreneur_id"].astext.in_(late_borrowers))]
+    return sorted(found, key=lambda fact: (fact.occurred_at, fact.event_id))
 
 
 def registrations(session: Session, enterprise_ids: list[str]) -> dict[str, dict]:
