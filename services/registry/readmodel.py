@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import util as sql_util
 
 from services.registry import domain
 from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur
@@ -85,6 +86,15 @@ def _scope(statement, actor: Actor, model, owner_column) -> sa.Select:
     return statement.where(visible_to(actor, owner=owner_column, region=model.region_code))
 
 
+# For this transaction only. Lists are many small reads at once: parallel workers only add their
+# start-up to each (at 1M rows, on two cores, they halved the lists served per second). The tables
+# and indexes are read from memory (about 600 MB at 1M/300k rows), so a page read at random costs
+# little more than one in sequence; at the default (4) the planner read a township's whole region
+# index to spare 600 random reads ("张伟" in a township: 49 ms, then 1 ms).
+PLANNER_SETTINGS = sa.text("SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+                           " set_config('random_page_cost', '1.1', true)")
+
+
 def page_statement(statement: sa.Select, model, query: ListQuery) -> sa.Select:
     """One page newest first, from the cursor (or, for older callers, the page number), one row
     more than asked to tell whether another page follows, with the capped total in every row."""
@@ -98,6 +108,7 @@ def page_statement(statement: sa.Select, model, query: ListQuery) -> sa.Select:
 
 
 def _page(session: Session, statement: sa.Select, model, query: ListQuery, read) -> dict:
+    session.execute(PLANNER_SETTINGS)
     rows = session.execute(page_statement(statement, model, query)).all()
     if rows:
         total = rows[0][1]
@@ -123,6 +134,7 @@ def _filters(statement, model, query: ListQuery, search) -> sa.Select:
 ID_NUMBER_FRAGMENT = re.compile(r"[0-9]*[0-9Xx]")
 PHONE_FRAGMENT = re.compile(r"[0-9]+")
 CREDIT_CODE_FRAGMENT = re.compile(r"[0-9A-Za-z]+")
+CODE_LENGTH = 18  # a resident ID's and a credit code's
 
 
 def _containing(column, fragment: str) -> sa.ColumnElement[bool]:
@@ -143,10 +155,18 @@ def _text_containing(fragment: str, *columns) -> sa.ColumnElement[bool]:
     return sa.and_(holds, _grams(*columns).op("@>")(sa.func.registry_query_grams(fragment)))
 
 
+def _code_containing(column, fragment: str) -> sa.ColumnElement[bool]:
+    """A code (stored in capitals) holding the fragment; a whole code is looked up by its unique index
+    (a whole code's trigrams include the few that nearly every code shares: its region's)."""
+    if len(fragment) == CODE_LENGTH:
+        return column == fragment.upper()
+    return _containing(column, fragment)
+
+
 def person_search(fragment: str) -> sa.ColumnElement[bool]:
     either = [_text_containing(fragment, Entrepreneur.name)]
     if ID_NUMBER_FRAGMENT.fullmatch(fragment):
-        either.append(_containing(Entrepreneur.id_number, fragment))
+        either.append(_code_containing(Entrepreneur.id_number, fragment))
     if PHONE_FRAGMENT.fullmatch(fragment):
         either.append(_containing(Entrepreneur.phone, fragment))
     return sa.or_(*either)
@@ -155,7 +175,7 @@ def person_search(fragment: str) -> sa.ColumnElement[bool]:
 def enterprise_search(fragment: str) -> sa.ColumnElement[bool]:
     either = [_text_containing(fragment, Enterprise.name, Enterprise.industry)]
     if CREDIT_CODE_FRAGMENT.fullmatch(fragment):
-        either.append(_containing(Enterprise.credit_code, fragment))
+        either.append(_code_containing(Enterprise.credit_code, fragment))
     return sa.or_(*either)
 
 
@@ -165,9 +185,13 @@ def entrepreneurs_query(actor: Actor, query: ListQuery) -> sa.Select:
 
 
 def enterprises_query(actor: Actor, query: ListQuery) -> sa.Select:
-    statement = sa.select(Enterprise).join(Enterprise.owner)
-    statement = _scope(statement, actor, Enterprise, Entrepreneur.account_id)
-    return _filters(statement, Enterprise, query, enterprise_search)
+    visible = visible_to(actor, owner=Entrepreneur.account_id, region=Enterprise.region_code)
+    statement = sa.select(Enterprise)
+    # the join only where the rule reads the owner (an entrepreneur's own): without it here, the rule
+    # would put the owners' table beside the enterprises' with no join condition
+    if Entrepreneur.__table__ in sql_util.find_tables(visible, check_columns=True):
+        statement = statement.join(Enterprise.owner)
+    return _filters(statement.where(visible), Enterprise, query, enterprise_search)
 
 
 def list_entrepreneurs(session: Session, actor: Actor, query: ListQuery) -> dict:
@@ -177,7 +201,7 @@ def list_entrepreneurs(session: Session, actor: Actor, query: ListQuery) -> dict
 
 def list_enterprises(session: Session, actor: Actor, query: ListQuery) -> dict:
     # what each item shows, loaded for the whole page at once (not two queries per enterprise)
-    related = (contains_eager(Enterprise.owner), selectinload(Enterprise.liaisons),
+    related = (selectinload(Enterprise.owner), selectinload(Enterprise.liaisons),
                selectinload(Enterprise.headcount_reports))
     return _page(session, enterprises_query(actor, query).options(*related), Enterprise, query,
                  enterprise_read)

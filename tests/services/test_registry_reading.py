@@ -194,7 +194,10 @@ PLANS = [  # (who, which list, query, an index the plan must name)
     (TOWNSHIP, "entrepreneurs", {"q": "{name}"}, "entrepreneurs_name_grams"),
     (CITY, "entrepreneurs", {"q": "{id_fragment}"}, "entrepreneurs_id_number_trgm"),
     (CITY, "entrepreneurs", {"q": "{phone_fragment}"}, "entrepreneurs_phone_trgm"),
-    (CITY, "enterprises", {"q": "{credit_code}"}, "enterprises_credit_code_trgm"),
+    (CITY, "entrepreneurs", {"q": "{id_number}"}, "entrepreneurs_id_number_key"),
+    (CITY, "enterprises", {"q": "{credit_code}"}, "enterprises_credit_code_key"),
+    (CITY, "enterprises", {"q": "{code_fragment}"}, "enterprises_credit_code_trgm"),
+    (CITY, "enterprises", {"status": "registered"}, "enterprises_status_region"),
     (CITY, "enterprises", {"q": "{firm_name}"}, "enterprises_name_grams"),
 ]
 
@@ -203,8 +206,8 @@ PLANS = [  # (who, which list, query, an index the plan must name)
 def test_the_list_and_search_plans_use_the_indexes_under_the_region_scope(engine, region, which, query, index):
     name, number, phone = first_of(engine, "SELECT name, id_number, phone FROM entrepreneurs LIMIT 1")
     code, firm = first_of(engine, "SELECT credit_code, name FROM enterprises LIMIT 1")
-    values = {"name": name, "id_fragment": number[8:14], "phone_fragment": phone[-6:], "credit_code": code,
-              "firm_name": firm[2:5]}
+    values = {"name": name, "id_number": number, "id_fragment": number[8:14], "phone_fragment": phone[-6:],
+              "credit_code": code, "code_fragment": code[9:15], "firm_name": firm[2:5]}
     query = ListQuery(**{key: value.format(**values) for key, value in query.items()})
     level = "city" if region == CITY else "township"
     build = readmodel.entrepreneurs_query if which == "entrepreneurs" else readmodel.enterprises_query
@@ -212,6 +215,7 @@ def test_the_list_and_search_plans_use_the_indexes_under_the_region_scope(engine
     statement = readmodel.page_statement(build(as_actor(official(region, level)), query), model, query)
     sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
+        connection.execute(readmodel.PLANNER_SETTINGS)
         connection.execute(sa.text("SET enable_seqscan = off"))
         plan = "\n".join(connection.execute(sa.text("EXPLAIN " + sql.replace("%%", "%"))).scalars())
     assert index in plan, plan

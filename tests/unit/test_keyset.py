@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql
 
 from services.registry import readmodel
 from shared import keyset
+from shared.actors import as_actor
 from shared.contracts.registry import ListQuery
 from shared.errors import InvalidInput
 from shared.validation import parse
@@ -77,3 +78,13 @@ def test_percent_and_underscore_are_searched_for_not_wildcards():
     condition = readmodel.person_search("张_%")
     compiled = condition.compile(dialect=postgresql.dialect())
     assert "%张\\_\\%%" in compiled.params.values()
+
+
+def test_an_entrepreneurs_enterprise_list_goes_through_the_owner_and_an_officials_does_not():
+    mine = readmodel.enterprises_query(as_actor({"user_id": "u-1", "username": "13800000000",
+                                                 "role": "entrepreneur"}), ListQuery())
+    assert "JOIN entrepreneurs ON entrepreneurs.id = enterprises.owner_entrepreneur_id" in sql(mine)
+    assert "entrepreneurs.account_id = " in sql(mine)
+    region = readmodel.enterprises_query(as_actor({"user_id": "u-2", "username": "township", "role": "official",
+                                                   "region_code": "511024101", "level": "township"}), ListQuery())
+    assert "entrepreneurs" not in sql(region).split("WHERE")[0].replace("FROM enterprises", "")
