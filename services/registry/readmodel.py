@@ -10,7 +10,7 @@ from sqlalchemy.sql import util as sql_util
 
 from services.registry import domain
 from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur
-from shared import keyset, regions
+from shared import keyset, paging, regions
 from shared.actors import Actor
 from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery
 from shared.db import visible_to
@@ -114,7 +114,7 @@ def _page(session: Session, statement: sa.Select, model, query: ListQuery, read)
         total = rows[0][1]
     else:  # past the last row (or none at all): the total still counts the whole list
         total = session.scalar(sa.select(keyset.capped_count_column(statement))) if query.after or query.page > 1 else 0
-    return {**keyset.page_answer([row[0] for row in rows], query.per_page, total, read), "page": query.page}
+    return {**paging.page_answer([row[0] for row in rows], query.per_page, total, read), "page": query.page}
 
 
 def _filters(statement, model, query: ListQuery, search) -> sa.Select:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from shared import keyset, regions
+from shared import paging, regions
 from shared.contracts import Body, Caller
 from shared.errors import InvalidInput
 from shared.events import EventPayload, register
@@ -155,14 +155,14 @@ class ListQuery(Paged):
         default="", description="搜索：姓名或名称、行业的片段，身份证号、手机号或统一社会信用代码的片段（按字面匹配）")
     status: Literal["registered", "verified"] | None = None
     region_code: str | None = None
-    after: str | None = Field(default=None, max_length=keyset.CURSOR_MAX_LENGTH,
+    after: str | None = Field(default=None, max_length=paging.CURSOR_MAX_LENGTH,
                               description="上一页答复中的 next：从它之后接着列出（给出时不再看 page）")
 
     @field_validator("after")
     @classmethod
     def _cursor(cls, value: str | None) -> str | None:
         if value:
-            domain_check(keyset.decode_cursor, value)
+            domain_check(paging.decode_cursor, value)
         return value or None
 
 
@@ -219,8 +219,8 @@ class Page(BaseModel):
     """One page of a list, newest first; `next` continues it (pass it back as `after`)."""
 
     items: list[dict]
-    total: int = Field(description=f"符合条件的条数，最多数到 {keyset.TOTAL_CAP}")
-    total_capped: bool = Field(description=f"为 true 时条数超过 {keyset.TOTAL_CAP}，total 只是下限")
+    total: int = Field(description=f"符合条件的条数，最多数到 {paging.TOTAL_CAP}")
+    total_capped: bool = Field(description=f"为 true 时条数超过 {paging.TOTAL_CAP}，total 只是下限")
     page: int
     per_page: int
     next: str | None = Field(description="下一页的游标（作为 after 传回）；没有下一页时为 null")

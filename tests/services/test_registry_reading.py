@@ -19,8 +19,8 @@ from services.registry.models import Enterprise, Entrepreneur
 from shared import clock
 from shared.actors import as_actor
 from shared.contracts.registry import ListQuery
-from shared.keyset import TOTAL_CAP
 from shared.migrate import drop_database, ensure_database, upgrade
+from shared.paging import TOTAL_CAP
 from tests.factories import credit_code, mobile, resident_id
 
 CITY, COUNTY, TOWNSHIP = "511000", "511024", "511024101"  # the township: 新店镇, no village in the list

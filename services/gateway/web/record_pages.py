@@ -10,7 +10,7 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
-from shared import keyset
+from shared import paging
 from shared.actors import Actor
 from shared.contracts import Body, Caller
 from shared.contracts.registry import STATUS_NAMES, LiaisonsAssign
@@ -36,7 +36,7 @@ def list_query(args) -> dict:
 
 def cursor_or_none(text: str) -> str | None:
     try:
-        keyset.decode_cursor(text)
+        paging.decode_cursor(text)
     except InvalidInput:
         return None
     return text

@@ -1,4 +1,4 @@
-"""Keyset paging's cursor, capped total and the registry's choice of columns for a search fragment."""
+"""Paging: the cursor, the capped total and the registry's choice of columns for a search fragment."""
 
 import datetime as dt
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.dialects import postgresql
 
 from services.registry import readmodel
-from shared import keyset
+from shared import paging
 from shared.actors import as_actor
 from shared.contracts.registry import ListQuery
 from shared.errors import InvalidInput
@@ -22,19 +22,19 @@ def row(n: int):
 
 
 def test_a_cursor_gives_back_the_instant_to_the_microsecond_and_the_id():
-    assert keyset.decode_cursor(keyset.encode_cursor(MOMENT, ID)) == (MOMENT, ID)
+    assert paging.decode_cursor(paging.encode_cursor(MOMENT, ID)) == (MOMENT, ID)
 
 
-@pytest.mark.parametrize("cursor", ["", "not base64!", "bm90aGluZw", keyset.encode_cursor(MOMENT, "")[:-2],
+@pytest.mark.parametrize("cursor", ["", "not base64!", "bm90aGluZw", paging.encode_cursor(MOMENT, "")[:-2],
                                     "MjAyNi0wMy0wMVQxMjozMDoxNXxhYmM"])  # a moment without its zone
 def test_a_cursor_that_was_not_made_here_is_refused_naming_the_field(cursor):
     with pytest.raises(InvalidInput) as caught:
-        keyset.decode_cursor(cursor)
+        paging.decode_cursor(cursor)
     assert (caught.value.code, caught.value.field) == ("cursor_invalid", "after")
 
 
 def test_the_list_query_refuses_a_bad_cursor_and_keeps_a_good_one():
-    good = keyset.encode_cursor(MOMENT, ID)
+    good = paging.encode_cursor(MOMENT, ID)
     assert parse(ListQuery, {"after": good}).after == good
     assert parse(ListQuery, {"after": ""}).after is None
     with pytest.raises(InvalidInput) as caught:
@@ -43,16 +43,16 @@ def test_the_list_query_refuses_a_bad_cursor_and_keeps_a_good_one():
 
 
 def test_a_page_with_a_row_to_spare_points_to_the_next_after_its_last_row():
-    answer = keyset.page_answer([row(n) for n in range(4)], 3, 4, lambda r: r.id)
+    answer = paging.page_answer([row(n) for n in range(4)], 3, 4, lambda r: r.id)
     assert answer["items"] == ["id-0", "id-1", "id-2"]
-    assert keyset.decode_cursor(answer["next"]) == (row(2).created_at, "id-2")
+    assert paging.decode_cursor(answer["next"]) == (row(2).created_at, "id-2")
     assert (answer["total"], answer["total_capped"]) == (4, False)
 
 
 def test_the_last_page_has_no_next_and_a_total_past_the_cap_says_so():
-    answer = keyset.page_answer([row(0)], 3, keyset.TOTAL_CAP + 1, lambda r: r.id)
+    answer = paging.page_answer([row(0)], 3, paging.TOTAL_CAP + 1, lambda r: r.id)
     assert answer["next"] is None
-    assert (answer["total"], answer["total_capped"]) == (keyset.TOTAL_CAP, True)
+    assert (answer["total"], answer["total_capped"]) == (paging.TOTAL_CAP, True)
 
 
 def sql(condition) -> str:
