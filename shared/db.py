@@ -89,13 +89,17 @@ def _ping_if_idle(dbapi_connection, record, proxy) -> None:
 
 
 class UnitOfWork:
-    """One transaction: the change and its outbox rows commit together or not at all."""
+    """One transaction: the change and its outbox rows commit together or not at all.
 
-    def __init__(self, session_factory: sessionmaker, producer: str, on_publish=None):
+    With `on_commit`, the envelopes of the events it recorded are handed to it once they have
+    committed (the process's outbox relay publishes them at once, see `add_to_outbox`)."""
+
+    def __init__(self, session_factory: sessionmaker, producer: str, on_commit=None):
         self.session_factory = session_factory
         self.producer = producer
         self.session: Session | None = None
-        self.on_publish = on_publish
+        self.on_commit = on_commit
+        self.recorded: list[dict] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.session_factory()
@@ -111,6 +115,9 @@ class UnitOfWork:
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
+        if self.on_commit is not None and self.recorded:
+            self.on_commit(self.recorded)
+        self.recorded = []
 
     def add_unique(self, record) -> None:
         """Insert `record`, which a unique index guards (a resident ID, a credit code). The command
@@ -127,9 +134,7 @@ class UnitOfWork:
         from shared.outbox import add_to_outbox
 
         assert self.session is not None
-        add_to_outbox(self.session, event)
-        if self.on_publish is not None:
-            self.on_publish()
+        self.recorded.append(add_to_outbox(self.session, event, handed_over=self.on_commit is not None))
 
 
 class Database(DependencyProvider):
@@ -167,13 +172,12 @@ class DatabaseAccess:
     def __init__(self, session_factory: sessionmaker, producer: str):
         self.session_factory = session_factory
         self.producer = producer
-        self.published = False  # the outbox relay is woken after a worker that wrote events
+        self.relay_here = False  # set by the service's Outbox: its relay takes what commits
+        self.committed: list[dict] = []  # events this worker committed, for the relay when it ends
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.producer, on_publish=self._mark_published)
-
-    def _mark_published(self) -> None:
-        self.published = True
+        return UnitOfWork(self.session_factory, self.producer,
+                          on_commit=self.committed.extend if self.relay_here else None)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import eventlet
@@ -27,6 +28,7 @@ from shared.transient import TRANSIENT_ERRORS, is_transient
 
 log = get_logger(__name__)
 RELAY_INTERVAL = ServiceSettings().outbox_interval_seconds
+HANDED_BATCH = 200
 
 
 class CorrelationContext(DependencyProvider):
@@ -76,6 +78,7 @@ class Outbox(DependencyProvider):
         self.interval = RELAY_INTERVAL
         self._wake = eventlet.event.Event()
         self._running = False
+        self._handed: list[dict] = []  # committed envelopes waiting for the relay
 
     def setup(self) -> None:
         settings = SETTINGS_BY_SERVICE[self.service]()
@@ -104,10 +107,16 @@ class Outbox(DependencyProvider):
         assert self.relay is not None
         return self.relay
 
-    def worker_teardown(self, worker_ctx) -> None:
-        """Publish a worker's events at once instead of waiting for the next look."""
+    def worker_setup(self, worker_ctx) -> None:
         db = getattr(worker_ctx.service, "db", None)
-        if getattr(db, "published", False):
+        if isinstance(db, DatabaseAccess):
+            db.relay_here = True
+
+    def worker_teardown(self, worker_ctx) -> None:
+        """Hand a worker's committed events to the relay, which publishes them at once."""
+        db = getattr(worker_ctx.service, "db", None)
+        if isinstance(db, DatabaseAccess) and db.committed:
+            self._handed.extend(db.committed)
             self.wake()
 
     def wake(self) -> None:
@@ -115,13 +124,25 @@ class Outbox(DependencyProvider):
             self._wake.send(True)
 
     def _run(self) -> None:
+        """Publish what workers hand over as soon as they do; look in the table for anything due
+        every `interval` (every second while a postponed row waits)."""
+        assert self.relay is not None
+        looked = 0.0
         while self._running:
+            handed, self._handed = self._handed[:HANDED_BATCH], self._handed[HANDED_BATCH:]
             try:
-                self.relay.relay_once()
+                if handed:
+                    self.relay.publish_handed_over(handed)
+                pause = self.RETRY_LOOK_SECONDS if self.relay.postponed else self.interval
+                if time.monotonic() - looked >= pause:
+                    looked = time.monotonic()
+                    self.relay.relay_once()
             except Exception as exc:  # the database may be restarting; the next look tries again
                 log.warning("outbox_relay_failed", error=repr(exc))
+            if self._handed:
+                continue
             pause = self.RETRY_LOOK_SECONDS if self.relay.postponed else self.interval
-            with eventlet.Timeout(pause, False):
+            with eventlet.Timeout(max(0.0, looked + pause - time.monotonic()), False):
                 self._wake.wait()
             if self._wake.ready():  # a wake meanwhile is served by the next run: its commit came first
                 self._wake.reset()

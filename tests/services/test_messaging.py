@@ -10,7 +10,7 @@ from services.registry.service import RegistryService
 from shared import clock, parking
 from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.events import make_event
-from shared.outbox import OutboxRelay, add_to_outbox, event_exchange, outbox
+from shared.outbox import HANDOFF_GRACE, OutboxRelay, add_to_outbox, event_exchange, outbox
 from tests.factories import entrepreneur_data
 from tests.services.test_registry_service import entrepreneur_actor
 from tests.support import recorder
@@ -226,4 +226,65 @@ def test_two_relays_never_publish_the_same_row(databases, amqp_uri):
     ids = [body["event_id"] for body in _drain(amqp_uri, queue)]
     mine = {e.event_id for e in envelopes}
     assert sorted(i for i in ids if i in mine) == sorted(mine)
+    engine.dispose()
+
+
+def test_a_commit_hands_its_events_to_the_relay_which_publishes_them_before_their_row_is_due(
+        run_services, rpc, databases, amqp_uri):
+    """The registry's command commits the row not due for HANDOFF_GRACE (5 s); the relay publishes it
+    straight from the hand-off and marks it sent, long before any look at the table would."""
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    run_services(RegistryService)
+    record = rpc.registry.create_entrepreneur(entrepreneur_actor(), entrepreneur_data())
+    engine = engine_for(databases["registry"])
+    query = sa.text("SELECT created_at, next_attempt_at, sent_at, attempts FROM outbox"
+                    " WHERE envelope->'payload'->>'entrepreneur_id' = :e")
+    with engine.connect() as connection:
+        created, due, _, _ = connection.execute(query, {"e": record["id"]}).one()
+    assert due - created == HANDOFF_GRACE
+
+    def sent():
+        with engine.connect() as connection:
+            return connection.execute(query, {"e": record["id"]}).one()
+
+    created, _, sent_at, attempts = eventually(lambda: sent().sent_at and sent(), timeout=4)
+    assert (sent_at - created).total_seconds() < 2 and attempts == 0
+    assert any(body["payload"]["entrepreneur_id"] == record["id"] for body in _drain(amqp_uri, queue))
+    engine.dispose()
+
+
+def test_an_event_whose_hand_off_never_happened_is_published_by_the_look_once_due(databases, amqp_uri):
+    """A process that died between its commit and the hand-off: the row waits out its grace, then the
+    periodic look publishes it like any other."""
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    orphan = _registered_event("e-orphan")
+    engine = engine_for(databases["registry"])
+    with sessionmaker(engine)() as session:
+        add_to_outbox(session, orphan, handed_over=True)
+        session.commit()
+    relay = OutboxRelay(sessionmaker(engine), amqp_uri)
+    relay.relay_once()
+    assert _row(engine, orphan.event_id).sent_at is None  # within its grace
+    with engine.begin() as connection:  # the grace has passed
+        connection.execute(outbox.update().where(outbox.c.event_id == orphan.event_id)
+                           .values(next_attempt_at=sa.func.now() - sa.text("interval '1 second'")))
+    relay.relay_once()
+    assert _row(engine, orphan.event_id).sent_at is not None
+    assert orphan.event_id in [body["event_id"] for body in _drain(amqp_uri, queue)]
+    relay.close()
+    engine.dispose()
+
+
+def test_a_handed_over_event_nobody_listens_to_is_kept_for_a_retry(databases, amqp_uri):
+    lonely = _verified_event("e-lonely-handed")
+    engine = engine_for(databases["registry"])
+    with sessionmaker(engine)() as session:
+        envelope = add_to_outbox(session, lonely, handed_over=True)
+        session.commit()
+    relay = OutboxRelay(sessionmaker(engine), amqp_uri)
+    assert relay.publish_handed_over([envelope]) == 0
+    kept = _row(engine, lonely.event_id)
+    assert kept.sent_at is None and kept.attempts == 1 and kept.last_error.startswith("unroutable")
+    assert relay.postponed
+    relay.close()
     engine.dispose()
