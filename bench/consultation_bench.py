@@ -219,6 +219,7 @@ class Timed:
     failures: list[str]
     cpu_ms: float  # CPU per call: consultation, gateway and PostgreSQL (every backend on the machine)
     load: float
+    split: str  # the same, part by part
 
     def worst(self) -> float:
         return max(self.milliseconds)
@@ -226,8 +227,9 @@ class Timed:
     def p95(self) -> float:
         return percentile(self.milliseconds, 0.95)
 
-    def note(self) -> str:
-        return f"{len(self.failures)} failed: {self.failures[0]}" if self.failures else ""
+    def note(self, *more: str) -> str:
+        failed = [f"{len(self.failures)} failed: {self.failures[0]}"] if self.failures else []
+        return "; ".join([*failed, *more, f"CPU ms per call: {self.split}"])
 
 
 def timed(meter: CpuMeter, calls: int, call) -> Timed:
@@ -241,8 +243,9 @@ def timed(meter: CpuMeter, calls: int, call) -> Timed:
         if response.status_code not in (200, 201):
             failures.append(f"{response.status_code} {response.text[:120]}")
     used = CpuMeter.spent(before, meter.read())
-    cpu = used["consultation"] + used["gateway"] + used["postgres"]
-    return Timed(spent, failures, 1000 * cpu / calls, load)
+    parts = ("consultation", "gateway", "postgres")
+    split = " ".join(f"{part} {1000 * used[part] / calls:.0f}" for part in parts)
+    return Timed(spent, failures, 1000 * sum(used[part] for part in parts) / calls, load, split)
 
 
 def measure(stack, consultation_url: str, size: int) -> list[Row]:
@@ -265,7 +268,7 @@ def measure(stack, consultation_url: str, size: int) -> list[Row]:
     on_roster = f"{len(listed):,} enterprises on the roster" if isinstance(listed, list) else "no roster"
     return [
         at_most("quarter opened: roster and agenda from every fact, s", opening.worst() / 1000, 10,
-                cpu_ms=opening.cpu_ms, load=opening.load, note=opening.note() or on_roster),
+                cpu_ms=opening.cpu_ms, load=opening.load, note=opening.note(on_roster)),
         at_most("quarter's roster, city, slowest of 3, s", roster.worst() / 1000, 10, cpu_ms=roster.cpu_ms,
                 load=roster.load, note=roster.note()),
         at_most("quarter's bulletin, city, slowest of 3, s", bulletin.worst() / 1000, 10, cpu_ms=bulletin.cpu_ms,

@@ -67,12 +67,12 @@ def keep(session: Session, envelope: Envelope) -> None:
 def facts(session: Session, *where) -> list[convening.Fact]:
     query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.payload, StoredFact.event_id).where(
         *where).order_by(StoredFact.occurred_at, StoredFact.event_id)
-    return [convening.Fact(t, at, p, i) for t, at, p, i in session.execute(query).all()]
+    return [convening.Fact(t, at, p, i) for t, at, p, i in session.connection().execute(query)]
 
 
 def lean_facts(session: Session, fields: dict[str, type], *where) -> list[convening.Fact]:
-    """Facts carrying only these fields of their payload (those it has), each read as text and made
-    its type: what a report reads of them, at a fraction of the cost of whole payloads."""
+    """Facts carrying only these fields of their payload (those it has), each read as text and made its
+    type: what a report or the rules read of them, at a fraction of the cost of whole payloads."""
     names = list(fields)
     query = sa.select(StoredFact.event_type, StoredFact.occurred_at, StoredFact.event_id,
                       *[StoredFact.payload[name].astext for name in names]).where(
@@ -86,7 +86,8 @@ def lean_facts(session: Session, fields: dict[str, type], *where) -> list[conven
                 found[name] = make(found[name])
         return found
 
-    return [convening.Fact(row[0], row[1], payload(row[3:]), row[2]) for row in session.execute(query)]
+    rows = session.connection().execute(query)  # plain rows: the ORM's result layer costs as much again
+    return [convening.Fact(row[0], row[1], payload(row[3:]), row[2]) for row in rows]
 
 
 def in_region(scope: str):
@@ -249,7 +250,7 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
     """The quarter with the roster entries the caller may see (their region and below); `entries`:
     the roster as just written, in its order (by enterprise name from the table otherwise)."""
     if entries is None:
-        entries = session.execute(sa.select(*RosterEntry.__table__.c).where(RosterEntry.quarter == quarter.code)
+        entries = session.connection().execute(sa.select(*RosterEntry.__table__.c).where(RosterEntry.quarter == quarter.code)
                                   .order_by(RosterEntry.enterprise_name)).mappings().all()
     governed = _governs(actor)
     meeting = session.get(Meeting, quarter.code)
@@ -515,7 +516,7 @@ def _report_items(session: Session, quarter: Quarter) -> list[dict]:
                        AgendaItem.quarter, Resolution.lead_department)
              .outerjoin(Resolution, Resolution.item_id == AgendaItem.id)
              .where(AgendaItem.quarter == quarter.code, AgendaItem.enterprise_id.not_in(_removed(quarter.code))))
-    return [dict(row) for row in session.execute(query).mappings()]
+    return [dict(row) for row in session.connection().execute(query).mappings()]
 
 
 def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.date) -> dict:
