@@ -338,15 +338,25 @@ def _removed(code: str):
     return sa.select(RosterEntry.enterprise_id).where(RosterEntry.quarter == code, RosterEntry.removed.is_(True))
 
 
-def _items(session: Session, quarter: Quarter, actor: Actor | None) -> list[AgendaItem]:
-    """The quarter's items (of the caller's region), without those of enterprises taken off the roster."""
-    query = sa.select(AgendaItem).where(AgendaItem.quarter == quarter.code,
-                                        AgendaItem.enterprise_id.not_in(_removed(quarter.code)))
+def _items(session: Session, quarter: Quarter, actor: Actor | None) -> list:
+    """The quarter's items (of the caller's region) as rows, without those of enterprises taken off the roster."""
+    query = sa.select(*AgendaItem.__table__.c).where(AgendaItem.quarter == quarter.code,
+                                                     AgendaItem.enterprise_id.not_in(_removed(quarter.code)))
     if actor is not None:
-        query = query.where(AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code or ""),
-                                                              autoescape=True))
-    return list(session.scalars(query.order_by(AgendaItem.enterprise_name, AgendaItem.category,
-                                               AgendaItem.reference)))
+        query = query.where(_in_jurisdiction(AgendaItem.region_code, actor))
+    return list(session.connection().execute(query.order_by(AgendaItem.enterprise_name, AgendaItem.category,
+                                                            AgendaItem.reference)))
+
+
+def _in_jurisdiction(column, actor: Actor):
+    return column.startswith(regions.jurisdiction_prefix(actor.region_code or ""), autoescape=True)
+
+
+def _resolutions_of(session: Session, quarter: Quarter, actor: Actor) -> dict[str, Resolution]:
+    """The quarter's resolutions of the caller's region, by their item."""
+    query = (sa.select(Resolution).join(AgendaItem, AgendaItem.id == Resolution.item_id)
+             .where(Resolution.quarter == quarter.code, _in_jurisdiction(AgendaItem.region_code, actor)))
+    return {r.item_id: r for r in session.scalars(query)}
 
 
 def _resolution(r: Resolution, today: dt.date) -> dict:
@@ -361,24 +371,27 @@ def _resolution(r: Resolution, today: dt.date) -> dict:
                       for n in r.notes]}
 
 
-def _item(i: AgendaItem, today: dt.date) -> dict:
+def _item(i, resolution: Resolution | None, today: dt.date) -> dict:
     return {"id": i.id, "difficulty_id": i.difficulty_id, "reference": i.reference, "category": i.category,
             "category_name": CATEGORY_NAMES.get(i.category, i.category), "level": i.level,
             "level_name": LEVEL_NAMES.get(i.level, i.level), "reported_on": i.reported_on,
             "carried_over_from": i.carried_over_from, "status": i.status, "closed_on": i.closed_on,
-            "resolution": _resolution(i.resolution, today) if i.resolution else None}
+            "resolution": _resolution(resolution, today) if resolution else None}
 
 
 def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
     """The items of the caller's region, grouped by enterprise and then by category."""
     require_official(actor)
     quarter = get(session, code)
+    resolved = _resolutions_of(session, quarter, actor)
     groups: dict[str, dict] = {}
     for item in _items(session, quarter, actor):
-        group = groups.setdefault(item.enterprise_id, {
-            "enterprise_id": item.enterprise_id, "enterprise_name": item.enterprise_name,
-            "region_code": item.region_code, "region_name": regions.full_name(item.region_code), "categories": {}})
-        group["categories"].setdefault(item.category, []).append(_item(item, today))
+        group = groups.get(item.enterprise_id)
+        if group is None:
+            group = groups[item.enterprise_id] = {
+                "enterprise_id": item.enterprise_id, "enterprise_name": item.enterprise_name,
+                "region_code": item.region_code, "region_name": _region_name(item.region_code), "categories": {}}
+        group["categories"].setdefault(item.category, []).append(_item(item, resolved.get(item.id), today))
     enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "items": items}
                                          for c, items in sorted(g["categories"].items())]}
                     for g in groups.values()]
