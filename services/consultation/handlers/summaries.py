@@ -77,7 +77,8 @@ def clear(session: Session) -> None:
 
 
 def refresh(session: Session) -> None:
-    """Both rebuilt from every stored fact, in SQL."""
+    """Both rebuilt from every stored fact, in SQL; facts stored meanwhile add to them once it is done."""
+    session.execute(sa.text("LOCK TABLE quarter_totals, difficulty_states IN EXCLUSIVE MODE"))
     clear(session)
     day = sa.func.timezone("Asia/Shanghai", StoredFact.occurred_at)
     amount = sa.case(*[(StoredFact.event_type == t, StoredFact.payload[f].astext) for t, f in
