@@ -263,8 +263,8 @@ def record_all_in_inbox(session, consumer: str, envelopes: list[Envelope]) -> se
     now = clock.utcnow()
     rows = [{"consumer": consumer, "event_id": e.event_id, "event_type": e.event_type, "processed_at": now}
             for e in envelopes]
-    return set(session.execute(insert(inbox).values(rows).on_conflict_do_nothing()
-                               .returning(inbox.c.event_id)).scalars())
+    # parameters apart from the statement: compiled once, sent as one multi-row INSERT all the same
+    return set(session.execute(insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id), rows).scalars())
 
 
 def idempotent(handler):

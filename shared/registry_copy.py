@@ -53,7 +53,8 @@ def keep(session: Session, model, key: str, payload: BaseModel, **on_insert) -> 
     """Insert or update the record `key` with the payload's fields that are columns of `model`;
     `on_insert` gives the first values of columns that later facts maintain (verified, liaisons)."""
     values = {**_kept(model, payload), "id": key}
-    session.execute(insert(model).values(**values, **on_insert)
+    # the table, not the mapped class: a plain INSERT … ON CONFLICT, without the ORM's bulk machinery
+    session.execute(insert(model.__table__).values(**values, **on_insert)
                     .on_conflict_do_update(index_elements=["id"], set_=values))
 
 

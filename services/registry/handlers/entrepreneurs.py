@@ -19,10 +19,11 @@ from shared.identity import check_resident_id
 
 def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
     session: Session = uow.session
-    linked = actor.role == "entrepreneur" and session.scalar(
-        sa.select(Entrepreneur.id).where(Entrepreneur.account_id == actor.user_id)) is not None
-    domain.check_may_register_entrepreneur(actor, data.region_code, linked)
-    existing = session.scalar(sa.select(Entrepreneur.id).where(Entrepreneur.id_number == data.id_number))
+    own = (sa.select(Entrepreneur.id).where(Entrepreneur.account_id == actor.user_id).limit(1)
+           if actor.role == "entrepreneur" else sa.select(sa.null()))
+    twin = sa.select(Entrepreneur.id).where(Entrepreneur.id_number == data.id_number)
+    linked, existing = session.execute(sa.select(own.scalar_subquery(), twin.scalar_subquery())).one()
+    domain.check_may_register_entrepreneur(actor, data.region_code, linked is not None)
     if existing is not None:
         raise domain.duplicate_entrepreneur(existing)
     resident = check_resident_id(data.id_number)
