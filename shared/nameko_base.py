@@ -9,8 +9,16 @@ from typing import Any
 import eventlet
 import eventlet.event
 import sqlalchemy as sa
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.extensions import DependencyProvider
-from nameko.rpc import Rpc
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from nameko.timer import timer
 from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
@@ -148,12 +156,40 @@ class Outbox(DependencyProvider):
                 self._wake.reset()
 
 
+class ReplyPublisher(Publisher):
+    """Replies go without publisher confirms. A confirm would tell the service, not the caller, that
+    the broker took the reply, and a service can do nothing with that: a reply that is lost leaves
+    the caller to time out (503) either way (see SteadyRpc). It cost a round trip and a wait per call."""
+
+    use_confirms = False
+
+
+class ReplyResponder(Responder):
+    publisher_cls = ReplyPublisher
+
+
+class QuickReplyRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, replying through ReplyResponder."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = ReplyResponder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
 class SteadyRpc(Rpc):
     """nameko's RPC entrypoint, except that a reply that cannot be sent (the broker went away while
     the command ran) is logged instead of killing the whole service: nameko lets that error end the
     worker's thread, and a thread that ends with an error stops the container. The caller has had
     its 503 by then; the request, never acknowledged, comes again once the broker is back, which
     idempotency keys and commands idempotent by nature make safe."""
+
+    rpc_consumer = QuickReplyRpcConsumer()
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:

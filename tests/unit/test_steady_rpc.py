@@ -29,3 +29,15 @@ def test_any_other_failure_still_raises():
     rpc = entrypoint(RuntimeError("a bug"))
     with pytest.raises(RuntimeError, match="a bug"):
         rpc.handle_result(mock.Mock(), mock.Mock(), {"id": "e-1"}, None)
+
+
+def test_replies_go_without_publisher_confirms_and_requests_keep_them():
+    """A confirm of a reply tells the service, which can do nothing with it; a request's confirm is
+    how the caller learns at once that no service is there (nameko's UnknownService)."""
+    from nameko.amqp.publish import Publisher
+
+    from shared.nameko_base import QuickReplyRpcConsumer, ReplyPublisher, ReplyResponder
+
+    assert isinstance(SteadyRpc.rpc_consumer, QuickReplyRpcConsumer)
+    assert ReplyResponder.publisher_cls is ReplyPublisher and ReplyPublisher.use_confirms is False
+    assert Publisher.use_confirms is True  # every other publisher, the gateway's requests among them
