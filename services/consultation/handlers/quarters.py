@@ -18,6 +18,7 @@ from services.consultation.handlers import summaries
 from services.consultation.models import (
     AgendaItem,
     Base,
+    DifficultyState,
     Meeting,
     ProgressNote,
     Quarter,
@@ -170,12 +171,18 @@ def rule_facts(session: Session, cutoff: dt.date) -> list[convening.Fact]:
     """The facts the roster's rules read, up to the end of the cut-off day: every difficulty's, the
     loans' lateness and recovery, the headcount reports, and the registrations of the enterprises of
     individual borrowers whose loans went late (not the million others)."""
-    until = StoredFact.occurred_at < dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), SHANGHAI)
+    end = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), SHANGHAI)
+    until = StoredFact.occurred_at < end
     late_borrowers = sa.select(StoredFact.payload["entrepreneur_id"].astext).where(
         StoredFact.event_type.in_(convening.LATE_LOAN), until,
         sa.or_(StoredFact.enterprise_id.is_(None), StoredFact.enterprise_id == ""))
+    # a difficulty closed for good before the cut-off (closed then, nothing since) cannot count: its
+    # facts are left out, half of them (difficulty_states follows every fact as it is stored)
+    settled = sa.select(DifficultyState.difficulty_id).where(DifficultyState.status == "closed",
+                                                             DifficultyState.last_at < end)
     fields = convening.RULE_FIELDS
-    found = [*lean_facts(session, fields["difficulty"], until, DIFFICULTY_FACTS),
+    found = [*lean_facts(session, fields["difficulty"], until, DIFFICULTY_FACTS,
+                         StoredFact.payload["difficulty_id"].astext.not_in(settled)),
              *lean_facts(session, fields["loan"], until,
                          StoredFact.event_type.in_((*convening.LATE_LOAN, *convening.CLOSED_LOAN))),
              *lean_facts(session, fields["headcount"], until, StoredFact.event_type == "enterprise_headcount_reported"),
