@@ -49,7 +49,9 @@ def keep_many(session: Session, envelopes: list[Envelope]) -> None:
     """Store facts once each, in one statement (a replay's page), and follow the new ones in the
     dashboard's figures."""
     if envelopes:
-        rows = {e.event_id: _row(e) for e in reversed(envelopes)}  # the first of any twice in the page
+        rows: dict[str, dict] = {}
+        for envelope in envelopes:  # the first of any event twice in the page
+            rows.setdefault(envelope.event_id, _row(envelope))
         stored = session.scalars(insert(StoredFact).values(list(rows.values())).on_conflict_do_nothing()
                                  .returning(StoredFact.event_id)).all()
         summaries.follow(session, [rows[event_id] for event_id in stored])
