@@ -59,7 +59,7 @@ system-packages:
 # requests leave records behind in the stack the others share.
 test: venv assets system-packages prepare
 	$(BIN)/python -m pytest tests/unit tests/services tests/e2e -q -p no:warnings
-	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser tests/contract -q -p no:warnings
+	GUIYAN_NO_EVENTLET=1 $(BIN)/python -m pytest tests/reliability tests/browser tests/bench tests/contract -q -p no:warnings
 
 # The long form of the fault tests: the broker and the database each stopped for a minute under load
 # (alone on the machine: it stops the local RabbitMQ and PostgreSQL), with their tables printed

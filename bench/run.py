@@ -34,11 +34,12 @@ class Size:
     enterprises: int
     consultation_enterprises: int
     facts: int
+    read_requests: int  # per list or search measured
 
 
 SIZES = {
-    "tiny": Size(0.3, 40, 8, 1, 2_000, 600, 300, 3_000),
-    "full": Size(3, 1_500, 400, 20, 1_000_000, 300_000, 100_000, 1_000_000),
+    "tiny": Size(0.3, 40, 8, 1, 2_000, 600, 300, 3_000, 16),
+    "full": Size(3, 1_500, 400, 20, 1_000_000, 300_000, 100_000, 1_000_000, 400),
 }
 SERVICE_NAMES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")
 
@@ -66,7 +67,7 @@ def measure(size: Size) -> list[Row]:
     ]
     with running_system("bench") as (stack, urls):
         pids = {name: stack.processes[name].pid for name in SERVICE_NAMES}
-        meter = CpuMeter(pids)
+        meter = CpuMeter(pids, os.environ["GUIYAN_DATABASE_PREFIX"])
         writes.registrations(stack, meter, 4, 20)  # warm-up: imports, pools, first queries
         rows += section("at rest", lambda: at_rest(pids, size.idle_seconds))
         rows += section("registrations", lambda: registrations(stack, urls, meter, size, commits_8))
@@ -79,11 +80,14 @@ def measure(size: Size) -> list[Row]:
 
 def section(name: str, measure) -> list[Row]:
     """A part's rows; one that fails is a row saying so, and the rest is still measured."""
+    started = time.monotonic()
     try:
         return measure()
     except Exception as exc:
         traceback.print_exc()
         return [Row(name, float("nan"), "—", False, note=f"failed: {exc!r}"[:400])]
+    finally:
+        print(f"bench: {name} measured in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def at_rest(pids: dict[str, int], seconds: float) -> list[Row]:
@@ -158,7 +162,7 @@ def reading(stack, urls, size: Size) -> list[Row]:
     from bench import reading as module
 
     module.seed(urls["registry"], size.entrepreneurs, size.enterprises)
-    return module.measure(stack, urls["registry"])
+    return module.measure(stack, urls["registry"], requests=size.read_requests)
 
 
 def consultation(stack, urls, size: Size) -> list[Row]:
