@@ -29,6 +29,7 @@ from functools import partial
 from kombu import Connection, Queue
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
+from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from sqlalchemy.dialects.postgresql import insert
 
@@ -139,6 +140,30 @@ class Batch(list):
 
 
 MAX_BATCH = 50
+
+
+class RetiredQueues(DependencyProvider):
+    """Queues of event handlers a service no longer has, deleted when it starts: a durable queue whose
+    handler is gone would otherwise keep every matching event for ever, with nobody to take them.
+    What they still hold is what the service decided it does not need."""
+
+    def __init__(self, *names: str):
+        self.names = names
+
+    def start(self) -> None:
+        from amqp.exceptions import NotFound
+
+        with Connection(self.container.config["AMQP_URI"], connect_timeout=5) as connection:
+            for name in self.names:
+                channel = connection.channel()
+                try:
+                    dropped = channel.queue_delete(name)
+                    log.info("retired_queue_deleted", queue=name, messages=dropped)
+                except NotFound:  # gone already
+                    pass
+                finally:
+                    if channel.is_open:
+                        channel.close()
 
 
 class ReliableEventHandler(EventHandler):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
 from shared.db import new_id
-from shared.registry_copy import KnownEnterpriseColumns, KnownEntrepreneurColumns
+from shared.registry_copy import KnownEnterpriseColumns
 
 
 class Base(DeclarativeBase):
@@ -44,13 +44,12 @@ class PublishedYear(Base):
     entered_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
-class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
-    """Who the registry's entrepreneurs are, as far as this service needs (shared/registry_copy.py)."""
-
-
 class KnownEnterprise(KnownEnterpriseColumns, Base):
-    """The registry's enterprises, as far as this service needs (shared/registry_copy.py)."""
+    """The registry's enterprises, as far as this service needs (shared/registry_copy.py). The owner's
+    account comes with the enterprise's own event: this service keeps nothing else of entrepreneurs,
+    so it does not take every registration (issue 14)."""
 
+    owner_account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     region_code: Mapped[str] = mapped_column(sa.String(12))
     liaisons: Mapped[list] = mapped_column(JSONB, default=list)
 

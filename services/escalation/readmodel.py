@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from services.escalation.models import KnownEnterprise, KnownEntrepreneur
-from shared.contracts.registry import (
-    EnterpriseLiaisonsAssigned,
-    EnterpriseRegistered,
-    EntrepreneurRegistered,
-)
+from services.escalation.models import KnownEnterprise
+from shared.contracts.registry import EnterpriseLiaisonsAssigned, EnterpriseRegistered
 from shared.registry_copy import keep, known
-
-
-def entrepreneur_registered(session, payload: EntrepreneurRegistered) -> None:
-    keep(session, KnownEntrepreneur, payload.entrepreneur_id, payload)
 
 
 def enterprise_registered(session, payload: EnterpriseRegistered) -> None:

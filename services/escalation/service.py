@@ -18,7 +18,7 @@ from shared.contracts.escalation import (
 )
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
-from shared.messaging import event_handler, idempotent
+from shared.messaging import RetiredQueues, event_handler, idempotent
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.settings import EscalationSettings
 from shared.validation import parse
@@ -34,6 +34,8 @@ class EscalationService(GuiyanService):
     name = "escalation"
     db = Database("escalation")
     outbox = Outbox("escalation")
+    # every registration came here only for the owner's account, which enterprise_registered now carries
+    retired = RetiredQueues("evt-registry-entrepreneur_registered--escalation.handle_entrepreneur_registered")
 
     @command
     def report_difficulty(self, actor, data, idempotency_key=None):
@@ -126,11 +128,6 @@ class EscalationService(GuiyanService):
         return {"as_of": today.isoformat(), "checked": len(candidates), "done": done}
 
     # ---- facts from the registry and the consultation ---------------------------------------
-
-    @event_handler("registry", "entrepreneur_registered")
-    @idempotent
-    def handle_entrepreneur_registered(self, uow, payload, envelope):
-        readmodel.entrepreneur_registered(uow.session, payload)
 
     @event_handler("registry", "enterprise_registered")
     @idempotent

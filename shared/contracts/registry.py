@@ -267,6 +267,7 @@ class EnterpriseRegistered(EventPayload, frozen=True):
 
     enterprise_id: str
     owner_entrepreneur_id: str
+    owner_account_id: str | None = None  # the owner's own account, if they have one (escalation keeps it)
     name: str
     kind: str
     credit_code: str

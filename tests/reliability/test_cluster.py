@@ -42,7 +42,7 @@ VHOST = "guiyan"
 KILLED = int(os.environ.get("GUIYAN_CLUSTER_KILL_NODE", "1"))
 DOWN_SECONDS = float(os.environ.get("GUIYAN_CLUSTER_DOWN_SECONDS", "20"))
 LOADERS = 4
-CONSUMERS = ("finance", "projects", "escalation", "consultation")
+CONSUMERS = ("finance", "projects", "consultation")  # the services that take every registration
 EVENT = "entrepreneur_registered"
 
 

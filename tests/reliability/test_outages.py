@@ -29,7 +29,6 @@ pytestmark = [pytest.mark.reliability,
 OUTAGE = float(os.environ.get("GUIYAN_OUTAGE_SECONDS", "20"))
 CONSUMERS = {"finance": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY(:ids)",
              "projects": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY(:ids)",
-             "escalation": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY(:ids)",
              "consultation": "SELECT count(*) FROM facts WHERE event_type = 'entrepreneur_registered'"
                              " AND payload->>'entrepreneur_id' = ANY(:ids)"}
 

@@ -202,9 +202,10 @@ def registered_person(account_id: str | None = None, *, region: str = "511011101
 
 
 def registered_firm(owner_id: str, *, region: str = "511011101201", name: str | None = None,
-                    industry: str = "种植业", investment_fen: int = 35_000_000) -> registry.EnterpriseRegistered:
+                    industry: str = "种植业", investment_fen: int = 35_000_000,
+                    owner_account_id: str | None = None) -> registry.EnterpriseRegistered:
     return registry.EnterpriseRegistered(
-        enterprise_id=str(uuid.uuid4()), owner_entrepreneur_id=owner_id,
+        enterprise_id=str(uuid.uuid4()), owner_entrepreneur_id=owner_id, owner_account_id=owner_account_id,
         name=name or f"内江{uuid.uuid4().hex[:4]}柑橘专业合作社", kind="cooperative",
         credit_code="92511011MA" + uuid.uuid4().hex[:8].upper(), credit_code_overridden=False,
         industry=industry, region_code=region, founded_on=dt.date(2025, 6, 1), investment_fen=investment_fen,
@@ -270,12 +271,11 @@ def known_enterprise(facts: Facts, db: Store, liaisons=LIAISONS, region="5110111
     """An entrepreneur's account and their enterprise, as the registry's events made them known."""
     owner = entrepreneur()
     person = registered_person(owner["user_id"], region=region)
-    firm = registered_firm(person.entrepreneur_id, region=region)
-    facts.send(person)
+    firm = registered_firm(person.entrepreneur_id, region=region, owner_account_id=owner["user_id"])
     facts.send(firm)
-    eventually(lambda: db.scalar("SELECT count(*) FROM known_enterprises e JOIN known_entrepreneurs p"
-                                 " ON p.id = e.owner_entrepreneur_id WHERE e.id = :e", e=firm.enterprise_id),
-               timeout=10, message="escalation knows the enterprise and its owner")
+    eventually(lambda: db.scalar("SELECT count(*) FROM known_enterprises WHERE id = :e AND owner_account_id = :a",
+                                 e=firm.enterprise_id, a=owner["user_id"]),
+               timeout=10, message="escalation knows the enterprise and its owner's account")
     if liaisons:
         facts.send(registry.EnterpriseLiaisonsAssigned(enterprise_id=firm.enterprise_id, region_code=firm.region_code,
                                                      liaisons=liaisons, assigned_by="county"))
@@ -577,20 +577,21 @@ def test_registry_facts_build_the_read_model_once_each_even_when_liaisons_come_f
         escalation, facts, rpc, db, infra):
     owner = entrepreneur()
     person = registered_person(owner["user_id"])
-    firm = registered_firm(person.entrepreneur_id)
+    firm = registered_firm(person.entrepreneur_id, owner_account_id=owner["user_id"])
     liaisons = facts.send(registry.EnterpriseLiaisonsAssigned(
         enterprise_id=firm.enterprise_id, region_code=firm.region_code, liaisons=LIAISONS, assigned_by="county"))
     retries = "evt-registry-enterprise_liaisons_assigned--escalation.handle_enterprise_liaisons_assigned.retry.100"
     eventually(lambda: infra.queue(escalation.vhost, retries), timeout=10,
                message="the liaisons failed (enterprise not yet known) and wait for a retry")
-    registered = facts.send(person)
+    registered = facts.send(firm)
     facts.resend(registered)  # a redelivery changes nothing
-    facts.send(firm)
     eventually(lambda: db.inbox(liaisons["event_id"]), timeout=10, message="the liaisons applied on a retry")
     eventually(lambda: escalation.handled(registered["event_id"]) == 2, timeout=10,
                message="both deliveries of the registration handled")
     assert db.inbox(registered["event_id"]) == 1
-    assert db.scalar("SELECT count(*) FROM known_entrepreneurs WHERE account_id = :a", a=owner["user_id"]) == 1
+    assert db.scalar("SELECT count(*) FROM known_enterprises WHERE owner_account_id = :a", a=owner["user_id"]) == 1
+    facts.send(person)  # an entrepreneur's own registration is no business of escalation's any more
+    assert db.scalar("SELECT count(*) FROM inbox WHERE event_type = 'entrepreneur_registered'") == 0
     record = report(rpc, owner, firm.enterprise_id)
     assert (record["enterprise_name"], record["region_code"], record["liaison"]["name"]) == (
         firm.name, "511011101201", "周政务")

@@ -2,6 +2,8 @@
 
 import uuid
 
+import amqp.exceptions
+import pytest
 import sqlalchemy as sa
 from kombu import Connection, Queue
 from sqlalchemy.orm import sessionmaker
@@ -10,6 +12,7 @@ from services.registry.service import RegistryService
 from shared import clock, parking
 from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.events import make_event
+from shared.messaging import RetiredQueues
 from shared.outbox import HANDOFF_GRACE, OutboxRelay, add_to_outbox, event_exchange, outbox
 from tests.factories import entrepreneur_data
 from tests.services.test_registry_service import entrepreneur_actor
@@ -288,3 +291,29 @@ def test_a_handed_over_event_nobody_listens_to_is_kept_for_a_retry(databases, am
     assert relay.postponed
     relay.close()
     engine.dispose()
+
+
+def test_the_queue_of_a_handler_a_service_no_longer_has_is_deleted_when_it_starts(amqp_uri):
+    """Escalation stopped taking every registration: its old queue, still bound and filling, goes."""
+    from nameko.containers import ServiceContainer
+
+    from services.escalation.service import EscalationService
+
+    old_queue = "evt-registry-entrepreneur_registered--escalation.handle_entrepreneur_registered"
+    assert old_queue in EscalationService.retired.names
+    old = Queue(old_queue, exchange=event_exchange("registry"), routing_key="entrepreneur_registered", durable=True)
+    with Connection(amqp_uri) as connection:
+        old(connection.channel()).declare()
+        connection.Producer(serializer="json").publish({"event_id": "e-old"}, exchange=event_exchange("registry"),
+                                                        routing_key="entrepreneur_registered")
+
+    class Retiring:
+        name = "retiring"
+        retired = RetiredQueues(old_queue, "a-queue-that-never-was")
+
+    container = ServiceContainer(Retiring, {"AMQP_URI": amqp_uri})
+    container.start()
+    container.stop()
+    with Connection(amqp_uri) as connection:
+        with pytest.raises(amqp.exceptions.NotFound):
+            connection.channel().queue_declare(old_queue, passive=True)

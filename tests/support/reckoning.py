@@ -167,9 +167,12 @@ class Auditor:
         registered = set(load.kept["registration"])
         people = {r[0] for r in _rows(self.databases["registry"], "SELECT id FROM entrepreneurs")}
         self._compare(row, "registry entrepreneurs", people, registered)
-        for service in ("finance", "projects", "escalation"):
+        for service in ("finance", "projects"):
             copy = {r[0] for r in _rows(self.databases[service], "SELECT id FROM known_entrepreneurs")}
             self._compare(row, f"{service} known_entrepreneurs", copy, people)
+        firms = {r[0] for r in _rows(self.databases["registry"], "SELECT id FROM enterprises")}
+        owned = {r[0] for r in _rows(self.databases["escalation"], "SELECT id FROM known_enterprises")}
+        self._compare(row, "escalation known_enterprises", owned, firms)
         every_event = {r.event_id for rows in recorded.values() for r in rows}
         facts = {r[0] for r in _rows(self.databases["consultation"], "SELECT event_id FROM facts")}
         self._compare(row, "consultation facts", facts, every_event)

@@ -17,7 +17,6 @@ from services.escalation.models import (
     Decision,
     Difficulty,
     KnownEnterprise,
-    KnownEntrepreneur,
     PolicyVersion,
     PublishedYear,
     Step,
@@ -203,8 +202,7 @@ def report(uow, actor: Actor, data: DifficultyCreate, today: dt.date) -> dict:
     require_role(actor, "entrepreneur")
     session = uow.session
     firm = session.get(KnownEnterprise, data.enterprise_id)
-    owner = session.get(KnownEntrepreneur, firm.owner_entrepreneur_id) if firm else None
-    if firm is None or owner is None or owner.account_id != actor.user_id:
+    if firm is None or firm.owner_account_id is None or firm.owner_account_id != actor.user_id:
         raise InvalidInput("enterprise_not_owned", "enterprise_id", "只能为本人创办的经营主体反映困难问题")
     record = Difficulty(enterprise_id=firm.id, enterprise_name=firm.name, reporter_account_id=actor.user_id,
                         region_code=firm.region_code, category=data.category, description=data.description,

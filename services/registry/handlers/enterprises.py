@@ -43,7 +43,8 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
     )
     uow.add_unique(enterprise)
     uow.publish(events.make_event(EnterpriseRegistered(
-        enterprise_id=enterprise.id, owner_entrepreneur_id=owner.id, name=enterprise.name,
+        enterprise_id=enterprise.id, owner_entrepreneur_id=owner.id, owner_account_id=owner.account_id,
+        name=enterprise.name,
         kind=enterprise.kind, credit_code=code, credit_code_overridden=overridden,
         industry=enterprise.industry, region_code=enterprise.region_code,
         founded_on=enterprise.founded_on, investment_fen=enterprise.investment_fen,
