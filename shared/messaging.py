@@ -27,7 +27,6 @@ import uuid
 from functools import partial
 
 from kombu import Connection, Queue
-from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
@@ -206,27 +205,36 @@ class ReliableEventHandler(EventHandler):
             self.container.spawn_worker(self, (Batch(body for body, _ in batch),), {},
                                         context_data=self.unpack_message_headers(messages[0]),
                                         handle_result=partial(self.handle_batch_result, messages))
-        except ContainerBeingKilled:
+        except Exception as exc:  # the container is being killed: the messages go back to the queue
             self._busy = False
-            for message in messages:
-                self.queue_consumer.requeue_message(message)
+            log.warning("event_batch_not_started", queue=self.queue.name, error=repr(exc))
+            self._waiting = batch + self._waiting
+            self._requeue_waiting()
 
     def _requeue_waiting(self) -> None:
         waiting, self._waiting = self._waiting, []
         for _, message in waiting:
-            self.queue_consumer.requeue_message(message)
+            try:
+                self.queue_consumer.requeue_message(message)
+            except Exception as exc:  # a closed channel gives its unacked messages back by itself
+                log.warning("event_requeue_failed", queue=self.queue.name, error=repr(exc))
 
     def handle_batch_result(self, messages, worker_ctx, result=None, exc_info=None):
         """`result` holds each message's failure (None: applied); a worker that failed as a whole
         fails every message of its batch."""
         failures = result if exc_info is None and isinstance(result, list) else [exc_info] * len(messages)
-        for message, failure in zip(messages, failures, strict=True):
-            self.handle_result(message, worker_ctx, None, failure)
-        self._busy = False
-        if self._stopping:
-            self._requeue_waiting()
-        else:
-            self._dispatch()
+        try:
+            for message, failure in zip(messages, failures, strict=True):
+                try:
+                    self.handle_result(message, worker_ctx, None, failure)
+                except Exception as exc:  # its channel died with the broker: it comes again, unacked
+                    log.warning("event_settle_failed", queue=self.queue.name, error=repr(exc))
+        finally:  # whatever happened, the next batch goes: a handler left busy would stall for good
+            self._busy = False
+            if self._stopping:
+                self._requeue_waiting()
+            else:
+                self._dispatch()
         return result, exc_info
 
     def retry_delays(self) -> list[int]:

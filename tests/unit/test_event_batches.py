@@ -1,0 +1,50 @@
+"""A handler's batches go on whatever happens to one: an acknowledgement lost with the broker (seen in
+a real broker restart, tests/reliability/test_outages.py) must not leave the handler busy for good."""
+
+from unittest import mock
+
+from shared.messaging import Batch, ReliableEventHandler
+
+
+def handler() -> ReliableEventHandler:
+    entrypoint = ReliableEventHandler("registry", "entrepreneur_registered")
+    entrypoint.container = mock.Mock()
+    entrypoint.queue_consumer = mock.Mock()
+    entrypoint.queue = mock.Mock()
+    entrypoint.queue.name = "evt-registry-entrepreneur_registered--test.handle"
+    entrypoint.unpack_message_headers = mock.Mock(return_value={})
+    return entrypoint
+
+
+def test_deliveries_wait_while_a_batch_runs_and_go_next_together():
+    entrypoint = handler()
+    entrypoint.handle_message({"event_id": "e-1"}, "m-1")
+    entrypoint.handle_message({"event_id": "e-2"}, "m-2")
+    entrypoint.handle_message({"event_id": "e-3"}, "m-3")
+    first = entrypoint.container.spawn_worker.call_args_list[0][0][1][0]
+    assert first == Batch([{"event_id": "e-1"}]) and entrypoint.container.spawn_worker.call_count == 1
+    entrypoint.handle_batch_result(["m-1"], mock.Mock(), [None])
+    assert entrypoint.container.spawn_worker.call_count == 2
+    second = entrypoint.container.spawn_worker.call_args_list[1][0][1][0]
+    assert second == Batch([{"event_id": "e-2"}, {"event_id": "e-3"}])
+    entrypoint.queue_consumer.ack_message.assert_called_once_with("m-1")
+
+
+def test_an_acknowledgement_lost_with_the_broker_leaves_the_handler_free_for_the_next_batch():
+    entrypoint = handler()
+    entrypoint.queue_consumer.ack_message.side_effect = ConnectionResetError(104, "Connection reset by peer")
+    entrypoint.handle_message({"event_id": "e-1"}, "m-1")
+    entrypoint.handle_message({"event_id": "e-2"}, "m-2")
+    entrypoint.handle_batch_result(["m-1"], mock.Mock(), [None])  # does not raise
+    assert entrypoint.container.spawn_worker.call_count == 2  # the waiting one went on
+    entrypoint.queue_consumer.ack_message.side_effect = None
+    entrypoint.handle_batch_result(["m-2"], mock.Mock(), [None])
+    assert not entrypoint._busy and entrypoint._waiting == []
+
+
+def test_a_batch_that_cannot_start_gives_its_messages_back():
+    entrypoint = handler()
+    entrypoint.container.spawn_worker.side_effect = RuntimeError("container being killed")
+    entrypoint.handle_message({"event_id": "e-1"}, "m-1")
+    entrypoint.queue_consumer.requeue_message.assert_called_once_with("m-1")
+    assert not entrypoint._busy
