@@ -87,6 +87,7 @@ def name_of(code: str) -> str:
     return code
 
 
+@lru_cache(maxsize=4096)  # asked for every row of every list
 def full_name(code: str) -> str:
     """e.g. 四川省内江市东兴区."""
     return "".join(name_of(part) for part in ancestors(code)[0:])

@@ -215,7 +215,9 @@ def test_the_list_and_search_plans_use_the_indexes_under_the_region_scope(engine
     statement = readmodel.page_statement(build(as_actor(official(region, level)), query), model, query)
     sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
-        connection.execute(readmodel.PLANNER_SETTINGS)
+        # the database's own planner settings (migration 0005), as every connection of the service has them
+        assert connection.scalar(sa.text("SHOW random_page_cost")) == "1.1"
+        assert connection.scalar(sa.text("SHOW max_parallel_workers_per_gather")) == "0"
         connection.execute(sa.text("SET enable_seqscan = off"))
         plan = "\n".join(connection.execute(sa.text("EXPLAIN " + sql.replace("%%", "%"))).scalars())
     assert index in plan, plan

@@ -41,3 +41,28 @@ def test_replies_go_without_publisher_confirms_and_requests_keep_them():
     assert isinstance(SteadyRpc.rpc_consumer, QuickReplyRpcConsumer)
     assert ReplyResponder.publisher_cls is ReplyPublisher and ReplyPublisher.use_confirms is False
     assert Publisher.use_confirms is True  # every other publisher, the gateway's requests among them
+
+
+def test_a_result_is_serialized_once_and_one_that_cannot_be_is_answered_as_an_error():
+    from shared.nameko_base import ReplyResponder
+
+    message = mock.Mock(properties={"content_type": "application/json", "reply_to": "r", "correlation_id": "c"})
+    responder = ReplyResponder("amqp://x", mock.Mock(), "json", message)
+    sent = []
+
+    class Recording:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def publish(self, payload, serializer, **kwargs):
+            import kombu.serialization
+
+            kombu.serialization.dumps(payload, serializer)  # raises EncodeError as kombu's publish would
+            sent.append(payload)
+
+    responder.publisher_cls = Recording
+    assert responder.send_response({"id": "e-1"}, None) == ({"id": "e-1"}, None)
+    result, exc_info = responder.send_response({"when": object()}, None)
+    assert result is None and exc_info is not None
+    assert sent[0] == {"result": {"id": "e-1"}, "error": None}
+    assert sent[1]["result"] is None and sent[1]["error"]["exc_type"] == "UnserializableValueError"
