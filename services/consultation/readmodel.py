@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
 from services.consultation.handlers import summaries
+from services.consultation.handlers.opening import rule_facts
 from services.consultation.handlers.quarters import (
     DIFFICULTY_FACTS,
     enterprise,
     facts,
     keep_many,
     require_official,
-    rule_facts,
 )
 from services.consultation.models import (
     AgendaItem,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.consultation import readmodel
 from services.consultation.domain import bulletin_file, convening
-from services.consultation.handlers import quarters
+from services.consultation.handlers import opening, quarters
 from services.consultation.handlers.facts import FactHandlers
 from shared import clock
 from shared.actors import as_actor, require_city_official
@@ -61,7 +61,7 @@ class ConsultationService(FactHandlers, GuiyanService):
     def open_quarter(self, actor, data):
         actor, data = as_actor(actor), parse(QuarterOpen, data)
         try:
-            return self._transaction(lambda uow: quarters.open_quarter(uow, actor, data.quarter, clock.today()))
+            return self._transaction(lambda uow: opening.open_quarter(uow, actor, data.quarter, clock.today()))
         except IntegrityError:  # the cut-off timer (or another official) opened it at the same moment
             with self.db.read() as session:
                 return quarters.view(session, actor, data.quarter)
@@ -172,7 +172,7 @@ class ConsultationService(FactHandlers, GuiyanService):
         instance that opened it first makes this tick fail, and the next one finds it open)."""
         code = due_quarter(clock.today())
         if code is not None:
-            self._transaction(lambda uow: quarters.open_quarter(uow, None, code, clock.today()))
+            self._transaction(lambda uow: opening.open_quarter(uow, None, code, clock.today()))
 
     @command
     def overdue_sweep(self, actor=None):

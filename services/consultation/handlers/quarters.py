@@ -10,7 +10,7 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
@@ -18,7 +18,6 @@ from services.consultation.handlers import summaries
 from services.consultation.models import (
     AgendaItem,
     Base,
-    DifficultyState,
     Meeting,
     ProgressNote,
     Quarter,
@@ -28,7 +27,6 @@ from services.consultation.models import (
 )
 from shared import events, regions
 from shared.actors import Actor, require_city_official
-from shared.clock import SHANGHAI
 from shared.contracts import consultation as ce
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, ResolutionAssigned
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
@@ -112,41 +110,7 @@ def require_official(actor: Actor) -> None:
         raise Forbidden("official_required", None, "只有工作人员可以查看季度会商")
 
 
-# ---- opening: roster and agenda ------------------------------------------------------------------
-
-
-def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
-    """Open the quarter, gather its roster and agenda from the facts up to the cut-off (idempotent)."""
-    session = uow.session
-    if actor is not None:
-        require_city(actor)
-    first, last = convening.quarter_bounds(code)
-    if today < first:
-        raise InvalidState("quarter_not_started", "quarter", f"{code}尚未开始")
-    existing = session.get(Quarter, code)
-    if existing is not None:
-        return read(session, existing, actor)
-    quarter = Quarter(code=code, status="open", cutoff=min(today, last),
-                      opened_by=actor.username if actor else SYSTEM)
-    session.add(quarter)
-    session.flush()
-    ruled = rule_facts(session, quarter.cutoff)
-    states = convening.difficulty_states(ruled, quarter.cutoff)
-    found = sorted(convening.roster(ruled, quarter.cutoff, states).items())
-    known = registrations(session, [e for e, _ in found] + [s["enterprise_id"] for s in states.values()
-                                                             if s["status"] != "closed"])
-    entries = {}
-    for enterprise_id, entry in found:
-        firm = known.get(enterprise_id, {})
-        entries[enterprise_id] = _new_entry(code, enterprise_id, firm.get("name", enterprise_id),
-                                            firm.get("region_code", ""), "rules", entry.reasons, entry.evidence)
-    carried = _carry_over(session, code, entries)
-    insert_all(session, RosterEntry, list(entries.values()))
-    _add_items(session, code, states, list(entries), known)
-    uow.publish(events.make_event(ce.QuarterOpened(
-        quarter=code, cutoff=quarter.cutoff, opened_by=quarter.opened_by, enterprises=len(entries),
-        agenda_items=_count_items(session, code), carried_over=carried)))
-    return read(session, quarter, actor, list(entries.values()))
+# ---- writing many rows: the opening's roster and agenda (handlers/opening.py), an official's addition
 
 
 def insert_all(session: Session, model: type[Base], rows: list[dict]) -> None:
@@ -162,75 +126,7 @@ def insert_all(session: Session, model: type[Base], rows: list[dict]) -> None:
                     {"rows": json.dumps(rows, default=str, ensure_ascii=False)})
 
 
-def _new_entry(code: str, enterprise_id: str, name: str, region_code: str, source: str, reasons: list[str],
-               evidence: list[dict] | None = None) -> dict:
-    return {"quarter": code, "enterprise_id": enterprise_id, "enterprise_name": name, "region_code": region_code,
-            "reasons": reasons, "evidence": evidence or [], "source": source, "removed": False, "note": "",
-            "changed_by": None}
-
-
-def rule_facts(session: Session, cutoff: dt.date) -> list[convening.Fact]:
-    """The facts the roster's rules read, up to the end of the cut-off day: every difficulty's, the
-    loans' lateness and recovery, the headcount reports, and the registrations of the enterprises of
-    individual borrowers whose loans went late (not the million others)."""
-    end = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), SHANGHAI)
-    until = StoredFact.occurred_at < end
-    late_borrowers = sa.select(StoredFact.payload["entrepreneur_id"].astext).where(
-        StoredFact.event_type.in_(convening.LATE_LOAN), until,
-        sa.or_(StoredFact.enterprise_id.is_(None), StoredFact.enterprise_id == ""))
-    # a difficulty closed for good before the cut-off (closed then, nothing since) cannot count: its
-    # facts are left out, half of them (difficulty_states follows every fact as it is stored)
-    settled = sa.select(DifficultyState.difficulty_id).where(DifficultyState.status == "closed",
-                                                             DifficultyState.last_at < end)
-    fields = convening.RULE_FIELDS
-    found = [*lean_facts(session, fields["difficulty"], until, DIFFICULTY_FACTS,
-                         StoredFact.payload["difficulty_id"].astext.not_in(settled)),
-             *lean_facts(session, fields["loan"], until,
-                         StoredFact.event_type.in_((*convening.LATE_LOAN, *convening.CLOSED_LOAN))),
-             *lean_facts(session, fields["headcount"], until, StoredFact.event_type == "enterprise_headcount_reported"),
-             *lean_facts(session, fields["enterprise"], until, StoredFact.event_type == "enterprise_registered",
-                         StoredFact.payload["owner_entrepreneur_id"].astext.in_(late_borrowers))]
-    return sorted(found, key=lambda fact: (fact.occurred_at, fact.event_id))
-
-
-def registrations(session: Session, enterprise_ids: list[str]) -> dict[str, dict]:
-    """The name and region of each of these enterprises as registered (the latest, should one come twice)."""
-    registered = lean_facts(session, {"enterprise_id": str, "name": str, "region_code": str},
-                            StoredFact.event_type == "enterprise_registered",
-                            StoredFact.enterprise_id == sa.any_(sa.cast(sorted(set(enterprise_ids)), ARRAY(sa.String))))
-    return {fact.payload["enterprise_id"]: fact.payload for fact in registered}
-
-
-def _count_items(session: Session, code: str) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(AgendaItem).where(AgendaItem.quarter == code))
-
-
-def _carry_over(session: Session, code: str, entries: dict[str, dict]) -> int:
-    """The open items of the quarter before come onto this agenda, marked as carried over (their
-    enterprises onto `entries`, the new quarter's roster entries by enterprise)."""
-    before = session.scalar(sa.select(Quarter.code).where(Quarter.code < code).order_by(Quarter.code.desc()).limit(1))
-    if before is None:
-        return 0
-    removed = sa.select(RosterEntry.enterprise_id).where(RosterEntry.quarter == before, RosterEntry.removed.is_(True))
-    open_items = session.scalars(sa.select(AgendaItem).where(AgendaItem.quarter == before, AgendaItem.status == "open",
-                                                             AgendaItem.enterprise_id.not_in(removed))).all()
-    items = []
-    for old in open_items:
-        entry = entries.get(old.enterprise_id)
-        if entry is None:
-            entry = entries[old.enterprise_id] = _new_entry(code, old.enterprise_id, old.enterprise_name,
-                                                             old.region_code, "carryover", [])
-        entry["reasons"] = [*entry["reasons"], f"{before}会商事项（困难问题{old.reference}）未办结，结转本季度"]
-        items.append({"id": str(uuid.uuid4()), "quarter": code, "difficulty_id": old.difficulty_id,
-                      "reference": old.reference, "enterprise_id": old.enterprise_id,
-                      "enterprise_name": old.enterprise_name, "region_code": old.region_code,
-                      "category": old.category, "level": old.level, "reported_on": old.reported_on,
-                      "carried_over_from": before, "status": "open", "closed_on": None})
-    insert_all(session, AgendaItem, items)
-    return len(items)
-
-
-def _add_items(session: Session, code: str, states: dict[str, dict], enterprise_ids: list[str],
+def add_items(session: Session, code: str, states: dict[str, dict], enterprise_ids: list[str],
                known: dict[str, dict]) -> None:
     """An agenda item for each difficulty of these enterprises not yet closed (once per quarter)."""
     present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(AgendaItem.quarter == code)))
@@ -314,7 +210,7 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
     if add:
         entry.reasons = [*entry.reasons, f"工作人员增列：{reason.strip()}"]
         session.flush()
-        _add_items(session, code, convening.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
+        add_items(session, code, convening.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
                    [enterprise_id], {enterprise_id: firm} if firm else {})
     session.flush()
     view = read(session, quarter, actor)
