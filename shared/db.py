@@ -180,14 +180,6 @@ class DatabaseAccess:
                           on_commit=self.committed.extend if self.relay_here else None)
 
     @contextmanager
-    def lookup(self) -> Iterator[sa.Connection]:
-        """A connection outside any transaction, for a single-statement read asked on every request
-        (a session token): one round trip, where a read session adds BEGIN and ROLLBACK."""
-        engine = self.session_factory.kw["bind"]
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield connection
-
-    @contextmanager
     def read(self) -> Iterator[Session]:
         session = self.session_factory()
         try:

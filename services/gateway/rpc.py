@@ -8,6 +8,7 @@ import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 
+from services.gateway.handlers.sessions import SessionCache
 from shared import rpc_errors  # noqa: F401  (the services' errors arrive as themselves)
 from shared.contracts.consultation import ConsultationApi
 from shared.contracts.escalation import EscalationApi
@@ -33,6 +34,7 @@ class Services:
     consultation: ConsultationApi
     db: DatabaseAccess
     settings: Any
+    sessions: SessionCache  # who holds each session token, while the database announces changes
 
 
 def service_proxy(name: str) -> Any:

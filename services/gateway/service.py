@@ -11,6 +11,7 @@ from services.gateway.api.escalation_routes import EscalationApiRoutes
 from services.gateway.api.finance_routes import FinanceApiRoutes
 from services.gateway.api.project_routes import ProjectApiRoutes
 from services.gateway.api.routes import ApiRoutes
+from services.gateway.handlers.sessions import Sessions
 from services.gateway.http import ApiEndpoint, json_response
 from services.gateway.rpc import service_proxy
 from services.gateway.web.pages import PageRoutes
@@ -35,6 +36,7 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, Co
     context = CorrelationContext(refusals_at="info")
     db = Database("gateway")
     settings = Settings()
+    sessions = Sessions()
     registry = service_proxy("registry")
     finance = service_proxy("finance")
     escalation = service_proxy("escalation")

@@ -297,7 +297,8 @@ def test_postgres_takes_every_connection_the_pools_may_open():
     def connections(name: str) -> int:  # docs/architecture.md, the connection budget
         pool = int(environment(main_container(name)).get("GUIYAN_DB_POOL_SIZE", ServiceSettings().db_pool_size))
         module, _, attribute = SERVICES[name].partition(":")
-        relay = hasattr(getattr(importlib.import_module(module), attribute), "outbox")  # its own connection
+        service = getattr(importlib.import_module(module), attribute)
+        relay = hasattr(service, "outbox") or hasattr(service, "sessions")  # a connection of its own
         return DEPLOYMENTS[name]["spec"]["replicas"] * (pool + relay)
 
     maximum = int(one("Cluster")["spec"]["postgresql"]["parameters"]["max_connections"])

@@ -46,8 +46,7 @@ class ApiCalls(Services):
 
     def api_actor(self, request) -> Actor:
         token = bearer_token(request)
-        with self.db.lookup() as connection:
-            actor = auth.actor_for_token(connection, token)
+        actor = auth.actor_for_token(self.db, self.sessions, token)
         if actor is None:
             raise Unauthenticated("token_invalid", "Authorization", "令牌无效或已过期，请重新登录")
         return actor

@@ -54,7 +54,7 @@ class ApiRoutes(ApiCalls):
     def api_logout(self, request):
         self.api_actor(request)
         token = bearer_token(request)
-        accounts.sign_out(self.db, token)
+        accounts.sign_out(self.db, self.sessions, token)
         return 204, ""
 
     @api("POST", "/api/v1/auth/signup", "创业者用手机号注册账号", ACCOUNTS, body=auth.SignUp,

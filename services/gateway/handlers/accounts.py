@@ -45,7 +45,10 @@ def sign_up(db, data: auth.SignUp, *, session_kind: str | None = None,
         return auth.actor_of(user), token
 
 
-def sign_out(db, token: str) -> None:
+def sign_out(db, sessions, token: str) -> None:
+    """The session ends in the database, which announces it to every gateway; this one forgets it
+    at once, before it answers."""
     with db.unit_of_work() as uow:
         auth.close_session(uow.session, token)
         uow.commit()
+    sessions.announced(f"token:{auth.token_hash(token)}")

@@ -81,7 +81,7 @@ class AccountPages(PageSupport):
         codec = codec_for(self.settings)
         token = codec.session_token(request)
         if token:
-            accounts.sign_out(self.db, token)
+            accounts.sign_out(self.db, self.sessions, token)
         response = redirect("/?notice=logged_out")
         codec.clear_session(response)
         return response

@@ -24,8 +24,7 @@ class PageSupport(Services):
         token = codec_for(self.settings).session_token(request)
         if not token:
             return None
-        with self.db.lookup() as connection:
-            return auth.actor_for_token(connection, token)
+        return auth.actor_for_token(self.db, self.sessions, token)
 
     def require(self, request, *roles: str) -> Actor:
         """The signed-in actor (with one of `roles`), or off to the login page."""

@@ -1,0 +1,85 @@
+"""The gateway's memory of session tokens: served only while the database's announcements are read,
+forgotten at the announcement, never kept when an announcement raced with the lookup."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+from services.gateway.handlers.sessions import MISSING, SessionCache
+from shared import clock
+from shared.actors import Actor
+
+ALICE = Actor(user_id="u-alice", username="alice", role="entrepreneur")
+BOB = Actor(user_id="u-bob", username="bob", role="bank_liaison", bank_code="NJRCB")
+
+
+class Listener:
+    """Stands in for the listener's psycopg2 connection: announcements arrive in `notifies` on poll()."""
+
+    def __init__(self):
+        self.notifies, self.arriving, self.broken = [], [], False
+
+    def announce(self, payload: str) -> None:
+        self.arriving.append(SimpleNamespace(payload=payload))
+
+    def poll(self) -> None:
+        if self.broken:
+            raise OSError("server closed the connection unexpectedly")
+        self.notifies += self.arriving
+        self.arriving = []
+
+
+def later(hours: float = 1) -> dt.datetime:
+    return clock.utcnow() + dt.timedelta(hours=hours)
+
+
+def listening() -> tuple[SessionCache, Listener]:
+    cache, connection = SessionCache(), Listener()
+    cache.connection = connection
+    return cache, connection
+
+
+def test_nothing_is_served_from_memory_unless_the_listener_is_connected():
+    cache = SessionCache()
+    cache.keep("t-1", ALICE, later(), cache.generation)
+    assert cache.get("t-1") is MISSING
+
+
+def test_a_kept_holder_is_served_until_its_session_ends_or_expires():
+    cache, connection = listening()
+    cache.keep("t-1", ALICE, later(), cache.generation)
+    cache.keep("t-2", BOB, later(-0.01), cache.generation)  # expired meanwhile
+    assert cache.get("t-1") == ALICE and cache.get("t-2") is MISSING
+    connection.announce("token:t-1")  # signed out, in this gateway or another
+    assert cache.get("t-1") is MISSING
+
+
+def test_an_account_changed_forgets_every_session_of_it():
+    cache, connection = listening()
+    for token in ("t-1", "t-2"):
+        cache.keep(token, BOB, later(), cache.generation)
+    cache.keep("t-3", ALICE, later(), cache.generation)
+    connection.announce("user:u-bob")  # moved to another bank, deactivated
+    assert cache.get("t-1") is MISSING and cache.get("t-2") is MISSING and cache.get("t-3") == ALICE
+
+
+def test_a_lookup_that_raced_with_an_announcement_is_not_kept():
+    cache, connection = listening()
+    generation = cache.generation  # the lookup starts, reads the database...
+    connection.announce("token:t-1")  # ...the session ends meanwhile
+    cache.keep("t-1", ALICE, later(), generation)
+    assert cache.get("t-1") is MISSING
+
+
+def test_a_lost_listener_forgets_everything_and_serves_nothing():
+    cache, connection = listening()
+    cache.keep("t-1", ALICE, later(), cache.generation)
+    connection.broken = True
+    assert cache.get("t-1") is MISSING and not cache.listening and not cache.entries
+
+
+def test_memory_stays_within_its_size():
+    cache, _ = listening()
+    cache.size = 3
+    for n in range(5):
+        cache.keep(f"t-{n}", ALICE, later(), cache.generation)
+    assert list(cache.entries) == ["t-2", "t-3", "t-4"]
