@@ -98,16 +98,16 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
 
 
 def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, int]:
-    """The facts replaced by a replay of every event, page by page; agenda items follow their
-    difficulties again."""
+    """The facts replaced by a replay of every event, page by page; the dashboard's figures rebuilt
+    from them in one pass; agenda items follow their difficulties again."""
     session.execute(sa.delete(StoredFact))
-    summaries.clear(session)
     counts: dict[str, int] = {}
     for page in pages:
         envelopes = [Envelope.model_validate(raw) for raw in page]
-        keep_many(session, envelopes)
+        keep_many(session, envelopes, follow=False)
         for envelope in envelopes:
             counts[envelope.producer] = counts.get(envelope.producer, 0) + 1
+    summaries.refresh(session)
     states = convening.difficulty_states(facts(session, DIFFICULTY_FACTS))
     for item in session.scalars(sa.select(AgendaItem)):
         state = states.get(item.difficulty_id, {})

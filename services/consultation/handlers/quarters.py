@@ -43,16 +43,17 @@ def _row(envelope: Envelope) -> dict:
             "region_code": payload.get("region_code"), "payload": payload}
 
 
-def keep_many(session: Session, envelopes: list[Envelope]) -> None:
+def keep_many(session: Session, envelopes: list[Envelope], follow: bool = True) -> None:
     """Store facts once each, in one statement (a replay's page), and follow the new ones in the
-    dashboard's figures."""
+    dashboard's figures (unless the caller rebuilds those once all are stored)."""
     if envelopes:
         rows: dict[str, dict] = {}
         for envelope in envelopes:  # the first of any event twice in the page
             rows.setdefault(envelope.event_id, _row(envelope))
         stored = session.scalars(insert(StoredFact).values(list(rows.values())).on_conflict_do_nothing()
                                  .returning(StoredFact.event_id)).all()
-        summaries.follow(session, [rows[event_id] for event_id in stored])
+        if follow:
+            summaries.follow(session, [rows[event_id] for event_id in stored])
 
 
 def keep(session: Session, envelope: Envelope) -> None:

@@ -71,7 +71,7 @@ def _follow_difficulties(session: Session, rows: list[dict]) -> None:
     session.execute(statement.on_conflict_do_update(index_elements=[DifficultyState.difficulty_id], set_=kept))
 
 
-def clear(session: Session) -> None:
+def _clear(session: Session) -> None:
     session.execute(sa.delete(QuarterTotal))
     session.execute(sa.delete(DifficultyState))
 
@@ -79,7 +79,7 @@ def clear(session: Session) -> None:
 def refresh(session: Session) -> None:
     """Both rebuilt from every stored fact, in SQL; facts stored meanwhile add to them once it is done."""
     session.execute(sa.text("LOCK TABLE quarter_totals, difficulty_states IN EXCLUSIVE MODE"))
-    clear(session)
+    _clear(session)
     day = sa.func.timezone("Asia/Shanghai", StoredFact.occurred_at)
     amount = sa.case(*[(StoredFact.event_type == t, StoredFact.payload[f].astext) for t, f in
                        reports.MONEY_FACTS.items()])
