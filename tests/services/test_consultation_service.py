@@ -454,6 +454,30 @@ def test_an_enterprises_timeline_and_the_dashboard_show_only_what_the_caller_may
     assert refused(Forbidden, rpc.consultation.dashboard, firm.account) == "official_required"
 
 
+def test_the_dashboard_counts_each_fact_once_and_each_difficulty_as_its_latest_fact_left_it(world, rpc):
+    firm = world.enterprise(region=WEIYUAN)
+    difficulty = world.difficulty(firm)
+    late = world.send(ee.DifficultyResolved(**difficulty, resolved_by="township", resolved_at=clock.now()),
+                      deliver=False)
+    paid = world.send(fe.LoanDisbursed(loan_id=str(uuid.uuid4()), borrower_kind="enterprise",
+                                       entrepreneur_id=firm.owner_id, enterprise_id=firm.enterprise_id,
+                                       region_code=firm.region, bank_code="NJRCB", principal_fen=5_000_000,
+                                       disbursed_on=DAY, maturity_on=DAY.replace(year=2028),
+                                       repayment_method="equal_instalments"))
+    world.facts.resend(paid)  # delivered twice
+    with on_day(DAY + dt.timedelta(days=1)):
+        world.close(difficulty)
+    world.settle()
+    world.facts.resend(late)  # the answer, older than the closing, arrives after it
+    world.sent.append(late["event_id"])
+    world.settle()
+    board = rpc.consultation.dashboard(OTHER_COUNTY)
+    assert board["difficulties"] == []  # still closed: the older answer does not make it open again
+    assert {"quarter": QUARTER, "count": 1, "amount_fen": 5_000_000} in board["loans"]
+    rpc.consultation.rebuild(CITY)  # the same figures rebuilt from the recorded events in one pass
+    assert rpc.consultation.dashboard(OTHER_COUNTY) == board
+
+
 # ---- the rebuild from every service's recorded events ------------------------------------------
 
 
