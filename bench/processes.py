@@ -70,17 +70,36 @@ def postmaster() -> int | None:
     """PostgreSQL's main process: the `postgres` process whose parent is not one."""
     candidates = _named("postgres")
     for pid in candidates:
-        if int(_stat(pid)[1]) not in candidates:
-            return pid
+        try:
+            if int(_stat(pid)[1]) not in candidates:
+                return pid
+        except (FileNotFoundError, ProcessLookupError):  # a backend that ended meanwhile
+            continue
     return None
 
 
-def postgres_cpu() -> float:
-    """Every backend's CPU, those that ended included (they are the postmaster's reaped children)."""
+AUXILIARY = ("checkpointer", "background writer", "walwriter", "autovacuum", "logical replication", "stats")
+
+
+def _title(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def postgres_cpu(databases: str | None = None) -> float:
+    """PostgreSQL's CPU: with `databases` (a name prefix), the backends connected to those databases
+    and the server's own auxiliary processes, so that other work on a shared machine is left out
+    (the pools keep their connections for the whole run); without it, every backend, ended ones too."""
     main = postmaster()
     if main is None:
         return 0.0
-    return cpu_seconds(main, children=True) + sum(cpu_seconds(pid) for pid in _children(main))
+    if databases is None:
+        return cpu_seconds(main, children=True) + sum(cpu_seconds(pid) for pid in _children(main))
+    return sum(cpu_seconds(pid) for pid in _children(main)
+               if databases in (title := _title(pid)) or any(word in title for word in AUXILIARY))
 
 
 def broker_cpu() -> float:
@@ -98,12 +117,13 @@ class Reading:
 class CpuMeter:
     """CPU of the named service processes, of PostgreSQL and of RabbitMQ between two readings."""
 
-    def __init__(self, pids: dict[str, int]):
+    def __init__(self, pids: dict[str, int], databases: str | None = None):
         self.pids = pids
+        self.databases = databases  # the system's database names' prefix
 
     def read(self) -> Reading:
         return Reading(time.perf_counter(), {name: cpu_seconds(pid) for name, pid in self.pids.items()},
-                       postgres_cpu(), broker_cpu())
+                       postgres_cpu(self.databases), broker_cpu())
 
     @staticmethod
     def spent(before: Reading, after: Reading) -> dict[str, float]:
