@@ -181,7 +181,11 @@ class DatabaseAccess:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A read that sees one snapshot, however many statements it takes (a record, then its steps,
+        then its decisions): under READ COMMITTED a commit between two of them showed a difficulty's
+        decision without the timeline step written with it. Read-only, it never fails to serialize."""
         session = self.session_factory()
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         try:
             yield session
         finally:

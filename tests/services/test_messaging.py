@@ -317,3 +317,21 @@ def test_the_queue_of_a_handler_a_service_no_longer_has_is_deleted_when_it_start
     with Connection(amqp_uri) as connection:
         with pytest.raises(amqp.exceptions.NotFound):
             connection.channel().queue_declare(old_queue, passive=True)
+
+
+def test_a_read_sees_one_snapshot_however_many_statements_it_takes(databases):
+    """A commit between two statements of one read is not half seen (a difficulty's decision showed
+    without the timeline step written with it)."""
+    from shared.db import DatabaseAccess
+
+    engine = engine_for(databases["registry"])
+    count = sa.text("SELECT count(*) FROM outbox")
+    with DatabaseAccess(sessionmaker(engine), "registry").read() as session:
+        before = session.scalar(count)
+        with sessionmaker(engine)() as other:
+            add_to_outbox(other, _registered_event(f"e-snapshot-{uuid.uuid4().hex[:8]}"))
+            other.commit()
+        assert session.scalar(count) == before
+    with engine.connect() as connection:
+        assert connection.scalar(count) == before + 1
+    engine.dispose()

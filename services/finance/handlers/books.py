@@ -133,21 +133,27 @@ def reconcile(session: Session) -> list[dict]:
 
 
 def guaranteed_outstanding(session: Session) -> int:
-    """Principal the fund stands behind: approved but not yet lent, plus what is lent and unpaid."""
-    approved = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(GuaranteedLoan.approved_amount_fen), 0))
-                              .where(GuaranteedLoan.status == "approved"))
-    lent = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(GuaranteedLoan.outstanding_principal_fen), 0))
-                          .where(GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",))))
-    return int(approved or 0) + int(lent or 0)
+    """Principal the fund stands behind: approved but not yet lent, plus what is lent and unpaid
+    (one pass over the loans)."""
+    approved = sa.func.sum(GuaranteedLoan.approved_amount_fen).filter(GuaranteedLoan.status == "approved")
+    lent = sa.func.sum(GuaranteedLoan.outstanding_principal_fen).filter(
+        GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)))
+    total = session.scalar(sa.select(sa.func.coalesce(approved, 0) + sa.func.coalesce(lent, 0)))
+    return int(total or 0)
 
 
-def fund_position(session: Session, on: dt.date) -> dict:
+def fund_headroom(session: Session, on: dt.date) -> tuple[FundPolicy, int, int, int | None]:
+    """What the fund may stand behind on a day: (policy, ceiling, outstanding, last year's repayment rate)."""
     policy = fund_policy(session, on)
     last_year = session.get(FundYear, on.year - 1)
     rate = last_year.repayment_rate_bp if last_year else None
+    ceiling = loan_rules.fund_ceiling(policy, balance(session, ledger.FUND), rate)
+    return policy, ceiling, guaranteed_outstanding(session), rate
+
+
+def fund_position(session: Session, on: dt.date) -> dict:
+    policy, ceiling, outstanding, rate = fund_headroom(session, on)
     fund = balance(session, ledger.FUND)
-    ceiling = loan_rules.fund_ceiling(policy, fund, rate)
-    outstanding = guaranteed_outstanding(session)
     return {
         "as_of": on.isoformat(), "policy_code": policy.code,
         "fund_balance_fen": fund, "last_year_repayment_rate_bp": rate,

@@ -273,8 +273,8 @@ def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> di
 
 def _check_fund(session: Session, loan: GuaranteedLoan, on: dt.date) -> None:
     books.lock(session, books.FUND_LOCK)
-    position = books.fund_position(session, on)
-    loan_rules.check_fund(position["ceiling_fen"], position["outstanding_fen"], loan.approved_amount_fen)
+    _, ceiling, outstanding, _ = books.fund_headroom(session, on)  # not the whole position: no subsidy sums
+    loan_rules.check_fund(ceiling, outstanding, loan.approved_amount_fen)
 
 
 def _finalise_approval(uow, loan: GuaranteedLoan, actor: Actor, contract_date: dt.date) -> None:
