@@ -1,7 +1,6 @@
 """`make run`'s example data, made through the API on a system of its own (fresh databases and vhost),
 so that the demo accounts' fixed names and region never meet the other tests' data."""
 
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -10,18 +9,16 @@ from sqlalchemy.orm import Session
 from services.finance.handlers.fund import ensure_demo_funds
 from services.gateway import demo_world
 from services.gateway.demo import DEMO_PASSWORD, ensure_demo_accounts
-from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
-from tests.stack import Stack
+from tests.stack import Stack, fresh_databases
 
 
 @pytest.fixture(scope="module")
 def demo(infra, tmp_path_factory):
-    prefix = f"guiyan_demo{uuid.uuid4().hex[:6]}"
-    urls = {}
-    for service in SERVICES_WITH_DATABASE:
-        ensure_database(infra.postgres_url, f"{prefix}_{service}")
-        urls[service] = f"{infra.postgres_url.rstrip('/')}/{prefix}_{service}"
-        upgrade(service, urls[service])
+    with fresh_databases(infra.postgres_url, "demo") as (prefix, urls):
+        yield from _demo_system(infra, tmp_path_factory, prefix, urls)
+
+
+def _demo_system(infra, tmp_path_factory, prefix: str, urls: dict):
     vhost = infra.create_vhost("guiyan_demo")
     stack = Stack(infra, urls, vhost, tmp_path_factory.mktemp("demo_logs"))
     stack.env["GUIYAN_DATABASE_PREFIX"] = prefix
@@ -39,8 +36,6 @@ def demo(infra, tmp_path_factory):
     finally:
         stack.stop_all()
         infra.delete_vhost(vhost)
-        for service in SERVICES_WITH_DATABASE:
-            drop_database(infra.postgres_url, f"{prefix}_{service}")
 
 
 def test_the_demo_world_is_made_once_and_every_demo_account_sees_its_part(demo):

@@ -31,10 +31,9 @@ from kombu import Connection
 
 from shared import clock, events
 from shared.contracts.escalation import ResolutionAssigned
-from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
 from shared.quarters import quarter_bounds, quarter_of
 from tests.places import PLACES
-from tests.stack import ApiClient, Stack, free_port, process_name
+from tests.stack import ApiClient, Stack, free_port, fresh_databases, process_name
 from tests.support.mixed_load import Cast, MixedLoad
 from tests.support.proxy import CuttableProxy
 from tests.support.reckoning import (
@@ -90,19 +89,13 @@ class ChaosSystem:
         return {name: process.poll() is None for name, process in self.stack.processes.items()}
 
 
-def _databases(infra, prefix: str) -> dict:
-    urls = {}
-    for service in SERVICES_WITH_DATABASE:
-        ensure_database(infra.postgres_url, f"{prefix}_{service}")
-        urls[service] = f"{infra.postgres_url.rstrip('/')}/{prefix}_{service}"
-        upgrade(service, urls[service])
-    return urls
-
-
 @pytest.fixture
 def chaos(infra, tmp_path):
-    prefix = f"guiyan_chaos{uuid.uuid4().hex[:6]}"
-    urls = _databases(infra, prefix)
+    with fresh_databases(infra.postgres_url, "chaos") as (prefix, urls):
+        yield from _chaos_system(infra, tmp_path, prefix, urls)
+
+
+def _chaos_system(infra, tmp_path, prefix: str, urls: dict):
     vhost = infra.create_vhost("guiyan_chaos")
     pg, amqp = urlparse(infra.postgres_url), urlparse(infra.amqp_uri)
     broker, database = CuttableProxy(amqp.hostname, amqp.port or 5672), CuttableProxy(pg.hostname, pg.port or 5432)
@@ -134,8 +127,6 @@ def chaos(infra, tmp_path):
         for proxy in (broker, database, front):
             proxy.cut()
         infra.delete_vhost(vhost)
-        for service in SERVICES_WITH_DATABASE:
-            drop_database(infra.postgres_url, f"{prefix}_{service}")
 
 
 def _cast(system: ChaosSystem) -> Cast:

@@ -18,7 +18,6 @@ import os
 import socket
 import subprocess
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,11 +25,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from shared.migrate import SERVICES_WITH_DATABASE, drop_database, ensure_database, upgrade
 from tests.infra import Infra
 from tests.places import PLACES
 from tests.reliability.test_outages import Load
-from tests.stack import ROOT, Stack
+from tests.stack import ROOT, Stack, fresh_databases
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.reliability,
@@ -75,19 +73,10 @@ def rabbit_cluster(tmp_path):
 
 
 @pytest.fixture
-def fresh_databases():
+def cluster_databases():
     postgres_url = os.environ.get("GUIYAN_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
-    prefix = f"guiyan_cluster{uuid.uuid4().hex[:6]}"
-    urls = {}
-    try:
-        for service in SERVICES_WITH_DATABASE:
-            ensure_database(postgres_url, f"{prefix}_{service}")
-            urls[service] = f"{postgres_url.rstrip('/')}/{prefix}_{service}"
-            upgrade(service, urls[service])
+    with fresh_databases(postgres_url, "cluster") as (prefix, urls):
         yield postgres_url, prefix, urls
-    finally:
-        for service in SERVICES_WITH_DATABASE:
-            drop_database(postgres_url, f"{prefix}_{service}")
 
 
 @contextmanager
@@ -242,9 +231,9 @@ def table(loads: list[Load], urls: dict, infra: Infra, moments: dict) -> tuple[s
     return "\n".join(lines), figures
 
 
-def test_a_node_killed_under_load_and_rejoining_loses_and_duplicates_no_event(rabbit_cluster, fresh_databases,
+def test_a_node_killed_under_load_and_rejoining_loses_and_duplicates_no_event(rabbit_cluster, cluster_databases,
                                                                               tmp_path):
-    postgres_url, prefix, urls = fresh_databases
+    postgres_url, prefix, urls = cluster_databases
     began = time.monotonic()
     with system_on_the_cluster(postgres_url, prefix, urls, tmp_path) as stack:
         loads, moments = drive_registrations(stack, rabbit_cluster)
