@@ -135,6 +135,11 @@ class Outbox(DependencyProvider):
         if not self._wake.ready():
             self._wake.send(True)
 
+    def _pause(self) -> float:
+        """Between two looks at the table: the interval, or a second while a postponed row waits."""
+        assert self.relay is not None
+        return self.RETRY_LOOK_SECONDS if self.relay.postponed else self.interval
+
     def _run(self) -> None:
         """Publish what workers hand over as soon as they do; look in the table for anything due
         every `interval` (every second while a postponed row waits)."""
@@ -145,16 +150,14 @@ class Outbox(DependencyProvider):
             try:
                 if handed:
                     self.relay.publish_handed_over(handed)
-                pause = self.RETRY_LOOK_SECONDS if self.relay.postponed else self.interval
-                if time.monotonic() - looked >= pause:
+                if time.monotonic() - looked >= self._pause():
                     looked = time.monotonic()
                     self.relay.relay_once()
             except Exception as exc:  # the database may be restarting; the next look tries again
                 log.warning("outbox_relay_failed", error=repr(exc))
             if self._handed:
                 continue
-            pause = self.RETRY_LOOK_SECONDS if self.relay.postponed else self.interval
-            with eventlet.Timeout(max(0.0, looked + pause - time.monotonic()), False):
+            with eventlet.Timeout(max(0.0, looked + self._pause() - time.monotonic()), False):
                 self._wake.wait()
             if self._wake.ready():  # a wake meanwhile is served by the next run: its commit came first
                 self._wake.reset()

@@ -13,7 +13,6 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from amqp.exceptions import ChannelError
 from kombu import Connection, Exchange, Producer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,10 +88,6 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(attempts, 12)), MAX_BACKOFF)
 
 
-class Unroutable(Exception):
-    """The broker returned the message: no queue is bound for it yet."""
-
-
 CONFIRM_TIMEOUT_SECONDS = 10
 UNROUTABLE = "unroutable: no queue is bound for this event"
 REFUSED = "the broker refused the message (nack)"
@@ -138,6 +133,17 @@ class ConfirmedChannel:
         self.pending.add(self.tag)
         return self.tag
 
+    def publish_all(self, envelopes: list[dict]) -> dict[str, str | None]:
+        """Publish every envelope and wait once for their confirms: each event id with None when the
+        broker took it, or why it did not (UNROUTABLE, REFUSED). A lost broker raises."""
+        self.returned.clear()
+        tags = {self.publish(envelope): envelope["event_id"] for envelope in envelopes}
+        self.wait_for_confirms()
+        outcome = {event_id: UNROUTABLE if event_id in self.returned else REFUSED if tag in self.nacked else None
+                   for tag, event_id in tags.items()}
+        self.nacked.clear()
+        return outcome
+
     def wait_for_confirms(self, timeout: float = CONFIRM_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while self.pending:
@@ -177,24 +183,14 @@ class OutboxRelay:
         not take stays for the periodic look, which finds the rows due once their grace has passed."""
         with self._lock:
             try:
-                channel = self._confirmed_channel()
-                channel.returned.clear()
-                tags = {channel.publish(envelope): envelope for envelope in envelopes}
-                channel.wait_for_confirms()
+                outcome = self._confirmed_channel().publish_all(envelopes)
             except Exception as exc:  # broker down or connection lost: the periodic look takes them
                 self.close()
                 log.warning("outbox_relay_failed", error=repr(exc), pending=len(envelopes))
                 self.postponed = True
                 return 0
-            sent, kept = [], {}
-            for tag, envelope in tags.items():
-                if envelope["event_id"] in channel.returned:
-                    kept[envelope["event_id"]] = UNROUTABLE
-                elif tag in channel.nacked:
-                    kept[envelope["event_id"]] = REFUSED
-                else:
-                    sent.append(envelope["event_id"])
-            channel.nacked.clear()
+            sent = [event_id for event_id, error in outcome.items() if error is None]
+            kept = {event_id: error for event_id, error in outcome.items() if error is not None}
             with self.session_factory() as session:
                 connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 if sent:
@@ -259,25 +255,15 @@ class OutboxRelay:
 
     def _publish_rows(self, session: Session, rows) -> int:
         try:
-            channel = self._confirmed_channel()
-            channel.returned.clear()
-            tags = {channel.publish(row.envelope): row for row in rows}
-            channel.wait_for_confirms()
+            outcome = self._confirmed_channel().publish_all([row.envelope for row in rows])
         except Exception as exc:  # broker down or connection lost: keep them all for later
             self.close()
             log.warning("outbox_relay_failed", error=repr(exc), pending=len(rows))
             self._postpone_all(session, rows, repr(exc))
             self.postponed = True
             return 0
-        sent, kept = [], []
-        for tag, row in tags.items():
-            if row.envelope["event_id"] in channel.returned:
-                kept.append((row, UNROUTABLE))
-            elif tag in channel.nacked:
-                kept.append((row, REFUSED))
-            else:
-                sent.append(row.id)
-        channel.nacked.clear()
+        sent = [row.id for row in rows if outcome[row.envelope["event_id"]] is None]
+        kept = [(row, error) for row in rows if (error := outcome[row.envelope["event_id"]]) is not None]
         if sent:
             session.execute(outbox.update().where(outbox.c.id.in_(sent)).values(sent_at=sa.func.now(),
                                                                                  last_error=None))
@@ -314,14 +300,9 @@ def publish_envelope(producer, envelope: dict) -> None:
     exchange = event_exchange(envelope["producer"])
     headers = {"nameko.correlation_id": envelope.get("correlation_id") or "",
                "guiyan.event_id": envelope["event_id"]}
-    try:
-        producer.publish(envelope, exchange=exchange, routing_key=envelope["event_type"],
-                         mandatory=True, delivery_mode=2, headers=headers, declare=[exchange],
-                         retry=False)
-    except ChannelError as exc:
-        if "NO_ROUTE" in str(exc):
-            raise Unroutable(envelope["event_type"]) from exc
-        raise
+    # `mandatory`: an event no queue would receive comes back (ConfirmedChannel counts it unroutable)
+    producer.publish(envelope, exchange=exchange, routing_key=envelope["event_type"],
+                     mandatory=True, delivery_mode=2, headers=headers, declare=[exchange], retry=False)
 
 
 def outbox_status(session: Session) -> dict:

@@ -24,8 +24,8 @@ class ServiceSettings(BaseSettings):
     max_workers: int = 10
     db_pool_size: int = Field(default=5, ge=1, description=(
         "database connections a process keeps for its workers (a worker that finds none free waits up "
-        "to 5 s, then answers 503); the relay holds one more. The whole system: 5 services x (pool + 1) "
-        "+ the gateway's pool = 35 at the defaults, within a budget of 40"))
+        "to 5 s, then answers 503); the relay (in a gateway, the session listener) holds one more. The whole "
+        "system: (5 services + the gateway) x (pool + 1) = 36 at the defaults, within a budget of 40"))
     outbox_interval_seconds: float = 5.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
