@@ -36,7 +36,7 @@ from shared import clock
 from shared.events import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import inbox
-from shared.transient import is_transient
+from shared.transient import TRANSIENT_ERRORS, is_transient
 
 log = get_logger(__name__)
 
@@ -109,7 +109,30 @@ def park(amqp_uri: str, body, headers: dict, error: str, **publish) -> str:
     return parking_id
 
 
-class ParkingQueueConsumer(QueueConsumer):
+class SteadyQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that acknowledging or requeueing a message on a connection
+    that has just died is logged and passed over: the broker gives every unacknowledged message back
+    by itself. nameko passes over only amqp's own ConnectionError; the socket's (reset, broken pipe),
+    raised while the broker restarts, ended the thread that settled the message, and a thread that
+    ends with an error stops the whole container. Every consumer of a Guiyan service is one of these:
+    event handlers', RPC entrypoints' and RPC reply listeners'."""
+
+    def ack_message(self, message):
+        self._settle(message, super().ack_message, "ack")
+
+    def requeue_message(self, message):
+        self._settle(message, super().requeue_message, "requeue")
+
+    @staticmethod
+    def _settle(message, settle, action: str) -> None:
+        try:
+            settle(message)
+        except TRANSIENT_ERRORS as exc:
+            log.warning("message_settle_lost", action=action, routing_key=message.delivery_info.get("routing_key"),
+                        error=repr(exc))
+
+
+class ParkingQueueConsumer(SteadyQueueConsumer):
     """nameko's queue consumer, except that a message whose body cannot be decoded is parked with
     the reason instead of being acknowledged and only logged (kombu's default)."""
 

@@ -22,7 +22,7 @@ from nameko.constants import (
 )
 from nameko.exceptions import UnserializableValueError, serialize
 from nameko.extensions import DependencyProvider
-from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
+from nameko.rpc import ReplyListener, Responder, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
 from nameko.timer import timer
 from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
@@ -34,6 +34,7 @@ from shared.db import DatabaseAccess, make_engine
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
 from shared.idempotency import in_transaction, run_once
 from shared.logging import bind_correlation_id, get_logger
+from shared.messaging import SteadyQueueConsumer
 from shared.outbox import OutboxRelay, outbox
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
 from shared.transient import TRANSIENT_ERRORS, is_transient
@@ -198,7 +199,10 @@ class ReplyResponder(Responder):
 
 
 class QuickReplyRpcConsumer(RpcConsumer):
-    """nameko's RPC consumer, replying through ReplyResponder."""
+    """nameko's RPC consumer, replying through ReplyResponder; a request whose acknowledgement is
+    lost with the broker comes again (SteadyQueueConsumer)."""
+
+    queue_consumer = SteadyQueueConsumer()
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config
@@ -226,6 +230,19 @@ class SteadyRpc(Rpc):
         except TRANSIENT_ERRORS as exc:
             log.warning("rpc_reply_lost", entrypoint=self.method_name, error=repr(exc))
             return result, exc_info
+
+
+class SteadyReplyListener(ReplyListener):
+    """nameko's listener for RPC replies, on a SteadyQueueConsumer: a reply whose acknowledgement
+    is lost with the broker still reaches its caller, and the listener lives on."""
+
+    queue_consumer = SteadyQueueConsumer()
+
+
+class SteadyRpcProxy(RpcProxy):
+    """nameko's RPC proxy, its replies taken by SteadyReplyListener."""
+
+    rpc_reply_listener = SteadyReplyListener()
 
 
 def json_rpc(method):

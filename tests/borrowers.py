@@ -1,4 +1,4 @@
-"""Borrowers for finance's e2e tests: registered, verified, and known to finance's read model."""
+"""Borrowers for finance's e2e tests: registered, verified, and known to finance's and escalation's read models."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def make_borrower(stack, official, *, region: str = PLACES.village, enterprise: 
             assert official.post(f"/api/v1/enterprises/{firm['id']}/verify").status_code == 200
         finance_knows(stack, "known_enterprises", firm["id"],
                       ("verified AND " if verify else "") + "headcount_quarter IS NOT NULL")
+        finance_knows(stack, "known_enterprises", firm["id"], "owner_account_id IS NOT NULL", "escalation")
     return borrower
 
 

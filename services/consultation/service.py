@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nameko.rpc import RpcProxy
 from sqlalchemy.exc import IntegrityError
 
 from services.consultation import readmodel
@@ -24,7 +23,7 @@ from shared.contracts.consultation import (
 from shared.db import Database
 from shared.errors import InvalidState
 from shared.logging import get_logger
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
+from shared.nameko_base import GuiyanService, Outbox, SteadyRpcProxy, json_rpc, sweep, sweep_each
 from shared.validation import parse
 
 command = json_rpc
@@ -52,10 +51,10 @@ class ConsultationService(FactHandlers, GuiyanService):
     name = "consultation"
     db = Database("consultation")
     outbox = Outbox("consultation")
-    registry = RpcProxy("registry")
-    finance = RpcProxy("finance")
-    escalation = RpcProxy("escalation")
-    projects = RpcProxy("projects")
+    registry = SteadyRpcProxy("registry")
+    finance = SteadyRpcProxy("finance")
+    escalation = SteadyRpcProxy("escalation")
+    projects = SteadyRpcProxy("projects")
 
     @command
     def open_quarter(self, actor, data):

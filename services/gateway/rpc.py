@@ -6,7 +6,6 @@ from typing import Any
 
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
 
 from services.gateway.handlers.sessions import SessionCache
 from shared import rpc_errors  # noqa: F401  (the services' errors arrive as themselves)
@@ -17,6 +16,7 @@ from shared.contracts.projects import ProjectsApi
 from shared.contracts.registry import RegistryApi
 from shared.db import DatabaseAccess
 from shared.errors import unavailable
+from shared.nameko_base import SteadyRpcProxy
 from shared.transient import TRANSIENT_ERRORS
 
 DEFAULT_TIMEOUT_SECONDS = 15
@@ -42,7 +42,7 @@ def service_proxy(name: str) -> Any:
     return TimedRpcProxy(name)
 
 
-class TimedRpcProxy(RpcProxy):
+class TimedRpcProxy(SteadyRpcProxy):
     def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, **options):
         super().__init__(target_service, **options)
         self.timeout = timeout

@@ -66,3 +66,45 @@ def test_a_result_is_serialized_once_and_one_that_cannot_be_is_answered_as_an_er
     assert result is None and exc_info is not None
     assert sent[0] == {"result": {"id": "e-1"}, "error": None}
     assert sent[1]["result"] is None and sent[1]["error"]["exc_type"] == "UnserializableValueError"
+
+
+@pytest.mark.parametrize("error", [ConnectionResetError(104, "Connection reset by peer"),
+                                   BrokenPipeError(32, "Broken pipe")])
+def test_an_acknowledgement_lost_with_the_broker_is_logged_and_the_consumer_lives_on(error):
+    """nameko passes over only amqp's ConnectionError: the socket's own, while the broker restarts,
+    ended the gateway's reply listener about one broker restart in seven, and the gateway with it."""
+    from shared.messaging import SteadyQueueConsumer
+
+    consumer = SteadyQueueConsumer()
+    message = mock.Mock(**{"ack.side_effect": error, "requeue.side_effect": error}, delivery_info={})
+    consumer.ack_message(message)
+    consumer.requeue_message(message)
+    assert message.ack.called and message.requeue.called
+
+    message = mock.Mock(**{"ack.side_effect": RuntimeError("a bug")}, delivery_info={})
+    with pytest.raises(RuntimeError, match="a bug"):
+        consumer.ack_message(message)
+
+
+def test_every_consumer_of_every_service_is_steady():
+    """Event handlers, RPC entrypoints and the reply listeners of every RPC proxy, the gateway's and
+    consultation's among them."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    from nameko.containers import ServiceContainer
+    from nameko.messaging import QueueConsumer
+
+    from shared.messaging import SteadyQueueConsumer
+
+    runner = ast.parse(Path("guiyan/runner.py").read_text())
+    classes = next(ast.literal_eval(node.value) for node in runner.body
+                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SERVICE_CLASSES")
+    for name, where in classes.items():
+        module, _, attribute = where.partition(":")
+        container = ServiceContainer(getattr(importlib.import_module(module), attribute),
+                                     {"AMQP_URI": "memory://"})
+        consumers = [ext for ext in container.subextensions if isinstance(ext, QueueConsumer)]
+        assert consumers, name
+        assert all(isinstance(ext, SteadyQueueConsumer) for ext in consumers), (name, consumers)

@@ -203,7 +203,7 @@ def report(uow, actor: Actor, data: DifficultyCreate, today: dt.date) -> dict:
     session = uow.session
     firm = session.get(KnownEnterprise, data.enterprise_id)
     if firm is None or firm.owner_account_id is None or firm.owner_account_id != actor.user_id:
-        raise InvalidInput("enterprise_not_owned", "enterprise_id", "只能为本人创办的经营主体反映困难问题")
+        raise InvalidInput("enterprise_not_owned", "enterprise_id", "只能为本人创办的经营主体反映困难问题（刚登记的经营主体请稍候片刻再试）")
     record = Difficulty(enterprise_id=firm.id, enterprise_name=firm.name, reporter_account_id=actor.user_id,
                         region_code=firm.region_code, category=data.category, description=data.description,
                         urgency=data.urgency, reported_on=today, steps=[], decisions=[])
