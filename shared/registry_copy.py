@@ -49,13 +49,23 @@ def _kept(model, payload: BaseModel) -> dict:
     return values
 
 
-def keep(session: Session, model, key: str, payload: BaseModel, **on_insert) -> None:
-    """Insert or update the record `key` with the payload's fields that are columns of `model`;
-    `on_insert` gives the first values of columns that later facts maintain (verified, liaisons)."""
-    values = {**_kept(model, payload), "id": key}
-    # the table, not the mapped class: a plain INSERT … ON CONFLICT, without the ORM's bulk machinery
-    session.execute(insert(model.__table__).values(**values, **on_insert)
-                    .on_conflict_do_update(index_elements=["id"], set_=values))
+def keep_all(session: Session, model, records: list[tuple[str, BaseModel]], **on_insert) -> None:
+    """Insert or update each record (key, payload) with the payload's fields that are columns of
+    `model`, all with one statement (a batch of deliveries); of two facts about the same record the
+    later one's values stand. `on_insert` gives the first values of columns that later facts maintain
+    (verified, liaisons)."""
+    latest: dict[str, dict] = {}
+    for key, payload in records:
+        latest.pop(key, None)
+        latest[key] = {**_kept(model, payload), "id": key}
+    if not latest:
+        return
+    table = model.__table__  # a plain INSERT … ON CONFLICT, without the ORM's bulk machinery
+    statement = insert(table)
+    updated = {name: statement.excluded[name] for name in next(iter(latest.values())) if name != "id"}
+    # parameters apart from the statement: compiled once, sent as one multi-row INSERT all the same
+    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updated),
+                    [{**values, **on_insert} for values in latest.values()])
 
 
 def known(session: Session, model, key: str):

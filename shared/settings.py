@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     outbox_interval_seconds: float = 5.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
+    event_batch_wait_ms: int = Field(default=15, ge=0, description=(
+        "how long an event that finds its handler idle waits for others to share its transaction "
+        "(0: handled at once, alone unless others arrived while the handler worked)"))
     programme_city: str = Field(default="511000", description="the city whose programme this deployment runs")
 
     def database_url(self, service: str) -> str:
@@ -42,6 +45,7 @@ class ServiceSettings(BaseSettings):
             "AMQP_URI": self.amqp_uri,
             "max_workers": self.max_workers,
             "serializer": "json",
+            "EVENT_BATCH_WAIT_MS": self.event_batch_wait_ms,
         }
 
 

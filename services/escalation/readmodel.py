@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from services.escalation.models import KnownEnterprise
 from shared.contracts.registry import EnterpriseLiaisonsAssigned, EnterpriseRegistered
-from shared.registry_copy import keep, known
+from shared.registry_copy import keep_all, known
 
 
-def enterprise_registered(session, payload: EnterpriseRegistered) -> None:
-    keep(session, KnownEnterprise, payload.enterprise_id, payload, liaisons=[])
+def enterprises_registered(session, payloads: list[EnterpriseRegistered]) -> None:
+    keep_all(session, KnownEnterprise, [(p.enterprise_id, p) for p in payloads], liaisons=[])
 
 
 def liaisons_assigned(session, payload: EnterpriseLiaisonsAssigned) -> None:

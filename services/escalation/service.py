@@ -18,7 +18,7 @@ from shared.contracts.escalation import (
 )
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
-from shared.messaging import RetiredQueues, event_handler, idempotent
+from shared.messaging import RetiredQueues, event_handler, idempotent, idempotent_batch
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.settings import EscalationSettings
 from shared.validation import parse
@@ -130,9 +130,9 @@ class EscalationService(GuiyanService):
     # ---- facts from the registry and the consultation ---------------------------------------
 
     @event_handler("registry", "enterprise_registered")
-    @idempotent
-    def handle_enterprise_registered(self, uow, payload, envelope):
-        readmodel.enterprise_registered(uow.session, payload)
+    @idempotent_batch
+    def handle_enterprise_registered(self, uow, items):
+        readmodel.enterprises_registered(uow.session, [payload for payload, _ in items])
 
     @event_handler("registry", "enterprise_liaisons_assigned")
     @idempotent

@@ -11,19 +11,19 @@ from shared.contracts.registry import (
     EntrepreneurRegistered,
     EntrepreneurVerified,
 )
-from shared.registry_copy import keep, known, mark_verified
+from shared.registry_copy import keep_all, known, mark_verified
 
 
-def entrepreneur_registered(session, payload: EntrepreneurRegistered) -> None:
-    keep(session, KnownEntrepreneur, payload.entrepreneur_id, payload, verified=False)
+def entrepreneurs_registered(session, payloads: list[EntrepreneurRegistered]) -> None:
+    keep_all(session, KnownEntrepreneur, [(p.entrepreneur_id, p) for p in payloads], verified=False)
 
 
 def entrepreneur_verified(session, payload: EntrepreneurVerified) -> None:
     mark_verified(session, KnownEntrepreneur, payload.entrepreneur_id)
 
 
-def enterprise_registered(session, payload: EnterpriseRegistered) -> None:
-    keep(session, KnownEnterprise, payload.enterprise_id, payload, verified=False, new_hires=0)
+def enterprises_registered(session, payloads: list[EnterpriseRegistered]) -> None:
+    keep_all(session, KnownEnterprise, [(p.enterprise_id, p) for p in payloads], verified=False, new_hires=0)
 
 
 def enterprise_verified(session, payload: EnterpriseVerified) -> None:

@@ -26,7 +26,7 @@ from shared.contracts.finance import (
 )
 from shared.db import Database
 from shared.errors import Forbidden, InvalidInput
-from shared.messaging import event_handler, idempotent
+from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.money import yuan_to_fen
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.settings import FinanceSettings
@@ -248,9 +248,9 @@ class FinanceService(GuiyanService):
     # ---- the registry's facts ---------------------------------------------------------------
 
     @event_handler("registry", "entrepreneur_registered")
-    @idempotent
-    def handle_entrepreneur_registered(self, uow, payload, envelope):
-        readmodel.entrepreneur_registered(uow.session, payload)
+    @idempotent_batch
+    def handle_entrepreneur_registered(self, uow, items):
+        readmodel.entrepreneurs_registered(uow.session, [payload for payload, _ in items])
 
     @event_handler("registry", "entrepreneur_verified")
     @idempotent
@@ -258,9 +258,9 @@ class FinanceService(GuiyanService):
         readmodel.entrepreneur_verified(uow.session, payload)
 
     @event_handler("registry", "enterprise_registered")
-    @idempotent
-    def handle_enterprise_registered(self, uow, payload, envelope):
-        readmodel.enterprise_registered(uow.session, payload)
+    @idempotent_batch
+    def handle_enterprise_registered(self, uow, items):
+        readmodel.enterprises_registered(uow.session, [payload for payload, _ in items])
 
     @event_handler("registry", "enterprise_verified")
     @idempotent

@@ -8,16 +8,16 @@ from shared.contracts.registry import (
     EntrepreneurRegistered,
     EntrepreneurVerified,
 )
-from shared.registry_copy import keep, mark_verified
+from shared.registry_copy import keep_all, mark_verified
 
 
-def entrepreneur_registered(session, payload: EntrepreneurRegistered) -> None:
-    keep(session, KnownEntrepreneur, payload.entrepreneur_id, payload, verified=False)
+def entrepreneurs_registered(session, payloads: list[EntrepreneurRegistered]) -> None:
+    keep_all(session, KnownEntrepreneur, [(p.entrepreneur_id, p) for p in payloads], verified=False)
 
 
 def entrepreneur_verified(session, payload: EntrepreneurVerified) -> None:
     mark_verified(session, KnownEntrepreneur, payload.entrepreneur_id)
 
 
-def enterprise_registered(session, payload: EnterpriseRegistered) -> None:
-    keep(session, KnownEnterprise, payload.enterprise_id, payload)
+def enterprises_registered(session, payloads: list[EnterpriseRegistered]) -> None:
+    keep_all(session, KnownEnterprise, [(p.enterprise_id, p) for p in payloads])

@@ -17,7 +17,7 @@ from shared.contracts.projects import (
 )
 from shared.db import Database
 from shared.errors import Forbidden
-from shared.messaging import event_handler, idempotent
+from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.nameko_base import GuiyanService, Outbox, json_rpc
 from shared.validation import parse
 
@@ -112,9 +112,9 @@ class ProjectsService(GuiyanService):
         return self._transaction(lambda uow: library.sign(uow, actor, event_id, data))
 
     @event_handler("registry", "entrepreneur_registered")
-    @idempotent
-    def handle_entrepreneur_registered(self, uow, payload, envelope):
-        readmodel.entrepreneur_registered(uow.session, payload)
+    @idempotent_batch
+    def handle_entrepreneur_registered(self, uow, items):
+        readmodel.entrepreneurs_registered(uow.session, [payload for payload, _ in items])
 
     @event_handler("registry", "entrepreneur_verified")
     @idempotent
@@ -122,6 +122,6 @@ class ProjectsService(GuiyanService):
         readmodel.entrepreneur_verified(uow.session, payload)
 
     @event_handler("registry", "enterprise_registered")
-    @idempotent
-    def handle_enterprise_registered(self, uow, payload, envelope):
-        readmodel.enterprise_registered(uow.session, payload)
+    @idempotent_batch
+    def handle_enterprise_registered(self, uow, items):
+        readmodel.enterprises_registered(uow.session, [payload for payload, _ in items])

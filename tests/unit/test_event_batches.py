@@ -3,11 +3,14 @@ a real broker restart, tests/reliability/test_outages.py) must not leave the han
 
 from unittest import mock
 
+import eventlet
+
 from shared.messaging import Batch, ReliableEventHandler
 
 
-def handler() -> ReliableEventHandler:
+def handler(batch_wait: float = 0) -> ReliableEventHandler:
     entrypoint = ReliableEventHandler("registry", "entrepreneur_registered")
+    entrypoint._batch_wait = batch_wait  # EVENT_BATCH_WAIT_MS, as setup reads it
     entrypoint.container = mock.Mock()
     entrypoint.queue_consumer = mock.Mock()
     entrypoint.queue = mock.Mock()
@@ -48,3 +51,28 @@ def test_a_batch_that_cannot_start_gives_its_messages_back():
     entrypoint.handle_message({"event_id": "e-1"}, "m-1")
     entrypoint.queue_consumer.requeue_message.assert_called_once_with("m-1")
     assert not entrypoint._busy
+
+
+def test_a_delivery_that_finds_the_handler_idle_waits_a_moment_for_company():
+    entrypoint = handler(batch_wait=0.05)
+    entrypoint.queue_consumer.prefetch_count = 10
+    for n in range(3):
+        entrypoint.handle_message({"event_id": f"e-{n}"}, f"m-{n}")
+    assert entrypoint.container.spawn_worker.call_count == 0
+    eventlet.sleep(0.1)
+    assert entrypoint.container.spawn_worker.call_count == 1
+    assert entrypoint.container.spawn_worker.call_args[0][1][0] == Batch([{"event_id": f"e-{n}"} for n in range(3)])
+
+
+def test_a_batch_as_large_as_the_prefetch_goes_at_once_and_a_stop_gives_the_waiting_back():
+    entrypoint = handler(batch_wait=10)
+    entrypoint.queue_consumer.prefetch_count = 2
+    entrypoint.handle_message({"event_id": "e-1"}, "m-1")
+    entrypoint.handle_message({"event_id": "e-2"}, "m-2")
+    assert entrypoint.container.spawn_worker.call_count == 1
+    entrypoint.handle_batch_result(["m-1", "m-2"], mock.Mock(), [None, None])
+    entrypoint.handle_message({"event_id": "e-3"}, "m-3")
+    entrypoint.queue_consumer.prefetch_count = 10
+    entrypoint.stop()
+    entrypoint.queue_consumer.requeue_message.assert_called_once_with("m-3")
+    assert entrypoint._timer is None and entrypoint.container.spawn_worker.call_count == 1

@@ -44,26 +44,29 @@ def _row(envelope: Envelope) -> dict:
 
 
 def keep_many(session: Session, envelopes: list[Envelope], follow: bool = True) -> None:
-    """Store facts once each, in one statement (a replay's page), and follow the new ones in the
-    dashboard's figures (unless the caller rebuilds those once all are stored)."""
+    """Store facts once each, in one statement (a batch of deliveries, a replay's page), and follow
+    the new ones in the dashboard's figures (unless the caller rebuilds those once all are stored)."""
     if envelopes:
         rows: dict[str, dict] = {}
         for envelope in envelopes:  # the first of any event twice in the page
             rows.setdefault(envelope.event_id, _row(envelope))
-        stored = session.scalars(insert(StoredFact).values(list(rows.values())).on_conflict_do_nothing()
-                                 .returning(StoredFact.event_id)).all()
+        facts_table = StoredFact.__table__
+        # the table with parameters apart: compiled once, sent as one multi-row INSERT all the same
+        stored = session.execute(insert(facts_table).on_conflict_do_nothing().returning(facts_table.c.event_id),
+                                 list(rows.values())).scalars().all()
         if follow:
             summaries.follow(session, [rows[event_id] for event_id in stored])
 
 
-def keep(session: Session, envelope: Envelope) -> None:
-    """Store a fact once (a redelivery changes nothing); a closed difficulty closes its agenda items."""
-    payload = envelope.payload
-    keep_many(session, [envelope])
-    if envelope.event_type == "difficulty_closed":
-        session.execute(sa.update(AgendaItem).where(AgendaItem.difficulty_id == payload["difficulty_id"],
-                                                    AgendaItem.status == "open")
-                        .values(status="closed", closed_on=dt.date.fromisoformat(payload["closed_on"])))
+def keep(session: Session, envelopes: list[Envelope]) -> None:
+    """Store facts once each (a redelivery changes nothing); a closed difficulty closes its agenda items."""
+    keep_many(session, envelopes)
+    for envelope in envelopes:
+        if envelope.event_type == "difficulty_closed":
+            payload = envelope.payload
+            session.execute(sa.update(AgendaItem).where(AgendaItem.difficulty_id == payload["difficulty_id"],
+                                                        AgendaItem.status == "open")
+                            .values(status="closed", closed_on=dt.date.fromisoformat(payload["closed_on"])))
 
 
 def facts(session: Session, *where) -> list[convening.Fact]:
