@@ -29,7 +29,7 @@ class ServiceSettings(BaseSettings):
     outbox_interval_seconds: float = 5.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
-    event_batch_wait_ms: int = Field(default=15, ge=0, description=(
+    event_batch_wait_ms: int = Field(default=30, ge=0, description=(
         "how long an event that finds its handler idle waits for others to share its transaction "
         "(0: handled at once, alone unless others arrived while the handler worked)"))
     programme_city: str = Field(default="511000", description="the city whose programme this deployment runs")

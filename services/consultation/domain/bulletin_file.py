@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 from decimal import Decimal
 from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from services.consultation.domain.reports import rate
 from shared.money import wan, wan_yuan, yi_yuan
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl (about 8 MB) is imported by the functions that write a workbook, when one is asked for:
+# a service process that never exports one does not carry it (issue 14's memory budget)
 
 __all__ = ["wan", "wan_yuan", "yi_yuan"]  # the workbook's units, as the page shows them
 
@@ -22,8 +25,6 @@ MONEY = "#,##0.00"
 COUNT = "#,##0"
 RATE = "0.0"
 NO_RATE = "—"  # a rate without any resolution to close
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="center")
 
 # header, width, number format; the values come from `_county_row` in the same order
 COUNTY_COLUMNS = [
@@ -88,6 +89,8 @@ def bulletin_file(bulletin: dict) -> dict:
 
 
 def bulletin_xlsx(bulletin: dict) -> bytes:
+    from openpyxl import Workbook
+
     book = Workbook()
     _summary_sheet(book.active, bulletin)
     _county_sheet(book.create_sheet("分县（市、区）统计"), bulletin)
@@ -107,6 +110,8 @@ def _title_rows(bulletin: dict) -> list[str]:
 
 
 def _summary_sheet(sheet: Worksheet, bulletin: dict) -> None:
+    from openpyxl.styles import Alignment, Font
+
     sheet.title = "专报摘要"
     for row, text in enumerate(_title_rows(bulletin), start=1):
         sheet.cell(row, 1, text).alignment = Alignment(horizontal="center")
@@ -159,12 +164,14 @@ def _meeting_rows(meeting: dict | None) -> list[tuple[str, object, str | None]]:
 
 
 def _county_sheet(sheet: Worksheet, bulletin: dict) -> None:
+    from openpyxl.styles import Font
+
     _header(sheet, 1, COUNTY_COLUMNS)
     counties = bulletin["by_county"]
     rows = [_county_row(c) for c in counties] + [_county_row(_county_total(counties))]
     _rows(sheet, 2, rows, COUNTY_COLUMNS)
     for cell in sheet[sheet.max_row]:
-        cell.font = BOLD
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"
 
 
@@ -180,6 +187,8 @@ def _county_row(c: dict) -> list:
 
 
 def _department_sheet(sheet: Worksheet, bulletin: dict) -> None:
+    from openpyxl.styles import Font
+
     _header(sheet, 1, DEPARTMENT_COLUMNS)
     res = bulletin["resolutions"]
     rows = [[d["department"], d["total"], d["closed"], _rate_value(d["rate"])]
@@ -188,14 +197,16 @@ def _department_sheet(sheet: Worksheet, bulletin: dict) -> None:
     rows.append(["全部交办事项", res["total"], res["closed"], _rate_value(res["rate"])])
     _rows(sheet, 2, rows, DEPARTMENT_COLUMNS)
     for cell in sheet[sheet.max_row]:
-        cell.font = BOLD
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
 
 
 def _header(sheet: Worksheet, row: int, columns: list) -> None:
+    from openpyxl.styles import Alignment, Font
+
     for column, (text, width, _) in enumerate(columns, start=1):
         cell = sheet.cell(row, column, text)
-        cell.font, cell.alignment = BOLD, WRAP
+        cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[cell.column_letter].width = width
 
 
@@ -206,6 +217,8 @@ def _rows(sheet: Worksheet, top: int, rows: list[list], columns: list) -> None:
 
 
 def _value(cell, value, number_format: str | None) -> None:
+    from openpyxl.styles import Alignment
+
     cell.value = value
     if number_format and not isinstance(value, str):
         cell.number_format = number_format
