@@ -83,3 +83,40 @@ def test_memory_stays_within_its_size():
     for n in range(5):
         cache.keep(f"t-{n}", ALICE, later(), cache.generation)
     assert list(cache.entries) == ["t-2", "t-3", "t-4"]
+
+
+def signing_in(cache: SessionCache, during=lambda: None):
+    """accounts.sign_in over a database that knows alice; `during` runs while its transaction is open."""
+    from contextlib import contextmanager
+    from unittest import mock
+
+    from services.gateway.handlers import accounts, auth
+
+    user = SimpleNamespace(id="u-alice", username="alice", role="entrepreneur", display_name="", region_code=None,
+                           level=None, bank_code=None, unit_head=False)
+
+    @contextmanager
+    def unit_of_work():
+        during()
+        yield SimpleNamespace(session=None, commit=lambda: None)
+
+    db = SimpleNamespace(unit_of_work=unit_of_work)
+    with mock.patch.object(auth, "authenticate", return_value=user), \
+            mock.patch.object(auth, "open_session", return_value=("tok-1", later())):
+        return accounts.sign_in(db, cache, mock.Mock(), "127.0.0.1", mock.Mock(), kind="api", hours=1)
+
+
+def test_a_session_just_opened_is_known_without_asking_the_database():
+    from services.gateway.handlers.auth import token_hash
+
+    cache, _ = listening()
+    actor, token, _ = signing_in(cache)
+    assert cache.get(token_hash(token)) == actor == ALICE
+
+
+def test_a_session_opened_while_an_announcement_arrives_is_not_remembered():
+    from services.gateway.handlers.auth import token_hash
+
+    cache, connection = listening()
+    _, token, _ = signing_in(cache, during=lambda: (connection.announce("user:u-alice"), cache.catch_up()))
+    assert cache.get(token_hash(token)) is MISSING

@@ -45,7 +45,7 @@ class ApiRoutes(ApiCalls):
         return self._api_session(data, throttle.client_address(request, self.settings))
 
     def _api_session(self, data: auth.Login, address: str):
-        actor, token, expires = accounts.sign_in(self.db, data, address, throttle.policies(self.settings),
+        actor, token, expires = accounts.sign_in(self.db, self.sessions, data, address, throttle.policies(self.settings),
                                                  kind="api", hours=self.settings.session_hours)
         return json_response({"token": token, "token_type": "Bearer", "expires_at": expires.isoformat(),
                               "user": actor.model_dump()})

@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 from services.gateway.handlers import auth, throttle
+from services.gateway.handlers.sessions import SessionCache
 from shared.actors import Actor
 from shared.errors import InvalidInput
 
 
-def sign_in(db, data: auth.Login, address: str, rules: throttle.Policies, *, kind: str,
-            hours: int) -> tuple[Actor, str, dt.datetime]:
-    """A new session (who, its token, when it expires), or the refusal once the failure is kept."""
+def sign_in(db, sessions: SessionCache | None, data: auth.Login, address: str, rules: throttle.Policies, *,
+            kind: str, hours: int) -> tuple[Actor, str, dt.datetime]:
+    """A new session (who, its token, when it expires), or the refusal once the failure is kept.
+    This gateway remembers the session at once: the first request made with it does not ask the
+    database who holds it."""
+    generation = sessions.generation if sessions is not None else 0
     with db.unit_of_work() as uow:
         outcome = auth.authenticate(uow.session, data, address, rules)
         if isinstance(outcome, InvalidInput):
@@ -20,7 +24,10 @@ def sign_in(db, data: auth.Login, address: str, rules: throttle.Policies, *, kin
             raise outcome
         token, expires = auth.open_session(uow.session, outcome, kind, hours)
         uow.commit()
-        return auth.actor_of(outcome), token, expires
+    actor = auth.actor_of(outcome)
+    if sessions is not None:  # unless an announcement (the account closed meanwhile) came in between
+        sessions.keep(auth.token_hash(token), actor, expires, generation)
+    return actor, token, expires
 
 
 def open_staff_account(db, finance, data: auth.UserCreate) -> Actor:

@@ -68,7 +68,7 @@ class AccountPages(PageSupport):
                          demo_password=DEMO_PASSWORD)
 
     def _open_session(self, data: auth.Login, address: str) -> str:
-        _, token, _ = accounts.sign_in(self.db, data, address, throttle.policies(self.settings),
+        _, token, _ = accounts.sign_in(self.db, self.sessions, data, address, throttle.policies(self.settings),
                                        kind="page", hours=self.settings.session_hours)
         return token
 
