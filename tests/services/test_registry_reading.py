@@ -144,6 +144,27 @@ def test_a_resident_id_is_found_by_a_fragment_and_by_its_final_x_in_either_case(
         assert record_id in {item["id"] for item in found(engine, fragment)}
 
 
+def test_a_fragment_that_repeats_itself_finds_exactly_the_records_that_hold_it(engine):
+    """"880808" makes three trigrams that nearly every row holds; its four-digit pieces find the few."""
+    record_id, number = first_of(engine, "SELECT id, id_number FROM entrepreneurs WHERE id_number LIKE '%X' LIMIT 1")
+    twin = number[:6] + "19880808" + number[14:17]
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE entrepreneurs SET id_number = :n WHERE id = :i"), {"n": twin, "i": record_id})
+    try:
+        for fragment in ("880808", "19880808", "8808", "0808"):
+            items = found(engine, fragment)
+            assert record_id in {item["id"] for item in items}, fragment
+            with engine.connect() as connection:
+                holders = connection.scalar(sa.text(
+                    "SELECT count(*) FROM entrepreneurs WHERE region_code LIKE '5110%' AND"
+                    " (strpos(id_number, :f) > 0 OR strpos(phone, :f) > 0 OR strpos(name, :f) > 0)"), {"f": fragment})
+            assert len(items) == min(holders, 100), fragment
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE entrepreneurs SET id_number = :n WHERE id = :i"),
+                               {"n": number, "i": record_id})
+
+
 def test_a_phone_is_found_by_a_fragment_but_only_an_unmasked_fragment_matches(engine):
     record_id, phone = first_of(engine, "SELECT id, phone FROM entrepreneurs LIMIT 1")
     items = found(engine, phone[-6:])
@@ -192,8 +213,10 @@ PLANS = [  # (who, which list, query, an index the plan must name)
     (TOWNSHIP, "entrepreneurs", {"status": "registered"}, "entrepreneurs_"),
     (CITY, "entrepreneurs", {"q": "{name}"}, "entrepreneurs_name_grams"),
     (TOWNSHIP, "entrepreneurs", {"q": "{name}"}, "entrepreneurs_name_grams"),
-    (CITY, "entrepreneurs", {"q": "{id_fragment}"}, "entrepreneurs_id_number_trgm"),
-    (CITY, "entrepreneurs", {"q": "{phone_fragment}"}, "entrepreneurs_phone_trgm"),
+    (CITY, "entrepreneurs", {"q": "{id_fragment}"}, "entrepreneurs_id_number_grams"),
+    (CITY, "entrepreneurs", {"q": "{phone_fragment}"}, "entrepreneurs_phone_grams"),
+    (CITY, "entrepreneurs", {"q": "{short_fragment}"}, "entrepreneurs_id_number_trgm"),
+    (CITY, "entrepreneurs", {"q": "{short_fragment}"}, "entrepreneurs_phone_trgm"),
     (CITY, "entrepreneurs", {"q": "{id_number}"}, "entrepreneurs_id_number_key"),
     (CITY, "enterprises", {"q": "{credit_code}"}, "enterprises_credit_code_key"),
     (CITY, "enterprises", {"q": "{code_fragment}"}, "enterprises_credit_code_trgm"),
@@ -207,6 +230,7 @@ def test_the_list_and_search_plans_use_the_indexes_under_the_region_scope(engine
     name, number, phone = first_of(engine, "SELECT name, id_number, phone FROM entrepreneurs LIMIT 1")
     code, firm = first_of(engine, "SELECT credit_code, name FROM enterprises LIMIT 1")
     values = {"name": name, "id_number": number, "id_fragment": number[8:14], "phone_fragment": phone[-6:],
+              "short_fragment": phone[-3:],
               "credit_code": code, "code_fragment": code[9:15], "firm_name": firm[2:5]}
     query = ListQuery(**{key: value.format(**values) for key, value in query.items()})
     level = "city" if region == CITY else "township"
