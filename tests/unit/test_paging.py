@@ -62,10 +62,13 @@ def sql(condition) -> str:
 def test_a_chinese_fragment_searches_names_only_and_digits_also_the_id_number_and_phone():
     assert "registry_grams(entrepreneurs.name)" in sql(readmodel.person_search("张伟"))
     assert "id_number" not in sql(readmodel.person_search("张伟"))
-    digits = sql(readmodel.person_search("209188"))
-    assert "entrepreneurs.id_number ILIKE" in digits and "entrepreneurs.phone ILIKE" in digits
+    digits = sql(readmodel.person_search("209188"))  # four digits or more: by four-digit pieces
+    assert "registry_code_grams(entrepreneurs.id_number)" in digits
+    assert "registry_code_grams(entrepreneurs.phone)" in digits
     with_x = sql(readmodel.person_search("20918x"))
-    assert "entrepreneurs.id_number ILIKE" in with_x and "phone" not in with_x
+    assert "registry_code_grams(entrepreneurs.id_number)" in with_x and "phone" not in with_x
+    short = sql(readmodel.person_search("209"))  # fewer: by trigrams
+    assert "entrepreneurs.id_number ILIKE" in short and "entrepreneurs.phone ILIKE" in short
 
 
 def test_an_enterprise_fragment_searches_its_name_and_industry_and_the_credit_code_when_it_can_be_one():
