@@ -14,8 +14,8 @@ sys.modules.setdefault("rich", None)  # type: ignore[arg-type]
 def _return_large_blocks() -> None:
     """glibc's malloc keeps a freed large block for reuse once it has freed one (its mmap threshold
     rises up to 32 MB), and gives each thread its own arena: a gateway that had hashed passwords
-    (Argon2id, 19 MiB each, in worker threads) kept them for good, 166 MB against 90 before its
-    first sign-in. With the threshold pinned, a block of 256 KiB or more is mapped alone and given
+    (Argon2id, then 19 MiB each, in worker threads) kept them for good, 166 MB against 90 before
+    its first sign-in. With the threshold pinned, a block of 256 KiB or more is mapped alone and given
     back to the system when freed, and threads share two arenas."""
     import ctypes
     import ctypes.util
