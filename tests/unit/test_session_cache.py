@@ -15,8 +15,12 @@ BOB = Actor(user_id="u-bob", username="bob", role="bank_liaison", bank_code="NJR
 class Listener:
     """Stands in for the listener's psycopg2 connection: announcements arrive in `notifies` on poll()."""
 
-    def __init__(self):
+    def __init__(self, fileno: int = -1):
         self.notifies, self.arriving, self.broken = [], [], False
+        self.number = fileno
+
+    def fileno(self) -> int:
+        return self.number
 
     def announce(self, payload: str) -> None:
         self.arriving.append(SimpleNamespace(payload=payload))
@@ -120,3 +124,38 @@ def test_a_session_opened_while_an_announcement_arrives_is_not_remembered():
     cache, connection = listening()
     _, token, _ = signing_in(cache, during=lambda: (connection.announce("user:u-alice"), cache.catch_up()))
     assert cache.get(token_hash(token)) is MISSING
+
+
+def test_a_listener_waiting_on_a_connection_a_request_found_broken_is_woken_to_reconnect():
+    """libpq closes the socket of a broken connection inside the request's read; the listener still
+    waited on its number, and the next connection given that number failed with eventlet's "second
+    simultaneous read" (a 500 during a database restart, tests/reliability/test_outages.py)."""
+    import socket
+
+    import eventlet
+    import pytest
+    from eventlet.hubs import trampoline
+
+    if not eventlet.patcher.is_monkey_patched("socket"):
+        pytest.skip("runs under eventlet, as the gateway does")
+    ours, theirs = socket.socketpair()
+    woke = []
+
+    def listener():
+        try:
+            trampoline(ours.fileno(), read=True, timeout=5)
+        except Exception as exc:  # noqa: BLE001 - the test records which
+            woke.append(type(exc).__name__)
+
+    waiting = eventlet.spawn(listener)
+    eventlet.sleep(0)
+    cache = SessionCache()
+    cache.connection = connection = Listener(fileno=ours.fileno())
+    connection.broken = True
+    assert cache.catch_up() is False and not cache.listening
+    with pytest.raises(TimeoutError):  # the number is free: a new connection may wait on it, no RuntimeError
+        trampoline(ours.fileno(), read=True, timeout=0.05, timeout_exc=TimeoutError)
+    waiting.wait()
+    assert woke == ["IOClosed"]  # and the listener woke to reconnect
+    ours.close()
+    theirs.close()

@@ -46,10 +46,12 @@ class SessionCache:
         connection = self.connection
         if connection is None or self.pinging:
             return False
+        fileno = connection.fileno()
         try:
             connection.poll()
         except Exception:
             self.lost()
+            _release_waiting_listener(fileno)
             return False
         for notice in connection.notifies:
             self.announced(notice.payload)
@@ -94,6 +96,16 @@ class SessionCache:
         self.connection = None
         self.generation += 1
         self.entries.clear()
+
+
+def _release_waiting_listener(fileno: int) -> None:
+    """A request's read found the listener's connection broken, and libpq closed its socket there;
+    the listener itself still waits on that socket's number. The next connection opened (a request
+    asking the database, during an outage) may get the same number, and eventlet then refused to
+    wait on it ("second simultaneous read"): that request failed with a 500. Eventlet is told the
+    number is gone: the listener wakes with IOClosed and reconnects, and the number is free."""
+    if eventlet.patcher.is_monkey_patched("socket"):
+        eventlet.hubs.notify_opened(fileno)  # "this number was closed and may come back": stale waiters go
 
 
 class Sessions(DependencyProvider):
