@@ -180,6 +180,15 @@ class DatabaseAccess:
                           on_commit=self.committed.extend if self.relay_here else None)
 
     @contextmanager
+    def lookup(self) -> Iterator[sa.Connection]:
+        """A connection outside any transaction, for a single-statement read asked on every request
+        (a session token the gateway's memory cannot answer): one round trip, where a read session
+        adds BEGIN and ROLLBACK."""
+        engine = self.session_factory.kw["bind"]
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A read that sees one snapshot, however many statements it takes (a record, then its steps,
         then its decisions): under READ COMMITTED a commit between two of them showed a difficulty's

@@ -149,12 +149,13 @@ def _text_containing(fragment: str, *columns) -> sa.ColumnElement[bool]:
     return sa.and_(holds, _grams(*columns).op("@>")(sa.func.registry_query_grams(fragment)))
 
 
-def _code_containing(column, fragment: str) -> sa.ColumnElement[bool]:
-    """A code (stored in capitals) holding the fragment; a whole code is looked up by its unique index
-    (a whole code's trigrams include the few that nearly every code shares: its region's)."""
+def _code_containing(column, fragment: str, containing=_containing) -> sa.ColumnElement[bool]:
+    """A code (stored in capitals) holding the fragment, found by `containing`; a whole code is looked
+    up by its unique index (a whole code's trigrams include the few that nearly every code shares:
+    its region's)."""
     if len(fragment) == CODE_LENGTH:
         return column == fragment.upper()
-    return _containing(column, fragment)
+    return containing(column, fragment)
 
 
 def _digits_containing(column, fragment: str) -> sa.ColumnElement[bool]:
@@ -175,8 +176,7 @@ def _digits_containing(column, fragment: str) -> sa.ColumnElement[bool]:
 def person_search(fragment: str) -> sa.ColumnElement[bool]:
     either = [_text_containing(fragment, Entrepreneur.name)]
     if ID_NUMBER_FRAGMENT.fullmatch(fragment):
-        either.append(Entrepreneur.id_number == fragment.upper() if len(fragment) == CODE_LENGTH
-                      else _digits_containing(Entrepreneur.id_number, fragment))
+        either.append(_code_containing(Entrepreneur.id_number, fragment, _digits_containing))
     if PHONE_FRAGMENT.fullmatch(fragment):
         either.append(_digits_containing(Entrepreneur.phone, fragment))
     return sa.or_(*either)

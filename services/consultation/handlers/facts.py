@@ -1,8 +1,8 @@
 """The facts consultation keeps: one handler for each event type of every service, its own included.
 
-Each stores the whole event once (`quarters.keep`, idempotent by event id, a batch of deliveries with one
-statement); every read of the
-quarter, the bulletin, the timeline and the dashboard is derived from them. A new event type needs
+Each stores the whole event once (`quarters.keep`, idempotent by event id; a batch of deliveries
+with one statement); every read of the quarter, the bulletin, the timeline and the dashboard is
+derived from them. A new event type needs
 its handler here (tests/unit/test_consultation_facts.py fails until it has one).
 """
 

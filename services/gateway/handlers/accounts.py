@@ -11,12 +11,12 @@ from shared.actors import Actor
 from shared.errors import InvalidInput
 
 
-def sign_in(db, sessions: SessionCache | None, data: auth.Login, address: str, rules: throttle.Policies, *,
+def sign_in(db, sessions: SessionCache, data: auth.Login, address: str, rules: throttle.Policies, *,
             kind: str, hours: int) -> tuple[Actor, str, dt.datetime]:
     """A new session (who, its token, when it expires), or the refusal once the failure is kept.
     This gateway remembers the session at once: the first request made with it does not ask the
     database who holds it."""
-    generation = sessions.generation if sessions is not None else 0
+    generation = sessions.generation
     with db.unit_of_work() as uow:
         outcome = auth.authenticate(uow.session, data, address, rules)
         if isinstance(outcome, InvalidInput):
@@ -25,8 +25,8 @@ def sign_in(db, sessions: SessionCache | None, data: auth.Login, address: str, r
         token, expires = auth.open_session(uow.session, outcome, kind, hours)
         uow.commit()
     actor = auth.actor_of(outcome)
-    if sessions is not None:  # unless an announcement (the account closed meanwhile) came in between
-        sessions.keep(auth.token_hash(token), actor, expires, generation)
+    # unless an announcement (the account closed meanwhile) came in between
+    sessions.keep(auth.token_hash(token), actor, expires, generation)
     return actor, token, expires
 
 

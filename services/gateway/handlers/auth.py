@@ -184,22 +184,21 @@ _ACTOR_FOR_TOKEN = (
            User.active.is_(True)))
 
 
-def actor_for_token(db, cache: SessionCache | None, token: str) -> Actor | None:
+def actor_for_token(db, cache: SessionCache, token: str) -> Actor | None:
     """Who holds this session token, while it is open and the account active: from the gateway's
     memory when it can say (handlers/sessions.py), else one indexed lookup, kept for next time."""
     hashed = token_hash(token)
-    if cache is not None and (known := cache.get(hashed)) is not MISSING:
+    if (known := cache.get(hashed)) is not MISSING:
         return known
-    generation = cache.generation if cache is not None else 0
-    with db.read() as session:
-        row = session.execute(_ACTOR_FOR_TOKEN, {"token_hash": hashed, "now": clock.utcnow()}).first()
+    generation = cache.generation
+    with db.lookup() as connection:
+        row = connection.execute(_ACTOR_FOR_TOKEN, {"token_hash": hashed, "now": clock.utcnow()}).first()
     if row is None:
         return None
     values = row._asdict()
     expires_at = values.pop("expires_at")
     actor = Actor.model_validate(values)
-    if cache is not None:
-        cache.keep(hashed, actor, expires_at, generation)
+    cache.keep(hashed, actor, expires_at, generation)
     return actor
 
 
