@@ -66,7 +66,16 @@ def make_engine(url: str, pool_size: int) -> sa.Engine:
     )
     sa.event.listen(engine, "checkout", _ping_if_idle)
     sa.event.listen(engine, "checkin", _note_checkin)
+    engine.dialect.reset_isolation_level = _back_to_server_default  # type: ignore[method-assign]
     return engine
+
+
+def _back_to_server_default(dbapi_connection) -> None:
+    """After an autocommit lookup or a REPEATABLE READ read, the connection goes back to the server's
+    own default (READ COMMITTED), not to an explicit READ COMMITTED as SQLAlchemy would set it:
+    psycopg2 then sent `SET default_transaction_isolation TO DEFAULT` after every autocommit
+    statement (each outbox hand-off, each token looked up), a round trip for nothing."""
+    dbapi_connection.set_session(isolation_level="DEFAULT", autocommit=False)
 
 
 def _note_checkin(dbapi_connection, record) -> None:

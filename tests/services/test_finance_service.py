@@ -174,6 +174,36 @@ def concurrently(service_config, *calls):
     return [thread.wait() for thread in threads]
 
 
+def stored_version(db, loan_id) -> int:
+    with db.connect() as connection:
+        return connection.scalar(sa.text("SELECT version FROM loans WHERE id = :id"), {"id": loan_id})
+
+
+def test_every_answer_carries_the_version_stored_with_it(finance, rpc, db):
+    """Each command's answer is built after its changes are written: the version a liaison sends
+    back as expected_version is the row's, on either path of an approval."""
+    fund(rpc)
+    admin = {"user_id": "u-admin", "username": "admin", "role": "admin"}
+    rpc.finance.set_bank_threshold(admin, "NJRCB", {"confirmation_threshold_yuan": "150000"})
+    terms = {"amount_yuan": "200000", "term_months": 24, "spread_bp": 50}
+    try:
+        large = apply(rpc, borrower(db))
+        pending = rpc.finance.approve_loan(MAKER, large["id"], {**terms, "expected_version": large["version"]})
+        assert pending["status"] == "awaiting_confirmation"
+        assert pending["version"] == stored_version(db, large["id"])
+        confirmed = rpc.finance.confirm_loan(CHECKER, large["id"], {"expected_version": pending["version"]})
+        assert (confirmed["status"], confirmed["version"]) == ("approved", stored_version(db, large["id"]))
+    finally:
+        rpc.finance.set_bank_threshold(admin, "NJRCB", {"confirmation_threshold_yuan": "300000"})
+    loan = apply(rpc, borrower(db), "100000.00")
+    approved = rpc.finance.approve_loan(MAKER, loan["id"], {**terms, "amount_yuan": "100000"})
+    assert approved["version"] == stored_version(db, loan["id"])
+    lent = rpc.finance.disburse_loan(MAKER, loan["id"], {"expected_version": approved["version"]}, key())
+    assert (lent["status"], lent["version"]) == ("disbursed", stored_version(db, loan["id"]))
+    repaid = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "1000"}, key())
+    assert (repaid["status"], repaid["version"]) == ("repaying", stored_version(db, loan["id"]))
+
+
 def test_two_liaisons_approving_at_once_give_one_approval(finance, rpc, db, service_config):
     fund(rpc)
     terms = {"amount_yuan": "100000", "term_months": 24, "spread_bp": 0}

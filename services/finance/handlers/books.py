@@ -29,8 +29,21 @@ FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a ba
 # ---- policy versions ------------------------------------------------------------------------
 
 
+def _kept(session: Session) -> dict:
+    """What one transaction has already read of the books' small tables (policy versions, banks),
+    so that a command asks for them once: a loan's approval needed three policy domains and its bank
+    twice, each a round trip (the session's identity map keeps a bank only while something holds it)."""
+    return session.info.setdefault("finance_books", {})
+
+
 def _versions(session: Session, domain_name: str) -> list[PolicyVersion]:
-    return list(session.scalars(sa.select(PolicyVersion).where(PolicyVersion.domain == domain_name)))
+    kept = _kept(session)
+    if "versions" not in kept:
+        by_domain: dict[str, list[PolicyVersion]] = {}
+        for version in session.scalars(sa.select(PolicyVersion)):
+            by_domain.setdefault(version.domain, []).append(version)
+        kept["versions"] = by_domain
+    return kept["versions"].get(domain_name, [])
 
 
 def loan_policies(session: Session) -> list[LoanPolicy]:
@@ -62,9 +75,11 @@ def subsidy_policy(session: Session, kind: str, on: dt.date) -> SubsidyPolicy:
 
 
 def bank(session: Session, code: str) -> Bank:
-    found = session.get(Bank, code)
+    banks = _kept(session).setdefault("banks", {})
+    found = banks.get(code) or session.get(Bank, code)
     if found is None:
         raise InvalidInput("bank_unknown", "bank_code", "不是合作银行")
+    banks[code] = found
     return found
 
 

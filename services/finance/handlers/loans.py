@@ -30,7 +30,7 @@ from shared.contracts.finance import (
     LoanListQuery,
     RepaymentCreate,
 )
-from shared.db import visible_to
+from shared.db import new_id, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -87,7 +87,9 @@ def for_bank(session: Session, actor: Actor, loan_id: str, expected_version: int
 
 
 def read(session: Session, loan: GuaranteedLoan) -> dict:
-    """The whole loan: its terms, schedule, repayments and timeline."""
+    """The whole loan: its terms, schedule, repayments and timeline, as stored (pending changes are
+    written first, so that the answer's version is the row's)."""
+    session.flush()
     return {**summary(loan, books.bank(session, loan.bank_code)),
             "instalments": [_instalment(row) for row in loan.instalments],
             "repayments": [_repayment(row) for row in loan.repayments],
@@ -208,7 +210,7 @@ def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
         amount_fen=amount, term_months=data.term_months, purpose=data.purpose,
         repayment_method=data.repayment_method, policy_code=policy.code,
         status="ineligible" if failures else "under_bank_review",
-        failures=[f.as_dict() for f in failures], applied_on=today, history=[])
+        failures=[f.as_dict() for f in failures], applied_on=today, history=[], instalments=[], repayments=[])
     session.add(loan)
     session.flush()
     _step(loan, actor.username, "applied", f"申请{fen_to_yuan(amount)}元，{data.term_months}个月")
@@ -245,18 +247,20 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
     loan_rules.check_approval(loan.amount_fen, loan.term_months, amount, data.term_months, policy,
                           loan.borrower_kind)
     lpr = loan_rules.lpr_on(books.lpr_rates(session), contract_date)
+    pending = loan_rules.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen)
+    # the fund is checked before the loan changes, so that the loan's row is written once, at the end
+    _check_fund(session, amount, contract_date)
     loan.approved_amount_fen, loan.approved_term_months = amount, data.term_months
     loan.contract_date, loan.contract_policy_code = contract_date, policy.code
     loan.lpr_bp, loan.spread_bp = lpr, data.spread_bp
     loan.rate_bp = loan_rules.contract_rate_bp(lpr, data.spread_bp)
     loan.maker = actor.username
     terms = f"{fen_to_yuan(amount)}元，{data.term_months}个月，年利率{_percent(loan.rate_bp)}%"
-    if loan_rules.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen):
-        _check_fund(session, loan, contract_date)
+    if pending:
         loan.status = "awaiting_confirmation"
         _step(loan, actor.username, "approved_pending", f"{terms}；超过复核金额，待另一位联络员复核")
         return read(session, loan)
-    _finalise_approval(uow, loan, actor, contract_date)
+    _approved(uow, loan, contract_date)
     _step(loan, actor.username, "approved", terms)
     return read(session, loan)
 
@@ -265,20 +269,23 @@ def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> di
     session = uow.session
     loan = for_bank(session, actor, loan_id, expected_version, "awaiting_confirmation")
     loan_rules.check_checker(loan.maker, actor.username)
+    _check_fund(session, loan.approved_amount_fen, loan.contract_date)
     loan.checker = actor.username
-    _finalise_approval(uow, loan, actor, loan.contract_date)
+    _approved(uow, loan, loan.contract_date)
     _step(loan, actor.username, "confirmed", "复核通过")
     return read(session, loan)
 
 
-def _check_fund(session: Session, loan: GuaranteedLoan, on: dt.date) -> None:
+def _check_fund(session: Session, amount_fen: int, on: dt.date) -> None:
+    """The fund can stand behind `amount_fen` more; its lock is held until the transaction ends, so
+    two approvals never both take the last of the headroom."""
     books.lock(session, books.FUND_LOCK)
     _, ceiling, outstanding, _ = books.fund_headroom(session, on)  # not the whole position: no subsidy sums
-    loan_rules.check_fund(ceiling, outstanding, loan.approved_amount_fen)
+    loan_rules.check_fund(ceiling, outstanding, amount_fen)
 
 
-def _finalise_approval(uow, loan: GuaranteedLoan, actor: Actor, contract_date: dt.date) -> None:
-    _check_fund(uow.session, loan, contract_date)
+def _approved(uow, loan: GuaranteedLoan, contract_date: dt.date) -> None:
+    """The loan approved (the fund already checked), with its event."""
     loan.status = "approved"
     loan.approved_at = clock.utcnow()
     uow.publish(events.make_event(fe.LoanApproved(
@@ -344,10 +351,9 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     plan, interest, principal = loan_rules.allocate(_plan(loan), amount)
     _store_plan(loan, plan)
     loan.interest_paid_fen += interest
-    repayment = Repayment(paid_on=paid_on, amount_fen=amount, interest_fen=interest,
+    repayment = Repayment(id=new_id(), paid_on=paid_on, amount_fen=amount, interest_fen=interest,
                           principal_fen=principal, recorded_by=actor.username)
     loan.repayments.append(repayment)
-    session.flush()
     if principal:
         books.post(session, ledger.principal_repaid(f"repayment:{repayment.id}", loan.bank_code, principal),
                    actor.username)
