@@ -92,7 +92,7 @@ def every_container():
 
 
 def variables_read_by(settings_class) -> set[str]:
-    prefix = settings_class.model_config.get("env_prefix", "")
+    prefix = settings_class.env_prefix
     return {f"{prefix}{name}".upper() for name in settings_class.model_fields}
 
 

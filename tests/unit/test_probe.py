@@ -9,7 +9,7 @@ from shared.settings import ServiceSettings
 
 
 def test_the_probe_reads_the_broker_from_the_variable_the_services_read():
-    prefix = ServiceSettings.model_config["env_prefix"]
+    prefix = ServiceSettings.env_prefix
     assert probe.AMQP_URI_VARIABLE == f"{prefix}amqp_uri".upper()
 
 
