@@ -109,6 +109,11 @@ class ConsultationService(FactHandlers, GuiyanService):
             return quarters.resolutions(session, as_actor(actor), _code(code), clock.today())
 
     @command
+    def todo(self, actor):
+        with self.db.read() as session:
+            return quarters.todo(session, as_actor(actor), clock.today())
+
+    @command
     def record_progress(self, actor, resolution_id, data, key=None):
         actor, data = as_actor(actor), parse(ProgressRecord, data)
         return self._once(actor, "progress", key, {"id": resolution_id, **data.model_dump()},

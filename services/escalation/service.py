@@ -62,6 +62,11 @@ class EscalationService(GuiyanService):
             return difficulties.stats(session, as_actor(actor))
 
     @command
+    def todo(self, actor):
+        with self.db.read() as session:
+            return difficulties.todo(session, as_actor(actor), clock.today())
+
+    @command
     def public_difficulty(self, reference):
         with self.db.read() as session:
             return difficulties.public_view(session, str(reference)[:20])

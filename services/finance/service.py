@@ -59,6 +59,15 @@ class FinanceService(GuiyanService):
     # ---- loans ------------------------------------------------------------------------------
 
     @command
+    def todo(self, actor):
+        """A liaison's loans, an official's subsidy work; nothing waits here for anyone else."""
+        actor = as_actor(actor)
+        with self.db.read() as session:
+            if actor.role == "bank_liaison":
+                return loans.liaison_todo(session, actor)
+            return subsidies.official_todo(session, actor) if actor.is_official else []
+
+    @command
     def list_banks(self):
         with self.db.read() as session:
             return books.banks(session)

@@ -62,6 +62,11 @@ class ProjectsService(GuiyanService):
         return self._transaction(lambda uow: library.recommend(uow, actor, project_id, body.note))
 
     @command
+    def todo(self, actor):
+        with self.db.read() as session:
+            return library.todo(session, as_actor(actor))
+
+    @command
     def decide_recommendation(self, actor, project_id, data):
         actor, body = as_actor(actor), parse(RecommendationDecision, data)
         return self._transaction(lambda uow: library.decide_recommendation(

@@ -12,8 +12,10 @@ from services.registry import domain
 from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur
 from shared import keyset, paging, regions
 from shared.actors import Actor
+from shared.contracts import TodoItem
 from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery
 from shared.db import visible_to
+from shared.paging import TOTAL_CAP
 
 
 def entrepreneur_read(record: Entrepreneur, *, masked: bool = False) -> dict:
@@ -202,6 +204,24 @@ def enterprises_query(actor: Actor, query: ListQuery) -> sa.Select:
     if Entrepreneur.__table__ in sql_util.find_tables(visible, check_columns=True):
         statement = statement.join(Enterprise.owner)
     return _filters(statement.where(visible), Enterprise, query, enterprise_search)
+
+
+def todo(session: Session, actor: Actor) -> list[dict]:
+    """An official's records in their region waiting for verification, counted as the lists count
+    them (no further than the cap: "1000+")."""
+    if not actor.is_official:
+        return []
+    waiting = ListQuery(status="registered")
+    kinds = (("entrepreneurs_to_verify", "创业者登记，待核实", entrepreneurs_query(actor, waiting),
+              "/records/entrepreneurs?status=registered"),
+             ("enterprises_to_verify", "经营主体登记，待核实", enterprises_query(actor, waiting),
+              "/records/enterprises?status=registered"))
+    items = []
+    for kind, title, statement, link in kinds:
+        count = session.scalar(sa.select(keyset.capped_count_column(statement))) or 0
+        items.append(TodoItem(kind=kind, title=title, count=min(count, TOTAL_CAP), count_capped=count > TOTAL_CAP,
+                              link=link).as_json())
+    return items
 
 
 def list_entrepreneurs(session: Session, actor: Actor, query: ListQuery) -> dict:

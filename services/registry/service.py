@@ -51,6 +51,11 @@ class RegistryService(GuiyanService):
             return readmodel.list_entrepreneurs(session, as_actor(actor), parse(ListQuery, query or {}))
 
     @command
+    def todo(self, actor):
+        with self.db.read() as session:
+            return readmodel.todo(session, as_actor(actor))
+
+    @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
         return self._transaction(lambda uow: entrepreneurs.verify_entrepreneur(

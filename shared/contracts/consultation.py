@@ -126,6 +126,9 @@ class ConsultationApi(Protocol):
     """The `consultation` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""
+
     def assign_resolution(self, actor: Caller, code: str, data: Body, key: str | None = None) -> Any: ...
 
     def bulletin_workbook(self, actor: Caller, code: str) -> Any:

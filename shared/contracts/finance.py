@@ -422,6 +422,9 @@ class FinanceApi(Protocol):
     """The `finance` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""
+
     def apply_for_loan(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
     def approve_batch(self, actor: Caller, batch_id: str, idempotency_key: str | None = None) -> Any: ...

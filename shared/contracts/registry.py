@@ -335,6 +335,9 @@ class RegistryApi(Protocol):
     """The `registry` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""
+
     def assign_liaisons(self, actor: Caller, enterprise_id: str, data: Body) -> Any: ...
 
     def create_enterprise(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...

@@ -65,6 +65,7 @@ def code(response):
 ACCESS_CASES = {
     ("POST", "/api/v1/auth/logout"): "test_logout_ends_the_token",
     ("GET", "/api/v1/me"): "test_me_is_the_caller",
+    ("GET", "/api/v1/todo"): "test_the_to_do_list_counts_what_the_callers_own_lists_hold",
     ("POST", "/api/v1/users"): "test_only_an_administrator_manages_accounts",
     ("GET", "/api/v1/users"): "test_only_an_administrator_manages_accounts",
     ("POST", "/api/v1/entrepreneurs"): "test_registering_entrepreneurs_by_role_and_region",
@@ -140,6 +141,28 @@ def test_lists_hold_only_what_the_caller_may_see(world):
     assert world.ids["bob_firm"] not in listed("alice_township", "enterprises")
     for who in ("bank", "admin"):
         assert listed(who, "entrepreneurs") == set() and listed(who, "enterprises") == set()
+
+
+def test_the_to_do_list_counts_what_the_callers_own_lists_hold(world):
+    """Each count is the caller's own: it equals the total of the list the caller may read, so a
+    to-do list never counts another region's, bank's or person's records."""
+    def waiting(who):
+        return {item["kind"]: item["count"] for item in world[who].get("/api/v1/todo").json()["items"]}
+
+    def total(who, path, **params):
+        return world[who].get(path, params={"per_page": 1, **params}).json()["total"]
+
+    for who in ("alice_township", "alice_county", "bob_county", "other_township", "city"):
+        counted = waiting(who)
+        assert counted["entrepreneurs_to_verify"] == total(who, "/api/v1/entrepreneurs", status="registered"), who
+        assert counted["enterprises_to_verify"] == total(who, "/api/v1/enterprises", status="registered"), who
+        assert counted["claims_to_review"] == total(who, "/api/v1/subsidy-claims", status="eligibility_checked"), who
+    assert waiting("alice_township")["enterprises_to_verify"] >= 1  # Alice's enterprise waits there ...
+    assert waiting("other_township")["enterprises_to_verify"] == total("other_township", "/api/v1/enterprises",
+                                                                       status="registered")  # ... not here
+    assert waiting("bank")["loans_to_review"] == total("bank", "/api/v1/loans", status="under_bank_review")
+    assert set(waiting("alice")) <= {"difficulties_to_confirm"}
+    assert waiting("admin") == {}
 
 
 def _not_found_for(world, method, path, people, **kwargs):

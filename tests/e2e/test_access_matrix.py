@@ -49,6 +49,7 @@ POST  /api/v1/auth/login                                                   200  
 POST  /api/v1/auth/logout                                                  401   204 204 204   204 204   204  204    204 204   204  204    204  204    204 204   204
 POST  /api/v1/auth/signup                                                  201   201 201 201   201 201   201  201    201 201   201  201    201  201    201 201   201
 GET   /api/v1/me                                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+GET   /api/v1/todo                                                         401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 POST  /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201
 GET   /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
 POST  /api/v1/entrepreneurs                                                401   409 409 201   403 201   403  201    403 201   403  201    403  403    403 403   403
@@ -282,6 +283,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/auth/signup"): Spec(lambda w, t: post("/auth/signup", {
         "phone": mobile(), "display_name": "返乡创业者", "password": "long-enough-pw-1"})),
     ("GET", "/api/v1/me"): Spec(lambda w, t: get("/me")),
+    ("GET", "/api/v1/todo"): Spec(lambda w, t: get("/todo")),
     ("POST", "/api/v1/users"): Spec(lambda w, t: post("/users", {
         "username": f"matrix_{uuid.uuid4().hex[:10]}", "password": "long-enough-pw-1", "role": "official",
         "display_name": "新同事", "region_code": COUNTY, "level": "county"})),

@@ -27,6 +27,7 @@ from services.consultation.models import (
 )
 from shared import events, regions
 from shared.actors import Actor, require_city_official
+from shared.contracts import TodoItem
 from shared.contracts import consultation as ce
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, ResolutionAssigned
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
@@ -377,6 +378,28 @@ def resolutions(session: Session, actor: Actor, code: str, today: dt.date) -> li
     rows = session.scalars(sa.select(Resolution).where(Resolution.quarter == code).order_by(Resolution.deadline,
                                                                                               Resolution.id)).all()
     return [_resolution(r, today) for r in rows if actor.governs(r.item.region_code)]
+
+
+def todo(session: Session, actor: Actor, today: dt.date) -> list[dict]:
+    """For county and city officials (who record the progress): the meeting's resolutions in their
+    region whose difficulty is still open, with the nearest deadline and how many are past it; the
+    link opens the quarter of the nearest one."""
+    if not actor.is_official or actor.level not in ("county", "city"):
+        return []
+    count, due_on, overdue = session.execute(
+        sa.select(sa.func.count(), sa.func.min(Resolution.deadline),
+                  sa.func.count().filter(Resolution.deadline < today))
+        .join(Resolution.item)
+        .where(AgendaItem.status == "open",
+               AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))).one()
+    nearest = session.scalar(
+        sa.select(Resolution.quarter).join(Resolution.item)
+        .where(AgendaItem.status == "open", Resolution.deadline == due_on,
+               AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))
+        .limit(1)) if count else None
+    return [TodoItem(kind="resolutions_to_follow", title="会商交办事项，待跟进办理进度", count=count,
+                     overdue=overdue, due_on=due_on,
+                     link=f"/quarters/{nearest}" if nearest else "/quarters").as_json()]
 
 
 def get_resolution(session: Session, actor: Actor, resolution_id: str) -> Resolution:

@@ -23,6 +23,7 @@ from services.escalation.models import (
 )
 from shared import clock, events, regions
 from shared.actors import Actor, require_role
+from shared.contracts import TodoItem
 from shared.contracts import escalation as ee
 from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
 from shared.db import visible_to
@@ -143,6 +144,32 @@ def stats(session: Session, actor: Actor) -> dict:
                            .group_by(Difficulty.category, Difficulty.level, Difficulty.status)).all()
     return {"rows": [{"category": c, "category_name": rules.CATEGORY_NAMES[c], "level": lv,
                       "level_name": rules.LEVEL_NAMES[lv], "status": s, "count": n} for c, lv, s, n in rows]}
+
+
+def todo(session: Session, actor: Actor, today: dt.date) -> list[dict]:
+    """What waits for the caller: an official, the difficulties at their level to contact, to answer
+    and (for a unit head) to sign off, with the nearest time limit and how many are past it; an
+    entrepreneur, the answers waiting for their enterprise's confirmation."""
+    def gathered(kind: str, title: str, statuses: tuple[str, ...], due=None) -> dict:
+        limit = [sa.func.min(due), sa.func.count().filter(due < today)] if due is not None else [
+            sa.null(), sa.literal(0)]
+        statement = scope(sa.select(sa.func.count(), *limit), actor).where(Difficulty.status.in_(statuses))
+        if actor.is_official:
+            statement = statement.where(Difficulty.level == actor.level)
+        count, due_on, overdue = session.execute(statement).one()
+        return TodoItem(kind=kind, title=title, count=count, overdue=overdue or 0, due_on=due_on,
+                        link="/difficulties").as_json()
+
+    if actor.role == "entrepreneur":
+        return [gathered("difficulties_to_confirm", "答复待企业确认", ("resolved",))]
+    if not actor.is_official:
+        return []
+    items = [gathered("difficulties_to_contact", "新反映的困难问题，待首次联系（2个工作日内）", ("assigned",),
+                      Difficulty.contact_due),
+             gathered("difficulties_to_resolve", "已联系，待书面答复", ("contacted",), Difficulty.resolve_due)]
+    if actor.unit_head:
+        items.append(gathered("difficulties_to_sign_off", "企业已确认，待单位负责人销号", ("accepted",)))
+    return items
 
 
 def public_view(session: Session, reference: str) -> dict:

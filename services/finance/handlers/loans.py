@@ -22,6 +22,7 @@ from services.finance.models import (
 )
 from shared import clock, events, regions
 from shared.actors import Actor, require_role
+from shared.contracts import TodoItem
 from shared.contracts import finance as fe
 from shared.contracts.finance import (
     LoanApprove,
@@ -155,6 +156,24 @@ def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
     banks = {bank.code: bank for bank in session.scalars(sa.select(Bank))}
     return {"items": [summary(loan, banks[loan.bank_code]) for loan in rows], "total": total,
             "page": query.page, "per_page": query.per_page}
+
+
+def liaison_todo(session: Session, actor: Actor) -> list[dict]:
+    """A liaison's loans of their bank waiting for them: to review (oldest first), to confirm as the
+    second liaison (not those they approved themselves), to lend, and overdue."""
+    mine = GuaranteedLoan.bank_code == actor.bank_code
+
+    def gathered(kind: str, title: str, status: str, *where, since=None) -> dict:
+        count, oldest = session.execute(
+            sa.select(sa.func.count(), sa.func.min(since) if since is not None else sa.null())
+            .where(mine, GuaranteedLoan.status == status, *where)).one()
+        return TodoItem(kind=kind, title=title, count=count, waiting_since=oldest, link="/loans").as_json()
+
+    return [gathered("loans_to_review", "待审批的贷款申请", "under_bank_review", since=GuaranteedLoan.applied_on),
+            gathered("loans_to_confirm", "超过复核金额，待另一位联络员复核", "awaiting_confirmation",
+                     GuaranteedLoan.maker != actor.username, since=GuaranteedLoan.contract_date),
+            gathered("loans_to_disburse", "已审批，待放款", "approved", since=GuaranteedLoan.contract_date),
+            gathered("loans_overdue", "逾期贷款，待催收", "overdue")]
 
 
 # ---- application ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from services.finance.models import (
 )
 from shared import clock, events, regions
 from shared.actors import Actor, require_city_official, require_role
+from shared.contracts import TodoItem
 from shared.contracts import finance as fe
 from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
 from shared.db import visible_to
@@ -209,6 +210,27 @@ def list_batches(session: Session, actor: Actor) -> dict:
         regions.jurisdiction_prefix(actor.region_code))).order_by(SubsidyBatch.created_at.desc()).limit(100))
     return {"items": [batch_read(session, b) for b in rows],
             "available_yuan": fen_to_yuan(books.subsidy_available(session))}
+
+
+def official_todo(session: Session, actor: Actor) -> list[dict]:
+    """An official's subsidy work in their region: claims to review (oldest first) and, at the paying
+    levels, batches to approve and to pay."""
+    count, oldest = session.execute(scope(
+        sa.select(sa.func.count(), sa.func.min(SubsidyClaim.claimed_at)), actor)
+        .where(SubsidyClaim.status == "eligibility_checked")).one()
+    items = [TodoItem(kind="claims_to_review", title="补贴申领，待审核", count=count,
+                      waiting_since=oldest.date() if oldest else None, link="/subsidies").as_json()]
+    if actor.level in PAYING_LEVELS:
+        batches = dict(session.execute(
+            sa.select(SubsidyBatch.status, sa.func.count())
+            .where(SubsidyBatch.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)),
+                   SubsidyBatch.status.in_(("draft", "approved")))
+            .group_by(SubsidyBatch.status)).all())
+        items += [TodoItem(kind="batches_to_approve", title="补贴发放批次，待审批", count=batches.get("draft", 0),
+                           link="/batches").as_json(),
+                  TodoItem(kind="batches_to_pay", title="已审批的补贴发放批次，待发放",
+                           count=batches.get("approved", 0), link="/batches").as_json()]
+    return items
 
 
 def create_batch(uow, actor: Actor, data: BatchCreate) -> dict:

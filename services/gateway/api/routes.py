@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.gateway import todo
 from services.gateway.api.calls import ApiCalls, bearer_token, idempotency_key, optional
 from services.gateway.api.openapi import asyncapi_document, openapi_document
 from services.gateway.handlers import accounts, auth, throttle
@@ -67,6 +68,10 @@ class ApiRoutes(ApiCalls):
     @api("GET", "/api/v1/me", "当前账号", ACCOUNTS)
     def api_me(self, request):
         return json_response(self.api_actor(request).model_dump())
+
+    @api("GET", "/api/v1/todo", "待办事项：各项需要本人办理的工作、件数、最近期限和已超期件数", ACCOUNTS)
+    def api_todo(self, request):
+        return json_response(todo.gather(self, self.api_actor(request)))
 
     @api("POST", "/api/v1/users", "管理员创建账号", ACCOUNTS, body=auth.UserCreate, status=201)
     def api_create_user(self, request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from services.gateway import todo
 from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from services.gateway.handlers import accounts, auth, throttle
 from services.gateway.http import TooManyAttempts, error_headers, status_for
@@ -23,7 +24,8 @@ class AccountPages(PageSupport):
     @page("GET", "/")
     def home_page(self, request):
         actor = self.page_actor(request)
-        return self.show(request, "home.html", **self._landing(actor))
+        waiting = todo.gather(self, actor) if actor is not None else None
+        return self.show(request, "home.html", todo=waiting, **self._landing(actor))
 
     def _landing(self, actor: Actor | None) -> dict:
         if actor is not None and actor.role == "entrepreneur":

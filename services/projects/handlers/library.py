@@ -20,6 +20,7 @@ from services.projects.models import (
 )
 from shared import clock, events, regions
 from shared.actors import Actor, require_role
+from shared.contracts import TodoItem
 from shared.contracts import projects as pe
 from shared.contracts.projects import (
     ProjectCreate,
@@ -162,6 +163,18 @@ def recommend(uow, actor: Actor, project_id: str, note: str) -> dict:
     uow.publish(events.make_event(pe.ProjectRecommended(**_fact(project), to_level=target,
                                                         recommended_by=actor.username)))
     return read(project, actor)
+
+
+def todo(session: Session, actor: Actor) -> list[dict]:
+    """For the curators of a library: projects recommended up to it from their region, waiting for
+    their review."""
+    if not actor.is_official or actor.level not in domain.LIBRARY_LEVELS:
+        return []
+    count = session.scalar(sa.select(sa.func.count()).where(
+        Project.recommended_to == actor.level,
+        Project.region_code.startswith(regions.jurisdiction_prefix(actor.region_code))))
+    return [TodoItem(kind="projects_to_review", title="下级推荐的项目，待审核是否入库", count=count or 0,
+                     link="/projects").as_json()]
 
 
 def decide_recommendation(uow, actor: Actor, project_id: str, accept: bool, note: str) -> dict:
