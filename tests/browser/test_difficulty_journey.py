@@ -1,6 +1,8 @@
 """An enterprise reports a difficulty on a phone; the township contacts and answers; the enterprise
 rejects the first answer and accepts the second; the head of the township signs it off."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -60,6 +62,16 @@ def test_a_difficulty_from_report_to_sign_off_in_the_browser(stack, phone, desk,
     desk.goto(difficulty_url)
     desk.get_by_label("答复内容").fill("联系县就业局为企业定向培训分拣工二十名，下周开班")
     desk.get_by_role("button", name="提交书面答复").click()
+    expect(badge(desk)).to_have_text("已答复，待企业确认")
+
+    # the enterprise's home page says what waits for it, fits the phone, and leads there
+    phone.goto(base + "/")
+    waiting = phone.locator("section.todo")
+    expect(waiting).to_contain_text("答复待企业确认")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=screenshots / "todo-entrepreneur-phone.png", full_page=True)
+    waiting.get_by_role("link", name=re.compile("答复待企业确认")).click()
+    expect(phone).to_have_url(re.compile(r"/difficulties$"))
     phone.goto(difficulty_url)
     phone.get_by_role("button", name="满意，确认答复").click()
     expect(badge(phone)).to_have_text("企业已确认，待销号")
@@ -68,7 +80,9 @@ def test_a_difficulty_from_report_to_sign_off_in_the_browser(stack, phone, desk,
     desk.goto(difficulty_url)
     expect(desk.get_by_text("待本级单位负责人签字销号")).to_be_visible()
     log_out(desk)
-    log_in(desk, base, head_user, "/difficulties")
+    log_in(desk, base, head_user, "/")
+    expect(desk.locator("section.todo")).to_contain_text("企业已确认，待单位负责人销号")
+    desk.screenshot(path=screenshots / "todo-unit-head-desk.png", full_page=True)
     desk.goto(difficulty_url)
     desk.get_by_role("button", name="签字销号").click()
     expect(badge(desk)).to_have_text("已销号")
