@@ -186,6 +186,20 @@ def test_the_public_view_by_reference_tells_status_but_nothing_personal(stack, p
     for private in (record["enterprise_name"], "招工困难", record["enterprise_id"], record["id"]):
         assert private not in text
     assert stack.client().get("/api/v1/difficulties/public/KN2026-999999").status_code == 404
+    assert public["status_notes"] == "乡镇级办理中，待联系企业"
+
+
+def test_a_reference_is_found_however_it_is_typed_and_an_escalated_case_says_where_it_is(stack, people):
+    record = report(enterprise_with_liaisons(stack, people), "permits")
+    year, number = record["reference"][2:6], record["reference"].split("-")[1]
+    typed = (record["reference"].lower(), f"KN{year}{number}", f"kn{year}{int(number)}",
+             f" KN {year} - {number} ", "".join(chr(ord(c) + 0xFEE0) for c in record["reference"]))  # full width
+    for text in typed:
+        found = stack.client().get(f"/api/v1/difficulties/public/{text}")
+        assert found.status_code == 200 and found.json()["service_request_id"] == record["reference"], text
+    assert act(people["township"], record, "escalate", reason="涉及县级审批权限").status_code == 200
+    public = stack.client().get(f"/api/v1/difficulties/public/{record['reference']}").json()
+    assert public["status_notes"] == "已上报至县（区）级办理中，待联系企业"
 
 
 def test_a_year_without_a_published_schedule_is_warned_about_and_an_administrator_fixes_it(stack, people):

@@ -49,6 +49,10 @@ def test_anyone_checks_progress_by_reference_without_seeing_the_enterprise(stack
     record = report(enterprise_with_liaisons(stack, people))
     anonymous = Browser(stack.base_url)
     found = anonymous.get(f"/status?reference={record['reference']}")
-    assert found.status_code == 200 and "已受理" in found.text and "乡镇级" in found.text
+    assert found.status_code == 200 and "乡镇级办理中，待联系企业" in found.text
     assert record["enterprise_name"] not in found.text and "分拣" not in found.text
     assert anonymous.get("/status?reference=KN2026-999999").status_code == 404
+    typed = anonymous.get("/status", params={"reference": record["reference"].lower().replace("-", "")})
+    assert typed.status_code == 200 and record["reference"] in typed.text
+    home = anonymous.get("/")  # the page is found from the home page and every page's footer
+    assert home.text.count('href="/status"') >= 2

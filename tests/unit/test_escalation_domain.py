@@ -80,3 +80,20 @@ def test_the_city_is_the_top():
 
 def test_references_are_short_and_readable():
     assert rules.reference_for(2026, 123) == "KN2026-000123"
+
+
+@pytest.mark.parametrize("typed", ["KN2026-000123", "kn2026-000123", "KN2026000123", "kn2026123", " KN 2026 - 000123 ",
+                                   "ＫＮ２０２６－０００１２３", "KN2026—123"])
+def test_a_reference_is_read_however_a_person_types_it(typed):
+    assert rules.typed_reference(typed) == "KN2026-000123"
+
+
+def test_something_else_is_kept_to_be_not_found():
+    assert rules.typed_reference("2026-123") == "2026-123"
+
+
+def test_the_public_status_says_where_an_escalated_case_is():
+    assert rules.public_status("assigned", "township", escalated=False) == "乡镇级办理中，待联系企业"
+    assert rules.public_status("assigned", "city", escalated=True) == "已上报至市级办理中，待联系企业"
+    assert rules.public_status("contacted", "county", escalated=True) == "已上报至县（区）级办理中，已联系企业"
+    assert rules.public_status("closed", "city", escalated=True) == "已办结销号"

@@ -7,6 +7,8 @@ Plain Python. Time limits are policy data (`EscalationPolicy`), counted in worki
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from services.escalation.domain.workdays import WorkCalendar
@@ -166,3 +168,24 @@ def safe_filename(filename: str, suffix: str) -> str:
 def reference_for(year: int, number: int) -> str:
     """A short public reference a person can read out on the phone: KN2026-000123."""
     return f"KN{year}-{number:06d}"
+
+
+TYPED_REFERENCE = re.compile(r"KN(\d{4})[-_—－]?0*(\d{1,9})")
+
+
+def typed_reference(text: str) -> str:
+    """A reference as people type it, in its stored form: lower case, without the dash, with spaces
+    or in full-width characters from a Chinese keyboard (ｋｎ２０２６－１２３) all mean KN2026-000123;
+    anything else is kept (and is simply not found)."""
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+    matched = TYPED_REFERENCE.fullmatch(compact)
+    return reference_for(int(matched.group(1)), int(matched.group(2))) if matched else compact[:20]
+
+
+def public_status(status: str, level: str, escalated: bool) -> str:
+    """What the public page says: where the case is and what it waits for, so that a case escalated
+    to the city does not read as just received (已受理)."""
+    where = f"已上报至{LEVEL_NAMES[level]}级" if escalated else f"{LEVEL_NAMES[level]}级"
+    return {"assigned": f"{where}办理中，待联系企业", "contacted": f"{where}办理中，已联系企业",
+            "resolved": f"{LEVEL_NAMES[level]}级已答复，待企业确认",
+            "accepted": "企业已确认答复，待单位负责人销号", "closed": "已办结销号"}[status]

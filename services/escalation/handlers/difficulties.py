@@ -174,12 +174,13 @@ def todo(session: Session, actor: Actor, today: dt.date) -> list[dict]:
 
 def public_view(session: Session, reference: str) -> dict:
     """Open311 GeoReport v2 style: what anyone with the reference may know, nothing personal."""
-    record = session.scalar(sa.select(Difficulty).where(Difficulty.reference == reference))
+    record = session.scalar(sa.select(Difficulty).where(Difficulty.reference == rules.typed_reference(reference)))
     if record is None:
         raise NotFound("difficulty_not_found", "reference", "没有这个编号的困难问题")
+    escalated = any(step.action == "escalated" for step in record.steps)
     return {
         "service_request_id": record.reference, "status": "closed" if record.status == "closed" else "open",
-        "status_notes": rules.STATUS_NAMES[record.status], "service_code": record.category,
+        "status_notes": rules.public_status(record.status, record.level, escalated), "service_code": record.category,
         "service_name": rules.CATEGORY_NAMES[record.category],
         "agency_responsible": f"{regions.full_name(rules.level_region(record.region_code, record.level))}"
                               f"（{rules.LEVEL_NAMES[record.level]}级）",
