@@ -19,6 +19,11 @@ from shared.validation import domain_check
 LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级"}
 STATUS_NAMES = {"collected": "已征集", "reviewed": "已审核", "listed": "已入库", "promoted": "已推介",
                 "signed": "已签约", "launched": "已落地", "withdrawn": "已撤回"}
+STEP_NAMES = {  # a project's timeline, as people read it
+    "collected": "征集", "review": "审核", "list": "入库", "promote": "推介", "promoted": "推介", "sign": "签约",
+    "signed": "签约", "launch": "落地", "withdraw": "撤回", "recommended": "向上级推荐",
+    "accepted_upward": "上级接收入库", "declined_upward": "上级不予接收",
+}
 SECTORS = {  # sector -> words that show an entrepreneur's skills or an enterprise's trade fit it
     "种植业": ("种植", "柑橘", "蔬菜", "水果", "茶", "粮", "农"),
     "养殖业": ("养殖", "养猪", "养鸡", "水产", "畜", "牧"),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from services.gateway.handlers import auth
 from services.gateway.rpc import Services
 from services.gateway.web.http import LoginRequired
 from services.gateway.web.render import NOTICES, render
 from services.gateway.web.session import CSRF_ENVIRON, codec_for
 from shared.actors import Actor, require_role
+from shared.errors import ServiceUnavailable
 
 ACTOR_ENVIRON = "guiyan.actor"
+BANK_NAMES_SECONDS = 300.0  # partner banks change by an administrator's rare decision
+_bank_names: dict = {"at": float("-inf"), "names": {}}
 
 
 class PageSupport(Services):
@@ -38,4 +43,18 @@ class PageSupport(Services):
     def show(self, request, template: str, status: int = 200, **context):
         return render(template, status, actor=self.page_actor(request),
                       csrf_token=request.environ[CSRF_ENVIRON], path=request.path,
-                      notice=NOTICES.get(request.args.get("notice", "")), **context)
+                      notice=NOTICES.get(request.args.get("notice", "")), bank_name=self.bank_name, **context)
+
+    def bank_name(self, code: str | None) -> str:
+        """A partner bank's name for its code (pages never show NJRCB), from finance's list, kept
+        for a few minutes; the code itself while finance does not answer."""
+        if not code:
+            return ""
+        stale = time.monotonic() - _bank_names["at"] > BANK_NAMES_SECONDS
+        if stale or code not in _bank_names["names"]:
+            try:
+                _bank_names["names"] = {bank["code"]: bank["name"] for bank in self.finance.list_banks()}
+                _bank_names["at"] = time.monotonic()
+            except ServiceUnavailable:
+                return code
+        return _bank_names["names"].get(code, code)

@@ -64,7 +64,8 @@ def read(project: Project, actor: Actor) -> dict:
               "contact_name": project.contact_name, "contact_phone": project.contact_phone,
               "signings": [_signing(s) for s in project.signings]}
     if actor.is_official:
-        detail["history"] = [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
+        detail["history"] = [{"at": s.at, "actor": s.actor, "action": s.action,
+                              "action_name": pe.STEP_NAMES.get(s.action, s.action), "note": s.note}
                              for s in project.history]
     return detail
 
