@@ -37,3 +37,25 @@ def test_a_quarter_is_named_as_people_say_it(stack, quarters):
         text = browser_for(stack, city).get(f"/quarters/{quarter.code}").text
     facts = text[text.index('class="facts"'):]
     assert f"{quarter.year}年第{quarter.number}季度" in facts and f">{quarter.code}<" not in facts
+
+
+def test_timelines_and_decisions_name_people_not_their_usernames(stack, places):
+    from tests.borrowers import key, loan_request, make_borrower
+
+    city = stack.client(stack.create_user("official", region_code=places.city, level="city"))
+    assert city.post("/api/v1/fund/contributions", headers=key(),
+                     json={"account": "fund:guarantee", "amount_yuan": "1000000.00"}).status_code == 201
+    township_user = stack.create_user("official", region_code=places.township, level="township")
+    township = stack.client(township_user)
+    borrower = make_borrower(stack, township)
+    loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="50000.00")).json()
+    maker = stack.create_user("bank_liaison", bank_code="NJRCB")
+    approved = stack.client(maker).post(f"/api/v1/loans/{loan['id']}/approve",
+                                        json={"amount_yuan": "50000", "term_months": 24, "spread_bp": 0})
+    assert approved.status_code == 200, approved.text
+    text = browser_for(stack, maker).get(f"/loans/{loan['id']}").text
+    assert "测试bank_liaison" in text and maker not in text  # the approver, in the facts and the timeline
+    assert borrower.username not in text  # the applicant's step names them too
+    record = browser_for(stack, township_user).get(f"/records/entrepreneurs/{borrower.entrepreneur_id}").text
+    assert "测试official" in record and township_user not in record  # who verified it
+    assert "系统" in text  # what no account did keeps its own words

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
+
 from services.gateway.handlers import auth
+from services.gateway.models import User
 from services.gateway.rpc import Services
 from services.gateway.web.http import LoginRequired
 from services.gateway.web.render import NOTICES, render
@@ -15,6 +18,8 @@ from shared.errors import ServiceUnavailable
 ACTOR_ENVIRON = "guiyan.actor"
 BANK_NAMES_SECONDS = 300.0  # partner banks change by an administrator's rare decision
 _bank_names: dict = {"at": float("-inf"), "names": {}}
+PERSON_NAMES_SECONDS, PERSON_NAMES_KEPT = 600.0, 5000
+_person_names: dict[str, tuple[float, str]] = {}  # username -> (when read, the name pages show)
 
 
 class PageSupport(Services):
@@ -43,7 +48,23 @@ class PageSupport(Services):
     def show(self, request, template: str, status: int = 200, **context):
         return render(template, status, actor=self.page_actor(request),
                       csrf_token=request.environ[CSRF_ENVIRON], path=request.path,
-                      notice=NOTICES.get(request.args.get("notice", "")), bank_name=self.bank_name, **context)
+                      notice=NOTICES.get(request.args.get("notice", "")), bank_name=self.bank_name,
+                      person=self.person_name, **context)
+
+    def person_name(self, username: str | None) -> str:
+        """The name a page shows for whoever acted (records keep their username): the account's
+        display name, read from the gateway's accounts and kept for a few minutes; what is not an
+        account (系统（时限检查）) as it is."""
+        if not username:
+            return ""
+        kept = _person_names.get(username)
+        if kept is None or time.monotonic() - kept[0] > PERSON_NAMES_SECONDS:
+            with self.db.read() as session:
+                name = session.scalar(sa.select(User.display_name).where(User.username == username))
+            if len(_person_names) >= PERSON_NAMES_KEPT:
+                _person_names.clear()
+            kept = _person_names[username] = (time.monotonic(), name or username)
+        return kept[1]
 
     def bank_name(self, code: str | None) -> str:
         """A partner bank's name for its code (pages never show NJRCB), from finance's list, kept
