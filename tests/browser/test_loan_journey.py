@@ -76,6 +76,14 @@ def test_a_loan_from_application_to_repayment_in_the_browser(stack, phone, desk,
     expect(desk.locator(".record-head .badge")).to_have_text("已放款")
     status_seen_by(phone, loan_url, "已放款")
     expect(phone.get_by_role("heading", name="还款计划")).to_be_visible()
+    # on the phone every column of the schedule is on the screen, the paid amount and state included
+    width = phone.evaluate("window.innerWidth")
+    for label in ("已还（元）", "状态"):
+        cell = phone.locator(f'table.stack td[data-label="{label}"]').first
+        expect(cell).to_be_visible()
+        box = cell.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, (label, box, width)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     desk.get_by_label("还款金额（元）").fill("2000")
     desk.get_by_role("button", name="登记还款").click()
     expect(desk.locator(".record-head .badge")).to_have_text("还款中")

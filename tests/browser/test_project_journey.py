@@ -1,6 +1,7 @@
 """A returnee finds a project in the library on a phone and says they are interested; the county
 presents it at a promotion event and signs it with them; the returnee sees it signed."""
 
+import re
 import uuid
 
 import pytest
@@ -28,6 +29,12 @@ def test_browse_interest_and_sign_in_the_browser(stack, phone, desk, screenshots
     log_in(phone, base, borrower.username, "/projects")
     phone.get_by_placeholder("搜索项目，如：柑橘、民宿").fill(word)
     phone.get_by_role("button", name="搜索").click()
+    expect(phone.locator(".result-count")).to_have_text("共 1 个项目")
+    # a filter applies as soon as it is chosen, without pressing 搜索
+    phone.get_by_label("行业").select_option("种植业")
+    expect(phone).to_have_url(re.compile(r"sector="))
+    expect(phone.locator(".result-count")).to_have_text("共 0 个项目")
+    phone.get_by_label("行业").select_option("养殖业")
     expect(phone.locator(".result-count")).to_have_text("共 1 个项目")
     phone.locator(".record-list a").first.click()
     phone.get_by_role("button", name="我有意向").click()

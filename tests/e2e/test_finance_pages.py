@@ -190,6 +190,32 @@ def test_an_employment_claim_names_the_hire_whose_id_is_wrong_and_pays_two_thous
     assert "一次性吸纳就业补贴" in claim and "4,000.00" in claim and "待审核" in claim
 
 
+def test_an_employment_claim_takes_as_many_hires_as_the_enterprise_made(stack, desk):
+    """"再添加一人" opens another row and keeps what was typed (the form held two people at most)."""
+    from tests.factories import resident_id
+
+    borrower = make_borrower(stack, desk["township"], enterprise=True)
+    page = browser_for(stack, borrower.username)
+    form = page.get("/subsidies/new?kind=employment")
+    fields = {"csrf_token": CSRF.search(form.text).group(1), "kind": "employment",
+              "idempotency_key": KEY.search(form.text).group(1), "enterprise_id": borrower.enterprise_id}
+    people = {}
+    for n in range(4):
+        people.update({f"hires.{n}.name": f"工人{n}", f"hires.{n}.id_number": resident_id(),
+                       f"hires.{n}.category": "poverty_alleviated", f"hires.{n}.contract_months": "24",
+                       f"hires.{n}.hired_on": "2026-03-01", f"hires.{n}.social_insurance": "yes"})
+        if n < 3:  # as a browser posts it: the rows so far and the empty row below them
+            empty = {f"hires.{n + 1}.{key}": "" for key in ("name", "id_number", "category", "contract_months",
+                                                            "hired_on")}
+            more = page.post("/subsidies/new", {**fields, **people, **empty, "more_rows": "1"})
+            assert more.status_code == 200 and f"吸纳人员（第{n + 2}人）" in more.text, n
+            assert f'value="工人{n}"' in more.text and 'name="more_rows"' in more.text
+    made = page.post("/subsidies/new", {**fields, **people})
+    assert made.status_code == 303, made.text
+    claim = page.get(made.headers["Location"]).text
+    assert "8,000.00" in claim  # four hires at 2,000 each
+
+
 def test_the_returnee_lists_their_loans_and_withdraws_one_before_approval(stack, desk):
     borrower = make_borrower(stack, desk["township"])
     loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="50000")).json()

@@ -80,6 +80,8 @@ class SubsidyPages(PageSupport):
     def claim_new_submit(self, request):
         actor = self.require(request, "entrepreneur")
         form = request.form
+        if form.get("more_rows"):  # another hire row, nothing submitted yet: the form again, as typed
+            return self._claim_form(request, actor, form, {}, submitted_key(form))
         data, positions = claim_data(form)
         try:
             body = parse(SubsidyClaimCreate, data).model_dump(mode="json")
@@ -97,7 +99,7 @@ class SubsidyPages(PageSupport):
                          labels=CLAIM_LABELS, summary=forms.summary(errors, CLAIM_LABELS),
                          idempotency_key=key or new_key(), record=record, kind=values.get("kind", ""),
                          kinds=KIND_NAMES, enterprises=[(e["id"], e["name"]) for e in enterprises],
-                         provinces=PROVINCES, hire_rows=forms.row_numbers(values, "hires"),
+                         provinces=PROVINCES, hire_rows=forms.row_numbers(values, "hires"), max_rows=forms.MAX_ROWS,
                          today=clock.today().isoformat())
 
     @page("GET", "/subsidies/<string:claim_id>")

@@ -33,6 +33,12 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
+    // a filter takes effect when it is chosen, without pressing 搜索 (which still works without this file)
+    document.querySelectorAll("form[data-auto-submit] select").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
+      });
+    });
     // after a refused submission, take the reader (and a screen reader) to the list of problems
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
