@@ -151,6 +151,20 @@ def test_the_township_official_sees_the_record_and_may_verify_it(browser, stack,
     assert "已核实" in browser.get(path).text
 
 
+def test_sign_up_names_every_mistake_at_once(browser, stack):
+    """A short name, a mistyped repeat of the password and a number that already has an account,
+    all on the first try (each used to appear only once the others were put right)."""
+    taken = mobile()
+    assert stack.client().post("/api/v1/auth/signup", json={"phone": taken, "display_name": "先来的人",
+                                                            "password": PASSWORD}).status_code == 201
+    page = browser.submit("/signup", {"phone": taken, "display_name": "刘", "password": PASSWORD,
+                                      "password_confirm": PASSWORD + "x"})
+    assert page.status_code == 422
+    for field, words in (("phone", "该手机号码已开通账号"), ("display_name", ""), ("password_confirm", "两次输入的密码不一致")):
+        assert f'id="f-{field}-error"' in page.text and words in page.text, field
+    assert f'value="{taken}"' in page.text
+
+
 def test_a_double_submitted_registration_registers_once(browser, stack):
     browser.submit("/signup", {"phone": mobile(), "display_name": "刘双击", "password": PASSWORD,
                                "password_confirm": PASSWORD})

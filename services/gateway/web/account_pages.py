@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from services.gateway import todo
 from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from services.gateway.handlers import accounts, auth, throttle
 from services.gateway.http import TooManyAttempts, error_headers, status_for
+from services.gateway.models import User
 from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
@@ -109,15 +111,37 @@ class AccountPages(PageSupport):
                          summary=forms.summary(errors, forms.SIGNUP_LABELS))
 
     def _sign_up(self, form) -> str:
+        """Every mistake of the form at once: the fields' rules, the repeated password and a number
+        that already has an account, together (each used to appear only once the others were put
+        right, one try at a time)."""
+        problems: list[dict] = []
+        try:
+            data = parse(auth.SignUp, forms.filled(form, SIGNUP_FIELDS))
+        except InvalidInput as exc:
+            problems = exc.details if isinstance(exc.details, list) else [exc.as_dict()]
+            data = None
         if form.get("password", "") != form.get("password_confirm", ""):
-            raise InvalidInput("password_mismatch", "password_confirm", "两次输入的密码不一致")
-        data = parse(auth.SignUp, forms.filled(form, SIGNUP_FIELDS))
+            problems.append({"code": "password_mismatch", "field": "password_confirm", "message": "两次输入的密码不一致"})
+        if problems and not any(p.get("field") == "phone" for p in problems) and self._phone_taken(form.get("phone", "")):
+            problems.append({"code": "username_taken", "field": "phone", "message": "该手机号码已开通账号，请直接登录"})
+        if problems:
+            first = problems[0]
+            raise InvalidInput(first["code"], first.get("field"), first["message"], problems)
+        assert data is not None
         _, token = accounts.sign_up(self.db, data, session_kind="page", hours=self.settings.session_hours)
         assert token is not None  # a session was asked for
         return token
 
+    def _phone_taken(self, phone: str) -> bool:
+        return bool(phone.strip()) and _taken(self.db, phone)
+
+
+def _taken(db, phone: str) -> bool:
+    with db.read() as session:
+        return session.scalar(sa.select(User.id).where(User.username == phone.strip())) is not None
+
 
 def signup_messages(error: InvalidInput | Conflict) -> dict[str, str]:
-    if error.code == "username_taken":  # the account's username is the mobile number
+    if isinstance(error, Conflict) and error.code == "username_taken":  # the username is the mobile number
         return {"phone": "该手机号码已开通账号，请直接登录"}
     return forms.messages(error)
