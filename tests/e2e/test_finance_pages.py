@@ -216,6 +216,15 @@ def test_an_employment_claim_takes_as_many_hires_as_the_enterprise_made(stack, d
     assert "8,000.00" in claim  # four hires at 2,000 each
 
 
+def test_lists_past_their_end_say_so_and_lead_back_to_the_first_page(stack, desk):
+    official = browser_for(stack, desk["county"])
+    for path, empty in (("/loans?all=1&page=400", "暂无贷款"), ("/subsidies?status=paid&page=400", "没有符合条件的申领"),
+                        ("/difficulties?all=1&page=400", "暂无困难问题")):
+        page = official.get(path)
+        assert page.status_code == 200 and empty in page.text and "第 400 页" in page.text, path
+        assert "回到第一页" in page.text and 'href="' + path.split("&page")[0] + '"' in page.text, path
+
+
 def test_the_returnee_lists_their_loans_and_withdraws_one_before_approval(stack, desk):
     borrower = make_borrower(stack, desk["township"])
     loan = borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="50000")).json()

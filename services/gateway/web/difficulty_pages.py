@@ -11,7 +11,7 @@ from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
-from services.gateway.web.support import PageSupport
+from services.gateway.web.support import LIST_PAGE_SIZE, PageSupport, numbered_pager, page_number
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, URGENCY_NAMES, DifficultyCreate
 from shared.errors import Forbidden, NotFound
 from shared.validation import parse
@@ -30,10 +30,11 @@ class DifficultyPages(PageSupport):
         actor = self.require(request, "entrepreneur", "official")
         me = actor.model_dump()
         everything = actor.role != "official" or request.args.get("all") == "1"
-        result = self.escalation.list_difficulties(me, {"per_page": 100, "queue": not everything})
+        result = self.escalation.list_difficulties(me, {"per_page": LIST_PAGE_SIZE, "queue": not everything,
+                                                        "page": page_number(request.args)})
         counts = self.escalation.difficulty_stats(me)["rows"] if actor.is_official else []
         return self.show(request, "difficulties.html", result=result, everything=everything,
-                         table=count_table(counts))
+                         table=count_table(counts), pager=numbered_pager(request, result, ("all",)))
 
     @page("GET", "/status")
     def public_status_page(self, request):

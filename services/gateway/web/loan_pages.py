@@ -13,7 +13,7 @@ from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
-from services.gateway.web.support import PageSupport
+from services.gateway.web.support import LIST_PAGE_SIZE, PageSupport, numbered_pager, page_number
 from shared import clock
 from shared.contracts.finance import (
     FinanceApi,
@@ -64,9 +64,10 @@ class LoanPages(PageSupport):
     def loans_page(self, request):
         actor = self.require(request, "entrepreneur", "bank_liaison", "official")
         everything = request.args.get("all") == "1" or actor.role != "bank_liaison"
-        query = {"per_page": 100, "queue": not everything}
+        query = {"per_page": LIST_PAGE_SIZE, "page": page_number(request.args), "queue": not everything}
         result = self.finance.list_loans(actor.model_dump(), query)
-        return self.show(request, "loans.html", result=result, everything=everything)
+        return self.show(request, "loans.html", result=result, everything=everything,
+                         pager=numbered_pager(request, result, ("all",)))
 
     # ---- the application --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
-from services.gateway.web.support import PageSupport
+from services.gateway.web.support import LIST_PAGE_SIZE, PageSupport, numbered_pager, page_number
 from shared import clock
 from shared.contracts.finance import KIND_NAMES, ClaimReview, SubsidyClaimCreate
 from shared.errors import Forbidden
@@ -66,8 +66,10 @@ class SubsidyPages(PageSupport):
     def subsidies_page(self, request):
         actor = self.require(request, "entrepreneur", "official")
         status = request.args.get("status", "eligibility_checked" if actor.is_official else "")
-        result = self.finance.list_claims(actor.model_dump(), {"per_page": 100, "status": status or None})
-        return self.show(request, "subsidies.html", result=result, chosen=status)
+        result = self.finance.list_claims(actor.model_dump(), {"per_page": LIST_PAGE_SIZE, "status": status or None,
+                                                               "page": page_number(request.args)})
+        return self.show(request, "subsidies.html", result=result, chosen=status,
+                         pager=numbered_pager(request, result, ("status",)))
 
     @page("GET", "/subsidies/new")
     def claim_new_page(self, request):

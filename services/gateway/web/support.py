@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from shared.actors import Actor, require_role
 from shared.errors import ServiceUnavailable
 
 ACTOR_ENVIRON = "guiyan.actor"
+LIST_PAGE_SIZE, LAST_PAGE = 50, 10000  # the services' page numbers stop at 10,000
 BANK_NAMES_SECONDS = 300.0  # partner banks change by an administrator's rare decision
 _bank_names: dict = {"at": float("-inf"), "names": {}}
 PERSON_NAMES_SECONDS, PERSON_NAMES_KEPT = 600.0, 5000
@@ -79,3 +81,20 @@ class PageSupport(Services):
             except ServiceUnavailable:
                 return code
         return _bank_names["names"].get(code, code)
+
+
+def page_number(args) -> int:
+    """The page a list was asked for (1 when absent or not a number)."""
+    text = args.get("page", "")
+    return min(int(text), LAST_PAGE) if text.isdigit() and int(text) > 0 else 1
+
+
+def numbered_pager(request, result: dict, keep: tuple[str, ...] = ()) -> dict:
+    """下一页 and 回到第一页 for a list the services page by number, keeping the list's filters
+    (`keep`): the shape the `pagination` macro draws."""
+    kept = {name: request.args[name] for name in keep if request.args.get(name)}
+    page, per_page, total = result["page"], result["per_page"], result["total"]
+    following = (f"{request.path}?{urlencode({**kept, 'page': page + 1})}"
+                 if page * per_page < total and page < LAST_PAGE else None)
+    first = f"{request.path}?{urlencode(kept)}" if page > 1 else None
+    return {"page": page, "first": first, "next": following}
