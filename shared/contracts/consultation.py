@@ -126,9 +126,6 @@ class ConsultationApi(Protocol):
     """The `consultation` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
-    def todo(self, actor: Caller) -> Any:
-        """What waits for the caller here: a list of `TodoItem` as JSON."""
-
     def assign_resolution(self, actor: Caller, code: str, data: Body, key: str | None = None) -> Any: ...
 
     def bulletin_workbook(self, actor: Caller, code: str) -> Any:
@@ -168,3 +165,6 @@ class ConsultationApi(Protocol):
     def record_progress(self, actor: Caller, resolution_id: str, data: Body, key: str | None = None) -> Any: ...
 
     def timeline(self, actor: Caller, enterprise_id: str) -> Any: ...
+
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""

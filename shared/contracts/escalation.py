@@ -199,7 +199,7 @@ class EscalationApi(Protocol):
 
     def report_difficulty(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
+    def run_sweep(self, actor: Caller) -> Any: ...
+
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""
-
-    def run_sweep(self, actor: Caller) -> Any: ...

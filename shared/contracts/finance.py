@@ -422,9 +422,6 @@ class FinanceApi(Protocol):
     """The `finance` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
-    def todo(self, actor: Caller) -> Any:
-        """What waits for the caller here: a list of `TodoItem` as JSON."""
-
     def apply_for_loan(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
     def approve_batch(self, actor: Caller, batch_id: str, idempotency_key: str | None = None) -> Any: ...
@@ -485,6 +482,9 @@ class FinanceApi(Protocol):
         """The amount above which a second liaison confirms, set at the bank's written request."""
 
     def set_repayment_rate(self, actor: Caller, data: Body) -> Any: ...
+
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""
 
     def trial_balance(self, actor: Caller) -> Any: ...
 

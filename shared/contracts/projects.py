@@ -177,9 +177,6 @@ class ProjectsApi(Protocol):
     """The `projects` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
-    def todo(self, actor: Caller) -> Any:
-        """What waits for the caller here: a list of `TodoItem` as JSON."""
-
     def advance_project(self, actor: Caller, project_id: str, action: str, data: Body | None = None) -> Any: ...
 
     def collect_project(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
@@ -213,3 +210,6 @@ class ProjectsApi(Protocol):
     def search_projects(self, actor: Caller, query: Body | None = None) -> Any: ...
 
     def sign_project(self, actor: Caller, event_id: str, data: Body) -> Any: ...
+
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""

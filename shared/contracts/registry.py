@@ -335,9 +335,6 @@ class RegistryApi(Protocol):
     """The `registry` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
-    def todo(self, actor: Caller) -> Any:
-        """What waits for the caller here: a list of `TodoItem` as JSON."""
-
     def assign_liaisons(self, actor: Caller, enterprise_id: str, data: Body) -> Any: ...
 
     def create_enterprise(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
@@ -363,6 +360,9 @@ class RegistryApi(Protocol):
 
     def report_headcount(
             self, actor: Caller, enterprise_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def todo(self, actor: Caller) -> Any:
+        """What waits for the caller here: a list of `TodoItem` as JSON."""
 
     def verify_enterprise(self, actor: Caller, enterprise_id: str, command: Body | None = None) -> Any: ...
 

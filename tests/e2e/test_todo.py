@@ -6,14 +6,10 @@ and after one step: the step's work appears for the people who must act, and for
 
 import pytest
 
-from tests.borrowers import finance_knows, key, loan_request, make_borrower
+from tests.borrowers import key, loan_request, make_borrower
+from tests.e2e.test_difficulties_api import enterprise_with_liaisons
 from tests.e2e.test_pages import Browser
 from tests.stack import PASSWORD
-
-LIAISONS = {"liaisons": [
-    {"kind": "government_affairs", "name": "周政务", "phone": "13900000021", "organisation": "双才镇便民服务中心",
-     "level": "township"},
-]}
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +46,7 @@ def changed(before: dict, after: dict) -> dict:
 
 
 def test_a_difficulty_is_on_the_list_of_whoever_must_act_next_and_nobody_else(stack, people):
-    borrower = make_borrower(stack, people["township"], enterprise=True)
-    assert people["county"].put(f"/api/v1/enterprises/{borrower.enterprise_id}/liaisons",
-                                json=LIAISONS).status_code == 200
-    finance_knows(stack, "known_enterprises", borrower.enterprise_id, "liaisons::text <> '[]'", "escalation")
+    borrower = enterprise_with_liaisons(stack, people)
     watched = ("township", "head", "other_township", "county")
     before = {who: counts(people[who]) for who in watched}
     owner_before = counts(borrower.client)

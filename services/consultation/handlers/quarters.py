@@ -386,17 +386,15 @@ def todo(session: Session, actor: Actor, today: dt.date) -> list[dict]:
     link opens the quarter of the nearest one."""
     if not actor.is_official or actor.level not in ("county", "city"):
         return []
+    open_here = (AgendaItem.status == "open",
+                 AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))
     count, due_on, overdue = session.execute(
         sa.select(sa.func.count(), sa.func.min(Resolution.deadline),
                   sa.func.count().filter(Resolution.deadline < today))
-        .join(Resolution.item)
-        .where(AgendaItem.status == "open",
-               AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))).one()
+        .join(Resolution.item).where(*open_here)).one()
     nearest = session.scalar(
         sa.select(Resolution.quarter).join(Resolution.item)
-        .where(AgendaItem.status == "open", Resolution.deadline == due_on,
-               AgendaItem.region_code.startswith(regions.jurisdiction_prefix(actor.region_code)))
-        .limit(1)) if count else None
+        .where(*open_here, Resolution.deadline == due_on).limit(1)) if count else None
     return [TodoItem(kind="resolutions_to_follow", title="会商交办事项，待跟进办理进度", count=count,
                      overdue=overdue, due_on=due_on,
                      link=f"/quarters/{nearest}" if nearest else "/quarters").as_json()]

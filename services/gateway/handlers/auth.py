@@ -99,8 +99,12 @@ def actor_of(user: User) -> Actor:
                                  "unit_head": user.unit_head})
 
 
+def username_taken(session: Session, username: str) -> bool:
+    return session.scalar(sa.select(User.id).where(User.username == username)) is not None
+
+
 def create_user(session: Session, data: UserCreate) -> User:
-    if session.scalar(sa.select(User.id).where(User.username == data.username)):
+    if username_taken(session, data.username):
         raise Conflict("username_taken", "username", "该用户名已被使用")
     region = data.region_code
     if data.role == "official":

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from services.gateway import todo
 from services.gateway.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from services.gateway.handlers import accounts, auth, throttle
 from services.gateway.http import TooManyAttempts, error_headers, status_for
-from services.gateway.models import User
 from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
@@ -26,25 +24,35 @@ class AccountPages(PageSupport):
     @page("GET", "/")
     def home_page(self, request):
         actor = self.page_actor(request)
-        waiting = todo.gather(self, actor) if actor is not None else None
-        return self.show(request, "home.html", todo=waiting, **self._landing(actor))
+        if actor is None:
+            return self.show(request, "home.html", todo=None)
+        waiting = todo.gather(self, actor)
+        return self.show(request, "home.html", todo=waiting, **self._landing(actor, waiting))
 
-    def _landing(self, actor: Actor | None) -> dict:
-        if actor is not None and actor.role == "entrepreneur":
+    def _landing(self, actor: Actor, waiting: dict) -> dict:
+        if actor.role == "entrepreneur":
             return {"record": self.registry.get_my_entrepreneur(actor.model_dump())}
-        if actor is not None and actor.is_official:
-            return {"counts": self._official_counts(actor)}
+        if actor.is_official:
+            return {"counts": self._official_counts(actor, waiting)}
         return {}
 
-    def _official_counts(self, actor: Actor) -> dict:
-        def total(listing, **query) -> str:
-            """The figure a tile shows: the count, or "1000+" where the registry stopped counting."""
-            answer = listing(actor.model_dump(), {"per_page": 1, **query})
-            return f"{answer['total']}+" if answer["total_capped"] else str(answer["total"])
+    def _official_counts(self, actor: Actor, waiting: dict) -> dict:
+        """The tiles' figures: "1000+" where the registry stopped counting. What waits for
+        verification is the to-do list's own count, asked again only if the registry did not
+        answer it there."""
+        def shown(count: int, capped: bool) -> str:
+            return f"{count}+" if capped else str(count)
 
+        def total(listing, **query) -> str:
+            answer = listing(actor.model_dump(), {"per_page": 1, **query})
+            return shown(answer["total"], answer["total_capped"])
+
+        counted = {item["kind"]: shown(item["count"], item["count_capped"]) for item in waiting["items"]}
         people, firms = self.registry.list_entrepreneurs, self.registry.list_enterprises
-        return {"entrepreneurs": total(people), "entrepreneurs_pending": total(people, status="registered"),
-                "enterprises": total(firms), "enterprises_pending": total(firms, status="registered")}
+        return {"entrepreneurs": total(people),
+                "entrepreneurs_pending": counted.get("entrepreneurs_to_verify") or total(people, status="registered"),
+                "enterprises": total(firms),
+                "enterprises_pending": counted.get("enterprises_to_verify") or total(firms, status="registered")}
 
     # ---- logging in and out ------------------------------------------------------------------
 
@@ -133,12 +141,10 @@ class AccountPages(PageSupport):
         return token
 
     def _phone_taken(self, phone: str) -> bool:
-        return bool(phone.strip()) and _taken(self.db, phone)
-
-
-def _taken(db, phone: str) -> bool:
-    with db.read() as session:
-        return session.scalar(sa.select(User.id).where(User.username == phone.strip())) is not None
+        if not phone.strip():
+            return False
+        with self.db.read() as session:
+            return auth.username_taken(session, phone.strip())
 
 
 def signup_messages(error: InvalidInput | Conflict) -> dict[str, str]:
