@@ -57,3 +57,15 @@ def drop_messaging_tables() -> None:
     op.drop_table("outbox")
     op.drop_table("inbox")
     op.drop_table("command_log")
+
+
+def add_record_versions(*tables: str) -> None:
+    """The registry's version of each record a service keeps a copy of (`shared.registry_copy`): a
+    correction, return or claim applies only over an older one. Records copied so far are at 1."""
+    for table in tables:
+        op.add_column(table, sa.Column("record_version", sa.Integer, nullable=False, server_default="1"))
+
+
+def drop_record_versions(*tables: str) -> None:
+    for table in tables:
+        op.drop_column(table, "record_version")

@@ -12,9 +12,12 @@ reached this service yet (a verification that overtook its registration on anoth
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
@@ -26,6 +29,8 @@ class KnownEntrepreneurColumns:
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # the registry's version of the record this copy holds: a change applies only over an older one
+    record_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
 
 class KnownEnterpriseColumns:
@@ -34,6 +39,7 @@ class KnownEnterpriseColumns:
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     owner_entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    record_version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
 
 def _columns(model) -> set[str]:
@@ -64,8 +70,22 @@ def keep_all(session: Session, model, records: list[tuple[str, BaseModel]], **on
     statement = insert(table)
     updated = {name: statement.excluded[name] for name in next(iter(latest.values())) if name != "id"}
     # parameters apart from the statement: compiled once, sent as one multi-row INSERT all the same
-    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updated),
+    # a registration delivered again after a change to the record must not undo the change
+    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updated,
+                                                    where=table.c.record_version <= 1),
                     [{**values, **on_insert} for values in latest.values()])
+
+
+def keep_change(session: Session, model, key: str, payload: BaseModel) -> None:
+    """A record corrected, returned or claimed, as it now stands (`payload.record_version`): applied
+    only over an older version, so a change delivered late or twice changes nothing; `NotYetKnown`
+    (retried) while the registration has not arrived."""
+    values = _kept(model, payload)
+    table = model.__table__
+    newer = sa.and_(table.c.id == key, table.c.record_version < values["record_version"])
+    done = cast(CursorResult, session.execute(sa.update(table).where(newer).values(values)))
+    if done.rowcount == 0:
+        known(session, model, key)
 
 
 def known(session: Session, model, key: str):

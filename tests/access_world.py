@@ -198,6 +198,21 @@ class World:
         person = ok(self.c["twp"].post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=VILLAGE)), 201)
         return Target(person["id"])
 
+    def claimable(self) -> Target:
+        """A person the township registered in Alice's village, and that person's new account, which
+        has no record yet (the owner who claims it)."""
+        data = entrepreneur_data(region_code=VILLAGE)
+        person = ok(self.c["twp"].post("/api/v1/entrepreneurs", json=data), 201)
+        claimant = self.stack.client(self.stack.create_user("entrepreneur"))
+        return Target(person["id"], claimant, {"id_number": data["id_number"]})
+
+    def claim_request(self) -> Target:
+        """That person's request to claim the record, waiting for an official to confirm in person."""
+        record = self.claimable()
+        claim = ok(record.owner.post("/api/v1/entrepreneurs/claim", json={
+            "id_number": record["id_number"], "in_person": True}), 202)
+        return Target(claim["id"], record.owner)
+
     def enterprise(self) -> Target:
         """Another enterprise of Alice's, not yet verified."""
         firm = ok(self.c["alice"].post("/api/v1/enterprises", json=enterprise_data(

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shared import clock
+from tests.support.sms_mailbox import SmsMailbox
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +69,11 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.clock_file = log_dir / "clock"  # every service's "today" (empty: the real day)
         self.clock_file.write_text("")
+        self.sms = SmsMailbox(free_port())  # where the services' text messages go (a daemon thread)
+        self.sms.start()
         self.env = {
             **os.environ,
+            **self.sms.env(),
             "GUIYAN_CLOCK_FILE": str(self.clock_file),
             "GUIYAN_AMQP_URI": self.amqp_uri,
             "GUIYAN_WEB_ADDRESS": f"127.0.0.1:{self.port}",
@@ -171,3 +175,6 @@ class ApiClient:
 
     def put(self, path: str, **kwargs) -> requests.Response:
         return self.http.put(self.base_url + path, timeout=30, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.http.patch(self.base_url + path, timeout=30, **kwargs)

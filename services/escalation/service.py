@@ -139,6 +139,11 @@ class EscalationService(GuiyanService):
     def handle_enterprise_registered(self, uow, items):
         readmodel.enterprises_registered(uow.session, [payload for payload, _ in items])
 
+    @event_handler("registry", "enterprise_changed")
+    @idempotent
+    def handle_enterprise_changed(self, uow, payload, envelope):
+        readmodel.enterprise_changed(uow.session, payload)
+
     @event_handler("registry", "enterprise_liaisons_assigned")
     @idempotent
     def handle_enterprise_liaisons_assigned(self, uow, payload, envelope):

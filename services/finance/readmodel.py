@@ -5,13 +5,15 @@ from __future__ import annotations
 from services.finance.models import KnownEnterprise, KnownEntrepreneur
 from shared import clock
 from shared.contracts.registry import (
+    EnterpriseChanged,
     EnterpriseHeadcountReported,
     EnterpriseRegistered,
     EnterpriseVerified,
+    EntrepreneurChanged,
     EntrepreneurRegistered,
     EntrepreneurVerified,
 )
-from shared.registry_copy import keep_all, known, mark_verified
+from shared.registry_copy import keep_all, keep_change, known, mark_verified
 
 
 def entrepreneurs_registered(session, payloads: list[EntrepreneurRegistered]) -> None:
@@ -20,6 +22,14 @@ def entrepreneurs_registered(session, payloads: list[EntrepreneurRegistered]) ->
 
 def entrepreneur_verified(session, payload: EntrepreneurVerified) -> None:
     mark_verified(session, KnownEntrepreneur, payload.entrepreneur_id)
+
+
+def entrepreneur_changed(session, payload: EntrepreneurChanged) -> None:
+    keep_change(session, KnownEntrepreneur, payload.entrepreneur_id, payload)
+
+
+def enterprise_changed(session, payload: EnterpriseChanged) -> None:
+    keep_change(session, KnownEnterprise, payload.enterprise_id, payload)
 
 
 def enterprises_registered(session, payloads: list[EnterpriseRegistered]) -> None:

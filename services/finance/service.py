@@ -266,6 +266,16 @@ class FinanceService(GuiyanService):
     def handle_entrepreneur_verified(self, uow, payload, envelope):
         readmodel.entrepreneur_verified(uow.session, payload)
 
+    @event_handler("registry", "entrepreneur_changed")
+    @idempotent
+    def handle_entrepreneur_changed(self, uow, payload, envelope):
+        readmodel.entrepreneur_changed(uow.session, payload)
+
+    @event_handler("registry", "enterprise_changed")
+    @idempotent
+    def handle_enterprise_changed(self, uow, payload, envelope):
+        readmodel.enterprise_changed(uow.session, payload)
+
     @event_handler("registry", "enterprise_registered")
     @idempotent_batch
     def handle_enterprise_registered(self, uow, items):

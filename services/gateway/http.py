@@ -276,6 +276,7 @@ class RouteDoc:
     public: bool = False
     idempotent: bool = False
     errors: list[int] = field(default_factory=list)
+    also: dict[int, type] = field(default_factory=dict)  # other successful answers: status -> their model
 
 
 API_ROUTES: list[RouteDoc] = []

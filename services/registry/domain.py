@@ -89,6 +89,8 @@ def verify(record: Any, actor: Actor, expected_version: int | None, now) -> bool
         raise Forbidden("region_outside_jurisdiction", None, "该记录不在您的管辖范围内，不能核实")
     if record.status == "verified":
         return False
+    if record.status == "returned":
+        raise InvalidState("record_returned", None, "记录已退回修改，待重新提交后再核实")
     if expected_version is not None and expected_version != record.version:
         raise Conflict("stale_version", "expected_version", "记录已被他人修改，请刷新后重试")
     record.status = "verified"
@@ -137,3 +139,45 @@ def check_headcount(report: Any, quarter_start: dt.date) -> None:
 
 def quarter_start(quarter: str) -> dt.date:
     return quarter_bounds(quarter)[0]
+
+
+# ---- corrections both ways ------------------------------------------------------------------------
+
+
+def check_version(record: Any, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict("stale_version", "expected_version", "记录已被他人修改，请刷新后重试")
+
+
+def check_may_return(actor: Any, record: Any) -> None:
+    """Only an official of the record's region returns it, and only while it waits for verification."""
+    if not actor.governs(record.region_code):
+        raise Forbidden("official_only", None, "只有所在地工作人员可以退回记录")
+    if record.status == "verified":
+        raise InvalidState("record_verified", None, "记录已核实，不能退回；如有错误请直接更正并写明原因")
+
+
+def check_may_correct(actor: Actor, record: Any, owner_account_id: str | None, reason: str | None) -> None:
+    """Its owner corrects a record until it is verified; an official of its region at any time, saying
+    why once it is verified (the record was already relied on)."""
+    if actor.role == "entrepreneur":
+        ensure_visible(owner_account_id == actor.user_id)
+        if record.status == "verified":
+            raise InvalidState("record_verified", None, "记录已核实，不能自行修改；如有错误请联系所在地工作人员更正")
+        return
+    if actor.role != "official":
+        raise Forbidden("role_not_allowed", None, "当前账号的角色无权更正登记信息")
+    ensure_visible(actor.governs(record.region_code))
+    if record.status == "verified" and not reason:
+        raise InvalidInput("correction_reason_required", "reason", "更正已核实的记录，请填写更正原因")
+
+
+def check_region_reachable(actor: Actor, region_code: str) -> None:
+    if actor.role == "official" and not actor.governs(region_code):
+        raise Forbidden("region_outside_jurisdiction", "region_code", "该地区不在您的管辖范围内")
+
+
+def changed(before: dict, after: dict) -> tuple[dict, dict]:
+    """The fields whose values differ: (before, after), each holding only those."""
+    keys = [key for key in after if before.get(key) != after[key]]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}

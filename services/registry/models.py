@@ -35,6 +35,7 @@ class Entrepreneur(Base):
     certificates: Mapped[list] = mapped_column(JSONB, default=list)
     categories: Mapped[list] = mapped_column(JSONB, default=list)
     status: Mapped[str] = mapped_column(sa.String(12), default="registered")
+    return_reason: Mapped[str | None] = mapped_column(sa.String(500))
     account_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     created_by: Mapped[str] = mapped_column(sa.String(36))
     verified_by: Mapped[str | None] = mapped_column(sa.String(80))
@@ -63,6 +64,7 @@ class Enterprise(Base):
     headcount: Mapped[int] = mapped_column(sa.Integer)
     poverty_hires: Mapped[int] = mapped_column(sa.Integer)
     status: Mapped[str] = mapped_column(sa.String(12), default="registered")
+    return_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_by: Mapped[str] = mapped_column(sa.String(36))
     verified_by: Mapped[str | None] = mapped_column(sa.String(80))
     verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -103,3 +105,55 @@ class HeadcountReportRow(Base):
     revision: Mapped[int] = mapped_column(sa.Integer, default=1)
     reported_by: Mapped[str] = mapped_column(sa.String(80))
     reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+
+
+class RecordChange(Base):
+    """One change to a record after its registration: who, when, why, each field before and after."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (sa.Index("ix_record_changes_record", "record_kind", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    record_kind: Mapped[str] = mapped_column(sa.String(12))  # entrepreneur | enterprise
+    record_id: Mapped[str] = mapped_column(sa.String(36))
+    change: Mapped[str] = mapped_column(sa.String(12))  # corrected | returned | resubmitted | claimed
+    changed_by: Mapped[str] = mapped_column(sa.String(80))
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    before: Mapped[dict] = mapped_column(JSONB, default=dict)
+    after: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+
+class ClaimRequest(Base):
+    """A person's request to take over the record registered on their behalf: proved by a code sent
+    to the record's phone (only the code's hash is kept), or confirmed by an official in person."""
+
+    __tablename__ = "claim_requests"
+    __table_args__ = (
+        sa.Index("ix_claim_requests_pending", "region_code", "created_at", postgresql_where=sa.text("status = 'pending'")),
+        # one open request per person and record: asking again reuses it
+        sa.Index("uq_claim_requests_open", "entrepreneur_id", "account_id", "method", unique=True,
+                 postgresql_where=sa.text("status = 'pending'")),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    entrepreneur_id: Mapped[str] = mapped_column(sa.ForeignKey("entrepreneurs.id"), index=True)
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    account_username: Mapped[str] = mapped_column(sa.String(80))
+    account_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    method: Mapped[str] = mapped_column(sa.String(10))  # sms_code | in_person
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending | approved | rejected
+    code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    code_expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    code_requested_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    code_requests: Mapped[int] = mapped_column(sa.Integer, default=0)  # codes asked for on that day
+    code_sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(sa.String(80))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    entrepreneur: Mapped[Entrepreneur] = relationship()

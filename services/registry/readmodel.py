@@ -9,11 +9,17 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import util as sql_util
 
 from services.registry import domain
-from services.registry.models import Enterprise, EnterpriseLiaison, Entrepreneur
+from services.registry.models import (
+    ClaimRequest,
+    Enterprise,
+    EnterpriseLiaison,
+    Entrepreneur,
+    RecordChange,
+)
 from shared import keyset, paging, regions
 from shared.actors import Actor
 from shared.contracts import TodoItem
-from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery
+from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery, RecordChangeRead
 from shared.db import visible_to
 from shared.paging import TOTAL_CAP
 
@@ -30,7 +36,8 @@ def entrepreneur_read(record: Entrepreneur, *, masked: bool = False) -> dict:
         return_date=record.return_date, previous_work_place=record.previous_work_place,
         previous_occupation=record.previous_occupation, education=record.education,
         skills=record.skills, certificates=record.certificates, categories=record.categories,
-        status=record.status, verified_by=record.verified_by, verified_at=record.verified_at,
+        status=record.status, return_reason=record.return_reason, claimed=record.account_id is not None,
+        verified_by=record.verified_by, verified_at=record.verified_at,
         created_at=record.created_at, version=record.version,
     ).model_dump(mode="json")
 
@@ -45,7 +52,7 @@ def enterprise_read(enterprise: Enterprise) -> dict:
         region_name=regions.full_name(enterprise.region_code), founded_on=enterprise.founded_on,
         investment_yuan=domain.fen_to_yuan(enterprise.investment_fen),
         headcount=enterprise.headcount, poverty_hires=enterprise.poverty_hires,
-        status=enterprise.status, verified_by=enterprise.verified_by,
+        status=enterprise.status, return_reason=enterprise.return_reason, verified_by=enterprise.verified_by,
         verified_at=enterprise.verified_at, created_at=enterprise.created_at,
         version=enterprise.version,
         liaisons=[liaison_dict(item) for item in enterprise.liaisons],
@@ -56,6 +63,25 @@ def enterprise_read(enterprise: Enterprise) -> dict:
             for r in enterprise.headcount_reports
         ],
     ).model_dump(mode="json")
+
+
+def history(session: Session, kind: str, record_id: str) -> list[dict]:
+    """The record's changes after registration, oldest first."""
+    rows = session.scalars(sa.select(RecordChange).where(RecordChange.record_kind == kind,
+                                                         RecordChange.record_id == record_id)
+                           .order_by(RecordChange.id)).all()
+    return [RecordChangeRead(change=row.change, changed_by=row.changed_by, changed_at=row.changed_at,
+                             reason=row.reason, before=row.before, after=row.after).model_dump(mode="json")
+            for row in rows]
+
+
+def entrepreneur_detail(session: Session, record: Entrepreneur) -> dict:
+    """The record as its page shows it: with its changes."""
+    return {**entrepreneur_read(record), "history": history(session, "entrepreneur", record.id)}
+
+
+def enterprise_detail(session: Session, enterprise: Enterprise) -> dict:
+    return {**enterprise_read(enterprise), "history": history(session, "enterprise", enterprise.id)}
 
 
 def liaison_dict(item: EnterpriseLiaison) -> dict:
@@ -206,16 +232,34 @@ def enterprises_query(actor: Actor, query: ListQuery) -> sa.Select:
     return _filters(statement.where(visible), Enterprise, query, enterprise_search)
 
 
+def claims_visible(actor: Actor) -> sa.ColumnElement[bool]:
+    """Claims of records: a person's own requests; an official's region's."""
+    if actor.role == "entrepreneur":
+        return ClaimRequest.account_id == actor.user_id
+    if actor.is_official:
+        return ClaimRequest.region_code.startswith(regions.jurisdiction_prefix(actor.region_code or ""))
+    return sa.false()
+
+
 def todo(session: Session, actor: Actor) -> list[dict]:
-    """An official's records in their region waiting for verification, counted as the lists count
-    them (no further than the cap: "1000+")."""
-    if not actor.is_official:
+    """An official's records in their region waiting for verification and claims waiting for their
+    confirmation; a person's records returned for correction. Counted as the lists count them (no
+    further than the cap: "1000+")."""
+    if actor.role == "entrepreneur":
+        returned = ListQuery(status="returned")
+        kinds = (("entrepreneurs_returned", "登记信息被退回，待修改", entrepreneurs_query(actor, returned), "/me"),
+                 ("enterprises_returned", "经营主体登记被退回，待修改", enterprises_query(actor, returned), "/me"))
+    elif actor.is_official:
+        waiting = ListQuery(status="registered")
+        claims = sa.select(ClaimRequest).where(claims_visible(actor), ClaimRequest.status == "pending",
+                                               ClaimRequest.method == "in_person")
+        kinds = (("entrepreneurs_to_verify", "创业者登记，待核实", entrepreneurs_query(actor, waiting),
+                  "/records/entrepreneurs?status=registered"),
+                 ("enterprises_to_verify", "经营主体登记，待核实", enterprises_query(actor, waiting),
+                  "/records/enterprises?status=registered"),
+                 ("claims_to_confirm", "本人认领登记记录，待当面确认", claims, "/records/claims"))
+    else:
         return []
-    waiting = ListQuery(status="registered")
-    kinds = (("entrepreneurs_to_verify", "创业者登记，待核实", entrepreneurs_query(actor, waiting),
-              "/records/entrepreneurs?status=registered"),
-             ("enterprises_to_verify", "经营主体登记，待核实", enterprises_query(actor, waiting),
-              "/records/enterprises?status=registered"))
     items = []
     for kind, title, statement, link in kinds:
         count = session.scalar(sa.select(keyset.capped_count_column(statement))) or 0

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from services.registry import readmodel
-from services.registry.handlers import enterprises, entrepreneurs
+from services.registry.handlers import claims, corrections, enterprises, entrepreneurs
 from shared.actors import as_actor
 from shared.contracts.registry import (
+    ClaimCodeRequest,
+    ClaimDecision,
+    ClaimQuery,
+    ClaimSubmit,
     EnterpriseCreate,
+    EnterpriseUpdate,
     EntrepreneurCreate,
+    EntrepreneurUpdate,
     HeadcountReport,
     LiaisonsAssign,
     ListQuery,
+    ReturnCommand,
     VerifyCommand,
 )
 from shared.db import Database
+from shared.idempotency import in_transaction
+from shared.messaging import event_handler, idempotent
 from shared.nameko_base import GuiyanService, Outbox, json_rpc
+from shared.sms import SmtpSms
 from shared.validation import parse
 
 command = json_rpc
@@ -24,6 +34,7 @@ class RegistryService(GuiyanService):
     name = "registry"
     db = Database("registry")
     outbox = Outbox("registry")
+    sms = SmtpSms()  # the claim codes' way to phones (GUIYAN_SMS_*)
 
     @command
     def create_entrepreneur(self, actor, data, idempotency_key=None):
@@ -36,8 +47,8 @@ class RegistryService(GuiyanService):
     @command
     def get_entrepreneur(self, actor, entrepreneur_id):
         with self.db.read() as session:
-            return readmodel.entrepreneur_read(
-                readmodel.get_entrepreneur(session, as_actor(actor), entrepreneur_id))
+            return readmodel.entrepreneur_detail(
+                session, readmodel.get_entrepreneur(session, as_actor(actor), entrepreneur_id))
 
     @command
     def get_my_entrepreneur(self, actor):
@@ -72,8 +83,8 @@ class RegistryService(GuiyanService):
     @command
     def get_enterprise(self, actor, enterprise_id):
         with self.db.read() as session:
-            return readmodel.enterprise_read(
-                readmodel.get_enterprise(session, as_actor(actor), enterprise_id))
+            return readmodel.enterprise_detail(
+                session, readmodel.get_enterprise(session, as_actor(actor), enterprise_id))
 
     @command
     def list_enterprises(self, actor, query=None):
@@ -93,6 +104,65 @@ class RegistryService(GuiyanService):
                         data.model_dump(mode="json"),
                         lambda uow: enterprises.report_headcount(uow, actor, enterprise_id, data),
                         lambda session, result: readmodel.get_enterprise(session, actor, enterprise_id))
+
+    # ---- corrections both ways -----------------------------------------------------------------
+
+    @command
+    def return_entrepreneur(self, actor, entrepreneur_id, command):
+        actor, command = as_actor(actor), parse(ReturnCommand, command)
+        return self._transaction(lambda uow: corrections.return_entrepreneur(uow, actor, entrepreneur_id, command))
+
+    @command
+    def return_enterprise(self, actor, enterprise_id, command):
+        actor, command = as_actor(actor), parse(ReturnCommand, command)
+        return self._transaction(lambda uow: corrections.return_enterprise(uow, actor, enterprise_id, command))
+
+    @command
+    def update_entrepreneur(self, actor, entrepreneur_id, data):
+        actor, data = as_actor(actor), parse(EntrepreneurUpdate, data)
+        return self._transaction(lambda uow: corrections.update_entrepreneur(uow, actor, entrepreneur_id, data))
+
+    @command
+    def update_enterprise(self, actor, enterprise_id, data):
+        actor, data = as_actor(actor), parse(EnterpriseUpdate, data)
+        return self._transaction(lambda uow: corrections.update_enterprise(uow, actor, enterprise_id, data))
+
+    # ---- claiming a record registered on one's behalf ------------------------------------------
+
+    @command
+    def send_claim_code(self, actor, data):
+        actor, data = as_actor(actor), parse(ClaimCodeRequest, data)
+        return self._transaction(lambda uow: claims.send_code(uow, actor, data))
+
+    @command
+    def claim_entrepreneur(self, actor, data):
+        """[answer, status]: the claimed record (200), or the request waiting for an official (202)."""
+        actor, data = as_actor(actor), parse(ClaimSubmit, data)
+        try:
+            return self._transaction(lambda uow: claims.claim(uow, actor, data))
+        except claims.WrongCode:
+            # the attempt is counted in a transaction of its own, then refused
+            raise in_transaction(self.db, lambda uow: claims.count_wrong_code(uow, actor, data)) from None
+
+    @command
+    def list_claims(self, actor, query=None):
+        with self.db.read() as session:
+            return claims.list_claims(session, as_actor(actor), parse(ClaimQuery, query or {}))
+
+    @command
+    def approve_claim(self, actor, claim_id, command=None):
+        actor, command = as_actor(actor), parse(ClaimDecision, command or {})
+        return self._transaction(lambda uow: claims.approve(uow, actor, claim_id, command))
+
+    @command
+    def reject_claim(self, actor, claim_id, command):
+        actor, command = as_actor(actor), parse(ClaimDecision, command)
+        return self._transaction(lambda uow: claims.reject(uow, actor, claim_id, command))
+
+    @event_handler("registry", "claim_code_requested")
+    @idempotent
+    def handle_claim_code_requested(self, uow, payload, envelope):
+        claims.deliver_code(uow.session, payload, self.sms)
 
     @command
     def assign_liaisons(self, actor, enterprise_id, data):

@@ -7,9 +7,16 @@ import datetime as dt
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Optional, Protocol
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from shared import paging, regions
@@ -44,7 +51,10 @@ LIAISON_NAMES = {"finance": "金融联络员", "legal": "法律联络员", "gove
 LEVEL_NAMES = {level: regions.LEVEL_NAMES[level] for level in ("township", "county", "city")}
 CERTIFICATE_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工",
                            "technician": "技师", "senior_technician": "高级技师"}
-STATUS_NAMES = {"registered": "待核实", "verified": "已核实"}
+STATUS_NAMES = {"registered": "待核实", "returned": "退回修改", "verified": "已核实"}
+CHANGE_NAMES = {"corrected": "更正", "returned": "退回修改", "resubmitted": "修改后重新提交", "claimed": "本人认领"}
+CLAIM_METHOD_NAMES = {"sms_code": "短信验证码", "in_person": "工作人员当面确认"}
+CLAIM_STATUS_NAMES = {"pending": "待确认", "approved": "已认领", "rejected": "未通过"}
 
 
 def _mobile(value: str) -> str:
@@ -150,10 +160,36 @@ class VerifyCommand(Strict):
     note: Remark = ""
 
 
+Reason = paragraph(min_length=2, max_length=500)
+
+
+class ReturnCommand(Strict):
+    """An official sends a record back to its owner for correction, saying what to correct."""
+
+    reason: Reason = Field(description="退回原因：需要更正的内容")
+    expected_version: int | None = None
+
+
+def _partial(model: type[BaseModel], name: str, doc: str, *, leave_out: tuple[str, ...] = ()) -> type[BaseModel]:
+    """`model`'s fields, each optional, with the version seen and a reason: a PATCH names only what
+    it changes; the service checks the record as changed by the same rules as a new one."""
+    fields: dict[str, Any] = {
+        key: (Optional[field.annotation], Field(default=None, description=field.description))  # noqa: UP045 (a value, not a hint)
+        for key, field in model.model_fields.items() if key not in leave_out}
+    fields["expected_version"] = (int | None, Field(default=None, description="所见记录的版本号"))
+    fields["reason"] = (Remark | None, Field(default=None, description="更正原因；更正已核实的记录时必填"))
+    return create_model(name, __base__=Strict, __doc__=doc, **fields)
+
+
+EntrepreneurUpdate = _partial(EntrepreneurCreate, "EntrepreneurUpdate", "更正创业者登记：只填要改的项")
+EnterpriseUpdate = _partial(EnterpriseCreate, "EnterpriseUpdate", "更正经营主体登记：只填要改的项",
+                            leave_out=("owner_entrepreneur_id",))
+
+
 class ListQuery(Paged):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(
         default="", description="搜索：姓名或名称、行业的片段，身份证号、手机号或统一社会信用代码的片段（按字面匹配）")
-    status: Literal["registered", "verified"] | None = None
+    status: Literal["registered", "returned", "verified"] | None = None
     region_code: str | None = None
     after: str | None = Field(default=None, max_length=paging.CURSOR_MAX_LENGTH,
                               description="上一页答复中的 next：从它之后接着列出（给出时不再看 page）")
@@ -164,6 +200,17 @@ class ListQuery(Paged):
         if value:
             domain_check(paging.decode_cursor, value)
         return value or None
+
+
+class RecordChangeRead(BaseModel):
+    """One change to a record: who, when, why, and each changed field before and after."""
+
+    change: str = Field(description="corrected | returned | resubmitted | claimed")
+    changed_by: str
+    changed_at: dt.datetime
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any]
 
 
 class EntrepreneurRead(BaseModel):
@@ -185,10 +232,13 @@ class EntrepreneurRead(BaseModel):
     certificates: list[dict]
     categories: list[str]
     status: str
+    return_reason: str | None = None
+    claimed: bool = Field(default=False, description="本人账号已关联（本人登记或认领）")
     verified_by: str | None
     verified_at: dt.datetime | None
     created_at: dt.datetime
     version: int
+    history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回、认领的记录（详情中给出）")
 
 
 class EnterpriseRead(BaseModel):
@@ -207,12 +257,14 @@ class EnterpriseRead(BaseModel):
     headcount: int
     poverty_hires: int
     status: str
+    return_reason: str | None = None
     verified_by: str | None
     verified_at: dt.datetime | None
     created_at: dt.datetime
     version: int
     liaisons: list[dict]
     headcount_reports: list[dict]
+    history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回的记录（详情中给出）")
 
 
 class Page(BaseModel):
@@ -328,6 +380,137 @@ class EnterpriseLiaisonsAssigned(EventPayload, frozen=True):
     assigned_by: str
 
 
+Change = Literal["corrected", "returned", "resubmitted", "claimed"]
+
+
+class RecordChangeFact(EventPayload, frozen=True):
+    """What every change to a record carries: which change, of which version, by whom, why. The
+    record follows as it now is (a copy applies a change only over an older `record_version`, so a
+    late one changes nothing)."""
+
+    source: ClassVar[str] = "registry"
+
+    record_version: int
+    change: Change
+    changed_fields: list[str]
+    changed_by: str
+    changed_at: AwareDatetime
+    reason: str = ""
+
+
+@register
+class EntrepreneurChanged(RecordChangeFact, frozen=True):
+    """A person's record corrected, returned, resubmitted or claimed."""
+
+    event_type: ClassVar[str] = "entrepreneur_changed"
+
+    entrepreneur_id: str
+    name: str
+    region_code: str
+    household_region_code: str
+    categories: list[str]
+    education: str
+    skills: list[str]
+    return_date: date | None
+    account_id: str | None
+    status: str
+    verified: bool
+
+
+@register
+class EnterpriseChanged(RecordChangeFact, frozen=True):
+    """An enterprise corrected, returned, resubmitted, or its owner's record claimed."""
+
+    event_type: ClassVar[str] = "enterprise_changed"
+
+    enterprise_id: str
+    owner_entrepreneur_id: str
+    owner_account_id: str | None
+    name: str
+    kind: str
+    credit_code: str
+    industry: str
+    region_code: str
+    founded_on: date
+    investment_fen: int
+    headcount: int
+    poverty_hires: int
+    status: str
+    verified: bool
+
+
+# ---- claiming a record registered on one's behalf -----------------------------------------------
+
+
+@register
+class ClaimCodeRequested(EventPayload, frozen=True):
+    """Someone asked for a code to claim a record: the registry sends it to the record's phone (by
+    this event's handler, so that the request never waits for the SMS gateway). Neither the phone nor
+    the code travels in the event."""
+
+    event_type: ClassVar[str] = "claim_code_requested"
+    source: ClassVar[str] = "registry"
+
+    claim_id: str
+    entrepreneur_id: str
+    region_code: str
+    requested_at: AwareDatetime
+
+
+ClaimCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+
+
+class ClaimCodeRequest(Strict):
+    """Send a code to the phone on the record with this resident ID."""
+
+    id_number: str = Field(description="18位居民身份证号码")
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return domain_check(check_resident_id, value).number
+
+
+class ClaimSubmit(ClaimCodeRequest):
+    """Take over one's record: with the code sent to its phone, or by asking the office to confirm
+    in person (the person shows their ID card at the counter)."""
+
+    code: ClaimCode | None = Field(default=None, description="短信验证码（6位数字）")
+    in_person: bool = Field(default=False, description="不用验证码，到便民服务中心由工作人员当面确认")
+    note: Remark = ""
+
+
+class ClaimDecision(Strict):
+    note: Remark = Field(default="", description="确认时所见证件、未通过的原因")
+
+
+class ClaimQuery(Paged):
+    status: Literal["pending", "approved", "rejected"] | None = None
+
+
+class ClaimCodeSent(BaseModel):
+    phone: str = Field(description="收到验证码的手机号（部分隐去）")
+    expires_at: dt.datetime
+    resend_after: dt.datetime
+
+
+class ClaimRead(BaseModel):
+    id: str
+    entrepreneur_id: str
+    entrepreneur_name: str
+    region_code: str
+    region_name: str
+    account_username: str
+    account_name: str
+    method: str
+    status: str
+    note: str
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
 # ---- the service's RPC interface: what the gateway may call, as `self.registry.<method>(...)` --------------
 
 
@@ -336,6 +519,12 @@ class RegistryApi(Protocol):
     service by tests/unit/test_service_contracts.py."""
 
     def assign_liaisons(self, actor: Caller, enterprise_id: str, data: Body) -> Any: ...
+
+    def approve_claim(self, actor: Caller, claim_id: str, command: Body | None = None) -> Any: ...
+
+    def claim_entrepreneur(self, actor: Caller, data: Body) -> Any:
+        """Take over the record with this resident ID: with the code sent to its phone, or asking for an
+        official's confirmation in person."""
 
     def create_enterprise(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
@@ -348,6 +537,8 @@ class RegistryApi(Protocol):
     def get_my_entrepreneur(self, actor: Caller) -> Any:
         """The caller's own record, or None before they have registered."""
 
+    def list_claims(self, actor: Caller, query: Body | None = None) -> Any: ...
+
     def list_enterprises(self, actor: Caller, query: Body | None = None) -> Any: ...
 
     def list_entrepreneurs(self, actor: Caller, query: Body | None = None) -> Any: ...
@@ -358,11 +549,24 @@ class RegistryApi(Protocol):
     def ping(self) -> Any:
         """Readiness: the service consumes its RPC queue."""
 
+    def reject_claim(self, actor: Caller, claim_id: str, command: Body) -> Any: ...
+
     def report_headcount(
             self, actor: Caller, enterprise_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
 
+    def return_enterprise(self, actor: Caller, enterprise_id: str, command: Body) -> Any: ...
+
+    def return_entrepreneur(self, actor: Caller, entrepreneur_id: str, command: Body) -> Any: ...
+
+    def send_claim_code(self, actor: Caller, data: Body) -> Any:
+        """A code to the phone on the record with this resident ID, for claiming it."""
+
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""
+
+    def update_enterprise(self, actor: Caller, enterprise_id: str, data: Body) -> Any: ...
+
+    def update_entrepreneur(self, actor: Caller, entrepreneur_id: str, data: Body) -> Any: ...
 
     def verify_enterprise(self, actor: Caller, enterprise_id: str, command: Body | None = None) -> Any: ...
 

@@ -11,7 +11,9 @@ import services.gateway.api.project_routes  # noqa: F401
 import services.gateway.api.routes  # noqa: F401
 from services.gateway.http import API_ROUTES
 from shared import regions
+from tests.e2e.test_claims import CLAIMS_ACCESS_CASES
 from tests.e2e.test_consultation_quarter import CONSULTATION_ACCESS_CASES
+from tests.e2e.test_corrections import CORRECTIONS_ACCESS_CASES
 from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.e2e.test_projects_access import PROJECTS_ACCESS_CASES
@@ -85,7 +87,8 @@ def test_every_protected_endpoint_has_an_access_case():
     protected = {(route.method, route.path) for route in API_ROUTES if not route.public}
     assert protected == (set(ACCESS_CASES) | set(FINANCE_ACCESS_CASES) | set(ESCALATION_ACCESS_CASES)
                          | set(PROJECTS_ACCESS_CASES) | set(QUARTERS_ACCESS_CASES)
-                         | set(CONSULTATION_ACCESS_CASES))
+                         | set(CONSULTATION_ACCESS_CASES) | set(CORRECTIONS_ACCESS_CASES)
+                         | set(CLAIMS_ACCESS_CASES))
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")

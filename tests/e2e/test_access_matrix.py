@@ -56,12 +56,21 @@ POST  /api/v1/entrepreneurs                                                401  
 GET   /api/v1/entrepreneurs                                                401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/entrepreneurs/{entrepreneur_id}                              401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/entrepreneurs/{entrepreneur_id}/verify                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/entrepreneurs/{entrepreneur_id}/return                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+PATCH /api/v1/entrepreneurs/{entrepreneur_id}                              401   409 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/entrepreneurs/claim/code                                     401   200 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403
+POST  /api/v1/entrepreneurs/claim                                          401   202 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403
+GET   /api/v1/entrepreneur-claims                                          401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+POST  /api/v1/entrepreneur-claims/{claim_id}/approve                       401   404 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/entrepreneur-claims/{claim_id}/reject                        401   404 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises                                                  401   201 201 201   404 201   404  201    404 201   404  201    404  403    403 403   403
 GET   /api/v1/enterprises                                                  401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises/{enterprise_id}/verify                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises/{enterprise_id}/headcount                        401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/enterprises/{enterprise_id}/return                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+PATCH /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 GET   /api/v1/openapi.json                                                 200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/asyncapi.json                                                200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
@@ -225,6 +234,10 @@ def put(path, body=None):
     return Call("PUT", A + path, body)
 
 
+def patch(path, body=None):
+    return Call("PATCH", A + path, body)
+
+
 ENTREPRENEUR = ("GET", "/api/v1/entrepreneurs/{entrepreneur_id}")
 ENTERPRISE = ("GET", "/api/v1/enterprises/{enterprise_id}")
 LOAN = ("GET", "/api/v1/loans/{loan_id}")
@@ -295,6 +308,25 @@ SPECS: dict[tuple[str, str], Spec] = {
     ENTREPRENEUR: Spec(lambda w, t: get(f"/entrepreneurs/{t.id}"), lambda w: w.alice, seen=ENTREPRENEUR),
     ("POST", "/api/v1/entrepreneurs/{entrepreneur_id}/verify"): Spec(
         lambda w, t: post(f"/entrepreneurs/{t.id}/verify"), lambda w: w.alice, fresh("entrepreneur"), ENTREPRENEUR),
+    ("POST", "/api/v1/entrepreneurs/{entrepreneur_id}/return"): Spec(
+        lambda w, t: post(f"/entrepreneurs/{t.id}/return", {"reason": "请写明外出务工地点"}), lambda w: w.alice,
+        fresh("entrepreneur"), ENTREPRENEUR),
+    ("PATCH", "/api/v1/entrepreneurs/{entrepreneur_id}"): Spec(
+        lambda w, t: patch(f"/entrepreneurs/{t.id}", {"previous_occupation": "电子厂班组长"}), lambda w: w.alice,
+        fresh("entrepreneur"), ENTREPRENEUR),
+    ("POST", "/api/v1/entrepreneurs/claim/code"): Spec(
+        lambda w, t: post("/entrepreneurs/claim/code", {"id_number": t["id_number"]}), shared("claimable", "claimable"),
+        fresh("claimable")),
+    ("POST", "/api/v1/entrepreneurs/claim"): Spec(
+        lambda w, t: post("/entrepreneurs/claim", {"id_number": t["id_number"], "in_person": True}),
+        shared("claimable", "claimable"), fresh("claimable")),
+    ("GET", "/api/v1/entrepreneur-claims"): Spec(lambda w, t: get("/entrepreneur-claims", params=PAGE)),
+    ("POST", "/api/v1/entrepreneur-claims/{claim_id}/approve"): Spec(
+        lambda w, t: post(f"/entrepreneur-claims/{t.id}/approve", {"note": "已核对身份证原件"}),
+        shared("claim request", "claim_request"), fresh("claim_request")),
+    ("POST", "/api/v1/entrepreneur-claims/{claim_id}/reject"): Spec(
+        lambda w, t: post(f"/entrepreneur-claims/{t.id}/reject", {"note": "本人未到场"}),
+        shared("claim request", "claim_request"), fresh("claim_request")),
     ("POST", "/api/v1/enterprises"): Spec(lambda w, t: post("/enterprises", enterprise_data(
         owner_entrepreneur_id=t.id, region_code=VILLAGE, credit_code=credit_code(COUNTY))), lambda w: w.alice,
         seen=ENTREPRENEUR),
@@ -307,6 +339,12 @@ SPECS: dict[tuple[str, str], Spec] = {
         seen=ENTERPRISE),
     ("PUT", "/api/v1/enterprises/{enterprise_id}/liaisons"): Spec(
         lambda w, t: put(f"/enterprises/{t.id}/liaisons", LIAISONS), alice_firm, fresh("enterprise"), ENTERPRISE),
+    ("POST", "/api/v1/enterprises/{enterprise_id}/return"): Spec(
+        lambda w, t: post(f"/enterprises/{t.id}/return", {"reason": "请核对从业人数"}), alice_firm, fresh("enterprise"),
+        ENTERPRISE),
+    ("PATCH", "/api/v1/enterprises/{enterprise_id}"): Spec(
+        lambda w, t: patch(f"/enterprises/{t.id}", {"industry": "农产品初加工"}), alice_firm, fresh("enterprise"),
+        ENTERPRISE),
     ("GET", "/api/v1/openapi.json"): Spec(lambda w, t: get("/openapi.json")),
     ("GET", "/api/v1/asyncapi.json"): Spec(lambda w, t: get("/asyncapi.json")),
     # ---- loans, fund and ledger ---------------------------------------------------------------

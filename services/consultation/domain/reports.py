@@ -200,6 +200,14 @@ def dashboard_of(money: Totals, open_by: dict[tuple[str, str], int], within: Wit
     }
 
 
+CHANGE_TITLES = {"corrected": "更正", "returned": "退回修改", "resubmitted": "修改后重新提交", "claimed": "本人认领"}
+
+
+def _change(payload: dict) -> str:
+    what = CHANGE_TITLES.get(payload["change"], payload["change"])
+    return f"{what}：{payload['reason']}" if payload.get("reason") else what
+
+
 def _yuan(fen: int) -> str:
     return f"{Decimal(fen) / 100:,.2f}元"
 
@@ -210,6 +218,8 @@ TITLES: dict[str, tuple[str, Callable[[dict], str]]] = {
     "enterprise_registered": ("经营主体登记", lambda p: f"{p['name']}，投资{_yuan(p['investment_fen'])}，"
                                                       f"用工{p['headcount']}人"),
     "enterprise_verified": ("经营主体核验通过", lambda p: ""),
+    "entrepreneur_changed": ("人员信息变更", lambda p: _change(p)),
+    "enterprise_changed": ("经营主体信息变更", lambda p: _change(p)),
     "enterprise_headcount_reported": ("报送用工人数", lambda p: f"{p['quarter']}用工{p['headcount']}人"),
     "enterprise_liaisons_assigned": ("明确一企一专班联络员",
                                      lambda p: "、".join(item["name"] for item in p.get("liaisons", []))),

@@ -19,6 +19,16 @@ class FactHandlers:
 
     # ---- registry --------------------------------------------------------------------------------
 
+    @event_handler("registry", "claim_code_requested")
+    @idempotent_batch
+    def handle_claim_code_requested(self, uow, items):
+        quarters.keep(uow.session, [envelope for _, envelope in items])
+
+    @event_handler("registry", "enterprise_changed")
+    @idempotent_batch
+    def handle_enterprise_changed(self, uow, items):
+        quarters.keep(uow.session, [envelope for _, envelope in items])
+
     @event_handler("registry", "enterprise_headcount_reported")
     @idempotent_batch
     def handle_enterprise_headcount_reported(self, uow, items):
@@ -37,6 +47,11 @@ class FactHandlers:
     @event_handler("registry", "enterprise_verified")
     @idempotent_batch
     def handle_enterprise_verified(self, uow, items):
+        quarters.keep(uow.session, [envelope for _, envelope in items])
+
+    @event_handler("registry", "entrepreneur_changed")
+    @idempotent_batch
+    def handle_entrepreneur_changed(self, uow, items):
         quarters.keep(uow.session, [envelope for _, envelope in items])
 
     @event_handler("registry", "entrepreneur_registered")

@@ -61,6 +61,9 @@ def _operation(route, names: dict) -> dict:
                               "422": {"description": "输入不符合规则", **error},
                               "409": {"description": "冲突（重复登记、版本过期）", **error},
                               "404": {"description": "不存在或无权查看", **error}}
+    for status, model in route.also.items():
+        operation["responses"][str(status)] = {"description": "已受理", "content": {"application/json": {
+            "schema": {"$ref": names[model]}}}}
     if not route.public:
         operation["security"] = [{"bearer": []}]
         operation["responses"]["401"] = {"description": "未登录或令牌无效", **error}
@@ -77,7 +80,7 @@ def _operation(route, names: dict) -> dict:
 def openapi_document() -> dict:
     from services.gateway.http import API_ROUTES
 
-    models = {m for r in API_ROUTES for m in (r.body, r.response) if m is not None}
+    models = {m for r in API_ROUTES for m in (r.body, r.response, *r.also.values()) if m is not None}
     refs, schema = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
                                       ref_template="#/components/schemas/{model}")
     names = {model: ref["$ref"] for (model, _), ref in refs.items()}

@@ -18,14 +18,23 @@ from services.gateway.http import (
 from services.gateway.models import User
 from shared.actors import require_role
 from shared.contracts.registry import (
+    ClaimCodeRequest,
+    ClaimCodeSent,
+    ClaimDecision,
+    ClaimQuery,
+    ClaimRead,
+    ClaimSubmit,
     EnterpriseCreate,
     EnterpriseRead,
+    EnterpriseUpdate,
     EntrepreneurCreate,
     EntrepreneurRead,
+    EntrepreneurUpdate,
     HeadcountReport,
     LiaisonsAssign,
     ListQuery,
     Page,
+    ReturnCommand,
     VerifyCommand,
 )
 from shared.errors import NotFound
@@ -116,6 +125,57 @@ class ApiRoutes(ApiCalls):
         command = optional(request, VerifyCommand)
         return json_response(self.registry.verify_entrepreneur(actor.model_dump(), entrepreneur_id, command))
 
+    @api("POST", "/api/v1/entrepreneurs/<string:entrepreneur_id>/return", "工作人员退回创业者登记，请其修改",
+         ENTREPRENEURS, body=ReturnCommand, response=EntrepreneurRead)
+    def api_return_entrepreneur(self, request, entrepreneur_id):
+        actor = self.api_actor(request)
+        command = parse(ReturnCommand, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.return_entrepreneur(actor.model_dump(), entrepreneur_id, command))
+
+    @api("PATCH", "/api/v1/entrepreneurs/<string:entrepreneur_id>", "更正创业者登记（本人核实前修改、重新提交；工作人员更正）",
+         ENTREPRENEURS, body=EntrepreneurUpdate, response=EntrepreneurRead)
+    def api_update_entrepreneur(self, request, entrepreneur_id):
+        actor = self.api_actor(request)
+        data = parse(EntrepreneurUpdate, read_json(request)).model_dump(mode="json", exclude_unset=True)
+        return json_response(self.registry.update_entrepreneur(actor.model_dump(), entrepreneur_id, data))
+
+    # ---- claiming a record registered on one's behalf ----------------------------------------
+
+    @api("POST", "/api/v1/entrepreneurs/claim/code", "认领代为登记的记录：向登记的手机号发送验证码", ENTREPRENEURS,
+         body=ClaimCodeRequest, response=ClaimCodeSent)
+    def api_send_claim_code(self, request):
+        actor = self.api_actor(request)
+        data = parse(ClaimCodeRequest, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.send_claim_code(actor.model_dump(), data))
+
+    @api("POST", "/api/v1/entrepreneurs/claim", "认领代为登记的记录：凭短信验证码即时认领，或申请到便民服务中心当面确认（202）",
+         ENTREPRENEURS, body=ClaimSubmit, response=EntrepreneurRead, also={202: ClaimRead})
+    def api_claim_entrepreneur(self, request):
+        actor = self.api_actor(request)
+        data = parse(ClaimSubmit, read_json(request)).model_dump(mode="json")
+        answer, status = self.registry.claim_entrepreneur(actor.model_dump(), data)
+        return json_response(answer, status)
+
+    @api("GET", "/api/v1/entrepreneur-claims", "认领申请（本人的，或辖区内的）", ENTREPRENEURS, query=ClaimQuery)
+    def api_list_entrepreneur_claims(self, request):
+        actor = self.api_actor(request)
+        query = parse(ClaimQuery, dict(request.args.items())).model_dump(mode="json")
+        return json_response(self.registry.list_claims(actor.model_dump(), query))
+
+    @api("POST", "/api/v1/entrepreneur-claims/<string:claim_id>/approve", "工作人员当面核对身份证件后确认认领",
+         ENTREPRENEURS, body=ClaimDecision, response=ClaimRead)
+    def api_approve_entrepreneur_claim(self, request, claim_id):
+        actor = self.api_actor(request)
+        command = optional(request, ClaimDecision)
+        return json_response(self.registry.approve_claim(actor.model_dump(), claim_id, command))
+
+    @api("POST", "/api/v1/entrepreneur-claims/<string:claim_id>/reject", "工作人员不予确认认领（写明原因）",
+         ENTREPRENEURS, body=ClaimDecision, response=ClaimRead)
+    def api_reject_entrepreneur_claim(self, request, claim_id):
+        actor = self.api_actor(request)
+        command = parse(ClaimDecision, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.reject_claim(actor.model_dump(), claim_id, command))
+
     # ---- enterprises ------------------------------------------------------------------------
 
     @api("POST", "/api/v1/enterprises", "登记经营主体", ENTERPRISES, body=EnterpriseCreate,
@@ -145,6 +205,20 @@ class ApiRoutes(ApiCalls):
         actor = self.api_actor(request)
         command = optional(request, VerifyCommand)
         return json_response(self.registry.verify_enterprise(actor.model_dump(), enterprise_id, command))
+
+    @api("POST", "/api/v1/enterprises/<string:enterprise_id>/return", "工作人员退回经营主体登记，请其修改",
+         ENTERPRISES, body=ReturnCommand, response=EnterpriseRead)
+    def api_return_enterprise(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        command = parse(ReturnCommand, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.return_enterprise(actor.model_dump(), enterprise_id, command))
+
+    @api("PATCH", "/api/v1/enterprises/<string:enterprise_id>", "更正经营主体登记（本人核实前修改、重新提交；工作人员更正）",
+         ENTERPRISES, body=EnterpriseUpdate, response=EnterpriseRead)
+    def api_update_enterprise(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        data = parse(EnterpriseUpdate, read_json(request)).model_dump(mode="json", exclude_unset=True)
+        return json_response(self.registry.update_enterprise(actor.model_dump(), enterprise_id, data))
 
     @api("POST", "/api/v1/enterprises/<string:enterprise_id>/headcount", "按季度填报用工人数",
          ENTERPRISES, body=HeadcountReport, response=EnterpriseRead, idempotent=True)

@@ -99,13 +99,13 @@ class RecordPages(PageSupport):
         return self._enterprise(request, actor, enterprise_id)
 
     def _enterprise(self, request, actor: Actor, enterprise_id: str, values=None,
-                    errors: dict | None = None, status: int = 200):
+                    errors: dict | None = None, status: int = 200, **extra):
         record = self.registry.get_enterprise(actor.model_dump(), enterprise_id)
         errors = errors or {}
         return self.show(request, "enterprise.html", status, record=record,
                          values=values or forms.liaison_values(record["liaisons"]), errors=errors,
                          labels=forms.LIAISON_LABELS,
-                         summary=forms.summary(errors, forms.LIAISON_LABELS))
+                         summary=forms.summary(errors, forms.LIAISON_LABELS), **extra)
 
     @page("POST", "/records/enterprises/<string:enterprise_id>/verify")
     def enterprise_verify(self, request, enterprise_id):

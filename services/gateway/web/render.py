@@ -13,12 +13,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
+from services.gateway.web.forms import ENTERPRISE_LABELS, ENTREPRENEUR_LABELS
 from shared import regions
 from shared.actors import ROLE_NAMES
 from shared.contracts.finance import HIRE_CATEGORY_NAMES, KIND_NAMES, SKILL_LEVEL_NAMES, STEP_NAMES
 from shared.contracts.registry import (
     CATEGORY_NAMES,
     CERTIFICATE_LEVEL_NAMES,
+    CHANGE_NAMES,
     EDUCATION_NAMES,
     ENTERPRISE_KIND_NAMES,
     LEVEL_NAMES,
@@ -41,6 +43,8 @@ NOTICES = {
     "registered": "登记成功，请等待所在地工作人员核实。",
     "enterprise_registered": "经营主体登记成功，请等待所在地工作人员核实。",
     "headcount": "季度用工情况已填报。",
+    "record_saved": "修改已保存，变更记录见下。",
+    "returned": "已退回修改，登记人可看到退回原因；重新提交后再核实。",
     "verified": "核实完成，状态已更新为“已核实”。",
     "liaisons": "一企一专班联络员已保存。",
     "logged_out": "您已安全退出。",
@@ -105,6 +109,29 @@ def names(values, table: dict) -> str:
     return "、".join(table.get(value, value) for value in values or [])
 
 
+CHANGED_FIELD_NAMES = {
+    **{key: label for key, label in ENTREPRENEUR_LABELS.items() if "*" not in key},
+    **ENTERPRISE_LABELS, "credit_code_override_reason": "校验位不符的原因", "status": "状态",
+    "region_code": "所在地",
+}
+FIELD_VALUE_NAMES = {"status": STATUS_NAMES, "education": EDUCATION_NAMES, "kind": ENTERPRISE_KIND_NAMES,
+                     "categories": CATEGORY_NAMES}
+
+
+def changed_value(value, field: str) -> str:
+    """A changed field's value as a page shows it: names for codes, lists joined, nothing as （空）."""
+    if value in (None, "", []):
+        return "（空）"
+    table = FIELD_VALUE_NAMES.get(field, {})
+    if field.endswith("region_code"):
+        return region_name(value)
+    if field == "certificates":
+        return "、".join(f"{c['name']}（{CERTIFICATE_LEVEL_NAMES.get(c['level'], c['level'])}）" for c in value)
+    if isinstance(value, list):
+        return "、".join(str(table.get(item, item)) for item in value)
+    return str(table.get(value, value))
+
+
 def yuan(amount: str | None) -> str:
     """350000.00 -> 350,000.00: figures as the bulletins print them."""
     try:
@@ -146,9 +173,10 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.filters.update(local_time=local_time, region=region_name, names=names,
-                       quarter=quarter_name, yuan=yuan, fen=fen)
+                       quarter=quarter_name, yuan=yuan, fen=fen, changed_value=changed_value)
     env.globals.update(
-        static_url=static_url, STATUS_NAMES=STATUS_NAMES, EDUCATION_NAMES=EDUCATION_NAMES,
+        static_url=static_url, STATUS_NAMES=STATUS_NAMES, CHANGE_NAMES=CHANGE_NAMES,
+        CHANGED_FIELD_NAMES=CHANGED_FIELD_NAMES, EDUCATION_NAMES=EDUCATION_NAMES,
         CATEGORY_NAMES=CATEGORY_NAMES, CERTIFICATE_LEVEL_NAMES=CERTIFICATE_LEVEL_NAMES,
         ENTERPRISE_KIND_NAMES=ENTERPRISE_KIND_NAMES, LIAISON_NAMES=LIAISON_NAMES,
         LEVEL_NAMES=LEVEL_NAMES, ROLE_NAMES=ROLE_NAMES, GENDER_NAMES=GENDER_NAMES,
