@@ -14,9 +14,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from guiyan import sms_mailbox
 from guiyan.supervisor import Supervisor
 from shared import logging as guiyan_logging
 from shared.settings import SETTINGS_BY_SERVICE, GatewaySettings, ServiceSettings
+from shared.sms import SmsSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 START_HINTS = {
@@ -114,8 +116,12 @@ def run(args) -> None:
     if settings.demo_mode:
         demo_funds(settings)
     guiyan_logging.configure(settings.log_format, settings.log_level)
-    supervisor = Supervisor({name: [sys.executable, "-m", "guiyan.runner", name]
-                             for name in SETTINGS_BY_SERVICE}, cwd=ROOT)
+    commands = {name: [sys.executable, "-m", "guiyan.runner", name] for name in SETTINGS_BY_SERVICE}
+    if settings.demo_mode and not SmsSettings().smtp_host:
+        # no SMS gateway configured: the demonstration's own, writing every text to .run/sms.log
+        commands["sms"] = [sys.executable, "-m", "guiyan.sms_mailbox", str(sms_mailbox.PORT)]
+        os.environ.update(GUIYAN_SMS_SMTP_HOST="127.0.0.1", GUIYAN_SMS_SMTP_PORT=str(sms_mailbox.PORT))
+    supervisor = Supervisor(commands, cwd=ROOT)
     supervisor.handle_signals()
     supervisor.start()
     # the greeting waits for the gateway while this thread goes on supervising
@@ -135,6 +141,8 @@ def _announce(settings: GatewaySettings, accounts: list[tuple[str, str, str]]) -
     print("\n归雁 Guiyan is running at", address, flush=True)
     for username, password, role in accounts:
         print(f"  {role:<40} 用户名 {username:<18} 密码 {password}")
+    if settings.demo_mode and os.environ.get("GUIYAN_SMS_SMTP_PORT") == str(sms_mailbox.PORT):
+        print(f"短信（如认领登记信息的验证码）不真正发出，写入 {sms_mailbox.LOG}", flush=True)
     print("A service that stops is started again; press Ctrl-C to stop everything.\n", flush=True)
 
 
@@ -190,7 +198,15 @@ def main(argv: list[str] | None = None) -> None:
     park.add_argument("--id", "--event-id", dest="id", help="only this message: its parking id or event id")
     commands.add_parser("outbox", help="outbox counts per service: pending, failing, sent")
     commands.add_parser("trial-balance", help="finance's trial balance and its reconciliation with the loans")
+    roll = commands.add_parser("import", help="check an office's roll (.xlsx or .csv) and, with --start, import it")
+    roll.add_argument("file")
+    roll.add_argument("--user", required=True, help="the importing official's username (password asked, or "
+                      "GUIYAN_PASSWORD; or a token in GUIYAN_API_TOKEN)")
+    roll.add_argument("--url", default=None, help="the gateway (default: http://GUIYAN_WEB_ADDRESS)")
+    roll.add_argument("--start", action="store_true", help="import once checked (without it: the check only)")
     args = parser.parse_args(argv)
+    if args.command == "import":
+        args.file = os.path.abspath(args.file)  # named from where the command was typed
     os.chdir(ROOT)
     if args.command == "prepare":
         prepare(ServiceSettings())
@@ -206,6 +222,11 @@ def main(argv: list[str] | None = None) -> None:
         outbox(args)
     elif args.command == "trial-balance":
         trial_balance(args)
+    elif args.command == "import":
+        from guiyan import importer
+
+        address = os.environ.get("GUIYAN_WEB_ADDRESS", "127.0.0.1:8000")
+        importer.run(args.file, args.url or f"http://{address}", args.user, args.start)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,13 @@ class UnitOfWork:
         assert self.session is not None
         self.recorded.append(add_to_outbox(self.session, event, handed_over=self.on_commit is not None))
 
+    def publish_all(self, events: list) -> None:
+        """Record many events in the outbox with one statement, inside this transaction."""
+        from shared.outbox import add_all_to_outbox
+
+        assert self.session is not None
+        self.recorded.extend(add_all_to_outbox(self.session, events, handed_over=self.on_commit is not None))
+
 
 class Database(DependencyProvider):
     """nameko dependency: an engine per container, a unit of work factory per worker."""

@@ -84,6 +84,20 @@ def add_to_outbox(session: Session, event: Envelope, *, handed_over: bool = Fals
     return envelope
 
 
+def add_all_to_outbox(session: Session, events: list[Envelope], *, handed_over: bool = False) -> list[dict]:
+    """`add_to_outbox` for many events with one statement (a batch of an import)."""
+    if not events:
+        return []
+    now = clock.utcnow()
+    due = now + HANDOFF_GRACE if handed_over else now
+    envelopes = [event.model_dump(mode="json") for event in events]
+    session.execute(outbox.insert(), [
+        {"event_id": event.event_id, "event_type": event.event_type, "version": event.version,
+         "producer": event.producer, "envelope": envelope, "created_at": now, "next_attempt_at": due}
+        for event, envelope in zip(events, envelopes, strict=True)])
+    return envelopes
+
+
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(attempts, 12)), MAX_BACKOFF)
 

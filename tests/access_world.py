@@ -24,7 +24,7 @@ from services.gateway.handlers import auth
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
 from tests.borrowers import finance_knows, key, loan_request, make_borrower
-from tests.factories import credit_code, enterprise_data, entrepreneur_data
+from tests.factories import credit_code, enterprise_data, entrepreneur_data, roll_csv
 from tests.places import PLACES
 from tests.quarters import Quarter, QuarterBook
 from tests.stack import PASSWORD
@@ -212,6 +212,13 @@ class World:
         claim = ok(record.owner.post("/api/v1/entrepreneurs/claim", json={
             "id_number": record["id_number"], "in_person": True}), 202)
         return Target(claim["id"], record.owner)
+
+    def roll_import(self) -> Target:
+        """A roll of one person in Alice's village, checked for the township (not yet imported)."""
+        data = roll_csv([(entrepreneur_data(region_code=VILLAGE), None)])
+        made = ok(self.c["twp"].http.post(self.stack.base_url + "/api/v1/imports", timeout=30,
+                                          files={"file": ("台账.csv", data, "text/csv")}), 201)
+        return Target(made["id"])
 
     def enterprise(self) -> Target:
         """Another enterprise of Alice's, not yet verified."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 import uuid
 
@@ -82,3 +84,27 @@ def enterprise_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def roll_csv(people: list[tuple[dict, dict | None]], *, title: str = "内江市返乡创业人员台账") -> bytes:
+    """An office's roll as it keeps it: a title row above Chinese headers, one line per person and
+    their enterprise; regions by name (as offices write them), figures as text."""
+    from shared import regions
+
+    headers = ["序号", "姓名", "身份证号码", "联系电话", "户籍所在地", "所在乡镇", "返乡时间", "外出务工地", "原从事工种",
+               "文化程度", "人员类别", "经营主体名称", "统一社会信用代码", "经营主体类型", "所属行业", "成立日期",
+               "投资额（元）", "从业人数", "其中脱贫人口"]
+    lines = [[title], headers]
+    for n, (person, firm) in enumerate(people, start=1):
+        place = regions.full_name(person["region_code"]).removeprefix("四川省")
+        line = [n, person["name"], person["id_number"], person["phone"],
+                regions.full_name(person["household_region_code"]).removeprefix("四川省"), place,
+                person.get("return_date") or "", person["previous_work_place"], person["previous_occupation"],
+                "高中", "返乡农民工"]
+        if firm:
+            line += [firm["name"], firm["credit_code"], "农民专业合作社", firm["industry"], firm["founded_on"],
+                     firm["investment_yuan"], firm["headcount"], firm["poverty_hires"]]
+        lines.append(line)
+    out = io.StringIO()
+    csv.writer(out).writerows(lines)
+    return out.getvalue().encode("utf-8-sig")

@@ -69,8 +69,8 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.clock_file = log_dir / "clock"  # every service's "today" (empty: the real day)
         self.clock_file.write_text("")
-        self.sms = SmsMailbox(free_port())  # where the services' text messages go (a daemon thread)
-        self.sms.start()
+        # where the services' texts go: beside the logs, not among them (it holds phone numbers by design)
+        self.sms = SmsMailbox(free_port(), log_dir.with_name(f"{log_dir.name}-sms") / "texts.txt")
         self.env = {
             **os.environ,
             **self.sms.env(),
@@ -86,6 +86,7 @@ class Stack:
               **env) -> subprocess.Popen:
         """Start one process of `service`; a second instance is kept as "service#2" (its log too)."""
         name = process_name(service, instance)
+        self.sms.start()
         log = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen([sys.executable, "-m", module, service], cwd=ROOT,
                                    env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT)
@@ -115,6 +116,7 @@ class Stack:
     def stop_all(self) -> None:
         for service in list(self.processes):
             self.stop(service)
+        self.sms.stop()
 
     @contextmanager
     def today(self, day: dt.date):

@@ -19,6 +19,8 @@ from shared.errors import DomainError, InvalidInput, NotFound
 
 MAX_BODY_BYTES = 256 * 1024
 UPLOAD_BODY_BYTES = 3 * 1024 * 1024  # an attachment of up to 2 MB with its multipart envelope
+ROLL_BODY_BYTES = 33 * 1024 * 1024  # an office's roll of up to 32 MB (100,000 rows as .csv take about 20 MB)
+ROLL_PATHS = ("/api/v1/imports", "/records/imports")
 MAX_JSON_DEPTH = 16  # the deepest request model nests three levels
 MAX_JSON_INTEGER = 2**53  # what every JSON peer reads exactly
 
@@ -48,7 +50,9 @@ def check_text(value: str, field: str | None, forbidden: re.Pattern = FORBIDDEN)
 
 
 def body_limit(request: Request) -> int:
-    """Bodies are small, except a file posted to an `/attachments` address."""
+    """Bodies are small, except a file posted to an `/attachments` address or a roll to import."""
+    if request.method == "POST" and request.path in ROLL_PATHS:
+        return ROLL_BODY_BYTES
     upload = request.method == "POST" and request.path.endswith("/attachments")
     return UPLOAD_BODY_BYTES if upload else MAX_BODY_BYTES
 

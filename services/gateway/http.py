@@ -16,7 +16,13 @@ from nameko.web.server import WebServer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.edge import UPLOAD_BODY_BYTES, PayloadTooLarge, read_json, screen, too_large
+from services.gateway.edge import (
+    PayloadTooLarge,
+    body_limit,
+    read_json,
+    screen,
+    too_large,
+)
 from shared.errors import (
     Conflict,
     DomainError,
@@ -109,13 +115,14 @@ def log_refusal(request: Request, error: DomainError) -> None:
 
 def uploaded_file(request: Request) -> tuple[str, bytes]:
     """The file posted as `file` in a multipart form: its name and content."""
+    limit = body_limit(request)
     try:
         upload = request.files.get("file")
     except RequestEntityTooLarge:
-        raise too_large(UPLOAD_BODY_BYTES) from None
+        raise too_large(limit) from None
     if upload is None or not upload.filename:
         raise InvalidInput("file_missing", "file", "请选择要上传的文件")
-    return upload.filename, upload.read(UPLOAD_BODY_BYTES)
+    return upload.filename, upload.read(limit)
 
 
 def file_response(found: dict) -> Response:

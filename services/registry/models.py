@@ -157,3 +157,40 @@ class ClaimRequest(Base):
     decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
 
     entrepreneur: Mapped[Entrepreneur] = relationship()
+
+
+class RollImport(Base):
+    """An office's roll uploaded for import: checked first (the dry run), then imported in batches
+    that survive a restart (each row keeps its own state)."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    file_name: Mapped[str] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(80))
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)  # the importing official's jurisdiction
+    status: Mapped[str] = mapped_column(sa.String(12))  # uploading | checked | importing | done
+    total_rows: Mapped[int] = mapped_column(sa.Integer, default=0)
+    invalid_rows: Mapped[int] = mapped_column(sa.Integer, default=0)
+    already_registered: Mapped[int] = mapped_column(sa.Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_people: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_firms: Mapped[int] = mapped_column(sa.Integer, default=0)
+    errors: Mapped[list] = mapped_column(JSONB, default=list)  # every refused cell: line, column, code, message
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RollImportRow(Base):
+    __tablename__ = "import_rows"
+    __table_args__ = (sa.Index("ix_import_rows_pending", "import_id", "line",
+                               postgresql_where=sa.text("status = 'pending'")),)
+
+    import_id: Mapped[str] = mapped_column(sa.ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True)
+    line: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(10))  # pending | invalid | skipped | done
+    entrepreneur: Mapped[dict | None] = mapped_column(JSONB)
+    enterprise: Mapped[dict | None] = mapped_column(JSONB)
+    liaisons: Mapped[dict | None] = mapped_column(JSONB)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from services.registry import readmodel
-from services.registry.handlers import claims, corrections, enterprises, entrepreneurs
+from services.registry.handlers import claims, corrections, enterprises, entrepreneurs, imports
 from shared.actors import as_actor
 from shared.contracts.registry import (
     ClaimCodeRequest,
@@ -15,6 +17,8 @@ from shared.contracts.registry import (
     EntrepreneurCreate,
     EntrepreneurUpdate,
     HeadcountReport,
+    ImportCreate,
+    ImportRows,
     LiaisonsAssign,
     ListQuery,
     ReturnCommand,
@@ -23,11 +27,13 @@ from shared.contracts.registry import (
 from shared.db import Database
 from shared.idempotency import in_transaction
 from shared.messaging import event_handler, idempotent
-from shared.nameko_base import GuiyanService, Outbox, json_rpc
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep
 from shared.sms import SmtpSms
 from shared.validation import parse
 
 command = json_rpc
+IMPORT_LOOK_SECONDS = 3.0  # how soon a started import begins (one indexed look per tick)
+IMPORT_SLICE_SECONDS = 20.0  # a tick's share of a long import, so that stopping never waits long
 
 
 class RegistryService(GuiyanService):
@@ -163,6 +169,59 @@ class RegistryService(GuiyanService):
     @idempotent
     def handle_claim_code_requested(self, uow, payload, envelope):
         claims.deliver_code(uow.session, payload, self.sms)
+
+    # ---- an office's roll imported ---------------------------------------------------------------
+
+    @command
+    def create_import(self, actor, data):
+        actor, data = as_actor(actor), parse(ImportCreate, data)
+        return self._transaction(lambda uow: imports.create(uow, actor, data))
+
+    @command
+    def add_import_rows(self, actor, import_id, rows):
+        actor, rows = as_actor(actor), ImportRows.model_validate(rows)
+        return self._transaction(lambda uow: imports.add_rows(uow, actor, import_id, rows))
+
+    @command
+    def finish_import_upload(self, actor, import_id):
+        return self._transaction(lambda uow: imports.finish_upload(uow, as_actor(actor), import_id))
+
+    @command
+    def start_import(self, actor, import_id):
+        return self._transaction(lambda uow: imports.start(uow, as_actor(actor), import_id))
+
+    @command
+    def get_import(self, actor, import_id):
+        with self.db.read() as session:
+            return imports.get(session, as_actor(actor), import_id)
+
+    @command
+    def list_imports(self, actor):
+        with self.db.read() as session:
+            return imports.list_imports(session, as_actor(actor))
+
+    @sweep(interval=IMPORT_LOOK_SECONDS)
+    def import_rolls(self):
+        """Imports started (or left off by a process that stopped): batch after batch until done, for
+        up to `IMPORT_SLICE_SECONDS` a tick; a second instance takes another import, or waits."""
+        with self.db.read() as session:
+            waiting = imports.due(session)
+        for import_id in waiting:
+            with self.db.unit_of_work() as uow:
+                taken = imports.take(uow.session, import_id)
+                uow.commit()
+            if not taken:
+                continue
+            deadline = time.monotonic() + IMPORT_SLICE_SECONDS
+            more = True
+            while more and time.monotonic() < deadline:
+                with self.db.unit_of_work() as uow:
+                    more = imports.run_batch(uow, import_id)
+                    uow.commit()
+            if more:  # the next tick goes on at once
+                with self.db.unit_of_work() as uow:
+                    imports.release(uow.session, import_id)
+                    uow.commit()
 
     @command
     def assign_liaisons(self, actor, enterprise_id, data):

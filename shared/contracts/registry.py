@@ -511,6 +511,46 @@ class ClaimRead(BaseModel):
     decision_note: str
 
 
+# ---- an office's roll imported ------------------------------------------------------------------
+
+
+class ImportCreate(Strict):
+    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ImportRow(BaseModel):
+    """A row as `shared.roll` read and checked it: what to register, or the cells it refused."""
+
+    line: int = Field(ge=1)
+    entrepreneur: dict | None = None
+    enterprise: dict | None = None
+    liaisons: dict | None = None
+    errors: list[dict] = Field(default_factory=list)
+
+
+class ImportRows(BaseModel):
+    rows: list[ImportRow] = Field(max_length=5000)
+    columns: dict[str, str] = Field(default_factory=dict, description="the file's own names of its columns")
+
+
+class ImportRead(BaseModel):
+    id: str
+    file_name: str
+    created_by: str
+    status: str = Field(description="uploading 上传中 | checked 已核对，待导入 | importing 导入中 | done 已完成")
+    total_rows: int
+    invalid_rows: int = Field(description="有错误、不导入的行")
+    already_registered: int = Field(description="已登记过的人员（不重复登记）")
+    to_import: int
+    processed_rows: int
+    created_people: int
+    created_firms: int
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    error_count: int
+    errors: list[dict] = Field(description="每个有错误的单元格：行号 line、列名 column、规则 code、说明 message")
+
+
 # ---- the service's RPC interface: what the gateway may call, as `self.registry.<method>(...)` --------------
 
 
@@ -520,6 +560,8 @@ class RegistryApi(Protocol):
 
     def assign_liaisons(self, actor: Caller, enterprise_id: str, data: Body) -> Any: ...
 
+    def add_import_rows(self, actor: Caller, import_id: str, rows: Body) -> Any: ...
+
     def approve_claim(self, actor: Caller, claim_id: str, command: Body | None = None) -> Any: ...
 
     def claim_entrepreneur(self, actor: Caller, data: Body) -> Any:
@@ -528,11 +570,18 @@ class RegistryApi(Protocol):
 
     def create_enterprise(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
+    def create_import(self, actor: Caller, data: Body) -> Any: ...
+
     def create_entrepreneur(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
+
+    def finish_import_upload(self, actor: Caller, import_id: str) -> Any:
+        """The upload is whole: check it against the registry (the dry run's report)."""
 
     def get_enterprise(self, actor: Caller, enterprise_id: str) -> Any: ...
 
     def get_entrepreneur(self, actor: Caller, entrepreneur_id: str) -> Any: ...
+
+    def get_import(self, actor: Caller, import_id: str) -> Any: ...
 
     def get_my_entrepreneur(self, actor: Caller) -> Any:
         """The caller's own record, or None before they have registered."""
@@ -542,6 +591,8 @@ class RegistryApi(Protocol):
     def list_enterprises(self, actor: Caller, query: Body | None = None) -> Any: ...
 
     def list_entrepreneurs(self, actor: Caller, query: Body | None = None) -> Any: ...
+
+    def list_imports(self, actor: Caller) -> Any: ...
 
     def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
         """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
@@ -560,6 +611,8 @@ class RegistryApi(Protocol):
 
     def send_claim_code(self, actor: Caller, data: Body) -> Any:
         """A code to the phone on the record with this resident ID, for claiming it."""
+
+    def start_import(self, actor: Caller, import_id: str) -> Any: ...
 
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""

@@ -38,7 +38,7 @@ from tests.access_world import (
     resolution_data,
 )
 from tests.borrowers import loan_request
-from tests.factories import credit_code, enterprise_data, entrepreneur_data, mobile
+from tests.factories import credit_code, enterprise_data, entrepreneur_data, mobile, roll_csv
 from tests.stack import PASSWORD
 
 COLUMNS = ("anon", "alice", "bob", "vil", "vil_x", "twp", "twp_x", "head", "head_x", "cty", "cty_x", "city",
@@ -71,6 +71,12 @@ POST  /api/v1/enterprises/{enterprise_id}/headcount                        401  
 PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises/{enterprise_id}/return                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 PATCH /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/imports                                                      401   403 403 201   201 201   201  201    201 201   201  201    201  403    403 403   403
+GET   /api/v1/imports                                                      401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+GET   /api/v1/imports/template.xlsx                                        401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
+GET   /api/v1/imports/{import_id}                                          401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
+GET   /api/v1/imports/{import_id}/errors.csv                               401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/imports/{import_id}/start                                    401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
 GET   /api/v1/openapi.json                                                 200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/asyncapi.json                                                200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
@@ -345,6 +351,16 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/enterprises/{enterprise_id}"): Spec(
         lambda w, t: patch(f"/enterprises/{t.id}", {"industry": "农产品初加工"}), alice_firm, fresh("enterprise"),
         ENTERPRISE),
+    ("POST", "/api/v1/imports"): Spec(lambda w, t: Call("POST", A + "/imports", files={"file": (
+        "台账.csv", roll_csv([(entrepreneur_data(region_code=VILLAGE), None)]), "text/csv")})),
+    ("GET", "/api/v1/imports"): Spec(lambda w, t: get("/imports")),
+    ("GET", "/api/v1/imports/template.xlsx"): Spec(lambda w, t: get("/imports/template.xlsx")),
+    ("GET", "/api/v1/imports/{import_id}"): Spec(lambda w, t: get(f"/imports/{t.id}"),
+                                                  shared("roll import", "roll_import")),
+    ("GET", "/api/v1/imports/{import_id}/errors.csv"): Spec(lambda w, t: get(f"/imports/{t.id}/errors.csv"),
+                                                             shared("roll import", "roll_import")),
+    ("POST", "/api/v1/imports/{import_id}/start"): Spec(lambda w, t: post(f"/imports/{t.id}/start"),
+                                                         shared("roll import", "roll_import"), fresh("roll_import")),
     ("GET", "/api/v1/openapi.json"): Spec(lambda w, t: get("/openapi.json")),
     ("GET", "/api/v1/asyncapi.json"): Spec(lambda w, t: get("/asyncapi.json")),
     # ---- loans, fund and ledger ---------------------------------------------------------------

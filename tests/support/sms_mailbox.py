@@ -1,47 +1,56 @@
-"""A local SMTP server standing in for the e-mail-to-SMS gateway: every text a service sends lands
-here, addressed to <phone>@sms.test, so that a test can read the code a person would read."""
+"""The services' SMS gateway in tests: `guiyan.sms_mailbox` (the demonstration's own) as a process of
+its own, so that a test reads the code a person would read. A process, not a thread: the test
+process runs under eventlet, where two asyncio loops cannot run side by side."""
 
 from __future__ import annotations
 
 import re
-import threading
-from email import message_from_bytes, policy
-
-from aiosmtpd.controller import Controller
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.support.waiting import eventually
 
 DOMAIN = "sms.test"
+ROOT = Path(__file__).resolve().parents[2]
+LINE = re.compile(r"^\S+ \S+ 短信 → (\d+)：(.*)$")
 
 
 class SmsMailbox:
-    def __init__(self, port: int):
-        self.port = port
-        self.messages: list[tuple[str, str, str]] = []  # (phone, message id, text)
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=port)
+    def __init__(self, port: int, log: Path):
+        self.port, self.log = port, log
+        self.process: subprocess.Popen | None = None
 
     def env(self) -> dict[str, str]:
         return {"GUIYAN_SMS_SMTP_HOST": "127.0.0.1", "GUIYAN_SMS_SMTP_PORT": str(self.port),
                 "GUIYAN_SMS_DOMAIN": DOMAIN}
 
     def start(self) -> None:
-        self._controller.start()
+        """Running (again, after a stop), answering on its port."""
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.process = subprocess.Popen([sys.executable, "-m", "guiyan.sms_mailbox", str(self.port), str(self.log)],
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        eventually(self._answers, timeout=20, interval=0.1, message=f"SMS mailbox on port {self.port}")
+
+    def _answers(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def stop(self) -> None:
-        self._controller.stop()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        mail = message_from_bytes(envelope.content, policy=policy.default)
-        text = mail.get_body(preferencelist=("plain",)).get_content().strip()
-        with self._lock:
-            for recipient in envelope.rcpt_tos:
-                self.messages.append((recipient.split("@")[0], mail["Message-ID"], text))
-        return "250 OK"
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
     def texts_to(self, phone: str) -> list[str]:
-        with self._lock:
-            return [text for to, _, text in self.messages if to == phone]
+        if not self.log.exists():
+            return []
+        found = (LINE.match(line) for line in self.log.read_text("utf-8").splitlines())
+        return [m[2] for m in found if m and m[1] == phone]
 
     def code_for(self, phone: str, after: int = 0) -> str:
         """The six-digit code of the text to `phone` after the first `after` ones, once it arrives."""

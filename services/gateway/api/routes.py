@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway import todo
+from services.gateway import imports, todo
 from services.gateway.api.calls import ApiCalls, bearer_token, idempotency_key, optional
 from services.gateway.api.openapi import asyncapi_document, openapi_document
 from services.gateway.handlers import accounts, auth, throttle
@@ -12,8 +12,10 @@ from services.gateway.handlers.accounts import open_staff_account
 from services.gateway.http import (
     ApiEndpoint,
     api,
+    download_response,
     json_response,
     read_json,
+    uploaded_file,
 )
 from services.gateway.models import User
 from shared.actors import require_role
@@ -31,6 +33,7 @@ from shared.contracts.registry import (
     EntrepreneurRead,
     EntrepreneurUpdate,
     HeadcountReport,
+    ImportRead,
     LiaisonsAssign,
     ListQuery,
     Page,
@@ -40,7 +43,9 @@ from shared.contracts.registry import (
 from shared.errors import NotFound
 from shared.validation import parse
 
-ENTREPRENEURS, ENTERPRISES, ACCOUNTS, SYSTEM = "创业者", "经营主体", "账号", "系统"
+ENTREPRENEURS, ENTERPRISES, ACCOUNTS, SYSTEM, IMPORTS = "创业者", "经营主体", "账号", "系统", "台账导入"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 
 
 class ApiRoutes(ApiCalls):
@@ -175,6 +180,41 @@ class ApiRoutes(ApiCalls):
         actor = self.api_actor(request)
         command = parse(ClaimDecision, read_json(request)).model_dump(mode="json")
         return json_response(self.registry.reject_claim(actor.model_dump(), claim_id, command))
+
+    # ---- an office's roll imported -----------------------------------------------------------
+
+    @api("POST", "/api/v1/imports", "导入返乡创业人员台账（multipart 字段 file：.xlsx 或 .csv；dry_run=false 时核对后即导入）",
+         IMPORTS, response=ImportRead, status=201, errors=[413])
+    def api_create_import(self, request):
+        actor = self.api_actor(request)
+        file_name, data = uploaded_file(request)
+        dry_run = request.form.get("dry_run", "true").lower() not in ("false", "0", "no")
+        report = imports.upload(self.registry, actor, file_name, data, dry_run=dry_run)
+        return json_response(report, 201, {"Location": f"/api/v1/imports/{report['id']}"})
+
+    @api("GET", "/api/v1/imports", "本辖区的台账导入", IMPORTS)
+    def api_list_imports(self, request):
+        return json_response(self.registry.list_imports(self.api_actor(request).model_dump()))
+
+    @api("GET", "/api/v1/imports/template.xlsx", "台账模板（Excel）", IMPORTS)
+    def api_import_template(self, request):
+        require_role(self.api_actor(request), "official")
+        return download_response(imports.template_xlsx(), "返乡创业人员台账模板.xlsx", XLSX)
+
+    @api("GET", "/api/v1/imports/<string:import_id>", "导入进度、条数和每个错误（行、列、规则）", IMPORTS,
+         response=ImportRead)
+    def api_get_import(self, request, import_id):
+        return json_response(self.registry.get_import(self.api_actor(request).model_dump(), import_id))
+
+    @api("GET", "/api/v1/imports/<string:import_id>/errors.csv", "错误清单（CSV）", IMPORTS)
+    def api_import_errors(self, request, import_id):
+        report = self.registry.get_import(self.api_actor(request).model_dump(), import_id)
+        return download_response(imports.errors_csv(report), f"导入错误清单-{report['file_name']}.csv", CSV)
+
+    @api("POST", "/api/v1/imports/<string:import_id>/start", "核对无误后开始导入（已登记的不重复登记）", IMPORTS,
+         response=ImportRead)
+    def api_start_import(self, request, import_id):
+        return json_response(self.registry.start_import(self.api_actor(request).model_dump(), import_id))
 
     # ---- enterprises ------------------------------------------------------------------------
 

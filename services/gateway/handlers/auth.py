@@ -159,11 +159,12 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def off_hub(function, *args):
-    """Run CPU-heavy hashing in a real thread, so one login does not stall every other request."""
+def off_hub(function, *args, gate=_hashing):
+    """Run CPU-heavy work (hashing, reading an uploaded roll) in a real thread, so that it does not
+    stall every other request; `gate` bounds how many run at once."""
     import eventlet.patcher
 
-    with _hashing:
+    with gate:
         if eventlet.patcher.is_monkey_patched("thread"):
             from eventlet import tpool
 

@@ -72,8 +72,10 @@ class EntrepreneurPages(PageSupport):
             body = parse(EntrepreneurCreate, data).model_dump(mode="json")
             record = self.registry.create_entrepreneur(actor.model_dump(), body, submitted_key(form))
         except (*REFUSALS, Forbidden) as exc:
-            return self._register_form(request, actor, form, forms.messages(exc, positions),
-                                       submitted_key(form), status_for(exc))
+            errors = forms.messages(exc, positions)
+            if exc.code == "id_number_registered" and actor.role == "entrepreneur":
+                errors["id_number"] += "。如是工作人员在窗口为您代为登记的，请认领登记信息"
+            return self._register_form(request, actor, form, errors, submitted_key(form), status_for(exc))
         return redirect(done(record))
 
     def _register_form(self, request, actor: Actor, values, errors: dict, key: str | None,

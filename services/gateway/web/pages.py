@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from services.gateway.web.account_pages import AccountPages
 from services.gateway.web.admin_pages import AdminPages
+from services.gateway.web.claim_pages import ClaimPages
 from services.gateway.web.correction_pages import CorrectionPages
 from services.gateway.web.difficulty_pages import DifficultyPages
 from services.gateway.web.entrepreneur_pages import EntrepreneurPages
 from services.gateway.web.fund_pages import FundPages
 from services.gateway.web.http import page
+from services.gateway.web.import_pages import ImportPages
 from services.gateway.web.insight_pages import InsightPages
 from services.gateway.web.loan_pages import LoanPages
 from services.gateway.web.project_pages import ProjectPages
@@ -19,7 +21,7 @@ from services.gateway.web.subsidy_pages import SubsidyPages
 from shared.errors import NotFound
 
 
-class PageRoutes(AccountPages, EntrepreneurPages, CorrectionPages, RecordPages, LoanPages, SubsidyPages, FundPages,
+class PageRoutes(AccountPages, EntrepreneurPages, ClaimPages, ImportPages, CorrectionPages, RecordPages, LoanPages, SubsidyPages, FundPages,
                  DifficultyPages, ProjectPages, AdminPages, InsightPages, QuarterPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 

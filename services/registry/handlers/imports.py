@@ -1,0 +1,270 @@
+"""An office's roll imported (issue 15): rows checked by the forms' rules where the file is read
+(`shared.roll`), then here against the registry (already registered, in the official's jurisdiction),
+which is the dry run's report; then imported in batches, each in one transaction with its events.
+
+Every row keeps its own state, so an import that stops (the process died, the database went away)
+goes on where it was: the sweep takes up an import whose last batch is older than `STALE`. A person
+or an enterprise already registered is not registered again: importing the same file twice creates
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.registry import domain
+from services.registry.models import (
+    Enterprise,
+    EnterpriseLiaison,
+    Entrepreneur,
+    RollImport,
+    RollImportRow,
+)
+from shared import clock, events
+from shared.actors import Actor
+from shared.contracts.registry import (
+    EnterpriseLiaisonsAssigned,
+    EnterpriseRegistered,
+    EntrepreneurRegistered,
+    ImportCreate,
+    ImportRead,
+    ImportRows,
+    Liaison,
+)
+from shared.db import new_id
+from shared.errors import Forbidden, InvalidState, NotFound
+from shared.identity import check_resident_id, credit_code_checksum_ok
+
+BATCH = 500
+STALE = dt.timedelta(seconds=30)  # an import whose last batch is older is taken up again
+ERRORS_KEPT = 5000  # the report lists this many refused cells; the counts are of every row
+CHECK_CHUNK = 5000
+
+
+def read(imported: RollImport, *, errors: bool = True) -> dict:
+    return ImportRead(
+        id=imported.id, file_name=imported.file_name, created_by=imported.created_by, status=imported.status,
+        total_rows=imported.total_rows, invalid_rows=imported.invalid_rows,
+        already_registered=imported.already_registered, processed_rows=imported.processed_rows,
+        to_import=imported.total_rows - imported.invalid_rows,
+        created_people=imported.created_people, created_firms=imported.created_firms,
+        created_at=imported.created_at, finished_at=imported.finished_at,
+        errors=imported.errors if errors else [], error_count=len(imported.errors),
+    ).model_dump(mode="json")
+
+
+def _mine(session: Session, actor: Actor, import_id: str, *, lock: bool = False) -> RollImport:
+    imported = session.get(RollImport, import_id, with_for_update=lock)
+    if imported is None or not actor.governs(imported.region_code):
+        raise NotFound("import_not_found", None, domain.NOT_VISIBLE)
+    return imported
+
+
+def create(uow, actor: Actor, meta: ImportCreate) -> dict:
+    if not actor.is_official:
+        raise Forbidden("official_only", None, "只有工作人员可以导入台账")
+    now = clock.utcnow()
+    imported = RollImport(file_name=meta.file_name, created_by=actor.username, region_code=actor.region_code,
+                          status="uploading", created_at=now, updated_at=now, errors=[], total_rows=0,
+                          invalid_rows=0, already_registered=0, processed_rows=0, created_people=0, created_firms=0)
+    uow.session.add(imported)
+    uow.session.flush()
+    return read(imported)
+
+
+def add_rows(uow, actor: Actor, import_id: str, rows: ImportRows) -> dict:
+    """Rows as the file's reader checked them; one outside the official's jurisdiction is refused."""
+    session: Session = uow.session
+    imported = _mine(session, actor, import_id, lock=True)
+    if imported.status != "uploading":
+        raise InvalidState("import_not_uploading", None, "该导入已提交核对，不能再添加行")
+    kept, errors = [], list(imported.errors)
+    for row in rows.rows:
+        refusals = list(row.errors)
+        places = ((row.entrepreneur, rows.columns.get("region", "现居住/创业所在地")),
+                  (row.enterprise, rows.columns.get("enterprise_region") or rows.columns.get("region", "经营所在地")))
+        for part, column in places:
+            if part and not actor.governs(part["region_code"]):
+                refusals.append({"line": row.line, "column": column, "code": "region_outside_jurisdiction",
+                                 "message": "该地区不在您的管辖范围内"})
+        invalid = bool(refusals) or row.entrepreneur is None
+        kept.append({"import_id": imported.id, "line": row.line, "status": "invalid" if invalid else "pending",
+                     "entrepreneur": None if invalid else row.entrepreneur,
+                     "enterprise": None if invalid else row.enterprise,
+                     "liaisons": None if invalid else row.liaisons, "note": ""})
+        errors.extend(refusals[: max(0, ERRORS_KEPT - len(errors))])
+        imported.invalid_rows += invalid
+    if kept:
+        # a chunk sent again (the upload retried) adds nothing twice
+        session.execute(insert(RollImportRow).on_conflict_do_nothing(), kept)
+    imported.total_rows += len(kept)
+    imported.errors, imported.updated_at = errors, clock.utcnow()
+    return read(imported, errors=False)
+
+
+def finish_upload(uow, actor: Actor, import_id: str) -> dict:
+    """The dry run's report: every refused cell, and how many are registered already."""
+    session: Session = uow.session
+    imported = _mine(session, actor, import_id, lock=True)
+    if imported.status != "uploading":
+        return read(imported)
+    pending = session.execute(sa.select(RollImportRow.line, RollImportRow.entrepreneur["id_number"].astext)
+                              .where(RollImportRow.import_id == imported.id, RollImportRow.status == "pending")).all()
+    registered = 0
+    for start in range(0, len(pending), CHECK_CHUNK):
+        numbers = [number for _, number in pending[start:start + CHECK_CHUNK]]
+        registered += session.scalar(sa.select(sa.func.count()).where(Entrepreneur.id_number.in_(numbers))) or 0
+    imported.already_registered, imported.status, imported.updated_at = registered, "checked", clock.utcnow()
+    return read(imported)
+
+
+def start(uow, actor: Actor, import_id: str) -> dict:
+    imported = _mine(uow.session, actor, import_id, lock=True)
+    if imported.status == "uploading":
+        raise InvalidState("import_not_checked", None, "文件尚未上传完毕")
+    if imported.status == "checked":
+        imported.status, imported.updated_at = "importing", clock.utcnow() - STALE  # due at the next look
+    return read(imported)
+
+
+def get(session: Session, actor: Actor, import_id: str) -> dict:
+    return read(_mine(session, actor, import_id))
+
+
+def list_imports(session: Session, actor: Actor) -> dict:
+    if not actor.is_official:
+        return {"items": []}
+    rows = session.scalars(sa.select(RollImport).where(
+        RollImport.region_code.startswith(actor.region_code.rstrip("0") or "0"))
+        .order_by(RollImport.created_at.desc()).limit(50)).all()
+    return {"items": [read(row, errors=False) for row in rows if actor.governs(row.region_code)]}
+
+
+# ---- the import itself -----------------------------------------------------------------------------
+
+
+def due(session: Session) -> list[str]:
+    """Imports started and not being worked on (none worked for `STALE`)."""
+    return list(session.scalars(sa.select(RollImport.id).where(
+        RollImport.status == "importing", RollImport.updated_at < clock.utcnow() - STALE)))
+
+
+def take(session: Session, import_id: str) -> bool:
+    """This process works on the import now: its mark is renewed with each batch."""
+    done = session.execute(sa.update(RollImport).where(
+        RollImport.id == import_id, RollImport.status == "importing",
+        RollImport.updated_at < clock.utcnow() - STALE).values(updated_at=clock.utcnow()))
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, import_id: str) -> None:
+    """Left for the next look to take up at once (this process's slice is over)."""
+    session.execute(sa.update(RollImport).where(RollImport.id == import_id, RollImport.status == "importing")
+                    .values(updated_at=clock.utcnow() - STALE))
+
+
+def run_batch(uow, import_id: str) -> bool:
+    """One batch of pending rows registered; False when none is left (and the import is done)."""
+    session: Session = uow.session
+    imported = session.get(RollImport, import_id, with_for_update=True)
+    rows = session.scalars(sa.select(RollImportRow).where(
+        RollImportRow.import_id == import_id, RollImportRow.status == "pending")
+        .order_by(RollImportRow.line).limit(BATCH).with_for_update(skip_locked=True)).all()
+    now = clock.utcnow()
+    if not rows:
+        imported.status, imported.finished_at, imported.updated_at = "done", now, now
+        return False
+    numbers = [row.entrepreneur["id_number"] for row in rows]
+    codes = [row.enterprise["credit_code"] for row in rows if row.enterprise]
+    people = dict(session.execute(sa.select(Entrepreneur.id_number, Entrepreneur.id)
+                                  .where(Entrepreneur.id_number.in_(numbers))).all())
+    taken = set(session.scalars(sa.select(Enterprise.credit_code).where(Enterprise.credit_code.in_(codes))))
+    recorded: list = []
+    for row in rows:
+        owner_id = people.get(row.entrepreneur["id_number"])
+        created_person = owner_id is None
+        if created_person:
+            person = _person(row.entrepreneur, imported, now)
+            session.add(person)
+            owner_id = people[person.id_number] = person.id
+            recorded.append(_person_registered(person))
+            imported.created_people += 1
+        created_firm = False
+        if row.enterprise and row.enterprise["credit_code"] not in taken:
+            firm = _firm(row.enterprise, owner_id, imported, now)
+            session.add(firm)
+            taken.add(firm.credit_code)
+            recorded.append(_firm_registered(firm))
+            if row.liaisons:
+                recorded.append(_liaisons(session, firm, row.liaisons, imported, now))
+            imported.created_firms += 1
+            created_firm = True
+        row.status = "done" if created_person or created_firm else "skipped"
+        row.note = "" if row.status == "done" else "已登记，未重复登记"
+    session.flush()
+    uow.publish_all(recorded)
+    imported.processed_rows += len(rows)
+    imported.updated_at = clock.utcnow()
+    return True
+
+
+def _person(data: dict, imported: RollImport, now) -> Entrepreneur:
+    resident = check_resident_id(data["id_number"])
+    return Entrepreneur(
+        id=new_id(), id_number=resident.number, name=data["name"], gender=resident.gender,
+        birth_date=resident.birth_date, phone=data["phone"], household_region_code=data["household_region_code"],
+        region_code=data["region_code"],
+        return_date=dt.date.fromisoformat(data["return_date"]) if data.get("return_date") else None,
+        previous_work_place=data.get("previous_work_place", ""), previous_occupation=data.get("previous_occupation", ""),
+        education=data["education"], skills=list(data.get("skills", [])), certificates=[],
+        categories=list(dict.fromkeys(data["categories"])), account_id=None, created_by=imported.created_by,
+        created_at=now, status="registered", version=1)
+
+
+def _firm(data: dict, owner_id: str, imported: RollImport, now) -> Enterprise:
+    return Enterprise(
+        id=new_id(), owner_entrepreneur_id=owner_id, name=data["name"], kind=data["kind"],
+        credit_code=data["credit_code"], industry=data["industry"], region_code=data["region_code"],
+        founded_on=dt.date.fromisoformat(data["founded_on"]),
+        investment_fen=domain.yuan_to_fen(Decimal(data["investment_yuan"])),
+        headcount=data["headcount"], poverty_hires=data["poverty_hires"], created_by=imported.created_by,
+        created_at=now, status="registered", version=1)
+
+
+def _person_registered(person: Entrepreneur):
+    return events.make_event(EntrepreneurRegistered(
+        entrepreneur_id=person.id, name=person.name, region_code=person.region_code,
+        household_region_code=person.household_region_code, categories=person.categories,
+        education=person.education, skills=person.skills, return_date=person.return_date,
+        registered_at=person.created_at, account_id=None))
+
+
+def _firm_registered(firm: Enterprise):
+    return events.make_event(EnterpriseRegistered(
+        enterprise_id=firm.id, owner_entrepreneur_id=firm.owner_entrepreneur_id, owner_account_id=None,
+        name=firm.name, kind=firm.kind, credit_code=firm.credit_code,
+        credit_code_overridden=not credit_code_checksum_ok(firm.credit_code), industry=firm.industry,
+        region_code=firm.region_code, founded_on=firm.founded_on, investment_fen=firm.investment_fen,
+        headcount=firm.headcount, poverty_hires=firm.poverty_hires, registered_at=firm.created_at))
+
+
+def _liaisons(session: Session, firm: Enterprise, data: dict, imported: RollImport, now):
+    items = []
+    for item in data["liaisons"]:
+        liaison = EnterpriseLiaison(
+            enterprise_id=firm.id, kind=item["kind"], name=item["name"], phone=item["phone"],
+            organisation=item["organisation"], level=item["level"],
+            region_code=domain.liaison_region(firm.region_code, item["level"]),
+            official_username=item.get("official_username"), assigned_by=imported.created_by, assigned_at=now)
+        session.add(liaison)
+        items.append(Liaison(kind=liaison.kind, name=liaison.name, phone=liaison.phone,
+                             organisation=liaison.organisation, level=liaison.level,
+                             region_code=liaison.region_code, official_username=liaison.official_username))
+    return events.make_event(EnterpriseLiaisonsAssigned(
+        enterprise_id=firm.id, region_code=firm.region_code, liaisons=items, assigned_by=imported.created_by))
+
