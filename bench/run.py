@@ -35,11 +35,12 @@ class Size:
     consultation_enterprises: int
     facts: int
     read_requests: int  # per list or search measured
+    roll_rows: int  # an office's roll imported at once
 
 
 SIZES = {
-    "tiny": Size(0.3, 40, 8, 1, 2_000, 600, 300, 3_000, 16),
-    "full": Size(3, 1_500, 400, 20, 1_000_000, 300_000, 100_000, 1_000_000, 400),
+    "tiny": Size(0.3, 40, 8, 1, 2_000, 600, 300, 3_000, 16, 200),
+    "full": Size(3, 1_500, 400, 20, 1_000_000, 300_000, 100_000, 1_000_000, 400, 100_000),
 }
 SERVICE_NAMES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")
 
@@ -73,6 +74,7 @@ def measure(size: Size) -> list[Row]:
         rows += section("registrations", lambda: registrations(stack, urls, meter, size, commits_8))
         rows += section("loan flows", lambda: loans(stack, meter, size, commits_8))
         rows += section("under load", lambda: under_load(pids))
+        rows += section("roll import", lambda: roll_import(stack, size))
         rows += section("reading at scale", lambda: reading(stack, urls, size))
         rows += section("quarter at scale", lambda: consultation(stack, urls, size))
     return rows
@@ -156,6 +158,12 @@ def loans(stack, meter: CpuMeter, size: Size, commits_8: float) -> list[Row]:
                      note=_cpu_note(result))]
     rows += [at_most(f"loan {step} p99 ms", percentile(steps[step], 0.99), 100, load=load) for step in writes.STEPS]
     return rows
+
+
+def roll_import(stack, size: Size) -> list[Row]:
+    from bench import import_bench
+
+    return import_bench.measure(stack, size.roll_rows)
 
 
 def reading(stack, urls, size: Size) -> list[Row]:
