@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from services.registry import domain
@@ -118,7 +118,8 @@ def finish_upload(uow, actor: Actor, import_id: str) -> dict:
     registered = 0
     for start in range(0, len(pending), CHECK_CHUNK):
         numbers = [number for _, number in pending[start:start + CHECK_CHUNK]]
-        registered += session.scalar(sa.select(sa.func.count()).where(Entrepreneur.id_number.in_(numbers))) or 0
+        registered += session.scalar(sa.select(sa.func.count()).select_from(
+            _among(Entrepreneur, Entrepreneur.id_number, numbers))) or 0
     imported.already_registered, imported.status, imported.updated_at = registered, "checked", clock.utcnow()
     return read(imported)
 
@@ -162,6 +163,14 @@ def take(session: Session, import_id: str) -> bool:
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
+def _among(model, column, values: list[str]):
+    """`model` joined to the given values, each looked up by the column's unique index: as
+    `column IN (...)` the planner took the trigram index of the searches for it (5.9 s for 500 resident
+    IDs at 10,000 rows whose statistics lagged behind an import)."""
+    wanted = sa.func.unnest(sa.cast(values, ARRAY(sa.String))).table_valued("value").render_derived(name="wanted")
+    return sa.join(model, wanted, column == wanted.c.value)
+
+
 def release(session: Session, import_id: str) -> None:
     """Left for the next look to take up at once (this process's slice is over)."""
     session.execute(sa.update(RollImport).where(RollImport.id == import_id, RollImport.status == "importing")
@@ -169,102 +178,112 @@ def release(session: Session, import_id: str) -> None:
 
 
 def run_batch(uow, import_id: str) -> bool:
-    """One batch of pending rows registered; False when none is left (and the import is done)."""
+    """One batch of pending rows registered; False when none is left (and the import is done).
+
+    Plain statements, not the ORM's objects: a batch of 500 took 1.2 s of the process as objects
+    (their state and attributes were most of it), and the rows only go into tables."""
     session: Session = uow.session
     imported = session.get(RollImport, import_id, with_for_update=True)
-    rows = session.scalars(sa.select(RollImportRow).where(
-        RollImportRow.import_id == import_id, RollImportRow.status == "pending")
-        .order_by(RollImportRow.line).limit(BATCH).with_for_update(skip_locked=True)).all()
+    table = RollImportRow.__table__
+    rows = session.execute(sa.select(table.c.line, table.c.entrepreneur, table.c.enterprise, table.c.liaisons).where(
+        table.c.import_id == import_id, table.c.status == "pending")
+        .order_by(table.c.line).limit(BATCH).with_for_update(skip_locked=True)).all()
     now = clock.utcnow()
     if not rows:
         imported.status, imported.finished_at, imported.updated_at = "done", now, now
         return False
     numbers = [row.entrepreneur["id_number"] for row in rows]
     codes = [row.enterprise["credit_code"] for row in rows if row.enterprise]
-    people = dict(session.execute(sa.select(Entrepreneur.id_number, Entrepreneur.id)
-                                  .where(Entrepreneur.id_number.in_(numbers))).all())
-    taken = set(session.scalars(sa.select(Enterprise.credit_code).where(Enterprise.credit_code.in_(codes))))
-    recorded: list = []
+    people = dict(session.execute(sa.select(Entrepreneur.id_number, Entrepreneur.id).select_from(
+        _among(Entrepreneur, Entrepreneur.id_number, numbers))).all())
+    taken = set(session.scalars(sa.select(Enterprise.credit_code).select_from(
+        _among(Enterprise, Enterprise.credit_code, codes))))
+    new_people, new_firms, new_liaisons, recorded, done, skipped = [], [], [], [], [], []
     for row in rows:
         owner_id = people.get(row.entrepreneur["id_number"])
-        created_person = owner_id is None
-        if created_person:
-            person = _person(row.entrepreneur, imported, now)
-            session.add(person)
-            owner_id = people[person.id_number] = person.id
+        created = owner_id is None
+        if created:
+            person = _person(row.entrepreneur, imported.created_by, now)
+            new_people.append(person)
+            owner_id = people[person["id_number"]] = person["id"]
             recorded.append(_person_registered(person))
-            imported.created_people += 1
-        created_firm = False
         if row.enterprise and row.enterprise["credit_code"] not in taken:
-            firm = _firm(row.enterprise, owner_id, imported, now)
-            session.add(firm)
-            taken.add(firm.credit_code)
+            firm = _firm(row.enterprise, owner_id, imported.created_by, now)
+            new_firms.append(firm)
+            taken.add(firm["credit_code"])
             recorded.append(_firm_registered(firm))
             if row.liaisons:
-                recorded.append(_liaisons(session, firm, row.liaisons, imported, now))
-            imported.created_firms += 1
-            created_firm = True
-        row.status = "done" if created_person or created_firm else "skipped"
-        row.note = "" if row.status == "done" else "已登记，未重复登记"
-    session.flush()
+                liaisons = _liaisons(firm, row.liaisons, imported.created_by, now)
+                new_liaisons += liaisons
+                recorded.append(_liaisons_assigned(firm, liaisons, imported.created_by))
+            created = True
+        (done if created else skipped).append(row.line)
+    for model, values in ((Entrepreneur, new_people), (Enterprise, new_firms), (EnterpriseLiaison, new_liaisons)):
+        if values:
+            session.execute(sa.insert(model.__table__), values)
+    for status, lines, note in (("done", done, ""), ("skipped", skipped, "已登记，未重复登记")):
+        if lines:
+            session.execute(sa.update(table).where(table.c.import_id == import_id, table.c.line.in_(lines))
+                            .values(status=status, note=note))
     uow.publish_all(recorded)
+    imported.created_people += len(new_people)
+    imported.created_firms += len(new_firms)
     imported.processed_rows += len(rows)
     imported.updated_at = clock.utcnow()
     return True
 
 
-def _person(data: dict, imported: RollImport, now) -> Entrepreneur:
+def _person(data: dict, created_by: str, now) -> dict:
     resident = check_resident_id(data["id_number"])
-    return Entrepreneur(
-        id=new_id(), id_number=resident.number, name=data["name"], gender=resident.gender,
-        birth_date=resident.birth_date, phone=data["phone"], household_region_code=data["household_region_code"],
-        region_code=data["region_code"],
-        return_date=dt.date.fromisoformat(data["return_date"]) if data.get("return_date") else None,
-        previous_work_place=data.get("previous_work_place", ""), previous_occupation=data.get("previous_occupation", ""),
-        education=data["education"], skills=list(data.get("skills", [])), certificates=[],
-        categories=list(dict.fromkeys(data["categories"])), account_id=None, created_by=imported.created_by,
-        created_at=now, status="registered", version=1)
+    return {"id": new_id(), "id_number": resident.number, "name": data["name"], "gender": resident.gender,
+            "birth_date": resident.birth_date, "phone": data["phone"],
+            "household_region_code": data["household_region_code"], "region_code": data["region_code"],
+            "return_date": dt.date.fromisoformat(data["return_date"]) if data.get("return_date") else None,
+            "previous_work_place": data.get("previous_work_place", ""),
+            "previous_occupation": data.get("previous_occupation", ""), "education": data["education"],
+            "skills": list(data.get("skills", [])), "certificates": [],
+            "categories": list(dict.fromkeys(data["categories"])), "status": "registered", "return_reason": None,
+            "account_id": None, "created_by": created_by, "verified_by": None, "verified_at": None,
+            "created_at": now, "version": 1}
 
 
-def _firm(data: dict, owner_id: str, imported: RollImport, now) -> Enterprise:
-    return Enterprise(
-        id=new_id(), owner_entrepreneur_id=owner_id, name=data["name"], kind=data["kind"],
-        credit_code=data["credit_code"], industry=data["industry"], region_code=data["region_code"],
-        founded_on=dt.date.fromisoformat(data["founded_on"]),
-        investment_fen=domain.yuan_to_fen(Decimal(data["investment_yuan"])),
-        headcount=data["headcount"], poverty_hires=data["poverty_hires"], created_by=imported.created_by,
-        created_at=now, status="registered", version=1)
+def _firm(data: dict, owner_id: str, created_by: str, now) -> dict:
+    return {"id": new_id(), "owner_entrepreneur_id": owner_id, "name": data["name"], "kind": data["kind"],
+            "credit_code": data["credit_code"], "credit_code_override_reason": None, "credit_code_override_by": None,
+            "industry": data["industry"], "region_code": data["region_code"],
+            "founded_on": dt.date.fromisoformat(data["founded_on"]),
+            "investment_fen": domain.yuan_to_fen(Decimal(data["investment_yuan"])), "headcount": data["headcount"],
+            "poverty_hires": data["poverty_hires"], "status": "registered", "return_reason": None,
+            "created_by": created_by, "verified_by": None, "verified_at": None, "created_at": now, "version": 1}
 
 
-def _person_registered(person: Entrepreneur):
+def _liaisons(firm: dict, data: dict, created_by: str, now) -> list[dict]:
+    return [{"enterprise_id": firm["id"], "kind": item["kind"], "name": item["name"], "phone": item["phone"],
+             "organisation": item["organisation"], "level": item["level"],
+             "region_code": domain.liaison_region(firm["region_code"], item["level"]),
+             "official_username": item.get("official_username"), "assigned_by": created_by, "assigned_at": now}
+            for item in data["liaisons"]]
+
+
+def _person_registered(person: dict):
     return events.make_event(EntrepreneurRegistered(
-        entrepreneur_id=person.id, name=person.name, region_code=person.region_code,
-        household_region_code=person.household_region_code, categories=person.categories,
-        education=person.education, skills=person.skills, return_date=person.return_date,
-        registered_at=person.created_at, account_id=None))
+        entrepreneur_id=person["id"], name=person["name"], region_code=person["region_code"],
+        household_region_code=person["household_region_code"], categories=person["categories"],
+        education=person["education"], skills=person["skills"], return_date=person["return_date"],
+        registered_at=person["created_at"], account_id=None))
 
 
-def _firm_registered(firm: Enterprise):
+def _firm_registered(firm: dict):
     return events.make_event(EnterpriseRegistered(
-        enterprise_id=firm.id, owner_entrepreneur_id=firm.owner_entrepreneur_id, owner_account_id=None,
-        name=firm.name, kind=firm.kind, credit_code=firm.credit_code,
-        credit_code_overridden=not credit_code_checksum_ok(firm.credit_code), industry=firm.industry,
-        region_code=firm.region_code, founded_on=firm.founded_on, investment_fen=firm.investment_fen,
-        headcount=firm.headcount, poverty_hires=firm.poverty_hires, registered_at=firm.created_at))
+        enterprise_id=firm["id"], owner_entrepreneur_id=firm["owner_entrepreneur_id"], owner_account_id=None,
+        name=firm["name"], kind=firm["kind"], credit_code=firm["credit_code"],
+        credit_code_overridden=not credit_code_checksum_ok(firm["credit_code"]), industry=firm["industry"],
+        region_code=firm["region_code"], founded_on=firm["founded_on"], investment_fen=firm["investment_fen"],
+        headcount=firm["headcount"], poverty_hires=firm["poverty_hires"], registered_at=firm["created_at"]))
 
 
-def _liaisons(session: Session, firm: Enterprise, data: dict, imported: RollImport, now):
-    items = []
-    for item in data["liaisons"]:
-        liaison = EnterpriseLiaison(
-            enterprise_id=firm.id, kind=item["kind"], name=item["name"], phone=item["phone"],
-            organisation=item["organisation"], level=item["level"],
-            region_code=domain.liaison_region(firm.region_code, item["level"]),
-            official_username=item.get("official_username"), assigned_by=imported.created_by, assigned_at=now)
-        session.add(liaison)
-        items.append(Liaison(kind=liaison.kind, name=liaison.name, phone=liaison.phone,
-                             organisation=liaison.organisation, level=liaison.level,
-                             region_code=liaison.region_code, official_username=liaison.official_username))
+def _liaisons_assigned(firm: dict, liaisons: list[dict], created_by: str):
+    keys = ("kind", "name", "phone", "organisation", "level", "region_code", "official_username")
     return events.make_event(EnterpriseLiaisonsAssigned(
-        enterprise_id=firm.id, region_code=firm.region_code, liaisons=items, assigned_by=imported.created_by))
-
+        enterprise_id=firm["id"], region_code=firm["region_code"],
+        liaisons=[Liaison(**{key: item[key] for key in keys}) for item in liaisons], assigned_by=created_by))
