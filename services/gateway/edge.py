@@ -18,7 +18,9 @@ from werkzeug.wrappers import Request
 from shared.errors import DomainError, InvalidInput, NotFound
 
 MAX_BODY_BYTES = 256 * 1024
-UPLOAD_BODY_BYTES = 3 * 1024 * 1024  # an attachment of up to 2 MB with its multipart envelope
+# an attachment: a phone's photo of up to 15 MB (scaled down to the 2 MB kept, services/gateway/photos.py)
+# or a PDF of up to 2 MB, with the multipart envelope
+UPLOAD_BODY_BYTES = 16 * 1024 * 1024
 ROLL_BODY_BYTES = 33 * 1024 * 1024  # an office's roll of up to 32 MB (100,000 rows as .csv take about 20 MB)
 ROLL_PATHS = ("/api/v1/imports", "/records/imports")
 MAX_JSON_DEPTH = 16  # the deepest request model nests three levels
@@ -38,7 +40,8 @@ class PayloadTooLarge(DomainError):
 
 
 def too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge("body_too_large", None, f"请求内容过大，上限为{limit // 1024}KB")
+    size = f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{limit // 1024}KB"
+    return PayloadTooLarge("body_too_large", None, f"请求内容过大，上限为{size}")
 
 
 def check_text(value: str, field: str | None, forbidden: re.Pattern = FORBIDDEN) -> str:

@@ -14,6 +14,7 @@ from shared import events, regions
 from shared.contracts.escalation import ResolutionAssigned
 from tests.borrowers import finance_knows, make_borrower
 from tests.support.waiting import eventually
+from tests.unit.test_photos import photo
 
 CALENDAR = WorkCalendar()
 LIAISONS = {"liaisons": [
@@ -224,13 +225,17 @@ def test_attachments_are_checked_by_their_content_and_size_and_come_back_as_down
     assert (disguised.status_code, disguised.json()["error"]["code"]) == (422, "file_type")
     big = borrower.client.post(path, files={"file": ("scan.png", PNG + b"\x00" * (2 * 1024 * 1024), "image/png")})
     assert (big.status_code, big.json()["error"]["code"]) == (422, "file_too_large")
-    huge = borrower.client.post(path, files={"file": ("scan.png", PNG + b"\x00" * (4 * 1024 * 1024), "image/png")})
-    assert huge.status_code == 413
+    huge = borrower.client.post(path, files={"file": ("scan.png", PNG + b"\x00" * (17 * 1024 * 1024), "image/png")})
+    assert huge.status_code == 413 and "16MB" in huge.json()["error"]["message"]
+    taken = borrower.client.post(path, files={"file": ("IMG_0001.JPG", photo(2000, 1500), "image/jpeg")})
+    assert taken.status_code == 201, taken.text  # a phone's photo over 2 MB, scaled down
+    shrunk = taken.json()["attachments"][0]
+    assert shrunk["filename"] == "IMG_0001.jpg" and shrunk["size"] <= 2 * 1024 * 1024
     missing = borrower.client.post(path, files={})
     assert missing.json()["error"]["code"] == "file_missing"
     added = borrower.client.post(path, files={"file": ("../../现场照片.exe.png", PNG, "image/png")})
     assert added.status_code == 201, added.text
-    (attachment,) = added.json()["attachments"]
+    attachment = added.json()["attachments"][-1]
     assert (attachment["filename"], attachment["content_type"]) == ("现场照片.exe.png", "image/png")
     download = people["township"].get(f"{path}/{attachment['id']}")
     assert download.content == PNG and download.headers["Content-Type"] == "image/png"

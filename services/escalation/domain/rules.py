@@ -151,7 +151,8 @@ def check_attachment(filename: str, data: bytes, count_before: int) -> tuple[str
     if not data:
         raise InvalidInput("file_empty", "file", "文件为空")
     if len(data) > ATTACHMENT_MAX_BYTES:
-        raise InvalidInput("file_too_large", "file", f"文件不能超过{ATTACHMENT_MAX_BYTES // (1024 * 1024)}MB")
+        raise InvalidInput("file_too_large", "file",
+                           f"文件不能超过{ATTACHMENT_MAX_BYTES // (1024 * 1024)}MB（照片会自动缩小，PDF请压缩后上传）")
     for signature, content_type, suffix in SIGNATURES:
         if data.startswith(signature):
             return content_type, safe_filename(filename, suffix)

@@ -6,6 +6,7 @@ import base64
 
 from pydantic import BaseModel
 
+from services.gateway import photos
 from services.gateway.api.calls import ApiCalls, body, idempotency_key, optional, query
 from services.gateway.http import api, file_response, json_response, uploaded_file
 from shared.contracts.escalation import (
@@ -61,10 +62,11 @@ class EscalationApiRoutes(ApiCalls):
         return json_response(self.escalation.get_difficulty(self.caller(request), difficulty_id))
 
     @api("POST", "/api/v1/difficulties/<string:difficulty_id>/attachments",
-         "企业上传附件（multipart 字段 file；PDF、PNG、JPEG，2MB以内）", DIFFICULTIES, status=201)
+         "企业上传附件（multipart 字段 file；PDF 2MB以内；PNG、JPEG 照片15MB以内，超过2MB的缩小后保存）",
+         DIFFICULTIES, status=201)
     def api_add_attachment(self, request, difficulty_id):
         actor = self.api_actor(request)
-        filename, data = uploaded_file(request)
+        filename, data = photos.fit(*uploaded_file(request))
         record = self.escalation.add_attachment(actor.model_dump(), difficulty_id, filename,
                                                 base64.b64encode(data).decode())
         return json_response(record, 201)

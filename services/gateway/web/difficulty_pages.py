@@ -6,6 +6,7 @@ import base64
 
 from werkzeug.datastructures import MultiDict
 
+from services.gateway import photos
 from services.gateway.http import file_response, status_for, uploaded_file
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
@@ -92,7 +93,7 @@ class DifficultyPages(PageSupport):
     def attachment_upload(self, request, difficulty_id):
         actor = self.require(request, "entrepreneur")
         try:
-            filename, data = uploaded_file(request)
+            filename, data = photos.fit(*uploaded_file(request))
             self.escalation.add_attachment(actor.model_dump(), difficulty_id, filename,
                                            base64.b64encode(data).decode())
         except (*REFUSALS, Forbidden) as exc:
