@@ -99,6 +99,12 @@ def test_disbursement_makes_the_schedule_and_repayments_go_to_interest_first(sta
     lent = people["maker"].post(f"/api/v1/loans/{loan['id']}/disburse", headers=disbursing,
                                 json={"disbursed_on": "2026-09-05"}).json()
     assert lent["status"] == "disbursed" and len(lent["instalments"]) == 12
+    # lent and not overdue: out of the bank's queue of work (issue 15, item 5), still in all its loans
+    def listed(queue: bool) -> set:
+        found = people["maker"].get("/api/v1/loans", params={"queue": str(queue).lower(), "per_page": 100}).json()
+        return {item["id"] for item in found["items"]}
+
+    assert loan["id"] not in listed(True) and loan["id"] in listed(False)
     assert people["maker"].post(f"/api/v1/loans/{loan['id']}/disburse", headers=disbursing,
                                 json={"disbursed_on": "2026-09-05"}).json() == lent
     first = lent["instalments"][0]

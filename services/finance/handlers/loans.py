@@ -35,8 +35,9 @@ from shared.db import new_id, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
-LIAISON_QUEUE = ("under_bank_review", "awaiting_confirmation", "approved", "disbursed", "repaying",
-                 "overdue")
+# what waits for the bank: to review, to confirm, to lend, overdue to chase (loans being repaid on
+# time wait for nothing and are under 本行全部贷款)
+LIAISON_QUEUE = ("under_bank_review", "awaiting_confirmation", "approved", "overdue")
 
 
 def _percent(bp: int | None) -> str | None:

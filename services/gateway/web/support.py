@@ -48,6 +48,9 @@ class PageSupport(Services):
         return actor
 
     def show(self, request, template: str, status: int = 200, **context):
+        # a form refused on a page of several: the banner says so at the top (base.html), and
+        # site.js takes the reader down to the refused field
+        context.setdefault("refused", status in (403, 409, 422) and template != "error.html")
         return render(template, status, actor=self.page_actor(request),
                       csrf_token=request.environ[CSRF_ENVIRON], path=request.path,
                       notice=NOTICES.get(request.args.get("notice", "")), bank_name=self.bank_name,

@@ -39,8 +39,16 @@
         if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
       });
     });
-    // after a refused submission, take the reader (and a screen reader) to the list of problems
+    // after a refused submission, take the reader (and a screen reader) to the list of problems; on a
+    // page of several forms, to the field that was refused, in the form that was sent
     var summary = document.getElementById("error-summary");
-    if (summary) { summary.focus(); }
+    if (summary) { summary.focus(); return; }
+    var refused = document.querySelector('[aria-invalid="true"], .error[role="alert"], p.error');
+    if (refused && document.querySelector("[data-refused]")) {
+      var field = refused.matches("input, select, textarea") ? refused
+        : (refused.closest("form, .field, fieldset") || document).querySelector("input:not([type=hidden]), select, textarea");
+      refused.scrollIntoView({block: "center"});
+      if (field) { field.focus({preventScroll: true}); }
+    }
   });
 })();
