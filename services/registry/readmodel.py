@@ -229,6 +229,8 @@ def enterprises_query(actor: Actor, query: ListQuery) -> sa.Select:
     # would put the owners' table beside the enterprises' with no join condition
     if Entrepreneur.__table__ in sql_util.find_tables(visible, check_columns=True):
         statement = statement.join(Enterprise.owner)
+    if query.owner_entrepreneur_id:
+        statement = statement.where(Enterprise.owner_entrepreneur_id == query.owner_entrepreneur_id)
     return _filters(statement.where(visible), Enterprise, query, enterprise_search)
 
 

@@ -60,6 +60,7 @@ class ResolveBody(Versioned):
 class DifficultyListQuery(Paged):
     status: str | None = Field(default=None, max_length=20)
     queue: Flag = False  # an official's queue: open difficulties at their own level, by due date
+    enterprise_id: str | None = Field(default=None, max_length=36, description="只列此经营主体反映的")
 
 
 class CalendarYear(Strict):

@@ -108,6 +108,8 @@ class RepaymentCreate(Strict):
 class LoanListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
     queue: Flag = False  # a liaison's work queue: what waits for their bank
+    entrepreneur_id: str | None = Field(default=None, max_length=36, description="只列此人的贷款")
+    enterprise_id: str | None = Field(default=None, max_length=36, description="只列此经营主体的贷款")
 
 
 class LoanRead(BaseModel):
@@ -224,6 +226,7 @@ class ClaimReview(Versioned):
 class ClaimListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
     kind: str | None = Field(default=None, max_length=20)
+    entrepreneur_id: str | None = Field(default=None, max_length=36, description="只列此人的申领")
 
 
 class BatchCreate(Strict):

@@ -191,6 +191,7 @@ class ListQuery(Paged):
         default="", description="搜索：姓名或名称、行业的片段，身份证号、手机号或统一社会信用代码的片段（按字面匹配）")
     status: Literal["registered", "returned", "verified"] | None = None
     region_code: str | None = None
+    owner_entrepreneur_id: str | None = Field(default=None, max_length=36, description="经营主体列表：只列此人名下的")
     after: str | None = Field(default=None, max_length=paging.CURSOR_MAX_LENGTH,
                               description="上一页答复中的 next：从它之后接着列出（给出时不再看 page）")
 

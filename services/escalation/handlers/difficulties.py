@@ -125,6 +125,8 @@ def list_difficulties(session: Session, actor: Actor, query: DifficultyListQuery
     statement = scope(sa.select(Difficulty).options(noload(Difficulty.steps), noload(Difficulty.decisions)), actor)
     if query.status:
         statement = statement.where(Difficulty.status == query.status)
+    if query.enterprise_id:
+        statement = statement.where(Difficulty.enterprise_id == query.enterprise_id)
     if query.queue:
         statement = statement.where(Difficulty.level == actor.level, Difficulty.status.in_(
             rules.OPEN + ("resolved", "accepted"))).order_by(Difficulty.resolve_due, Difficulty.number)

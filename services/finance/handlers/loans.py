@@ -151,6 +151,10 @@ def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
         statement = statement.where(GuaranteedLoan.status == query.status)
     if query.queue:
         statement = statement.where(GuaranteedLoan.status.in_(LIAISON_QUEUE))
+    if query.entrepreneur_id:
+        statement = statement.where(GuaranteedLoan.entrepreneur_id == query.entrepreneur_id)
+    if query.enterprise_id:
+        statement = statement.where(GuaranteedLoan.enterprise_id == query.enterprise_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     rows = session.scalars(statement.options(*details).order_by(GuaranteedLoan.applied_at.desc())
                            .limit(query.per_page).offset((query.page - 1) * query.per_page))

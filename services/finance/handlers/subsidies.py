@@ -79,6 +79,8 @@ def list_claims(session: Session, actor: Actor, query: ClaimListQuery) -> dict:
         statement = statement.where(SubsidyClaim.status == query.status)
     if query.kind:
         statement = statement.where(SubsidyClaim.kind == query.kind)
+    if query.entrepreneur_id:
+        statement = statement.where(SubsidyClaim.entrepreneur_id == query.entrepreneur_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     rows = session.scalars(statement.order_by(SubsidyClaim.claimed_at.desc())
                            .limit(query.per_page).offset((query.page - 1) * query.per_page))

@@ -171,5 +171,6 @@ class CorrectionPages(RecordPages):
         failed = {"values": request.form, "errors": errors}
         if kind == "entrepreneurs":
             record = self.registry.get_entrepreneur(actor.model_dump(), record_id)
-            return self.show(request, "entrepreneur.html", status_for(exc), record=record, return_failed=failed)
+            return self.show(request, "entrepreneur.html", status_for(exc), record=record, return_failed=failed,
+                             related=self._related(actor, entrepreneur_id=record_id))
         return self._enterprise(request, actor, record_id, status=status_for(exc), return_failed=failed)

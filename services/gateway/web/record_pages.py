@@ -14,10 +14,11 @@ from shared import paging
 from shared.actors import Actor
 from shared.contracts import Body, Caller
 from shared.contracts.registry import STATUS_NAMES, LiaisonsAssign
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, ServiceUnavailable
 from shared.validation import parse
 
 PER_PAGE = 20
+RELATED_SHOWN = 20  # of each kind on a record's page, the newest
 MAX_PAGE = 10000
 
 
@@ -81,7 +82,30 @@ class RecordPages(PageSupport):
     def entrepreneur_page(self, request, entrepreneur_id):
         actor = self.require(request, "official")
         record = self.registry.get_entrepreneur(actor.model_dump(), entrepreneur_id)
-        return self.show(request, "entrepreneur.html", record=record)
+        return self.show(request, "entrepreneur.html", record=record,
+                         related=self._related(actor, entrepreneur_id=entrepreneur_id))
+
+    def _related(self, actor: Actor, *, entrepreneur_id: str | None = None,
+                 enterprise_id: str | None = None) -> dict:
+        """The records that go with this one, each kind from its own service, as far as the caller
+        may see them (each list is scoped as usual); a service that does not answer leaves its
+        kind out (None) and the page says so."""
+        me, few = actor.model_dump(), RELATED_SHOWN
+        asks = {"enterprises": lambda: self.registry.list_enterprises(
+                    me, {"owner_entrepreneur_id": entrepreneur_id, "per_page": few}) if entrepreneur_id else None,
+                "loans": lambda: self.finance.list_loans(me, {"per_page": few, **(
+                    {"enterprise_id": enterprise_id} if enterprise_id else {"entrepreneur_id": entrepreneur_id})}),
+                "claims": lambda: self.finance.list_claims(
+                    me, {"entrepreneur_id": entrepreneur_id, "per_page": few}) if entrepreneur_id else None,
+                "difficulties": lambda: self.escalation.list_difficulties(
+                    me, {"enterprise_id": enterprise_id, "per_page": few}) if enterprise_id else None}
+        found: dict = {}
+        for kind, ask in asks.items():
+            try:
+                found[kind] = ask()
+            except ServiceUnavailable:
+                found[kind] = {"unavailable": True, "items": [], "total": 0}
+        return {kind: answer for kind, answer in found.items() if answer is not None}
 
     @page("POST", "/records/entrepreneurs/<string:entrepreneur_id>/verify")
     def entrepreneur_verify(self, request, entrepreneur_id):
@@ -103,6 +127,7 @@ class RecordPages(PageSupport):
         record = self.registry.get_enterprise(actor.model_dump(), enterprise_id)
         errors = errors or {}
         return self.show(request, "enterprise.html", status, record=record,
+                         related=self._related(actor, enterprise_id=enterprise_id),
                          values=values or forms.liaison_values(record["liaisons"]), errors=errors,
                          labels=forms.LIAISON_LABELS,
                          summary=forms.summary(errors, forms.LIAISON_LABELS), **extra)
