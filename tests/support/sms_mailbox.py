@@ -4,6 +4,7 @@ process runs under eventlet, where two asyncio loops cannot run side by side."""
 
 from __future__ import annotations
 
+import atexit
 import re
 import socket
 import subprocess
@@ -32,6 +33,7 @@ class SmsMailbox:
             return
         self.process = subprocess.Popen([sys.executable, "-m", "guiyan.sms_mailbox", str(self.port), str(self.log)],
                                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        atexit.register(self.stop)  # a stack a test left running does not leave its mailbox behind
         eventually(self._answers, timeout=20, interval=0.1, message=f"SMS mailbox on port {self.port}")
 
     def _answers(self) -> bool:
