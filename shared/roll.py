@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -231,22 +233,19 @@ def place_code(text: str) -> str | None:
     return max(ends)[1] if ends else None
 
 
-_PLACES: dict[str, str] = {}
-
-
+@functools.cache
 def _places() -> dict[str, str]:
     """Every known division by its names: alone (when only one has it), and after its parents."""
-    if not _PLACES:
-        counts: dict[str, int] = {}
-        for name in regions.local_regions().values():
-            counts[name] = counts.get(name, 0) + 1
-        for code, name in regions.local_regions().items():
-            chain = [regions.local_regions().get(part, "") for part in regions.ancestors(code)]
-            for start in range(len(chain)):
-                _PLACES["".join(chain[start:])] = code
-            if counts[name] > 1:
-                _PLACES.pop(name, None)
-    return _PLACES
+    known = regions.local_regions()
+    counts = Counter(known.values())
+    places: dict[str, str] = {}
+    for code, name in known.items():
+        chain = [known.get(part, "") for part in regions.ancestors(code)]
+        for start in range(len(chain)):
+            places["".join(chain[start:])] = code
+        if counts[name] > 1:
+            places.pop(name, None)
+    return places
 
 
 def as_date(text: str) -> str:

@@ -91,8 +91,7 @@ def verify(record: Any, actor: Actor, expected_version: int | None, now) -> bool
         return False
     if record.status == "returned":
         raise InvalidState("record_returned", None, "记录已退回修改，待重新提交后再核实")
-    if expected_version is not None and expected_version != record.version:
-        raise Conflict("stale_version", "expected_version", "记录已被他人修改，请刷新后重试")
+    check_version(record, expected_version)
     record.status = "verified"
     record.verified_by = actor.username
     record.verified_at = now

@@ -236,11 +236,7 @@ def enterprises_query(actor: Actor, query: ListQuery) -> sa.Select:
 
 def claims_visible(actor: Actor) -> sa.ColumnElement[bool]:
     """Claims of records: a person's own requests; an official's region's."""
-    if actor.role == "entrepreneur":
-        return ClaimRequest.account_id == actor.user_id
-    if actor.is_official:
-        return ClaimRequest.region_code.startswith(regions.jurisdiction_prefix(actor.region_code or ""))
-    return sa.false()
+    return visible_to(actor, owner=ClaimRequest.account_id, region=ClaimRequest.region_code)
 
 
 def todo(session: Session, actor: Actor) -> list[dict]:

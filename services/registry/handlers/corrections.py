@@ -144,10 +144,8 @@ def update_entrepreneur(uow, actor: Actor, entrepreneur_id: str, patch) -> dict:
             raise domain.duplicate_entrepreneur(twin)
         resident = check_resident_id(data.id_number)
         person.gender, person.birth_date = resident.gender, resident.birth_date
-    for name in after:
-        setattr(person, name, getattr(data, name) if name != "certificates" else merged[name])
-    if "categories" in after:
-        person.categories = merged["categories"]
+    for name in after:  # the lists as JSON (categories without repeats), the rest as the form checked them
+        setattr(person, name, merged[name] if name in ("certificates", "categories") else getattr(data, name))
     _settle(uow, actor, person, "entrepreneur", before, after, patch.reason or "", publish_entrepreneur)
     return readmodel.entrepreneur_detail(session, person)
 

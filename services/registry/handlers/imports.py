@@ -25,7 +25,7 @@ from services.registry.models import (
     RollImport,
     RollImportRow,
 )
-from shared import clock, events
+from shared import clock, events, regions
 from shared.actors import Actor
 from shared.contracts.registry import (
     EnterpriseLiaisonsAssigned,
@@ -141,9 +141,9 @@ def list_imports(session: Session, actor: Actor) -> dict:
     if not actor.is_official:
         return {"items": []}
     rows = session.scalars(sa.select(RollImport).where(
-        RollImport.region_code.startswith(actor.region_code.rstrip("0") or "0"))
+        RollImport.region_code.startswith(regions.jurisdiction_prefix(actor.region_code or "")))
         .order_by(RollImport.created_at.desc()).limit(50)).all()
-    return {"items": [read(row, errors=False) for row in rows if actor.governs(row.region_code)]}
+    return {"items": [read(row, errors=False) for row in rows]}
 
 
 # ---- the import itself -----------------------------------------------------------------------------
