@@ -81,7 +81,7 @@ test-fast: venv
 
 lint: venv
 	$(BIN)/ruff check shared services guiyan tests bench
-	$(BIN)/mypy shared guiyan services/registry/domain.py services/projects/domain.py services/finance/domain services/escalation/domain services/consultation/domain
+	$(BIN)/mypy shared guiyan services/registry/domain.py services/projects/domain.py services/notifications/domain.py services/finance/domain services/escalation/domain services/consultation/domain
 	$(BIN)/mypy --check-untyped-defs services/gateway  # its calls to the services, typed by their contracts
 	$(BIN)/lint-imports --no-cache --no-logo
 

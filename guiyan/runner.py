@@ -50,6 +50,7 @@ SERVICE_CLASSES = {
     "escalation": "services.escalation.service:EscalationService",
     "projects": "services.projects.service:ProjectsService",
     "consultation": "services.consultation.service:ConsultationService",
+    "notifications": "services.notifications.service:NotificationsService",
     "gateway": "services.gateway.service:GatewayService",
 }
 

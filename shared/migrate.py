@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES_WITH_DATABASE = ("registry", "finance", "escalation", "projects", "consultation", "gateway")
+SERVICES_WITH_DATABASE = ("registry", "finance", "escalation", "projects", "consultation", "notifications", "gateway")
 
 
 def alembic_config(service: str, url: str) -> Config:

@@ -39,7 +39,7 @@ class ServiceSettings(EnvironmentSettings):
     db_pool_size: int = Field(default=5, ge=1, description=(
         "database connections a process keeps for its workers (a worker that finds none free waits up "
         "to 5 s, then answers 503); the relay (in a gateway, the session listener) holds one more. The whole "
-        "system: (5 services + the gateway) x (pool + 1) = 36 at the defaults, within a budget of 40"))
+        "system: (5 services + the gateway) x (pool + 1) + notifications' 3 = 39 at the defaults, within a budget of 40"))
     outbox_interval_seconds: float = 5.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
@@ -87,6 +87,16 @@ class ConsultationSettings(ServiceSettings):
     """The quarterly difficulty consultation and its bulletin."""
 
 
+class NotificationsSettings(ServiceSettings):
+    """Messages to people, in the app and by SMS."""
+
+    db_pool_size: int = Field(default=3, ge=1, description=(
+        "its workers are event handlers and two sweeps, not requests: 3 connections, and no relay "
+        "(it publishes nothing)"))
+    reminder_interval_seconds: float = 3600.0  # time limits are days; the reminders are made once each
+    sms_interval_seconds: float = 5.0  # how soon a text message leaves after its event
+
+
 class GatewaySettings(ServiceSettings):
     """The web gateway: pages and the HTTP API."""
 
@@ -122,6 +132,7 @@ SETTINGS_BY_SERVICE: dict[str, type[ServiceSettings]] = {
     "escalation": EscalationSettings,
     "projects": ProjectsSettings,
     "consultation": ConsultationSettings,
+    "notifications": NotificationsSettings,
     "gateway": GatewaySettings,
 }
 

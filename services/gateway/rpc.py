@@ -12,6 +12,7 @@ from shared import rpc_errors  # noqa: F401  (the services' errors arrive as the
 from shared.contracts.consultation import ConsultationApi
 from shared.contracts.escalation import EscalationApi
 from shared.contracts.finance import FinanceApi
+from shared.contracts.notifications import NotificationsApi
 from shared.contracts.projects import ProjectsApi
 from shared.contracts.registry import RegistryApi
 from shared.db import DatabaseAccess
@@ -23,7 +24,7 @@ DEFAULT_TIMEOUT_SECONDS = 15
 
 
 class Services:
-    """What every route and page may use, typed: the five services by their contracts (a call is
+    """What every route and page may use, typed: the six services by their contracts (a call is
     `self.finance.approve_loan(caller, loan_id, data, key)`), the gateway's database, its settings.
     GatewayService provides them; the mixins of routes and pages inherit these declarations."""
 
@@ -32,6 +33,7 @@ class Services:
     escalation: EscalationApi
     projects: ProjectsApi
     consultation: ConsultationApi
+    notifications: NotificationsApi
     db: DatabaseAccess
     settings: Any
     sessions: SessionCache  # who holds each session token, while the database announces changes

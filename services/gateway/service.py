@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 from services.gateway.api.consultation_routes import ConsultationApiRoutes
 from services.gateway.api.escalation_routes import EscalationApiRoutes
 from services.gateway.api.finance_routes import FinanceApiRoutes
+from services.gateway.api.notification_routes import NotificationApiRoutes
 from services.gateway.api.project_routes import ProjectApiRoutes
 from services.gateway.api.routes import ApiRoutes
 from services.gateway.handlers.sessions import Sessions
@@ -30,8 +31,8 @@ class Settings(DependencyProvider):
         return self.settings
 
 
-class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ConsultationApiRoutes, ApiRoutes,
-                     PageRoutes):
+class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ConsultationApiRoutes,
+                     NotificationApiRoutes, ApiRoutes, PageRoutes):
     name = "gateway"
     context = CorrelationContext(refusals_at="info")
     db = Database("gateway")
@@ -42,6 +43,7 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, Co
     escalation = service_proxy("escalation")
     projects = service_proxy("projects")
     consultation = service_proxy("consultation")
+    notifications = service_proxy("notifications")
 
     @http("GET", "/health")
     def health(self, request):

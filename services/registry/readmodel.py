@@ -97,6 +97,12 @@ def get_entrepreneur(session: Session, actor: Actor, entrepreneur_id: str) -> En
     return record
 
 
+def text_message_phone(session: Session, recipient: str) -> str | None:
+    kind, _, record_id = recipient.partition(":")
+    model = {"person": Entrepreneur, "enterprise": Enterprise}.get(kind)
+    return None if model is None else session.scalar(sa.select(model.phone).where(model.id == record_id))
+
+
 def get_my_entrepreneur(session: Session, actor: Actor) -> dict | None:
     record = session.scalar(sa.select(Entrepreneur).where(Entrepreneur.account_id == actor.user_id))
     return entrepreneur_read(record) if record else None

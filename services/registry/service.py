@@ -73,6 +73,14 @@ class RegistryService(GuiyanService):
             return readmodel.todo(session, as_actor(actor))
 
     @command
+    def text_message_phone(self, recipient):
+        """Where a text message for a record goes (the notifications service asks, when it sends):
+        "person:<id>" the phone on the person's record, "enterprise:<id>" the enterprise's. Inside
+        the system only (no gateway route calls it); no other service keeps anyone's phone."""
+        with self.db.read() as session:
+            return readmodel.text_message_phone(session, str(recipient))
+
+    @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
         actor, command = as_actor(actor), parse(VerifyCommand, command or {})
         return self._transaction(lambda uow: entrepreneurs.verify_entrepreneur(

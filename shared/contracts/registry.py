@@ -615,6 +615,9 @@ class RegistryApi(Protocol):
 
     def start_import(self, actor: Caller, import_id: str) -> Any: ...
 
+    def text_message_phone(self, recipient: str) -> Any:
+        """Where a text message for "person:<id>" or "enterprise:<id>" goes (inside the system only)."""
+
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""
 

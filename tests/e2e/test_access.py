@@ -7,6 +7,7 @@ import pytest
 import services.gateway.api.consultation_routes  # noqa: F401  (declares the routes)
 import services.gateway.api.escalation_routes  # noqa: F401
 import services.gateway.api.finance_routes  # noqa: F401
+import services.gateway.api.notification_routes  # noqa: F401
 import services.gateway.api.project_routes  # noqa: F401
 import services.gateway.api.routes  # noqa: F401
 from services.gateway.http import API_ROUTES
@@ -17,6 +18,7 @@ from tests.e2e.test_corrections import CORRECTIONS_ACCESS_CASES
 from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.e2e.test_imports import IMPORTS_ACCESS_CASES
+from tests.e2e.test_notifications import NOTIFICATIONS_ACCESS_CASES
 from tests.e2e.test_projects_access import PROJECTS_ACCESS_CASES
 from tests.e2e.test_quarters_api import QUARTERS_ACCESS_CASES
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
@@ -89,7 +91,8 @@ def test_every_protected_endpoint_has_an_access_case():
     assert protected == (set(ACCESS_CASES) | set(FINANCE_ACCESS_CASES) | set(ESCALATION_ACCESS_CASES)
                          | set(PROJECTS_ACCESS_CASES) | set(QUARTERS_ACCESS_CASES)
                          | set(CONSULTATION_ACCESS_CASES) | set(CORRECTIONS_ACCESS_CASES)
-                         | set(CLAIMS_ACCESS_CASES) | set(IMPORTS_ACCESS_CASES))
+                         | set(CLAIMS_ACCESS_CASES) | set(IMPORTS_ACCESS_CASES)
+                         | set(NOTIFICATIONS_ACCESS_CASES))
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")

@@ -50,6 +50,11 @@ POST  /api/v1/auth/logout                                                  401  
 POST  /api/v1/auth/signup                                                  201   201 201 201   201 201   201  201    201 201   201  201    201  201    201 201   201
 GET   /api/v1/me                                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/todo                                                         401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+GET   /api/v1/notifications                                                401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+POST  /api/v1/notifications/read                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+GET   /api/v1/notifications/settings                                       401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+PUT   /api/v1/notifications/settings                                       401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   403
+POST  /api/v1/notifications/reminders                                      401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
 POST  /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201
 GET   /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
 POST  /api/v1/entrepreneurs                                                401   409 409 201   403 201   403  201    403 201   403  201    403  403    403 403   403
@@ -303,6 +308,11 @@ SPECS: dict[tuple[str, str], Spec] = {
         "phone": mobile(), "display_name": "返乡创业者", "password": "long-enough-pw-1"})),
     ("GET", "/api/v1/me"): Spec(lambda w, t: get("/me")),
     ("GET", "/api/v1/todo"): Spec(lambda w, t: get("/todo")),
+    ("GET", "/api/v1/notifications"): Spec(lambda w, t: get("/notifications")),
+    ("POST", "/api/v1/notifications/read"): Spec(lambda w, t: post("/notifications/read", {"all": True})),
+    ("GET", "/api/v1/notifications/settings"): Spec(lambda w, t: get("/notifications/settings")),
+    ("PUT", "/api/v1/notifications/settings"): Spec(lambda w, t: put("/notifications/settings", {"sms": False})),
+    ("POST", "/api/v1/notifications/reminders"): Spec(lambda w, t: post("/notifications/reminders")),
     ("POST", "/api/v1/users"): Spec(lambda w, t: post("/users", {
         "username": f"matrix_{uuid.uuid4().hex[:10]}", "password": "long-enough-pw-1", "role": "official",
         "display_name": "新同事", "region_code": COUNTY, "level": "county"})),

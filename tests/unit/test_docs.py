@@ -20,7 +20,7 @@ from shared.events import EventPayload, catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DOC = ROOT / "docs" / "events.md"
-SERVICES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")
+SERVICES = ("registry", "finance", "escalation", "projects", "consultation", "notifications", "gateway")
 NONE = "—"
 
 

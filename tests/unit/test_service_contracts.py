@@ -16,18 +16,21 @@ from nameko.rpc import Rpc
 from services.consultation.service import ConsultationService
 from services.escalation.service import EscalationService
 from services.finance.service import FinanceService
+from services.notifications.service import NotificationsService
 from services.projects.service import ProjectsService
 from services.registry.service import RegistryService
 from shared.contracts.consultation import ConsultationApi
 from shared.contracts.escalation import EscalationApi
 from shared.contracts.finance import FinanceApi
+from shared.contracts.notifications import NotificationsApi
 from shared.contracts.projects import ProjectsApi
 from shared.contracts.registry import RegistryApi
 
 # what any caller may ask without an account, and what services ask each other (consultation's rebuild)
-WITHOUT_CALLER = {"ping", "list_banks", "public_difficulty", "outbox_page"}
+WITHOUT_CALLER = {"ping", "list_banks", "public_difficulty", "outbox_page", "text_message_phone"}
 PAIRS = [(RegistryService, RegistryApi), (FinanceService, FinanceApi), (EscalationService, EscalationApi),
-         (ProjectsService, ProjectsApi), (ConsultationService, ConsultationApi)]
+         (ProjectsService, ProjectsApi), (ConsultationService, ConsultationApi),
+         (NotificationsService, NotificationsApi)]
 
 
 def entrypoints(service: type) -> dict[str, inspect.Signature]:
@@ -59,4 +62,5 @@ def test_each_command_takes_what_the_contract_says(service, api):
 
 
 def test_every_service_names_its_commands_by_the_contract():
-    assert {service.name for service, _ in PAIRS} == {"registry", "finance", "escalation", "projects", "consultation"}
+    assert {service.name for service, _ in PAIRS} == {"registry", "finance", "escalation", "projects", "consultation",
+                                                          "notifications"}

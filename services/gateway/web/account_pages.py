@@ -12,7 +12,7 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.session import codec_for, safe_next
-from services.gateway.web.support import PageSupport
+from services.gateway.web.support import PageSupport, aside
 from shared.actors import Actor
 from shared.errors import Conflict, InvalidInput
 from shared.validation import parse
@@ -25,9 +25,11 @@ class AccountPages(PageSupport):
     def home_page(self, request):
         actor = self.page_actor(request)
         if actor is None:
-            return self.show(request, "home.html", todo=None)
+            return self.show(request, "home.html", todo=None, unread=0)
         waiting = todo.gather(self, actor)
-        return self.show(request, "home.html", todo=waiting, **self._landing(actor, waiting))
+        told = aside(lambda: self.notifications.unread_count(actor.model_dump()))  # a message service away hides the line
+        return self.show(request, "home.html", todo=waiting, unread=told.get("found", {}).get("unread", 0),
+                         **self._landing(actor, waiting))
 
     def _landing(self, actor: Actor, waiting: dict) -> dict:
         if actor.role == "entrepreneur":

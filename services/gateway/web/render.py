@@ -46,6 +46,7 @@ NOTICES = {
     "enterprise_registered": "经营主体登记成功，请等待所在地工作人员核实。",
     "headcount": "季度用工情况已填报。",
     "record_saved": "修改已保存，变更记录见下。",
+    "settings_saved": "短信提醒设置已保存。",
     "claimed": "认领成功，登记信息和名下的经营主体已归入您的账号。",
     "claim_requested": "申请已提交。请携带身份证件到所在地便民服务中心，由工作人员当面确认。",
     "claim_decided": "已处理该认领申请。",

@@ -1,0 +1,299 @@
+"""Messages kept from events, read by their audience, and the text messages that go with them.
+
+A message is written in the same transaction as the event's inbox row, once (its `key`); a text
+message is a row beside it, sent afterwards by the sender sweep, so that no command and no event
+waits for the SMS gateway. Each text message is sent once: it is marked sent in the transaction
+that sent it, and carries its own id as the provider's key against a repeat after a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.notifications.domain import Bank, Message, Person, Unit, reminder, unit_at
+from services.notifications.models import (
+    DeliverySetting,
+    KnownEnterprise,
+    KnownEntrepreneur,
+    Notification,
+    NotificationRead,
+    TextMessage,
+    TimeLimit,
+)
+from shared import clock, keyset, paging, regions
+from shared.actors import Actor
+from shared.contracts.notifications import DeliverySettings, MarkRead, NotificationQuery
+from shared.db import new_id
+from shared.errors import Forbidden, InvalidInput
+from shared.logging import get_logger
+from shared.sms import SmsGatewayAway, SmsMessage, SmsNotSent, SmsProvider
+from shared.transient import is_transient
+
+log = get_logger(__name__)
+SMS_REFUSALS_BEFORE_GIVING_UP = 3
+SMS_TOO_LATE = dt.timedelta(days=2)  # a reminder or a decision older than this is no news by SMS
+SMS_BATCH = 50
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def record(session: Session, source: str, messages: list[Message]) -> int:
+    """Keep each message once (`source`: the event's id, or the reminder's own key), with a text
+    message for each of its SMS recipients. Returns how many were new."""
+    new = 0
+    for message in messages:
+        person = message.audience if isinstance(message.audience, Person) else None
+        entrepreneur_id = person.entrepreneur_id if person else None
+        if person and person.enterprise_id and not entrepreneur_id:
+            entrepreneur_id = session.scalar(sa.select(KnownEnterprise.owner_entrepreneur_id)
+                                             .where(KnownEnterprise.id == person.enterprise_id))
+        unit = message.audience if isinstance(message.audience, Unit) else None
+        bank = message.audience if isinstance(message.audience, Bank) else None
+        row = {"id": new_id(), "key": f"{source}:{message.audience_key()}"[:120],
+               "kind": message.kind, "title": message.title[:120], "body": message.body, "link": message.link,
+               "due_on": message.due_on, "entrepreneur_id": entrepreneur_id,
+               "enterprise_id": person.enterprise_id if person else None,
+               "unit_region": unit.region if unit else None, "unit_level": unit.level if unit else None,
+               "heads_only": bool(unit and unit.heads_only), "bank_code": bank.code if bank else None,
+               "created_at": clock.utcnow()}
+        notification_id = session.scalar(insert(Notification).values(row).on_conflict_do_nothing(
+            index_elements=["key"]).returning(Notification.id))
+        if notification_id is None:  # this message was kept before (an event delivered again)
+            continue
+        new += 1
+        if message.sms:
+            for recipient in _text_recipients(session, message, person, entrepreneur_id):
+                session.execute(insert(TextMessage).values(
+                    id=new_id(), notification_id=notification_id, recipient=recipient,
+                    text=message.text(), next_try_at=clock.utcnow(), created_at=clock.utcnow(),
+                ).on_conflict_do_nothing())
+    return new
+
+
+def _text_recipients(session: Session, message: Message, person: Person | None,
+                     entrepreneur_id: str | None) -> list[str]:
+    if person is not None:  # the phone on the person's record, unless they have turned SMS off
+        if entrepreneur_id:
+            account = session.scalar(sa.select(KnownEntrepreneur.account_id)
+                                     .where(KnownEntrepreneur.id == entrepreneur_id))
+            if account and session.scalar(sa.select(DeliverySetting.sms).where(
+                    DeliverySetting.user_id == account)) is False:
+                return []
+            return [f"person:{entrepreneur_id}"]
+        return [f"enterprise:{person.enterprise_id}"]
+    staff = sa.select(DeliverySetting.user_id).where(DeliverySetting.sms, DeliverySetting.phone.is_not(None))
+    if isinstance(message.audience, Unit):
+        staff = staff.where(DeliverySetting.role == "official", DeliverySetting.region_code == message.audience.region,
+                            DeliverySetting.level == message.audience.level)
+        if message.audience.heads_only:
+            staff = staff.where(DeliverySetting.unit_head)
+    else:
+        staff = staff.where(DeliverySetting.role == "bank_liaison", DeliverySetting.bank_code == message.audience.code)
+    return [f"user:{user_id}" for user_id in session.scalars(staff)]
+
+
+# ---- time limits -----------------------------------------------------------------------------
+
+
+def limits_set(session: Session, p) -> None:
+    """A difficulty assigned to a unit: its first-contact and resolution limits, to remind of."""
+    unit = Unit(unit_at(p.region_code, p.level), p.level)
+    for step, due in (("contact", p.contact_due), ("resolve", p.resolve_due)):
+        values = {"difficulty_id": p.difficulty_id, "step": step, "reference": p.reference,
+                  "enterprise_id": p.enterprise_id, "unit_region": unit.region, "unit_level": unit.level,
+                  "due_on": due, "open": True}
+        statement = insert(TimeLimit).values(values)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["difficulty_id", "step"],
+            set_={name: statement.excluded[name] for name in values if name not in ("difficulty_id", "step")}))
+
+
+def limits_done(session: Session, difficulty_id: str, level: str, *steps: str, open_: bool = False) -> None:
+    """Steps done (or, `open_`, to do again) at `level`; limits set at another level are another
+    assignment's, which may have arrived first."""
+    session.execute(sa.update(TimeLimit).where(TimeLimit.difficulty_id == difficulty_id, TimeLimit.step.in_(steps),
+                                               TimeLimit.unit_level == level).values(open=open_))
+
+
+def remind(session: Session, today: dt.date) -> int:
+    """Reminders due today and warnings of limits passed, each once."""
+    made = 0
+    limits = session.scalars(sa.select(TimeLimit).where(TimeLimit.open, TimeLimit.due_on <= today)).all()
+    for limit in limits:
+        message = reminder(limit.step, limit.reference, limit.difficulty_id,
+                           Unit(limit.unit_region, limit.unit_level), limit.due_on, today)
+        if message is not None:
+            made += record(session, f"limit:{limit.difficulty_id}:{limit.step}:{limit.due_on}:{message.kind}",
+                           [message])
+    return made
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def visible(actor: Actor) -> sa.ColumnElement[bool]:
+    """An entrepreneur's messages are those of their records and enterprises (so a claimed record's
+    come with it); an official's, their own unit's (its head's too, for a head); a liaison's, their
+    bank's. An administrator is told nothing here."""
+    if actor.role == "entrepreneur":
+        mine = sa.select(KnownEntrepreneur.id).where(KnownEntrepreneur.account_id == actor.user_id)
+        theirs = sa.select(KnownEnterprise.id).where(KnownEnterprise.owner_entrepreneur_id.in_(mine))
+        return sa.or_(Notification.entrepreneur_id.in_(mine), Notification.enterprise_id.in_(theirs))
+    if actor.is_official and actor.level:
+        unit = sa.and_(Notification.unit_region == regions.normalize(actor.region_code or ""),
+                       Notification.unit_level == actor.level)
+        return unit if actor.unit_head else sa.and_(unit, sa.not_(Notification.heads_only))
+    if actor.role == "bank_liaison" and actor.bank_code:
+        return Notification.bank_code == actor.bank_code
+    return sa.false()
+
+
+def _unread(session: Session, actor: Actor) -> sa.ColumnElement[bool]:
+    read_through = session.scalar(sa.select(DeliverySetting.read_through).where(
+        DeliverySetting.user_id == actor.user_id))
+    read = sa.exists().where(NotificationRead.notification_id == Notification.id,
+                             NotificationRead.user_id == actor.user_id)
+    condition = sa.not_(read)
+    return sa.and_(Notification.created_at > read_through, condition) if read_through else condition
+
+
+def list_for(session: Session, actor: Actor, query: NotificationQuery) -> dict:
+    statement = sa.select(Notification).where(visible(actor))
+    if query.kind:
+        statement = statement.where(Notification.kind == query.kind)
+    if query.unread:
+        statement = statement.where(_unread(session, actor))
+    total = session.scalar(sa.select(keyset.capped_count_column(statement))) or 0
+    paged = statement.order_by(*keyset.newest_first(Notification.created_at, Notification.id))
+    if query.after:
+        paged = paged.where(keyset.after(Notification.created_at, Notification.id, query.after))
+    else:
+        paged = paged.offset((query.page - 1) * query.per_page)
+    rows = session.scalars(paged.limit(query.per_page + 1)).all()
+    unread_ids = set(session.scalars(sa.select(Notification.id).where(
+        Notification.id.in_([row.id for row in rows]), _unread(session, actor))))
+    answer = paging.page_answer(list(rows), query.per_page, total, lambda row: read(row, row.id not in unread_ids))
+    return {**answer, "page": query.page, "unread": unread_count(session, actor)}
+
+
+def read(row: Notification, is_read: bool) -> dict:
+    return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body, "link": row.link,
+            "due_on": row.due_on, "created_at": row.created_at, "read": is_read}
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    counted = sa.select(Notification.id).where(visible(actor), _unread(session, actor)).limit(paging.TOTAL_CAP + 1)
+    return session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+
+
+def mark_read(session: Session, actor: Actor, command: MarkRead) -> dict:
+    now = clock.utcnow()
+    if command.all:
+        _settings_row(session, actor).read_through = now
+    elif command.ids:
+        ids = list(session.scalars(sa.select(Notification.id).where(Notification.id.in_(command.ids), visible(actor))))
+        if len(ids) != len(set(command.ids)):
+            raise InvalidInput("notification_not_found", "ids", "有消息不存在或不是发给您的")
+        session.execute(insert(NotificationRead).values(
+            [{"notification_id": i, "user_id": actor.user_id, "read_at": now} for i in ids]).on_conflict_do_nothing())
+    session.flush()
+    return {"unread": unread_count(session, actor)}
+
+
+# ---- delivery settings -------------------------------------------------------------------------
+
+
+def _settings_row(session: Session, actor: Actor) -> DeliverySetting:
+    """The caller's settings row, its unit kept as the caller's account now says (an official moved
+    to another unit is told of that unit's work from then on)."""
+    row = session.get(DeliverySetting, actor.user_id, with_for_update=True)
+    if row is None:
+        row = DeliverySetting(user_id=actor.user_id, sms=True)
+        session.add(row)
+    row.role, row.level, row.bank_code, row.unit_head = actor.role, actor.level, actor.bank_code, actor.unit_head
+    row.region_code = regions.normalize(actor.region_code) if actor.region_code else None
+    row.updated_at = clock.utcnow()
+    return row
+
+
+def settings_read(session: Session, actor: Actor) -> dict:
+    row = session.get(DeliverySetting, actor.user_id)
+    staff = actor.role in ("official", "bank_liaison")
+    return {"sms": True if row is None else row.sms, "phone": row.phone if row else None,
+            "phone_needed": staff,  # an entrepreneur's texts go to the phone on their record
+            "by_sms": (row is None or row.sms) and (not staff or bool(row and row.phone))}
+
+
+def update_settings(session: Session, actor: Actor, data: DeliverySettings) -> dict:
+    if actor.role == "admin":
+        raise Forbidden("role_not_allowed", None, "管理员账号不接收消息")
+    if actor.role == "entrepreneur" and data.phone:
+        raise InvalidInput("phone_on_record", "phone", "创业者的短信发往登记信息中的手机号，请在登记信息中修改")
+    if actor.role != "entrepreneur" and data.sms and not data.phone:
+        raise InvalidInput("phone_required", "phone", "接收短信提醒须填写工作手机号")
+    row = _settings_row(session, actor)
+    row.sms, row.phone = data.sms, data.phone
+    session.flush()
+    return settings_read(session, actor)
+
+
+# ---- sending text messages ---------------------------------------------------------------------
+
+
+def due_texts(session: Session) -> list[str]:
+    return list(session.scalars(sa.select(TextMessage.id).where(
+        TextMessage.status == "pending", TextMessage.next_try_at <= clock.utcnow())
+        .order_by(TextMessage.next_try_at).limit(SMS_BATCH)))
+
+
+def send_one(session: Session, text_id: str, sms: SmsProvider, phone_of) -> str | None:
+    """Send one text message, holding its row: `phone_of(recipient)` asks where it goes (the registry
+    for a person's record). A gateway or registry that is away is tried again later with growing
+    waits; a refusal a few times, then given up (and logged); a message too old is let go."""
+    text = session.scalar(sa.select(TextMessage).where(TextMessage.id == text_id, TextMessage.status == "pending")
+                          .with_for_update(skip_locked=True))
+    if text is None:  # sent meanwhile by a twin instance, or held by it now
+        return None
+    now = clock.utcnow()
+    if now - text.created_at > SMS_TOO_LATE:
+        text.status, text.last_error = "failed", "too late"
+        log.warning("text_message_too_late", text_id=text.id)
+        return "too_late"
+    text.attempts += 1
+    try:
+        phone = _staff_phone(session, text.recipient) if text.recipient.startswith("user:") else phone_of(text.recipient)
+        if not phone:
+            text.status, text.last_error = "failed", "no phone"
+            return "no_phone"
+        sms.send(SmsMessage(id=f"note-{text.id}", phone=phone, text=text.text))
+    except SmsGatewayAway as exc:
+        return _later(text, now, exc)
+    except SmsNotSent as exc:
+        if text.attempts >= SMS_REFUSALS_BEFORE_GIVING_UP:
+            text.status = "failed"
+            log.warning("text_message_given_up", text_id=text.id, error=str(exc)[:200])
+            text.last_error = str(exc)[:200]
+            return "failed"
+        return _later(text, now, exc)
+    except Exception as exc:
+        if is_transient(exc):  # the registry (or this database) away for a moment
+            return _later(text, now, exc)
+        raise
+    text.status, text.sent_at, text.last_error = "sent", now, ""
+    return "sent"
+
+
+def _later(text: TextMessage, now: dt.datetime, exc: Exception) -> str:
+    text.next_try_at = now + dt.timedelta(seconds=min(600, 5 * 2 ** min(text.attempts, 7)))
+    text.last_error = f"{type(exc).__name__}"[:200]
+    return "later"
+
+
+def _staff_phone(session: Session, recipient: str) -> str | None:
+    row = session.get(DeliverySetting, recipient.removeprefix("user:"))
+    return row.phone if row is not None and row.sms else None
