@@ -9,8 +9,9 @@ one's phone: a person's is asked of the registry when their text is sent.
 from __future__ import annotations
 
 import eventlet
+from nameko.exceptions import UnknownService
 
-from services.notifications import domain
+from services.notifications import domain, readmodel
 from services.notifications.handlers import messages
 from services.notifications.models import KnownEnterprise, KnownEntrepreneur
 from shared import clock
@@ -49,12 +50,12 @@ class NotificationsService(GuiyanService):
     @command
     def list_notifications(self, actor, query=None):
         with self.db.read() as session:
-            return messages.list_for(session, as_actor(actor), parse(NotificationQuery, query or {}))
+            return readmodel.list_for(session, as_actor(actor), parse(NotificationQuery, query or {}))
 
     @command
     def unread_count(self, actor):
         with self.db.read() as session:
-            return {"unread": messages.unread_count(session, as_actor(actor))}
+            return {"unread": readmodel.unread_count(session, as_actor(actor))}
 
     @command
     def mark_read(self, actor, data):
@@ -64,7 +65,7 @@ class NotificationsService(GuiyanService):
     @command
     def delivery_settings(self, actor):
         with self.db.read() as session:
-            return messages.settings_read(session, as_actor(actor))
+            return readmodel.settings_read(session, as_actor(actor))
 
     @command
     def update_delivery_settings(self, actor, data):
@@ -98,7 +99,7 @@ class NotificationsService(GuiyanService):
         try:
             with eventlet.Timeout(REGISTRY_SECONDS):
                 return self.registry.text_message_phone(recipient)
-        except eventlet.Timeout:
+        except (eventlet.Timeout, UnknownService):  # away, or never started here yet: the text waits
             raise ConnectionError("the registry did not answer") from None
 
     # ---- who the people are (the registry's events) --------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from services.escalation.domain.workdays import WorkCalendar
 from tests.borrowers import finance_knows, key, loan_request, make_borrower
+from tests.e2e.test_finance_pages import browser_for
 from tests.factories import entrepreneur_data, mobile
 from tests.support.waiting import eventually
 
@@ -47,9 +48,6 @@ def told(client, link: str, title: str) -> dict:
 
     eventually(lambda: found() is not None, timeout=30, message=f"no message {title} about {link}")
     return found()
-
-
-NEXT_QUARTER_TEXT_WAIT = 30
 
 
 def test_a_person_is_told_of_their_record_verified_in_the_app_and_once_by_sms(stack, desk, places):
@@ -182,6 +180,34 @@ def test_a_claimed_record_brings_its_messages_to_the_person(stack, desk, places)
     assert desk["township"].post(f"/api/v1/entrepreneur-claims/{claim_id}/approve", json={}).status_code == 200
     finance_knows(stack, "known_entrepreneurs", person["id"], "account_id IS NOT NULL", "notifications")
     told(me, "/me", "已核实")
+
+
+def test_the_messages_page_lists_opens_and_marks_read_and_keeps_the_sms_settings(stack, desk, places):
+    username = stack.create_user("entrepreneur")
+    me = stack.client(username)
+    person = me.post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=places.village)).json()
+    assert desk["township"].post(f"/api/v1/entrepreneurs/{person['id']}/verify").status_code == 200
+    told(me, "/me", "已核实")
+
+    page = browser_for(stack, username)
+    home = page.get("/")
+    assert "您有 1 条未读消息" in home.text and 'href="/notifications"' in home.text
+    listed = page.get("/notifications")
+    assert listed.status_code == 200 and "您的创业者登记已核实" in listed.text and "未读" in listed.text
+    opened = page.submit("/notifications", {"id": messages(me)[0]["id"], "open": "/me"}, action="/notifications/read")
+    assert opened.status_code == 303 and opened.headers["Location"] == "/me"
+    assert me.get("/api/v1/notifications").json()["unread"] == 0
+    assert "您有" not in page.get("/").text
+    # a page address from elsewhere is not followed
+    away = page.submit("/notifications", {"all": "1", "open": "//example.com/"}, action="/notifications/read")
+    assert away.headers["Location"] == "/notifications"
+
+    staff = browser_for(stack, stack.create_user("official", region_code=places.township, level="township"))
+    refused = staff.submit("/notifications", {"sms": "1", "phone": "12345"}, action="/notifications/settings")
+    assert refused.status_code == 422 and "工作手机号" in refused.text and 'value="12345"' in refused.text
+    saved = staff.submit("/notifications", {"sms": "1", "phone": "13912345678"}, action="/notifications/settings")
+    assert saved.status_code == 303
+    assert 'value="13912345678"' in staff.get("/notifications").text
 
 
 NOTIFICATIONS_ACCESS_CASES = {

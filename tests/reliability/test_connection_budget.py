@@ -2,8 +2,8 @@
 
 PostgreSQL's default `max_connections` is 100; a second instance, a migration or a test run must
 fit beside a running system. At the defaults every process keeps at most `GUIYAN_DB_POOL_SIZE` (5)
-connections, a service's relay one more, and the gateway's session listener one more:
-(5 + 1) × (5 + 1) = 36, within the stated budget of 40.
+connections, a service's relay one more, and the gateway's session listener one more; the
+notifications service (no relay) keeps 3: (5 + 1) × (5 + 1) + 3 = 39, within the stated budget of 40.
 """
 
 import threading

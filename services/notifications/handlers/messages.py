@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.notifications import readmodel
 from services.notifications.domain import Bank, Message, Person, Unit, reminder, unit_at
 from services.notifications.models import (
     DeliverySetting,
@@ -24,9 +25,9 @@ from services.notifications.models import (
     TextMessage,
     TimeLimit,
 )
-from shared import clock, keyset, paging, regions
+from shared import clock, regions
 from shared.actors import Actor
-from shared.contracts.notifications import DeliverySettings, MarkRead, NotificationQuery
+from shared.contracts.notifications import DeliverySettings, MarkRead
 from shared.db import new_id
 from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger
@@ -133,62 +134,7 @@ def remind(session: Session, today: dt.date) -> int:
     return made
 
 
-# ---- reading ---------------------------------------------------------------------------------
-
-
-def visible(actor: Actor) -> sa.ColumnElement[bool]:
-    """An entrepreneur's messages are those of their records and enterprises (so a claimed record's
-    come with it); an official's, their own unit's (its head's too, for a head); a liaison's, their
-    bank's. An administrator is told nothing here."""
-    if actor.role == "entrepreneur":
-        mine = sa.select(KnownEntrepreneur.id).where(KnownEntrepreneur.account_id == actor.user_id)
-        theirs = sa.select(KnownEnterprise.id).where(KnownEnterprise.owner_entrepreneur_id.in_(mine))
-        return sa.or_(Notification.entrepreneur_id.in_(mine), Notification.enterprise_id.in_(theirs))
-    if actor.is_official and actor.level:
-        unit = sa.and_(Notification.unit_region == regions.normalize(actor.region_code or ""),
-                       Notification.unit_level == actor.level)
-        return unit if actor.unit_head else sa.and_(unit, sa.not_(Notification.heads_only))
-    if actor.role == "bank_liaison" and actor.bank_code:
-        return Notification.bank_code == actor.bank_code
-    return sa.false()
-
-
-def _unread(session: Session, actor: Actor) -> sa.ColumnElement[bool]:
-    read_through = session.scalar(sa.select(DeliverySetting.read_through).where(
-        DeliverySetting.user_id == actor.user_id))
-    read = sa.exists().where(NotificationRead.notification_id == Notification.id,
-                             NotificationRead.user_id == actor.user_id)
-    condition = sa.not_(read)
-    return sa.and_(Notification.created_at > read_through, condition) if read_through else condition
-
-
-def list_for(session: Session, actor: Actor, query: NotificationQuery) -> dict:
-    statement = sa.select(Notification).where(visible(actor))
-    if query.kind:
-        statement = statement.where(Notification.kind == query.kind)
-    if query.unread:
-        statement = statement.where(_unread(session, actor))
-    total = session.scalar(sa.select(keyset.capped_count_column(statement))) or 0
-    paged = statement.order_by(*keyset.newest_first(Notification.created_at, Notification.id))
-    if query.after:
-        paged = paged.where(keyset.after(Notification.created_at, Notification.id, query.after))
-    else:
-        paged = paged.offset((query.page - 1) * query.per_page)
-    rows = session.scalars(paged.limit(query.per_page + 1)).all()
-    unread_ids = set(session.scalars(sa.select(Notification.id).where(
-        Notification.id.in_([row.id for row in rows]), _unread(session, actor))))
-    answer = paging.page_answer(list(rows), query.per_page, total, lambda row: read(row, row.id not in unread_ids))
-    return {**answer, "page": query.page, "unread": unread_count(session, actor)}
-
-
-def read(row: Notification, is_read: bool) -> dict:
-    return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body, "link": row.link,
-            "due_on": row.due_on, "created_at": row.created_at, "read": is_read}
-
-
-def unread_count(session: Session, actor: Actor) -> int:
-    counted = sa.select(Notification.id).where(visible(actor), _unread(session, actor)).limit(paging.TOTAL_CAP + 1)
-    return session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+# ---- read marks ---------------------------------------------------------------------------------
 
 
 def mark_read(session: Session, actor: Actor, command: MarkRead) -> dict:
@@ -196,13 +142,13 @@ def mark_read(session: Session, actor: Actor, command: MarkRead) -> dict:
     if command.all:
         _settings_row(session, actor).read_through = now
     elif command.ids:
-        ids = list(session.scalars(sa.select(Notification.id).where(Notification.id.in_(command.ids), visible(actor))))
+        ids = list(session.scalars(sa.select(Notification.id).where(Notification.id.in_(command.ids), readmodel.visible(actor))))
         if len(ids) != len(set(command.ids)):
             raise InvalidInput("notification_not_found", "ids", "有消息不存在或不是发给您的")
         session.execute(insert(NotificationRead).values(
             [{"notification_id": i, "user_id": actor.user_id, "read_at": now} for i in ids]).on_conflict_do_nothing())
     session.flush()
-    return {"unread": unread_count(session, actor)}
+    return {"unread": readmodel.unread_count(session, actor)}
 
 
 # ---- delivery settings -------------------------------------------------------------------------
@@ -221,14 +167,6 @@ def _settings_row(session: Session, actor: Actor) -> DeliverySetting:
     return row
 
 
-def settings_read(session: Session, actor: Actor) -> dict:
-    row = session.get(DeliverySetting, actor.user_id)
-    staff = actor.role in ("official", "bank_liaison")
-    return {"sms": True if row is None else row.sms, "phone": row.phone if row else None,
-            "phone_needed": staff,  # an entrepreneur's texts go to the phone on their record
-            "by_sms": (row is None or row.sms) and (not staff or bool(row and row.phone))}
-
-
 def update_settings(session: Session, actor: Actor, data: DeliverySettings) -> dict:
     if actor.role == "admin":
         raise Forbidden("role_not_allowed", None, "管理员账号不接收消息")
@@ -239,7 +177,7 @@ def update_settings(session: Session, actor: Actor, data: DeliverySettings) -> d
     row = _settings_row(session, actor)
     row.sms, row.phone = data.sms, data.phone
     session.flush()
-    return settings_read(session, actor)
+    return readmodel.settings_read(session, actor)
 
 
 # ---- sending text messages ---------------------------------------------------------------------

@@ -1,0 +1,154 @@
+"""The notifications service in a nameko container against the real broker and a database of its own:
+each event makes its messages once, however often it is delivered; text messages leave once, wait
+while the gateway or the registry is away, and are given up after repeated refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.notifications.handlers import messages
+from services.notifications.models import TextMessage
+from services.notifications.service import NotificationsService
+from shared import clock
+from shared.contracts import registry
+from shared.sms import SmsGatewayAway, SmsNotSent
+from tests.services.test_escalation_service import (
+    module_fixtures,
+    move_clock,
+    official,
+    registered_person,
+)
+from tests.support.waiting import eventually
+
+db, notifications, rpc, facts = module_fixtures("notifications", NotificationsService)
+TOWNSHIP = official("511011101000", "township", "township")
+
+
+@pytest.fixture(autouse=True)
+def clock_file(tmp_path, monkeypatch):
+    move_clock(tmp_path, monkeypatch)
+
+
+def person(account_id: str) -> dict:
+    return {"user_id": account_id, "username": account_id, "role": "entrepreneur"}
+
+
+def verified(entrepreneur_id: str) -> registry.EntrepreneurVerified:
+    return registry.EntrepreneurVerified(entrepreneur_id=entrepreneur_id, region_code="511011101201",
+                                         verified_by="township", verified_at=clock.utcnow())
+
+
+def test_an_event_delivered_twice_makes_its_message_and_its_text_once(notifications, rpc, facts, db):
+    account = str(uuid.uuid4())
+    registered = registered_person(account)
+    facts.send(registered)
+    envelope = facts.send(verified(registered.entrepreneur_id))
+    eventually(lambda: notifications.handled(envelope["event_id"]) == 1)
+    facts.resend(envelope)
+    eventually(lambda: notifications.handled(envelope["event_id"]) == 2)
+
+    listed = rpc.notifications.list_notifications(person(account))
+    assert [m["title"] for m in listed["items"]] == ["您的创业者登记已核实"] and listed["unread"] == 1
+    assert db.scalar("SELECT count(*) FROM text_messages t JOIN notifications n ON n.id = t.notification_id"
+                     " WHERE n.entrepreneur_id = :e", e=registered.entrepreneur_id) == 1
+    # the registration by the person themselves is new work for the township that holds the village
+    township = rpc.notifications.list_notifications(TOWNSHIP)["items"]
+    assert any(m["link"] == f"/records/entrepreneurs/{registered.entrepreneur_id}" for m in township)
+    # nobody else reads it
+    assert rpc.notifications.list_notifications(person(str(uuid.uuid4())))["items"] == []
+
+
+def test_a_person_who_turned_texts_off_is_told_in_the_app_only(notifications, rpc, facts, db):
+    account = str(uuid.uuid4())
+    registered = registered_person(account)
+    facts.send(registered)
+    rpc.notifications.update_delivery_settings(person(account), {"sms": False})
+    envelope = facts.send(verified(registered.entrepreneur_id))
+    eventually(lambda: notifications.handled(envelope["event_id"]) == 1)
+    assert rpc.notifications.unread_count(person(account)) == {"unread": 1}
+    assert db.scalar("SELECT count(*) FROM text_messages t JOIN notifications n ON n.id = t.notification_id"
+                     " WHERE n.entrepreneur_id = :e", e=registered.entrepreneur_id) == 0
+
+
+class Gateway:
+    """An SMS provider that answers as told: "ok", "away" or "refuse"."""
+
+    def __init__(self, answer: str = "ok"):
+        self.answer, self.sent = answer, []
+
+    def send(self, message):
+        if self.answer == "away":
+            raise SmsGatewayAway("gateway away")
+        if self.answer == "refuse":
+            raise SmsNotSent("recipient refused")
+        self.sent.append(message)
+
+
+@pytest.fixture
+def session(db):
+    engine = sa.create_engine(db.url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    with Session(engine) as opened:
+        yield opened
+    engine.dispose()
+
+
+def a_text(session: Session, recipient: str = "person:p-1") -> str:
+    from services.notifications.domain import Message, Person
+
+    source = str(uuid.uuid4())
+    messages.record(session, source, [Message(Person(entrepreneur_id=str(uuid.uuid4())), "decision", "您的申请已审核",
+                                              "", "/me", sms=True)])
+    text_id = session.scalar(sa.select(TextMessage.id).order_by(TextMessage.created_at.desc()).limit(1))
+    session.execute(sa.update(TextMessage).where(TextMessage.id == text_id).values(recipient=recipient))
+    session.commit()
+    return text_id
+
+
+def test_a_text_waits_while_the_gateway_is_away_and_leaves_once_when_it_is_back(session):
+    text_id = a_text(session)
+    away = Gateway("away")
+    assert messages.send_one(session, text_id, away, lambda _: "13800000000") == "later"
+    session.commit()
+    waiting = session.get(TextMessage, text_id)
+    assert waiting.status == "pending" and waiting.next_try_at > clock.utcnow()
+    assert text_id not in messages.due_texts(session)  # not before its time
+
+    back = Gateway()
+    assert messages.send_one(session, text_id, back, lambda _: "13800000000") == "sent"
+    session.commit()
+    assert [m.phone for m in back.sent] == ["13800000000"] and back.sent[0].id == f"note-{text_id}"
+    assert messages.send_one(session, text_id, back, lambda _: "13800000000") is None  # sent: never again
+    assert len(back.sent) == 1
+
+
+def test_a_registry_that_does_not_answer_is_waited_for_not_given_up(session):
+    text_id = a_text(session)
+
+    def registry_away(_):
+        raise ConnectionError("registry away")
+
+    assert messages.send_one(session, text_id, Gateway(), registry_away) == "later"
+    session.commit()
+    assert session.get(TextMessage, text_id).status == "pending"
+
+
+def test_a_text_refused_three_times_is_given_up_and_one_too_old_is_let_go(session):
+    refused = a_text(session)
+    for expected in ("later", "later", "failed"):
+        session.execute(sa.update(TextMessage).where(TextMessage.id == refused).values(next_try_at=clock.utcnow()))
+        assert messages.send_one(session, refused, Gateway("refuse"), lambda _: "13800000000") == expected
+        session.commit()
+    assert session.get(TextMessage, refused).status == "failed"
+
+    old = a_text(session)
+    session.execute(sa.update(TextMessage).where(TextMessage.id == old).values(
+        created_at=clock.utcnow() - dt.timedelta(days=3)))
+    session.commit()
+    gateway = Gateway()
+    assert messages.send_one(session, old, gateway, lambda _: "13800000000") == "too_late"
+    assert gateway.sent == []
