@@ -59,6 +59,7 @@ class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
     name: Mapped[str] = mapped_column(sa.String(40))
     region_code: Mapped[str] = mapped_column(sa.String(12))
     household_region_code: Mapped[str] = mapped_column(sa.String(12))
+    categories: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # shown to a claim's reviewer
     verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
@@ -187,6 +188,8 @@ class SubsidyClaim(Base):
     policy_code: Mapped[str] = mapped_column(sa.String(80))
     failures: Mapped[list] = mapped_column(JSONB, default=list)
     notes: Mapped[list] = mapped_column(JSONB, default=list)
+    # what the eligibility check used and each rule's outcome (None for claims made before it was kept)
+    assessment: Mapped[dict | None] = mapped_column(JSONB)
     claimed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(80))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -193,7 +193,8 @@ class FinanceService(GuiyanService):
     @command
     def get_claim(self, actor, claim_id):
         with self.db.read() as session:
-            return subsidies.read(subsidies.get(session, as_actor(actor), claim_id))
+            actor = as_actor(actor)
+            return subsidies.detail(session, actor, subsidies.get(session, actor, claim_id))
 
     @command
     def list_claims(self, actor, query=None):

@@ -37,6 +37,14 @@ def can_view_enterprise(actor: Actor, enterprise: Any) -> bool:
     return actor.governs(enterprise.region_code)
 
 
+def can_view_borrower(actor: Actor, loan: Any, borrower_account_id: str | None) -> bool:
+    """A loan's borrower, to whoever may see the loan: finance's rule (`Actor.may_see` over the loan's
+    bank and region), applied here to this service's own copy of the loan, so that the registry itself
+    decides who gets the phone and ID it holds: the loan's bank, its region's officials, the borrower."""
+    return actor.may_see(owner_account_id=borrower_account_id, region_code=loan.region_code,
+                         bank_code=loan.bank_code)
+
+
 def ensure_visible(visible: bool, what: str = "record") -> None:
     """Records outside the caller's reach are reported as not found: their existence must not leak."""
     if not visible:

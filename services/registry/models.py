@@ -107,6 +107,21 @@ class HeadcountReportRow(Base):
     reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
+class KnownLoan(Base):
+    """Finance's loan applications as far as this service needs them to decide who may see a borrower
+    (from `loan_applied`): the bank a loan was routed to, its region, its borrower. A loan's routing
+    never changes after it is applied for, so no later fact is kept."""
+
+    __tablename__ = "known_loans"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    borrower_kind: Mapped[str] = mapped_column(sa.String(12))  # individual | enterprise
+    entrepreneur_id: Mapped[str] = mapped_column(sa.String(36))
+    enterprise_id: Mapped[str | None] = mapped_column(sa.String(36))
+    region_code: Mapped[str] = mapped_column(sa.String(12))
+    bank_code: Mapped[str] = mapped_column(sa.String(20))
+
+
 class RecordChange(Base):
     """One change to a record after its registration: who, when, why, each field before and after."""
 

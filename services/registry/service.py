@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 
 from services.registry import readmodel
-from services.registry.handlers import claims, corrections, enterprises, entrepreneurs, imports
+from services.registry.handlers import (
+    claims,
+    corrections,
+    enterprises,
+    entrepreneurs,
+    imports,
+    parties,
+)
 from shared.actors import as_actor
 from shared.contracts.registry import (
     ClaimCodeRequest,
@@ -26,7 +33,7 @@ from shared.contracts.registry import (
 )
 from shared.db import Database
 from shared.idempotency import in_transaction
-from shared.messaging import event_handler, idempotent
+from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep
 from shared.sms import SmtpSms
 from shared.validation import parse
@@ -99,6 +106,24 @@ class RegistryService(GuiyanService):
         with self.db.read() as session:
             return readmodel.enterprise_detail(
                 session, readmodel.get_enterprise(session, as_actor(actor), enterprise_id))
+
+    @command
+    def get_enterprise_contact(self, actor, enterprise_id):
+        """The owner's name and phone, for the enterprise's officials and its owner."""
+        with self.db.read() as session:
+            return parties.enterprise_contact(session, as_actor(actor), enterprise_id)
+
+    @command
+    def get_borrower(self, actor, loan_id):
+        """A loan's borrower, for the loan's bank, its region's officials and the borrower: decided
+        here, from this service's copy of the loan's routing (`handle_loan_applied`)."""
+        with self.db.read() as session:
+            return parties.borrower(session, as_actor(actor), loan_id)
+
+    @event_handler("finance", "loan_applied")
+    @idempotent_batch
+    def handle_loan_applied(self, uow, items):
+        parties.loans_applied(uow.session, [payload for payload, _ in items])
 
     @command
     def list_enterprises(self, actor, query=None):

@@ -268,6 +268,36 @@ class EnterpriseRead(BaseModel):
     history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回的记录（详情中给出）")
 
 
+class BorrowerRead(BaseModel):
+    """Who a loan's borrower is, for those who decide on the loan: its bank's liaisons, officials of
+    its region, the borrower. The resident ID is masked as in every list: the bank checks the card
+    itself at signing, and the page is enough to know whom it lends to."""
+
+    loan_id: str
+    borrower_kind: str = Field(description="individual | enterprise")
+    entrepreneur_id: str
+    name: str
+    id_number: str = Field(description="居民身份证号码（中间位隐去）")
+    gender: str
+    birth_date: dt.date
+    phone: str
+    region_code: str
+    region_name: str
+    verified: bool
+    enterprise: dict | None = Field(description="以经营主体名义申请时：名称、统一社会信用代码、类型、成立日期、"
+                                                "从业人数、其中脱贫人口、最近一季的填报（quarter、headcount、new_hires）")
+
+
+class EnterpriseContactRead(BaseModel):
+    """Whom to call about an enterprise: its owner, for the officials who handle its matters."""
+
+    enterprise_id: str
+    enterprise_name: str
+    owner_entrepreneur_id: str
+    owner_name: str
+    owner_phone: str
+
+
 class Page(BaseModel):
     """One page of a list, newest first; `next` continues it (pass it back as `after`)."""
 
@@ -578,7 +608,14 @@ class RegistryApi(Protocol):
     def finish_import_upload(self, actor: Caller, import_id: str) -> Any:
         """The upload is whole: check it against the registry (the dry run's report)."""
 
+    def get_borrower(self, actor: Caller, loan_id: str) -> Any:
+        """A loan's borrower (`BorrowerRead`), decided here from this service's copy of finance's
+        `loan_applied`: for the loan's bank, its region's officials and the borrower."""
+
     def get_enterprise(self, actor: Caller, enterprise_id: str) -> Any: ...
+
+    def get_enterprise_contact(self, actor: Caller, enterprise_id: str) -> Any:
+        """The owner's name and phone (`EnterpriseContactRead`), for the enterprise's officials and owner."""
 
     def get_entrepreneur(self, actor: Caller, entrepreneur_id: str) -> Any: ...
 

@@ -71,6 +71,7 @@ POST  /api/v1/entrepreneur-claims/{claim_id}/reject                        401  
 POST  /api/v1/enterprises                                                  401   201 201 201   404 201   404  201    404 201   404  201    404  403    403 403   403
 GET   /api/v1/enterprises                                                  401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+GET   /api/v1/enterprises/{enterprise_id}/contact                          401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises/{enterprise_id}/verify                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises/{enterprise_id}/headcount                        401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
@@ -89,6 +90,7 @@ PUT   /api/v1/banks/{bank_code}                                            401  
 POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/loans                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/loans/{loan_id}                                              401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
+GET   /api/v1/loans/{loan_id}/borrower                                     401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
 POST  /api/v1/loans/{loan_id}/approve                                      401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404
 POST  /api/v1/loans/{loan_id}/confirm                                      401   403 404 403   404 403   404  403    404 403   404  403    404  403    404 200   404
 POST  /api/v1/loans/{loan_id}/reject                                       401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404
@@ -348,6 +350,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         seen=ENTREPRENEUR),
     ("GET", "/api/v1/enterprises"): Spec(lambda w, t: get("/enterprises", params=PAGE), alice_firm, seen=ENTERPRISE),
     ENTERPRISE: Spec(lambda w, t: get(f"/enterprises/{t.id}"), alice_firm, seen=ENTERPRISE),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/contact"): Spec(lambda w, t: get(f"/enterprises/{t.id}/contact"),
+                                                                 alice_firm, seen=ENTERPRISE),
     ("POST", "/api/v1/enterprises/{enterprise_id}/verify"): Spec(
         lambda w, t: post(f"/enterprises/{t.id}/verify"), alice_firm, fresh("enterprise"), ENTERPRISE),
     ("POST", "/api/v1/enterprises/{enterprise_id}/headcount"): Spec(
@@ -381,6 +385,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         borrower_kind="enterprise", enterprise_id=t.id, amount_yuan="100000.00")), alice_firm, seen=ENTERPRISE),
     ("GET", "/api/v1/loans"): Spec(lambda w, t: get("/loans", params=PAGE), lambda w: w.alice_loan, seen=LOAN),
     LOAN: Spec(lambda w, t: get(f"/loans/{t.id}"), lambda w: w.alice_loan, seen=LOAN),
+    ("GET", "/api/v1/loans/{loan_id}/borrower"): Spec(lambda w, t: get(f"/loans/{t.id}/borrower"),
+                                                      lambda w: w.alice_loan, seen=LOAN),
     ("POST", "/api/v1/loans/{loan_id}/approve"): loan_step("approve", APPROVAL, lambda w: w.alice_loan),
     ("POST", "/api/v1/loans/{loan_id}/confirm"): loan_step(
         "confirm", {}, shared("awaiting loan", "loan", "awaiting_confirmation"), "awaiting_confirmation"),

@@ -247,3 +247,36 @@ def test_the_policy_in_force_is_chosen_by_the_day_of_the_claim():
     with pytest.raises(InvalidState) as refused:
         in_force([p for p in SUBSIDY_POLICIES if p.kind == "startup"], dt.date(2025, 4, 30))
     assert refused.value.code == "no_policy_in_force"
+
+
+# ---- what the reviewer sees: each rule's outcome and the facts it used ----------------------------
+
+
+def test_the_assessment_keeps_each_rule_met_or_not_with_the_facts_it_used():
+    young = facts(enterprise_founded_on=dt.date(2026, 8, 1), categories=("lifted_out_of_poverty",),
+                  enterprise_headcount=12, enterprise_new_hires=2, headcount_quarter="2026Q3")
+    result = assess(POLICY["startup"], young, {"tier": "first"}, TODAY)
+    record = result.as_record(young, TODAY)
+    outcomes = {check["code"]: check["passed"] for check in record["checks"]}
+    assert outcomes == {"claimant_verified": True, "enterprise_owned": True, "operating_long_enough": False,
+                        "not_claimed_before": True}
+    assert "2027-02-01起可申领" in record["checks"][2]["rule"]
+    assert record["facts"]["categories"] == ["lifted_out_of_poverty"]
+    assert record["facts"]["enterprise"] == {"name": None, "founded_on": "2026-08-01", "headcount": 12,
+                                             "new_hires": 2, "headcount_quarter": "2026Q3"}
+    assert codes(result) == ["operating_too_short"]
+
+
+def test_each_hire_is_kept_with_whether_it_counts_and_no_id_number():
+    result = assess(POLICY["employment"], facts(), {"hires": [hire(), hire(category="other", number="X")]}, TODAY)
+    assert [(h["name"], h["counted"]) for h in result.hires] == [("李四", True), ("李四", False)]
+    assert result.hires[1]["reason"] and all("id_number" not in h for h in result.hires)
+    assert [c["passed"] for c in result.as_record(facts(), TODAY)["checks"]] == [True, True, True, True]
+
+
+def test_a_late_skill_claim_shows_its_deadline():
+    late = {**SKILL, "issued_on": dt.date(2025, 6, 1)}
+    checks = assess(POLICY["skill"], facts(), late, TODAY).checks
+    assert [(c.code, c.passed) for c in checks] == [("claimant_verified", True), ("certificate_not_in_future", True),
+                                                    ("claimed_in_time", False), ("not_claimed_before", True)]
+    assert "2026-06-01前" in checks[2].rule

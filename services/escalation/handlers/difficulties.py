@@ -105,9 +105,17 @@ def summary(record: Difficulty, today: dt.date) -> dict:
     }
 
 
+def enterprise_liaisons(session: Session, record: Difficulty) -> list[dict]:
+    """The enterprise's 一企一专班 (finance, legal, government affairs) with their phones, as this
+    service's copy of the registry holds them: whoever sees the difficulty may call them."""
+    firm = session.get(KnownEnterprise, record.enterprise_id)
+    return list(firm.liaisons or []) if firm else []
+
+
 def read(session: Session, record: Difficulty, today: dt.date) -> dict:
     return {
         **summary(record, today), "description": record.description, "policy_code": record.policy_code,
+        "enterprise_liaisons": enterprise_liaisons(session, record),
         "resolution": record.resolution, "resolved_by": record.resolved_by, "resolved_at": record.resolved_at,
         "accepted_at": record.accepted_at, "signed_off_by": record.signed_off_by, "closed_on": record.closed_on,
         "warnings": calendar(session).warnings([record.contact_due, record.resolve_due]),

@@ -31,6 +31,35 @@ class ClaimantFacts:
     enterprise_owned: bool = False
     enterprise_founded_on: dt.date | None = None
     held_keys: frozenset[str] = frozenset()  # keys held by the claimant's other live claims
+    # shown to the reviewer beside the rules (no rule reads them today): the enterprise's last report
+    categories: tuple[str, ...] = ()  # the registry's: 返乡农民工, 脱贫人口 …
+    enterprise_name: str | None = None
+    enterprise_headcount: int | None = None
+    enterprise_new_hires: int | None = None
+    headcount_quarter: str | None = None
+
+    def shown(self) -> dict:
+        """The facts as the assessment found them, for the claim's record (the once-only keys are not)."""
+        enterprise = None
+        if self.enterprise_owned:
+            founded = self.enterprise_founded_on
+            enterprise = {"name": self.enterprise_name, "founded_on": founded.isoformat() if founded else None,
+                          "headcount": self.enterprise_headcount, "new_hires": self.enterprise_new_hires,
+                          "headcount_quarter": self.headcount_quarter}
+        return {"registered": self.registered, "verified": self.verified, "categories": list(self.categories),
+                "household_region_code": self.household_region_code, "enterprise": enterprise}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule as the assessment applied it: what it asks, and whether the claim met it."""
+
+    code: str
+    rule: str
+    passed: bool
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "rule": self.rule, "passed": self.passed}
 
 
 @dataclass
@@ -39,63 +68,97 @@ class Assessment:
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    hires: list[dict] = field(default_factory=list)  # employment: each hire, counted or not and why
 
     @property
     def eligible(self) -> bool:
         return not self.failures and self.amount_fen > 0
 
+    def apply(self, code: str, rule: str, passed: bool, failure: Failure) -> bool:
+        """Keep the rule's outcome either way; a rule not met is also a failure."""
+        self.checks.append(Check(code, rule, passed))
+        if not passed:
+            self.failures.append(failure)
+        return passed
+
+    def as_record(self, facts: ClaimantFacts, today: dt.date) -> dict:
+        """What the assessment used and each rule's outcome, kept with the claim for its reviewer."""
+        return {"assessed_on": today.isoformat(), "facts": facts.shown(),
+                "checks": [check.as_dict() for check in self.checks], "hires": self.hires}
+
 
 def assess(policy: SubsidyPolicy, facts: ClaimantFacts, claim: dict, today: dt.date) -> Assessment:
     result = Assessment()
-    if not facts.registered:
-        result.failures.append(Failure("claimant_not_registered", "claimant", "申请人尚未登记创业者信息"))
-    elif not facts.verified:
-        result.failures.append(Failure("claimant_not_verified", "claimant", "申请人的登记信息尚未核实"))
+    missing = (Failure("claimant_not_registered", "claimant", "申请人尚未登记创业者信息") if not facts.registered
+               else Failure("claimant_not_verified", "claimant", "申请人的登记信息尚未核实"))
+    result.apply("claimant_verified", "申请人已登记创业者信息，且登记信息已核实",
+                 facts.registered and facts.verified, missing)
     RULES[policy.kind](policy, facts, claim, today, result)
     taken = [key for key in result.keys if key in facts.held_keys]
-    if taken:
-        result.failures.append(Failure("already_claimed", "kind",
-                                       f"{KIND_NAMES[policy.kind]}已申领过，不能重复申领"))
+    result.apply("not_claimed_before", f"此前未申领过同一项{KIND_NAMES[policy.kind]}", not taken,
+                 Failure("already_claimed", "kind", f"{KIND_NAMES[policy.kind]}已申领过，不能重复申领"))
     return result
+
+
+def subject(kind: str, details: dict) -> str:
+    """What a claim claims, in a few words (no one's identity): for a list of earlier claims."""
+    if kind == "startup":
+        return "第二档" if details.get("tier") == "second" else "第一档"
+    if kind == "employment":
+        return f"吸纳{len(details.get('hires') or [])}人"
+    if kind == "skill":
+        return f"{details.get('occupation', '')}（{LEVEL_NAMES.get(details.get('level') or '', '')}）"
+    return f"{details.get('trip_date', '')}出行"
+
+
+def _owned(facts: ClaimantFacts, result: Assessment) -> bool:
+    return result.apply("enterprise_owned", "经营主体为申请人本人创办", facts.enterprise_owned,
+                        Failure("enterprise_not_owned", "enterprise_id", "须选择本人创办的经营主体"))
 
 
 def _startup(policy, facts, claim, today, result) -> None:
     p = policy.params
-    if not facts.enterprise_owned:
-        result.failures.append(Failure("enterprise_not_owned", "enterprise_id", "须选择本人创办的经营主体"))
+    if not _owned(facts, result):
         return
     tier = claim.get("tier", "first")
     months = p["first_after_months"] if tier == "first" else p["second_after_months"]
     founded = facts.enterprise_founded_on
-    if founded is None or add_months(founded, months) > today:
-        result.failures.append(Failure("operating_too_short", "enterprise_id",
-                                       f"经营主体正常经营须满{months}个月方可申领"))
+    eligible_from = add_months(founded, months) if founded else None
+    since = f"（{founded.isoformat()}成立，{eligible_from.isoformat()}起可申领）" if founded and eligible_from else ""
+    result.apply("operating_long_enough", f"经营主体正常经营满{months}个月{since}",
+                 eligible_from is not None and eligible_from <= today,
+                 Failure("operating_too_short", "enterprise_id", f"经营主体正常经营须满{months}个月方可申领"))
     if tier == "first":
         result.amount_fen = p["first_amount_fen"]
     else:
         result.amount_fen = min(claim.get("amount_fen") or p["second_max_fen"], p["second_max_fen"])
-        if (claim.get("amount_fen") or 0) > p["second_max_fen"]:
-            result.failures.append(Failure("amount_over_cap", "amount_yuan",
-                                           f"第二档补贴最高{yuan_label(p['second_max_fen'])}"))
+        cap = yuan_label(p["second_max_fen"])
+        result.apply("amount_within_cap", f"第二档补贴不超过{cap}", (claim.get("amount_fen") or 0) <= p["second_max_fen"],
+                     Failure("amount_over_cap", "amount_yuan", f"第二档补贴最高{cap}"))
     result.keys.append(f"startup:{tier}:{facts.entrepreneur_id}")
 
 
 def _employment(policy, facts, claim, today, result) -> None:
     p = policy.params
-    if not facts.enterprise_owned:
-        result.failures.append(Failure("enterprise_not_owned", "enterprise_id", "须选择本人创办的经营主体"))
+    if not _owned(facts, result):
         return
     qualifying, seen = 0, set()
     for index, hire in enumerate(claim.get("hires", [])):
         reason = "同一人重复填报" if hire["id_number"] in seen else _hire_excluded(p, hire, facts)
         seen.add(hire["id_number"])
+        result.hires.append({"name": hire["name"], "category": hire["category"],
+                             "contract_months": hire["contract_months"],
+                             "social_insurance": hire["social_insurance"], "counted": not reason, "reason": reason or ""})
         if reason:
             result.notes.append(f"第{index + 1}名（{hire['name']}）不计入：{reason}")
             continue
         qualifying += 1
         result.keys.append(f"employment:{hire['id_number']}")
-    if qualifying == 0:
-        result.failures.append(Failure("no_qualifying_hire", "hires", "没有符合条件的吸纳人员"))
+    kinds = "、".join(HIRE_CATEGORY_NAMES[category] for category in p["qualifying"])
+    result.apply("qualifying_hires", f"至少1名符合条件的吸纳人员（{kinds}；劳动合同不少于"
+                 f"{p['min_contract_months']}个月，已缴纳社会保险，此前未申领过）", qualifying > 0,
+                 Failure("no_qualifying_hire", "hires", "没有符合条件的吸纳人员"))
     result.amount_fen = qualifying * p["per_hire_fen"]
 
 
@@ -115,22 +178,22 @@ def _skill(policy, facts, claim, today, result) -> None:
     p = policy.params
     level, issued = claim["level"], claim["issued_on"]
     result.amount_fen = p["amount_by_level_fen"][level]
-    if issued > today:
-        result.failures.append(Failure("certificate_in_future", "issued_on", "发证日期不能晚于今天"))
-    elif add_months(issued, p["claim_within_months"]) < today:
-        result.failures.append(Failure("claim_too_late", "issued_on",
-                                       f"须在取得证书之日起{p['claim_within_months']}个月内申领"))
+    within, deadline = p["claim_within_months"], add_months(issued, p["claim_within_months"])
+    if result.apply("certificate_not_in_future", f"发证日期（{issued.isoformat()}）不晚于今天", issued <= today,
+                    Failure("certificate_in_future", "issued_on", "发证日期不能晚于今天")):
+        result.apply("claimed_in_time", f"取得证书之日起{within}个月内申领（{deadline.isoformat()}前）",
+                     deadline >= today, Failure("claim_too_late", "issued_on", f"须在取得证书之日起{within}个月内申领"))
     result.keys.append(f"skill:{facts.entrepreneur_id}:{claim['occupation']}:{level}")
 
 
 def _travel(policy, facts, claim, today, result) -> None:
     p = policy.params
     home = p["home_province"]
-    if claim["origin_province"] == home and claim["destination_province"] == home:
-        result.failures.append(Failure("not_cross_province", "destination_province",
-                                       "须为跨省务工出行（出发地或目的地在省外）"))
-    if claim["trip_date"] > today:
-        result.failures.append(Failure("trip_in_future", "trip_date", "出行日期不能晚于今天"))
+    within = claim["origin_province"] == home and claim["destination_province"] == home
+    result.apply("cross_province", "跨省务工出行（出发地或目的地在省外）", not within,
+                 Failure("not_cross_province", "destination_province", "须为跨省务工出行（出发地或目的地在省外）"))
+    result.apply("trip_not_in_future", "出行日期不晚于今天", claim["trip_date"] <= today,
+                 Failure("trip_in_future", "trip_date", "出行日期不能晚于今天"))
     county = (facts.household_region_code or "")[:6]
     result.amount_fen = p["per_trip_fen_by_county"].get(county, p["default_per_trip_fen"])
     result.keys.append(f"travel:{facts.entrepreneur_id}:{claim['trip_date'].isoformat()}")

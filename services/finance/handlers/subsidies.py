@@ -33,6 +33,7 @@ from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFo
 from shared.money import fen_to_yuan, yuan_to_fen
 
 PAYING_LEVELS = ("county", "city")
+EARLIER_SHOWN = 20  # a person's earlier claims of a kind shown beside a claim, newest first
 
 
 def require_paying_official(actor: Actor) -> None:
@@ -69,8 +70,20 @@ def read(claim: SubsidyClaim) -> dict:
         "failures": claim.failures, "notes": claim.notes, "claimed_at": claim.claimed_at,
         "reviewed_by": claim.reviewed_by, "reviewed_at": claim.reviewed_at,
         "review_reason": claim.review_reason, "batch_id": claim.batch_id, "paid_at": claim.paid_at,
-        "version": claim.version,
+        "version": claim.version, "assessment": claim.assessment,
     }
+
+
+def detail(session: Session, actor: Actor, claim: SubsidyClaim) -> dict:
+    """The claim with what its reviewer decides on: the assessment kept with it, and the person's
+    earlier claims of the same kind (those the caller may see, like any list of claims)."""
+    earlier = session.scalars(scope(sa.select(SubsidyClaim), actor).where(
+        SubsidyClaim.entrepreneur_id == claim.entrepreneur_id, SubsidyClaim.kind == claim.kind,
+        SubsidyClaim.id != claim.id).order_by(SubsidyClaim.claimed_at.desc()).limit(EARLIER_SHOWN))
+    return {**read(claim), "previous_claims": [
+        {"id": c.id, "claimed_at": c.claimed_at, "status": c.status,
+         "status_name": subsidy_rules.STATUS_NAMES[c.status], "amount_yuan": fen_to_yuan(c.amount_fen),
+         "subject": subsidy_rules.subject(c.kind, c.details)} for c in earlier]}
 
 
 def list_claims(session: Session, actor: Actor, query: ClaimListQuery) -> dict:
@@ -113,7 +126,10 @@ def claim(uow, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
     facts = subsidy_rules.ClaimantFacts(
         registered=True, verified=person.verified, entrepreneur_id=person.id,
         household_region_code=person.household_region_code, enterprise_owned=firm is not None,
-        enterprise_founded_on=firm.founded_on if firm else None, held_keys=held)
+        enterprise_founded_on=firm.founded_on if firm else None, held_keys=held,
+        categories=tuple(person.categories or ()), enterprise_name=firm.name if firm else None,
+        enterprise_headcount=firm.headcount if firm else None, enterprise_new_hires=firm.new_hires if firm else None,
+        headcount_quarter=firm.headcount_quarter if firm else None)
     details = data.model_dump(mode="python", exclude={"kind", "enterprise_id", "amount_yuan"})
     details["amount_fen"] = yuan_to_fen(data.amount_yuan) if data.amount_yuan else None
     result = subsidy_rules.assess(policy, facts, details, today)
@@ -124,6 +140,7 @@ def claim(uow, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
         details=data.model_dump(mode="json", exclude={"kind", "enterprise_id"}),
         amount_fen=result.amount_fen, status="eligibility_checked" if result.eligible else "rejected",
         policy_code=policy.code, failures=[f.as_dict() for f in result.failures], notes=result.notes,
+        assessment=result.as_record(facts, today),
         review_reason=None if result.eligible else "系统核验未通过")
     session.add(record)
     session.flush()

@@ -22,6 +22,7 @@ from shared.contracts.finance import (
     SubsidyClaimCreate,
     Versioned,
 )
+from shared.contracts.registry import BorrowerRead
 
 LOANS, SUBSIDIES, FUND = "创业担保贷款", "补贴", "担保基金与账务"
 
@@ -54,6 +55,12 @@ class FinanceApiRoutes(ApiCalls):
     @api("GET", "/api/v1/loans/<string:loan_id>", "贷款详情、还款计划与还款记录", LOANS, response=LoanRead)
     def api_get_loan(self, request, loan_id):
         return json_response(self.finance.get_loan(self.caller(request), loan_id))
+
+    @api("GET", "/api/v1/loans/<string:loan_id>/borrower",
+         "借款人身份与经营主体情况（供本行联络员审核；身份证号隐去中间位）", LOANS, response=BorrowerRead)
+    def api_get_borrower(self, request, loan_id):
+        # the registry decides who sees the phone and ID it holds, from its own copy of the loan
+        return json_response(self.registry.get_borrower(self.caller(request), loan_id))
 
     @api("POST", "/api/v1/loans/<string:loan_id>/approve", "银行联络员审批（可调低金额，定利率与期限）",
          LOANS, body=LoanApprove, response=LoanRead, idempotent=True)

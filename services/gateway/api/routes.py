@@ -26,6 +26,7 @@ from shared.contracts.registry import (
     ClaimQuery,
     ClaimRead,
     ClaimSubmit,
+    EnterpriseContactRead,
     EnterpriseCreate,
     EnterpriseRead,
     EnterpriseUpdate,
@@ -238,6 +239,12 @@ class ApiRoutes(ApiCalls):
     def api_get_enterprise(self, request, enterprise_id):
         actor = self.api_actor(request)
         return json_response(self.registry.get_enterprise(actor.model_dump(), enterprise_id))
+
+    @api("GET", "/api/v1/enterprises/<string:enterprise_id>/contact",
+         "经营主体的联系人（业主姓名、手机号），供办理其事项的辖区工作人员和业主本人", ENTERPRISES,
+         response=EnterpriseContactRead)
+    def api_get_enterprise_contact(self, request, enterprise_id):
+        return json_response(self.registry.get_enterprise_contact(self.caller(request), enterprise_id))
 
     @api("POST", "/api/v1/enterprises/<string:enterprise_id>/verify", "工作人员核实经营主体",
          ENTERPRISES, body=VerifyCommand, response=EnterpriseRead)

@@ -12,7 +12,13 @@ from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
-from services.gateway.web.support import LIST_PAGE_SIZE, PageSupport, numbered_pager, page_number
+from services.gateway.web.support import (
+    LIST_PAGE_SIZE,
+    PageSupport,
+    aside,
+    numbered_pager,
+    page_number,
+)
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, URGENCY_NAMES, DifficultyCreate
 from shared.errors import Forbidden, NotFound
 from shared.validation import parse
@@ -86,8 +92,11 @@ class DifficultyPages(PageSupport):
     def _difficulty(self, request, actor, difficulty_id, failed: dict | None = None, status: int = 200):
         record = self.escalation.get_difficulty(actor.model_dump(), difficulty_id)
         handler = actor.is_official and actor.level == record["level"]
+        # whom to call: the owner's phone only the registry holds, and shows to the enterprise's officials
+        contact = aside(lambda: self.registry.get_enterprise_contact(actor.model_dump(), record["enterprise_id"])) \
+            if actor.is_official else None
         return self.show(request, "difficulty.html", status, record=record, failed=failed or {},
-                         handler=handler, labels=DIFFICULTY_LABELS, LEVEL_NAMES=LEVEL_NAMES)
+                         handler=handler, labels=DIFFICULTY_LABELS, LEVEL_NAMES=LEVEL_NAMES, contact=contact)
 
     @page("POST", "/difficulties/<string:difficulty_id>/attachments")
     def attachment_upload(self, request, difficulty_id):

@@ -13,7 +13,13 @@ from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
-from services.gateway.web.support import LIST_PAGE_SIZE, PageSupport, numbered_pager, page_number
+from services.gateway.web.support import (
+    LIST_PAGE_SIZE,
+    PageSupport,
+    aside,
+    numbered_pager,
+    page_number,
+)
 from shared import clock
 from shared.contracts.finance import (
     FinanceApi,
@@ -119,8 +125,13 @@ class LoanPages(PageSupport):
             "disburse": MultiDict({"disbursed_on": day}),
             "repayments": MultiDict({"amount_yuan": next_due(loan), "paid_on": day}),
         }
+        # whom the bank lends to: the registry answers for the phone and ID it holds (not shown to the
+        # borrower, who knows them)
+        borrower = aside(lambda: self.registry.get_borrower(actor.model_dump(), loan_id)) \
+            if actor.role != "entrepreneur" else None
         return self.show(request, "loan.html", status, loan=loan, failed=failed or {}, defaults=defaults,
-                         labels=DECISION_LABELS, new_key=new_key, today=clock.today().isoformat())
+                         labels=DECISION_LABELS, new_key=new_key, today=clock.today().isoformat(),
+                         borrower=borrower)
 
     @page("POST", "/loans/<string:loan_id>/<string:action>")
     def loan_action(self, request, loan_id, action):

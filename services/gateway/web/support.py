@@ -14,7 +14,7 @@ from services.gateway.web.http import LoginRequired
 from services.gateway.web.render import NOTICES, render
 from services.gateway.web.session import CSRF_ENVIRON, codec_for
 from shared.actors import Actor, require_role
-from shared.errors import ServiceUnavailable
+from shared.errors import NotFound, ServiceUnavailable
 
 ACTOR_ENVIRON = "guiyan.actor"
 LIST_PAGE_SIZE, LAST_PAGE = 50, 10000  # the services' page numbers stop at 10,000
@@ -84,6 +84,18 @@ class PageSupport(Services):
             except ServiceUnavailable:
                 return code
         return _bank_names["names"].get(code, code)
+
+
+def aside(ask) -> dict:
+    """What another service adds to a page, or why not: {"found": answer}, {"missing": True} (it has
+    not heard of the record yet, or does not show it to this caller) or {"unavailable": True}. The
+    page itself still shows."""
+    try:
+        return {"found": ask()}
+    except NotFound:
+        return {"missing": True}
+    except ServiceUnavailable:
+        return {"unavailable": True}
 
 
 def page_number(args) -> int:
