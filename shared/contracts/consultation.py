@@ -26,7 +26,7 @@ class QuarterOpen(Strict):
 
 
 class RosterChange(Strict):
-    enterprise_id: str = Field(min_length=1, max_length=100, description="经营主体编号、名称或统一社会信用代码")
+    enterprise_id: str = Field(min_length=1, max_length=100, description="经营主体编号、名称（或其中几个字）、统一社会信用代码（或其开头几位）")
     reason: Reason
 
 

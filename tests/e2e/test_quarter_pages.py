@@ -165,6 +165,23 @@ def test_adding_without_a_reason_names_the_reason_and_keeps_the_id(quarter, page
     assert "已移出名单：资金已到位，经核实不再困难" in shown and "<del><a" in shown
 
 
+def test_the_roster_takes_part_of_a_name_and_offers_the_choices_when_several_match(stack, quarter, page):
+    county, calm = quarter["county"], quarter["calm"].enterprise_id
+    name = stack.client(quarter["names"]["county"]).get(f"/api/v1/enterprises/{calm}").json()["name"]
+    several = county.submit(page, {"enterprise_id": "柑橘专业合作社", "reason": "订单骤减，资金链紧张"},
+                            action=f"{page}/roster")
+    assert several.status_code == 422 and "请从下列中选择" in several.text
+    assert several.text.count("增列这一户") == 2 and name in several.text  # ours: the calm and the troubled one
+    chosen = county.submit(page, {"enterprise_id": calm, "reason": "订单骤减，资金链紧张"}, action=f"{page}/roster")
+    assert chosen.status_code == 303
+    assert county.submit(page, {"enterprise_id": calm, "reason": "经核实不再困难"},
+                         action=f"{page}/roster/remove").status_code == 303
+    only = county.submit(page, {"enterprise_id": name[2:6], "reason": "订单骤减，资金链紧张"}, action=f"{page}/roster")
+    assert only.status_code == 303, only.text
+    assert county.submit(page, {"enterprise_id": calm, "reason": "经核实不再困难"},
+                         action=f"{page}/roster/remove").status_code == 303
+
+
 def test_the_meeting_and_a_resolution_with_a_past_deadline_named_beside_their_fields(stack, quarter, ours, q, page):
     city, item = quarter["city"], item_id_of(stack, quarter, q)
     meeting_day, one_day = q.next.day(1, 6), dt.timedelta(days=1)

@@ -224,14 +224,28 @@ def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: 
     return view
 
 
+CANDIDATES_SHOWN = 10
+
+
 def _named(session: Session, actor: Actor, text: str) -> dict | None:
-    """The enterprise of the official's region with this exact name or unified social credit code."""
-    found = session.scalars(sa.select(StoredFact.payload).where(
-        StoredFact.event_type == "enterprise_registered", in_region(actor.region_code or ""),
-        sa.or_(StoredFact.payload["name"].astext == text, StoredFact.payload["credit_code"].astext == text.upper()))
-        .limit(2)).all()
+    """The enterprise of the official's region with this name or unified social credit code, or
+    the only one whose name holds the text or whose code starts with it. Several: refused with
+    the candidates (at most ten) for the official to choose from, by name, code and region."""
+    registered = sa.select(StoredFact.payload).where(StoredFact.event_type == "enterprise_registered",
+                                                     in_region(actor.region_code or ""))
+    name, code = StoredFact.payload["name"].astext, StoredFact.payload["credit_code"].astext
+    found = session.scalars(registered.where(sa.or_(name == text, code == text.upper())).limit(2)).all()
+    if not found and len(text) >= 2:
+        found = session.scalars(registered.where(sa.or_(
+            name.contains(text, autoescape=True), code.startswith(text.upper(), autoescape=True)))
+            .order_by(name).limit(CANDIDATES_SHOWN + 1)).all()
     if len(found) > 1:
-        raise InvalidInput("enterprise_ambiguous", "enterprise_id", "辖区内有多个同名经营主体，请填写统一社会信用代码")
+        candidates = [{"enterprise_id": f["enterprise_id"], "name": f["name"], "credit_code": f["credit_code"],
+                       "region_code": f["region_code"]} for f in found[:CANDIDATES_SHOWN]]
+        more = "（只列出前10个，请写得更完整些）" if len(found) > CANDIDATES_SHOWN else ""
+        raise InvalidInput("enterprise_ambiguous", "enterprise_id",
+                           f"辖区内有多个经营主体与“{text}”相符，请从下列中选择{more}",
+                           details={"candidates": candidates})
     return found[0] if found else None
 
 

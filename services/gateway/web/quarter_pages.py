@@ -40,7 +40,13 @@ def checked_code(code: str) -> str:
 def failure(action: str, form, exc, target: str = "") -> dict:
     """What a refused form needs to show itself again: its values, its messages and its key."""
     return {"action": action, "target": target, "values": form, "errors": forms.messages(exc),
-            "key": submitted_key(form)}
+            "key": submitted_key(form), "candidates": candidates_of(exc)}
+
+
+def candidates_of(exc) -> list[dict]:
+    """The enterprises a name matched when it matched several (the roster's refusal offers them)."""
+    details = getattr(exc, "details", None)
+    return details.get("candidates", []) if isinstance(details, dict) else []
 
 
 def checked(model, data: dict) -> dict:
