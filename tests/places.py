@@ -1,12 +1,12 @@
 """Where the tests happen: places named by the part they play, taken from the programme's region list
-(shared/regions.json) instead of codes typed into each module.
+(shared/regions.json, the statistics bureau's list) instead of codes typed into each module.
 
-The list is read the same way every time. The city is the one the list details down to villages; of
-its counties with villages, in code order, the first is home (Alice's: `county`, `township`,
-`village`) and the second the other one (Bob's: `other_county`, …). In a county the tests use its
-last village and that village's township. Every other county of the city is quiet: no shared
-fixture writes there, and `Places.quiet` hands each to one module whose figures must be its own (a
-county's bulletin counts everything in it).
+The city is the programme's (settings: 内江). Alice lives in the home village, 东兴区郭北镇景坡楼村
+(`county`, `township`, `village`), Bob in the other one, 威远县严陵镇新义村 (`other_county`, …): the
+two villages are named here once, and their township and county follow from the list. Every other
+county of the city is quiet: no shared fixture writes there, and `Places.quiet` hands each to one
+module whose figures must be its own (a county's bulletin counts everything in it); in a quiet county
+the tests use its last village and that village's township.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared import regions
+from shared.actors import programme_city
+
+HOME_VILLAGE, OTHER_VILLAGE = "511011101201", "511024100206"  # 景坡楼村 and 新义村
 
 
 def short(code: str) -> str:
@@ -40,8 +43,13 @@ class Area:
     def of(cls, county: str) -> Area:
         villages = listed("village", county)
         if villages:
-            return cls(county, short(regions.parent_of(villages[-1])), villages[-1])
+            return cls.around(villages[-1])
         return cls(county, listed("township", county)[-1], None)
+
+    @classmethod
+    def around(cls, village: str) -> Area:
+        township = regions.parent_of(village) or ""
+        return cls(short(regions.parent_of(township) or ""), short(township), short(village))
 
     @property
     def place(self) -> str:
@@ -62,12 +70,13 @@ class Places:
 
     def __init__(self) -> None:
         cities = listed("city")
-        self.city = max(cities, key=lambda city: len(listed("village", city)))
-        self.province = short(regions.parent_of(self.city))
+        self.city = short(programme_city())
+        self.province = short(regions.parent_of(self.city) or "")
         self.other_city = next(city for city in cities if city != self.city
                                and regions.within(self.province, city) and listed("county", city))
-        areas = [Area.of(county) for county in listed("county", self.city)]
-        home, other = [area for area in areas if area.village][:2]
+        home, other = Area.around(HOME_VILLAGE), Area.around(OTHER_VILLAGE)
+        areas = [home, other] + [Area.of(county) for county in listed("county", self.city)
+                                 if county not in (home.county, other.county)]
         self.home, self.other = home, other
         self.county, self.township, self.village = home.county, home.township, home.village
         self.neighbour_township = [t for t in listed("township", self.county) if t != self.township][-1]

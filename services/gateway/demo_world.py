@@ -1,6 +1,6 @@
 """A small demo world for `make run`, made through the HTTP API as the demo accounts would make it.
 
-陈大姐 (the demo entrepreneur) registers herself and her orange co-operative in 双才镇; the township
+陈大姐 (the demo entrepreneur) registers herself and her orange co-operative in 郭北镇; the township
 verifies both; the county names the co-operative's liaisons; she borrows 200,000 yuan from 内江农商银行,
 which approves and pays it out; her difficulty (pickers short after the Spring Festival) climbs to
 the city. Every demo account then has something to look at, and the city official can open the
@@ -20,7 +20,7 @@ from services.gateway.demo import DEMO_PASSWORD
 from shared import clock
 from shared.quarters import quarter_of
 
-REGION = "511011101201"  # 双才镇 of 东兴区
+REGION = "511011101201"  # 景坡楼村, 郭北镇 of 东兴区
 PERSON = {"name": "陈秀英", "household_region_code": "511011101", "region_code": REGION, "return_date": "2024-02-20",
           "previous_work_place": "广东省东莞市", "previous_occupation": "电子厂质检员", "education": "junior_high",
           "skills": ["果树修剪", "电商直播"], "categories": ["returnee_migrant_worker"],
@@ -28,7 +28,7 @@ PERSON = {"name": "陈秀英", "household_region_code": "511011101", "region_cod
 FIRM = {"name": "内江市东兴区秀英柑橘种植专业合作社", "kind": "cooperative", "industry": "种植业", "region_code": REGION,
         "founded_on": "2024-04-01", "investment_yuan": "680000.00", "headcount": 18, "poverty_hires": 4}
 LIAISONS = [
-    {"kind": "government_affairs", "name": "张干事", "phone": "13900000021", "organisation": "双才镇便民服务中心",
+    {"kind": "government_affairs", "name": "张干事", "phone": "13900000021", "organisation": "郭北镇便民服务中心",
      "level": "township", "official_username": "township_official"},
     {"kind": "finance", "name": "赵经理", "phone": "13900000022", "organisation": "内江农商银行东兴支行",
      "level": "county"},

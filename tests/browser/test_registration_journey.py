@@ -28,10 +28,20 @@ def sign_up(page: Page, base_url: str, name: str) -> None:
     expect(page).to_have_url(f"{base_url}/register?notice=signed_up")
 
 
+def choose_region(page: Page, field: str, *steps: tuple[str, str]) -> None:
+    """County, then township, then village: each choice fills the next select (site.js)."""
+    group = page.get_by_role("group", name=field)
+    for level, name in steps:
+        group.get_by_label(level).select_option(label=name)  # waits for the option to arrive
+
+
 def fill_registration(page: Page, id_number: str) -> None:
     page.get_by_label("身份证号码").fill(id_number)
-    page.get_by_label("户籍所在地").select_option(label="内江市东兴区双才镇")
-    page.get_by_label("现居住/创业所在地").select_option(label="内江市东兴区双才镇大佛村")
+    household = page.get_by_role("group", name="户籍所在地")
+    expect(household.get_by_label("市（州）")).to_have_value("511000000000")  # the programme's city first
+    choose_region(page, "户籍所在地", ("县（市、区）", "东兴区"), ("乡镇（街道）", "双才镇"))
+    choose_region(page, "现居住/创业所在地", ("县（市、区）", "东兴区"), ("乡镇（街道）", "郭北镇"),
+                  ("村（社区）", "景坡楼村"))
     page.get_by_label("返乡日期").fill("2025-03-01")
     page.get_by_label("外出务工地").fill("广东省东莞市")
     page.get_by_label("原从事工种").fill("电子厂装配工")
@@ -88,7 +98,10 @@ def test_a_returnee_registers_on_a_phone_and_an_official_verifies_it(stack, phon
     phone.get_by_role("button", name="提交登记").click()
     expect(phone.locator("#f-id_number-error")).to_contain_text("身份证号码校验位错误")
     expect(phone.get_by_label("外出务工地")).to_have_value("广东省东莞市")
-    expect(phone.get_by_label("现居住/创业所在地")).to_have_value("511011101201")
+    home = phone.get_by_role("group", name="现居住/创业所在地")
+    expect(home.get_by_label("村（社区）")).to_have_value("511011101201")  # each level kept as chosen
+    expect(home.get_by_label("乡镇（街道）")).to_have_value("511011101000")
+    expect(phone.get_by_role("button", name="显示下一级")).to_have_count(0)  # site.js fills the levels itself
     expect(phone.get_by_label("脱贫人口")).to_be_checked()
     expect(phone.locator("#f-certificates-1-name")).to_have_value("焊工")
     phone.screenshot(path=screenshots / "registration-error-phone.png", full_page=True)
@@ -115,3 +128,4 @@ def test_a_returnee_registers_on_a_phone_and_an_official_verifies_it(stack, phon
     assert {url.split("/")[2] for url in requested if not url.startswith("data:")} == {
         stack.base_url.split("/")[2]}
     assert any("/static/site.css" in url for url in requested)
+    assert any("/api/v1/regions?parent=511011101000" in url for url in requested)  # the villages of 郭北镇

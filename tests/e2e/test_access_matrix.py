@@ -2,7 +2,7 @@
 
 One table, `TABLE`, holds the expected status of each operation for each caller: anonymous, Alice
 (the entrepreneur who owns the record) and Bob (another), officials of the village, township,
-county and city over Alice's record and the same levels elsewhere (Bob's county; 广元 for the city),
+county and city over Alice's record and the same levels elsewhere (Bob's county; 绵阳 for the city),
 a township unit head, NJRCB's liaison (Alice's bank) and PSBC's, NJRCB's second liaison (checker)
 and the administrator. The walk answers every row against a module-wide world (tests/access_world):
 refusals act on shared records and must change nothing; a row that succeeds on a command gets a
@@ -85,6 +85,7 @@ GET   /api/v1/imports/{import_id}/errors.csv                               401  
 POST  /api/v1/imports/{import_id}/start                                    401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
 GET   /api/v1/openapi.json                                                 200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/asyncapi.json                                                200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
+GET   /api/v1/regions                                                      200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 PUT   /api/v1/banks/{bank_code}                                            401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
 POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
@@ -377,6 +378,7 @@ SPECS: dict[tuple[str, str], Spec] = {
                                                          shared("roll import", "roll_import"), fresh("roll_import")),
     ("GET", "/api/v1/openapi.json"): Spec(lambda w, t: get("/openapi.json")),
     ("GET", "/api/v1/asyncapi.json"): Spec(lambda w, t: get("/asyncapi.json")),
+    ("GET", "/api/v1/regions"): Spec(lambda w, t: get("/regions", params={"parent": COUNTY})),
     # ---- loans, fund and ledger ---------------------------------------------------------------
     ("GET", "/api/v1/banks"): Spec(lambda w, t: get("/banks")),
     ("PUT", "/api/v1/banks/{bank_code}"): Spec(lambda w, t: put(f"/banks/{t.id}", {

@@ -23,7 +23,7 @@ from shared.migrate import drop_database, ensure_database, upgrade
 from shared.paging import TOTAL_CAP
 from tests.factories import credit_code, mobile, resident_id
 
-CITY, COUNTY, TOWNSHIP = "511000", "511024", "511024101"  # the township: 新店镇, no village in the list
+CITY, COUNTY, TOWNSHIP = "511000", "511024", "511024102"  # the township: 新店镇
 TIED_AT = dt.datetime(2025, 5, 4, 9, 30, tzinfo=dt.UTC)
 SEEDED = 3000
 

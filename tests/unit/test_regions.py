@@ -1,5 +1,7 @@
 """Region codes and jurisdiction by prefix."""
 
+from pathlib import Path
+
 import pytest
 
 from shared import regions
@@ -35,9 +37,58 @@ def test_an_officials_jurisdiction_is_their_region_and_below():
     assert not entrepreneur.governs("511011101201")
 
 
-def test_names_come_from_the_local_list_and_the_national_list():
-    assert regions.full_name("511011101201") == "四川省内江市东兴区双才镇大佛村"
-    assert regions.name_of("510802") == "利州区"
+def test_names_come_from_the_statistics_bureaus_list_and_the_national_list():
+    assert regions.full_name("511011101201") == "四川省内江市东兴区郭北镇景坡楼村"
+    assert regions.full_name("511011107") == "四川省内江市东兴区双才镇"
+    assert regions.name_of("511083002") == "金鹅街道"
+    assert regions.name_of("510802") == "利州区" and regions.name_of("511825") == "天全县"
+    assert regions.name_of("110105") == "朝阳区"  # outside the programme's list: python-stdnum's
+
+
+def test_every_division_of_the_list_hangs_under_one_that_is_listed():
+    listed = regions.local_regions()
+    orphans = [code for code in listed if regions.parent_of(code) not in (None, *listed)]
+    assert not orphans and len(listed) > 6000
+
+
+def test_neijiang_is_listed_down_to_its_villages():
+    counties = dict(regions.children_of("511000"))
+    assert set(counties.values()) == {"市中区", "东兴区", "威远县", "资中县", "隆昌市"}
+    for county in counties:
+        townships = regions.children_of(county)
+        assert townships and all(regions.children_of(township) for township, _ in townships)
+    assert len([c for c in regions.local_regions() if c.startswith("5110") and regions.level_of(c) == "village"]) > 1000
+
+
+def test_the_other_cities_of_the_list_reach_their_townships():
+    for city, county in (("510700", "510703"), ("510800", "510802"), ("511800", "511825")):
+        assert county.ljust(12, "0") in dict(regions.children_of(city))
+        assert regions.children_of(county)
+
+
+def test_villages_are_named_as_places_not_as_their_committees():
+    names = [name for code, name in regions.local_regions().items() if regions.level_of(code) == "village"]
+    assert not [name for name in names if name.endswith(("委员会", "村委会"))]
+    assert regions.name_of("511011101203") == "长坝村" and regions.name_of("511011101001") == "南岸社区"
+
+
+def test_a_retired_code_still_names_its_records_but_is_offered_nowhere():
+    assert regions.full_name("511024100201") == "四川省内江市威远县严陵镇凤翥村"
+    assert regions.check_known("511024100201") == "511024100201"
+    assert not regions.is_current("511024100201") and regions.is_current("511024100206")
+    assert "511024100201" not in dict(regions.children_of("511024100"))
+    assert "511024100201" not in regions.local_regions()
+
+
+def test_children_are_one_level_down_in_code_order():
+    townships = regions.children_of("511011")
+    assert [code for code, _ in townships] == sorted(code for code, _ in townships)
+    assert {regions.level_of(code) for code, _ in townships} == {"township"}
+    assert ("511011107000", "双才镇") in townships and regions.children_of("511011101201") == []
+
+
+def test_the_list_is_small_enough_for_every_service_process():
+    assert Path(regions.__file__).with_name("regions.json").stat().st_size < 300_000
 
 
 @pytest.mark.parametrize("code", ["5110", "51101110120", "abcdef", ""])

@@ -38,7 +38,7 @@ def test_an_excel_roll_with_a_title_row_dates_as_dates_and_full_width_digits():
     assert row.errors == [] and row.line == 3
     person, firm = row.entrepreneur, row.enterprise
     assert (person["name"], person["id_number"], person["phone"]) == ("陈秀英", number, "13800001234")
-    assert person["region_code"] == "511011101000" and person["return_date"] == "2024-03-01"
+    assert person["region_code"] == "511011107000" and person["return_date"] == "2024-03-01"
     assert person["education"] == "vocational"
     assert person["categories"] == ["returnee_migrant_worker", "lifted_out_of_poverty"]
     assert (firm["credit_code"], firm["kind"], firm["founded_on"]) == (code, "cooperative", "2024-06-18")
@@ -64,7 +64,7 @@ def test_a_csv_saved_by_excel_in_china_is_gbk_and_a_person_on_two_lines_is_refus
     number = resident_id()
     text = f"姓名,身份证号码,联系电话,所在乡镇\n张三,{number},13800000001,双才镇\n张三,{number},13800000001,双才镇\n"
     _, (first, second) = roll.read("台账.csv", text.encode("gb18030"))
-    assert first.errors == [] and first.entrepreneur["region_code"] == "511011101000"
+    assert first.errors == [] and first.entrepreneur["region_code"] == "511011107000"
     assert [e["code"] for e in second.errors] == ["id_number_repeated"] and "第2行" in second.errors[0]["message"]
 
 
@@ -78,8 +78,9 @@ def test_a_file_without_the_header_or_of_another_kind_says_so():
 
 
 def test_places_are_found_by_their_names_at_any_depth():
-    assert roll.place_code("双才镇") == "511011101000"
-    assert roll.place_code("内江市东兴区双才镇大佛村") == "511011101201"
+    assert roll.place_code("双才镇") == "511011107000"
+    assert roll.place_code("内江市东兴区郭北镇景坡楼村") == "511011101201"
+    assert roll.place_code("双才镇二八村") == "511011107201"
     assert roll.place_code("东兴区") == "511011000000"
     assert roll.place_code("火星镇") is None
 

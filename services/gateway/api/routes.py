@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway import imports, todo
+from services.gateway import divisions, imports, todo
 from services.gateway.api.calls import ApiCalls, bearer_token, idempotency_key, optional
 from services.gateway.api.openapi import asyncapi_document, openapi_document
 from services.gateway.handlers import accounts, auth, throttle
@@ -283,6 +283,12 @@ class ApiRoutes(ApiCalls):
         return json_response(self.registry.assign_liaisons(actor.model_dump(), enterprise_id, data))
 
     # ---- documents --------------------------------------------------------------------------
+
+    @api("GET", "/api/v1/regions", "行政区划：某地区的下一级（县、乡镇、村），供各表单逐级选择地区", SYSTEM,
+         query=divisions.RegionQuery, response=divisions.RegionList, public=True)
+    def api_regions(self, request):
+        answer = divisions.region_list(parse(divisions.RegionQuery, dict(request.args.items())).model_dump())
+        return json_response(answer, headers={"Cache-Control": divisions.CACHE})
 
     @api("GET", "/api/v1/openapi.json", "本接口的 OpenAPI 3.1 文档", SYSTEM, public=True)
     def api_openapi(self, request):

@@ -7,11 +7,11 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from services.gateway.http import status_for
-from services.gateway.web import forms
+from services.gateway.web import forms, picker
 from services.gateway.web.entrepreneur_pages import ENTERPRISE_FIELDS, REFUSALS
 from services.gateway.web.http import page
 from services.gateway.web.record_pages import RecordPages
-from services.gateway.web.render import redirect, region_options
+from services.gateway.web.render import redirect
 from shared import clock
 from shared.actors import Actor
 from shared.contracts.registry import EnterpriseCreate, EntrepreneurCreate, ReturnCommand
@@ -80,7 +80,10 @@ class CorrectionPages(RecordPages):
                                  f"/records/entrepreneurs/{entrepreneur_id}?notice=record_saved#history")
 
     def _save_person(self, request, actor: Actor, entrepreneur_id: str, done: str):
-        form = request.form
+        form, choosing = picker.picked(request.form, picker.person_scopes(actor))
+        if choosing is not None:
+            record = self.registry.get_entrepreneur(actor.model_dump(), entrepreneur_id)
+            return self._person_edit_form(request, actor, record, form, choosing, picker.status_of(choosing))
         data, positions = forms.entrepreneur_data(form)
         try:
             body = parse(EntrepreneurCreate, data).model_dump(mode="json")
@@ -94,8 +97,7 @@ class CorrectionPages(RecordPages):
         labels = {**forms.ENTREPRENEUR_LABELS, "reason": "更正原因" if actor.is_official else "修改说明"}
         return self.show(request, "register.html", status, values=values, errors=errors, labels=labels,
                          summary=forms.summary(errors, labels), idempotency_key="", editing=record,
-                         region_options=region_options(),
-                         home_options=region_options(actor.region_code if actor.is_official else None),
+                         pickers=picker.pickers(values, picker.person_scopes(actor)),
                          on_behalf=actor.is_official, action=request.path,
                          certificate_rows=forms.row_numbers(values, "certificates"), today=clock.today().isoformat())
 
@@ -126,7 +128,10 @@ class CorrectionPages(RecordPages):
                                      f"/records/enterprises/{enterprise_id}?notice=record_saved#history")
 
     def _save_enterprise(self, request, actor: Actor, enterprise_id: str, done: str):
-        form = request.form
+        form, choosing = picker.picked(request.form, picker.place_scopes(actor))
+        if choosing is not None:
+            record = self.registry.get_enterprise(actor.model_dump(), enterprise_id)
+            return self._enterprise_edit_form(request, actor, record, form, choosing, picker.status_of(choosing))
         fields = (*ENTERPRISE_FIELDS, "credit_code_override_reason") if actor.is_official else ENTERPRISE_FIELDS
         try:
             body = parse(EnterpriseCreate, forms.filled(form, fields)).model_dump(mode="json", exclude_unset=True)
@@ -141,7 +146,7 @@ class CorrectionPages(RecordPages):
                   "reason": "更正原因" if actor.is_official else "修改说明"}
         return self.show(request, "register_enterprise.html", status, values=values, errors=errors, labels=labels,
                          summary=forms.summary(errors, labels), idempotency_key="", editing=record,
-                         owner={"name": record["owner_name"]}, region_options=region_options(),
+                         owner={"name": record["owner_name"]}, pickers=picker.pickers(values, picker.place_scopes(actor)),
                          action=request.path, on_behalf=actor.is_official, today=clock.today().isoformat())
 
     # ---- 退回修改 -------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from werkzeug.datastructures import MultiDict
 
 from services.gateway.handlers.auth import MOBILE
 from services.gateway.http import status_for
-from services.gateway.web import forms
+from services.gateway.web import forms, picker
 from services.gateway.web.http import page
-from services.gateway.web.render import quarter_name, redirect, region_options
+from services.gateway.web.render import quarter_name, redirect
 from services.gateway.web.support import PageSupport
 from shared import clock
 from shared.actors import Actor
@@ -66,7 +66,10 @@ class EntrepreneurPages(PageSupport):
             request, actor, lambda record: f"/records/entrepreneurs/{record['id']}?notice=registered_for")
 
     def _register(self, request, actor: Actor, done):
-        form = request.form
+        form, choosing = picker.picked(request.form, picker.person_scopes(actor))
+        if choosing is not None:
+            return self._register_form(request, actor, form, choosing, submitted_key(form),
+                                       picker.status_of(choosing))
         data, positions = forms.entrepreneur_data(form)
         try:
             body = parse(EntrepreneurCreate, data).model_dump(mode="json")
@@ -83,8 +86,8 @@ class EntrepreneurPages(PageSupport):
         labels = forms.ENTREPRENEUR_LABELS
         return self.show(request, "register.html", status, values=values, errors=errors,
                          labels=labels, summary=forms.summary(errors, labels),
-                         idempotency_key=key or new_key(), region_options=region_options(),
-                         home_options=region_options(actor.region_code if actor.is_official else None),
+                         idempotency_key=key or new_key(),
+                         pickers=picker.pickers(values, picker.person_scopes(actor)),
                          on_behalf=actor.is_official, action=request.path,
                          certificate_rows=forms.row_numbers(values, "certificates"),
                          today=clock.today().isoformat())
@@ -96,27 +99,32 @@ class EntrepreneurPages(PageSupport):
         actor = self.require(request, "entrepreneur")
         owner = self.registry.get_my_entrepreneur(actor.model_dump())
         values = MultiDict({"region_code": owner["region_code"]} if owner else {})
-        return self._enterprise_form(request, values, {}, new_key(), owner)
+        return self._enterprise_form(request, actor, values, {}, new_key(), owner)
 
     @page("POST", "/register/enterprise")
     def enterprise_register_submit(self, request):
         actor = self.require(request, "entrepreneur")
-        form = request.form
+        form, choosing = picker.picked(request.form, picker.place_scopes(actor))
+        if choosing is not None:
+            owner = self.registry.get_my_entrepreneur(actor.model_dump())
+            return self._enterprise_form(request, actor, form, choosing, submitted_key(form), owner,
+                                         picker.status_of(choosing))
         try:
             body = parse(EnterpriseCreate, forms.filled(form, ENTERPRISE_FIELDS)).model_dump(mode="json")
             record = self.registry.create_enterprise(actor.model_dump(), body, submitted_key(form))
         except REFUSALS as exc:
             owner = self.registry.get_my_entrepreneur(actor.model_dump())
-            return self._enterprise_form(request, form, forms.messages(exc), submitted_key(form),
+            return self._enterprise_form(request, actor, form, forms.messages(exc), submitted_key(form),
                                          owner, status_for(exc))
         return redirect(f"/me?notice=enterprise_registered#enterprise-{record['id']}")
 
-    def _enterprise_form(self, request, values, errors: dict, key: str | None, owner,
+    def _enterprise_form(self, request, actor: Actor, values, errors: dict, key: str | None, owner,
                          status: int = 200):
         labels = forms.ENTERPRISE_LABELS
         return self.show(request, "register_enterprise.html", status, values=values,
                          errors=errors, labels=labels, summary=forms.summary(errors, labels),
-                         idempotency_key=key or new_key(), region_options=region_options(),
+                         idempotency_key=key or new_key(),
+                         pickers=picker.pickers(values, picker.place_scopes(actor)),
                          owner=owner, today=clock.today().isoformat())
 
     # ---- 我的档案 ------------------------------------------------------------------------------

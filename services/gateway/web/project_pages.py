@@ -5,10 +5,10 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from services.gateway.http import status_for
-from services.gateway.web import forms
+from services.gateway.web import forms, picker
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
-from services.gateway.web.render import redirect, region_options
+from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared import clock
 from shared.contracts.projects import LEVEL_NAMES, SECTORS, ProjectCreate, PromotionEventCreate
@@ -29,7 +29,8 @@ class ProjectPages(PageSupport):
     @page("GET", "/projects")
     def projects_page(self, request):
         actor = self.require(request)
-        query = {k: v for k in SEARCH_KEYS if (v := request.args.get(k, "").strip())}
+        args, _ = picker.picked(request.args, {"region_code": picker.filter_scope()})
+        query = {k: v for k in SEARCH_KEYS if (v := args.get(k, "").strip())}
         page_number = request.args.get("page", "1")
         query["page"] = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10000 else 1
         try:
@@ -40,7 +41,8 @@ class ProjectPages(PageSupport):
         for_me = (self.projects.my_matches(actor.model_dump())["items"][:5]
                   if actor.role == "entrepreneur" and self.registry.get_my_entrepreneur(actor.model_dump()) else [])
         return self.show(request, "projects.html", result=result, query=query, error=error, sectors=list(SECTORS),
-                         places=region_options(), for_me=for_me)
+                         place=picker.build("region_code", picker.filter_scope(), query.get("region_code")),
+                         for_me=for_me)
 
     @page("GET", "/projects/<string:project_id>")
     def project_page(self, request, project_id):
@@ -93,13 +95,15 @@ class ProjectPages(PageSupport):
         return self.show(request, "library.html", status, drafts=drafts, listed=listed, chosen=chosen,
                          values=values, errors=errors, labels=PROJECT_LABELS,
                          summary=forms.summary(errors, PROJECT_LABELS), idempotency_key=key or new_key(),
-                         sectors=list(SECTORS), places=region_options(actor.region_code),
+                         sectors=list(SECTORS), pickers=picker.pickers(values, picker.place_scopes(actor)),
                          may_curate=actor.level in LEVEL_NAMES, event_key=new_key(), today=clock.today().isoformat())
 
     @page("POST", "/library/new")
     def library_collect(self, request):
         actor = self.require(request, "official")
-        form = request.form
+        form, choosing = picker.picked(request.form, picker.place_scopes(actor))
+        if choosing is not None:
+            return self._library(request, actor, form, choosing, submitted_key(form), picker.status_of(choosing))
         data = {**forms.filled(form, ("title", "sector", "description", "region_code", "investment_yuan",
                                       "expected_jobs", "contact_name", "contact_phone")),
                 "policies": forms.split_list(form.get("policies", "")), "library_level": actor.level}

@@ -155,13 +155,6 @@ def quarter_name(quarter: str) -> str:
     return f"{quarter[:4]}年第{quarter[5:]}季度" if len(quarter) == 6 else quarter
 
 
-def region_options(within: str | None = None) -> list[tuple[str, str]]:
-    """Townships and villages of the programme's area (or of one jurisdiction), for pickers."""
-    return [(code, region_name(code)) for code in sorted(regions.local_regions())
-            if regions.level_of(code) in ("township", "village")
-            and (within is None or regions.within(within, code))]
-
-
 @lru_cache(maxsize=32)
 def _fingerprint(name: str) -> str:
     path = safe_join(str(STATIC), name)

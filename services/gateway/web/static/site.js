@@ -51,4 +51,43 @@
       if (field) { field.focus({preventScroll: true}); }
     }
   });
+
+  // 地区 chosen level by level (web/picker.py): a choice fills the next select from /api/v1/regions;
+  // without this file, 显示下一级 shows the form again with the next level ready
+  function resetLevel(select, text) {
+    select.options.length = 0;
+    select.add(new Option(text, ""));
+    select.disabled = true;
+  }
+
+  function fillLevel(select, items) {
+    resetLevel(select, select.getAttribute("data-prompt"));
+    items.forEach(function (item) { select.add(new Option(item.name, item.code)); });
+    select.disabled = items.length === 0;
+  }
+
+  function regionPicker(box) {
+    var levels = Array.prototype.slice.call(box.querySelectorAll("select[data-level]"));
+    // removed, not hidden: a hidden submit button would still take the Enter key of the form's fields
+    box.querySelectorAll(".picker-next").forEach(function (button) { button.remove(); });
+    levels.forEach(function (select, index) {
+      select.addEventListener("change", function () {
+        var below = levels.slice(index + 1);
+        below.forEach(function (next) { resetLevel(next, next.getAttribute("data-waiting")); });
+        if (!select.value || !below.length) { return; }
+        var next = below[0];
+        next.options[0].text = "正在加载…";
+        fetch("/api/v1/regions?parent=" + encodeURIComponent(select.value), {headers: {Accept: "application/json"}})
+          .then(function (answer) { if (!answer.ok) { throw new Error(String(answer.status)); } return answer.json(); })
+          .then(function (list) { if (list.parent && list.parent.code === select.value) { fillLevel(next, list.items); } })
+          .catch(function () { next.options[0].text = "未能加载，请重新选择上一级"; });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-region-picker]").forEach(function (box) {
+      if (!box.closest("form[data-auto-submit]")) { regionPicker(box); }  // a filter reloads instead
+    });
+  });
 })();
