@@ -88,6 +88,19 @@ class FinanceService(GuiyanService):
                           lambda session, result: loans.get(session, actor, result["id"]))
 
     @command
+    def check_loan(self, actor, data):
+        """The assessment an application would get today, without applying."""
+        actor, data = as_actor(actor), parse(LoanCreate, data)
+        with self.db.read() as session:
+            return loans.check(session, actor, data, clock.today())
+
+    @command
+    def loan_limits(self, actor):
+        """Today's caps by kind of borrower, and what stands in the caller's way already."""
+        with self.db.read() as session:
+            return loans.limits(session, as_actor(actor), clock.today())
+
+    @command
     def get_loan(self, actor, loan_id):
         with self.db.read() as session:
             return loans.read(session, loans.get(session, as_actor(actor), loan_id))
@@ -189,6 +202,13 @@ class FinanceService(GuiyanService):
         return self._once(actor, "claim_subsidy", idempotency_key, data.model_dump(mode="json"),
                           lambda uow: subsidies.claim(uow, actor, data, clock.today()),
                           lambda session, result: subsidies.get(session, actor, result["id"]))
+
+    @command
+    def check_claim(self, actor, data):
+        """The assessment a subsidy claim would get today, without claiming."""
+        actor, data = as_actor(actor), parse(SubsidyClaimCreate, data)
+        with self.db.read() as session:
+            return subsidies.check(session, actor, data, clock.today())
 
     @command
     def get_claim(self, actor, claim_id):

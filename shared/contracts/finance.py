@@ -36,7 +36,7 @@ STEP_NAMES = {
     "applied": "提交申请", "assessed": "资格核验", "approved_pending": "批准（待复核）", "approved": "批准",
     "confirmed": "复核通过", "rejected": "拒绝", "withdrawn": "撤回申请", "disbursed": "放款",
     "repayment": "还款", "overdue": "逾期", "back_to_repaying": "恢复正常还款", "defaulted": "违约",
-    "compensated": "担保基金代偿", "settled": "结清",
+    "compensated": "担保基金代偿", "settled": "结清", "resubmitted": "修改后重新申请",
 }
 KIND_NAMES = {"startup": "一次性创业补贴", "employment": "一次性吸纳就业补贴",
               "skill": "技能提升补贴", "travel": "跨省务工交通补助"}
@@ -69,6 +69,10 @@ class LoanCreate(Strict):
     term_months: int = Field(ge=1, le=120)
     purpose: Reason
     repayment_method: Literal["equal_instalments", "interest_only"] = "equal_instalments"
+    resubmits: str | None = Field(default=None, max_length=36, description=(
+        "修改后重新申请时：原先未通过、被拒绝或已撤回的那笔申请的编号"))
+    only_if_eligible: bool = Field(default=False, description=(
+        "true：不符合政策条件时不提交，答复422并逐条列出原因（与 /loans/check 相同）"))
 
     @model_validator(mode="after")
     def _enterprise_named(self) -> LoanCreate:
@@ -150,6 +154,8 @@ class LoanRead(BaseModel):
     instalments: list[dict]
     repayments: list[dict]
     history: list[dict]
+    resubmission_of: str | None = None  # the refused application this one corrects
+    resubmitted_as: str | None = None  # the application that corrects this one
 
 
 class BankUpdate(Strict):
@@ -208,6 +214,9 @@ class SubsidyClaimCreate(Strict):
     trip_date: Claimed | None = None
     origin_province: ProvinceCode | None = None
     destination_province: ProvinceCode | None = None
+    resubmits: str | None = Field(default=None, max_length=36, description="修改后重新申领时：原先未通过的那笔申领的编号")
+    only_if_eligible: bool = Field(default=False, description=(
+        "true：不符合政策条件时不提交，答复422并逐条列出原因（与 /subsidy-claims/check 相同）"))
 
     @model_validator(mode="after")
     def _kind_fields(self) -> SubsidyClaimCreate:
@@ -431,6 +440,12 @@ class FinanceApi(Protocol):
 
     def approve_loan(self, actor: Caller, loan_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
 
+    def check_claim(self, actor: Caller, data: Body) -> Any:
+        """The assessment a subsidy claim would get today, without claiming."""
+
+    def check_loan(self, actor: Caller, data: Body) -> Any:
+        """The assessment an application would get today, without applying."""
+
     def claim_subsidy(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
     def compute_interest_subsidy(self, actor: Caller, data: Body) -> Any: ...
@@ -455,6 +470,9 @@ class FinanceApi(Protocol):
     def get_loan(self, actor: Caller, loan_id: str) -> Any: ...
 
     def list_banks(self) -> Any: ...
+
+    def loan_limits(self, actor: Caller) -> Any:
+        """Today's caps by kind of borrower, and what stands in the caller's way already."""
 
     def list_batches(self, actor: Caller) -> Any: ...
 

@@ -22,6 +22,7 @@ from tests.e2e.test_imports import IMPORTS_ACCESS_CASES
 from tests.e2e.test_notifications import NOTIFICATIONS_ACCESS_CASES
 from tests.e2e.test_projects_access import PROJECTS_ACCESS_CASES
 from tests.e2e.test_quarters_api import QUARTERS_ACCESS_CASES
+from tests.e2e.test_resubmission import RESUBMISSION_ACCESS_CASES
 from tests.factories import credit_code, enterprise_data, entrepreneur_data
 
 HEADCOUNT = {"headcount": 9, "poverty_hires": 1, "new_hires": 1}
@@ -94,7 +95,7 @@ def test_every_protected_endpoint_has_an_access_case():
                          | set(CONSULTATION_ACCESS_CASES) | set(CORRECTIONS_ACCESS_CASES)
                          | set(CLAIMS_ACCESS_CASES) | set(IMPORTS_ACCESS_CASES)
                          | set(DECISION_FACTS_ACCESS_CASES)
-                         | set(NOTIFICATIONS_ACCESS_CASES))
+                         | set(NOTIFICATIONS_ACCESS_CASES) | set(RESUBMISSION_ACCESS_CASES))
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")

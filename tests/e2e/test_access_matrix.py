@@ -89,6 +89,8 @@ GET   /api/v1/regions                                                      200  
 GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 PUT   /api/v1/banks/{bank_code}                                            401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
 POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
+POST  /api/v1/loans/check                                                  401   200 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
+GET   /api/v1/loans/limits                                                 401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/loans                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/loans/{loan_id}                                              401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
 GET   /api/v1/loans/{loan_id}/borrower                                     401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
@@ -104,6 +106,7 @@ POST  /api/v1/fund/contributions                                           401  
 PUT   /api/v1/fund/repayment-rate                                          401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
 GET   /api/v1/ledger/trial-balance                                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
 POST  /api/v1/subsidy-claims                                               401   201 201 403   403 403   403  403    403 403   403  403    403  403    403 403   403
+POST  /api/v1/subsidy-claims/check                                         401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/subsidy-claims                                               401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/subsidy-claims/{claim_id}                                    401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/subsidy-claims/{claim_id}/review                             401   403 403 200   404 200   404  200    404 200   404  200    404  403    403 403   403
@@ -385,6 +388,9 @@ SPECS: dict[tuple[str, str], Spec] = {
         "confirmation_threshold_yuan": "1000000.00"}), lambda w: Target("ABC", unknown="XYZ")),  # ABC's own amount
     ("POST", "/api/v1/loans"): Spec(lambda w, t: post("/loans", loan_request(
         borrower_kind="enterprise", enterprise_id=t.id, amount_yuan="100000.00")), alice_firm, seen=ENTERPRISE),
+    ("POST", "/api/v1/loans/check"): Spec(lambda w, t: post("/loans/check", loan_request(
+        borrower_kind="enterprise", enterprise_id=t.id, amount_yuan="100000.00")), alice_firm, seen=ENTERPRISE),
+    ("GET", "/api/v1/loans/limits"): Spec(lambda w, t: get("/loans/limits")),
     ("GET", "/api/v1/loans"): Spec(lambda w, t: get("/loans", params=PAGE), lambda w: w.alice_loan, seen=LOAN),
     LOAN: Spec(lambda w, t: get(f"/loans/{t.id}"), lambda w: w.alice_loan, seen=LOAN),
     ("GET", "/api/v1/loans/{loan_id}/borrower"): Spec(lambda w, t: get(f"/loans/{t.id}/borrower"),
@@ -408,6 +414,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/ledger/trial-balance"): Spec(lambda w, t: get("/ledger/trial-balance")),
     # ---- subsidies ----------------------------------------------------------------------------
     ("POST", "/api/v1/subsidy-claims"): Spec(lambda w, t: post("/subsidy-claims", {
+        "kind": "skill", "occupation": f"电工{w.n()}", "level": "junior", "issued_on": w.days_ago(20)})),
+    ("POST", "/api/v1/subsidy-claims/check"): Spec(lambda w, t: post("/subsidy-claims/check", {
         "kind": "skill", "occupation": f"电工{w.n()}", "level": "junior", "issued_on": w.days_ago(20)})),
     ("GET", "/api/v1/subsidy-claims"): Spec(lambda w, t: get("/subsidy-claims", params=PAGE),
                                              shared("claim", "claim"), seen=CLAIM),

@@ -44,16 +44,20 @@ def test_an_entrepreneur_applies_on_the_form_and_sees_the_result_with_reasons(st
                                      "bank_code": "NJRCB", "amount_yuan": "abc", "term_months": "24",
                                      "purpose": "购置设备", "repayment_method": "equal_instalments"})
     assert bad.status_code == 422 and "应为数字" in bad.text and "申请金额（元）" in bad.text
-    made = page.submit("/loans/new", {"idempotency_key": "k-" + borrower.username, "borrower_kind": "individual",
+    # over the cap: said beside the amount before anything is filed (issue 15, item 2)
+    over = page.submit("/loans/new", {"idempotency_key": "k-" + borrower.username, "borrower_kind": "individual",
                                       "bank_code": "NJRCB", "amount_yuan": "600000", "term_months": "24",
+                                      "purpose": "购置设备", "repayment_method": "equal_instalments"})
+    assert over.status_code == 422 and 'id="f-amount_yuan-error">贷款金额超过上限500,000.00元' in over.text
+    made = page.submit("/loans/new", {"idempotency_key": "k-" + borrower.username, "borrower_kind": "individual",
+                                      "bank_code": "NJRCB", "amount_yuan": "300000", "term_months": "24",
                                       "purpose": "购置设备", "repayment_method": "equal_instalments"})
     assert made.status_code == 303
     loan = page.get(made.headers["Location"])
-    assert "不符合条件" in loan.text and "贷款金额超过上限500,000.00元" in loan.text
-    assert "贷款申请已提交" in loan.text
-    assert borrower.username  # the same key posted again finds the first application
+    assert "银行审核中" in loan.text and "贷款申请已提交" in loan.text
+    # the same key posted again finds the first application
     again = page.submit("/loans/new", {"idempotency_key": "k-" + borrower.username, "borrower_kind": "individual",
-                                       "bank_code": "NJRCB", "amount_yuan": "600000", "term_months": "24",
+                                       "bank_code": "NJRCB", "amount_yuan": "300000", "term_months": "24",
                                        "purpose": "购置设备", "repayment_method": "equal_instalments"})
     assert again.headers["Location"] == made.headers["Location"]
 

@@ -62,6 +62,14 @@ class Failure:
         return {"code": self.code, "field": self.field, "message": self.message}
 
 
+def not_eligible(failures: list[Failure]) -> InvalidInput:
+    """An application or claim that asked to be filed only if eligible, refused with every rule it
+    breaks, each beside its field (those about the applicant rather than a field at the top)."""
+    return InvalidInput("not_eligible", None, "按现行政策不符合条件，未提交：" + "；".join(f.message for f in failures),
+                        details=[{**f.as_dict(), "field": None if f.field in ("borrower", "claimant") else f.field}
+                                 for f in failures])
+
+
 def amount_cap(policy: LoanPolicy, kind: str) -> int:
     return policy.enterprise_cap_fen if kind == "enterprise" else policy.individual_cap_fen
 

@@ -99,7 +99,9 @@ def read(session: Session, loan: GuaranteedLoan) -> dict:
             "instalments": [_instalment(row) for row in loan.instalments] if loan.disbursed_on else [],
             "repayments": [_repayment(row) for row in loan.repayments] if loan.disbursed_on else [],
             "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
-                        for s in loan.history]}
+                        for s in loan.history],
+            "resubmitted_as": session.scalar(sa.select(GuaranteedLoan.id).where(
+                GuaranteedLoan.resubmission_of == loan.id))}
 
 
 def summary(loan: GuaranteedLoan, bank) -> dict:
@@ -113,7 +115,7 @@ def summary(loan: GuaranteedLoan, bank) -> dict:
         "amount_yuan": fen_to_yuan(loan.amount_fen), "term_months": loan.term_months,
         "purpose": loan.purpose, "repayment_method": loan.repayment_method,
         "status": loan.status, "status_name": loan_rules.STATUS_NAMES[loan.status],
-        "policy_code": loan.policy_code, "failures": loan.failures,
+        "policy_code": loan.policy_code, "failures": loan.failures, "resubmission_of": loan.resubmission_of,
         "approved_amount_yuan": None if approved is None else fen_to_yuan(approved),
         "approved_term_months": loan.approved_term_months, "contract_date": loan.contract_date,
         "lpr_percent": _percent(loan.lpr_bp), "rate_percent": _percent(loan.rate_bp),
@@ -221,15 +223,61 @@ def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | 
         headcount=firm.headcount if firm else None, new_hires=firm.new_hires if firm else None)
 
 
+RESUBMITTABLE = ("ineligible", "rejected", "withdrawn")
+
+
+
+
+def limits(session: Session, actor: Actor, today: dt.date) -> dict:
+    """What the form can say before anything is typed: the policy in force, each kind's caps, and
+    what already stands in the way of the caller borrowing in their own name."""
+    require_role(actor, "entrepreneur")
+    policy = books.loan_policy(session, on=today)
+    person = session.scalar(sa.select(KnownEntrepreneur).where(KnownEntrepreneur.account_id == actor.user_id))
+    blocking = [] if person is None else [f.as_dict() for f in loan_rules.assess(
+        policy, _facts(session, person, None), 0, 1)]
+    return {"policy_code": policy.code, "registered": person is not None, "blocking": blocking,
+            **{kind: {"amount_cap_yuan": fen_to_yuan(loan_rules.amount_cap(policy, kind)),
+                      "term_cap_months": loan_rules.term_cap(policy, kind)} for kind in ("individual", "enterprise")}}
+
+
+def check(session: Session, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
+    """The assessment an application would get today, without applying: every rule it would break."""
+    require_role(actor, "entrepreneur")
+    person, firm = _borrower(session, actor, data)
+    books.bank(session, data.bank_code)
+    policy = books.loan_policy(session, on=today)
+    failures = loan_rules.assess(policy, _facts(session, person, firm), yuan_to_fen(data.amount_yuan),
+                                 data.term_months)
+    if data.resubmits:
+        _resubmitted(session, actor, data.resubmits)
+    return {"eligible": not failures, "failures": [f.as_dict() for f in failures], "policy_code": policy.code}
+
+
+def _resubmitted(session: Session, actor: Actor, loan_id: str) -> GuaranteedLoan:
+    """The caller's own refused, ineligible or withdrawn application that a new one corrects, once."""
+    earlier = session.get(GuaranteedLoan, loan_id)
+    if earlier is None or earlier.applicant_account_id != actor.user_id:
+        raise NotFound("loan_not_found", "resubmits", "没有这笔贷款申请")
+    if earlier.status not in RESUBMITTABLE:
+        raise InvalidState("loan_not_resubmittable", "resubmits", "只有未通过、被拒绝或已撤回的申请可以修改后重新申请")
+    if session.scalar(sa.select(GuaranteedLoan.id).where(GuaranteedLoan.resubmission_of == loan_id)):
+        raise Conflict("loan_already_resubmitted", "resubmits", "这笔申请已经修改后重新申请过")
+    return earlier
+
+
 def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
     require_role(actor, "entrepreneur")
     session = uow.session
     person, firm = _borrower(session, actor, data)
+    earlier = _resubmitted(session, actor, data.resubmits) if data.resubmits else None
     bank = books.bank(session, data.bank_code)
     policy = books.loan_policy(session, on=today)
     amount = yuan_to_fen(data.amount_yuan)
     failures = loan_rules.assess(policy, _facts(session, person, firm), amount, data.term_months)
-    loan = GuaranteedLoan(
+    if failures and data.only_if_eligible:
+        raise loan_rules.not_eligible(failures)
+    loan = GuaranteedLoan(resubmission_of=earlier.id if earlier else None,
         borrower_kind=data.borrower_kind, entrepreneur_id=person.id,
         enterprise_id=firm.id if firm else None, applicant_account_id=actor.user_id,
         borrower_name=firm.name if firm else person.name,
@@ -240,7 +288,10 @@ def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
         failures=[f.as_dict() for f in failures], applied_on=today, history=[], instalments=[], repayments=[])
     session.add(loan)
     session.flush()
-    _step(loan, actor.username, "applied", f"申请{fen_to_yuan(amount)}元，{data.term_months}个月")
+    _step(loan, actor.username, "applied", f"申请{fen_to_yuan(amount)}元，{data.term_months}个月"
+          + ("（修改原申请后重新申请）" if earlier else ""))
+    if earlier is not None:
+        _step(earlier, actor.username, "resubmitted", f"已修改后重新申请，{fen_to_yuan(amount)}元，{data.term_months}个月")
     _step(loan, "系统", "assessed", "；".join(f.message for f in failures) or f"符合条件（{policy.code}）")
     uow.publish(events.make_event(fe.LoanApplied(
         **_fact(loan), amount_fen=amount, term_months=data.term_months, applied_on=today)))

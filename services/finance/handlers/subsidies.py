@@ -70,7 +70,7 @@ def read(claim: SubsidyClaim) -> dict:
         "failures": claim.failures, "notes": claim.notes, "claimed_at": claim.claimed_at,
         "reviewed_by": claim.reviewed_by, "reviewed_at": claim.reviewed_at,
         "review_reason": claim.review_reason, "batch_id": claim.batch_id, "paid_at": claim.paid_at,
-        "version": claim.version, "assessment": claim.assessment,
+        "version": claim.version, "assessment": claim.assessment, "resubmission_of": claim.resubmission_of,
     }
 
 
@@ -83,7 +83,9 @@ def detail(session: Session, actor: Actor, claim: SubsidyClaim) -> dict:
     return {**read(claim), "previous_claims": [
         {"id": c.id, "claimed_at": c.claimed_at, "status": c.status,
          "status_name": subsidy_rules.STATUS_NAMES[c.status], "amount_yuan": fen_to_yuan(c.amount_fen),
-         "subject": subsidy_rules.subject(c.kind, c.details)} for c in earlier]}
+         "subject": subsidy_rules.subject(c.kind, c.details)} for c in earlier],
+        "resubmitted_as": session.scalar(sa.select(SubsidyClaim.id).where(
+            SubsidyClaim.resubmission_of == claim.id))}
 
 
 def list_claims(session: Session, actor: Actor, query: ClaimListQuery) -> dict:
@@ -117,9 +119,30 @@ def _claimant(session: Session, actor: Actor, data: SubsidyClaimCreate):
     return person, firm
 
 
-def claim(uow, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
+def check(session: Session, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
+    """The assessment a claim would get today, without claiming: every rule it would break."""
     require_role(actor, "entrepreneur")
-    session = uow.session
+    if data.resubmits:
+        _resubmitted(session, actor, data.resubmits)
+    _, _, policy, _, result = _assessed(session, actor, data, today)
+    return {"eligible": result.eligible, "failures": [f.as_dict() for f in result.failures],
+            "policy_code": policy.code,
+            "amount_yuan": fen_to_yuan(result.amount_fen) if result.amount_fen is not None else None}
+
+
+def _resubmitted(session: Session, actor: Actor, claim_id: str) -> SubsidyClaim:
+    """The caller's own refused claim that a new one corrects, once."""
+    earlier = session.get(SubsidyClaim, claim_id)
+    if earlier is None or earlier.applicant_account_id != actor.user_id:
+        raise NotFound("claim_not_found", "resubmits", "没有这笔补贴申领")
+    if earlier.status != "rejected":
+        raise InvalidState("claim_not_resubmittable", "resubmits", "只有未通过的申领可以修改后重新申领")
+    if session.scalar(sa.select(SubsidyClaim.id).where(SubsidyClaim.resubmission_of == claim_id)):
+        raise Conflict("claim_already_resubmitted", "resubmits", "这笔申领已经修改后重新申领过")
+    return earlier
+
+
+def _assessed(session: Session, actor: Actor, data: SubsidyClaimCreate, today: dt.date):
     person, firm = _claimant(session, actor, data)
     policy = books.subsidy_policy(session, data.kind, today)
     held = _held_keys(session, person.id, data)
@@ -130,18 +153,28 @@ def claim(uow, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
         categories=tuple(person.categories or ()), enterprise_name=firm.name if firm else None,
         enterprise_headcount=firm.headcount if firm else None, enterprise_new_hires=firm.new_hires if firm else None,
         headcount_quarter=firm.headcount_quarter if firm else None)
-    details = data.model_dump(mode="python", exclude={"kind", "enterprise_id", "amount_yuan"})
+    details = data.model_dump(mode="python", exclude={"kind", "enterprise_id", "amount_yuan", "resubmits",
+                                                      "only_if_eligible"})
     details["amount_fen"] = yuan_to_fen(data.amount_yuan) if data.amount_yuan else None
-    result = subsidy_rules.assess(policy, facts, details, today)
+    return person, firm, policy, facts, subsidy_rules.assess(policy, facts, details, today)
+
+
+def claim(uow, actor: Actor, data: SubsidyClaimCreate, today: dt.date) -> dict:
+    require_role(actor, "entrepreneur")
+    session = uow.session
+    earlier = _resubmitted(session, actor, data.resubmits) if data.resubmits else None
+    person, firm, policy, facts, result = _assessed(session, actor, data, today)
+    if not result.eligible and data.only_if_eligible:
+        raise loan_rules.not_eligible(result.failures)
     record = SubsidyClaim(
         kind=data.kind, entrepreneur_id=person.id, enterprise_id=firm.id if firm else None,
         applicant_account_id=actor.user_id, claimant_name=firm.name if firm else person.name,
         region_code=firm.region_code if firm else person.region_code,
-        details=data.model_dump(mode="json", exclude={"kind", "enterprise_id"}),
+        details=data.model_dump(mode="json", exclude={"kind", "enterprise_id", "resubmits", "only_if_eligible"}),
         amount_fen=result.amount_fen, status="eligibility_checked" if result.eligible else "rejected",
         policy_code=policy.code, failures=[f.as_dict() for f in result.failures], notes=result.notes,
         assessment=result.as_record(facts, today),
-        review_reason=None if result.eligible else "系统核验未通过")
+        review_reason=None if result.eligible else "系统核验未通过", resubmission_of=earlier.id if earlier else None)
     session.add(record)
     session.flush()
     if result.eligible:

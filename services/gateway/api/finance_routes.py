@@ -48,6 +48,15 @@ class FinanceApiRoutes(ApiCalls):
         loan = self.finance.apply_for_loan(self.caller(request), body(request, LoanCreate), idempotency_key(request))
         return json_response(loan, 201, {"Location": f"/api/v1/loans/{loan['id']}"})
 
+    @api("POST", "/api/v1/loans/check", "提交前核验：按现行政策列出申请会违反的每一条规则（不提交申请）", LOANS,
+         body=LoanCreate)
+    def api_check_loan(self, request):
+        return json_response(self.finance.check_loan(self.caller(request), body(request, LoanCreate)))
+
+    @api("GET", "/api/v1/loans/limits", "现行政策的贷款额度、期限上限，以及本人目前不能申请的原因", LOANS)
+    def api_loan_limits(self, request):
+        return json_response(self.finance.loan_limits(self.caller(request)))
+
     @api("GET", "/api/v1/loans", "贷款列表（本人、本行或辖区内）", LOANS, query=LoanListQuery)
     def api_list_loans(self, request):
         return json_response(self.finance.list_loans(self.caller(request), query(request, LoanListQuery)))
@@ -129,6 +138,11 @@ class FinanceApiRoutes(ApiCalls):
     def api_claim_subsidy(self, request):
         claim = self.finance.claim_subsidy(self.caller(request), body(request, SubsidyClaimCreate), idempotency_key(request))
         return json_response(claim, 201, {"Location": f"/api/v1/subsidy-claims/{claim['id']}"})
+
+    @api("POST", "/api/v1/subsidy-claims/check", "提交前核验：按现行政策列出申领会违反的每一条规则（不提交申领）",
+         SUBSIDIES, body=SubsidyClaimCreate)
+    def api_check_claim(self, request):
+        return json_response(self.finance.check_claim(self.caller(request), body(request, SubsidyClaimCreate)))
 
     @api("GET", "/api/v1/subsidy-claims", "补贴申领列表（本人或辖区内）", SUBSIDIES, query=ClaimListQuery)
     def api_list_claims(self, request):

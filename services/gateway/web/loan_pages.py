@@ -38,6 +38,9 @@ DECISION_LABELS = {"amount_yuan": "审批金额（元）", "term_months": "贷�
                    "spread_bp": "加点（基点）", "contract_date": "合同日期", "reason": "拒绝理由",
                    "disbursed_on": "放款日期", "paid_on": "还款日期", "expected_version": "版本",
                    "status": "贷款状态", "Idempotency-Key": "提交编号"}
+UNREADY = ("borrower_not_registered", "borrower_not_verified")  # no application can pass before these
+
+
 LOAN_FIELDS = ("borrower_kind", "enterprise_id", "bank_code", "amount_yuan", "term_months", "purpose",
                "repayment_method")
 ACTIONS: dict[str, tuple[tuple[str, ...], Callable[[FinanceApi], Callable[..., dict]], type[BaseModel]]] = {
@@ -82,17 +85,30 @@ class LoanPages(PageSupport):
         actor = self.require(request, "entrepreneur")
         values = MultiDict({"borrower_kind": "individual", "repayment_method": "equal_instalments",
                             "term_months": "24"})
+        earlier = request.args.get("from", "")
+        if earlier:  # correcting a refused application: the form starts from what it said
+            values = self._loan_to_correct(actor, earlier) or values
         return self._loan_form(request, actor, values, {}, new_key())
+
+    def _loan_to_correct(self, actor, loan_id: str) -> MultiDict | None:
+        try:
+            loan = self.finance.get_loan(actor.model_dump(), loan_id)
+        except (*REFUSALS, Forbidden):
+            return None
+        if loan["status"] not in ("ineligible", "rejected", "withdrawn") or loan.get("resubmitted_as"):
+            return None
+        return MultiDict({**{name: str(loan.get(name) or "") for name in LOAN_FIELDS}, "resubmits": loan["id"]})
 
     @page("POST", "/loans/new")
     def loan_new_submit(self, request):
         actor = self.require(request, "entrepreneur")
         form = request.form
-        data = forms.filled(form, LOAN_FIELDS)
+        data = forms.filled(form, (*LOAN_FIELDS, "resubmits"))
         if data.get("borrower_kind") != "enterprise":
             data.pop("enterprise_id", None)
         try:
-            body = parse(LoanCreate, data).model_dump(mode="json")
+            # what the rules would say is said now, beside the fields, instead of a refusal on record
+            body = parse(LoanCreate, {**data, "only_if_eligible": True}).model_dump(mode="json")
             loan = self.finance.apply_for_loan(actor.model_dump(), body, submitted_key(form))
         except REFUSALS as exc:
             return self._loan_form(request, actor, form, forms.messages(exc), submitted_key(form),
@@ -103,9 +119,11 @@ class LoanPages(PageSupport):
         me = actor.model_dump()
         record = self.registry.get_my_entrepreneur(me)
         enterprises = self.registry.list_enterprises(me, {"per_page": 100})["items"] if record else []
+        limits = self.finance.loan_limits(me)
         return self.show(request, "loan_new.html", status, values=values, errors=errors,
                          labels=LOAN_LABELS, summary=forms.summary(errors, LOAN_LABELS),
-                         idempotency_key=key or new_key(), record=record,
+                         idempotency_key=key or new_key(), record=record, limits=limits,
+                         unverified=any(f["code"] in UNREADY for f in limits["blocking"]),
                          enterprises=[(e["id"], e["name"]) for e in enterprises],
                          banks=[(b["code"], b["name"]) for b in self.finance.list_banks()])
 

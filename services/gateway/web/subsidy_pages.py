@@ -76,7 +76,28 @@ class SubsidyPages(PageSupport):
         actor = self.require(request, "entrepreneur")
         kind = request.args.get("kind", "")
         values = MultiDict({"kind": kind, "tier": "first", "origin_province": "51"})
+        earlier = request.args.get("from", "")
+        if earlier:  # correcting a refused claim: the form starts from what it said
+            values = self._claim_to_correct(actor, earlier) or values
         return self._claim_form(request, actor, values, {}, new_key())
+
+    def _claim_to_correct(self, actor, claim_id: str) -> MultiDict | None:
+        try:
+            claim = self.finance.get_claim(actor.model_dump(), claim_id)
+        except (*REFUSALS, Forbidden):
+            return None
+        if claim["status"] != "rejected" or claim.get("resubmitted_as"):
+            return None
+        values = MultiDict({"kind": claim["kind"], "resubmits": claim["id"], "enterprise_id": claim["enterprise_id"] or ""})
+        for name, value in (claim["details"] or {}).items():
+            if name == "hires":
+                for row, hire in enumerate(value or []):
+                    for key, item in hire.items():
+                        shown = ("yes" if item else "no") if key == "social_insurance" else str(item or "")
+                        values[f"hires.{row}.{key}"] = shown
+            elif value not in (None, ""):
+                values[name] = str(value)
+        return values
 
     @page("POST", "/subsidies/new")
     def claim_new_submit(self, request):
@@ -85,8 +106,11 @@ class SubsidyPages(PageSupport):
         if form.get("more_rows"):  # another hire row, nothing submitted yet: the form again, as typed
             return self._claim_form(request, actor, form, {}, submitted_key(form))
         data, positions = claim_data(form)
+        if form.get("resubmits"):
+            data["resubmits"] = form["resubmits"]
         try:
-            body = parse(SubsidyClaimCreate, data).model_dump(mode="json")
+            # what the rules would say is said now, beside the fields, instead of a refusal on record
+            body = parse(SubsidyClaimCreate, {**data, "only_if_eligible": True}).model_dump(mode="json")
             claim = self.finance.claim_subsidy(actor.model_dump(), body, submitted_key(form))
         except REFUSALS as exc:
             return self._claim_form(request, actor, form, forms.messages(exc, positions),
