@@ -45,6 +45,18 @@ def visible_to(actor, *, owner, region, bank=None) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def in_region(column, region_code: str, field: str = "region_code") -> sa.ColumnElement[bool]:
+    """A list's region filter: the region and everything below it (a code prefix, as jurisdiction
+    is). Narrows what `visible_to` allows; it never widens it."""
+    return column.startswith(regions.jurisdiction_prefix(regions.normalize(region_code, field)), autoescape=True)
+
+
+def text_contains(fragment: str, *columns) -> sa.ColumnElement[bool]:
+    """A list's search: any of the columns holds the fragment as typed (case-insensitive for Latin
+    letters; % and _ are plain characters)."""
+    return sa.or_(*(column.icontains(fragment, autoescape=True) for column in columns))
+
+
 def new_id() -> str:
     """A new record's id (a UUID4 as text), the default of every table's `id`."""
     return str(uuid.uuid4())

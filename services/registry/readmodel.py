@@ -20,7 +20,7 @@ from shared import keyset, paging, regions
 from shared.actors import Actor
 from shared.contracts import TodoItem
 from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery, RecordChangeRead
-from shared.db import visible_to
+from shared.db import in_region, visible_to
 from shared.paging import TOTAL_CAP
 
 
@@ -149,7 +149,7 @@ def _filters(statement, model, query: ListQuery, search) -> sa.Select:
         statement = statement.where(model.status == query.status)
     if query.region_code:
         statement = statement.where(
-            model.region_code.startswith(regions.jurisdiction_prefix(query.region_code)))
+            in_region(model.region_code, query.region_code))
     if query.q:
         statement = statement.where(search(query.q))
     return statement

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shared import regions
 from shared.contracts import Body, Caller
@@ -59,6 +59,11 @@ class ResolveBody(Versioned):
 
 class DifficultyListQuery(Paged):
     status: str | None = Field(default=None, max_length=20)
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(
+        default="", description="编号，或经营主体名称中的几个字")
+    category: str | None = Field(default=None, max_length=20)
+    level: Literal["township", "county", "city"] | None = None
+    region_code: str | None = Field(default=None, max_length=12, description="只列此地区及以下的")
     queue: Flag = False  # an official's queue: open difficulties at their own level, by due date
     enterprise_id: str | None = Field(default=None, max_length=36, description="只列此经营主体反映的")
 

@@ -109,8 +109,15 @@ class RepaymentCreate(Strict):
 
 
 
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+
+
 class LoanListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
+    q: SearchText = Field(default="", description="借款人（个人或经营主体）名称中的几个字，或贷款编号的开头")
+    borrower_kind: Literal["individual", "enterprise"] | None = None
+    bank_code: str | None = Field(default=None, max_length=20, description="工作人员：只列某家银行的")
+    region_code: str | None = Field(default=None, max_length=12, description="只列此地区及以下的")
     queue: Flag = False  # a liaison's work queue: what waits for their bank
     entrepreneur_id: str | None = Field(default=None, max_length=36, description="只列此人的贷款")
     enterprise_id: str | None = Field(default=None, max_length=36, description="只列此经营主体的贷款")
@@ -235,6 +242,8 @@ class ClaimReview(Versioned):
 class ClaimListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
     kind: str | None = Field(default=None, max_length=20)
+    q: SearchText = Field(default="", description="申领人（个人或经营主体）名称中的几个字")
+    region_code: str | None = Field(default=None, max_length=12, description="只列此地区及以下的")
     entrepreneur_id: str | None = Field(default=None, max_length=36, description="只列此人的申领")
 
 

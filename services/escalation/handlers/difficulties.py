@@ -26,7 +26,7 @@ from shared.actors import Actor, require_role
 from shared.contracts import TodoItem
 from shared.contracts import escalation as ee
 from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
-from shared.db import visible_to
+from shared.db import in_region, text_contains, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.policy import in_force
 
@@ -135,6 +135,15 @@ def list_difficulties(session: Session, actor: Actor, query: DifficultyListQuery
         statement = statement.where(Difficulty.status == query.status)
     if query.enterprise_id:
         statement = statement.where(Difficulty.enterprise_id == query.enterprise_id)
+    if query.q:
+        statement = statement.where(sa.or_(text_contains(query.q, Difficulty.enterprise_name),
+                                           Difficulty.reference == rules.typed_reference(query.q)))
+    if query.category:
+        statement = statement.where(Difficulty.category == query.category)
+    if query.level:
+        statement = statement.where(Difficulty.level == query.level)
+    if query.region_code:
+        statement = statement.where(in_region(Difficulty.region_code, query.region_code))
     if query.queue:
         statement = statement.where(Difficulty.level == actor.level, Difficulty.status.in_(
             rules.OPEN + ("resolved", "accepted"))).order_by(Difficulty.resolve_due, Difficulty.number)

@@ -31,7 +31,7 @@ from shared.contracts.finance import (
     LoanListQuery,
     RepaymentCreate,
 )
-from shared.db import new_id, visible_to
+from shared.db import in_region, new_id, text_contains, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -157,6 +157,15 @@ def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
         statement = statement.where(GuaranteedLoan.entrepreneur_id == query.entrepreneur_id)
     if query.enterprise_id:
         statement = statement.where(GuaranteedLoan.enterprise_id == query.enterprise_id)
+    if query.q:
+        statement = statement.where(sa.or_(text_contains(query.q, GuaranteedLoan.borrower_name),
+                                           GuaranteedLoan.id.startswith(query.q.lower(), autoescape=True)))
+    if query.borrower_kind:
+        statement = statement.where(GuaranteedLoan.borrower_kind == query.borrower_kind)
+    if query.bank_code:
+        statement = statement.where(GuaranteedLoan.bank_code == query.bank_code)
+    if query.region_code:
+        statement = statement.where(in_region(GuaranteedLoan.region_code, query.region_code))
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     rows = session.scalars(statement.options(*details).order_by(GuaranteedLoan.applied_at.desc())
                            .limit(query.per_page).offset((query.page - 1) * query.per_page))

@@ -28,7 +28,7 @@ from shared.actors import Actor, require_city_official, require_role
 from shared.contracts import TodoItem
 from shared.contracts import finance as fe
 from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
-from shared.db import visible_to
+from shared.db import in_region, text_contains, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -96,6 +96,10 @@ def list_claims(session: Session, actor: Actor, query: ClaimListQuery) -> dict:
         statement = statement.where(SubsidyClaim.kind == query.kind)
     if query.entrepreneur_id:
         statement = statement.where(SubsidyClaim.entrepreneur_id == query.entrepreneur_id)
+    if query.q:
+        statement = statement.where(text_contains(query.q, SubsidyClaim.claimant_name))
+    if query.region_code:
+        statement = statement.where(in_region(SubsidyClaim.region_code, query.region_code))
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
     rows = session.scalars(statement.order_by(SubsidyClaim.claimed_at.desc())
                            .limit(query.per_page).offset((query.page - 1) * query.per_page))

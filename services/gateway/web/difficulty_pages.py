@@ -16,15 +16,18 @@ from services.gateway.web.support import (
     LIST_PAGE_SIZE,
     PageSupport,
     aside,
+    filters_of,
     numbered_pager,
     page_number,
 )
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, URGENCY_NAMES, DifficultyCreate
+from shared.contracts.escalation import STATUS_NAMES as DIFFICULTY_STATUS_NAMES
 from shared.errors import Forbidden, NotFound
 from shared.validation import parse
 
 DIFFICULTY_LABELS = {"enterprise_id": "经营主体", "category": "问题类别", "urgency": "紧急程度",
                      "description": "问题描述", "note": "说明", "reason": "理由", "resolution": "答复内容"}
+DIFFICULTY_FILTERS = ("q", "status", "category", "level")
 ACTION_FIELDS = {"contact": ("note",), "escalate": ("reason",), "resolve": ("resolution",),
                  "accept": ("note",), "reject": ("reason",), "sign_off": ("note",)}
 
@@ -37,11 +40,17 @@ class DifficultyPages(PageSupport):
         actor = self.require(request, "entrepreneur", "official")
         me = actor.model_dump()
         everything = actor.role != "official" or request.args.get("all") == "1"
+        chosen = filters_of(request.args, DIFFICULTY_FILTERS) if actor.is_official else {}
         result = self.escalation.list_difficulties(me, {"per_page": LIST_PAGE_SIZE, "queue": not everything,
-                                                        "page": page_number(request.args)})
+                                                        "page": page_number(request.args), **chosen})
         counts = self.escalation.difficulty_stats(me)["rows"] if actor.is_official else []
-        return self.show(request, "difficulties.html", result=result, everything=everything,
-                         table=count_table(counts), pager=numbered_pager(request, result, ("all",)))
+        selects = [("status", "状态", list(DIFFICULTY_STATUS_NAMES.items())),
+                   ("category", "类别", list(CATEGORY_NAMES.items()))]
+        if everything:
+            selects.append(("level", "办理层级", [(lv, f"{name}级") for lv, name in LEVEL_NAMES.items()]))
+        return self.show(request, "difficulties.html", result=result, everything=everything, chosen=chosen,
+                         selects=selects, keep={"all": "1"} if everything and actor.is_official else {},
+                         table=count_table(counts), pager=numbered_pager(request, result, ("all", *DIFFICULTY_FILTERS)))
 
     @page("GET", "/status")
     def public_status_page(self, request):

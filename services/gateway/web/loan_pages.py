@@ -17,10 +17,12 @@ from services.gateway.web.support import (
     LIST_PAGE_SIZE,
     PageSupport,
     aside,
+    filters_of,
     numbered_pager,
     page_number,
 )
 from shared import clock
+from shared.contracts.finance import STATUS_NAMES as LOAN_STATUS_NAMES
 from shared.contracts.finance import (
     FinanceApi,
     LoanApprove,
@@ -38,6 +40,7 @@ DECISION_LABELS = {"amount_yuan": "审批金额（元）", "term_months": "贷�
                    "spread_bp": "加点（基点）", "contract_date": "合同日期", "reason": "拒绝理由",
                    "disbursed_on": "放款日期", "paid_on": "还款日期", "expected_version": "版本",
                    "status": "贷款状态", "Idempotency-Key": "提交编号"}
+LOAN_FILTERS = ("q", "status", "borrower_kind", "bank_code")
 UNREADY = ("borrower_not_registered", "borrower_not_verified")  # no application can pass before these
 
 
@@ -73,10 +76,16 @@ class LoanPages(PageSupport):
     def loans_page(self, request):
         actor = self.require(request, "entrepreneur", "bank_liaison", "official")
         everything = request.args.get("all") == "1" or actor.role != "bank_liaison"
-        query = {"per_page": LIST_PAGE_SIZE, "page": page_number(request.args), "queue": not everything}
+        chosen = filters_of(request.args, LOAN_FILTERS) if actor.role != "entrepreneur" else {}
+        query = {"per_page": LIST_PAGE_SIZE, "page": page_number(request.args), "queue": not everything, **chosen}
         result = self.finance.list_loans(actor.model_dump(), query)
-        return self.show(request, "loans.html", result=result, everything=everything,
-                         pager=numbered_pager(request, result, ("all",)))
+        selects = [("status", "状态", list(LOAN_STATUS_NAMES.items())),
+                   ("borrower_kind", "申请主体", [("individual", "个人"), ("enterprise", "经营主体")])]
+        if actor.is_official:
+            selects.append(("bank_code", "合作银行", [(b["code"], b["name"]) for b in self.finance.list_banks()]))
+        return self.show(request, "loans.html", result=result, everything=everything, chosen=chosen,
+                         selects=selects, keep={"all": "1"} if everything and actor.role == "bank_liaison" else {},
+                         pager=numbered_pager(request, result, ("all", *LOAN_FILTERS)))
 
     # ---- the application --------------------------------------------------------------------
 

@@ -9,7 +9,13 @@ from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
-from services.gateway.web.support import LIST_PAGE_SIZE, PageSupport, numbered_pager, page_number
+from services.gateway.web.support import (
+    LIST_PAGE_SIZE,
+    PageSupport,
+    filters_of,
+    numbered_pager,
+    page_number,
+)
 from shared import clock
 from shared.contracts.finance import KIND_NAMES, ClaimReview, SubsidyClaimCreate
 from shared.errors import Forbidden
@@ -42,6 +48,9 @@ PROVINCES = [
 ]
 
 
+CLAIM_FILTERS = ("q", "kind")
+
+
 def claim_data(form) -> tuple[dict, dict]:
     """The SubsidyClaimCreate body for the chosen kind, and where each hire row sits in the form."""
     kind = form.get("kind", "")
@@ -66,10 +75,12 @@ class SubsidyPages(PageSupport):
     def subsidies_page(self, request):
         actor = self.require(request, "entrepreneur", "official")
         status = request.args.get("status", "eligibility_checked" if actor.is_official else "")
+        chosen = filters_of(request.args, CLAIM_FILTERS) if actor.is_official else {}
         result = self.finance.list_claims(actor.model_dump(), {"per_page": LIST_PAGE_SIZE, "status": status or None,
-                                                               "page": page_number(request.args)})
-        return self.show(request, "subsidies.html", result=result, chosen=status,
-                         pager=numbered_pager(request, result, ("status",)))
+                                                               "page": page_number(request.args), **chosen})
+        return self.show(request, "subsidies.html", result=result, chosen=status, filters=chosen,
+                         selects=[("kind", "补贴类别", list(KIND_NAMES.items()))],
+                         pager=numbered_pager(request, result, ("status", *CLAIM_FILTERS)))
 
     @page("GET", "/subsidies/new")
     def claim_new_page(self, request):

@@ -98,6 +98,11 @@ def aside(ask) -> dict:
         return {"unavailable": True}
 
 
+def filters_of(args, names: tuple[str, ...]) -> dict[str, str]:
+    """The filters a list page was asked for: those of `names` given a value (empty means all)."""
+    return {name: args[name].strip() for name in names if args.get(name, "").strip()}
+
+
 def page_number(args) -> int:
     """The page a list was asked for (1 when absent or not a number)."""
     text = args.get("page", "")
