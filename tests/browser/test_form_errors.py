@@ -29,3 +29,5 @@ def test_a_refused_headcount_report_takes_the_reader_to_its_field_with_what_they
     expect(refused.get_by_label("本季度新增用工")).to_be_focused()
     expect(refused.get_by_label("本季度新增用工")).to_be_in_viewport()
     expect(refused.get_by_label("从业人数")).to_have_value("5")
+    # the address is the page's again, not the address the form posted to
+    assert phone.url.split("#")[0].endswith("/me"), phone.url

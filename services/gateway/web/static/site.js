@@ -33,6 +33,12 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
+    // a form posted to its own address and refused shows its page again: the address bar goes back to
+    // that page's, so that reloading or sharing it shows the page, not an address that only takes posts
+    var address = document.querySelector('meta[name="page-address"]');
+    if (address && window.history && history.replaceState) {
+      history.replaceState(null, "", address.content + window.location.hash);
+    }
     // a filter takes effect when it is chosen, without pressing 搜索 (which still works without this file)
     document.querySelectorAll("form[data-auto-submit] select").forEach(function (select) {
       select.addEventListener("change", function () {
