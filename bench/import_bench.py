@@ -14,7 +14,7 @@ from stdnum.cn import ric, uscc
 from bench.table import Row, at_most, load_average, reference
 from tests.support.waiting import eventually
 
-VILLAGE = "511011101201"  # 东兴区双才镇大佛村
+VILLAGE = "511011101201"  # 东兴区郭北镇景坡楼村
 CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 HEADERS = ["姓名", "身份证号码", "联系电话", "所在乡镇", "返乡时间", "文化程度", "人员类别", "经营主体名称", "统一社会信用代码",
            "经营主体类型", "所属行业", "成立日期", "投资额（万元）", "从业人数"]
@@ -39,9 +39,9 @@ def roll(rows: int, offset: int) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for i in range(offset, offset + rows):
-        line = [f"测试{i}", resident(i), f"139{i % 100_000_000:08d}", "双才镇大佛村", "2024-03-01", "高中", "返乡农民工"]
+        line = [f"测试{i}", resident(i), f"139{i % 100_000_000:08d}", "郭北镇景坡楼村", "2024-03-01", "高中", "返乡农民工"]
         if i % 2 == 0:
-            line += [f"大佛村第{i}合作社", credit(i), "农民专业合作社", "种植业", "2024-06-18", "30", "8"]
+            line += [f"景坡楼村第{i}合作社", credit(i), "农民专业合作社", "种植业", "2024-06-18", "30", "8"]
         writer.writerow(line)
     return out.getvalue().encode("utf-8-sig")
 

@@ -42,7 +42,7 @@ SIZES = {
     "tiny": Size(0.3, 40, 8, 1, 2_000, 600, 300, 3_000, 16, 200),
     "full": Size(3, 1_500, 400, 20, 1_000_000, 300_000, 100_000, 1_000_000, 400, 100_000),
 }
-SERVICE_NAMES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")
+SERVICE_NAMES = ("registry", "finance", "escalation", "projects", "consultation", "notifications", "gateway")
 
 
 def main() -> None:
@@ -104,7 +104,7 @@ def at_rest(pids: dict[str, int], seconds: float) -> list[Row]:
     return [
         at_most(f"memory at rest, largest ({heaviest}) MB", memory[heaviest], 80,
                 note=" ".join(f"{name} {mb:.0f}" for name, mb in memory.items())),
-        reference("memory at rest, all six processes MB", sum(memory.values())),
+        reference("memory at rest, all seven processes MB", sum(memory.values())),
         at_most(f"idle CPU, busiest ({busiest}) %", idle[busiest], 0.2,
                 note=" ".join(f"{name} {share:.2f}" for name, share in idle.items())),
     ]

@@ -16,7 +16,7 @@ os.environ.setdefault("GUIYAN_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 from tests import infra as infra_module  # noqa: E402
 from tests.stack import Stack, fresh_databases  # noqa: E402
 
-SERVICES = ("registry", "finance", "escalation", "projects", "consultation", "gateway")  # the gateway last: ready when all answer
+SERVICES = ("registry", "finance", "escalation", "projects", "consultation", "notifications", "gateway")  # the gateway last: ready when all answer
 
 
 @contextmanager
