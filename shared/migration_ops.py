@@ -69,3 +69,29 @@ def add_record_versions(*tables: str) -> None:
 def drop_record_versions(*tables: str) -> None:
     for table in tables:
         op.drop_column(table, "record_version")
+
+
+def create_attachment_table(table: str, owner_column: str, owner_table: str) -> None:
+    """A table of attached files (`shared.attachment_table.AttachmentColumns`), each of a document
+    kind, belonging to rows of `owner_table`."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column(owner_column, sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("filename", sa.String(length=120), nullable=False),
+        sa.Column("content_type", sa.String(length=40), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=80), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint([owner_column], [f"{owner_table}.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(f"ix_{table}_{owner_column}", table, [owner_column], unique=False)
+
+
+def drop_attachment_table(table: str, owner_column: str) -> None:
+    op.drop_index(f"ix_{table}_{owner_column}", table_name=table)
+    op.drop_table(table)

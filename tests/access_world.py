@@ -291,6 +291,17 @@ class World:
                                         files={"file": ("photo.png", PHOTO, "image/png")}), 201)
         return Target(record.id, self.c["alice"], {"attachment_id": added["attachments"][-1]["id"]})
 
+    # ---- documents on the records and loans ----------------------------------------------------
+
+    def document(self, records: str) -> Target:
+        """A file attached to Alice's record ("entrepreneurs") or enterprise ("enterprises") by Alice,
+        or to a loan NJRCB approved ("loans") by NJRCB's liaison."""
+        target, client, kind = {"entrepreneurs": (self.alice, self.c["alice"], "id_card_front"),
+                                "enterprises": (self.alice_firm, self.c["alice"], "business_licence")}.get(
+            records) or (self.loan("approved"), self.c["bank"], "loan_contract")
+        added = ok(client.post(f"/api/v1/{records}/{target.id}/attachments", files=document_form(kind)), 201)
+        return Target(target.id, target.owner, {"attachment_id": added["attachments"][-1]["id"]})
+
     # ---- projects ----------------------------------------------------------------------------
 
     def project(self, status: str = "collected") -> Target:
@@ -351,6 +362,11 @@ class World:
         ok(self.c["city"].post("/api/v1/quarters", json={"quarter": quarter.code}), 201)
         ok(self.c["city"].put(f"/api/v1/quarters/{quarter}/meeting", json=meeting_data(quarter)))
         return Target(quarter.code, unknown=self.unknown_quarter.code)
+
+
+def document_form(kind: str) -> dict:
+    """A multipart upload of a document: its kind (a plain field) and a small PNG."""
+    return {"kind": (None, kind, None), "file": ("scan.png", PHOTO, "image/png")}
 
 
 def project_data(n: int) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.attachment_table import AttachmentColumns
 from shared.db import new_id
 from shared.registry_copy import KnownEnterpriseColumns
 
@@ -110,20 +111,12 @@ class Step(Base):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class Attachment(Base):
-    """A file the enterprise attached: its checked type, size and digest, kept in the database."""
+class Attachment(AttachmentColumns, Base):
+    """A file the enterprise attached (shared/attachments.py), kept in the database."""
 
     __tablename__ = "difficulty_attachments"
 
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     difficulty_id: Mapped[str] = mapped_column(sa.ForeignKey("difficulties.id"), index=True)
-    filename: Mapped[str] = mapped_column(sa.String(120))
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size: Mapped[int] = mapped_column(sa.Integer)
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
-    uploaded_by: Mapped[str] = mapped_column(sa.String(80))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class Decision(Base):

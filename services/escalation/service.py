@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-
 from services.escalation import readmodel
 from services.escalation.handlers import difficulties
-from shared import clock
+from shared import attachments, clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.escalation import (
     CalendarYear,
@@ -17,7 +15,7 @@ from shared.contracts.escalation import (
     ResolveBody,
 )
 from shared.db import Database
-from shared.errors import Forbidden, InvalidInput
+from shared.errors import Forbidden
 from shared.messaging import RetiredQueues, event_handler, idempotent, idempotent_batch
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
 from shared.settings import EscalationSettings
@@ -95,11 +93,7 @@ class EscalationService(GuiyanService):
 
     @command
     def add_attachment(self, actor, difficulty_id, filename, content_base64):
-        actor = as_actor(actor)
-        try:
-            data = base64.b64decode(content_base64, validate=True)
-        except (ValueError, TypeError):
-            raise InvalidInput("file_encoding", "file", "附件内容编码错误") from None
+        actor, data = as_actor(actor), attachments.decode(content_base64)
         return self._transaction(lambda uow: difficulties.add_attachment(
             uow, actor, difficulty_id, str(filename or "")[:200], data, clock.today()))
 

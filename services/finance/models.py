@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.attachment_table import AttachmentColumns
 from shared.db import new_id
 from shared.registry_copy import KnownEnterpriseColumns, KnownEntrepreneurColumns
 
@@ -293,3 +294,12 @@ class LedgerLine(Base):
     __table_args__ = (
         sa.CheckConstraint("debit_fen >= 0 AND credit_fen >= 0", name="ledger_amounts_not_negative"),
     )
+
+
+class LoanDocument(AttachmentColumns, Base):
+    """A document on a loan (借款合同 and the others of LOAN_DOCUMENT_NAMES)."""
+
+    __tablename__ = "loan_attachments"
+
+    loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.finance import readmodel
-from services.finance.handlers import books, loans, subsidies
+from services.finance.handlers import books, loan_documents, loans, subsidies
 from services.finance.handlers.fund import contribute, require_treasurer, set_repayment_rate
-from shared import clock
+from shared import attachments, clock
 from shared.actors import as_actor, require_role
 from shared.contracts.finance import (
     BankUpdate,
@@ -103,7 +103,19 @@ class FinanceService(GuiyanService):
     @command
     def get_loan(self, actor, loan_id):
         with self.db.read() as session:
-            return loans.read(session, loans.get(session, as_actor(actor), loan_id))
+            actor = as_actor(actor)
+            return loan_documents.with_documents(session, actor, loans.get(session, actor, loan_id))
+
+    @command
+    def add_loan_attachment(self, actor, loan_id, kind, filename, content_base64):
+        actor, data = as_actor(actor), attachments.decode(content_base64)
+        return self._transaction(lambda uow: loan_documents.add(
+            uow, actor, loan_id, kind, str(filename or "")[:200], data))
+
+    @command
+    def get_loan_attachment(self, actor, loan_id, attachment_id):
+        with self.db.read() as session:
+            return loan_documents.get(session, as_actor(actor), loan_id, attachment_id)
 
     @command
     def list_loans(self, actor, query=None):

@@ -5,11 +5,14 @@ came, for the service to accept or refuse by its own rules."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 from services.gateway.handlers.auth import off_hub
+from services.gateway.http import uploaded_file
+from shared import attachments
 
-STORED_LIMIT = 2 * 1024 * 1024  # what the services keep (escalation's ATTACHMENT_MAX_BYTES)
+STORED_LIMIT = attachments.MAX_BYTES  # what the services keep
 PHOTO_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 TRIES = ((2400, 85), (2000, 80), (1600, 75), (1280, 70))  # longest side in pixels, JPEG quality
 MAX_PIXELS = 60_000_000  # a decompression bomb is not opened (a 108-megapixel phone sensor is ~12,000 x 9,000)
@@ -24,6 +27,12 @@ def fit(filename: str, data: bytes) -> tuple[str, bytes]:
         return filename, data
     stem = filename.rsplit(".", 1)[0] if "." in filename else filename
     return f"{stem}.jpg", shrunk
+
+
+def uploaded(request) -> tuple[str, str]:
+    """The form's `file` as a service's command takes it: (name, base64), a large photo shrunk."""
+    filename, data = fit(*uploaded_file(request))
+    return filename, base64.b64encode(data).decode()
 
 
 def _shrink(data: bytes) -> bytes | None:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
 from services.gateway.api.consultation_routes import ConsultationApiRoutes
+from services.gateway.api.document_routes import DocumentApiRoutes
 from services.gateway.api.escalation_routes import EscalationApiRoutes
 from services.gateway.api.finance_routes import FinanceApiRoutes
 from services.gateway.api.notification_routes import NotificationApiRoutes
@@ -32,7 +33,7 @@ class Settings(DependencyProvider):
 
 
 class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, ConsultationApiRoutes,
-                     NotificationApiRoutes, ApiRoutes, PageRoutes):
+                     NotificationApiRoutes, DocumentApiRoutes, ApiRoutes, PageRoutes):
     name = "gateway"
     context = CorrelationContext(refusals_at="info")
     db = Database("gateway")

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
+from shared.attachment_table import AttachmentColumns
 from shared.db import new_id
 
 
@@ -209,3 +210,21 @@ class RollImportRow(Base):
     enterprise: Mapped[dict | None] = mapped_column(JSONB)
     liaisons: Mapped[dict | None] = mapped_column(JSONB)
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class EntrepreneurDocument(AttachmentColumns, Base):
+    """A document on a person's record (身份证, certificates: ENTREPRENEUR_DOCUMENT_NAMES)."""
+
+    __tablename__ = "entrepreneur_attachments"
+
+    entrepreneur_id: Mapped[str] = mapped_column(sa.ForeignKey("entrepreneurs.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+
+
+class EnterpriseDocument(AttachmentColumns, Base):
+    """A document on an enterprise's record (营业执照, contracts: ENTERPRISE_DOCUMENT_NAMES)."""
+
+    __tablename__ = "enterprise_attachments"
+
+    enterprise_id: Mapped[str] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))

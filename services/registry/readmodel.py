@@ -12,14 +12,23 @@ from services.registry import domain
 from services.registry.models import (
     ClaimRequest,
     Enterprise,
+    EnterpriseDocument,
     EnterpriseLiaison,
     Entrepreneur,
+    EntrepreneurDocument,
     RecordChange,
 )
-from shared import keyset, paging, regions
+from shared import attachments, keyset, paging, regions
 from shared.actors import Actor
 from shared.contracts import TodoItem
-from shared.contracts.registry import EnterpriseRead, EntrepreneurRead, ListQuery, RecordChangeRead
+from shared.contracts.registry import (
+    ENTERPRISE_DOCUMENT_NAMES,
+    ENTREPRENEUR_DOCUMENT_NAMES,
+    EnterpriseRead,
+    EntrepreneurRead,
+    ListQuery,
+    RecordChangeRead,
+)
 from shared.db import in_region, visible_to
 from shared.paging import TOTAL_CAP
 
@@ -76,12 +85,26 @@ def history(session: Session, kind: str, record_id: str) -> list[dict]:
 
 
 def entrepreneur_detail(session: Session, record: Entrepreneur) -> dict:
-    """The record as its page shows it: with its changes."""
-    return {**entrepreneur_read(record), "history": history(session, "entrepreneur", record.id)}
+    """The record as its page shows it: with its changes and documents."""
+    return {**entrepreneur_read(record), "history": history(session, "entrepreneur", record.id),
+            "attachments": documents(session, "entrepreneur", record.id)}
 
 
 def enterprise_detail(session: Session, enterprise: Enterprise) -> dict:
-    return {**enterprise_read(enterprise), "history": history(session, "enterprise", enterprise.id)}
+    return {**enterprise_read(enterprise), "history": history(session, "enterprise", enterprise.id),
+            "attachments": documents(session, "enterprise", enterprise.id)}
+
+
+# record kind -> (its documents' table, the column naming the record, the kinds' names)
+DOCUMENTS = {"entrepreneur": (EntrepreneurDocument, EntrepreneurDocument.entrepreneur_id, ENTREPRENEUR_DOCUMENT_NAMES),
+             "enterprise": (EnterpriseDocument, EnterpriseDocument.enterprise_id, ENTERPRISE_DOCUMENT_NAMES)}
+
+
+def documents(session: Session, record_kind: str, record_id: str) -> list[dict]:
+    """The record's documents, oldest first, without their content."""
+    model, column, names = DOCUMENTS[record_kind]
+    rows = session.scalars(sa.select(model).where(column == record_id).order_by(model.uploaded_at, model.id))
+    return [attachments.listed(row, names) for row in rows]
 
 
 def liaison_dict(item: EnterpriseLiaison) -> dict:

@@ -8,11 +8,13 @@ from services.registry import readmodel
 from services.registry.handlers import (
     claims,
     corrections,
+    documents,
     enterprises,
     entrepreneurs,
     imports,
     parties,
 )
+from shared import attachments
 from shared.actors import as_actor
 from shared.contracts.registry import (
     ClaimCodeRequest,
@@ -143,6 +145,33 @@ class RegistryService(GuiyanService):
                         data.model_dump(mode="json"),
                         lambda uow: enterprises.report_headcount(uow, actor, enterprise_id, data),
                         lambda session, result: readmodel.get_enterprise(session, actor, enterprise_id))
+
+    # ---- documents on the records ----------------------------------------------------------------
+
+    @command
+    def add_entrepreneur_attachment(self, actor, entrepreneur_id, kind, filename, content_base64):
+        return self._attach(actor, "entrepreneur", entrepreneur_id, kind, filename, content_base64)
+
+    @command
+    def get_entrepreneur_attachment(self, actor, entrepreneur_id, attachment_id):
+        return self._attachment(actor, "entrepreneur", entrepreneur_id, attachment_id)
+
+    @command
+    def add_enterprise_attachment(self, actor, enterprise_id, kind, filename, content_base64):
+        return self._attach(actor, "enterprise", enterprise_id, kind, filename, content_base64)
+
+    @command
+    def get_enterprise_attachment(self, actor, enterprise_id, attachment_id):
+        return self._attachment(actor, "enterprise", enterprise_id, attachment_id)
+
+    def _attach(self, actor, record_kind: str, record_id: str, kind, filename, content_base64):
+        actor, data = as_actor(actor), attachments.decode(content_base64)
+        return self._transaction(lambda uow: documents.add(
+            uow, actor, record_kind, record_id, kind, str(filename or "")[:200], data))
+
+    def _attachment(self, actor, record_kind: str, record_id: str, attachment_id):
+        with self.db.read() as session:
+            return documents.get(session, as_actor(actor), record_kind, record_id, attachment_id)
 
     # ---- corrections both ways -----------------------------------------------------------------
 

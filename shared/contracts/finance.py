@@ -38,6 +38,12 @@ STEP_NAMES = {
     "repayment": "还款", "overdue": "逾期", "back_to_repaying": "恢复正常还款", "defaulted": "违约",
     "compensated": "担保基金代偿", "settled": "结清", "resubmitted": "修改后重新申请",
 }
+# documents on a loan: the lending bank's contracts and vouchers once it has approved, and what the
+# applicant adds for the bank while it reviews (the ID card and licence are on the registry's records)
+LOAN_DOCUMENT_NAMES = {"loan_contract": "借款合同", "guarantee_contract": "担保合同",
+                       "disbursement_voucher": "借款借据（放款凭证）", "application_material": "申请补充材料"}
+BANK_DOCUMENTS = ("loan_contract", "guarantee_contract", "disbursement_voucher")
+DOCUMENTS_PER_LOAN = 20
 KIND_NAMES = {"startup": "一次性创业补贴", "employment": "一次性吸纳就业补贴",
               "skill": "技能提升补贴", "travel": "跨省务工交通补助"}
 CLAIM_STATUS_NAMES = {"eligibility_checked": "待审核", "approved": "已审核通过", "rejected": "未通过",
@@ -443,6 +449,10 @@ class FinanceApi(Protocol):
     """The `finance` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
+    def add_loan_attachment(self, actor: Caller, loan_id: str, kind: str, filename: str, content_base64: str) -> Any:
+        """A document of `LOAN_DOCUMENT_NAMES`: the bank's (`BANK_DOCUMENTS`) by a liaison of the
+        loan's bank once approved, the applicant's while the bank reviews; the loan after it."""
+
     def apply_for_loan(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 
     def approve_batch(self, actor: Caller, batch_id: str, idempotency_key: str | None = None) -> Any: ...
@@ -477,6 +487,9 @@ class FinanceApi(Protocol):
     def get_interest_subsidy(self, actor: Caller, quarter: str) -> Any: ...
 
     def get_loan(self, actor: Caller, loan_id: str) -> Any: ...
+
+    def get_loan_attachment(self, actor: Caller, loan_id: str, attachment_id: str) -> Any:
+        """A document of the loan, to whoever may see the loan: {filename, content_type, content}."""
 
     def list_banks(self) -> Any: ...
 

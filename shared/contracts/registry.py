@@ -55,6 +55,17 @@ STATUS_NAMES = {"registered": "待核实", "returned": "退回修改", "verified
 CHANGE_NAMES = {"corrected": "更正", "returned": "退回修改", "resubmitted": "修改后重新提交", "claimed": "本人认领"}
 CLAIM_METHOD_NAMES = {"sms_code": "短信验证码", "in_person": "工作人员当面确认"}
 CLAIM_STATUS_NAMES = {"pending": "待确认", "approved": "已认领", "rejected": "未通过"}
+# documents on a person's record: the ID card, and the certificates the skill subsidy and the
+# categories (退役军人, 脱贫人口, 高校毕业生) rely on
+ENTREPRENEUR_DOCUMENT_NAMES = {
+    "id_card_front": "身份证（人像面）", "id_card_back": "身份证（国徽面）",
+    "vocational_qualification": "职业资格证书", "skill_level_certificate": "职业技能等级证书",
+    "veteran_certificate": "退役军人证", "poverty_certificate": "脱贫户证明",
+    "graduation_certificate": "毕业证书", "other_certificate": "其他证明材料"}
+ENTERPRISE_DOCUMENT_NAMES = {
+    "business_licence": "营业执照", "land_transfer_contract": "土地流转合同", "lease_contract": "租赁合同",
+    "other_document": "其他材料"}
+DOCUMENTS_PER_RECORD = 20
 
 
 def _mobile(value: str) -> str:
@@ -593,6 +604,16 @@ class RegistryApi(Protocol):
 
     def add_import_rows(self, actor: Caller, import_id: str, rows: Body) -> Any: ...
 
+    def add_enterprise_attachment(self, actor: Caller, enterprise_id: str, kind: str, filename: str,
+                                  content_base64: str) -> Any:
+        """A document of `ENTERPRISE_DOCUMENT_NAMES` on the enterprise, by its owner or its region's
+        official: the enterprise's documents (`attachments`) after it."""
+
+    def add_entrepreneur_attachment(self, actor: Caller, entrepreneur_id: str, kind: str, filename: str,
+                                    content_base64: str) -> Any:
+        """A document of `ENTREPRENEUR_DOCUMENT_NAMES` on the person's record, by the person or their
+        region's official: the record's documents (`attachments`) after it."""
+
     def approve_claim(self, actor: Caller, claim_id: str, command: Body | None = None) -> Any: ...
 
     def claim_entrepreneur(self, actor: Caller, data: Body) -> Any:
@@ -614,10 +635,16 @@ class RegistryApi(Protocol):
 
     def get_enterprise(self, actor: Caller, enterprise_id: str) -> Any: ...
 
+    def get_enterprise_attachment(self, actor: Caller, enterprise_id: str, attachment_id: str) -> Any:
+        """A document of the enterprise, to whoever may see it: {filename, content_type, content (base64)}."""
+
     def get_enterprise_contact(self, actor: Caller, enterprise_id: str) -> Any:
         """The owner's name and phone (`EnterpriseContactRead`), for the enterprise's officials and owner."""
 
     def get_entrepreneur(self, actor: Caller, entrepreneur_id: str) -> Any: ...
+
+    def get_entrepreneur_attachment(self, actor: Caller, entrepreneur_id: str, attachment_id: str) -> Any:
+        """A document of the person's record, to whoever may see it: {filename, content_type, content}."""
 
     def get_import(self, actor: Caller, import_id: str) -> Any: ...
 

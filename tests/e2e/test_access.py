@@ -5,6 +5,7 @@ import re
 import pytest
 
 import services.gateway.api.consultation_routes  # noqa: F401  (declares the routes)
+import services.gateway.api.document_routes  # noqa: F401
 import services.gateway.api.escalation_routes  # noqa: F401
 import services.gateway.api.finance_routes  # noqa: F401
 import services.gateway.api.notification_routes  # noqa: F401
@@ -16,6 +17,7 @@ from tests.e2e.test_claims import CLAIMS_ACCESS_CASES
 from tests.e2e.test_consultation_quarter import CONSULTATION_ACCESS_CASES
 from tests.e2e.test_corrections import CORRECTIONS_ACCESS_CASES
 from tests.e2e.test_decision_facts import DECISION_FACTS_ACCESS_CASES
+from tests.e2e.test_documents import DOCUMENTS_ACCESS_CASES
 from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.e2e.test_imports import IMPORTS_ACCESS_CASES
@@ -95,7 +97,8 @@ def test_every_protected_endpoint_has_an_access_case():
                          | set(CONSULTATION_ACCESS_CASES) | set(CORRECTIONS_ACCESS_CASES)
                          | set(CLAIMS_ACCESS_CASES) | set(IMPORTS_ACCESS_CASES)
                          | set(DECISION_FACTS_ACCESS_CASES)
-                         | set(NOTIFICATIONS_ACCESS_CASES) | set(RESUBMISSION_ACCESS_CASES))
+                         | set(NOTIFICATIONS_ACCESS_CASES) | set(RESUBMISSION_ACCESS_CASES)
+                         | set(DOCUMENTS_ACCESS_CASES))
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")

@@ -32,6 +32,7 @@ from tests.access_world import (
     VILLAGE,
     Target,
     World,
+    document_form,
     meeting_data,
     project_data,
     promotion_data,
@@ -63,6 +64,8 @@ GET   /api/v1/entrepreneurs/{entrepreneur_id}                              401  
 POST  /api/v1/entrepreneurs/{entrepreneur_id}/verify                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/entrepreneurs/{entrepreneur_id}/return                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 PATCH /api/v1/entrepreneurs/{entrepreneur_id}                              401   409 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/entrepreneurs/{entrepreneur_id}/attachments                  401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404
+GET   /api/v1/entrepreneurs/{entrepreneur_id}/attachments/{attachment_id}  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/entrepreneurs/claim/code                                     401   200 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 POST  /api/v1/entrepreneurs/claim                                          401   202 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/entrepreneur-claims                                          401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
@@ -77,6 +80,8 @@ POST  /api/v1/enterprises/{enterprise_id}/headcount                        401  
 PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/enterprises/{enterprise_id}/return                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 PATCH /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
+POST  /api/v1/enterprises/{enterprise_id}/attachments                      401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404
+GET   /api/v1/enterprises/{enterprise_id}/attachments/{attachment_id}      401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 POST  /api/v1/imports                                                      401   403 403 201   201 201   201  201    201 201   201  201    201  403    403 403   403
 GET   /api/v1/imports                                                      401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/imports/template.xlsx                                        401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
@@ -100,6 +105,8 @@ POST  /api/v1/loans/{loan_id}/reject                                       401  
 POST  /api/v1/loans/{loan_id}/withdraw                                     401   200 404 403   404 403   404  403    404 403   404  403    404  403    404 403   404
 POST  /api/v1/loans/{loan_id}/disburse                                     401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404
 POST  /api/v1/loans/{loan_id}/repayments                                   401   403 404 403   404 403   404  403    404 403   404  403    404  201    404 201   404
+POST  /api/v1/loans/{loan_id}/attachments                                  401   403 404 403   404 403   404  403    404 403   404  403    404  201    404 201   404
+GET   /api/v1/loans/{loan_id}/attachments/{attachment_id}                  401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
 POST  /api/v1/loans/overdue-sweep                                          401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
 GET   /api/v1/fund                                                         401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200
 POST  /api/v1/fund/contributions                                           401   403 403 403   403 403   403  403    403 403   403  201    403  403    403 403   403
@@ -336,6 +343,12 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/entrepreneurs/{entrepreneur_id}"): Spec(
         lambda w, t: patch(f"/entrepreneurs/{t.id}", {"previous_occupation": "电子厂班组长"}), lambda w: w.alice,
         fresh("entrepreneur"), ENTREPRENEUR),
+    ("POST", "/api/v1/entrepreneurs/{entrepreneur_id}/attachments"): Spec(
+        lambda w, t: post(f"/entrepreneurs/{t.id}/attachments", files=document_form("id_card_back")),
+        lambda w: w.alice, seen=ENTREPRENEUR),
+    ("GET", "/api/v1/entrepreneurs/{entrepreneur_id}/attachments/{attachment_id}"): Spec(
+        lambda w, t: get(f"/entrepreneurs/{t.id}/attachments/{t['attachment_id']}"),
+        shared("person document", "document", "entrepreneurs"), seen=ENTREPRENEUR),
     ("POST", "/api/v1/entrepreneurs/claim/code"): Spec(
         lambda w, t: post("/entrepreneurs/claim/code", {"id_number": t["id_number"]}), shared("claimable", "claimable"),
         fresh("claimable")),
@@ -369,6 +382,12 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/enterprises/{enterprise_id}"): Spec(
         lambda w, t: patch(f"/enterprises/{t.id}", {"industry": "农产品初加工"}), alice_firm, fresh("enterprise"),
         ENTERPRISE),
+    ("POST", "/api/v1/enterprises/{enterprise_id}/attachments"): Spec(
+        lambda w, t: post(f"/enterprises/{t.id}/attachments", files=document_form("lease_contract")), alice_firm,
+        seen=ENTERPRISE),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/attachments/{attachment_id}"): Spec(
+        lambda w, t: get(f"/enterprises/{t.id}/attachments/{t['attachment_id']}"),
+        shared("enterprise document", "document", "enterprises"), seen=ENTERPRISE),
     ("POST", "/api/v1/imports"): Spec(lambda w, t: Call("POST", A + "/imports", files={"file": (
         "台账.csv", roll_csv([(entrepreneur_data(region_code=VILLAGE), None)]), "text/csv")})),
     ("GET", "/api/v1/imports"): Spec(lambda w, t: get("/imports")),
@@ -405,6 +424,12 @@ SPECS: dict[tuple[str, str], Spec] = {
         "disburse", {}, shared("approved loan", "loan", "approved"), "approved", money=True),
     ("POST", "/api/v1/loans/{loan_id}/repayments"): loan_step(
         "repayments", {"amount_yuan": "100.00"}, shared("disbursed loan", "loan", "disbursed"), "disbursed", money=True),
+    ("POST", "/api/v1/loans/{loan_id}/attachments"): Spec(
+        lambda w, t: post(f"/loans/{t.id}/attachments", files=document_form("loan_contract")),
+        shared("approved loan", "loan", "approved"), seen=LOAN),
+    ("GET", "/api/v1/loans/{loan_id}/attachments/{attachment_id}"): Spec(
+        lambda w, t: get(f"/loans/{t.id}/attachments/{t['attachment_id']}"), shared("loan document", "document", "loans"),
+        seen=LOAN),
     ("POST", "/api/v1/loans/overdue-sweep"): Spec(lambda w, t: post("/loans/overdue-sweep")),
     ("GET", "/api/v1/fund"): Spec(lambda w, t: get("/fund")),
     ("POST", "/api/v1/fund/contributions"): Spec(lambda w, t: post("/fund/contributions", {

@@ -135,35 +135,9 @@ def overdue(status: str, *, resolve_due_on: dt.date, today: dt.date) -> bool:
     return status in OPEN and today > resolve_due_on
 
 
-# ---- attachments ----------------------------------------------------------------------------
+# ---- attachments (what a file must be: shared/attachments.py) ------------------------------
 
-ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024
 ATTACHMENTS_PER_DIFFICULTY = 5
-# the file's first bytes decide its type, whatever its name or the browser claims
-SIGNATURES = ((b"%PDF-", "application/pdf", ".pdf"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-              (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
-
-
-def check_attachment(filename: str, data: bytes, count_before: int) -> tuple[str, str]:
-    """(content type, safe file name) of an acceptable attachment, or the reason it is refused."""
-    if count_before >= ATTACHMENTS_PER_DIFFICULTY:
-        raise InvalidState("too_many_attachments", "file", f"每个困难问题最多上传{ATTACHMENTS_PER_DIFFICULTY}个附件")
-    if not data:
-        raise InvalidInput("file_empty", "file", "文件为空")
-    if len(data) > ATTACHMENT_MAX_BYTES:
-        raise InvalidInput("file_too_large", "file",
-                           f"文件不能超过{ATTACHMENT_MAX_BYTES // (1024 * 1024)}MB（照片会自动缩小，PDF请压缩后上传）")
-    for signature, content_type, suffix in SIGNATURES:
-        if data.startswith(signature):
-            return content_type, safe_filename(filename, suffix)
-    raise InvalidInput("file_type", "file", "只能上传PDF、PNG或JPEG文件")
-
-
-def safe_filename(filename: str, suffix: str) -> str:
-    """No path, no control characters, the extension of the real type."""
-    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '<>:"|?*')[:80].strip() or "附件"
-    return stem + suffix
 
 
 def reference_for(year: int, number: int) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, noload
@@ -21,7 +19,7 @@ from services.escalation.models import (
     PublishedYear,
     Step,
 )
-from shared import clock, events, regions
+from shared import attachments, clock, events, regions
 from shared.actors import Actor, require_role
 from shared.contracts import TodoItem
 from shared.contracts import escalation as ee
@@ -121,8 +119,7 @@ def read(session: Session, record: Difficulty, today: dt.date) -> dict:
         "warnings": calendar(session).warnings([record.contact_due, record.resolve_due]),
         "timeline": [{"at": s.at, "actor": s.actor, "action": s.action, "action_name": STEP_NAMES[s.action],
                       "level": s.level, "note": s.note} for s in record.steps],
-        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                         "uploaded_at": a.uploaded_at} for a in record.attachments],
+        "attachments": [attachments.listed(a) for a in record.attachments],
         "decisions": [{"resolution_id": d.resolution_id, "quarter": d.quarter,
                        "lead_department": d.lead_department, "co_departments": d.co_departments,
                        "measure": d.measure, "deadline": d.deadline} for d in record.decisions],
@@ -362,11 +359,10 @@ def add_attachment(uow, actor: Actor, difficulty_id: str, filename: str, data: b
     if record.reporter_account_id != actor.user_id:
         raise Forbidden("not_reporter", None, "只有反映问题的企业可以上传附件")
     rules.require_status(record.status, *rules.OPEN, "resolved")
-    content_type, name = rules.check_attachment(filename, data, len(record.attachments))
-    record.attachments.append(Attachment(filename=name, content_type=content_type, size=len(data),
-                                         sha256=hashlib.sha256(data).hexdigest(), data=data,
-                                         uploaded_by=actor.username))
-    _step(record, actor.username, "attached", f"上传附件：{name}（{len(data) // 1024 + 1}KB）")
+    stored = attachments.accepted(filename, data, actor.username, count_before=len(record.attachments),
+                                  most=rules.ATTACHMENTS_PER_DIFFICULTY, what="每个困难问题")
+    record.attachments.append(Attachment(**stored))
+    _step(record, actor.username, "attached", f"上传附件：{stored['filename']}（{len(data) // 1024 + 1}KB）")
     uow.session.flush()
     return read(uow.session, record, today)
 
@@ -376,8 +372,7 @@ def get_attachment(session: Session, actor: Actor, difficulty_id: str, attachmen
     found = next((a for a in record.attachments if a.id == attachment_id), None)
     if found is None:
         raise NotFound("attachment_not_found", None, "没有这个附件")
-    return {"filename": found.filename, "content_type": found.content_type,
-            "content": base64.b64encode(found.data).decode()}
+    return attachments.download(found)
 
 
 # ---- the sweep and the consultation's decisions ---------------------------------------------

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-
 from pydantic import BaseModel
 
 from services.gateway import photos
 from services.gateway.api.calls import ApiCalls, body, idempotency_key, optional, query
-from services.gateway.http import api, file_response, json_response, uploaded_file
+from services.gateway.http import api, file_response, json_response
 from shared.contracts.escalation import (
     CalendarYear,
     DifficultyCreate,
@@ -66,9 +64,7 @@ class EscalationApiRoutes(ApiCalls):
          DIFFICULTIES, status=201)
     def api_add_attachment(self, request, difficulty_id):
         actor = self.api_actor(request)
-        filename, data = photos.fit(*uploaded_file(request))
-        record = self.escalation.add_attachment(actor.model_dump(), difficulty_id, filename,
-                                                base64.b64encode(data).decode())
+        record = self.escalation.add_attachment(actor.model_dump(), difficulty_id, *photos.uploaded(request))
         return json_response(record, 201)
 
     @api("GET", "/api/v1/difficulties/<string:difficulty_id>/attachments/<string:attachment_id>", "下载附件",

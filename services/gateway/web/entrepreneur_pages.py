@@ -140,7 +140,7 @@ class EntrepreneurPages(PageSupport):
         quarters = [(q, quarter_name(q)) for q in forms.recent_quarters(clock.today())]
         return self.show(request, "me.html", status, record=record, enterprises=enterprises,
                          quarters=quarters, failed=failed or {}, labels=forms.HEADCOUNT_LABELS,
-                         new_key=new_key)
+                         new_key=new_key, my_documents=self.my_documents(actor, record, enterprises))
 
     @page("POST", "/enterprises/<string:enterprise_id>/headcount")
     def headcount_submit(self, request, enterprise_id):

@@ -7,6 +7,7 @@ from services.gateway.web.admin_pages import AdminPages
 from services.gateway.web.claim_pages import ClaimPages
 from services.gateway.web.correction_pages import CorrectionPages
 from services.gateway.web.difficulty_pages import DifficultyPages
+from services.gateway.web.document_pages import DocumentPages
 from services.gateway.web.entrepreneur_pages import EntrepreneurPages
 from services.gateway.web.fund_pages import FundPages
 from services.gateway.web.http import page
@@ -22,7 +23,7 @@ from services.gateway.web.subsidy_pages import SubsidyPages
 from shared.errors import NotFound
 
 
-class PageRoutes(AccountPages, NotificationPages, EntrepreneurPages, ClaimPages, ImportPages, CorrectionPages, RecordPages, LoanPages, SubsidyPages, FundPages,
+class PageRoutes(DocumentPages, AccountPages, NotificationPages, EntrepreneurPages, ClaimPages, ImportPages, CorrectionPages, RecordPages, LoanPages, SubsidyPages, FundPages,
                  DifficultyPages, ProjectPages, AdminPages, InsightPages, QuarterPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 

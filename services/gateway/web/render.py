@@ -24,7 +24,9 @@ from shared.contracts.registry import (
     CLAIM_METHOD_NAMES,
     CLAIM_STATUS_NAMES,
     EDUCATION_NAMES,
+    ENTERPRISE_DOCUMENT_NAMES,
     ENTERPRISE_KIND_NAMES,
+    ENTREPRENEUR_DOCUMENT_NAMES,
     LEVEL_NAMES,
     LIAISON_NAMES,
     STATUS_NAMES,
@@ -82,6 +84,7 @@ NOTICES = {
     "difficulty_reject": "已退回，将在本级重新办理。",
     "difficulty_sign_off": "已销号。",
     "difficulty_attached": "附件已上传。",
+    "document_added": "材料已上传。",
     "project_interest": "已登记您的意向，项目库工作人员会与您联系。",
     "project_review": "项目已审核。", "project_list": "项目已入库，创业者可以检索到。",
     "project_launch": "已登记项目落地。", "project_withdraw": "项目已撤回。",
@@ -183,7 +186,8 @@ def _environment() -> Environment:
         LEVEL_NAMES=LEVEL_NAMES, ROLE_NAMES=ROLE_NAMES, GENDER_NAMES=GENDER_NAMES,
         OFFICIAL_LEVEL_NAMES=OFFICIAL_LEVEL_NAMES, STEP_NAMES=STEP_NAMES, SUBSIDY_KIND_NAMES=KIND_NAMES,
         SKILL_LEVEL_NAMES=SKILL_LEVEL_NAMES, HIRE_CATEGORY_NAMES=HIRE_CATEGORY_NAMES,
-        BATCH_STATUS_NAMES={"draft": "待审批", "approved": "已审批，待发放", "paid": "已发放"})
+        BATCH_STATUS_NAMES={"draft": "待审批", "approved": "已审批，待发放", "paid": "已发放"},
+        ENTREPRENEUR_DOCUMENT_NAMES=ENTREPRENEUR_DOCUMENT_NAMES, ENTERPRISE_DOCUMENT_NAMES=ENTERPRISE_DOCUMENT_NAMES)
     return env
 
 

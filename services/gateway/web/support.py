@@ -85,6 +85,16 @@ class PageSupport(Services):
                 return code
         return _bank_names["names"].get(code, code)
 
+    def my_documents(self, actor: Actor, record: dict | None, enterprises: list[dict]) -> dict:
+        """我的档案's documents: the person's ("person") and each enterprise's (by its id)."""
+        if record is None:
+            return {}
+        me = actor.model_dump()
+        found = {"person": self.registry.get_entrepreneur(me, record["id"])["attachments"]}
+        for firm in enterprises:
+            found[firm["id"]] = self.registry.get_enterprise(me, firm["id"])["attachments"]
+        return found
+
 
 def aside(ask) -> dict:
     """What another service adds to a page, or why not: {"found": answer}, {"missing": True} (it has
