@@ -98,6 +98,11 @@ def enterprise_registered(p) -> list[Message]:
                     f"{p.name}的登记已提交，请核实。", f"/records/enterprises/{p.enterprise_id}")]
 
 
+def claim_in_person_requested(p) -> list[Message]:
+    return [Message(receiving_unit(p.region_code), "new_work", "本人认领登记记录，待当面确认",
+                    "请在申请人携带身份证件到便民服务中心时核对后确认。", "/records/claims")]
+
+
 def entrepreneur_verified(p) -> list[Message]:
     return [Message(Person(entrepreneur_id=p.entrepreneur_id), "decision", "您的创业者登记已核实",
                     "现在可以申请创业担保贷款和创业补贴。", "/me", sms=True)]

@@ -130,6 +130,8 @@ class NotificationsService(GuiyanService):
         keep_change(uow.session, KnownEnterprise, payload.enterprise_id, payload)
         messages.record(uow.session, envelope.event_id, domain.enterprise_changed(payload))
 
+    handle_claim_in_person_requested = event_handler("registry", "claim_in_person_requested")(
+        _told(domain.claim_in_person_requested))
     handle_entrepreneur_verified = event_handler("registry", "entrepreneur_verified")(
         _told(domain.entrepreneur_verified))
     handle_enterprise_verified = event_handler("registry", "enterprise_verified")(_told(domain.enterprise_verified))

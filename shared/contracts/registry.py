@@ -485,6 +485,20 @@ class EnterpriseChanged(RecordChangeFact, frozen=True):
 
 
 @register
+class ClaimInPersonRequested(EventPayload, frozen=True):
+    """Someone asked to claim a record at the service counter: an official of the record's region is
+    to confirm it in person (the notifications service tells the township)."""
+
+    event_type: ClassVar[str] = "claim_in_person_requested"
+    source: ClassVar[str] = "registry"
+
+    claim_id: str
+    entrepreneur_id: str
+    region_code: str
+    requested_at: AwareDatetime
+
+
+@register
 class ClaimCodeRequested(EventPayload, frozen=True):
     """Someone asked for a code to claim a record: the registry sends it to the record's phone (by
     this event's handler, so that the request never waits for the SMS gateway). Neither the phone nor

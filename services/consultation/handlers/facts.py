@@ -24,6 +24,11 @@ class FactHandlers:
     def handle_claim_code_requested(self, uow, items):
         quarters.keep(uow.session, [envelope for _, envelope in items])
 
+    @event_handler("registry", "claim_in_person_requested")
+    @idempotent_batch
+    def handle_claim_in_person_requested(self, uow, items):
+        quarters.keep(uow.session, [envelope for _, envelope in items])
+
     @event_handler("registry", "enterprise_changed")
     @idempotent_batch
     def handle_enterprise_changed(self, uow, items):

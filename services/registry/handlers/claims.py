@@ -24,6 +24,7 @@ from shared.contracts.registry import (
     ClaimCodeRequested,
     ClaimCodeSent,
     ClaimDecision,
+    ClaimInPersonRequested,
     ClaimQuery,
     ClaimRead,
     ClaimSubmit,
@@ -139,7 +140,12 @@ def claim(uow, actor: Actor, command: ClaimSubmit) -> tuple[dict, int]:
     if command.in_person:
         request = _open_request(session, actor, record, "in_person")
         request.note = command.note or request.note
+        new = request.id is None
         session.flush()
+        if new:  # asked again while it waits: nobody is told twice
+            uow.publish(events.make_event(ClaimInPersonRequested(
+                claim_id=request.id, entrepreneur_id=record.id, region_code=record.region_code,
+                requested_at=request.created_at)))
         return claim_read(request), 202
     if not command.code:
         raise InvalidInput("code_required", "code", "请填写短信验证码，或选择到便民服务中心当面确认")
