@@ -363,6 +363,20 @@ class World:
         ok(self.c["city"].put(f"/api/v1/quarters/{quarter}/meeting", json=meeting_data(quarter)))
         return Target(quarter.code, unknown=self.unknown_quarter.code)
 
+    # ---- the department list -----------------------------------------------------------------
+
+    def department(self) -> Target:
+        """A department the administrator added to the list, retired (so no picker offers it)."""
+        made = ok(self.c["admin"].post("/api/v1/departments", json=department_data()), 201)
+        return Target(made["code"], unknown="511000-no-such-department")
+
+
+def department_data() -> dict:
+    """A retired department of the city with names nobody else has."""
+    mark = uuid.uuid4().hex[:8]
+    return {"name": f"内江市返乡创业测试服务站{mark}", "short_name": f"测试站{mark}", "level": "city",
+            "region_code": "511000", "active": False}
+
 
 def document_form(kind: str) -> dict:
     """A multipart upload of a document: its kind (a plain field) and a small PNG."""

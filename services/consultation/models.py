@@ -117,13 +117,31 @@ class AgendaItem(Base):
     resolution: Mapped[Resolution | None] = relationship(back_populates="item", lazy="selectin", uselist=False)
 
 
+class Department(Base):
+    """A department of the list the administrator keeps (部门名录): retired, never deleted, once used."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    short_name: Mapped[str] = mapped_column(sa.String(30))
+    aliases: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # former names, other spellings
+    level: Mapped[str] = mapped_column(sa.String(10))  # city | county
+    region_code: Mapped[str] = mapped_column(sa.String(6))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    position: Mapped[int] = mapped_column(sa.Integer)  # the list's order within its region
+    changed_by: Mapped[str] = mapped_column(sa.String(80))
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+
+
 class Meeting(Base):
     __tablename__ = "meetings"
 
     quarter: Mapped[str] = mapped_column(sa.ForeignKey("quarters.code"), primary_key=True)
     held_on: Mapped[dt.date] = mapped_column(sa.Date)
     chair: Mapped[str] = mapped_column(sa.String(60))
-    departments: Mapped[list] = mapped_column(JSONB)
+    departments: Mapped[list] = mapped_column(JSONB)  # their names as recorded
+    department_codes: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # None: not in the list
     minutes: Mapped[str] = mapped_column(sa.Text)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
@@ -137,8 +155,10 @@ class Resolution(Base):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     item_id: Mapped[str] = mapped_column(sa.ForeignKey("agenda_items.id"), unique=True)
     quarter: Mapped[str] = mapped_column(sa.String(6), index=True)
-    lead_department: Mapped[str] = mapped_column(sa.String(60))
+    lead_department: Mapped[str] = mapped_column(sa.String(60))  # its name as recorded
+    lead_department_code: Mapped[str | None] = mapped_column(sa.ForeignKey("departments.code"), index=True)
     co_departments: Mapped[list] = mapped_column(JSONB, default=list)
+    co_department_codes: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # None: not in the list
     measure: Mapped[str] = mapped_column(sa.String(1000))
     deadline: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -9,11 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from services.consultation import readmodel
 from services.consultation.domain import bulletin_file, convening
-from services.consultation.handlers import opening, quarters
+from services.consultation.handlers import departments, opening, quarters
 from services.consultation.handlers.facts import FactHandlers
 from shared import clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
+    DepartmentCreate,
+    DepartmentUpdate,
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
@@ -137,6 +139,26 @@ class ConsultationService(FactHandlers, GuiyanService):
         """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
         with self.db.read() as session:
             return bulletin_file.bulletin_file(quarters.bulletin(session, as_actor(actor), _code(code), clock.today()))
+
+    # ---- the department list (部门名录) -----------------------------------------------------------
+
+    @command
+    def list_departments(self, actor):
+        """The department list, retired ones included (officials and the administrator)."""
+        with self.db.read() as session:
+            return departments.list_all(session, as_actor(actor))
+
+    @command
+    def create_department(self, actor, data):
+        """Add a department to the list (administrator)."""
+        actor, data = as_actor(actor), parse(DepartmentCreate, data)
+        return self._transaction(lambda uow: departments.create(uow, actor, data))
+
+    @command
+    def update_department(self, actor, code, data):
+        """Rename (the old name stays an alias), re-place, retire or bring back a department (administrator)."""
+        actor, data = as_actor(actor), parse(DepartmentUpdate, data)
+        return self._transaction(lambda uow: departments.update(uow, actor, str(code)[:40], data))
 
     @command
     def timeline(self, actor, enterprise_id):

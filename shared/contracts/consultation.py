@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import Field, StringConstraints
 
@@ -30,7 +30,35 @@ class RosterChange(Strict):
     reason: Reason
 
 
+# a department of the list (部门名录) by its code, or by its name, short name or a former name (old clients)
 Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+DepartmentCode = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
+                                                  pattern=r"^[0-9a-z][0-9a-z-]{1,39}$")]
+DepartmentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)]
+DepartmentLevel = Literal["city", "county"]
+CountyOrCity = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+
+
+class DepartmentCreate(Strict):
+    code: DepartmentCode | None = Field(default=None, description="稳定的部门代码，如 511000-hrss；不填则按地区代码自动编号")
+    name: DepartmentName = Field(description="部门全称，如 内江市人力资源和社会保障局")
+    short_name: ShortName = Field(description="简称，如 市人社局")
+    aliases: list[DepartmentName] = Field(default_factory=list, max_length=20, description="曾用名、其他写法")
+    level: DepartmentLevel
+    region_code: CountyOrCity = Field(description="所在市或县（市、区）的6位行政区划代码")
+    active: bool = Field(default=True, description="false：补录已撤并的部门，只为旧记录归类，会商时不再列出")
+
+
+class DepartmentUpdate(Strict):
+    """Only what changes; a new name keeps the old one among the aliases; `active: false` retires it."""
+
+    name: DepartmentName | None = None
+    short_name: ShortName | None = None
+    aliases: list[DepartmentName] | None = Field(default=None, max_length=20)
+    level: DepartmentLevel | None = None
+    region_code: CountyOrCity | None = None
+    active: bool | None = None
 
 
 class MeetingRecord(Strict):
@@ -135,6 +163,9 @@ class ConsultationApi(Protocol):
 
     def close_quarter(self, actor: Caller, code: str) -> Any: ...
 
+    def create_department(self, actor: Caller, data: Body) -> Any:
+        """Add a department to the list (administrator)."""
+
     def dashboard(self, actor: Caller) -> Any: ...
 
     def get_agenda(self, actor: Caller, code: str) -> Any: ...
@@ -143,6 +174,9 @@ class ConsultationApi(Protocol):
         """The bulletin's figures for the caller's region, with its head worded as printed."""
 
     def get_quarter(self, actor: Caller, code: str) -> Any: ...
+
+    def list_departments(self, actor: Caller) -> Any:
+        """The department list, retired ones included (officials and the administrator)."""
 
     def list_resolutions(self, actor: Caller, code: str) -> Any: ...
 
@@ -168,3 +202,6 @@ class ConsultationApi(Protocol):
 
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""
+
+    def update_department(self, actor: Caller, code: str, data: Body) -> Any:
+        """Rename (the old name stays an alias), re-place, retire or bring back a department (administrator)."""

@@ -167,10 +167,12 @@ class ResolutionAssigned(EventPayload, frozen=True):
     quarter: str
     difficulty_id: str
     enterprise_id: str
-    lead_department: str
+    lead_department: str  # its name, as people read it
     co_departments: list[str]
     measure: str
     deadline: date
+    lead_department_code: str | None = None  # its code in consultation's department list (None: before the list)
+    co_department_codes: list[str] = []
 
 
 # ---- the service's RPC interface: what the gateway may call, as `self.escalation.<method>(...)` --------------

@@ -54,21 +54,24 @@ def test_the_city_holds_a_quarter_from_opening_to_the_bulletin(stack, desk, phon
         meeting = desk.locator("#meeting")
         meeting.get_by_label("会商日期").fill("2024-09-27")
         meeting.get_by_label("主持人").fill("市政府分管副市长")
-        meeting.get_by_label("参会单位").fill("市人力资源和社会保障局\n市经济和信息化局、市自然资源和规划局")
+        for present in ("市人社局", "市经信局", "市自然资源规划局"):  # ticked from the department list
+            meeting.get_by_label(present, exact=True).check()
         meeting.get_by_label("会议纪要").fill("会议逐户听取了困难企业的诉求，研究确定了各事项的牵头单位和完成时限。")
         meeting.get_by_role("button", name="保存会议记录").click()
-        expect(meeting.locator("dl.facts")).to_contain_text("市人力资源和社会保障局、市经济和信息化局、市自然资源和规划局")
+        expect(meeting.locator("dl.facts")).to_contain_text(
+            "内江市人力资源和社会保障局、内江市经济和信息化局、内江市自然资源和规划局")
 
         # a resolution for the troubled enterprise's difficulty
         item = desk.locator(".agenda-item", has_text=trouble["reference"])
         expect(item.locator(".badge", has_text="办理中")).to_be_visible()
         item.locator("summary", has_text="交办").click()
-        item.get_by_label("牵头单位").fill("市经济和信息化局")
-        item.get_by_label("配合单位").fill("隆昌市人民政府、市自然资源和规划局")
+        item.get_by_label("牵头单位").select_option("511000-econ")
+        item.get_by_label("隆昌市政府", exact=True).check()
+        item.get_by_label("市自然资源规划局", exact=True).check()
         item.get_by_label("措施").fill("协调办理厂房扩建规划许可")
         item.get_by_label("完成时限").fill("2024-10-31")
         item.get_by_role("button", name="确认交办").click()
-        expect(item).to_contain_text("配合单位 隆昌市人民政府、市自然资源和规划局")
+        expect(item).to_contain_text("牵头单位 内江市经济和信息化局；配合单位 内江市自然资源和规划局、隆昌市人民政府")
         expect(item.locator("progress")).to_have_attribute("value", "0")
 
         # progress on it

@@ -17,6 +17,7 @@ from tests.e2e.test_claims import CLAIMS_ACCESS_CASES
 from tests.e2e.test_consultation_quarter import CONSULTATION_ACCESS_CASES
 from tests.e2e.test_corrections import CORRECTIONS_ACCESS_CASES
 from tests.e2e.test_decision_facts import DECISION_FACTS_ACCESS_CASES
+from tests.e2e.test_departments_api import DEPARTMENTS_ACCESS_CASES
 from tests.e2e.test_documents import DOCUMENTS_ACCESS_CASES
 from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
@@ -96,6 +97,7 @@ def test_every_protected_endpoint_has_an_access_case():
                          | set(PROJECTS_ACCESS_CASES) | set(QUARTERS_ACCESS_CASES)
                          | set(CONSULTATION_ACCESS_CASES) | set(CORRECTIONS_ACCESS_CASES)
                          | set(CLAIMS_ACCESS_CASES) | set(IMPORTS_ACCESS_CASES)
+                         | set(DEPARTMENTS_ACCESS_CASES)
                          | set(DECISION_FACTS_ACCESS_CASES)
                          | set(NOTIFICATIONS_ACCESS_CASES) | set(RESUBMISSION_ACCESS_CASES)
                          | set(DOCUMENTS_ACCESS_CASES))

@@ -32,6 +32,7 @@ from tests.access_world import (
     VILLAGE,
     Target,
     World,
+    department_data,
     document_form,
     meeting_data,
     project_data,
@@ -143,6 +144,9 @@ GET   /api/v1/quarters/{quarter}/bulletin.xlsx                             401  
 GET   /api/v1/enterprises/{enterprise_id}/timeline                         401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 GET   /api/v1/dashboard                                                    401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
 POST  /api/v1/consultation/rebuild                                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
+GET   /api/v1/departments                                                  401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200
+POST  /api/v1/departments                                                  401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201
+PATCH /api/v1/departments/{code}                                           401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
 POST  /api/v1/difficulties                                                 401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/difficulties                                                 401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/difficulties/stats                                           401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
@@ -497,6 +501,11 @@ SPECS: dict[tuple[str, str], Spec] = {
                                                                   alice_firm, seen=ENTERPRISE),
     ("GET", "/api/v1/dashboard"): Spec(lambda w, t: get("/dashboard")),
     ("POST", "/api/v1/consultation/rebuild"): Spec(lambda w, t: post("/consultation/rebuild")),
+    ("GET", "/api/v1/departments"): Spec(lambda w, t: get("/departments")),
+    ("POST", "/api/v1/departments"): Spec(lambda w, t: post("/departments", department_data())),
+    ("PATCH", "/api/v1/departments/{code}"): Spec(
+        lambda w, t: patch(f"/departments/{t.id}", {"aliases": [f"测试别名{uuid.uuid4().hex[:8]}"]}),
+        shared("department", "department"), fresh("department")),
     # ---- difficulties -------------------------------------------------------------------------
     ("POST", "/api/v1/difficulties"): Spec(lambda w, t: post("/difficulties", {
         "enterprise_id": t.id, "category": "labour", "description": "缺少熟练工人二十名，急需帮助"}), alice_firm,

@@ -224,7 +224,10 @@ def test_the_agenda_holds_one_item_per_open_difficulty_grouped_by_enterprise_and
 
 
 def test_the_meeting_assigns_resolutions_and_escalation_attaches_them(quarter, decided, q, path):
-    assert decided["meeting"]["departments"][0] == "市人力资源和社会保障局"
+    assert decided["meeting"]["departments"][0] == "内江市人力资源和社会保障局"  # as the department list names it
+    assert decided["meeting"]["department_codes"] == ["511000-hrss", "511000-econ", "511000-land"]
+    assert (decided["f_res"]["lead_department_code"], decided["f_res"]["co_department_codes"][0]) == (
+        "511000-econ", "511000-land")
     f_difficulty = quarter["troubles"]["f"]["id"]
 
     def attached():
@@ -232,7 +235,7 @@ def test_the_meeting_assigns_resolutions_and_escalation_attaches_them(quarter, d
         return [step for step in record["timeline"] if step["action"] == "decision"]
 
     steps = eventually(attached, timeout=30)
-    assert "牵头单位：市经济和信息化局" in steps[0]["note"] and q.next.day(2, 15).isoformat() in steps[0]["note"]
+    assert "牵头单位：内江市经济和信息化局" in steps[0]["note"] and q.next.day(2, 15).isoformat() in steps[0]["note"]
     again = quarter["p"]["city"].post(f"{path}/resolutions", headers=key(), json={
         "item_id": decided["f_item"]["id"], "lead_department": "市发展和改革委员会", "measure": "再议一次",
         "deadline": q.next.day(3, 1).isoformat()})
@@ -257,8 +260,9 @@ def test_the_bulletin_equals_the_figures_computed_by_hand(quarter, decided, clos
     # raised A, E, F; E closed in Q2 (A only in July); A's and F's items on the agenda, F's carried over
     assert bulletin["difficulties"] == {"raised": 3, "resolved": 1, "on_agenda": 2, "carried_over": 1}
     assert bulletin["resolutions"] == {"total": 2, "closed": 1, "rate": "50.0", "by_department": [
-        {"department": "市人力资源和社会保障局", "total": 1, "closed": 1, "rate": "100.0"},
-        {"department": "市经济和信息化局", "total": 1, "closed": 0, "rate": "0.0"}]}
+        {"department": "内江市人力资源和社会保障局", "department_code": "511000-hrss", "total": 1, "closed": 1,
+         "rate": "100.0"},
+        {"department": "内江市经济和信息化局", "department_code": "511000-econ", "total": 1, "closed": 0, "rate": "0.0"}]}
     assert [row["region_code"] for row in bulletin["by_county"]] == [area.county]
     assert bulletin["by_county"][0] | {} == {
         "region_code": area.county, "region_name": area.name, "entrepreneurs": 5, "enterprises": 5,

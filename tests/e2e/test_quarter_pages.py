@@ -16,11 +16,15 @@ import pytest
 import sqlalchemy as sa
 
 from services.consultation.domain.bulletin_file import XLSX_TYPE
+from services.consultation.domain.department_data import DEPARTMENTS
+from services.consultation.domain.departments import Directory
 from shared import regions
 from tests.borrowers import founded_in, make_borrower
 from tests.e2e.test_difficulties_api import act, report
 from tests.e2e.test_finance_pages import browser_for
 from tests.support.waiting import eventually
+
+LISTED = Directory(list(DEPARTMENTS))  # the list as the migration seeds it
 
 
 def consultation_knows(stack, enterprise_id: str, event_type: str, count: int = 1) -> None:
@@ -182,33 +186,63 @@ def test_the_roster_takes_part_of_a_name_and_offers_the_choices_when_several_mat
                          action=f"{page}/roster/remove").status_code == 303
 
 
+def checked_boxes(html: str, field_id: str) -> list[str]:
+    """The codes of the ticked departments of one picker."""
+    return re.findall(rf'<input type="checkbox" id="{field_id}-[^"]+" name="[^"]+" value="([^"]+)" checked>', html)
+
+
 def test_the_meeting_and_a_resolution_with_a_past_deadline_named_beside_their_fields(stack, quarter, ours, q, page):
     city, item = quarter["city"], item_id_of(stack, quarter, q)
     meeting_day, one_day = q.next.day(1, 6), dt.timedelta(days=1)
+    present = ["511000-hrss", "511000-econ", "511000-land"]
     with stack.today(meeting_day):
         early = city.submit(page, {"held_on": (meeting_day + one_day).isoformat(), "chair": "市政府分管副市长",
-                                   "departments": "市财政局", "minutes": "会议逐户听取了困难企业的诉求并研究交办。"},
+                                   "departments": ["511000-finance"], "minutes": "会议逐户听取了困难企业的诉求并研究交办。"},
                             action=f"{page}/meeting")
         assert early.status_code == 422 and message_beside(early.text, "f-m-held_on", "会商日期不能晚于今天")
         assert value_of(early.text, "f-m-chair") == "市政府分管副市长"
+        assert checked_boxes(early.text, "f-m-departments") == ["511000-finance"]  # the ticks are kept too
         met = city.submit(page, {"held_on": (meeting_day - one_day).isoformat(), "chair": "市政府分管副市长",
-                                 "departments": "市人力资源和社会保障局、市经济和信息化局\n市自然资源和规划局",
+                                 "departments": present,
                                  "minutes": "会议逐户听取了困难企业的诉求，研究确定了牵头单位和完成时限。"},
                           action=f"{page}/meeting")
         assert met.status_code == 303, met.text
-        assert "市人力资源和社会保障局、市经济和信息化局、市自然资源和规划局" in city.get(page).text
-        measure, government, past = "协调办理厂房扩建规划许可", f"{ours.name}人民政府", q.next.day(1, 2).isoformat()
-        late = city.submit(page, {"item_id": item, "lead_department": "市经济和信息化局", "co_departments": government,
+        shown = city.get(page).text
+        assert "内江市人力资源和社会保障局、内江市经济和信息化局、内江市自然资源和规划局" in shown
+        assert checked_boxes(shown, "f-m-departments") == present  # the correction form starts from the record
+        measure, government, past = ("协调办理厂房扩建规划许可", f"{regions.normalize(ours.county)[:6]}-gov",
+                                     q.next.day(1, 2).isoformat())
+        late = city.submit(page, {"item_id": item, "lead_department": "511000-econ", "co_departments": [government],
                                   "measure": measure, "deadline": past}, action=f"{page}/resolutions")
         assert late.status_code == 422, late.text
         assert message_beside(late.text, f"f-a-{item}-deadline", "完成时限须晚于今天")
         assert value_of(late.text, f"f-a-{item}-measure") == measure
         assert value_of(late.text, f"f-a-{item}-deadline") == past
-        assigned = city.submit(page, {"item_id": item, "lead_department": "市经济和信息化局",
-                                      "co_departments": government, "measure": measure,
+        assert '<option value="511000-econ" selected>' in late.text
+        assert checked_boxes(late.text, f"f-a-{item}-co_departments") == [government]
+        assigned = city.submit(page, {"item_id": item, "lead_department": "511000-econ",
+                                      "co_departments": [government], "measure": measure,
                                       "deadline": q.next.day(2, 28).isoformat()}, action=f"{page}/resolutions")
         assert assigned.status_code == 303, assigned.text
-        assert "<progress" in city.get(page).text
+        shown = city.get(page).text
+        assert "<progress" in shown
+        assert f"牵头单位</strong> 内江市经济和信息化局；<strong>配合单位</strong> {LISTED.get(government).name}" in shown
+
+
+def test_the_departments_are_picked_from_the_list_and_an_unknown_one_is_named_beside_its_field(stack, quarter, q,
+                                                                                                 page):
+    city = quarter["city"]
+    shown = city.get(page).text
+    assert '<optgroup label="市级部门">' in shown and '<option value="511000-hrss">市人社局（内江市人力资源和社会保障局）' \
+        in shown
+    assert 'id="f-m-departments-511011-hrss" name="departments" value="511011-hrss"' in shown  # each county's too
+    with stack.today(q.next.day(1, 6)):
+        unknown = city.submit(page, {"held_on": q.next.day(1, 5).isoformat(), "chair": "市政府分管副市长",
+                                     "departments": ["511000-hrss", "市某某局"],
+                                     "minutes": "会议逐户听取了困难企业的诉求，研究确定了牵头单位和完成时限。"},
+                              action=f"{page}/meeting")
+    assert unknown.status_code == 422
+    assert message_beside(unknown.text, "f-m-departments", "部门名录中没有“市某某局”，请从名录中选择（如需新增，请联系管理员）")
 
 
 def test_the_county_records_progress_and_a_late_resolution_is_marked_overdue(stack, quarter, q, page):

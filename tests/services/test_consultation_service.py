@@ -305,7 +305,9 @@ def test_the_city_records_the_meeting_once_and_may_correct_it(world, rpc, db):
     assert rpc.consultation.get_quarter(COUNTY, QUARTER)["meeting"]["minutes"] == corrected["minutes"]
     convened, = db.outbox("consultation_convened", quarter=QUARTER)
     assert (convened["enterprises"], convened["agenda_items"], convened["departments"]) == (
-        2, 2, MEETING["departments"])
+        2, 2, ["内江市人力资源和社会保障局", "内江市财政局", "内江市自然资源和规划局"])  # as the list names them
+    assert rpc.consultation.get_quarter(COUNTY, QUARTER)["meeting"]["department_codes"] == [
+        "511000-hrss", "511000-finance", "511000-land"]
 
 
 def convene(rpc) -> None:
@@ -341,7 +343,9 @@ def test_each_item_gets_one_resolution_once_per_key_and_it_goes_back_to_escalati
         "item_not_found"
     sent, = db.outbox("resolution_assigned", resolution_id=resolution["id"])
     assert (sent["difficulty_id"], sent["lead_department"], sent["deadline"]) == (
-        hard["A"]["difficulty_id"], "市自然资源和规划局", decision["deadline"])
+        hard["A"]["difficulty_id"], "内江市自然资源和规划局", decision["deadline"])
+    assert (sent["lead_department_code"], sent["co_departments"], sent["co_department_codes"]) == (
+        "511000-land", ["内江市东兴区人民政府"], ["511011-gov"])
     assert [r["id"] for r in rpc.consultation.list_resolutions(COUNTY, QUARTER)] == [resolution["id"]]
     assert rpc.consultation.list_resolutions(OTHER_COUNTY, QUARTER) == []
     eventually(lambda: db.scalar("SELECT count(*) FROM facts WHERE event_type = 'resolution_assigned'") == 1,
@@ -501,3 +505,70 @@ def test_a_rebuild_replaces_the_facts_by_every_services_recorded_events(world, r
     replayed = items(rpc)[difficulty["difficulty_id"]]  # the replay's closing reached the agenda
     assert (replayed["status"], replayed["closed_on"]) == ("closed", (DAY + dt.timedelta(days=1)).isoformat())
     assert rpc.consultation.rebuild(ADMIN)["facts"] == 10  # a second rebuild gives the same facts
+
+
+# ---- the department list (部门名录) -------------------------------------------------------------
+
+
+def test_officials_read_the_department_list_and_only_the_administrator_keeps_it(rpc):
+    listed = {d["code"]: d for d in rpc.consultation.list_departments(COUNTY)}
+    assert listed["511000-hrss"]["short_name"] == "市人社局" and listed["511011-gov"]["level"] == "county"
+    assert [d["code"] for d in rpc.consultation.list_departments(ADMIN)] == list(listed)
+    assert refused(Forbidden, rpc.consultation.list_departments, entrepreneur("someone")) == "official_required"
+    suffix = uuid.uuid4().hex[:6]
+    fresh = {"name": f"内江市返乡创业服务站{suffix}", "short_name": f"市创业站{suffix}", "level": "city",
+             "region_code": "511000"}
+    assert refused(Forbidden, rpc.consultation.create_department, CITY, fresh) == "role_not_allowed"
+    made = rpc.consultation.create_department(ADMIN, fresh)
+    assert made["code"].startswith("511000-") and made["active"] is True
+    assert refused(Conflict, rpc.consultation.create_department, ADMIN, fresh) == "department_name_taken"
+    for wrong, field in (({"level": "county"}, "region_code"), ({"region_code": "510700"}, "region_code")):
+        with pytest.raises(InvalidInput) as misplaced:
+            rpc.consultation.create_department(ADMIN, {**fresh, "name": f"另一个{suffix}", "short_name": f"另{suffix}",
+                                                       **wrong})
+        assert misplaced.value.field == field
+    change = rpc.consultation.update_department
+    assert refused(Forbidden, change, CITY, made["code"], {"active": False}) == "role_not_allowed"
+    assert refused(NotFound, change, ADMIN, "511000-none", {"active": False}) == "department_not_found"
+    renamed = change(ADMIN, made["code"], {"name": f"内江市返乡入乡创业服务中心{suffix}"})
+    assert fresh["name"] in renamed["aliases"] and renamed["code"] == made["code"]
+    assert change(ADMIN, made["code"], {"active": False})["active"] is False
+    kept = {d["code"]: d for d in rpc.consultation.list_departments(CITY)}[made["code"]]
+    assert (kept["active"], kept["name"]) == (False, renamed["name"])  # retired, never deleted
+
+
+def test_a_decision_names_departments_from_the_list_by_code_or_name_and_nothing_else(world, rpc):
+    hard = troubled(world)["difficulties"]
+    rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    with pytest.raises(InvalidInput) as unknown:
+        rpc.consultation.record_meeting(CITY, QUARTER, {**MEETING, "departments": ["市人社局", "市某某局"]})
+    assert (unknown.value.code, unknown.value.field) == ("department_unknown", "departments")
+    rpc.consultation.record_meeting(CITY, QUARTER, {**MEETING, "departments": ["511000-hrss", "市财政局"]})
+    decision = {"item_id": items(rpc)[hard["A"]["difficulty_id"]]["id"], "lead_department": "市人社局",
+                "co_departments": ["511000-finance"], "measure": "组织专场招聘会",
+                "deadline": (DAY + dt.timedelta(days=30)).isoformat()}
+    for wrong, field in (({"lead_department": "人社"}, "lead_department"),
+                         ({"co_departments": ["市财政局", "某协会"]}, "co_departments")):
+        with pytest.raises(InvalidInput) as refusal:
+            rpc.consultation.assign_resolution(CITY, QUARTER, {**decision, **wrong}, key())
+        assert (refusal.value.code, refusal.value.field) == ("department_unknown", field)
+    made = rpc.consultation.assign_resolution(CITY, QUARTER, decision, key())
+    assert (made["lead_department"], made["lead_department_code"]) == ("内江市人力资源和社会保障局", "511000-hrss")
+    assert (made["co_departments"], made["co_department_codes"]) == (["内江市财政局"], ["511000-finance"])
+
+
+def test_old_free_text_resolutions_count_with_their_department_in_the_bulletin(world, rpc, db):
+    hard = troubled(world)["difficulties"]
+    convene(rpc)
+    agenda = items(rpc)
+    for name in "AE":
+        rpc.consultation.assign_resolution(CITY, QUARTER, {
+            "item_id": agenda[hard[name]["difficulty_id"]]["id"], "lead_department": "市人社局",
+            "measure": "组织专场招聘会", "deadline": (DAY + dt.timedelta(days=30)).isoformat()}, key())
+    # as a resolution recorded before the list was: its department as typed, no code
+    db.execute("UPDATE resolutions SET lead_department = '内江市人力资源和社会保障局', lead_department_code = NULL "
+               "WHERE item_id = :item", item=agenda[hard["E"]["difficulty_id"]]["id"])
+    by_department = rpc.consultation.get_bulletin(CITY, QUARTER)["resolutions"]["by_department"]
+    assert [(d["department"], d["department_code"], d["total"]) for d in by_department] == [
+        ("内江市人力资源和社会保障局", "511000-hrss", 2)]
+

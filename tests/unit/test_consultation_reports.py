@@ -55,11 +55,11 @@ FACTS = [
 ]
 ITEMS = [
     {"difficulty_id": "d1", "region_code": "511011101201", "status": "closed", "closed_on": dt.date(2025, 6, 30),
-     "lead_department": "市人社局", "quarter": "2025Q2"},
+     "lead_department": "市人社局", "lead_department_code": "511000-hrss", "quarter": "2025Q2"},
     {"difficulty_id": "d2", "region_code": "511024100201", "status": "open", "closed_on": None,
-     "lead_department": "市经信局", "quarter": "2025Q2"},
+     "lead_department": "市经信局", "lead_department_code": "511000-econ", "quarter": "2025Q2"},
     {"difficulty_id": "d3", "region_code": "511024100201", "status": "closed", "closed_on": dt.date(2025, 8, 1),
-     "lead_department": "市人社局", "quarter": "2025Q2"},
+     "lead_department": "市人社局", "lead_department_code": "511000-hrss", "quarter": "2025Q2"},
 ]
 
 
@@ -75,8 +75,8 @@ def test_the_citys_bulletin_counts_only_the_quarters_facts():
     assert b["difficulties"] == {"raised": 2, "resolved": 1, "on_agenda": 3, "carried_over": 2}
     # d3 closed after the closing day (as_of) still counts as open
     assert b["resolutions"]["by_department"] == [
-        {"department": "市人社局", "total": 2, "closed": 1, "rate": "50.0"},
-        {"department": "市经信局", "total": 1, "closed": 0, "rate": "0.0"}]
+        {"department": "市人社局", "department_code": "511000-hrss", "total": 2, "closed": 1, "rate": "50.0"},
+        {"department": "市经信局", "department_code": "511000-econ", "total": 1, "closed": 0, "rate": "0.0"}]
     assert [(c["region_code"], c["entrepreneurs"], c["raised"]) for c in b["by_county"]] == [
         (DONGXING, 1, 1), (WEIYUAN, 1, 1)]
     assert b["status"] == "final" and b["issued_on"] == "2025-07-15"
@@ -87,8 +87,9 @@ def test_a_countys_bulletin_holds_only_the_county():
     assert [c["region_code"] for c in b["by_county"]] == [WEIYUAN]
     assert b["enterprises"]["investment_fen"] == 100_000_000
     assert b["resolutions"] == {"total": 2, "closed": 1, "rate": "50.0", "by_department": [
-        {"department": "市人社局", "total": 1, "closed": 1, "rate": "100.0"},
-        {"department": "市经信局", "total": 1, "closed": 0, "rate": "0.0"}]}
+        {"department": "市人社局", "department_code": "511000-hrss", "total": 1, "closed": 1,
+         "rate": "100.0"},
+        {"department": "市经信局", "department_code": "511000-econ", "total": 1, "closed": 0, "rate": "0.0"}]}
     assert b["status"] == "draft" and b["issued_on"] is None
 
 

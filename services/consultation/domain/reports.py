@@ -66,7 +66,9 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
     """The quarter's figures in the shape of the programme's bulletin (seed 000), for one region.
 
     `items` are the quarter's agenda items ({difficulty_id, region_code, status, closed_on,
-    lead_department or None}); an item counts as resolved when its difficulty was closed by `as_of`.
+    lead_department (its name) or None, lead_department_code or None}); an item counts as resolved when
+    its difficulty was closed by `as_of`. The rate by department counts by code, so one department
+    spelled two ways is one row; a department known only by its text counts by that text.
     """
     first, last = quarter_bounds(quarter)
     period = _in_period(facts, first=first, last=last, within=within)
@@ -95,20 +97,22 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
         counties[county_of(p["region_code"])]["raised"] += 1
     for p in resolved:
         counties[county_of(p["region_code"])]["resolved"] += 1
-    departments: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    departments: dict[str, list] = {}  # by the department's code (its name as written when it has none)
     for item in items:
         if item.get("lead_department"):
             done = item_closed(item, as_of)
-            departments[item["lead_department"]][0] += 1
-            departments[item["lead_department"]][1] += done
+            code = item.get("lead_department_code")
+            tally = departments.setdefault(code or item["lead_department"], [0, 0, item["lead_department"], code])
+            tally[0] += 1
+            tally[1] += done
             counties[county_of(item["region_code"])]["resolutions"] += 1
             counties[county_of(item["region_code"])]["closed"] += done
     kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for p in paid:
         kinds[p["kind"]][0] += 1
         kinds[p["kind"]][1] += p["amount_fen"]
-    assigned = sum(total for total, _ in departments.values())
-    done_all = sum(done for _, done in departments.values())
+    assigned = sum(row[0] for row in departments.values())
+    done_all = sum(row[1] for row in departments.values())
     fields = ("entrepreneurs", "enterprises", "investment_fen", "jobs", "loans_count", "loans_fen", "subsidies_fen",
               "raised", "resolved", "resolutions", "closed")
     return {
@@ -127,8 +131,10 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
         "difficulties": {"raised": len(raised), "resolved": len(resolved), "on_agenda": len(items),
                          "carried_over": sum(1 for i in items if not item_closed(i, as_of))},
         "resolutions": {"total": assigned, "closed": done_all, "rate": rate(done_all, assigned),
-                        "by_department": [{"department": d, "total": t, "closed": c, "rate": rate(c, t)}
-                                          for d, (t, c) in sorted(departments.items(), key=lambda kv: (-kv[1][0], kv[0]))]},
+                        "by_department": [{"department": name, "department_code": code, "total": t, "closed": c,
+                                           "rate": rate(c, t)}
+                                          for t, c, name, code in sorted(departments.values(),
+                                                                         key=lambda row: (-row[0], row[2]))]},
         "by_county": [{"region_code": code, "region_name": regions.name_of(code),
                        **{name: row.get(name, 0) for name in fields},
                        "rate": rate(row.get("closed", 0), row.get("resolutions", 0))}

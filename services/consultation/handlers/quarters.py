@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
-from services.consultation.handlers import summaries
+from services.consultation.domain.departments import Directory
+from services.consultation.handlers import departments, summaries
 from services.consultation.models import (
     AgendaItem,
     Base,
@@ -166,7 +167,8 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
     meeting = session.get(Meeting, quarter.code)
     return {"quarter": quarter.code, "status": quarter.status, "cutoff": quarter.cutoff,
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
-            "closed_by": quarter.closed_by, "meeting": _meeting(meeting) if meeting else None,
+            "closed_by": quarter.closed_by,
+            "meeting": _meeting(meeting, departments.directory(session)) if meeting else None,
             "roster": [_entry(e) for e in entries if governed(e["region_code"])]}
 
 
@@ -283,11 +285,15 @@ def _resolutions_of(session: Session, quarter: Quarter, actor: Actor) -> dict[st
     return {r.item_id: r for r in session.scalars(query)}
 
 
-def _resolution(r: Resolution, today: dt.date) -> dict:
+def _resolution(r: Resolution, today: dt.date, known: Directory) -> dict:
+    """A resolution with its departments by their names in the list now (and their codes)."""
+    (lead,), (lead_code,) = departments.as_read(known, [r.lead_department_code], [r.lead_department])
+    co, co_codes = departments.as_read(known, r.co_department_codes, r.co_departments)
     return {"id": r.id, "item_id": r.item_id, "quarter": r.quarter, "difficulty_id": r.item.difficulty_id,
             "reference": r.item.reference, "enterprise_id": r.item.enterprise_id,
             "enterprise_name": r.item.enterprise_name, "region_code": r.item.region_code,
-            "lead_department": r.lead_department, "co_departments": r.co_departments, "measure": r.measure,
+            "lead_department": lead, "lead_department_code": lead_code, "co_departments": co,
+            "co_department_codes": co_codes, "measure": r.measure,
             "deadline": r.deadline, "progress": r.progress, "assigned_by": r.assigned_by,
             "overdue": r.overdue or (r.item.status == "open" and r.deadline < today),
             "closed": r.item.status == "closed", "closed_on": r.item.closed_on,
@@ -295,12 +301,12 @@ def _resolution(r: Resolution, today: dt.date) -> dict:
                       for n in r.notes]}
 
 
-def _item(i, resolution: Resolution | None, today: dt.date) -> dict:
+def _item(i, resolution: Resolution | None, today: dt.date, known: Directory) -> dict:
     return {"id": i.id, "difficulty_id": i.difficulty_id, "reference": i.reference, "category": i.category,
             "category_name": CATEGORY_NAMES.get(i.category, i.category), "level": i.level,
             "level_name": LEVEL_NAMES.get(i.level, i.level), "reported_on": i.reported_on,
             "carried_over_from": i.carried_over_from, "status": i.status, "closed_on": i.closed_on,
-            "resolution": _resolution(resolution, today) if resolution else None}
+            "resolution": _resolution(resolution, today, known) if resolution else None}
 
 
 def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
@@ -308,6 +314,7 @@ def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
     require_official(actor)
     quarter = get(session, code)
     resolved = _resolutions_of(session, quarter, actor)
+    known = departments.directory(session)
     groups: dict[str, dict] = {}
     for item in _items(session, quarter, actor):
         group = groups.get(item.enterprise_id)
@@ -315,7 +322,7 @@ def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
             group = groups[item.enterprise_id] = {
                 "enterprise_id": item.enterprise_id, "enterprise_name": item.enterprise_name,
                 "region_code": item.region_code, "region_name": _region_name(item.region_code), "categories": {}}
-        group["categories"].setdefault(item.category, []).append(_item(item, resolved.get(item.id), today))
+        group["categories"].setdefault(item.category, []).append(_item(item, resolved.get(item.id), today, known))
     enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "items": items}
                                          for c, items in sorted(g["categories"].items())]}
                     for g in groups.values()]
@@ -323,17 +330,21 @@ def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
             "items": sum(len(c["items"]) for g in enterprises_ for c in g["categories"])}
 
 
-def _meeting(m: Meeting) -> dict:
-    return {"held_on": m.held_on, "chair": m.chair, "departments": m.departments, "minutes": m.minutes,
-            "recorded_by": m.recorded_by, "recorded_at": m.recorded_at}
+def _meeting(m: Meeting, known: Directory) -> dict:
+    names, codes = departments.as_read(known, m.department_codes, m.departments)
+    return {"held_on": m.held_on, "chair": m.chair, "departments": names, "department_codes": codes,
+            "minutes": m.minutes, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at}
 
 
 def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
-    """The meeting: date, chair, departments present and minutes (recorded once; corrections allowed)."""
+    """The meeting: date, chair, departments present (from the list) and minutes (recorded once;
+    corrections allowed)."""
     require_city(actor)
     session = uow.session
     quarter = get(session, code)
     _require_open(quarter)
+    known = departments.directory(session)
+    present = known.pick_all(data.departments, "departments")
     if data.held_on > today:
         raise InvalidInput("held_on_future", "held_on", "会商日期不能晚于今天")
     if data.held_on < convening.quarter_bounds(code)[0]:
@@ -343,15 +354,16 @@ def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
     if first_time:
         meeting = Meeting(quarter=code)
         session.add(meeting)
-    meeting.held_on, meeting.chair, meeting.departments = data.held_on, data.chair, list(data.departments)
+    meeting.held_on, meeting.chair = data.held_on, data.chair
+    meeting.departments, meeting.department_codes = [d.name for d in present], [d.code for d in present]
     meeting.minutes, meeting.recorded_by = data.minutes, actor.username
     session.flush()
     if first_time:
         items = _items(session, quarter, None)
         uow.publish(events.make_event(ce.ConsultationConvened(
-            quarter=code, held_on=data.held_on, chair=data.chair, departments=list(data.departments),
+            quarter=code, held_on=data.held_on, chair=data.chair, departments=meeting.departments,
             enterprises=len({i.enterprise_id for i in items}), agenda_items=len(items))))
-    return _meeting(meeting)
+    return _meeting(meeting, known)
 
 
 def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
@@ -372,18 +384,22 @@ def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
         raise InvalidState("resolution_exists", "item_id", "该事项已交办，请跟进办理进度")
     if data.deadline <= today:
         raise InvalidInput("deadline_past", "deadline", "完成时限须晚于今天")
-    resolution = Resolution(id=str(uuid.uuid4()), item_id=item.id, quarter=code,
-                            lead_department=data.lead_department, co_departments=list(data.co_departments),
-                            measure=data.measure, deadline=data.deadline, progress=0, overdue=False,
-                            assigned_by=actor.username)
+    known = departments.directory(session)
+    lead = known.pick(data.lead_department, "lead_department")
+    helping = known.pick_all(data.co_departments, "co_departments", leaving_out=lead)
+    resolution = Resolution(id=str(uuid.uuid4()), item_id=item.id, quarter=code, lead_department=lead.name,
+                            lead_department_code=lead.code, co_departments=[d.name for d in helping],
+                            co_department_codes=[d.code for d in helping], measure=data.measure,
+                            deadline=data.deadline, progress=0, overdue=False, assigned_by=actor.username)
     session.add(resolution)
     session.flush()
     session.refresh(item)
     uow.publish(events.make_event(ResolutionAssigned(
         resolution_id=resolution.id, quarter=code, difficulty_id=item.difficulty_id,
-        enterprise_id=item.enterprise_id, lead_department=data.lead_department,
-        co_departments=list(data.co_departments), measure=data.measure, deadline=data.deadline)))
-    return _resolution(resolution, today)
+        enterprise_id=item.enterprise_id, lead_department=lead.name, co_departments=resolution.co_departments,
+        measure=data.measure, deadline=data.deadline, lead_department_code=lead.code,
+        co_department_codes=resolution.co_department_codes)))
+    return _resolution(resolution, today, known)
 
 
 def resolutions(session: Session, actor: Actor, code: str, today: dt.date) -> list[dict]:
@@ -391,7 +407,8 @@ def resolutions(session: Session, actor: Actor, code: str, today: dt.date) -> li
     get(session, code)
     rows = session.scalars(sa.select(Resolution).where(Resolution.quarter == code).order_by(Resolution.deadline,
                                                                                               Resolution.id)).all()
-    return [_resolution(r, today) for r in rows if actor.governs(r.item.region_code)]
+    known = departments.directory(session)
+    return [_resolution(r, today, known) for r in rows if actor.governs(r.item.region_code)]
 
 
 def todo(session: Session, actor: Actor, today: dt.date) -> list[dict]:
@@ -442,7 +459,7 @@ def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dic
     uow.publish(events.make_event(ce.ResolutionProgressed(
         quarter=resolution.quarter, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
         enterprise_id=resolution.item.enterprise_id, progress=data.progress, note=data.note, noted_on=today)))
-    return _resolution(resolution, today)
+    return _resolution(resolution, today, departments.directory(session))
 
 
 def overdue_ids(session: Session, today: dt.date) -> list[str]:
@@ -470,10 +487,16 @@ def flag_overdue(uow, resolution_id: str, today: dt.date) -> str | None:
 def _report_items(session: Session, quarter: Quarter) -> list[dict]:
     """The quarter's items as the bulletin counts them, without those of enterprises taken off the roster."""
     query = (sa.select(AgendaItem.difficulty_id, AgendaItem.region_code, AgendaItem.status, AgendaItem.closed_on,
-                       AgendaItem.quarter, Resolution.lead_department)
+                       AgendaItem.quarter, Resolution.lead_department, Resolution.lead_department_code)
              .outerjoin(Resolution, Resolution.item_id == AgendaItem.id)
              .where(AgendaItem.quarter == quarter.code, AgendaItem.enterprise_id.not_in(_removed(quarter.code))))
-    return [dict(row) for row in session.connection().execute(query).mappings()]
+    known = departments.directory(session)
+    items = [dict(row) for row in session.connection().execute(query).mappings()]
+    for item in items:  # by the list: a department it has come to know by an old spelling counts as itself
+        if item["lead_department"]:
+            (item["lead_department"],), (item["lead_department_code"],) = departments.as_read(
+                known, [item["lead_department_code"]], [item["lead_department"]])
+    return items
 
 
 def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.date) -> dict:
@@ -486,8 +509,9 @@ def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.d
         lean_facts(session, reports.BULLETIN_FIELDS, near, StoredFact.event_type.in_(reports.BULLETIN_FACTS),
                    in_region(scope)), quarter.code, scope, reports.in_scope(scope),
         _report_items(session, quarter),
-        {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair, "departments": meeting.departments}
-        if meeting else None, as_of, quarter.status == "closed", _issue_no(session, quarter))
+        {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair,
+         "departments": _meeting(meeting, departments.directory(session))["departments"]} if meeting else None,
+        as_of, quarter.status == "closed", _issue_no(session, quarter))
 
 
 def _issue_no(session: Session, quarter: Quarter) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from services.gateway.api.calls import ApiCalls, body, idempotency_key
 from services.gateway.http import api, file_response, json_response
 from shared.contracts.consultation import (
+    DepartmentCreate,
+    DepartmentUpdate,
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
@@ -13,6 +15,7 @@ from shared.contracts.consultation import (
 )
 
 QUARTERS = "季度困难会商会"
+DEPARTMENTS = "部门名录"
 Q = "<string:quarter>"
 
 
@@ -101,3 +104,22 @@ class ConsultationApiRoutes(ApiCalls):
     @api("POST", "/api/v1/consultation/rebuild", "由各服务的全部事件重放重建会商数据（管理员或市级）", QUARTERS)
     def api_rebuild_consultation(self, request):
         return json_response(self.consultation.rebuild(self.caller(request)))
+
+    # ---- the department list: the meeting's departments and the resolutions' lead and co-operating ones
+
+    @api("GET", "/api/v1/departments", "部门名录（含已停用的）：参会单位、牵头单位、配合单位从中选择（工作人员、管理员）",
+         DEPARTMENTS)
+    def api_list_departments(self, request):
+        return json_response({"items": self.consultation.list_departments(self.caller(request))})
+
+    @api("POST", "/api/v1/departments", "新增部门：代码、全称、简称、曾用名、层级与地区（管理员）", DEPARTMENTS,
+         body=DepartmentCreate, status=201)
+    def api_create_department(self, request):
+        return json_response(self.consultation.create_department(self.caller(request),
+                                                                 body(request, DepartmentCreate)), 201)
+
+    @api("PATCH", "/api/v1/departments/<string:code>", "修改部门：改名（原名称保留为曾用名）、停用或恢复（管理员）",
+         DEPARTMENTS, body=DepartmentUpdate)
+    def api_update_department(self, request, code):
+        return json_response(self.consultation.update_department(self.caller(request), code,
+                                                                 body(request, DepartmentUpdate)))

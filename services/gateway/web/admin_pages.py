@@ -1,5 +1,6 @@
-"""For the administrator: 账号管理 (the accounts, a form for staff accounts) and the parked messages
-(待人工处理的消息: events a service could not apply, to replay or, if they can never be applied, discard)."""
+"""For the administrator: 账号管理 (the accounts, a form for staff accounts), 部门名录 (the departments the
+quarterly consultation picks from: add, rename, retire) and the parked messages (待人工处理的消息: events a
+service could not apply, to replay or, if they can never be applied, discard)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,39 @@ from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
-from shared import parking
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared import parking, regions
+from shared.actors import programme_city
+from shared.contracts.consultation import DepartmentCreate, DepartmentUpdate
+from shared.errors import Conflict, InvalidInput, InvalidState, NotFound
 from shared.validation import parse
 
 USER_LABELS = {"username": "用户名", "display_name": "姓名及单位", "password": "初始密码", "role": "角色",
                "region_code": "行政区划代码", "level": "层级", "bank_code": "所属银行", "unit_head": "单位负责人"}
 STAFF_ROLES = [("official", "工作人员"), ("bank_liaison", "银行联络员"), ("admin", "管理员")]
 LEVELS = [("village", "村"), ("township", "乡镇"), ("county", "县（区）"), ("city", "市"), ("province", "省")]
+DEPARTMENT_LABELS = {"code": "部门代码", "name": "全称", "short_name": "简称", "aliases": "曾用名及其他写法",
+                     "level": "层级", "region_code": "所在地区", "active": "状态"}
+DEPARTMENT_LEVELS = [("city", "市级"), ("county", "县（市、区）级")]
+DEPARTMENT_REFUSALS = (InvalidInput, InvalidState, Conflict, NotFound)
+
+
+def department_body(form, *, fresh: bool) -> dict:
+    """The form as the contract has it: aliases one per line (or between commas); an empty code is none."""
+    data = {**forms.filled(form, ("name", "short_name", "level", "region_code") + (("code",) if fresh else ())),
+            "aliases": forms.split_list(form.get("aliases", ""))}
+    if fresh and not data.get("code"):
+        data.pop("code", None)
+    return parse(DepartmentCreate if fresh else DepartmentUpdate, data).model_dump(mode="json", exclude_none=True)
+
+
+def department_places() -> list[tuple[str, str]]:
+    """The programme city and its counties, by their 6-digit codes."""
+    city = programme_city()
+    return [(city[:6], regions.name_of(city)), *((code[:6], name) for code, name in regions.children_of(city))]
 
 
 class AdminPages(PageSupport):
-    """Mixed into GatewayService, which provides `db` and `finance`."""
+    """Mixed into GatewayService, which provides `db`, `finance` and `consultation`."""
 
     @page("GET", "/admin/users")
     def users_page(self, request):
@@ -51,6 +73,46 @@ class AdminPages(PageSupport):
         except (InvalidInput, Conflict) as exc:
             return self._users(request, form, forms.messages(exc), status_for(exc))
         return redirect("/admin/users?notice=user_created")
+
+    # ---- the department list (部门名录) ------------------------------------------------------------
+
+    @page("GET", "/admin/departments")
+    def departments_page(self, request):
+        self.require(request, "admin")
+        return self._departments(request, {})
+
+    def _departments(self, request, failed: dict, status: int = 200):
+        actor = self.require(request, "admin")
+        listed = self.consultation.list_departments(actor.model_dump())
+        return self.show(request, "admin_departments.html", status, departments=listed, failed=failed,
+                         labels=DEPARTMENT_LABELS, levels=DEPARTMENT_LEVELS, places=department_places(),
+                         summary=forms.summary(failed.get("errors", {}), DEPARTMENT_LABELS))
+
+    def _change_department(self, request, target: str, command, done: str):
+        """Run `command(me, form)`; a refusal shows the list again with that form open, values kept."""
+        actor, form = self.require(request, "admin"), request.form
+        try:
+            command(actor.model_dump(), form)
+        except DEPARTMENT_REFUSALS as exc:
+            failed = {"target": target, "values": form, "errors": forms.messages(exc)}
+            return self._departments(request, failed, status_for(exc))
+        return redirect(f"/admin/departments?notice={done}")
+
+    @page("POST", "/admin/departments")
+    def department_create(self, request):
+        return self._change_department(request, "", lambda me, form: self.consultation.create_department(
+            me, department_body(form, fresh=True)), "department_created")
+
+    @page("POST", "/admin/departments/<string:code>")
+    def department_update(self, request, code):
+        return self._change_department(request, code, lambda me, form: self.consultation.update_department(
+            me, code, department_body(form, fresh=False)), "department_updated")
+
+    @page("POST", "/admin/departments/<string:code>/active")
+    def department_activate(self, request, code):
+        active = request.form.get("active") == "yes"
+        return self._change_department(request, code, lambda me, form: self.consultation.update_department(
+            me, code, {"active": active}), "department_restored" if active else "department_retired")
 
     # ---- parked messages ----------------------------------------------------------------------
 

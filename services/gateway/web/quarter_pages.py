@@ -8,7 +8,7 @@ from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
-from shared import clock
+from shared import clock, regions
 from shared.contracts.consultation import (
     MeetingRecord,
     ProgressRecord,
@@ -58,14 +58,28 @@ def roster_body(form) -> dict:
     return checked(RosterChange, forms.filled(form, ("enterprise_id", "reason")))
 
 
+def picked(form, name: str) -> list[str]:
+    """The departments ticked (their codes), or typed as names one per line or between commas (old forms)."""
+    return [part for value in form.getlist(name) for part in forms.split_list(value)]
+
+
 def meeting_body(form) -> dict:
-    return {**forms.filled(form, ("held_on", "chair", "minutes")),
-            "departments": forms.split_list(form.get("departments", ""))}
+    return {**forms.filled(form, ("held_on", "chair", "minutes")), "departments": picked(form, "departments")}
 
 
 def resolution_body(form) -> dict:
     return {**forms.filled(form, ("item_id", "lead_department", "measure", "deadline")),
-            "co_departments": forms.split_list(form.get("co_departments", ""))}
+            "co_departments": picked(form, "co_departments")}
+
+
+def department_groups(departments: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The active departments of the list for the pickers: the city's first, then each county's."""
+    groups: dict[str, list[dict]] = {}
+    for department in departments:
+        if department["active"]:
+            place = "市级部门" if department["level"] == "city" else regions.name_of(department["region_code"])
+            groups.setdefault(place, []).append(department)
+    return list(groups.items())
 
 
 def agenda_resolution_ids(agenda: dict) -> set[str]:
@@ -123,7 +137,9 @@ class QuarterPages(PageSupport):
         shown = agenda_resolution_ids(agenda)
         # a resolution whose enterprise later left the roster still needs following up
         others = [r for r in self.consultation.list_resolutions(me, code) if r["id"] not in shown]
+        groups = department_groups(self.consultation.list_departments(me)) if actor.leads_the_city else []
         return self.show(request, "quarter.html", status, q=found, agenda=agenda, others=others,
+                         department_groups=groups,
                          is_open=found["status"] == "open", city=actor.leads_the_city,
                          adjuster=actor.level in ("county", "city"), failed=failed or {}, labels=QUARTER_LABELS,
                          new_key=new_key, QUARTER_STATUS_NAMES=QUARTER_STATUS_NAMES,

@@ -92,6 +92,8 @@ NOTICES = {
     "project_decline": "已不予接收。", "project_collected": "项目已征集，请审核后入库。",
     "event_created": "推介会已创建，所选项目状态为“已推介”。", "project_signed": "签约已登记。",
     "user_created": "账号已开设。",
+    "department_created": "部门已加入名录，会商时即可选择。", "department_updated": "部门信息已保存；原名称保留为曾用名。",
+    "department_retired": "部门已停用，会商时不再列出；历史记录不变。", "department_restored": "部门已恢复使用。",
     "quarter_opened": "季度会商已开启，名单和议程已按规则生成。",
     "roster_added": "已增列入会商名单；其未办结的困难问题（如有）已列入议程。", "roster_removed": "已移出会商名单。",
     "meeting_recorded": "会商会议已登记。", "resolution_assigned": "事项已交办，困难问题的办理记录中可看到会商决定。",
