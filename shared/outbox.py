@@ -259,7 +259,10 @@ class OutboxRelay:
             rows = session.execute(
                 sa.select(outbox.c.id, outbox.c.envelope, outbox.c.attempts)
                 .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= sa.func.now())
-                .order_by(outbox.c.id)
+                # the order of the unsent rows' own index: by id alone the planner walked the primary
+                # key from the first row ever sent, past every sent row, on each batch (a relay behind
+                # an import of 100,000 rows spent most of its database time there)
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
