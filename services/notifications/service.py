@@ -18,6 +18,7 @@ from shared import clock
 from shared.actors import as_actor, programme_city, require_city_official
 from shared.contracts.notifications import DeliverySettings, MarkRead, NotificationQuery
 from shared.db import Database
+from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.nameko_base import GuiyanService, SteadyRpcProxy, json_rpc, sweep, sweep_each
 from shared.registry_copy import keep_all, keep_change
@@ -26,6 +27,7 @@ from shared.sms import SmtpSms
 from shared.validation import parse
 
 command = json_rpc
+log = get_logger(__name__)
 SETTINGS = NotificationsSettings()
 REGISTRY_SECONDS = 10  # a registry that does not answer in this time is "away": the text waits
 
@@ -92,8 +94,9 @@ class NotificationsService(GuiyanService):
         with self.db.read() as session:
             due = messages.due_texts(session)
         if due:
-            sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
+            done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
                 uow.session, text_id, self.sms, self._phone_on_record))
+            log.info("text_messages_swept", **done)
 
     def _phone_on_record(self, recipient: str) -> str | None:
         try:

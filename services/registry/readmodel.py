@@ -121,9 +121,14 @@ def get_entrepreneur(session: Session, actor: Actor, entrepreneur_id: str) -> En
 
 
 def text_message_phone(session: Session, recipient: str) -> str | None:
+    """The phone on a person's record; for an enterprise, its owner's (an enterprise keeps none)."""
     kind, _, record_id = recipient.partition(":")
-    model = {"person": Entrepreneur, "enterprise": Enterprise}.get(kind)
-    return None if model is None else session.scalar(sa.select(model.phone).where(model.id == record_id))
+    if kind == "person":
+        return session.scalar(sa.select(Entrepreneur.phone).where(Entrepreneur.id == record_id))
+    if kind == "enterprise":
+        return session.scalar(sa.select(Entrepreneur.phone).join(Enterprise, Enterprise.owner_entrepreneur_id
+                                                                 == Entrepreneur.id).where(Enterprise.id == record_id))
+    return None
 
 
 def get_my_entrepreneur(session: Session, actor: Actor) -> dict | None:

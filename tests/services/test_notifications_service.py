@@ -152,3 +152,20 @@ def test_a_text_refused_three_times_is_given_up_and_one_too_old_is_let_go(sessio
     gateway = Gateway()
     assert messages.send_one(session, old, gateway, lambda _: "13800000000") == "too_late"
     assert gateway.sent == []
+
+
+def test_a_text_that_fails_on_its_own_account_is_given_up_and_the_next_one_still_goes(session):
+    broken, fine = a_text(session, "enterprise:e-1"), a_text(session, "person:p-2")
+
+    def phone_of(recipient):
+        if recipient.startswith("enterprise:"):
+            raise AttributeError("no such column")  # a fault of this text, not of the registry being away
+        return "13800000002"
+
+    gateway = Gateway()
+    assert messages.send_one(session, broken, gateway, phone_of) == "failed"
+    assert messages.send_one(session, fine, gateway, phone_of) == "sent"
+    session.commit()
+    assert session.get(TextMessage, broken).status == "failed" and "AttributeError" in session.get(
+        TextMessage, broken).last_error
+    assert [m.phone for m in gateway.sent] == ["13800000002"]

@@ -221,7 +221,10 @@ def send_one(session: Session, text_id: str, sms: SmsProvider, phone_of) -> str 
     except Exception as exc:
         if is_transient(exc):  # the registry (or this database) away for a moment
             return _later(text, now, exc)
-        raise
+        # a text that fails on its own account is given up, logged, and never stands in the others' way
+        text.status, text.last_error = "failed", f"{type(exc).__name__}: {exc}"[:200]
+        log.error("text_message_failed", text_id=text.id, error=text.last_error)
+        return "failed"
     text.status, text.sent_at, text.last_error = "sent", now, ""
     return "sent"
 
