@@ -15,6 +15,8 @@ message, or none configured, raises `SmsNotSent`: retried a few times, then park
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -70,6 +72,28 @@ class SmtpSms:
         self.settings = settings or SmsSettings()
 
     def send(self, message: SmsMessage) -> None:
+        with self.batch() as batch:
+            batch.send(message)
+
+    @contextmanager
+    def batch(self) -> Iterator[SmtpBatch]:
+        """Several texts over one connection to the gateway (a sweep's), opened at the first."""
+        batch = SmtpBatch(self.settings)
+        try:
+            yield batch
+        finally:
+            batch.close()
+
+
+class SmtpBatch:
+    """One connection to the gateway for the texts sent through it; a connection that breaks is
+    opened again for the next text."""
+
+    def __init__(self, settings: SmsSettings):
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, message: SmsMessage) -> None:
         s = self.settings
         if not s.smtp_host:
             raise SmsNotSent("no SMS gateway is configured (GUIYAN_SMS_SMTP_HOST)")
@@ -79,13 +103,29 @@ class SmtpSms:
         mail["Message-ID"] = f"<{message.id}@{s.domain}>"
         mail.set_content(SIGNATURE + message.text)
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls()
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password)
-                smtp.send_message(mail)
+            self._connection().send_message(mail)
         except REFUSALS as exc:
             raise SmsNotSent(f"the SMS gateway {s.smtp_host}:{s.smtp_port} refused the message: {exc}") from exc
         except OSError as exc:  # unreachable, timed out, disconnected (smtplib's errors are OSErrors too)
+            self.close()
             raise SmsGatewayAway(f"the SMS gateway {s.smtp_host}:{s.smtp_port} cannot be reached: {exc}") from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds)
+        if s.smtp_starttls:
+            smtp.starttls()
+        if s.smtp_user:
+            smtp.login(s.smtp_user, s.smtp_password)
+        self._smtp = smtp
+        return smtp
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):  # already gone: nothing to close politely
+                smtp.close()

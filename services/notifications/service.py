@@ -94,8 +94,9 @@ class NotificationsService(GuiyanService):
         with self.db.read() as session:
             due = messages.due_texts(session)
         if due:
-            done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
-                uow.session, text_id, self.sms, self._phone_on_record))
+            with self.sms.batch() as gateway:  # one connection to the gateway for the sweep's texts
+                done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
+                    uow.session, text_id, gateway, self._phone_on_record))
             log.info("text_messages_swept", **done)
 
     def _phone_on_record(self, recipient: str) -> str | None:

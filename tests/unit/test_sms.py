@@ -29,6 +29,7 @@ class FakeSmtp:
 
     sent: list = []
     refuse: Exception | None = None
+    quits = 0
 
     def __init__(self, host, port, timeout):
         self.address = (host, port)
@@ -39,6 +40,9 @@ class FakeSmtp:
     def __exit__(self, *exc):
         return False
 
+    def quit(self):
+        FakeSmtp.quits += 1
+
     def send_message(self, mail):
         if FakeSmtp.refuse is not None:
             raise FakeSmtp.refuse
@@ -47,7 +51,7 @@ class FakeSmtp:
 
 @pytest.fixture
 def fake_smtp(monkeypatch):
-    FakeSmtp.sent, FakeSmtp.refuse = [], None
+    FakeSmtp.sent, FakeSmtp.refuse, FakeSmtp.quits = [], None, 0
     monkeypatch.setattr(smtplib, "SMTP", FakeSmtp)
     return FakeSmtp
 
@@ -83,3 +87,12 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("GUIYAN_SMS_SMTP_PORT", "2525")
     settings = SmsSettings()
     assert (settings.smtp_host, settings.smtp_port) == ("sms-gateway.example", 2525)
+
+
+def test_a_batch_sends_its_texts_over_one_connection(fake_smtp, monkeypatch):
+    opened = []
+    monkeypatch.setattr(smtplib, "SMTP", lambda *args, **kw: opened.append(FakeSmtp(*args, **kw)) or opened[-1])
+    with gateway(25).batch() as batch:
+        for n in range(3):
+            batch.send(SmsMessage(id=f"note-{n}", phone="13800000005", text="您的登记已核实"))
+    assert len(opened) == 1 and len(fake_smtp.sent) == 3 and fake_smtp.quits == 1
