@@ -484,12 +484,9 @@ class EnterpriseChanged(RecordChangeFact, frozen=True):
 # ---- claiming a record registered on one's behalf -----------------------------------------------
 
 
-@register
-class ClaimInPersonRequested(EventPayload, frozen=True):
-    """Someone asked to claim a record at the service counter: an official of the record's region is
-    to confirm it in person (the notifications service tells the township)."""
+class ClaimRequestFact(EventPayload, frozen=True):
+    """What a request to claim a record carries: which request, for whose record, where, when."""
 
-    event_type: ClassVar[str] = "claim_in_person_requested"
     source: ClassVar[str] = "registry"
 
     claim_id: str
@@ -499,18 +496,20 @@ class ClaimInPersonRequested(EventPayload, frozen=True):
 
 
 @register
-class ClaimCodeRequested(EventPayload, frozen=True):
+class ClaimInPersonRequested(ClaimRequestFact, frozen=True):
+    """Someone asked to claim a record at the service counter: an official of the record's region is
+    to confirm it in person (the notifications service tells the township)."""
+
+    event_type: ClassVar[str] = "claim_in_person_requested"
+
+
+@register
+class ClaimCodeRequested(ClaimRequestFact, frozen=True):
     """Someone asked for a code to claim a record: the registry sends it to the record's phone (by
     this event's handler, so that the request never waits for the SMS gateway). Neither the phone nor
     the code travels in the event."""
 
     event_type: ClassVar[str] = "claim_code_requested"
-    source: ClassVar[str] = "registry"
-
-    claim_id: str
-    entrepreneur_id: str
-    region_code: str
-    requested_at: AwareDatetime
 
 
 ClaimCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
