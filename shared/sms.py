@@ -115,10 +115,14 @@ class SmtpBatch:
             return self._smtp
         s = self.settings
         smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds)
-        if s.smtp_starttls:
-            smtp.starttls()
-        if s.smtp_user:
-            smtp.login(s.smtp_user, s.smtp_password)
+        try:
+            if s.smtp_starttls:
+                smtp.starttls()
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password)
+        except BaseException:  # refused before any message: closed, as the one-text connection was
+            smtp.close()
+            raise
         self._smtp = smtp
         return smtp
 
