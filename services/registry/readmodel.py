@@ -18,7 +18,7 @@ from services.registry.models import (
     EntrepreneurDocument,
     RecordChange,
 )
-from shared import attachments, keyset, paging, regions
+from shared import attachment_table, keyset, paging, regions
 from shared.actors import Actor
 from shared.contracts import TodoItem
 from shared.contracts.registry import (
@@ -102,9 +102,8 @@ DOCUMENTS = {"entrepreneur": (EntrepreneurDocument, EntrepreneurDocument.entrepr
 
 def documents(session: Session, record_kind: str, record_id: str) -> list[dict]:
     """The record's documents, oldest first, without their content."""
-    model, column, names = DOCUMENTS[record_kind]
-    rows = session.scalars(sa.select(model).where(column == record_id).order_by(model.uploaded_at, model.id))
-    return [attachments.listed(row, names) for row in rows]
+    _, column, names = DOCUMENTS[record_kind]
+    return attachment_table.files_of(session, column, record_id, names)
 
 
 def liaison_dict(item: EnterpriseLiaison) -> dict:

@@ -3,23 +3,19 @@ liaisons, the officials of its region and above); who adds which is services/fin
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.finance.domain import documents
 from services.finance.handlers import loans
 from services.finance.models import GuaranteedLoan, LoanDocument
-from shared import attachments
+from shared import attachment_table, attachments
 from shared.actors import Actor
 from shared.contracts.finance import DOCUMENTS_PER_LOAN, LOAN_DOCUMENT_NAMES
-from shared.errors import NotFound
 
 
 def listed(session: Session, loan_id: str) -> list[dict]:
     """The loan's documents, oldest first, without their content."""
-    rows = session.scalars(sa.select(LoanDocument).where(LoanDocument.loan_id == loan_id)
-                           .order_by(LoanDocument.uploaded_at, LoanDocument.id))
-    return [attachments.listed(row, LOAN_DOCUMENT_NAMES) for row in rows]
+    return attachment_table.files_of(session, LoanDocument.loan_id, loan_id, LOAN_DOCUMENT_NAMES)
 
 
 def add(uow, actor: Actor, loan_id: str, kind: str, filename: str, data: bytes) -> dict:
@@ -28,9 +24,8 @@ def add(uow, actor: Actor, loan_id: str, kind: str, filename: str, data: bytes) 
     loan = loans.get(session, actor, loan_id)
     kind = attachments.kind_of(kind, LOAN_DOCUMENT_NAMES)
     documents.check_may_attach(kind, loan.status, **_who(actor, loan))
-    count = session.scalar(sa.select(sa.func.count()).select_from(LoanDocument)
-                           .where(LoanDocument.loan_id == loan.id)) or 0
-    stored = attachments.accepted(filename, data, actor.username, count_before=count,
+    stored = attachments.accepted(filename, data, actor.username,
+                                  count_before=attachment_table.count_of(session, LoanDocument.loan_id, loan.id),
                                   most=DOCUMENTS_PER_LOAN, what="每笔贷款")
     session.add(LoanDocument(loan_id=loan.id, kind=kind, **stored))
     session.flush()
@@ -50,7 +45,4 @@ def with_documents(session: Session, actor: Actor, loan: GuaranteedLoan) -> dict
 
 def get(session: Session, actor: Actor, loan_id: str, attachment_id: str) -> dict:
     loan = loans.get(session, actor, loan_id)
-    found = session.get(LoanDocument, attachment_id)
-    if found is None or found.loan_id != loan.id:
-        raise NotFound("attachment_not_found", None, "没有这个附件")
-    return attachments.download(found)
+    return attachments.download(attachment_table.file_of(session, LoanDocument.loan_id, loan.id, attachment_id))

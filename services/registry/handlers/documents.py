@@ -8,14 +8,12 @@ person at the service counter. Anyone else is told the record does not exist.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.registry import readmodel
-from shared import attachments
+from shared import attachment_table, attachments
 from shared.actors import Actor
 from shared.contracts.registry import DOCUMENTS_PER_RECORD
-from shared.errors import NotFound
 
 WHAT = {"entrepreneur": "每份创业者档案", "enterprise": "每个经营主体"}
 
@@ -38,8 +36,8 @@ def add(uow, actor: Actor, record_kind: str, record_id: str, kind: str, filename
     record = _record(session, actor, record_kind, record_id)
     model, column, names = readmodel.DOCUMENTS[record_kind]
     kind = attachments.kind_of(kind, names)
-    count = session.scalar(sa.select(sa.func.count()).select_from(model).where(column == record.id)) or 0
-    stored = attachments.accepted(filename, data, actor.username, count_before=count,
+    stored = attachments.accepted(filename, data, actor.username,
+                                  count_before=attachment_table.count_of(session, column, record.id),
                                   most=DOCUMENTS_PER_RECORD, what=WHAT[record_kind])
     session.add(model(**{column.key: record.id}, kind=kind, **stored))
     session.flush()
@@ -48,8 +46,5 @@ def add(uow, actor: Actor, record_kind: str, record_id: str, kind: str, filename
 
 def get(session: Session, actor: Actor, record_kind: str, record_id: str, attachment_id: str) -> dict:
     record = _record(session, actor, record_kind, record_id)
-    model, column, _ = readmodel.DOCUMENTS[record_kind]
-    found = session.get(model, attachment_id)
-    if found is None or getattr(found, column.key) != record.id:
-        raise NotFound("attachment_not_found", None, "没有这个附件")
-    return attachments.download(found)
+    _, column, _ = readmodel.DOCUMENTS[record_kind]
+    return attachments.download(attachment_table.file_of(session, column, record.id, attachment_id))
