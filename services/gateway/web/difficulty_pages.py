@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-
 from werkzeug.datastructures import MultiDict
 
 from services.gateway import photos
-from services.gateway.http import file_response, status_for, uploaded_file
+from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
@@ -111,9 +109,7 @@ class DifficultyPages(PageSupport):
     def attachment_upload(self, request, difficulty_id):
         actor = self.require(request, "entrepreneur")
         try:
-            filename, data = photos.fit(*uploaded_file(request))
-            self.escalation.add_attachment(actor.model_dump(), difficulty_id, filename,
-                                           base64.b64encode(data).decode())
+            self.escalation.add_attachment(actor.model_dump(), difficulty_id, *photos.uploaded(request))
         except (*REFUSALS, Forbidden) as exc:
             failed = {"action": "attach", "values": MultiDict(), "errors": forms.messages(exc)}
             return self._difficulty(request, actor, difficulty_id, failed, status_for(exc))
