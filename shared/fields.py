@@ -140,6 +140,8 @@ class _Paragraph(str):
 
 def check_text(value: str, allowed: frozenset[str] = frozenset()) -> str:
     """Refuse control and invisible format characters (zero-width, bidirectional overrides, NUL…)."""
+    if value.isprintable():  # no character of HIDDEN's categories: the usual case, looked at in C
+        return value
     for position, char in enumerate(value, 1):
         if char not in allowed and unicodedata.category(char) in HIDDEN:
             raise refusal("text_control_character",

@@ -164,32 +164,49 @@ def clean(value) -> str:
 
 def read(file_name: str, data: bytes) -> tuple[dict[str, str], list[RollRow]]:
     """The columns found (field -> the file's header) and every data row, checked."""
-    rows = cells(file_name, data)
+    headers, chunks = open_roll(file_name, data)
+    return headers, [row for chunk in chunks for row in chunk]
+
+
+def open_roll(file_name: str, data: bytes, chunk: int = 2000) -> tuple[dict[str, str], Iterator[list[RollRow]]]:
+    """The columns found and the data rows, checked `chunk` at a time as they are asked for, so that
+    what was checked can be handed on while the rest is checked. What makes the whole file unusable
+    (its type, encoding, header, too many rows) is refused here, before any row."""
+    lines = list(cells(file_name, data))
     columns: dict[int, str] = {}
     headers: dict[str, str] = {}
-    for _, values in rows:  # the header: the first row that names the required columns (title rows above it)
+    start = 0
+    while start < len(lines) and not columns:  # the header: the first row naming the required columns
+        values = lines[start][1]
+        start += 1
         found = {i: HEADER_FIELD[key] for i, value in enumerate(values)
                  if (key := clean(value).replace(" ", "")) in HEADER_FIELD}
         if set(REQUIRED) <= set(found.values()):
             columns = found
             headers = {field_: clean(values[i]) for i, field_ in found.items()}
-            break
     if not columns:
         missing = "、".join(HEADERS[key][0] for key in REQUIRED)
         raise InvalidInput("header_not_found", "file", f"没有找到表头：表头须包含 {missing} 等列（可下载模板对照）")
-    checked: list[RollRow] = []
+    data_lines = []
+    for line, values in lines[start:]:
+        raw = {key: clean(values[i]) if i < len(values) else "" for i, key in columns.items()}
+        if any(raw.values()):  # blank lines between blocks are left out
+            data_lines.append((line, raw))
+    if len(data_lines) > MAX_ROWS:
+        raise InvalidInput("too_many_rows", "file", f"一次最多导入{MAX_ROWS:,}行，请分成几个文件")
+    return headers, _checked_chunks(data_lines, headers, chunk)
+
+
+def _checked_chunks(data_lines: list[tuple[int, dict]], headers: dict[str, str], size: int) -> Iterator[list[RollRow]]:
     people: dict[str, int] = {}
     firms: dict[str, int] = {}
-    for line, values in rows:
-        raw = {key: clean(values[i]) if i < len(values) else "" for i, key in columns.items()}
-        if not any(raw.values()):
-            continue  # blank lines between blocks
-        if len(checked) >= MAX_ROWS:
-            raise InvalidInput("too_many_rows", "file", f"一次最多导入{MAX_ROWS:,}行，请分成几个文件")
-        row = check(line, raw, headers)
-        _twins(row, people, firms, headers)
-        checked.append(row)
-    return headers, checked
+    for begin in range(0, len(data_lines), size):
+        checked = []
+        for line, raw in data_lines[begin:begin + size]:
+            row = check(line, raw, headers)
+            _twins(row, people, firms, headers)
+            checked.append(row)
+        yield checked
 
 
 def _twins(row: RollRow, people: dict[str, int], firms: dict[str, int], headers: dict[str, str]) -> None:

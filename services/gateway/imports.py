@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from dataclasses import asdict
+from contextlib import nullcontext
+
+import eventlet
 
 from services.gateway.handlers.auth import off_hub
 from shared import roll
@@ -25,14 +27,22 @@ def upload(registry, actor: Actor, file_name: str, data: bytes, *, dry_run: bool
     require_role(actor, "official")
     if not data:
         raise InvalidInput("file_empty", "file", "请选择要导入的台账文件")
-    columns, rows = off_hub(roll.read, file_name, data, gate=_reading)
-    caller = actor.model_dump()
-    created = registry.create_import(caller, {"file_name": file_name[:200]})
-    for start in range(0, len(rows), CHUNK):
-        chunk = [asdict(row) for row in rows[start:start + CHUNK]]
-        registry.add_import_rows(caller, created["id"], {"rows": chunk, "columns": columns})
+    with _reading:
+        columns, chunks = off_hub(roll.open_roll, file_name, data, CHUNK, gate=nullcontext())
+        caller = actor.model_dump()
+        created = registry.create_import(caller, {"file_name": file_name[:200]})
+        # the next chunk is checked (in a real thread) while the registry stores this one
+        checking = eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
+        while (rows := checking.wait()) is not None:
+            checking = eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
+            registry.add_import_rows(caller, created["id"], {"rows": [_plain(row) for row in rows], "columns": columns})
     report = registry.finish_import_upload(caller, created["id"])
     return report if dry_run else registry.start_import(caller, created["id"])
+
+
+def _plain(row: roll.RollRow) -> dict:
+    return {"line": row.line, "entrepreneur": row.entrepreneur, "enterprise": row.enterprise,
+            "liaisons": row.liaisons, "errors": row.errors}
 
 
 def errors_csv(report: dict) -> bytes:

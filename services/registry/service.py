@@ -268,6 +268,10 @@ class RegistryService(GuiyanService):
         up to `IMPORT_SLICE_SECONDS` a tick; a second instance takes another import, or waits."""
         with self.db.read() as session:
             waiting = imports.due(session)
+        if not waiting:
+            with self.db.unit_of_work() as uow:
+                imports.release_if_idle(uow.session)
+                uow.commit()
         for import_id in waiting:
             with self.db.unit_of_work() as uow:
                 taken = imports.take(uow.session, import_id)

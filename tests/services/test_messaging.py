@@ -13,7 +13,15 @@ from shared import clock, parking
 from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.events import make_event
 from shared.messaging import RetiredQueues
-from shared.outbox import HANDOFF_GRACE, OutboxRelay, add_to_outbox, event_exchange, outbox
+from shared.outbox import (
+    HANDOFF_GRACE,
+    OutboxRelay,
+    add_all_to_outbox,
+    add_to_outbox,
+    event_exchange,
+    outbox,
+    release_held,
+)
 from tests.factories import entrepreneur_data
 from tests.services.test_registry_service import entrepreneur_actor
 from tests.support import recorder
@@ -274,6 +282,31 @@ def test_an_event_whose_hand_off_never_happened_is_published_by_the_look_once_du
     relay.relay_once()
     assert _row(engine, orphan.event_id).sent_at is not None
     assert orphan.event_id in [body["event_id"] for body in _drain(amqp_uri, queue)]
+    relay.close()
+    engine.dispose()
+
+
+def test_held_events_wait_until_released_then_go_out_with_the_rest(databases, amqp_uri):
+    """An import's batches hold their events (one statement for many, not handed over): the relay
+    leaves them until `release_held`, which skips nothing while its `unless` holds."""
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    held = [_registered_event(f"e-held-{n}") for n in range(3)]
+    engine = engine_for(databases["registry"])
+    with sessionmaker(engine)() as session:
+        add_all_to_outbox(session, held, held=True)
+        session.commit()
+    relay = OutboxRelay(sessionmaker(engine), amqp_uri)
+    relay.relay_once()
+    assert [_row(engine, event.event_id).sent_at for event in held] == [None] * 3
+    with sessionmaker(engine)() as session:
+        assert release_held(session, unless=sa.true()) == 0  # an import still running
+        assert release_held(session) == 3
+        session.commit()
+    relay.relay_once()
+    assert all(_row(engine, event.event_id).sent_at is not None for event in held)
+    published, mine = [body["event_id"] for body in _drain(amqp_uri, queue)], [event.event_id for event in held]
+    assert [event_id for event_id in published if event_id in mine] == mine
+    assert _row(engine, held[0].event_id).envelope == held[0].model_dump(mode="json")
     relay.close()
     engine.dispose()
 

@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from services.registry import domain
@@ -25,7 +25,7 @@ from services.registry.models import (
     RollImport,
     RollImportRow,
 )
-from shared import clock, events, regions
+from shared import clock, events, outbox, regions
 from shared.actors import Actor
 from shared.contracts.registry import (
     EnterpriseLiaisonsAssigned,
@@ -36,7 +36,7 @@ from shared.contracts.registry import (
     ImportRows,
     Liaison,
 )
-from shared.db import new_id
+from shared.db import insert_rows, new_id
 from shared.errors import Forbidden, InvalidState, NotFound
 from shared.identity import check_resident_id, credit_code_checksum_ok
 
@@ -99,9 +99,8 @@ def add_rows(uow, actor: Actor, import_id: str, rows: ImportRows) -> dict:
                      "liaisons": None if invalid else row.liaisons, "note": ""})
         errors.extend(refusals[: max(0, ERRORS_KEPT - len(errors))])
         imported.invalid_rows += invalid
-    if kept:
-        # a chunk sent again (the upload retried) adds nothing twice
-        session.execute(insert(RollImportRow).on_conflict_do_nothing(), kept)
+    # a chunk sent again (the upload retried) adds nothing twice
+    insert_rows(session, RollImportRow.__table__, kept, skip_existing=True)
     imported.total_rows += len(kept)
     imported.errors, imported.updated_at = errors, clock.utcnow()
     return read(imported, errors=False)
@@ -156,6 +155,12 @@ def due(session: Session) -> list[str]:
         RollImport.status == "importing", RollImport.updated_at < clock.utcnow() - STALE)))
 
 
+def release_if_idle(session: Session) -> None:
+    """Events that an import held are published once it is done; if none is importing (an import's
+    last transaction released them, or it was never finished by this code), none stays held."""
+    outbox.release_held(session, unless=sa.exists().where(RollImport.status == "importing"))
+
+
 def take(session: Session, import_id: str) -> bool:
     """This process works on the import now: its mark is renewed with each batch."""
     done = session.execute(sa.update(RollImport).where(
@@ -204,6 +209,7 @@ def run_batch(uow, import_id: str) -> bool:
     now = clock.utcnow()
     if not rows:
         imported.status, imported.finished_at, imported.updated_at = "done", now, now
+        outbox.release_held(session)
         return False
     numbers = [row.entrepreneur["id_number"] for row in rows]
     codes = [row.enterprise["credit_code"] for row in rows if row.enterprise]
@@ -232,13 +238,12 @@ def run_batch(uow, import_id: str) -> bool:
             created = True
         (done if created else skipped).append(row.line)
     for model, values in ((Entrepreneur, new_people), (Enterprise, new_firms), (EnterpriseLiaison, new_liaisons)):
-        if values:
-            session.execute(sa.insert(model.__table__), values)
+        insert_rows(session, model.__table__, values)
     for status, lines, note in (("done", done, ""), ("skipped", skipped, "已登记，未重复登记")):
         if lines:
             session.execute(sa.update(table).where(table.c.import_id == import_id, table.c.line.in_(lines))
                             .values(status=status, note=note))
-    uow.publish_all(recorded)
+    uow.publish_all(recorded, held=True)  # published when the import is whole (see `release_held`)
     imported.created_people += len(new_people)
     imported.created_firms += len(new_firms)
     imported.processed_rows += len(rows)
