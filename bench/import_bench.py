@@ -46,10 +46,42 @@ def roll(rows: int, offset: int) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+REGISTERED = ("entrepreneur_registered", "enterprise_registered")
+
+
+def applied(stack) -> dict[str, int]:
+    """Each consuming service's count of registrations it has applied (its inbox rows of them)."""
+    import sqlalchemy as sa
+
+    from tests.unit.test_docs import subscriptions
+
+    consumers = {name for kind in REGISTERED for name in subscriptions().get(("registry", kind), [])}
+    counts = {}
+    for name in sorted(consumers):
+        engine = sa.create_engine(stack.databases[name].replace("postgresql://", "postgresql+psycopg2://", 1))
+        with engine.connect() as connection:
+            counts[name] = connection.scalar(sa.text("SELECT count(*) FROM inbox WHERE event_type = ANY(:kinds)"),
+                                             {"kinds": list(REGISTERED)})
+        engine.dispose()
+    return counts
+
+
+def expected(people: int, firms: int) -> dict[str, int]:
+    from tests.unit.test_docs import subscriptions
+
+    each = {"entrepreneur_registered": people, "enterprise_registered": firms}
+    totals: dict[str, int] = {}
+    for kind in REGISTERED:
+        for name in subscriptions().get(("registry", kind), []):
+            totals[name] = totals.get(name, 0) + each[kind]
+    return totals
+
+
 def measure(stack, rows: int) -> list[Row]:
     official = stack.client(stack.create_user("official", region_code="511011101000", level="township"))
     data = roll(rows, offset=3_000_000)  # far from the people the other parts register
     load = load_average()
+    before = applied(stack)
     started = time.monotonic()
     answer = official.http.post(stack.base_url + "/api/v1/imports", files={"file": ("台账.csv", data, "text/csv")},
                                 data={"dry_run": "false"}, timeout=600)
@@ -65,8 +97,16 @@ def measure(stack, rows: int) -> list[Row]:
     seconds = time.monotonic() - started
     final = official.get(f"/api/v1/imports/{report['id']}").json()
     assert final["created_people"] == rows, final
+    # the import's events are published once it is whole; then every service's copy follows
+    wanted = {name: count + before.get(name, 0)
+              for name, count in expected(final["created_people"], final["created_firms"]).items()}
+    eventually(lambda: all(applied(stack)[name] >= count for name, count in wanted.items()), timeout=1800,
+               interval=2, message="every service to apply the import's registrations")
+    followed = time.monotonic() - started
     return [
         at_most(f"roll import, {rows:,} rows (upload → all registered) s", seconds, 60, load=load,
                 note=f"{rows / seconds:.0f} rows/s; {final['created_firms']:,} enterprises"),
         reference("roll import: read and checked (the dry run) s", checked, load=load),
+        reference("roll import: upload → every service's copy up to date s", followed, load=load,
+                  note=f"{sum(wanted.values()) - sum(before.values()):,} events applied by {len(wanted)} services"),
     ]

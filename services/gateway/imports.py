@@ -35,12 +35,13 @@ def upload(registry, actor: Actor, file_name: str, data: bytes, *, dry_run: bool
         checking = eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
         while (rows := checking.wait()) is not None:
             checking = eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
-            registry.add_import_rows(caller, created["id"], {"rows": [_plain(row) for row in rows], "columns": columns})
+            registry.add_import_rows(caller, created["id"], {"rows": [row_json(row) for row in rows], "columns": columns})
     report = registry.finish_import_upload(caller, created["id"])
     return report if dry_run else registry.start_import(caller, created["id"])
 
 
-def _plain(row: roll.RollRow) -> dict:
+def row_json(row: roll.RollRow) -> dict:
+    """A checked row as the registry takes it (`ImportRow`)."""
     return {"line": row.line, "entrepreneur": row.entrepreneur, "enterprise": row.enterprise,
             "liaisons": row.liaisons, "errors": row.errors}
 

@@ -205,7 +205,7 @@ class RollImportRow(Base):
 
     import_id: Mapped[str] = mapped_column(sa.ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True)
     line: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(sa.String(10))  # pending | invalid | skipped | done
+    status: Mapped[str] = mapped_column(sa.String(10))  # pending | invalid (a row registered is deleted)
     entrepreneur: Mapped[dict | None] = mapped_column(JSONB)
     enterprise: Mapped[dict | None] = mapped_column(JSONB)
     liaisons: Mapped[dict | None] = mapped_column(JSONB)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import eventlet
+
 from services.registry import readmodel
 from services.registry.handlers import (
     claims,
@@ -279,15 +281,30 @@ class RegistryService(GuiyanService):
             if not taken:
                 continue
             deadline = time.monotonic() + IMPORT_SLICE_SECONDS
-            more = True
-            while more and time.monotonic() < deadline:
-                with self.db.unit_of_work() as uow:
-                    more = imports.run_batch(uow, import_id)
-                    uow.commit()
-            if more:  # the next tick goes on at once
+            workers = [eventlet.spawn(self._import_batches, import_id, deadline) for _ in range(imports.WORKERS)]
+            outcomes = []
+            for worker in workers:  # every one ends before the tick does, even when one failed
+                try:
+                    outcomes.append(worker.wait())
+                except Exception as exc:  # noqa: BLE001 (raised once the others have ended)
+                    outcomes.append(exc)
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    raise outcome
+            if any(outcomes):  # the next tick goes on at once
                 with self.db.unit_of_work() as uow:
                     imports.release(uow.session, import_id)
                     uow.commit()
+
+    def _import_batches(self, import_id: str, deadline: float) -> bool:
+        """Batch after batch until none is left or the slice is over; True if some are left."""
+        while time.monotonic() < deadline:
+            with self.db.unit_of_work() as uow:
+                more = imports.run_batch(uow, import_id)
+                uow.commit()
+            if not more:
+                return False
+        return True
 
     @command
     def assign_liaisons(self, actor, enterprise_id, data):

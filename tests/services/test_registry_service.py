@@ -100,3 +100,46 @@ def test_a_headcount_report_for_the_same_quarter_is_a_revision(registry, rpc):
     with pytest.raises(InvalidInput) as caught:
         rpc.registry.report_headcount(owner, enterprise["id"], {**report, "poverty_hires": 99})
     assert caught.value.code == "poverty_hires_exceed_headcount"
+
+
+def test_an_import_of_many_batches_registers_each_row_once_and_publishes_when_whole(
+        registry, rpc, databases, monkeypatch):
+    """Thirty people (every other with an enterprise) in batches of four, taken by two workers side by
+    side: each registered once, the counts added up, and their events held until the import is done,
+    then every one made due."""
+    from services.gateway.imports import row_json
+    from services.registry.handlers import imports
+    from shared import outbox, roll
+    from tests.factories import PLACES, credit_code, roll_csv
+
+    monkeypatch.setattr(imports, "BATCH", 4)
+    released = []
+    release_held = outbox.release_held
+    monkeypatch.setattr(outbox, "release_held", lambda session, **kw: released.append(release_held(session, **kw)))
+    people = [(entrepreneur_data(region_code=PLACES.village),
+               enterprise_data(region_code=PLACES.village, credit_code=credit_code(PLACES.village)) if n % 2 else None)
+              for n in range(30)]
+    columns, rows = roll.read("台账.csv", roll_csv(people))
+    created = rpc.registry.create_import(TOWNSHIP, {"file_name": "台账.csv"})
+    rpc.registry.add_import_rows(TOWNSHIP, created["id"], {"rows": [row_json(row) for row in rows], "columns": columns})
+    assert rpc.registry.finish_import_upload(TOWNSHIP, created["id"])["to_import"] == 30
+    rpc.registry.start_import(TOWNSHIP, created["id"])
+    eventually(lambda: rpc.registry.get_import(TOWNSHIP, created["id"])["status"] == "done", timeout=30)
+    final = rpc.registry.get_import(TOWNSHIP, created["id"])
+    assert (final["created_people"], final["created_firms"], final["processed_rows"]) == (30, 15, 30)
+
+    engine = sa.create_engine(databases["registry"].replace("postgresql://", "postgresql+psycopg2://"))
+    numbers = [person["id_number"] for person, _ in people]
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM entrepreneurs WHERE id_number = ANY(:n)"),
+                                 {"n": numbers}) == 30
+        published = connection.execute(sa.text(
+            "SELECT event_type, next_attempt_at = 'infinity' AS held FROM outbox"
+            " WHERE envelope->'payload'->>'region_code' = :village AND event_type LIKE '%_registered'"
+            " AND created_at >= :since"), {"village": PLACES.village, "since": final["created_at"]}).all()
+        assert connection.scalar(sa.text("SELECT count(*) FROM import_rows WHERE import_id = :i"),
+                                 {"i": created["id"]}) == 0  # every row taken
+    engine.dispose()
+    assert sorted(kind for kind, _ in published) == ["enterprise_registered"] * 15 + ["entrepreneur_registered"] * 30
+    assert not any(held for _, held in published)
+    assert max(released) == sum(released) == 45  # every event waited for the import's last transaction
