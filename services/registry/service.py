@@ -270,7 +270,8 @@ class RegistryService(GuiyanService):
         up to `IMPORT_SLICE_SECONDS` a tick; a second instance takes another import, or waits."""
         with self.db.read() as session:
             waiting = imports.due(session)
-        if not waiting:
+            stranded = not waiting and imports.held_while_idle(session)
+        if stranded:
             with self.db.unit_of_work() as uow:
                 imports.release_if_idle(uow.session)
                 uow.commit()

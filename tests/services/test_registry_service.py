@@ -143,3 +143,29 @@ def test_an_import_of_many_batches_registers_each_row_once_and_publishes_when_wh
     assert sorted(kind for kind, _ in published) == ["enterprise_registered"] * 15 + ["entrepreneur_registered"] * 30
     assert not any(held for _, held in published)
     assert max(released) == sum(released) == 45  # every event waited for the import's last transaction
+
+
+def test_events_held_with_no_import_running_are_released_by_the_sweep(registry, databases):
+    """A held event that no running import will release (none is running) is made due at a look."""
+    from sqlalchemy.orm import sessionmaker
+
+    from shared import clock
+    from shared.contracts.registry import EntrepreneurRegistered
+    from shared.events import make_event
+    from shared.outbox import add_all_to_outbox, outbox
+
+    engine = sa.create_engine(databases["registry"].replace("postgresql://", "postgresql+psycopg2://"))
+    event = make_event(EntrepreneurRegistered(
+        entrepreneur_id="e-stranded", name="测试", region_code="511011101201", household_region_code="511011101201",
+        categories=[], education="college", skills=[], return_date=None, registered_at=clock.utcnow()))
+    with sessionmaker(engine)() as session:
+        add_all_to_outbox(session, [event], held=True)
+        session.commit()
+
+    def due():
+        with engine.connect() as connection:
+            return connection.scalar(sa.select(outbox.c.next_attempt_at != sa.text("'infinity'::timestamptz"))
+                                     .where(outbox.c.event_id == event.event_id))
+
+    eventually(due, timeout=10, message="the held event released")
+    engine.dispose()

@@ -158,6 +158,13 @@ def due(session: Session) -> list[str]:
         RollImport.status == "importing", RollImport.updated_at < clock.utcnow() - STALE)))
 
 
+def held_while_idle(session: Session) -> bool:
+    """Events held although no import is running (read only: asked at every look, almost always no)."""
+    return bool(session.scalar(sa.select(sa.exists().where(outbox.outbox.c.sent_at.is_(None),
+                                                            outbox.outbox.c.next_attempt_at == outbox.HELD))
+                               .where(~sa.exists().where(RollImport.status == "importing"))))
+
+
 def release_if_idle(session: Session) -> None:
     """Events that an import held are published once it is done; if none is importing (an import's
     last transaction released them, or it was never finished by this code), none stays held."""
