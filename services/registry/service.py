@@ -45,6 +45,10 @@ from shared.validation import parse
 command = json_rpc
 IMPORT_LOOK_SECONDS = 3.0  # how soon a started import begins (one indexed look per tick)
 IMPORT_SLICE_SECONDS = 20.0  # a tick's share of a long import, so that stopping never waits long
+# events held with no import running to release them: a safety net (an import's last transaction
+# releases its own), so looked for once a minute, not at every tick
+STRANDED_LOOK_SECONDS = 60.0
+_stranded_looked_at = -STRANDED_LOOK_SECONDS
 
 
 class RegistryService(GuiyanService):
@@ -268,9 +272,13 @@ class RegistryService(GuiyanService):
     def import_rolls(self):
         """Imports started (or left off by a process that stopped): batch after batch until done, for
         up to `IMPORT_SLICE_SECONDS` a tick; a second instance takes another import, or waits."""
+        global _stranded_looked_at
         with self.db.read() as session:
             waiting = imports.due(session)
-            stranded = not waiting and imports.held_while_idle(session)
+            look = not waiting and time.monotonic() - _stranded_looked_at >= STRANDED_LOOK_SECONDS
+            stranded = look and imports.held_while_idle(session)
+        if look:
+            _stranded_looked_at = time.monotonic()
         if stranded:
             with self.db.unit_of_work() as uow:
                 imports.release_if_idle(uow.session)

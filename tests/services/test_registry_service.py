@@ -145,9 +145,13 @@ def test_an_import_of_many_batches_registers_each_row_once_and_publishes_when_wh
     assert max(released) == sum(released) == 45  # every event waited for the import's last transaction
 
 
-def test_events_held_with_no_import_running_are_released_by_the_sweep(registry, databases):
+def test_events_held_with_no_import_running_are_released_by_the_sweep(registry, databases, monkeypatch):
     """A held event that no running import will release (none is running) is made due at a look."""
     from sqlalchemy.orm import sessionmaker
+
+    from services.registry import service
+
+    monkeypatch.setattr(service, "STRANDED_LOOK_SECONDS", 0.0)
 
     from shared import clock
     from shared.contracts.registry import EntrepreneurRegistered
