@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import clock
-from shared.db import insert_rows
+from shared.bulk import insert_rows
 from shared.events import Envelope
 from shared.logging import get_logger
 

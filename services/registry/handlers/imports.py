@@ -28,6 +28,7 @@ from services.registry.models import (
 )
 from shared import clock, events, outbox, regions
 from shared.actors import Actor
+from shared.bulk import insert_rows
 from shared.contracts.registry import (
     EnterpriseLiaisonsAssigned,
     EnterpriseRegistered,
@@ -37,7 +38,7 @@ from shared.contracts.registry import (
     ImportRows,
     Liaison,
 )
-from shared.db import insert_rows, new_id
+from shared.db import new_id
 from shared.errors import Forbidden, InvalidState, NotFound
 from shared.identity import check_resident_id, credit_code_checksum_ok
 
