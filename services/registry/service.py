@@ -37,12 +37,15 @@ from shared.contracts.registry import (
 )
 from shared.db import Database
 from shared.idempotency import in_transaction
+from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep
 from shared.sms import SmtpSms
+from shared.transient import is_transient
 from shared.validation import parse
 
 command = json_rpc
+log = get_logger(__name__)
 IMPORT_LOOK_SECONDS = 3.0  # how soon a started import begins (one indexed look per tick)
 IMPORT_SLICE_SECONDS = 20.0  # a tick's share of a long import, so that stopping never waits long
 # events held with no import running to release them: a safety net (an import's last transaction
@@ -306,11 +309,32 @@ class RegistryService(GuiyanService):
                     uow.commit()
 
     def _import_batches(self, import_id: str, deadline: float) -> bool:
-        """Batch after batch until none is left or the slice is over; True if some are left."""
+        """Batch after batch until none is left or the slice is over; True if some are left.
+
+        A batch the database refuses for a reason that would not pass (not `is_transient`) is taken
+        again one row at a time: the row that still fails is set aside (`imports.refuse_row`), the
+        others are registered, and then whole batches go on."""
+        size, alone = imports.BATCH, 0
         while time.monotonic() < deadline:
-            with self.db.unit_of_work() as uow:
-                more = imports.run_batch(uow, import_id)
-                uow.commit()
+            taken: list[int] = []
+            try:
+                with self.db.unit_of_work() as uow:
+                    more = imports.run_batch(uow, import_id, size, taken)
+                    uow.commit()
+            except Exception as exc:
+                if is_transient(exc) or not taken:
+                    raise
+                if size > 1:
+                    size, alone = 1, len(taken)
+                    continue
+                log.warning("import_row_refused", import_id=import_id, line=taken[0], error=type(exc).__name__)
+                with self.db.unit_of_work() as uow:
+                    imports.refuse_row(uow.session, import_id, taken[0], exc)
+                    uow.commit()
+                more = True
+            if alone:
+                alone -= 1
+                size = 1 if alone else imports.BATCH
             if not more:
                 return False
         return True

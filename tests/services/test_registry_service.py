@@ -173,3 +173,30 @@ def test_events_held_with_no_import_running_are_released_by_the_sweep(registry, 
 
     eventually(due, timeout=10, message="the held event released")
     engine.dispose()
+
+
+def test_a_row_the_database_refuses_is_set_aside_and_the_rest_is_imported(registry, rpc, monkeypatch):
+    """A row that passed the file's checks but that the database refuses (here a name longer than its
+    column, sent to the registry as the reader would never send it) fails its batch; the batch is
+    taken again one row at a time, that row is set aside in the report, and every other row is
+    registered, once."""
+    from services.gateway.imports import row_json
+    from services.registry.handlers import imports
+    from shared import roll
+    from tests.factories import PLACES, roll_csv
+
+    monkeypatch.setattr(imports, "BATCH", 5)
+    people = [(entrepreneur_data(region_code=PLACES.village), None) for _ in range(12)]
+    columns, rows = roll.read("台账.csv", roll_csv(people))
+    sent = [row_json(row) for row in rows]
+    sent[6]["entrepreneur"]["name"] = "张" * 300
+    created = rpc.registry.create_import(TOWNSHIP, {"file_name": "台账.csv"})
+    rpc.registry.add_import_rows(TOWNSHIP, created["id"], {"rows": sent, "columns": columns})
+    rpc.registry.finish_import_upload(TOWNSHIP, created["id"])
+    rpc.registry.start_import(TOWNSHIP, created["id"])
+    eventually(lambda: rpc.registry.get_import(TOWNSHIP, created["id"])["status"] == "done", timeout=30)
+    final = rpc.registry.get_import(TOWNSHIP, created["id"])
+    assert (final["created_people"], final["invalid_rows"], final["processed_rows"]) == (11, 1, 12)
+    refused, = final["errors"]
+    assert (refused["line"], refused["code"]) == (sent[6]["line"], "row_not_registered")
+    assert "未能登记" in refused["message"]

@@ -206,20 +206,23 @@ def release(session: Session, import_id: str) -> None:
                     .values(updated_at=clock.utcnow() - STALE))
 
 
-def run_batch(uow, import_id: str) -> bool:
+def run_batch(uow, import_id: str, size: int = BATCH, taken: list[int] | None = None) -> bool:
     """One batch of pending rows registered; False when none is left for this caller (and the import
     is done once no other batch holds rows either).
 
     Batches of one import may run side by side (`WORKERS`): each takes its rows with SKIP LOCKED and
     adds its counts to the import's at the end. Plain statements, not the ORM's objects: a batch of
-    500 took 1.2 s of the process as objects, and the rows only go into tables."""
+    500 took 1.2 s of the process as objects, and the rows only go into tables. `taken` receives the
+    lines of the rows it took, for `refuse_row` when the batch fails."""
     session: Session = uow.session
     imported = session.get(RollImport, import_id)
     table = RollImportRow.__table__
     pending = (table.c.import_id == import_id, table.c.status == "pending")
     rows = session.execute(sa.select(table.c.line, table.c.entrepreneur, table.c.enterprise, table.c.liaisons)
-                           .where(*pending).order_by(table.c.line).limit(BATCH)
+                           .where(*pending).order_by(table.c.line).limit(size)
                            .with_for_update(skip_locked=True)).all()
+    if taken is not None:
+        taken[:] = [row.line for row in rows]
     now = clock.utcnow()
     if not rows:
         if not session.scalar(sa.select(sa.exists().where(*pending))):  # none left, not even another's
@@ -263,6 +266,24 @@ def run_batch(uow, import_id: str) -> bool:
         created_firms=RollImport.created_firms + len(new_firms),
         processed_rows=RollImport.processed_rows + len(rows), updated_at=clock.utcnow()))
     return True
+
+
+def refuse_row(session: Session, import_id: str, line: int, exc: Exception) -> None:
+    """A row that the database refused although it passed the checks (a poison row: tried alone, it
+    still failed, and not for a passing reason) is set aside as invalid and named in the report, so
+    that the rest of the import goes on."""
+    table = RollImportRow.__table__
+    code = getattr(getattr(exc, "orig", None), "pgcode", None) or type(exc).__name__
+    session.execute(sa.update(table).where(table.c.import_id == import_id, table.c.line == line,
+                                           table.c.status == "pending")
+                    .values(status="invalid", note=f"登记失败（{code}）"[:200]))
+    imported = session.get(RollImport, import_id, with_for_update=True)
+    if len(imported.errors) < ERRORS_KEPT:
+        imported.errors = [*imported.errors, {"line": line, "column": "", "code": "row_not_registered",
+                                              "message": f"该行未能登记（数据库拒绝，代码 {code}），请核对后单独登记"}]
+    imported.invalid_rows += 1
+    imported.processed_rows += 1
+    imported.updated_at = clock.utcnow()
 
 
 def _person(data: dict, created_by: str, now) -> dict:
