@@ -274,10 +274,12 @@ def refuse_row(session: Session, import_id: str, line: int, exc: Exception) -> N
     that the rest of the import goes on."""
     table = RollImportRow.__table__
     code = getattr(getattr(exc, "orig", None), "pgcode", None) or type(exc).__name__
-    session.execute(sa.update(table).where(table.c.import_id == import_id, table.c.line == line,
-                                           table.c.status == "pending")
-                    .values(status="invalid", note=f"登记失败（{code}）"[:200]))
-    imported = session.get(RollImport, import_id, with_for_update=True)
+    imported = session.get(RollImport, import_id, with_for_update=True)  # one refusal at a time
+    marked = session.execute(sa.update(table).where(table.c.import_id == import_id, table.c.line == line,
+                                                    table.c.status == "pending")
+                             .values(status="invalid", note=f"登记失败（{code}）"[:200]))
+    if not marked.rowcount:  # type: ignore[attr-defined]
+        return  # the other batch worker set it aside first
     if len(imported.errors) < ERRORS_KEPT:
         imported.errors = [*imported.errors, {"line": line, "column": "", "code": "row_not_registered",
                                               "message": f"该行未能登记（数据库拒绝，代码 {code}），请核对后单独登记"}]
