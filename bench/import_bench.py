@@ -49,15 +49,20 @@ def roll(rows: int, offset: int) -> bytes:
 REGISTERED = ("entrepreneur_registered", "enterprise_registered")
 
 
+def consumers() -> dict[str, list[str]]:
+    """The services consuming each kind of registration, as their entrypoints declare."""
+    from tests.unit.test_docs import subscriptions
+
+    found = subscriptions()
+    return {kind: found.get(("registry", kind), []) for kind in REGISTERED}
+
+
 def applied(stack) -> dict[str, int]:
     """Each consuming service's count of registrations it has applied (its inbox rows of them)."""
     import sqlalchemy as sa
 
-    from tests.unit.test_docs import subscriptions
-
-    consumers = {name for kind in REGISTERED for name in subscriptions().get(("registry", kind), [])}
     counts = {}
-    for name in sorted(consumers):
+    for name in sorted({name for names in consumers().values() for name in names}):
         engine = sa.create_engine(stack.databases[name].replace("postgresql://", "postgresql+psycopg2://", 1))
         with engine.connect() as connection:
             counts[name] = connection.scalar(sa.text("SELECT count(*) FROM inbox WHERE event_type = ANY(:kinds)"),
@@ -67,12 +72,10 @@ def applied(stack) -> dict[str, int]:
 
 
 def expected(people: int, firms: int) -> dict[str, int]:
-    from tests.unit.test_docs import subscriptions
-
     each = {"entrepreneur_registered": people, "enterprise_registered": firms}
     totals: dict[str, int] = {}
-    for kind in REGISTERED:
-        for name in subscriptions().get(("registry", kind), []):
+    for kind, names in consumers().items():
+        for name in names:
             totals[name] = totals.get(name, 0) + each[kind]
     return totals
 

@@ -163,8 +163,7 @@ class UnitOfWork:
         from shared.outbox import add_all_to_outbox
 
         assert self.session is not None
-        envelopes = add_all_to_outbox(self.session, events, handed_over=self.on_commit is not None and not held,
-                                      held=held)
+        envelopes = add_all_to_outbox(self.session, events, handed_over=self.on_commit is not None, held=held)
         if not held:
             self.recorded.extend(envelopes)
 

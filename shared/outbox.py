@@ -108,13 +108,20 @@ def add_all_to_outbox(session: Session, events: list[Envelope], *, handed_over: 
 HELD: sa.ColumnElement = sa.literal_column("'infinity'::timestamptz")  # next_attempt_at of a held row
 
 
+def _held(unless) -> list[sa.ColumnElement[bool]]:
+    condition = [outbox.c.sent_at.is_(None), outbox.c.next_attempt_at == HELD]
+    return condition if unless is None else [*condition, ~unless]
+
+
+def any_held(session: Session, *, unless=None) -> bool:
+    """Whether a row is held (see `add_all_to_outbox`), `unless` that condition holds."""
+    return bool(session.scalar(sa.select(sa.exists().where(*_held(unless)))))
+
+
 def release_held(session: Session, *, unless=None) -> int:
     """Every held row due now (see `add_all_to_outbox`), `unless` that condition holds; returns how
     many."""
-    condition = [outbox.c.sent_at.is_(None), outbox.c.next_attempt_at == HELD]
-    if unless is not None:
-        condition.append(~unless)
-    done = session.execute(outbox.update().where(*condition).values(next_attempt_at=sa.func.now()))
+    done = session.execute(outbox.update().where(*_held(unless)).values(next_attempt_at=sa.func.now()))
     return done.rowcount  # type: ignore[attr-defined]
 
 

@@ -31,10 +31,12 @@ def upload(registry, actor: Actor, file_name: str, data: bytes, *, dry_run: bool
         columns, chunks = off_hub(roll.open_roll, file_name, data, CHUNK, gate=nullcontext())
         caller = actor.model_dump()
         created = registry.create_import(caller, {"file_name": file_name[:200]})
-        # the next chunk is checked (in a real thread) while the registry stores this one
-        checking = eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
+        def check_next():  # in a real thread, while the registry stores the chunk before
+            return eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
+
+        checking = check_next()
         while (rows := checking.wait()) is not None:
-            checking = eventlet.spawn(off_hub, next, chunks, None, gate=nullcontext())
+            checking = check_next()
             registry.add_import_rows(caller, created["id"], {"rows": [row_json(row) for row in rows], "columns": columns})
     report = registry.finish_import_upload(caller, created["id"])
     return report if dry_run else registry.start_import(caller, created["id"])

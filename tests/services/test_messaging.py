@@ -175,11 +175,11 @@ def _drain(amqp_uri, queue):
         return bodies
 
 
-def _insert(databases, *envelopes):
+def _insert(databases, *envelopes, handed_over=False):
     engine = engine_for(databases["registry"])
     with sessionmaker(engine)() as session:
         for envelope in envelopes:
-            add_to_outbox(session, envelope)
+            add_to_outbox(session, envelope, handed_over=handed_over)
         session.commit()
     return engine
 
@@ -269,10 +269,7 @@ def test_an_event_whose_hand_off_never_happened_is_published_by_the_look_once_du
     periodic look publishes it like any other."""
     queue = _bind_queue(amqp_uri, "entrepreneur_registered")
     orphan = _registered_event("e-orphan")
-    engine = engine_for(databases["registry"])
-    with sessionmaker(engine)() as session:
-        add_to_outbox(session, orphan, handed_over=True)
-        session.commit()
+    engine = _insert(databases, orphan, handed_over=True)
     relay = OutboxRelay(sessionmaker(engine), amqp_uri)
     relay.relay_once()
     assert _row(engine, orphan.event_id).sent_at is None  # within its grace

@@ -159,17 +159,19 @@ def due(session: Session) -> list[str]:
         RollImport.status == "importing", RollImport.updated_at < clock.utcnow() - STALE)))
 
 
+def _importing() -> sa.Exists:
+    return sa.exists().where(RollImport.status == "importing")
+
+
 def held_while_idle(session: Session) -> bool:
-    """Events held although no import is running (read only: asked at every look, almost always no)."""
-    return bool(session.scalar(sa.select(sa.exists().where(outbox.outbox.c.sent_at.is_(None),
-                                                            outbox.outbox.c.next_attempt_at == outbox.HELD))
-                               .where(~sa.exists().where(RollImport.status == "importing"))))
+    """Events held although no import is running (read only: the look for them is cheap)."""
+    return outbox.any_held(session, unless=_importing())
 
 
 def release_if_idle(session: Session) -> None:
     """Events that an import held are published once it is done; if none is importing (an import's
     last transaction released them, or it was never finished by this code), none stays held."""
-    outbox.release_held(session, unless=sa.exists().where(RollImport.status == "importing"))
+    outbox.release_held(session, unless=_importing())
 
 
 def take(session: Session, import_id: str) -> bool:
