@@ -59,7 +59,8 @@ def test_a_roll_is_checked_then_imported_once_with_its_events(stack, office, pla
     bad_id["id_number"] = wrong_checksum(bad_id["id_number"])
     outside = entrepreneur_data(region_code=places.other_village)
     twin = dict(good[0][0])
-    data = roll_csv([*good, (alone, None), (bad_id, None), (outside, None), (known, None), (twin, None)])
+    outside_firm = enterprise_data(region_code=places.other_village, credit_code=credit_code(places.other_village))
+    data = roll_csv([*good, (alone, None), (bad_id, None), (outside, outside_firm), (known, None), (twin, None)])
 
     checked = upload(township, data)
     assert checked.status_code == 201, checked.text
@@ -70,6 +71,7 @@ def test_a_roll_is_checked_then_imported_once_with_its_events(stack, office, pla
     # the title row is line 1 and the header line 2: the roll's people start on line 3
     assert (6, "身份证号码", "id_number_checksum") in by_line
     assert (7, "所在乡镇", "region_outside_jurisdiction") in by_line
+    assert len([e for e in report["errors"] if e["line"] == 7]) == 1  # the person's place, and so the firm's, once
     assert (9, "身份证号码", "id_number_repeated") in by_line
     sheet = township.get(f"/api/v1/imports/{report['id']}/errors.csv")
     assert sheet.status_code == 200 and "身份证号码校验位错误" in sheet.content.decode("utf-8-sig")

@@ -93,9 +93,11 @@ def add_rows(uow, actor: Actor, import_id: str, rows: ImportRows) -> dict:
         places = ((row.entrepreneur, rows.columns.get("region", "现居住/创业所在地")),
                   (row.enterprise, rows.columns.get("enterprise_region") or rows.columns.get("region", "经营所在地")))
         for part, column in places:
-            if part and not actor.governs(part["region_code"]):
-                refusals.append({"line": row.line, "column": column, "code": "region_outside_jurisdiction",
-                                 "message": "该地区不在您的管辖范围内"})
+            refusal = {"line": row.line, "column": column, "code": "region_outside_jurisdiction",
+                       "message": "该地区不在您的管辖范围内"}
+            # an enterprise placed by the person's own column is refused once, in that column
+            if part and not actor.governs(part["region_code"]) and refusal not in refusals:
+                refusals.append(refusal)
         invalid = bool(refusals) or row.entrepreneur is None
         kept.append({"import_id": imported.id, "line": row.line, "status": "invalid" if invalid else "pending",
                      "entrepreneur": None if invalid else row.entrepreneur,
