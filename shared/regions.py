@@ -52,6 +52,12 @@ def within(region: str, candidate: str) -> bool:
     return normalize(candidate).startswith(jurisdiction_prefix(region))
 
 
+def city_of(code: str) -> str | None:
+    """The city a region lies in (itself for a city); None for a province."""
+    code = normalize(code)
+    return None if level_of(code) == "province" else code[:SIGNIFICANT["city"]].ljust(12, "0")
+
+
 def parent_of(code: str) -> str | None:
     level = level_of(code)
     index = LEVELS.index(level)

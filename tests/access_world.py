@@ -356,6 +356,16 @@ class World:
         """An item of the world quarter's agenda that has no resolution yet."""
         return Target(self.consultation()["items"].pop())
 
+    def county_item(self) -> Target:
+        """An item of Alice's county's own round of the world quarter (opened by its county official)."""
+        self.consultation()
+        county = ok(self.c["cty"].post("/api/v1/quarters", json={"quarter": self.quarter.code, "region": COUNTY}),
+                    201)
+        agenda = ok(self.c["cty"].get(f"/api/v1/quarters/{self.quarter}/agenda", params={"region": COUNTY}))
+        assert agenda["region_code"] == county["region_code"], agenda
+        return Target(next(item["id"] for group in agenda["enterprises"] if group["enterprise_id"] == self.alice_firm.id
+                           for category in group["categories"] for item in category["items"]))
+
     def closable_quarter(self) -> Target:
         """A past quarter, opened, with its meeting recorded: ready to close."""
         quarter = self.spare_quarter()

@@ -62,8 +62,12 @@ class DifficultyState(Base):
 
 
 class Quarter(Base):
+    """One round of the quarterly consultation: a city's, or a county's held before it (the region's
+    own officials hold it; every other table of the round carries its region and quarter)."""
+
     __tablename__ = "quarters"
 
+    region_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)  # a city or a county
     code: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(10))  # open | closed
     cutoff: Mapped[dt.date] = mapped_column(sa.Date)
@@ -76,13 +80,19 @@ class Quarter(Base):
     entries: Mapped[list[RosterEntry]] = relationship(order_by="RosterEntry.enterprise_name", lazy="select",
                                                       cascade="all, delete-orphan")
 
+    @property
+    def level(self) -> str:
+        return "city" if self.region_code[4:] == "0" * 8 else "county"
+
 
 class RosterEntry(Base):
     """An enterprise convened this quarter: the facts that put it there, or an official's reason."""
 
     __tablename__ = "roster_entries"
+    __table_args__ = (sa.ForeignKeyConstraint(["round_region", "quarter"], ["quarters.region_code", "quarters.code"]),)
 
-    quarter: Mapped[str] = mapped_column(sa.ForeignKey("quarters.code"), primary_key=True)
+    round_region: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     enterprise_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     enterprise_name: Mapped[str] = mapped_column(sa.String(100))
     region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
@@ -98,10 +108,13 @@ class AgendaItem(Base):
     """One difficulty of a convened enterprise; open until its difficulty is closed."""
 
     __tablename__ = "agenda_items"
-    __table_args__ = (sa.UniqueConstraint("quarter", "difficulty_id"),)
+    __table_args__ = (sa.UniqueConstraint("round_region", "quarter", "difficulty_id"),
+                      sa.ForeignKeyConstraint(["round_region", "quarter"], ["quarters.region_code", "quarters.code"]),
+                      sa.Index("ix_agenda_items_round", "round_region", "quarter"))
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    quarter: Mapped[str] = mapped_column(sa.ForeignKey("quarters.code"), index=True)
+    round_region: Mapped[str] = mapped_column(sa.String(12))
+    quarter: Mapped[str] = mapped_column(sa.String(6))
     difficulty_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     reference: Mapped[str] = mapped_column(sa.String(40))
     enterprise_id: Mapped[str] = mapped_column(sa.String(36))
@@ -113,6 +126,11 @@ class AgendaItem(Base):
     carried_over_from: Mapped[str | None] = mapped_column(sa.String(6))
     status: Mapped[str] = mapped_column(sa.String(10), default="open")  # open | closed
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # sent up: on a county's item, the day its round sent it to the city's, with the county's note;
+    # on the city's item, the county it came from as well
+    referred_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    referral_note: Mapped[str | None] = mapped_column(sa.String(500))
+    referred_from: Mapped[str | None] = mapped_column(sa.String(12))
 
     resolution: Mapped[Resolution | None] = relationship(back_populates="item", lazy="selectin", uselist=False)
 
@@ -136,8 +154,10 @@ class Department(Base):
 
 class Meeting(Base):
     __tablename__ = "meetings"
+    __table_args__ = (sa.ForeignKeyConstraint(["round_region", "quarter"], ["quarters.region_code", "quarters.code"]),)
 
-    quarter: Mapped[str] = mapped_column(sa.ForeignKey("quarters.code"), primary_key=True)
+    round_region: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     held_on: Mapped[dt.date] = mapped_column(sa.Date)
     chair: Mapped[str] = mapped_column(sa.String(60))
     departments: Mapped[list] = mapped_column(JSONB)  # their names as recorded
@@ -154,6 +174,7 @@ class Resolution(Base):
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     item_id: Mapped[str] = mapped_column(sa.ForeignKey("agenda_items.id"), unique=True)
+    round_region: Mapped[str] = mapped_column(sa.String(12))
     quarter: Mapped[str] = mapped_column(sa.String(6), index=True)
     lead_department: Mapped[str] = mapped_column(sa.String(60))  # its name as recorded
     lead_department_code: Mapped[str | None] = mapped_column(sa.ForeignKey("departments.code"), index=True)

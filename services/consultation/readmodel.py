@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
 from services.consultation.handlers import summaries
-from services.consultation.handlers.opening import rule_facts
+from services.consultation.handlers.opening import registrations, rule_facts
 from services.consultation.handlers.quarters import (
     DIFFICULTY_FACTS,
     enterprise,
@@ -30,10 +30,13 @@ from services.consultation.models import (
     StoredFact,
 )
 from shared import regions
-from shared.actors import Actor
+from shared.actors import Actor, programme_city
 from shared.clock import SHANGHAI
 from shared.errors import NotFound
 from shared.events import Envelope
+
+# the dashboard's resolutions are the city meetings' (a county's item sent up would count twice)
+CITY_ROUNDS = AgendaItem.round_region.like("____00000000")
 
 
 def timeline(session: Session, actor: Actor, enterprise_id: str) -> dict:
@@ -44,11 +47,13 @@ def timeline(session: Session, actor: Actor, enterprise_id: str) -> dict:
     owner = firm["owner_entrepreneur_id"]
     mine = sa.or_(StoredFact.enterprise_id == enterprise_id,
                   sa.and_(StoredFact.enterprise_id.is_(None), StoredFact.payload["entrepreneur_id"].astext == owner))
-    rostered = session.execute(sa.select(RosterEntry, Quarter.cutoff).join(Quarter, Quarter.code == RosterEntry.quarter)
-                               .where(RosterEntry.enterprise_id == enterprise_id)).all()
+    rostered = session.execute(sa.select(RosterEntry, Quarter.cutoff).join(
+        Quarter, sa.and_(Quarter.region_code == RosterEntry.round_region, Quarter.code == RosterEntry.quarter))
+        .where(RosterEntry.enterprise_id == enterprise_id)).all()
     steps = [{"at": dt.datetime.combine(cutoff, dt.time(23, 59), SHANGHAI).isoformat(), "date": cutoff.isoformat(),
               "kind": "consultation", "event_type": "roster_entry",
-              "title": f"{entry.quarter}{'移出' if entry.removed else '列入'}季度困难会商名单",
+              "title": f"{entry.quarter}{'移出' if entry.removed else '列入'}{regions.name_of(entry.round_region)}"
+                       "季度困难会商名单",
               "detail": "；".join(entry.reasons) + (f"（移出理由：{entry.note}）" if entry.removed else "")}
              for entry, cutoff in rostered]
     return {"enterprise": {"enterprise_id": enterprise_id, "name": firm["name"], "region_code": firm["region_code"],
@@ -76,7 +81,7 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
              session.execute(sa.select(AgendaItem.quarter, AgendaItem.region_code, AgendaItem.status,
                                        Resolution.lead_department)
                              .join(Resolution, Resolution.item_id == AgendaItem.id)
-                             .where(AgendaItem.quarter.in_(shown)))]
+                             .where(AgendaItem.quarter.in_(shown), CITY_ROUNDS))]
     prefix = regions.jurisdiction_prefix(scope)
     money: reports.Totals = defaultdict(lambda: [0, 0])
     for event_type, quarter, region, count, fen in session.execute(
@@ -118,13 +123,17 @@ def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, in
 
 
 def roster_check(session: Session) -> dict[str, dict]:
-    """For each quarter, whether the rules give the same roster from the (replayed) facts."""
+    """For each round, whether the rules give the same roster from the (replayed) facts (keyed by its
+    quarter for the programme city's, by quarter@region for any other)."""
     result = {}
-    for quarter in session.scalars(sa.select(Quarter).order_by(Quarter.code)):
+    for quarter in session.scalars(sa.select(Quarter).order_by(Quarter.code, Quarter.region_code)):
         # the rules' own reasons come first, one per fact; carry-over and officials' notes follow them
         stored = {e.enterprise_id: e.reasons[:len(e.evidence)] for e in quarter.entries if e.source == "rules"}
-        again = {k: v.reasons for k, v in
-                 convening.roster(rule_facts(session, quarter.cutoff), quarter.cutoff).items()}
-        result[quarter.code] = {"same": stored == again, "missing": sorted(set(stored) - set(again)),
+        ruled = convening.roster(rule_facts(session, quarter.cutoff), quarter.cutoff)
+        places = registrations(session, list(ruled))
+        again = {k: v.reasons for k, v in ruled.items()
+                 if regions.within(quarter.region_code, places.get(k, {}).get("region_code") or "0" * 12)}
+        key = quarter.code if quarter.region_code == programme_city() else f"{quarter.code}@{quarter.region_code}"
+        result[key] = {"same": stored == again, "missing": sorted(set(stored) - set(again)),
                                 "extra": sorted(set(again) - set(stored))}
     return result

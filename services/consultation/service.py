@@ -16,6 +16,7 @@ from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
     DepartmentCreate,
     DepartmentUpdate,
+    ItemReferral,
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
@@ -61,54 +62,62 @@ class ConsultationService(FactHandlers, GuiyanService):
     @command
     def open_quarter(self, actor, data):
         actor, data = as_actor(actor), parse(QuarterOpen, data)
+        region = quarters.organised_round(actor, data.region)
         try:
-            return self._transaction(lambda uow: opening.open_quarter(uow, actor, data.quarter, clock.today()))
+            return self._transaction(lambda uow: opening.open_quarter(uow, actor, region, data.quarter, clock.today()))
         except IntegrityError:  # the cut-off timer (or another official) opened it at the same moment
             with self.db.read() as session:
-                return quarters.view(session, actor, data.quarter)
+                return quarters.view(session, actor, region, data.quarter)
 
     @command
-    def get_quarter(self, actor, code):
+    def get_quarter(self, actor, code, region=None):
         with self.db.read() as session:
-            return quarters.view(session, as_actor(actor), _code(code))
+            return quarters.view(session, as_actor(actor), region, _code(code))
 
     @command
-    def change_roster(self, actor, code, data, add=True):
+    def change_roster(self, actor, code, data, add=True, region=None):
         actor, data = as_actor(actor), parse(RosterChange, data)
 
         def change():
             return self._transaction(lambda uow: quarters.adjust(
-                uow, actor, _code(code), data.enterprise_id, bool(add), data.reason))
+                uow, actor, region, _code(code), data.enterprise_id, bool(add), data.reason))
         try:
             return change()
         except IntegrityError:  # another official added it at the same moment: now it is there to change
             return change()
 
     @command
-    def get_agenda(self, actor, code):
+    def get_agenda(self, actor, code, region=None):
         with self.db.read() as session:
-            return quarters.agenda(session, as_actor(actor), _code(code), clock.today())
+            return quarters.agenda(session, as_actor(actor), region, _code(code), clock.today())
 
     @command
-    def record_meeting(self, actor, code, data):
+    def record_meeting(self, actor, code, data, region=None):
         actor, data = as_actor(actor), parse(MeetingRecord, data)
         return self._transaction(lambda uow: quarters.record_meeting(
-            uow, actor, _code(code), data, clock.today()))
+            uow, actor, region, _code(code), data, clock.today()))
 
     @command
-    def assign_resolution(self, actor, code, data, key=None):
+    def assign_resolution(self, actor, code, data, key=None, region=None):
         actor, data = as_actor(actor), parse(ResolutionAssign, data)
         try:
             return self._once(actor, "resolution", key, data.model_dump(mode="json"),
-                              lambda uow: quarters.assign(uow, actor, _code(code), data, clock.today()),
-                              lambda session, result: quarters.assigned_by_city(session, actor, result["id"]))
+                              lambda uow: quarters.assign(uow, actor, region, _code(code), data, clock.today()),
+                              lambda session, result: quarters.assigned_by_organiser(session, actor, result["id"]))
         except IntegrityError:  # another official assigned this item at the same moment
             raise InvalidState("resolution_exists", "item_id", "该事项已交办，请跟进办理进度") from None
 
     @command
-    def list_resolutions(self, actor, code):
+    def refer_item(self, actor, code, item_id, data, region=None):
+        """A county's round sends an agenda item up to its city's round, with the county's note."""
+        actor, data = as_actor(actor), parse(ItemReferral, data)
+        return self._transaction(lambda uow: quarters.refer(
+            uow, actor, region, _code(code), str(item_id)[:36], data.note, clock.today()))
+
+    @command
+    def list_resolutions(self, actor, code, region=None):
         with self.db.read() as session:
-            return quarters.resolutions(session, as_actor(actor), _code(code), clock.today())
+            return quarters.resolutions(session, as_actor(actor), region, _code(code), clock.today())
 
     @command
     def todo(self, actor):
@@ -123,22 +132,23 @@ class ConsultationService(FactHandlers, GuiyanService):
                           lambda session, result: quarters.get_resolution(session, actor, str(resolution_id)))
 
     @command
-    def close_quarter(self, actor, code):
+    def close_quarter(self, actor, code, region=None):
         actor = as_actor(actor)
-        return self._transaction(lambda uow: quarters.close(uow, actor, _code(code), clock.today()))
+        return self._transaction(lambda uow: quarters.close(uow, actor, region, _code(code), clock.today()))
 
     @command
-    def get_bulletin(self, actor, code):
+    def get_bulletin(self, actor, code, region=None):
         """The bulletin's figures for the caller's region, with its head worded as printed."""
         with self.db.read() as session:
-            found = quarters.bulletin(session, as_actor(actor), _code(code), clock.today())
+            found = quarters.bulletin(session, as_actor(actor), region, _code(code), clock.today())
         return {**found, "head": bulletin_file.bulletin_head(found)}
 
     @command
-    def bulletin_workbook(self, actor, code):
+    def bulletin_workbook(self, actor, code, region=None):
         """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
         with self.db.read() as session:
-            return bulletin_file.bulletin_file(quarters.bulletin(session, as_actor(actor), _code(code), clock.today()))
+            return bulletin_file.bulletin_file(quarters.bulletin(session, as_actor(actor), region, _code(code),
+                                                                 clock.today()))
 
     # ---- the department list (部门名录) -----------------------------------------------------------
 
@@ -198,7 +208,10 @@ class ConsultationService(FactHandlers, GuiyanService):
         instance that opened it first makes this tick fail, and the next one finds it open)."""
         code = due_quarter(clock.today())
         if code is not None:
-            self._transaction(lambda uow: opening.open_quarter(uow, None, code, clock.today()))
+            with self.db.read() as session:
+                cities = quarters.cities_holding(session)
+            for city in cities:
+                self._transaction(lambda uow, city=city: opening.open_quarter(uow, None, city, code, clock.today()))
 
     @command
     def overdue_sweep(self, actor=None):

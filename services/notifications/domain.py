@@ -253,10 +253,14 @@ def difficulty_closed(p) -> list[Message]:
 # ---- the consultation -----------------------------------------------------------------------
 
 
-def resolution_overdue(p, city: str) -> list[Message]:
-    return [Message(Unit(city, "city"), "deadline_passed", "会商决定事项已超期",
+def resolution_overdue(p, region: str) -> list[Message]:
+    """To the officials who held the round (a city's, or a county's held before it)."""
+    region = regions.normalize(region)
+    level = regions.level_of(region)
+    link = f"/quarters/{p.quarter}" if level == "city" else f"/quarters/{p.quarter}?region={region}"
+    return [Message(Unit(region, level), "deadline_passed", "会商决定事项已超期",
                     f"牵头单位{p.lead_department}，期限{_day(p.deadline)}，进度{p.progress}%。",
-                    f"/quarters/{p.quarter}", sms=True, due_on=p.deadline)]
+                    link, sms=True, due_on=p.deadline)]
 
 
 # ---- time limits ----------------------------------------------------------------------------

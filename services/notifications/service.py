@@ -193,4 +193,5 @@ class NotificationsService(GuiyanService):
     @event_handler("consultation", "resolution_overdue")
     @idempotent
     def handle_resolution_overdue(self, uow, payload, envelope):
-        messages.record(uow.session, envelope.event_id, domain.resolution_overdue(payload, programme_city()))
+        messages.record(uow.session, envelope.event_id, domain.resolution_overdue(
+            payload, payload.region_code or programme_city()))

@@ -21,8 +21,21 @@ Measure = paragraph(min_length=4, max_length=1000)
 Note = paragraph(min_length=2, max_length=1000)
 
 
+# the region of a round: a city's (the caller's own when left out) or a county's, as 6 or 12 digits
+RoundRegion = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{12})$")]
+
+
 class QuarterOpen(Strict):
     quarter: QuarterCode
+    region: RoundRegion | None = Field(default=None, description="县（区）级会商填本县（区）代码；不填为本市")
+
+
+class RoundQuery(Strict):
+    region: RoundRegion | None = Field(default=None, description="哪个市或县（区）的会商；不填为本人所在的市（省级须填）")
+
+
+class ItemReferral(Strict):
+    note: Reason = Field(description="县（区）的意见：为何本级不能解决、请市级协调什么")
 
 
 class RosterChange(Strict):
@@ -88,6 +101,7 @@ class ConsultationFact(EventPayload, frozen=True):
     source: ClassVar[str] = "consultation"
 
     quarter: str
+    region_code: str = ""  # the round's region (a city or a county); "" in facts from before rounds had one
 
 
 @register
@@ -137,6 +151,19 @@ class ResolutionOverdue(ConsultationFact, frozen=True):
 
 
 @register
+class ItemReferred(ConsultationFact, frozen=True):
+    """A county's round sent one of its items up to the city's round."""
+
+    event_type: ClassVar[str] = "item_referred"
+
+    difficulty_id: str
+    enterprise_id: str
+    reference: str
+    note: str
+    referred_on: date
+
+
+@register
 class QuarterClosed(ConsultationFact, frozen=True):
     event_type: ClassVar[str] = "quarter_closed"
 
@@ -154,31 +181,32 @@ class ConsultationApi(Protocol):
     """The `consultation` service's commands and queries (its nameko RPC entrypoints); checked against the
     service by tests/unit/test_service_contracts.py."""
 
-    def assign_resolution(self, actor: Caller, code: str, data: Body, key: str | None = None) -> Any: ...
+    def assign_resolution(self, actor: Caller, code: str, data: Body, key: str | None = None,
+                          region: str | None = None) -> Any: ...
 
-    def bulletin_workbook(self, actor: Caller, code: str) -> Any:
+    def bulletin_workbook(self, actor: Caller, code: str, region: str | None = None) -> Any:
         """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
 
-    def change_roster(self, actor: Caller, code: str, data: Body, add: bool = True) -> Any: ...
+    def change_roster(self, actor: Caller, code: str, data: Body, add: bool = True, region: str | None = None) -> Any: ...
 
-    def close_quarter(self, actor: Caller, code: str) -> Any: ...
+    def close_quarter(self, actor: Caller, code: str, region: str | None = None) -> Any: ...
 
     def create_department(self, actor: Caller, data: Body) -> Any:
         """Add a department to the list (administrator)."""
 
     def dashboard(self, actor: Caller) -> Any: ...
 
-    def get_agenda(self, actor: Caller, code: str) -> Any: ...
+    def get_agenda(self, actor: Caller, code: str, region: str | None = None) -> Any: ...
 
-    def get_bulletin(self, actor: Caller, code: str) -> Any:
+    def get_bulletin(self, actor: Caller, code: str, region: str | None = None) -> Any:
         """The bulletin's figures for the caller's region, with its head worded as printed."""
 
-    def get_quarter(self, actor: Caller, code: str) -> Any: ...
+    def get_quarter(self, actor: Caller, code: str, region: str | None = None) -> Any: ...
 
     def list_departments(self, actor: Caller) -> Any:
         """The department list, retired ones included (officials and the administrator)."""
 
-    def list_resolutions(self, actor: Caller, code: str) -> Any: ...
+    def list_resolutions(self, actor: Caller, code: str, region: str | None = None) -> Any: ...
 
     def open_quarter(self, actor: Caller, data: Body) -> Any: ...
 
@@ -194,9 +222,12 @@ class ConsultationApi(Protocol):
     def rebuild(self, actor: Caller) -> Any:
         """Replace every fact by a replay of every service's recorded events; report what came back."""
 
-    def record_meeting(self, actor: Caller, code: str, data: Body) -> Any: ...
+    def record_meeting(self, actor: Caller, code: str, data: Body, region: str | None = None) -> Any: ...
 
     def record_progress(self, actor: Caller, resolution_id: str, data: Body, key: str | None = None) -> Any: ...
+
+    def refer_item(self, actor: Caller, code: str, item_id: str, data: Body, region: str | None = None) -> Any:
+        """A county's round sends an agenda item up to its city's round, with the county's note."""
 
     def timeline(self, actor: Caller, enterprise_id: str) -> Any: ...
 

@@ -41,6 +41,7 @@ from tests.access_world import (
 )
 from tests.borrowers import loan_request
 from tests.factories import credit_code, enterprise_data, entrepreneur_data, mobile, roll_csv
+from tests.places import PLACES
 from tests.stack import PASSWORD
 
 COLUMNS = ("anon", "alice", "bob", "vil", "vil_x", "twp", "twp_x", "head", "head_x", "cty", "cty_x", "city",
@@ -126,21 +127,22 @@ POST  /api/v1/subsidy-batches/{batch_id}/pay                               401  
 POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    403  403    403 403   403
 GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
 POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    403  403    403 403   403
-GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
+POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403
+GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
+GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
 POST  /api/v1/quarters/{quarter}/roster                                    401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
 POST  /api/v1/quarters/{quarter}/roster/remove                             401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}/agenda                                    401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-PUT   /api/v1/quarters/{quarter}/meeting                                   401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-GET   /api/v1/quarters/{quarter}/meeting                                   401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-POST  /api/v1/quarters/{quarter}/resolutions                               401   403 403 403   403 403   403  403    403 403   403  201    403  403    403 403   403
-GET   /api/v1/quarters/{quarter}/resolutions                               401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
+GET   /api/v1/quarters/{quarter}/agenda                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
+POST  /api/v1/quarters/{quarter}/agenda/{item_id}/refer                    401   403 403 403   404 403   404  403    404 200   404  403    404  403    403 403   403
+PUT   /api/v1/quarters/{quarter}/meeting                                   401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
+GET   /api/v1/quarters/{quarter}/meeting                                   401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
+POST  /api/v1/quarters/{quarter}/resolutions                               401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403
+GET   /api/v1/quarters/{quarter}/resolutions                               401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
 POST  /api/v1/resolutions/{resolution_id}/progress                         401   404 404 403   404 403   404  403    404 200   404  200    404  404    404 404   404
 POST  /api/v1/resolutions/overdue-sweep                                    401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-POST  /api/v1/quarters/{quarter}/close                                     401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-GET   /api/v1/quarters/{quarter}/bulletin                                  401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-GET   /api/v1/quarters/{quarter}/bulletin.xlsx                             401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
+POST  /api/v1/quarters/{quarter}/close                                     401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
+GET   /api/v1/quarters/{quarter}/bulletin                                  401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
+GET   /api/v1/quarters/{quarter}/bulletin.xlsx                             401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
 GET   /api/v1/enterprises/{enterprise_id}/timeline                         401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 GET   /api/v1/dashboard                                                    401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
 POST  /api/v1/consultation/rebuild                                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
@@ -258,8 +260,8 @@ def get(path, **kw):
     return Call("GET", A + path, **kw)
 
 
-def put(path, body=None):
-    return Call("PUT", A + path, body)
+def put(path, body=None, **kw):
+    return Call("PUT", A + path, body, **kw)
 
 
 def patch(path, body=None):
@@ -312,8 +314,13 @@ def project_step(action: str, status: str, body: dict | None = None) -> Spec:
                 fresh("project", status), PROJECT if status in ("collected", "reviewed") else None)
 
 
+# the programme city's round, named: another city's official asks for it as for one never opened
+CITY_ROUND = {"region": PLACES.city}
+COUNTY_ROUND = {"region": COUNTY}
+
+
 def quarter_read(suffix: str) -> Spec:
-    return Spec(lambda w, t: get(f"/quarters/{t.id}{suffix}"), quarter, secret=firm_is_secret)
+    return Spec(lambda w, t: get(f"/quarters/{t.id}{suffix}", params=CITY_ROUND), quarter, secret=firm_is_secret)
 
 
 SPECS: dict[tuple[str, str], Spec] = {
@@ -471,28 +478,34 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda w, t: post(f"/interest-subsidies/{t.id}/pay", money=True), shared("interest", "interest_quarter"),
         fresh("interest_quarter")),
     # ---- the quarterly consultation -----------------------------------------------------------
-    ("POST", "/api/v1/quarters"): Spec(lambda w, t: post("/quarters", {"quarter": t.id}), quarter,
+    ("POST", "/api/v1/quarters"): Spec(lambda w, t: post("/quarters", {"quarter": t.id, **CITY_ROUND}), quarter,
                                        secret=firm_is_secret),
     ("GET", "/api/v1/quarters/{quarter}"): quarter_read(""),
     ("GET", "/api/v1/quarters/{quarter}/roster"): quarter_read("/roster"),
     ("POST", "/api/v1/quarters/{quarter}/roster"): Spec(lambda w, t: post(f"/quarters/{w.quarter}/roster", {
-        "enterprise_id": t.id, "reason": "订单骤减，资金链紧张"}), calm, fresh("calm_enterprise"), ENTERPRISE),
+        "enterprise_id": t.id, "reason": "订单骤减，资金链紧张"}, params=CITY_ROUND), calm, fresh("calm_enterprise"),
+        ENTERPRISE),
     ("POST", "/api/v1/quarters/{quarter}/roster/remove"): Spec(lambda w, t: post(
-        f"/quarters/{w.quarter}/roster/remove", {"enterprise_id": t.id, "reason": "经核实经营已恢复正常"}), calm,
-        fresh("calm_enterprise"), ENTERPRISE),
+        f"/quarters/{w.quarter}/roster/remove", {"enterprise_id": t.id, "reason": "经核实经营已恢复正常"},
+        params=CITY_ROUND), calm, fresh("calm_enterprise"), ENTERPRISE),
     ("GET", "/api/v1/quarters/{quarter}/agenda"): quarter_read("/agenda"),
+    ("POST", "/api/v1/quarters/{quarter}/agenda/{item_id}/refer"): Spec(
+        lambda w, t: post(f"/quarters/{w.quarter}/agenda/{t.id}/refer", {"note": "本县无法协调，请市级研究"},
+                          params=COUNTY_ROUND), shared("county item", "county_item")),
     ("PUT", "/api/v1/quarters/{quarter}/meeting"): Spec(lambda w, t: put(f"/quarters/{t.id}/meeting",
-                                                                         meeting_data(w.quarter)), quarter),
+                                                                         meeting_data(w.quarter), params=CITY_ROUND),
+                                                        quarter),
     ("GET", "/api/v1/quarters/{quarter}/meeting"): quarter_read("/meeting"),
     ("POST", "/api/v1/quarters/{quarter}/resolutions"): Spec(
-        lambda w, t: post(f"/quarters/{w.quarter}/resolutions", resolution_data(t.id)), shared("item", "agenda_item"),
+        lambda w, t: post(f"/quarters/{w.quarter}/resolutions", resolution_data(t.id), params=CITY_ROUND),
+        shared("item", "agenda_item"),
         fresh("agenda_item"), secret=firm_is_secret),
     ("GET", "/api/v1/quarters/{quarter}/resolutions"): quarter_read("/resolutions"),
     ("POST", "/api/v1/resolutions/{resolution_id}/progress"): Spec(
         lambda w, t: post(f"/resolutions/{t.id}/progress", {"progress": 40, "note": "已组织两场定向招聘会"}),
         lambda w: w.consultation()["resolution"], secret=firm_is_secret),
     ("POST", "/api/v1/resolutions/overdue-sweep"): Spec(lambda w, t: post("/resolutions/overdue-sweep")),
-    ("POST", "/api/v1/quarters/{quarter}/close"): Spec(lambda w, t: post(f"/quarters/{t.id}/close"),
+    ("POST", "/api/v1/quarters/{quarter}/close"): Spec(lambda w, t: post(f"/quarters/{t.id}/close", params=CITY_ROUND),
                                                        shared("closable quarter", "closable_quarter"),
                                                        fresh("closable_quarter")),
     ("GET", "/api/v1/quarters/{quarter}/bulletin"): quarter_read("/bulletin"),

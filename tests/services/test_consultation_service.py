@@ -171,9 +171,9 @@ def troubled(world: World) -> dict:
     return {"firms": firms, "difficulties": hard}
 
 
-def items(rpc, actor=CITY, code=QUARTER) -> dict:
-    """The agenda's items by difficulty id."""
-    agenda = rpc.consultation.get_agenda(actor, code)
+def items(rpc, actor=CITY, code=QUARTER, region=None) -> dict:
+    """The agenda's items by difficulty id (of the caller's city's round, unless a region is named)."""
+    agenda = rpc.consultation.get_agenda(actor, code, region=region)
     return {item["difficulty_id"]: item for firm in agenda["enterprises"] for group in firm["categories"]
             for item in group["items"]}
 
@@ -218,7 +218,7 @@ def test_every_fact_of_every_service_is_kept_once_however_often_it_arrives(consu
 def test_the_quarter_opens_with_the_enterprises_the_rules_name_and_an_agenda_of_their_difficulties(world, rpc, db):
     case = troubled(world)
     firms, hard = case["firms"], case["difficulties"]
-    for actor in (COUNTY, OTHER_CITY, ADMIN):
+    for actor in (COUNTY, ADMIN):
         assert refused(Forbidden, rpc.consultation.open_quarter, actor, {"quarter": QUARTER}) == "city_level_required"
     with pytest.raises(InvalidInput) as malformed:
         rpc.consultation.open_quarter(CITY, {"quarter": "2026Q5"})
@@ -444,7 +444,7 @@ def test_an_enterprises_timeline_and_the_dashboard_show_only_what_the_caller_may
     steps = [(step["kind"], step["title"]) for step in story["events"]]
     assert steps[:3] == [("registry", "返乡创业人员登记"), ("registry", "经营主体登记"), ("escalation", "反映困难问题")]
     assert ("finance", "贷款发放") in steps  # the owner's own loan belongs to the enterprise's story
-    assert ("consultation", f"{QUARTER}列入季度困难会商名单") in steps
+    assert ("consultation", f"{QUARTER}列入内江市季度困难会商名单") in steps
     assert rpc.consultation.timeline(COUNTY, firm.enterprise_id)["events"] == story["events"]
     for stranger in (entrepreneur(), OTHER_COUNTY, ADMIN):
         with pytest.raises(NotFound) as hidden:
@@ -572,3 +572,96 @@ def test_old_free_text_resolutions_count_with_their_department_in_the_bulletin(w
     assert [(d["department"], d["department_code"], d["total"]) for d in by_department] == [
         ("内江市人力资源和社会保障局", "511000-hrss", 2)]
 
+
+
+# ---- rounds: each city its own, each county's before the city's -------------------------------
+
+FUCHENG = "510703001003"  # a community of 绵阳's 涪城区
+DONGXING_COUNTY, CITY_CODE = "511011000000", "511000000000"
+DONGXING_HEAD = official(DONGXING_COUNTY, "county", "dongxing_head")  # another official of 东兴区
+PROVINCE = official("510000000000", "province", "province")
+
+
+def test_each_city_holds_its_own_round_and_another_citys_officials_find_none_of_it(world, rpc, db):
+    case = troubled(world)
+    mianyang = world.enterprise(FUCHENG)
+    far = world.difficulty(mianyang, "county", "city")
+    world.settle()
+    neijiang = rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})
+    theirs = rpc.consultation.open_quarter(OTHER_CITY, {"quarter": QUARTER})
+    assert (neijiang["region_code"], neijiang["region_name"], theirs["region_code"], theirs["region_name"]) == (
+        CITY_CODE, "内江市", "510700000000", "绵阳市")
+    assert mianyang.enterprise_id not in {e["enterprise_id"] for e in neijiang["roster"]}
+    assert [e["enterprise_id"] for e in theirs["roster"]] == [mianyang.enterprise_id]
+    assert set(items(rpc, OTHER_CITY)) == {far["difficulty_id"]}
+    assert far["difficulty_id"] not in items(rpc)
+    # 内江's round named by 绵阳's official: the answer of a round never opened, for every operation
+    c = rpc.consultation
+    item = next(iter(items(rpc).values()))
+    for call, args in ((c.get_quarter, ()), (c.get_agenda, ()), (c.list_resolutions, ()), (c.get_bulletin, ()),
+                       (c.bulletin_workbook, ()), (c.close_quarter, ()), (c.record_meeting, (MEETING,)),
+                       (c.change_roster, ({"enterprise_id": case["firms"]["B"].enterprise_id, "reason": "企业申请"},)),
+                       (c.assign_resolution, ({"item_id": item["id"], "lead_department": "市人社局", "measure": "协调用工",
+                                               "deadline": "2027-03-31"},)),
+                       (c.refer_item, (item["id"], {"note": "请市级协调"}))):
+        if call is c.refer_item:
+            assert refused(NotFound, call, OTHER_CITY, QUARTER, *args, region=CITY_CODE) == "quarter_not_found"
+        else:
+            assert refused(NotFound, call, OTHER_CITY, QUARTER, *args, region="511000") == "quarter_not_found", call
+    # the province reads every city's round and changes none of them
+    assert rpc.consultation.get_quarter(PROVINCE, QUARTER, region="510700")["roster"] == theirs["roster"]
+    assert refused(InvalidInput, rpc.consultation.get_quarter, PROVINCE, QUARTER) == "region_required"
+    assert refused(Forbidden, rpc.consultation.record_meeting, PROVINCE, QUARTER, MEETING,
+                   region="511000") == "city_level_required"
+    assert refused(InvalidInput, rpc.consultation.get_quarter, CITY, QUARTER, region="511011101") == \
+        "round_region_level"
+    assert {(r["quarter"], r["region_code"]) for r in db.outbox("quarter_opened", quarter=QUARTER)} == {
+        (QUARTER, CITY_CODE), (QUARTER, "510700000000")}
+    # each city's bulletin counts its own, numbered in its own series
+    assert rpc.consultation.get_bulletin(OTHER_CITY, QUARTER)["region_code"] == "510700000000"
+
+
+def test_a_county_holds_its_round_first_and_sends_up_what_it_cannot_settle(world, rpc, db):
+    case = troubled(world)
+    firms, hard = case["firms"], case["difficulties"]
+    c = rpc.consultation
+    assert refused(Forbidden, c.open_quarter, CITY, {"quarter": QUARTER, "region": "511011"}) == \
+        "county_level_required"
+    assert refused(NotFound, c.open_quarter, OTHER_COUNTY, {"quarter": QUARTER, "region": "511011"}) == \
+        "quarter_not_found"
+    county = c.open_quarter(COUNTY, {"quarter": QUARTER, "region": "511011"})
+    assert (county["region_code"], county["level"], county["region_name"]) == (DONGXING_COUNTY, "county", "东兴区")
+    # its own enterprises by the same rules: 威远县's firm C is not on it
+    assert {e["enterprise_id"] for e in county["roster"]} == {firms[n].enterprise_id for n in "ADE"}
+    county_items = items(rpc, COUNTY, region=DONGXING_COUNTY)
+    assert set(county_items) == {hard["A"]["difficulty_id"], hard["E"]["difficulty_id"]}
+    e_item = county_items[hard["E"]["difficulty_id"]]
+    # the county's meeting and resolutions are the county's own, not the city's
+    assert refused(Forbidden, c.record_meeting, CITY, QUARTER, MEETING, region=DONGXING_COUNTY) == \
+        "county_level_required"
+    c.record_meeting(DONGXING_HEAD, QUARTER, MEETING, region=DONGXING_COUNTY)
+    # the city's round is not open yet: E waits for it, sent once however often it is sent
+    note = "涉及跨县用地指标，本级无法协调，请市级会商研究"
+    sent = c.refer_item(COUNTY, QUARTER, e_item["id"], {"note": note}, region=DONGXING_COUNTY)
+    again = c.refer_item(COUNTY, QUARTER, e_item["id"], {"note": "又写了一遍"}, region=DONGXING_COUNTY)
+    assert (sent["referred_on"], sent["referral_note"]) == (DAY.isoformat(), note) == (
+        again["referred_on"], again["referral_note"])
+    assert len(db.outbox("item_referred", quarter=QUARTER)) == 1
+    assert refused(NotFound, c.refer_item, COUNTY, QUARTER, str(uuid.uuid4()), {"note": note},
+                   region=DONGXING_COUNTY) == "item_not_found"
+    city = c.open_quarter(CITY, {"quarter": QUARTER})
+    e_entry = next(e for e in city["roster"] if e["enterprise_id"] == firms["E"].enterprise_id)
+    assert f"东兴区季度会商提交市级：{note}" in e_entry["reasons"]
+    city_items = items(rpc)
+    sent_up = city_items[hard["E"]["difficulty_id"]]
+    assert (sent_up["referred_from"], sent_up["referred_from_name"], sent_up["referral_note"]) == (
+        DONGXING_COUNTY, "东兴区", note)
+    assert city_items[hard["A"]["difficulty_id"]]["referred_from"] is None
+    # once the city's round is open, what the county sends up joins it at once
+    a_item = county_items[hard["A"]["difficulty_id"]]
+    c.refer_item(COUNTY, QUARTER, a_item["id"], {"note": "需市级部门牵头"}, region=DONGXING_COUNTY)
+    assert items(rpc)[hard["A"]["difficulty_id"]]["referred_from"] == DONGXING_COUNTY
+    assert refused(InvalidState, c.refer_item, CITY, QUARTER, sent_up["id"], {"note": note}) == "not_a_county_round"
+    # the county official sees the city's round as before, from their own county's part
+    assert {e["enterprise_id"] for e in c.get_quarter(COUNTY, QUARTER)["roster"]} >= {firms["E"].enterprise_id}
+    assert c.get_bulletin(COUNTY, QUARTER, region=DONGXING_COUNTY)["region_code"] == DONGXING_COUNTY

@@ -237,6 +237,11 @@ class FactHandlers:
     def handle_consultation_convened(self, uow, items):
         quarters.keep(uow.session, [envelope for _, envelope in items])
 
+    @event_handler("consultation", "item_referred")
+    @idempotent_batch
+    def handle_item_referred(self, uow, items):
+        quarters.keep(uow.session, [envelope for _, envelope in items])
+
     @event_handler("consultation", "quarter_closed")
     @idempotent_batch
     def handle_quarter_closed(self, uow, items):

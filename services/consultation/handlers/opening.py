@@ -6,7 +6,6 @@ written in one statement each."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -21,25 +20,26 @@ from services.consultation.models import (
     RosterEntry,
     StoredFact,
 )
-from shared import events
+from shared import events, regions
 from shared.actors import Actor
 from shared.clock import SHANGHAI
 from shared.contracts import consultation as ce
 from shared.errors import InvalidState
 
 
-def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
-    """Open the quarter, gather its roster and agenda from the facts up to the cut-off (idempotent)."""
+def open_quarter(uow, actor: Actor | None, region: str, code: str, today: dt.date) -> dict:
+    """Open a region's round (a city's or a county's), gather its roster and agenda from the facts up
+    to the cut-off: the enterprises of that region the rules name (idempotent). A city's round also
+    takes what its counties' rounds have sent up."""
     session = uow.session
-    if actor is not None:
-        quarters.require_city(actor)
+    quarters.require_organiser(actor, region)
     first, last = convening.quarter_bounds(code)
     if today < first:
         raise InvalidState("quarter_not_started", "quarter", f"{code}尚未开始")
-    existing = session.get(Quarter, code)
+    existing = session.get(Quarter, (region, code))
     if existing is not None:
         return quarters.read(session, existing, actor)
-    quarter = Quarter(code=code, status="open", cutoff=min(today, last),
+    quarter = Quarter(region_code=region, code=code, status="open", cutoff=min(today, last),
                       opened_by=actor.username if actor else quarters.SYSTEM)
     session.add(quarter)
     session.flush()
@@ -51,20 +51,24 @@ def open_quarter(uow, actor: Actor | None, code: str, today: dt.date) -> dict:
     entries = {}
     for enterprise_id, entry in found:
         firm = known.get(enterprise_id, {})
-        entries[enterprise_id] = _new_entry(code, enterprise_id, firm.get("name", enterprise_id),
-                                            firm.get("region_code", ""), "rules", entry.reasons, entry.evidence)
-    carried = _carry_over(session, code, entries)
+        place = firm.get("region_code") or ""
+        if place and regions.within(region, place):
+            entries[enterprise_id] = _new_entry(quarter, enterprise_id, firm.get("name", enterprise_id), place,
+                                                "rules", entry.reasons, entry.evidence)
+    carried = _carry_over(session, quarter, entries)
     quarters.insert_all(session, RosterEntry, list(entries.values()))
-    quarters.add_items(session, code, states, list(entries), known)
+    quarters.add_items(session, quarter, states, list(entries), known)
+    sent_up = quarters.referred(session, quarter) if quarter.level == "city" else []
+    quarters.send_up(session, quarter, sent_up)
     uow.publish(events.make_event(ce.QuarterOpened(
-        quarter=code, cutoff=quarter.cutoff, opened_by=quarter.opened_by, enterprises=len(entries),
-        agenda_items=_count_items(session, code), carried_over=carried)))
-    return quarters.read(session, quarter, actor, list(entries.values()))
+        quarter=code, region_code=region, cutoff=quarter.cutoff, opened_by=quarter.opened_by, enterprises=len(entries),
+        agenda_items=_count_items(session, quarter), carried_over=carried)))
+    return quarters.read(session, quarter, actor, None if sent_up else list(entries.values()))
 
 
-def _new_entry(code: str, enterprise_id: str, name: str, region_code: str, source: str, reasons: list[str],
+def _new_entry(quarter: Quarter, enterprise_id: str, name: str, region_code: str, source: str, reasons: list[str],
                evidence: list[dict] | None = None) -> dict:
-    return {"quarter": code, "enterprise_id": enterprise_id, "enterprise_name": name, "region_code": region_code,
+    return {"round_region": quarter.region_code, "quarter": quarter.code, "enterprise_id": enterprise_id, "enterprise_name": name, "region_code": region_code,
             "reasons": reasons, "evidence": evidence or [], "source": source, "removed": False, "note": "",
             "changed_by": None}
 
@@ -101,30 +105,32 @@ def registrations(session: Session, enterprise_ids: list[str]) -> dict[str, dict
     return {fact.payload["enterprise_id"]: fact.payload for fact in registered}
 
 
-def _count_items(session: Session, code: str) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(AgendaItem).where(AgendaItem.quarter == code))
+def _count_items(session: Session, quarter: Quarter) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(AgendaItem).where(
+        quarters.of_round(AgendaItem, quarter)))
 
 
-def _carry_over(session: Session, code: str, entries: dict[str, dict]) -> int:
-    """The open items of the quarter before come onto this agenda, marked as carried over (their
-    enterprises onto `entries`, the new quarter's roster entries by enterprise)."""
-    before = session.scalar(sa.select(Quarter.code).where(Quarter.code < code).order_by(Quarter.code.desc()).limit(1))
+def _carry_over(session: Session, quarter: Quarter, entries: dict[str, dict]) -> int:
+    """The open items of the region's round before come onto this agenda, marked as carried over
+    (their enterprises onto `entries`, the new round's roster entries by enterprise)."""
+    before = session.scalar(sa.select(Quarter).where(Quarter.region_code == quarter.region_code,
+                                                     Quarter.code < quarter.code)
+                            .order_by(Quarter.code.desc()).limit(1))
     if before is None:
         return 0
-    removed = sa.select(RosterEntry.enterprise_id).where(RosterEntry.quarter == before, RosterEntry.removed.is_(True))
-    open_items = session.scalars(sa.select(AgendaItem).where(AgendaItem.quarter == before, AgendaItem.status == "open",
-                                                             AgendaItem.enterprise_id.not_in(removed))).all()
+    open_items = session.scalars(sa.select(AgendaItem).where(
+        quarters.of_round(AgendaItem, before), AgendaItem.status == "open",
+        AgendaItem.enterprise_id.not_in(quarters.removed(before)))).all()
     items = []
     for old in open_items:
         entry = entries.get(old.enterprise_id)
         if entry is None:
-            entry = entries[old.enterprise_id] = _new_entry(code, old.enterprise_id, old.enterprise_name,
+            entry = entries[old.enterprise_id] = _new_entry(quarter, old.enterprise_id, old.enterprise_name,
                                                              old.region_code, "carryover", [])
-        entry["reasons"] = [*entry["reasons"], f"{before}会商事项（困难问题{old.reference}）未办结，结转本季度"]
-        items.append({"id": str(uuid.uuid4()), "quarter": code, "difficulty_id": old.difficulty_id,
-                      "reference": old.reference, "enterprise_id": old.enterprise_id,
-                      "enterprise_name": old.enterprise_name, "region_code": old.region_code,
-                      "category": old.category, "level": old.level, "reported_on": old.reported_on,
-                      "carried_over_from": before, "status": "open", "closed_on": None})
+        entry["reasons"] = [*entry["reasons"], f"{before.code}会商事项（困难问题{old.reference}）未办结，结转本季度"]
+        items.append(quarters.new_item(
+            quarter, difficulty_id=old.difficulty_id, reference=old.reference, enterprise_id=old.enterprise_id,
+            enterprise_name=old.enterprise_name, region_code=old.region_code, category=old.category,
+            level=old.level, reported_on=old.reported_on, carried_over_from=before.code))
     quarters.insert_all(session, AgendaItem, items)
     return len(items)

@@ -27,7 +27,7 @@ from services.consultation.models import (
     StoredFact,
 )
 from shared import events, regions
-from shared.actors import Actor, require_city_official
+from shared.actors import Actor, programme_city
 from shared.contracts import TodoItem
 from shared.contracts import consultation as ce
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, ResolutionAssigned
@@ -107,8 +107,62 @@ def enterprise(session: Session, enterprise_id: str) -> dict | None:
                                                                StoredFact.event_type == "enterprise_registered"))
 
 
-def require_city(actor: Actor) -> None:
-    require_city_official(actor, "季度困难会商会由本市市级工作人员组织")
+# ---- rounds: each city holds its own quarter, after each of its counties held theirs ---------------
+
+ROUND_LEVELS = ("city", "county")
+
+
+def round_region(actor: Actor | None, region: str | None) -> str:
+    """The region whose round is meant: the one named (a city or a county), else the caller's city
+    (a province official names one)."""
+    if region:
+        code = regions.check_known(region, "region")
+        if regions.level_of(code) not in ROUND_LEVELS:
+            raise InvalidInput("round_region_level", "region", "季度会商由市或县（区）组织，请选择一个市或县（区）")
+        return code
+    city = regions.city_of(actor.region_code) if actor is not None and actor.is_official else None
+    if city is None:
+        raise InvalidInput("region_required", "region", "请指明查看哪个市或县（区）的季度会商")
+    return city
+
+
+def may_view(actor: Actor, region: str) -> bool:
+    """Officials of the round's region and above (a province's read every city's), and those below
+    it (who see their own part of it); another city's officials know nothing of it."""
+    return actor.is_official and (actor.governs(region) or regions.within(region, actor.region_code or ""))
+
+
+def require_organiser(actor: Actor | None, region: str) -> None:
+    """A round is held by its own region's officials: the city's by the city's, a county's by the county's."""
+    if actor is None or (actor.is_official and regions.normalize(actor.region_code or "") == region):
+        return
+    if regions.level_of(region) == "city":
+        raise Forbidden("city_level_required", None, "季度困难会商会由本市市级工作人员组织")
+    raise Forbidden("county_level_required", None, "县（区）级季度会商由本县（区）工作人员组织")
+
+
+def organised_round(actor: Actor, region: str | None) -> str:
+    """The round the caller means to act on as its organiser (checked)."""
+    if not actor.is_official:
+        raise Forbidden("city_level_required", None, "季度困难会商会由本市市级工作人员组织")
+    code = round_region(actor, region)
+    if not may_view(actor, code):  # another city's (or county's) round: as unknown as one never opened
+        raise NotFound("quarter_not_found", "quarter", "没有这个季度会商")
+    require_organiser(actor, code)
+    return code
+
+
+def round_label(region: str) -> str:
+    """How a round is named on its pages and in its bulletin: 内江市, 东兴区."""
+    return regions.name_of(region)
+
+
+def cities_holding(session: Session) -> list[str]:
+    """The cities whose rounds the cut-off timer opens: the programme's own and every city that has
+    held a round of its own on this system."""
+    held = session.scalars(sa.select(Quarter.region_code).distinct().where(
+        Quarter.region_code.like("____00000000"))).all()
+    return sorted({programme_city(), *held})
 
 
 def require_official(actor: Actor) -> None:
@@ -132,27 +186,39 @@ def insert_all(session: Session, model: type[Base], rows: list[dict]) -> None:
                     {"rows": json.dumps(rows, default=str, ensure_ascii=False)})
 
 
-def add_items(session: Session, code: str, states: dict[str, dict], enterprise_ids: list[str],
-               known: dict[str, dict]) -> None:
-    """An agenda item for each difficulty of these enterprises not yet closed (once per quarter)."""
-    present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(AgendaItem.quarter == code)))
+def of_round(model, quarter: Quarter):
+    """The rows of one round (a city's or a county's quarter)."""
+    return sa.and_(model.round_region == quarter.region_code, model.quarter == quarter.code)
+
+
+def new_item(quarter: Quarter, **fields) -> dict:
+    """An agenda item's row for `insert_all`: every column, the round's and the item's own."""
+    return {"id": str(uuid.uuid4()), "round_region": quarter.region_code, "quarter": quarter.code,
+            "carried_over_from": None, "status": "open", "closed_on": None, "referred_on": None,
+            "referral_note": None, "referred_from": None, **fields}
+
+
+def add_items(session: Session, quarter: Quarter, states: dict[str, dict], enterprise_ids: list[str],
+              known: dict[str, dict]) -> None:
+    """An agenda item for each difficulty of these enterprises not yet closed (once per round)."""
+    present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(of_round(AgendaItem, quarter))))
     items = []
     for state in convening.agenda(states, enterprise_ids):
         if state["difficulty_id"] in present:
             continue
         firm = known.get(state["enterprise_id"], {})
-        items.append({"id": str(uuid.uuid4()), "quarter": code, "difficulty_id": state["difficulty_id"],
-                      "reference": state["reference"], "enterprise_id": state["enterprise_id"],
-                      "enterprise_name": firm.get("name", state["enterprise_id"]),
-                      "region_code": state["region_code"], "category": state["category"], "level": state["level"],
-                      "reported_on": state["reported_on"], "carried_over_from": None, "status": "open",
-                      "closed_on": None})
+        items.append(new_item(quarter, difficulty_id=state["difficulty_id"], reference=state["reference"],
+                              enterprise_id=state["enterprise_id"],
+                              enterprise_name=firm.get("name", state["enterprise_id"]),
+                              region_code=state["region_code"], category=state["category"], level=state["level"],
+                              reported_on=state["reported_on"]))
     insert_all(session, AgendaItem, items)
 
 
-def get(session: Session, code: str) -> Quarter:
-    quarter = session.get(Quarter, code)
-    if quarter is None:
+def get(session: Session, region: str, code: str, actor: Actor | None = None) -> Quarter:
+    """The round; another city's (or county's) officials are told what they would be of a round never opened."""
+    quarter = session.get(Quarter, (region, code))
+    if quarter is None or (actor is not None and not may_view(actor, region)):
         raise NotFound("quarter_not_found", "quarter", f"{code}的会商尚未开启")
     return quarter
 
@@ -161,15 +227,20 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
     """The quarter with the roster entries the caller may see (their region and below); `entries`:
     the roster as just written, in its order (by enterprise name from the table otherwise)."""
     if entries is None:
-        entries = session.connection().execute(sa.select(*RosterEntry.__table__.c).where(RosterEntry.quarter == quarter.code)
-                                  .order_by(RosterEntry.enterprise_name)).mappings().all()
+        entries = session.connection().execute(sa.select(*RosterEntry.__table__.c).where(
+            of_round(RosterEntry, quarter)).order_by(RosterEntry.enterprise_name)).mappings().all()
     governed = _governs(actor)
-    meeting = session.get(Meeting, quarter.code)
-    return {"quarter": quarter.code, "status": quarter.status, "cutoff": quarter.cutoff,
+    meeting = session.get(Meeting, (quarter.region_code, quarter.code))
+    return {"quarter": quarter.code, **_round_of(quarter), "status": quarter.status, "cutoff": quarter.cutoff,
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
             "closed_by": quarter.closed_by,
             "meeting": _meeting(meeting, departments.directory(session)) if meeting else None,
             "roster": [_entry(e) for e in entries if governed(e["region_code"])]}
+
+
+def _round_of(quarter: Quarter) -> dict:
+    return {"region_code": quarter.region_code, "region_name": round_label(quarter.region_code),
+            "level": quarter.level}
 
 
 def _governs(actor: Actor | None):
@@ -188,37 +259,45 @@ def _entry(e) -> dict:
             "source": e["source"], "removed": e["removed"], "note": e["note"], "changed_by": e["changed_by"]}
 
 
-def view(session: Session, actor: Actor, code: str) -> dict:
+def the_round(session: Session, actor: Actor, region: str | None, code: str) -> Quarter:
+    """The round an official asks for (their city's unless they name one), as they may see it."""
     require_official(actor)
-    return read(session, get(session, code), actor)
+    return get(session, round_region(actor, region), code, actor)
 
 
-def adjust(uow, actor: Actor, code: str, enterprise_id: str, add: bool, reason: str) -> dict:
-    """An official adds or removes an enterprise of their region, always with a reason."""
+def view(session: Session, actor: Actor, region: str | None, code: str) -> dict:
+    return read(session, the_round(session, actor, region, code), actor)
+
+
+def adjust(uow, actor: Actor, region: str | None, code: str, enterprise_id: str, add: bool, reason: str) -> dict:
+    """An official adds or removes an enterprise of their region, always with a reason (a county's
+    round by the county's own officials)."""
     session = uow.session
     if not actor.is_official or actor.level not in ("county", "city"):
         raise Forbidden("county_level_required", None, "县（区）级及以上工作人员可以调整会商名单")
     if len(reason.strip()) < 2:
         raise InvalidInput("reason_required", "reason", "调整名单须写明理由")
-    quarter = get(session, code)
+    quarter = the_round(session, actor, region, code)
+    if quarter.level == "county":
+        require_organiser(actor, quarter.region_code)
     _require_open(quarter)
     firm = enterprise(session, enterprise_id) or _named(session, actor, enterprise_id.strip())
     enterprise_id = firm["enterprise_id"] if firm else enterprise_id
-    entry = session.get(RosterEntry, (code, enterprise_id))
-    region = entry.region_code if entry else (firm or {}).get("region_code")
-    if region is None or not actor.governs(region):
+    entry = session.get(RosterEntry, (quarter.region_code, code, enterprise_id))
+    place = entry.region_code if entry else (firm or {}).get("region_code")
+    if place is None or not actor.governs(place) or not regions.within(quarter.region_code, place):
         raise NotFound("enterprise_not_found", "enterprise_id", "没有这个经营主体，或不在您的辖区")
     created = entry is None
     if created:
-        entry = RosterEntry(quarter=code, enterprise_id=enterprise_id, enterprise_name=firm["name"], region_code=region,
-                            reasons=[], source="official")
+        entry = RosterEntry(round_region=quarter.region_code, quarter=code, enterprise_id=enterprise_id,
+                            enterprise_name=firm["name"], region_code=place, reasons=[], source="official")
         session.add(entry)
     entry.removed, entry.note, entry.changed_by = not add, reason.strip(), actor.username
     if add:
         entry.reasons = [*entry.reasons, f"工作人员增列：{reason.strip()}"]
         session.flush()
-        add_items(session, code, convening.difficulty_states(facts(session, StoredFact.enterprise_id == enterprise_id)),
-                   [enterprise_id], {enterprise_id: firm} if firm else {})
+        add_items(session, quarter, convening.difficulty_states(
+            facts(session, StoredFact.enterprise_id == enterprise_id)), [enterprise_id], {enterprise_id: firm} if firm else {})
     session.flush()
     view = read(session, quarter, actor)
     if created:  # a new entry comes last, as it was added
@@ -259,15 +338,15 @@ def _require_open(quarter: Quarter) -> None:
 # ---- agenda, meeting, resolutions ---------------------------------------------------------------
 
 
-def _removed(code: str):
-    """The enterprises taken off the quarter's roster."""
-    return sa.select(RosterEntry.enterprise_id).where(RosterEntry.quarter == code, RosterEntry.removed.is_(True))
+def removed(quarter: Quarter):
+    """The enterprises taken off the round's roster."""
+    return sa.select(RosterEntry.enterprise_id).where(of_round(RosterEntry, quarter), RosterEntry.removed.is_(True))
 
 
 def _items(session: Session, quarter: Quarter, actor: Actor | None) -> list:
-    """The quarter's items (of the caller's region) as rows, without those of enterprises taken off the roster."""
-    query = sa.select(*AgendaItem.__table__.c).where(AgendaItem.quarter == quarter.code,
-                                                     AgendaItem.enterprise_id.not_in(_removed(quarter.code)))
+    """The round's items (of the caller's region) as rows, without those of enterprises taken off the roster."""
+    query = sa.select(*AgendaItem.__table__.c).where(of_round(AgendaItem, quarter),
+                                                     AgendaItem.enterprise_id.not_in(removed(quarter)))
     if actor is not None:
         query = query.where(_in_jurisdiction(AgendaItem.region_code, actor))
     return list(session.connection().execute(query.order_by(AgendaItem.enterprise_name, AgendaItem.category,
@@ -281,7 +360,7 @@ def _in_jurisdiction(column, actor: Actor):
 def _resolutions_of(session: Session, quarter: Quarter, actor: Actor) -> dict[str, Resolution]:
     """The quarter's resolutions of the caller's region, by their item."""
     query = (sa.select(Resolution).join(AgendaItem, AgendaItem.id == Resolution.item_id)
-             .where(Resolution.quarter == quarter.code, _in_jurisdiction(AgendaItem.region_code, actor)))
+             .where(of_round(Resolution, quarter), _in_jurisdiction(AgendaItem.region_code, actor)))
     return {r.item_id: r for r in session.scalars(query)}
 
 
@@ -289,7 +368,8 @@ def _resolution(r: Resolution, today: dt.date, known: Directory) -> dict:
     """A resolution with its departments by their names in the list now (and their codes)."""
     (lead,), (lead_code,) = departments.as_read(known, [r.lead_department_code], [r.lead_department])
     co, co_codes = departments.as_read(known, r.co_department_codes, r.co_departments)
-    return {"id": r.id, "item_id": r.item_id, "quarter": r.quarter, "difficulty_id": r.item.difficulty_id,
+    return {"id": r.id, "item_id": r.item_id, "quarter": r.quarter, "round_region": r.round_region,
+            "difficulty_id": r.item.difficulty_id,
             "reference": r.item.reference, "enterprise_id": r.item.enterprise_id,
             "enterprise_name": r.item.enterprise_name, "region_code": r.item.region_code,
             "lead_department": lead, "lead_department_code": lead_code, "co_departments": co,
@@ -306,13 +386,15 @@ def _item(i, resolution: Resolution | None, today: dt.date, known: Directory) ->
             "category_name": CATEGORY_NAMES.get(i.category, i.category), "level": i.level,
             "level_name": LEVEL_NAMES.get(i.level, i.level), "reported_on": i.reported_on,
             "carried_over_from": i.carried_over_from, "status": i.status, "closed_on": i.closed_on,
+            "referred_on": i.referred_on, "referral_note": i.referral_note, "referred_from": i.referred_from,
+            "referred_from_name": regions.name_of(i.referred_from) if i.referred_from else None,
             "resolution": _resolution(resolution, today, known) if resolution else None}
 
 
-def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
-    """The items of the caller's region, grouped by enterprise and then by category."""
-    require_official(actor)
-    quarter = get(session, code)
+def agenda(session: Session, actor: Actor, region: str | None, code: str, today: dt.date) -> dict:
+    """The items of the caller's region, grouped by enterprise and then by category; on a city's
+    round, each item a county sent up says which county and why."""
+    quarter = the_round(session, actor, region, code)
     resolved = _resolutions_of(session, quarter, actor)
     known = departments.directory(session)
     groups: dict[str, dict] = {}
@@ -326,7 +408,7 @@ def agenda(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
     enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "items": items}
                                          for c, items in sorted(g["categories"].items())]}
                     for g in groups.values()]
-    return {"quarter": code, "status": quarter.status, "enterprises": enterprises_,
+    return {"quarter": code, **_round_of(quarter), "status": quarter.status, "enterprises": enterprises_,
             "items": sum(len(c["items"]) for g in enterprises_ for c in g["categories"])}
 
 
@@ -336,12 +418,11 @@ def _meeting(m: Meeting, known: Directory) -> dict:
             "minutes": m.minutes, "recorded_by": m.recorded_by, "recorded_at": m.recorded_at}
 
 
-def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
+def record_meeting(uow, actor: Actor, region: str | None, code: str, data, today: dt.date) -> dict:
     """The meeting: date, chair, departments present (from the list) and minutes (recorded once;
     corrections allowed)."""
-    require_city(actor)
     session = uow.session
-    quarter = get(session, code)
+    quarter = get(session, organised_round(actor, region), code)
     _require_open(quarter)
     known = departments.directory(session)
     present = known.pick_all(data.departments, "departments")
@@ -349,10 +430,10 @@ def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
         raise InvalidInput("held_on_future", "held_on", "会商日期不能晚于今天")
     if data.held_on < convening.quarter_bounds(code)[0]:
         raise InvalidInput("held_on_before_quarter", "held_on", "会商日期不能早于本季度开始")
-    meeting = session.get(Meeting, code)
+    meeting = session.get(Meeting, (quarter.region_code, code))
     first_time = meeting is None
     if first_time:
-        meeting = Meeting(quarter=code)
+        meeting = Meeting(round_region=quarter.region_code, quarter=code)
         session.add(meeting)
     meeting.held_on, meeting.chair = data.held_on, data.chair
     meeting.departments, meeting.department_codes = [d.name for d in present], [d.code for d in present]
@@ -361,22 +442,22 @@ def record_meeting(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
     if first_time:
         items = _items(session, quarter, None)
         uow.publish(events.make_event(ce.ConsultationConvened(
-            quarter=code, held_on=data.held_on, chair=data.chair, departments=meeting.departments,
+            quarter=code, region_code=quarter.region_code, held_on=data.held_on, chair=data.chair, departments=meeting.departments,
             enterprises=len({i.enterprise_id for i in items}), agenda_items=len(items))))
     return _meeting(meeting, known)
 
 
-def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
+def assign(uow, actor: Actor, region: str | None, code: str, data, today: dt.date) -> dict:
     """The meeting's decision on one item, sent to escalation to attach to the difficulty."""
-    require_city(actor)
     session = uow.session
-    quarter = get(session, code)
+    quarter = get(session, organised_round(actor, region), code)
     _require_open(quarter)
-    if session.get(Meeting, code) is None:
+    if session.get(Meeting, (quarter.region_code, code)) is None:
         raise InvalidState("meeting_required", "meeting", "请先登记会商会议（日期、主持人、参会单位）")
     item = session.get(AgendaItem, data.item_id)
-    entry = session.get(RosterEntry, (code, item.enterprise_id)) if item is not None else None
-    if item is None or item.quarter != code or (entry is not None and entry.removed):
+    entry = session.get(RosterEntry, (quarter.region_code, code, item.enterprise_id)) if item is not None else None
+    if (item is None or (item.round_region, item.quarter) != (quarter.region_code, code)
+            or (entry is not None and entry.removed)):
         raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
     if item.status == "closed":
         raise InvalidState("item_closed", "item_id", "该困难问题已销号，无需交办")
@@ -387,7 +468,8 @@ def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
     known = departments.directory(session)
     lead = known.pick(data.lead_department, "lead_department")
     helping = known.pick_all(data.co_departments, "co_departments", leaving_out=lead)
-    resolution = Resolution(id=str(uuid.uuid4()), item_id=item.id, quarter=code, lead_department=lead.name,
+    resolution = Resolution(id=str(uuid.uuid4()), item_id=item.id, round_region=quarter.region_code, quarter=code,
+                            lead_department=lead.name,
                             lead_department_code=lead.code, co_departments=[d.name for d in helping],
                             co_department_codes=[d.code for d in helping], measure=data.measure,
                             deadline=data.deadline, progress=0, overdue=False, assigned_by=actor.username)
@@ -402,11 +484,75 @@ def assign(uow, actor: Actor, code: str, data, today: dt.date) -> dict:
     return _resolution(resolution, today, known)
 
 
-def resolutions(session: Session, actor: Actor, code: str, today: dt.date) -> list[dict]:
-    require_official(actor)
-    get(session, code)
-    rows = session.scalars(sa.select(Resolution).where(Resolution.quarter == code).order_by(Resolution.deadline,
-                                                                                              Resolution.id)).all()
+def refer(uow, actor: Actor, region: str | None, code: str, item_id: str, note: str, today: dt.date) -> dict:
+    """A county's round sends an item it cannot settle up to its city's round, with the county's note
+    (once: sending it again changes nothing). The city's round takes it at once if open, else when it opens."""
+    session = uow.session
+    quarter = get(session, organised_round(actor, region), code)
+    if quarter.level != "county":
+        raise InvalidState("not_a_county_round", "region", "只有县（区）级会商的事项可以提交市级会商")
+    _require_open(quarter)
+    item = session.get(AgendaItem, item_id)
+    entry = session.get(RosterEntry, (quarter.region_code, code, item.enterprise_id)) if item is not None else None
+    if (item is None or (item.round_region, item.quarter) != (quarter.region_code, code)
+            or (entry is not None and entry.removed)):
+        raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
+    if item.referred_on is None:
+        if item.status == "closed":
+            raise InvalidState("item_closed", "item_id", "该困难问题已销号，无需提交市级会商")
+        city = session.get(Quarter, (regions.city_of(quarter.region_code), code))
+        if city is not None and city.status != "open":
+            raise InvalidState("city_round_closed", "item_id", "本季度市级会商已结束，请在下季度提交")
+        item.referred_on, item.referral_note = today, note
+        session.flush()
+        if city is not None:
+            send_up(session, city, [item])
+        uow.publish(events.make_event(ce.ItemReferred(
+            quarter=code, region_code=quarter.region_code, difficulty_id=item.difficulty_id,
+            enterprise_id=item.enterprise_id, reference=item.reference, note=note, referred_on=today)))
+    return _item(item, item.resolution, today, departments.directory(session))
+
+
+def referred(session: Session, city: Quarter) -> list[AgendaItem]:
+    """What the city's counties sent up for this quarter, from rounds of the city other than its own."""
+    return list(session.scalars(sa.select(AgendaItem).where(
+        AgendaItem.quarter == city.code, AgendaItem.referred_on.is_not(None), AgendaItem.referred_from.is_(None),
+        AgendaItem.round_region.startswith(regions.jurisdiction_prefix(city.region_code)),
+        AgendaItem.round_region != city.region_code)))
+
+
+def send_up(session: Session, city: Quarter, items: list[AgendaItem]) -> None:
+    """County items onto the city's round: their enterprise onto its roster (unless the city took it
+    off), the item onto its agenda marked with the county and its note (once each)."""
+    for item in items:
+        county = round_label(item.round_region)
+        why = f"{county}季度会商提交市级：{item.referral_note}"
+        entry = session.get(RosterEntry, (city.region_code, city.code, item.enterprise_id))
+        if entry is None:
+            session.add(RosterEntry(round_region=city.region_code, quarter=city.code, enterprise_id=item.enterprise_id,
+                                    enterprise_name=item.enterprise_name, region_code=item.region_code,
+                                    reasons=[why], evidence=[], source="county", removed=False, note=""))
+        elif why not in entry.reasons:
+            entry.reasons = [*entry.reasons, why]
+        session.flush()
+        on_agenda = session.scalar(sa.select(AgendaItem).where(of_round(AgendaItem, city),
+                                                               AgendaItem.difficulty_id == item.difficulty_id))
+        if on_agenda is None:
+            insert_all(session, AgendaItem, [new_item(
+                city, difficulty_id=item.difficulty_id, reference=item.reference, enterprise_id=item.enterprise_id,
+                enterprise_name=item.enterprise_name, region_code=item.region_code, category=item.category,
+                level=item.level, reported_on=item.reported_on, status=item.status, closed_on=item.closed_on,
+                referred_on=item.referred_on, referral_note=item.referral_note, referred_from=item.round_region)])
+        elif on_agenda.referred_from is None:
+            on_agenda.referred_on, on_agenda.referral_note = item.referred_on, item.referral_note
+            on_agenda.referred_from = item.round_region
+    session.flush()
+
+
+def resolutions(session: Session, actor: Actor, region: str | None, code: str, today: dt.date) -> list[dict]:
+    quarter = the_round(session, actor, region, code)
+    rows = session.scalars(sa.select(Resolution).where(of_round(Resolution, quarter)).order_by(
+        Resolution.deadline, Resolution.id)).all()
     known = departments.directory(session)
     return [_resolution(r, today, known) for r in rows if actor.governs(r.item.region_code)]
 
@@ -423,12 +569,18 @@ def todo(session: Session, actor: Actor, today: dt.date) -> list[dict]:
         sa.select(sa.func.count(), sa.func.min(Resolution.deadline),
                   sa.func.count().filter(Resolution.deadline < today))
         .join(Resolution.item).where(*open_here)).one()
-    nearest = session.scalar(
-        sa.select(Resolution.quarter).join(Resolution.item)
-        .where(*open_here, Resolution.deadline == due_on).limit(1)) if count else None
+    nearest = session.execute(
+        sa.select(Resolution.quarter, Resolution.round_region).join(Resolution.item)
+        .where(*open_here, Resolution.deadline == due_on).limit(1)).first() if count else None
     return [TodoItem(kind="resolutions_to_follow", title="会商交办事项，待跟进办理进度", count=count,
                      overdue=overdue, due_on=due_on,
-                     link=f"/quarters/{nearest}" if nearest else "/quarters").as_json()]
+                     link=round_link(actor, *nearest) if nearest else "/quarters").as_json()]
+
+
+def round_link(actor: Actor, code: str, region: str) -> str:
+    """A round's page: the caller's city's by its quarter alone, any other's with its region."""
+    mine = regions.city_of(actor.region_code or "") if actor.is_official else None
+    return f"/quarters/{code}" if region == mine else f"/quarters/{code}?region={region}"
 
 
 def get_resolution(session: Session, actor: Actor, resolution_id: str) -> Resolution:
@@ -438,10 +590,11 @@ def get_resolution(session: Session, actor: Actor, resolution_id: str) -> Resolu
     return resolution
 
 
-def assigned_by_city(session: Session, actor: Actor, resolution_id: str) -> Resolution:
-    """A resolution as the city officials who may assign it see it."""
-    require_city(actor)
-    return get_resolution(session, actor, resolution_id)
+def assigned_by_organiser(session: Session, actor: Actor, resolution_id: str) -> Resolution:
+    """A resolution as the round's organisers, who may assign it, see it."""
+    resolution = get_resolution(session, actor, resolution_id)
+    require_organiser(actor, resolution.round_region)
+    return resolution
 
 
 def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dict:
@@ -457,7 +610,7 @@ def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dic
                                          noted_by=actor.username))
     session.flush()
     uow.publish(events.make_event(ce.ResolutionProgressed(
-        quarter=resolution.quarter, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
+        quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
         enterprise_id=resolution.item.enterprise_id, progress=data.progress, note=data.note, noted_on=today)))
     return _resolution(resolution, today, departments.directory(session))
 
@@ -475,7 +628,7 @@ def flag_overdue(uow, resolution_id: str, today: dt.date) -> str | None:
         return None
     resolution.overdue = True
     uow.publish(events.make_event(ce.ResolutionOverdue(
-        quarter=resolution.quarter, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
+        quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
         enterprise_id=resolution.item.enterprise_id, lead_department=resolution.lead_department,
         deadline=resolution.deadline, progress=resolution.progress)))
     return "flagged"
@@ -485,11 +638,11 @@ def flag_overdue(uow, resolution_id: str, today: dt.date) -> str | None:
 
 
 def _report_items(session: Session, quarter: Quarter) -> list[dict]:
-    """The quarter's items as the bulletin counts them, without those of enterprises taken off the roster."""
+    """The round's items as the bulletin counts them, without those of enterprises taken off the roster."""
     query = (sa.select(AgendaItem.difficulty_id, AgendaItem.region_code, AgendaItem.status, AgendaItem.closed_on,
                        AgendaItem.quarter, Resolution.lead_department, Resolution.lead_department_code)
              .outerjoin(Resolution, Resolution.item_id == AgendaItem.id)
-             .where(AgendaItem.quarter == quarter.code, AgendaItem.enterprise_id.not_in(_removed(quarter.code))))
+             .where(of_round(AgendaItem, quarter), AgendaItem.enterprise_id.not_in(removed(quarter))))
     known = departments.directory(session)
     items = [dict(row) for row in session.connection().execute(query).mappings()]
     for item in items:  # by the list: a department it has come to know by an old spelling counts as itself
@@ -500,7 +653,7 @@ def _report_items(session: Session, quarter: Quarter) -> list[dict]:
 
 
 def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.date) -> dict:
-    meeting = session.get(Meeting, quarter.code)
+    meeting = session.get(Meeting, (quarter.region_code, quarter.code))
     as_of = quarter.closed_on or today
     first, last = convening.quarter_bounds(quarter.code)
     near = StoredFact.occurred_at.between(dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), dt.timezone.utc),
@@ -515,33 +668,36 @@ def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.d
 
 
 def _issue_no(session: Session, quarter: Quarter) -> int:
-    """第 N 期: the quarters consulted up to this one; fixed once the quarter's bulletin is issued."""
+    """第 N 期: the region's quarters consulted up to this one; fixed once the quarter's bulletin is issued."""
     if quarter.bulletin and quarter.bulletin.get("issue_no"):
         return quarter.bulletin["issue_no"]
-    return session.scalar(sa.select(sa.func.count()).select_from(Quarter).where(Quarter.code <= quarter.code))
+    return session.scalar(sa.select(sa.func.count()).select_from(Quarter).where(
+        Quarter.region_code == quarter.region_code, Quarter.code <= quarter.code))
 
 
-def bulletin(session: Session, actor: Actor, code: str, today: dt.date) -> dict:
-    require_official(actor)
-    return compute_bulletin(session, get(session, code), actor.region_code or "", today)
+def bulletin(session: Session, actor: Actor, region: str | None, code: str, today: dt.date) -> dict:
+    """The round's bulletin with the figures of the caller's part of it (the whole round for those above)."""
+    quarter = the_round(session, actor, region, code)
+    own = actor.region_code or ""
+    scope = own if regions.within(quarter.region_code, own) else quarter.region_code
+    return {**compute_bulletin(session, quarter, scope, today), **_round_of(quarter)}
 
 
-def close(uow, actor: Actor, code: str, today: dt.date) -> dict:
+def close(uow, actor: Actor, region: str | None, code: str, today: dt.date) -> dict:
     """Close the quarter: its bulletin is frozen; open items wait for next quarter's agenda."""
-    require_city(actor)
     session = uow.session
-    quarter = get(session, code)
+    quarter = get(session, organised_round(actor, region), code)
     if quarter.status == "closed":
         return read(session, quarter, actor)
-    if session.get(Meeting, code) is None:
+    if session.get(Meeting, (quarter.region_code, code)) is None:
         raise InvalidState("meeting_required", "meeting", "尚未登记会商会议，不能结束本季度会商")
     if today < quarter.cutoff:
         raise InvalidState("quarter_not_over", "quarter", "季度截止日之前不能结束本季度会商")
     quarter.status, quarter.closed_on, quarter.closed_by = "closed", today, actor.username
     session.flush()
-    frozen = compute_bulletin(session, quarter, actor.region_code or "", today)
+    frozen = compute_bulletin(session, quarter, quarter.region_code, today)
     quarter.bulletin = frozen
     uow.publish(events.make_event(ce.QuarterClosed(
-        quarter=code, closed_on=today, closed_by=actor.username, resolutions=frozen["resolutions"]["total"],
+        quarter=code, region_code=quarter.region_code, closed_on=today, closed_by=actor.username, resolutions=frozen["resolutions"]["total"],
         resolved=frozen["resolutions"]["closed"], carried_over=frozen["difficulties"]["carried_over"])))
     return read(session, quarter, actor)

@@ -2,71 +2,89 @@
 
 from __future__ import annotations
 
-from services.gateway.api.calls import ApiCalls, body, idempotency_key
+from services.gateway.api.calls import ApiCalls, body, idempotency_key, query
 from services.gateway.http import api, file_response, json_response
 from shared.contracts.consultation import (
     DepartmentCreate,
     DepartmentUpdate,
+    ItemReferral,
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
     ResolutionAssign,
     RosterChange,
+    RoundQuery,
 )
 
 QUARTERS = "季度困难会商会"
 DEPARTMENTS = "部门名录"
 Q = "<string:quarter>"
+ROUND = {"query": RoundQuery}  # every quarter route: ?region= names a county's round (or another city's)
+
+
+def round_of(request) -> str | None:
+    """The round's region the caller named (checked), or None for their own city's."""
+    return query(request, RoundQuery)["region"]
 
 
 class ConsultationApiRoutes(ApiCalls):
     """Mixed into GatewayService, which provides `consultation` and `api_actor`."""
 
-    @api("POST", "/api/v1/quarters", "开启季度会商并按规则生成名单和议程（市级工作人员；到季度截止日也会自动开启）",
+    @api("POST", "/api/v1/quarters", "开启季度会商并按规则生成名单和议程（市级工作人员开本市的，县级开本县（区）的，"
+         "填 region；市级到季度截止日也会自动开启）",
          QUARTERS, body=QuarterOpen, status=201)
     def api_open_quarter(self, request):
         return json_response(self.consultation.open_quarter(self.caller(request), body(request, QuarterOpen)), 201)
 
-    @api("GET", f"/api/v1/quarters/{Q}", "季度会商与本辖区的名单", QUARTERS)
+    @api("GET", f"/api/v1/quarters/{Q}", "季度会商与本辖区的名单", QUARTERS, **ROUND)
     def api_get_quarter(self, request, quarter):
-        return json_response(self.consultation.get_quarter(self.caller(request), quarter))
+        return json_response(self.consultation.get_quarter(self.caller(request), quarter, region=round_of(request)))
 
-    @api("GET", f"/api/v1/quarters/{Q}/roster", "本辖区的会商名单及列入依据", QUARTERS)
+    @api("GET", f"/api/v1/quarters/{Q}/roster", "本辖区的会商名单及列入依据", QUARTERS, **ROUND)
     def api_get_roster(self, request, quarter):
-        return json_response(self.consultation.get_quarter(self.caller(request), quarter)["roster"])
+        return json_response(self.consultation.get_quarter(self.caller(request), quarter, region=round_of(request))["roster"])
 
-    @api("POST", f"/api/v1/quarters/{Q}/roster", "增列经营主体（须写明理由）", QUARTERS, body=RosterChange)
+    @api("POST", f"/api/v1/quarters/{Q}/roster", "增列经营主体（须写明理由）", QUARTERS, body=RosterChange, **ROUND)
     def api_add_to_roster(self, request, quarter):
         return json_response(self.consultation.change_roster(self.caller(request), quarter, body(request, RosterChange),
-                                       add=True))
+                                       add=True, region=round_of(request)))
 
-    @api("POST", f"/api/v1/quarters/{Q}/roster/remove", "移出名单（须写明理由）", QUARTERS, body=RosterChange)
+    @api("POST", f"/api/v1/quarters/{Q}/roster/remove", "移出名单（须写明理由）", QUARTERS, body=RosterChange, **ROUND)
     def api_remove_from_roster(self, request, quarter):
         return json_response(self.consultation.change_roster(self.caller(request), quarter, body(request, RosterChange),
-                                       add=False))
+                                       add=False, region=round_of(request)))
 
-    @api("GET", f"/api/v1/quarters/{Q}/agenda", "会商议程：按企业、按类别列出每个困难问题（本辖区）", QUARTERS)
+    @api("GET", f"/api/v1/quarters/{Q}/agenda", "会商议程：按企业、按类别列出每个困难问题（本辖区）", QUARTERS, **ROUND)
     def api_get_agenda(self, request, quarter):
-        return json_response(self.consultation.get_agenda(self.caller(request), quarter))
+        return json_response(self.consultation.get_agenda(self.caller(request), quarter, region=round_of(request)))
 
     @api("PUT", f"/api/v1/quarters/{Q}/meeting", "登记会商会议：日期、主持人、参会单位、会议纪要（市级）", QUARTERS,
-         body=MeetingRecord)
+         body=MeetingRecord, **ROUND)
     def api_record_meeting(self, request, quarter):
-        return json_response(self.consultation.record_meeting(self.caller(request), quarter, body(request, MeetingRecord)))
+        return json_response(self.consultation.record_meeting(self.caller(request), quarter, body(request, MeetingRecord),
+                                                             region=round_of(request)))
 
-    @api("GET", f"/api/v1/quarters/{Q}/meeting", "会商会议记录", QUARTERS)
+    @api("GET", f"/api/v1/quarters/{Q}/meeting", "会商会议记录", QUARTERS, **ROUND)
     def api_get_meeting(self, request, quarter):
-        return json_response(self.consultation.get_quarter(self.caller(request), quarter)["meeting"])
+        return json_response(self.consultation.get_quarter(self.caller(request), quarter, region=round_of(request))["meeting"])
 
     @api("POST", f"/api/v1/quarters/{Q}/resolutions", "交办议程事项：牵头单位、配合单位、措施、完成时限（市级）",
-         QUARTERS, body=ResolutionAssign, status=201)
+         QUARTERS, body=ResolutionAssign, status=201, **ROUND)
     def api_assign_resolution(self, request, quarter):
         return json_response(self.consultation.assign_resolution(self.caller(request), quarter,
-                                       body(request, ResolutionAssign), idempotency_key(request)), 201)
+                                       body(request, ResolutionAssign), idempotency_key(request),
+                                                                 region=round_of(request)), 201)
 
-    @api("GET", f"/api/v1/quarters/{Q}/resolutions", "本季度交办事项及办理进度（本辖区）", QUARTERS)
+    @api("POST", f"/api/v1/quarters/{Q}/agenda/<string:item_id>/refer",
+         "县（区）级会商将本级不能解决的事项提交市级会商，附县（区）意见（本县（区）工作人员）", QUARTERS,
+         body=ItemReferral, **ROUND)
+    def api_refer_item(self, request, quarter, item_id):
+        return json_response(self.consultation.refer_item(self.caller(request), quarter, item_id,
+                                                          body(request, ItemReferral), region=round_of(request)))
+
+    @api("GET", f"/api/v1/quarters/{Q}/resolutions", "本季度交办事项及办理进度（本辖区）", QUARTERS, **ROUND)
     def api_list_resolutions(self, request, quarter):
-        return json_response({"items": self.consultation.list_resolutions(self.caller(request), quarter)})
+        return json_response({"items": self.consultation.list_resolutions(self.caller(request), quarter, region=round_of(request))})
 
     @api("POST", "/api/v1/resolutions/<string:resolution_id>/progress", "登记交办事项办理进度（0-100%）与说明",
          QUARTERS, body=ProgressRecord)
@@ -80,17 +98,17 @@ class ConsultationApiRoutes(ApiCalls):
         return json_response(self.consultation.overdue_sweep(self.caller(request)))
 
     @api("POST", f"/api/v1/quarters/{Q}/close", "结束本季度会商，生成季度通报；未办结事项结转下季度（市级）",
-         QUARTERS)
+         QUARTERS, **ROUND)
     def api_close_quarter(self, request, quarter):
-        return json_response(self.consultation.close_quarter(self.caller(request), quarter))
+        return json_response(self.consultation.close_quarter(self.caller(request), quarter, region=round_of(request)))
 
-    @api("GET", f"/api/v1/quarters/{Q}/bulletin", "季度通报（本辖区的数字）", QUARTERS)
+    @api("GET", f"/api/v1/quarters/{Q}/bulletin", "季度通报（本辖区的数字）", QUARTERS, **ROUND)
     def api_get_bulletin(self, request, quarter):
-        return json_response(self.consultation.get_bulletin(self.caller(request), quarter))
+        return json_response(self.consultation.get_bulletin(self.caller(request), quarter, region=round_of(request)))
 
-    @api("GET", f"/api/v1/quarters/{Q}/bulletin.xlsx", "季度通报表格（Excel）", QUARTERS)
+    @api("GET", f"/api/v1/quarters/{Q}/bulletin.xlsx", "季度通报表格（Excel）", QUARTERS, **ROUND)
     def api_bulletin_xlsx(self, request, quarter):
-        return file_response(self.consultation.bulletin_workbook(self.caller(request), quarter))
+        return file_response(self.consultation.bulletin_workbook(self.caller(request), quarter, region=round_of(request)))
 
     @api("GET", "/api/v1/enterprises/<string:enterprise_id>/timeline", "经营主体全流程时间线（登记、贷款、补贴、困难、会商、项目）",
          QUARTERS)
