@@ -128,9 +128,41 @@ def test_the_city_opens_the_quarter_and_finds_it_among_the_recent_ones(stack, qu
     assert f'href="{page}"' in listing and f"{q.year}年第{q.number}季度" in listing and "未开启" in listing
     assert refused.status_code == 422 and message_beside(refused.text, "f-quarter", "格式不正确")
     assert value_of(refused.text, "f-quarter") == "2024Q5"
-    assert "开启季度会商" not in quarter["county"].get("/quarters").text  # only the city opens one
+    county_list = quarter["county"].get("/quarters").text  # the county opens its own round, not the city's
+    assert county_list.count('action="/quarters/open"') == 1 and 'name="region" value="' in county_list
     opened = quarter["city"].get(f"{page}?notice=quarter_opened").text
     assert "季度会商已开启" in opened and q.last.isoformat() in opened and "进行中" in opened
+
+
+def test_a_county_holds_its_own_round_and_sends_up_from_its_page_what_it_cannot_settle(stack, quarter, ours, q, page):
+    county, city = quarter["county"], quarter["city"]
+    region = regions.normalize(ours.county)
+    own = f"{page}?region={region}"
+    listing = county.get("/quarters").text
+    assert f"{regions.name_of(region)}县（区）级会商" in listing and f'value="{region}"' in listing
+    with stack.today(q.last):
+        opened = county.submit("/quarters", {"quarter": q.code, "region": region}, action="/quarters/open")
+    assert opened.status_code == 303 and opened.headers["Location"] == f"{own}&notice=quarter_opened", opened.text
+    shown = county.get(own).text
+    assert f"{regions.name_of(region)}{q.year}年第{q.number}季度困难会商" in shown and "县（区）级会商" in shown
+    item = next(i["id"] for group in stack.client(quarter["names"]["county"]).get(
+        f"/api/v1/quarters/{q}/agenda", params={"region": region}).json()["enterprises"]
+        for category in group["categories"] for i in category["items"]
+        if i["reference"] == quarter["trouble"]["reference"])
+    assert "提交市级会商" in shown and f'action="{page}/agenda/{item}/refer?region={region}"' in shown
+    action = f"{page}/agenda/{item}/refer?region={region}"
+    with stack.today(q.last):
+        empty = county.submit(own, {"note": " "}, action=action)
+        assert empty.status_code == 422 and message_beside(empty.text, f"f-s-{item}-note", "此项必填"), empty.text
+        sent = county.submit(own, {"note": "涉及市级审批权限，本县无法协调"}, action=action)
+    assert sent.status_code == 303 and sent.headers["Location"] == f"{own}&notice=item_referred#i-{item}"
+    assert "已提交市级会商" in county.get(own).text
+    # the city's agenda says which county sent it, and why; another county knows nothing of this round
+    city_page = city.get(page).text
+    assert f"{regions.name_of(region)}提交" in city_page and "涉及市级审批权限，本县无法协调" in city_page
+    assert stack.client(quarter["names"]["other_county"]).get(
+        f"/api/v1/quarters/{q}", params={"region": region}).status_code == 404
+    assert browser_for(stack, quarter["names"]["other_county"]).get(own).status_code == 404
 
 
 def test_a_county_official_sees_the_roster_of_their_county_only(stack, quarter, ours, page):

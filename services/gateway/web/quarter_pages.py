@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
@@ -10,6 +12,7 @@ from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared import clock, regions
 from shared.contracts.consultation import (
+    ItemReferral,
     MeetingRecord,
     ProgressRecord,
     QuarterOpen,
@@ -35,6 +38,24 @@ def checked_code(code: str) -> str:
     if QUARTER.fullmatch(code or "") is None:
         raise NotFound("quarter_not_found", "quarter", "没有这个季度。季度应写作如 2026Q3。")
     return code
+
+
+def round_named(request) -> str | None:
+    """The round's region in the page's address (?region=), or None for the caller's own city's."""
+    return (request.args.get("region") or "").strip() or None
+
+
+def round_query(region: str | None) -> str:
+    """`?region=…` for a round other than the caller's city's, to follow each of its addresses."""
+    return f"?{urlencode({'region': region})}" if region else ""
+
+
+def round_url(code: str, region: str | None, notice: str = "", path: str = "") -> str:
+    """A round's page (or one of its addresses), with its region when it is not the caller's city's,
+    and a notice to show (`notice#anchor`)."""
+    notice, _, anchor = notice.partition("#")
+    query = urlencode({k: v for k, v in (("region", region), ("notice", notice)) if v})
+    return f"/quarters/{code}{path}" + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
 
 
 def failure(action: str, form, exc, target: str = "") -> dict:
@@ -98,15 +119,31 @@ class QuarterPages(PageSupport):
 
     def _quarters(self, request, actor, failed: dict | None = None, status: int = 200):
         values = failed["values"] if failed else {"quarter": quarter_of(clock.today())}
-        return self.show(request, "quarters.html", status, recent=self._recent(actor), city=actor.leads_the_city,
+        return self.show(request, "quarters.html", status, series=self._series(actor, round_named(request)),
                          values=values, errors=failed["errors"] if failed else {}, labels=QUARTER_LABELS)
 
-    def _recent(self, actor) -> list[dict]:
-        """The last quarters, each with its status, or 未开启 when nobody has opened it."""
+    def _series(self, actor, named: str | None) -> list[dict]:
+        """The rounds the official follows, each with its last quarters: their city's (or the one
+        named), and their own county's; a province official chooses a city first."""
+        own = regions.normalize(actor.region_code or "")
+        city = regions.city_of(named or own)
+        places = [named] if named else ([] if city is None else [city])
+        if not named and regions.level_of(own) in ("county", "township", "village"):
+            places.append(own[:6].ljust(12, "0"))  # the county's own round, held before the city's
+        return [{"region": regions.normalize(place), "name": regions.name_of(place),
+                 "level": regions.level_of(place), "organiser": regions.normalize(place) == own,
+                 "query": "" if regions.normalize(place) == city and not named else f"?region={regions.normalize(place)}",
+                 "recent": self._recent(actor, None if regions.normalize(place) == city and not named else place)}
+                for place in places] if places else [
+            {"region": "", "name": "", "level": "province", "organiser": False, "query": "", "recent": [],
+             "cities": [(code, name) for code, name in regions.children_of(own)]}]
+
+    def _recent(self, actor, region: str | None) -> list[dict]:
+        """The last quarters of a round, each with its status, or 未开启 when nobody has opened it."""
         rows = []
         for code in forms.recent_quarters(clock.today(), RECENT_QUARTERS):
             try:
-                found = self.consultation.get_quarter(actor.model_dump(), code)
+                found = self.consultation.get_quarter(actor.model_dump(), code, region=region)
             except NotFound:
                 found = None
             status = found["status"] if found else "none"
@@ -119,10 +156,11 @@ class QuarterPages(PageSupport):
         form = request.form
         try:
             opened = self.consultation.open_quarter(actor.model_dump(),
-                                                    checked(QuarterOpen, forms.filled(form, ("quarter",))))
+                                                    checked(QuarterOpen, forms.filled(form, ("quarter", "region"))))
         except REFUSALS as exc:  # a refusal by role has no form to stand beside: the error page says it
             return self._quarters(request, actor, failure("open", form, exc), status_for(exc))
-        return redirect(f"/quarters/{opened['quarter']}?notice=quarter_opened")
+        region = opened["region_code"] if opened["level"] == "county" else None
+        return redirect(round_url(opened["quarter"], region, "quarter_opened"))
 
     # ---- the quarter ------------------------------------------------------------------------
 
@@ -131,17 +169,19 @@ class QuarterPages(PageSupport):
         return self._quarter(request, self.require(request, "official"), checked_code(quarter))
 
     def _quarter(self, request, actor, code: str, failed: dict | None = None, status: int = 200):
-        me = actor.model_dump()
-        found = self.consultation.get_quarter(me, code)
-        agenda = self.consultation.get_agenda(me, code)
+        me, region = actor.model_dump(), round_named(request)
+        found = self.consultation.get_quarter(me, code, region=region)
+        agenda = self.consultation.get_agenda(me, code, region=region)
         shown = agenda_resolution_ids(agenda)
         # a resolution whose enterprise later left the roster still needs following up
-        others = [r for r in self.consultation.list_resolutions(me, code) if r["id"] not in shown]
-        groups = department_groups(self.consultation.list_departments(me)) if actor.leads_the_city else []
+        others = [r for r in self.consultation.list_resolutions(me, code, region=region) if r["id"] not in shown]
+        organiser = regions.normalize(actor.region_code or "") == found["region_code"]
+        groups = department_groups(self.consultation.list_departments(me)) if organiser else []
+        adjuster = actor.level in ("county", "city") and (organiser or found["level"] == "city")
         return self.show(request, "quarter.html", status, q=found, agenda=agenda, others=others,
-                         department_groups=groups,
-                         is_open=found["status"] == "open", city=actor.leads_the_city,
-                         adjuster=actor.level in ("county", "city"), failed=failed or {}, labels=QUARTER_LABELS,
+                         department_groups=groups, rq=round_query(region),
+                         is_open=found["status"] == "open", organiser=organiser,
+                         adjuster=adjuster, failed=failed or {}, labels=QUARTER_LABELS,
                          new_key=new_key, QUARTER_STATUS_NAMES=QUARTER_STATUS_NAMES,
                          ITEM_STATUS_NAMES=ITEM_STATUS_NAMES)
 
@@ -154,26 +194,29 @@ class QuarterPages(PageSupport):
         except caught as exc:
             action, target = failed_as
             return self._quarter(request, actor, code, failure(action, form, exc, target), status_for(exc))
-        return redirect(f"/quarters/{code}?notice={done}")
+        return redirect(round_url(code, round_named(request), done))
 
     @page("POST", "/quarters/<string:quarter>/roster")
     def roster_add(self, request, quarter):
         code = checked_code(quarter)
         return self._act(request, code, ("roster_add", ""), "roster_added#roster", lambda me, form: (
-            self.consultation.change_roster(me, code, roster_body(form), add=True)), (*REFUSALS, NotFound))
+            self.consultation.change_roster(me, code, roster_body(form), add=True, region=round_named(request))),
+            (*REFUSALS, NotFound))
 
     @page("POST", "/quarters/<string:quarter>/roster/remove")
     def roster_remove(self, request, quarter):
         code = checked_code(quarter)
         target = ("roster_remove", request.form.get("enterprise_id", ""))
         return self._act(request, code, target, "roster_removed#roster", lambda me, form: (
-            self.consultation.change_roster(me, code, roster_body(form), add=False)), (*REFUSALS, NotFound))
+            self.consultation.change_roster(me, code, roster_body(form), add=False, region=round_named(request))),
+            (*REFUSALS, NotFound))
 
     @page("POST", "/quarters/<string:quarter>/meeting")
     def meeting_record(self, request, quarter):
         code = checked_code(quarter)
         return self._act(request, code, ("meeting", ""), "meeting_recorded#meeting", lambda me, form: (
-            self.consultation.record_meeting(me, code, checked(MeetingRecord, meeting_body(form)))))
+            self.consultation.record_meeting(me, code, checked(MeetingRecord, meeting_body(form)),
+                                             region=round_named(request))))
 
     @page("POST", "/quarters/<string:quarter>/resolutions")
     def resolution_assign(self, request, quarter):
@@ -181,7 +224,14 @@ class QuarterPages(PageSupport):
         target = ("resolution", request.form.get("item_id", ""))
         return self._act(request, code, target, "resolution_assigned#agenda", lambda me, form: (
             self.consultation.assign_resolution(me, code, checked(ResolutionAssign, resolution_body(form)),
-                                                submitted_key(form))))
+                                                submitted_key(form), region=round_named(request))))
+
+    @page("POST", "/quarters/<string:quarter>/agenda/<string:item_id>/refer")
+    def item_refer(self, request, quarter, item_id):
+        code = checked_code(quarter)
+        return self._act(request, code, ("refer", item_id), f"item_referred#i-{item_id}", lambda me, form: (
+            self.consultation.refer_item(me, code, item_id, checked(ItemReferral, forms.filled(form, ("note",))),
+                                         region=round_named(request))), (*REFUSALS, NotFound))
 
     @page("POST", "/resolutions/<string:resolution_id>/progress")
     def progress_record(self, request, resolution_id):
@@ -198,7 +248,7 @@ class QuarterPages(PageSupport):
         def close(me, form):
             if form.get("confirm") != "yes":
                 raise InvalidInput("confirm_required", "confirm", "请勾选确认后再结束本季度会商")
-            self.consultation.close_quarter(me, code)
+            self.consultation.close_quarter(me, code, region=round_named(request))
 
         return self._act(request, code, ("close", ""), "quarter_closed", close)
 
@@ -206,12 +256,12 @@ class QuarterPages(PageSupport):
 
     @page("GET", "/quarters/<string:quarter>/bulletin")
     def bulletin_page(self, request, quarter):
-        actor, code = self.require(request, "official"), checked_code(quarter)
-        found = self.consultation.get_bulletin(actor.model_dump(), code)
+        actor, code, region = self.require(request, "official"), checked_code(quarter), round_named(request)
+        found = self.consultation.get_bulletin(actor.model_dump(), code, region=region)
         return self.show(request, "bulletin.html", b=found, head=found["head"], money=wan_yuan, yi=yi_yuan,
-                         xlsx_url=f"/quarters/{code}/bulletin.xlsx")
+                         xlsx_url=round_url(code, region, path="/bulletin.xlsx"))
 
     @page("GET", "/quarters/<string:quarter>/bulletin.xlsx")
     def bulletin_download(self, request, quarter):
         actor, code = self.require(request, "official"), checked_code(quarter)
-        return file_response(self.consultation.bulletin_workbook(actor.model_dump(), code))
+        return file_response(self.consultation.bulletin_workbook(actor.model_dump(), code, region=round_named(request)))

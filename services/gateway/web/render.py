@@ -95,6 +95,7 @@ NOTICES = {
     "department_created": "部门已加入名录，会商时即可选择。", "department_updated": "部门信息已保存；原名称保留为曾用名。",
     "department_retired": "部门已停用，会商时不再列出；历史记录不变。", "department_restored": "部门已恢复使用。",
     "quarter_opened": "季度会商已开启，名单和议程已按规则生成。",
+    "item_referred": "已提交市级会商：市级会商的名单和议程注明本县（区）的意见。",
     "roster_added": "已增列入会商名单；其未办结的困难问题（如有）已列入议程。", "roster_removed": "已移出会商名单。",
     "meeting_recorded": "会商会议已登记。", "resolution_assigned": "事项已交办，困难问题的办理记录中可看到会商决定。",
     "progress_recorded": "办理进度已登记。",
