@@ -290,10 +290,10 @@ def test_the_county_records_progress_and_a_late_resolution_is_marked_overdue(sta
         assert noted.status_code == 303
         assert noted.headers["Location"] == f"{page}?notice=progress_recorded#r-{resolution['id']}"
         shown = county.get(page).text
-        assert 'value="40"' in shown and "规划方案已报审" in shown and "逾期" not in shown
+        assert 'value="40"' in shown and "规划方案已报审" in shown and 'class="badge overdue"' not in shown
         assert "结束本季度会商" not in shown  # only the city closes it
     with stack.today(q.next.day(3, 5)):  # after the deadline
-        assert "逾期" in county.get(page).text
+        assert 'class="badge overdue"' in county.get(page).text
 
 
 def test_closing_asks_for_confirmation_then_the_bulletin_and_its_sheet(stack, quarter, ours, theirs, q, page):

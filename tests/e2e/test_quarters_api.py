@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from shared import regions
 from tests.borrowers import key, loan_request, make_borrower
 from tests.e2e.test_difficulties_api import enterprise_with_liaisons, report
 from tests.factories import credit_code, enterprise_data
@@ -19,6 +20,8 @@ QUARTERS_ACCESS_CASES = {
     ("GET", f"/api/v1/quarters/{ROUTE}/roster"): "test_only_the_city_opens_a_quarter_and_officials_see_their_region",
     ("POST", f"/api/v1/quarters/{ROUTE}/roster"): "test_officials_add_and_remove_with_a_reason",
     ("POST", f"/api/v1/quarters/{ROUTE}/roster/remove"): "test_officials_add_and_remove_with_a_reason",
+    ("POST", f"/api/v1/quarters/{ROUTE}/agenda/<string:item_id>/refer"):
+        "test_each_city_its_own_round_and_a_county_sends_up_what_it_cannot_settle",
 }
 
 
@@ -159,3 +162,41 @@ def test_an_official_cannot_tell_an_out_of_reach_owner_from_an_unknown_one(stack
         for owner_id in (owner, str(uuid.uuid4()))]
     assert [answer.json()["error"]["code"] for answer in answers] == ["entrepreneur_not_found"] * 2
     assert answers[0].status_code == answers[1].status_code == 404
+
+
+def agenda_items(client, quarter, **params) -> dict:
+    agenda = client.get(f"/api/v1/quarters/{quarter}/agenda", params=params).json()
+    return {item["reference"]: item for group in agenda["enterprises"] for category in group["categories"]
+            for item in category["items"]}
+
+
+def test_each_city_its_own_round_and_a_county_sends_up_what_it_cannot_settle(stack, scenario, places):
+    people, quarter = scenario["people"], scenario["quarter"]
+    county, city, other_county = people["county"], people["city"], people["other_county"]
+    other_city = stack.client(stack.create_user("official", region_code=places.other_city, level="city"))
+    named = {"region": places.city}
+    # another city's official: 内江's round answers as one never opened, reading or writing
+    for method, path, body in (("GET", "", None), ("GET", "/agenda", None), ("GET", "/bulletin", None),
+                               ("PUT", "/meeting", {"held_on": quarter.first.isoformat(), "chair": "副市长",
+                                                    "departments": ["市人社局"], "minutes": "会议研究企业困难问题。"}),
+                               ("POST", "/close", None)):
+        answer = other_city.http.request(method, f"{other_city.base_url}/api/v1/quarters/{quarter}{path}",
+                                         params=named, json=body, timeout=30)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "quarter_not_found"), (path, answer.text)
+    assert other_city.get(f"/api/v1/quarters/{quarter}").status_code == 404  # their own city has not opened it
+    # the county holds its own round, and sends up the item it cannot settle
+    own = {"region": places.county}
+    opened = county.post("/api/v1/quarters", json={"quarter": quarter.code, **own})
+    assert opened.status_code == 201 and opened.json()["level"] == "county", opened.text
+    reference = next(ref for ref, item in agenda_items(county, quarter, **own).items()
+                     if item["status"] == "open")
+    item = agenda_items(county, quarter, **own)[reference]
+    path = f"/api/v1/quarters/{quarter}/agenda/{item['id']}/refer"
+    assert other_county.post(path, params=own, json={"note": "请市级协调"}).status_code == 404
+    assert city.post(path, params=own, json={"note": "请市级协调"}).json()["error"]["code"] == "county_level_required"
+    assert county.post(path, params=own, json={"note": ""}).status_code == 422
+    sent = county.post(path, params=own, json={"note": "涉及用地指标调剂，县级无法协调"})
+    assert sent.status_code == 200 and sent.json()["referral_note"] == "涉及用地指标调剂，县级无法协调", sent.text
+    at_city = agenda_items(city, quarter)[reference]
+    assert (at_city["referred_from"], at_city["referral_note"]) == (
+        regions.normalize(places.county), "涉及用地指标调剂，县级无法协调")

@@ -74,3 +74,23 @@ def test_the_timer_opens_a_quarter_on_its_last_day_or_within_ten_days_after():
     assert due_quarter(dt.date(2025, 7, 10)) == "2025Q2"
     assert due_quarter(dt.date(2025, 7, 11)) is None
     assert due_quarter(dt.date(2026, 1, 3)) == "2025Q4"
+
+
+def test_reasons_expire_a_compensation_after_its_window_and_a_headcount_report_after_two_quarters():
+    compensated = [firm("e3", owner="p3"), loan("loan_compensated", 10, enterprise_id="e3")]  # 2026-11-10
+    assert "e3" in roster(compensated, dt.date(2027, 2, 7))  # 89 days after: still in its window
+    assert roster(compensated, dt.date(2027, 3, 31)) == {}  # the next quarter but one: long ago
+    # a late loan stays a reason for as long as it is late, however long ago it went late
+    assert "e2" in roster([firm("e2", owner="p2"), loan("loan_defaulted", 10)], dt.date(2027, 12, 31))
+    report = {"enterprise_id": "e4", "quarter": "2026Q3", "headcount": 15, "previous_headcount": 20, "revision": 1}
+    drop = [Fact("enterprise_headcount_reported", at(5, 10), report)]
+    assert roster(drop, CUTOFF)["e4"].reasons == ["用工人数由20人降至15人（2026Q3）"]  # last quarter's report
+    assert roster(drop, dt.date(2027, 3, 31)) == {}  # two quarters on, that drop is old news
+
+
+def test_every_rule_states_its_window():
+    from services.consultation.domain.convening import RULES
+
+    assert [rule["kind"] for rule in RULES] == ["difficulty_city", "difficulty_late", "loan_late",
+                                                "loan_compensated", "headcount_drop"]
+    assert all(rule["title"] and rule["window"] for rule in RULES)

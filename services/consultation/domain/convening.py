@@ -23,6 +23,15 @@ RULE_FIELDS = {  # what the rules below read of each kind of fact's payload, and
     "headcount": {"enterprise_id": str, "quarter": str, "revision": int, "headcount": int, "previous_headcount": int},
     "enterprise": {"enterprise_id": str, "owner_entrepreneur_id": str},
 }
+COMPENSATION_WINDOW_DAYS = 90  # a compensation convenes its enterprise for this long after it
+# the roster's rules, each with how long its reason holds (shown beside the roster)
+RULES = (
+    {"kind": "difficulty_city", "title": "困难问题已上报至市级", "window": "直至该困难问题销号"},
+    {"kind": "difficulty_late", "title": "困难问题超过办理时限仍未答复", "window": "直至答复或销号"},
+    {"kind": "loan_late", "title": "创业担保贷款逾期或违约", "window": "直至恢复正常还款或结清"},
+    {"kind": "loan_compensated", "title": "担保基金代偿", "window": f"代偿之日起{COMPENSATION_WINDOW_DAYS}天内"},
+    {"kind": "headcount_drop", "title": "用工人数较上一季度减少", "window": "本季度或上一季度报送的用工人数"},
+)
 STATUS_AFTER = {"difficulty_resolved": "answered", "difficulty_accepted": "answered", "difficulty_reopened": "open",
                 "difficulty_closed": "closed"}  # a difficulty's status after each fact that changes it
 
@@ -67,10 +76,10 @@ def roster(facts: Iterable[Fact], cutoff: dt.date, states: dict[str, dict] | Non
     for enterprise_id, reason, fact in _difficulties(difficulty_states(known, cutoff) if states is None else states,
                                                      cutoff):
         add(enterprise_id, reason, "difficulty", fact)
-    for enterprise_ids, reason, fact in _loans(known, owners):
+    for enterprise_ids, reason, fact in _loans(known, owners, cutoff):
         for enterprise_id in enterprise_ids:
             add(enterprise_id, reason, "loan", fact)
-    for enterprise_id, reason, fact in _headcount(known):
+    for enterprise_id, reason, fact in _headcount(known, cutoff):
         add(enterprise_id, reason, "headcount", fact)
     return entries
 
@@ -132,7 +141,8 @@ def agenda(states: dict[str, dict], enterprise_ids: Iterable[str]) -> list[dict]
     return sorted(items, key=lambda s: (s["enterprise_id"], s["category"], s["reference"]))
 
 
-def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[list[str], str, Fact]]:
+def _loans(facts: list[Fact], owners: dict[str, list[str]], cutoff: dt.date) -> Iterable[tuple[list[str], str, Fact]]:
+    """A loan late at the cut-off (for as long as it stays late); one compensated within its window."""
     latest: dict[str, Fact] = {}
     for fact in facts:
         if fact.event_type in LATE_LOAN + CLOSED_LOAN:
@@ -140,6 +150,9 @@ def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[li
     for fact in latest.values():
         if fact.event_type not in LATE_LOAN:
             continue
+        if (fact.event_type == "loan_compensated"
+                and (cutoff - fact.day).days >= COMPENSATION_WINDOW_DAYS):
+            continue  # the fund paid long ago: no longer a reason to convene
         p = fact.payload
         enterprises = [p["enterprise_id"]] if p.get("enterprise_id") else owners.get(p["entrepreneur_id"], [])
         reason = {"loan_overdue": f"创业担保贷款逾期{p.get('days_overdue', 0)}天",
@@ -148,7 +161,11 @@ def _loans(facts: list[Fact], owners: dict[str, list[str]]) -> Iterable[tuple[li
         yield enterprises, reason, fact
 
 
-def _headcount(facts: list[Fact]) -> Iterable[tuple[str, str, Fact]]:
+def _headcount(facts: list[Fact], cutoff: dt.date) -> Iterable[tuple[str, str, Fact]]:
+    """The latest headcount report of each enterprise, if it is this quarter's or the last one's and
+    shows fewer staff than the report before it."""
+    current_quarter = quarter_of(cutoff)
+    recent = (current_quarter, quarter_of(quarter_bounds(current_quarter)[0] - dt.timedelta(days=1)))
     latest: dict[str, Fact] = {}
     for fact in facts:
         if fact.event_type == "enterprise_headcount_reported":
@@ -160,5 +177,5 @@ def _headcount(facts: list[Fact]) -> Iterable[tuple[str, str, Fact]]:
     for enterprise_id, fact in latest.items():
         p = fact.payload
         before = p.get("previous_headcount")
-        if before is not None and p["headcount"] < before:
+        if before is not None and p["headcount"] < before and p["quarter"] in recent:
             yield enterprise_id, f"用工人数由{before}人降至{p['headcount']}人（{p['quarter']}）", fact

@@ -235,7 +235,7 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
             "closed_by": quarter.closed_by,
             "meeting": _meeting(meeting, departments.directory(session)) if meeting else None,
-            "roster": [_entry(e) for e in entries if governed(e["region_code"])]}
+            "roster": [_entry(e) for e in entries if governed(e["region_code"])], "rules": list(convening.RULES)}
 
 
 def _round_of(quarter: Quarter) -> dict:
