@@ -84,7 +84,17 @@ class ProjectsSettings(ServiceSettings):
 
 
 class ConsultationSettings(ServiceSettings):
-    """The quarterly difficulty consultation and its bulletin."""
+    """The quarterly difficulty consultation and its bulletins. In the bulletin's texts, {place} is the
+    region it is for (内江市, 东兴区, 四川省) and {below} the areas it reports on (县（市、区）, 乡镇（街道）)."""
+
+    bulletin_office: str = Field(default="{place}返乡创业工作领导小组办公室", max_length=100,
+                                 description="the office that issues the bulletins (印发单位)")
+    bulletin_distribution: str = Field(
+        default="报：{place}党委、政府分管领导。送：{place}返乡创业工作领导小组各成员单位。"
+                "发：各{below}返乡创业工作领导小组办公室。", max_length=500,
+        description="the bulletin's distribution list (报送、抄送), printed at its foot")
+    bulletin_issue_base: int = Field(default=0, ge=0, description=(
+        "the issues printed before this system: a quarter's bulletin is 总第 (base + N) 期"))
 
 
 class NotificationsSettings(ServiceSettings):

@@ -8,12 +8,13 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 
 from services.consultation import readmodel
-from services.consultation.domain import bulletin_file, convening
-from services.consultation.handlers import departments, opening, quarters
+from services.consultation.domain import bulletin_file, convening, period_file
+from services.consultation.handlers import bulletins, departments, opening, quarters
 from services.consultation.handlers.facts import FactHandlers
 from shared import clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
+    BulletinQuery,
     DepartmentCreate,
     DepartmentUpdate,
     ItemReferral,
@@ -149,6 +150,27 @@ class ConsultationService(FactHandlers, GuiyanService):
         with self.db.read() as session:
             return bulletin_file.bulletin_file(quarters.bulletin(session, as_actor(actor), region, _code(code),
                                                                  clock.today()))
+
+    # ---- bulletins for any period (今年以来, half-year, year) ------------------------------------------
+
+    def _period(self, actor, query) -> dict:
+        actor, query = as_actor(actor), parse(BulletinQuery, query or {})
+        today = clock.today()
+        with self.db.read() as session:
+            return bulletins.period_bulletin(session, actor, query.region, query.month_from or f"{today.year}-01",
+                                             query.month_to or today.strftime("%Y-%m"), today)
+
+    @command
+    def period_bulletin(self, actor, query):
+        """The bulletin of a province, city or county for whole months of one year (今年以来 by default),
+        with its lines and table as printed."""
+        found = self._period(actor, query)
+        return {**found, "printed": period_file.printed(found)}
+
+    @command
+    def period_bulletin_workbook(self, actor, query):
+        """That bulletin as a spreadsheet: {filename, content_type, content (base64)}."""
+        return period_file.period_file(self._period(actor, query))
 
     # ---- the department list (部门名录) -----------------------------------------------------------
 

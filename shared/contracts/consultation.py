@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from shared.contracts import Body, Caller
 from shared.events import EventPayload, register
@@ -32,6 +32,20 @@ class QuarterOpen(Strict):
 
 class RoundQuery(Strict):
     region: RoundRegion | None = Field(default=None, description="哪个市或县（区）的会商；不填为本人所在的市（省级须填）")
+
+
+Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class BulletinQuery(Strict):
+    """A period's bulletin: the region (the caller's when left out) and whole months of one year
+    (this year to date when left out)."""
+
+    model_config = ConfigDict(**Strict.model_config, populate_by_name=True)
+
+    region: RoundRegion | None = Field(default=None, description="省、市或县（区）代码；不填为本人辖区")
+    month_from: Month | None = Field(default=None, alias="from", description="起始月份，如 2026-01；不填为今年1月")
+    month_to: Month | None = Field(default=None, alias="to", description="截止月份，如 2026-09；不填为本月")
 
 
 class ItemReferral(Strict):
@@ -209,6 +223,12 @@ class ConsultationApi(Protocol):
     def list_resolutions(self, actor: Caller, code: str, region: str | None = None) -> Any: ...
 
     def open_quarter(self, actor: Caller, data: Body) -> Any: ...
+
+    def period_bulletin(self, actor: Caller, query: Body) -> Any:
+        """The bulletin of a province, city or county for whole months of one year (今年以来 by default)."""
+
+    def period_bulletin_workbook(self, actor: Caller, query: Body) -> Any:
+        """That bulletin as a spreadsheet: {filename, content_type, content (base64)}."""
 
     def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
         """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""

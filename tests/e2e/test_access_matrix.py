@@ -141,6 +141,8 @@ GET   /api/v1/quarters/{quarter}/resolutions                               401  
 POST  /api/v1/resolutions/{resolution_id}/progress                         401   404 404 403   404 403   404  403    404 200   404  200    404  404    404 404   404
 POST  /api/v1/resolutions/overdue-sweep                                    401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
 POST  /api/v1/quarters/{quarter}/close                                     401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
+GET   /api/v1/bulletins                                                    401   403 403 403   403 200   200  200    200 200   200  200    200  403    403 403   403
+GET   /api/v1/bulletins.xlsx                                               401   403 403 403   403 200   200  200    200 200   200  200    200  403    403 403   403
 GET   /api/v1/quarters/{quarter}/bulletin                                  401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
 GET   /api/v1/quarters/{quarter}/bulletin.xlsx                             401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
 GET   /api/v1/enterprises/{enterprise_id}/timeline                         401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
@@ -508,6 +510,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/quarters/{quarter}/close"): Spec(lambda w, t: post(f"/quarters/{t.id}/close", params=CITY_ROUND),
                                                        shared("closable quarter", "closable_quarter"),
                                                        fresh("closable_quarter")),
+    ("GET", "/api/v1/bulletins"): Spec(lambda w, t: get("/bulletins")),
+    ("GET", "/api/v1/bulletins.xlsx"): Spec(lambda w, t: get("/bulletins.xlsx")),
     ("GET", "/api/v1/quarters/{quarter}/bulletin"): quarter_read("/bulletin"),
     ("GET", "/api/v1/quarters/{quarter}/bulletin.xlsx"): quarter_read("/bulletin.xlsx"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/timeline"): Spec(lambda w, t: get(f"/enterprises/{t.id}/timeline"),

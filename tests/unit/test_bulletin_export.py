@@ -29,7 +29,7 @@ def bulletin(**changes) -> dict:
         "quarter": "2025Q2", "status": "final", "issue_no": 3,
         "scope": {"region_code": "511000", "region_name": "四川省内江市"},
         "period": {"from": "2025-04-01", "to": "2025-06-30"},
-        "issued_on": "2025-07-03", "office": "内江市返乡创业工作领导小组办公室",
+        "issued_on": "2025-07-03", "office": "内江市返乡创业工作领导小组办公室", "distribution": "抄送：市级有关部门。",
         "entrepreneurs": {"new": 3},
         "enterprises": {"new": 2, "investment_fen": 150_000_000, "jobs": 35},
         "loans": {"count": 1, "amount_fen": 10_000_000},

@@ -43,7 +43,11 @@ SUMMING = ("entrepreneurs", "enterprises", "investment_fen", "jobs", "loans_coun
 def issue_line(bulletin: dict) -> str:
     """第 3 期（2025年第二季度）: the quarters consulted so far number the bulletins."""
     name = quarter_name(bulletin["quarter"])
-    return f"第 {bulletin['issue_no']} 期（{name}）" if bulletin.get("issue_no") else name
+    if not bulletin.get("issue_no"):
+        return name
+    total = bulletin.get("issue_total") or bulletin["issue_no"]
+    counted = f"（总第 {total} 期）" if total != bulletin["issue_no"] else ""
+    return f"第 {bulletin['issue_no']} 期{counted}（{name}）"
 
 
 def quarter_name(quarter: str) -> str:

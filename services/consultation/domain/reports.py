@@ -23,7 +23,6 @@ from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES
 from shared.contracts.finance import KIND_NAMES
 
 Within = Callable[[str], bool]
-OFFICE = "内江市返乡创业工作领导小组办公室"
 BULLETIN_FACTS = ("entrepreneur_registered", "enterprise_registered", "loan_disbursed", "subsidy_paid",
                   "interest_subsidy_paid", "difficulty_reported", "difficulty_closed")
 BULLETIN_FIELDS = {"region_code": str, "kind": str,  # what the bulletin reads of a fact's payload, and its type
@@ -62,9 +61,11 @@ def item_closed(item: dict, as_of: dt.date) -> bool:
 
 
 def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items: list[dict],
-             meeting: dict | None, as_of: dt.date, final: bool, issue_no: int | None = None) -> dict:
+             meeting: dict | None, as_of: dt.date, final: bool, issue_no: int | None = None,
+             head: dict | None = None) -> dict:
     """The quarter's figures in the shape of the programme's bulletin (seed 000), for one region.
 
+    `head`: the issuing office, the distribution list and 总第 N 期 (`issue_total`), from settings.
     `items` are the quarter's agenda items ({difficulty_id, region_code, status, closed_on,
     lead_department (its name) or None, lead_department_code or None}); an item counts as resolved when
     its difficulty was closed by `as_of`. The rate by department counts by code, so one department
@@ -119,7 +120,8 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
         "quarter": quarter, "status": "final" if final else "draft", "issue_no": issue_no,
         "scope": {"region_code": short_code(scope), "region_name": regions.full_name(scope)},
         "period": {"from": first.isoformat(), "to": last.isoformat()},
-        "issued_on": as_of.isoformat() if final else None, "office": OFFICE,
+        "issued_on": as_of.isoformat() if final else None,
+        **{"office": "", "distribution": "", "issue_total": issue_no, **(head or {})},
         "entrepreneurs": {"new": sum(1 for f in period if f.event_type == "entrepreneur_registered")},
         "enterprises": {"new": len(new_firms), "investment_fen": sum(p["investment_fen"] for p in new_firms),
                         "jobs": sum(p["headcount"] for p in new_firms)},

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
 from services.consultation.domain.departments import Directory
-from services.consultation.handlers import departments, summaries
+from services.consultation.handlers import departments, heads, summaries
 from services.consultation.models import (
     AgendaItem,
     Base,
@@ -664,7 +664,8 @@ def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.d
         _report_items(session, quarter),
         {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair,
          "departments": _meeting(meeting, departments.directory(session))["departments"]} if meeting else None,
-        as_of, quarter.status == "closed", _issue_no(session, quarter))
+        as_of, quarter.status == "closed", _issue_no(session, quarter),
+        {**heads.head(scope), "issue_total": heads.issue_total(_issue_no(session, quarter))})
 
 
 def _issue_no(session: Session, quarter: Quarter) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.gateway.api.calls import ApiCalls, body, idempotency_key, query
 from services.gateway.http import api, file_response, json_response
 from shared.contracts.consultation import (
+    BulletinQuery,
     DepartmentCreate,
     DepartmentUpdate,
     ItemReferral,
@@ -101,6 +102,16 @@ class ConsultationApiRoutes(ApiCalls):
          QUARTERS, **ROUND)
     def api_close_quarter(self, request, quarter):
         return json_response(self.consultation.close_quarter(self.caller(request), quarter, region=round_of(request)))
+
+    @api("GET", "/api/v1/bulletins", "返乡创业工作通报：省、市、县（区）或乡镇，任意月份区间（今年以来、上半年、全年等；"
+         "不填为本辖区今年以来）", QUARTERS, query=BulletinQuery)
+    def api_period_bulletin(self, request):
+        return json_response(self.consultation.period_bulletin(self.caller(request), query(request, BulletinQuery)))
+
+    @api("GET", "/api/v1/bulletins.xlsx", "返乡创业工作通报表格（Excel）", QUARTERS, query=BulletinQuery)
+    def api_period_bulletin_xlsx(self, request):
+        return file_response(self.consultation.period_bulletin_workbook(self.caller(request),
+                                                                        query(request, BulletinQuery)))
 
     @api("GET", f"/api/v1/quarters/{Q}/bulletin", "季度通报（本辖区的数字）", QUARTERS, **ROUND)
     def api_get_bulletin(self, request, quarter):

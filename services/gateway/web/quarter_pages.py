@@ -108,6 +108,24 @@ def agenda_resolution_ids(agenda: dict) -> set[str]:
             for item in category["items"] if item["resolution"]}
 
 
+def bulletin_choices(actor) -> list[tuple[str, str]]:
+    """The regions an official may have a bulletin of: their own and each one a level below."""
+    own = regions.normalize(actor.region_code or "")
+    return [(own, regions.full_name(own).removeprefix("四川省") or regions.name_of(own)),
+            *((code, "　" + name) for code, name in regions.children_of(own)
+              if regions.level_of(code) != "village")]
+
+
+def period_presets(today) -> list[tuple[str, str]]:
+    """今年以来, this year's half or last year's whole, as the printed bulletins report."""
+    year = today.year
+    spans = [("今年以来", f"from={year}-01&to={today:%Y-%m}")]
+    if today.month > 6:
+        spans.append(("上半年", f"from={year}-01&to={year}-06"))
+    spans.append((f"{year - 1}年全年", f"from={year - 1}-01&to={year - 1}-12"))
+    return spans
+
+
 class QuarterPages(PageSupport):
     """Mixed into GatewayService, which provides `consultation`."""
 
@@ -251,6 +269,31 @@ class QuarterPages(PageSupport):
             self.consultation.close_quarter(me, code, region=round_named(request))
 
         return self._act(request, code, ("close", ""), "quarter_closed", close)
+
+    # ---- bulletins for any period (今年以来, half-year, year) ------------------------------------
+
+    @page("GET", "/bulletins")
+    def period_bulletin_page(self, request):
+        actor = self.require(request, "official")
+        today = clock.today()
+        values = {"region": request.args.get("region") or regions.normalize(actor.region_code or "")[:12],
+                  "from": request.args.get("from") or f"{today.year}-01",
+                  "to": request.args.get("to") or today.strftime("%Y-%m")}
+        query = {k: v for k, v in request.args.items() if k in ("region", "from", "to") and v}
+        found, errors, status = None, {}, 200
+        try:
+            found = self.consultation.period_bulletin(actor.model_dump(), query)
+        except (*REFUSALS, InvalidInput) as exc:
+            errors, status = forms.messages(exc), status_for(exc)
+        return self.show(request, "bulletin_period.html", status, b=found, values=values, errors=errors,
+                         choices=bulletin_choices(actor), presets=period_presets(today),
+                         xlsx_url="/bulletins.xlsx?" + urlencode(query) if found else "")
+
+    @page("GET", "/bulletins.xlsx")
+    def period_bulletin_download(self, request):
+        actor = self.require(request, "official")
+        query = {k: v for k, v in request.args.items() if k in ("region", "from", "to") and v}
+        return file_response(self.consultation.period_bulletin_workbook(actor.model_dump(), query))
 
     # ---- the bulletin -----------------------------------------------------------------------
 
