@@ -11,7 +11,7 @@ from services.consultation import readmodel
 from services.consultation.domain import bulletin_file, convening, period_file
 from services.consultation.handlers import bulletins, departments, opening, quarters
 from services.consultation.handlers.facts import FactHandlers
-from shared import clock
+from shared import clock, regions
 from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
     BulletinQuery,
@@ -137,19 +137,27 @@ class ConsultationService(FactHandlers, GuiyanService):
         actor = as_actor(actor)
         return self._transaction(lambda uow: quarters.close(uow, actor, region, _code(code), clock.today()))
 
+    def _bulletin(self, actor, code, region) -> dict:
+        """The quarter's bulletin, and beside it the quarter and the year to date counted alike."""
+        today = clock.today()
+        with self.db.read() as session:
+            found = quarters.bulletin(session, as_actor(actor), region, _code(code), today)
+            scope = regions.normalize(found["scope"]["region_code"])
+            first, last = convening.quarter_bounds(found["quarter"])
+            beside = [bulletins.compute(session, scope, start, last, today)
+                      for start in (first, first.replace(month=1))]
+        return {**found, "beside": period_file.side_by_side(*beside)}
+
     @command
     def get_bulletin(self, actor, code, region=None):
         """The bulletin's figures for the caller's region, with its head worded as printed."""
-        with self.db.read() as session:
-            found = quarters.bulletin(session, as_actor(actor), region, _code(code), clock.today())
+        found = self._bulletin(actor, code, region)
         return {**found, "head": bulletin_file.bulletin_head(found)}
 
     @command
     def bulletin_workbook(self, actor, code, region=None):
         """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
-        with self.db.read() as session:
-            return bulletin_file.bulletin_file(quarters.bulletin(session, as_actor(actor), region, _code(code),
-                                                                 clock.today()))
+        return bulletin_file.bulletin_file(self._bulletin(actor, code, region))
 
     # ---- bulletins for any period (今年以来, half-year, year) ------------------------------------------
 

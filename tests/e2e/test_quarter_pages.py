@@ -315,3 +315,7 @@ def test_closing_asks_for_confirmation_then_the_bulletin_and_its_sheet(stack, qu
     book = openpyxl.load_workbook(io.BytesIO(download.content))
     counties = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert counties == [ours.name, "合计"]
+    # the quarter beside the year to date, counted alike: the county's difficulty was raised in the quarter
+    assert "本季度与今年以来" in bulletin.text and f"{q.year}年第{q.number}季度" in bulletin.text
+    beside = {row[0]: row[1:] for row in book["本季度与今年以来"].iter_rows(min_row=2, values_only=True)}
+    assert beside["企业反映困难问题（件）"] == ("1", "1") and beside["上报至市级（件）"] == ("1", "1")

@@ -99,6 +99,8 @@ def bulletin_xlsx(bulletin: dict) -> bytes:
     _summary_sheet(book.active, bulletin)
     _county_sheet(book.create_sheet("分县（市、区）统计"), bulletin)
     _department_sheet(book.create_sheet("牵头单位办结率"), bulletin)
+    if bulletin.get("beside"):
+        _beside_sheet(book.create_sheet("本季度与今年以来"), bulletin["beside"])
     book.properties.title = headline(bulletin)
     book.properties.creator = bulletin["office"]
     out = BytesIO()
@@ -203,6 +205,14 @@ def _department_sheet(sheet: Worksheet, bulletin: dict) -> None:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
+
+
+def _beside_sheet(sheet: Worksheet, beside: dict) -> None:
+    """The quarter's figures beside the year's to date (as printed: text, already in their units)."""
+    columns = [("指标", 36, None), *((head, 22, None) for head in beside["heads"])]
+    _header(sheet, 1, columns)
+    _rows(sheet, 2, beside["rows"], columns)
+    sheet.freeze_panes = "B2"
 
 
 def _header(sheet: Worksheet, row: int, columns: list) -> None:

@@ -74,6 +74,14 @@ def printed(b: dict) -> dict:
             "rows": [[shown(v) for v in area_row(a)] for a in [*b["by_area"], total_row(b)]]}
 
 
+def side_by_side(quarter: dict, year: dict) -> dict:
+    """The quarter's figures beside the year's to date, counted alike, as the quarter's bulletin shows them."""
+    mine, theirs = figures(quarter), dict((label, value) for label, value, _ in figures(year))
+    return {"heads": [quarter["period"]["name"], f"{year['period']['name']}（今年以来）"],
+            "rows": [[label, shown(value), shown(theirs.get(label, 0))] for label, value, _ in mine
+                     if not label.startswith("　")]}
+
+
 def period_xlsx(b: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
