@@ -29,6 +29,8 @@ class StoredFact(Base):
     enterprise_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     region_code: Mapped[str | None] = mapped_column(sa.String(12))
     payload: Mapped[dict] = mapped_column(JSONB)
+    # when it reached consultation: a fact kept after a quarter closed, about that quarter, corrects its bulletin
+    kept_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(), index=True)
 
 
 class QuarterTotal(Base):
@@ -75,7 +77,8 @@ class Quarter(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     closed_by: Mapped[str | None] = mapped_column(sa.String(80))
-    bulletin: Mapped[dict | None] = mapped_column(JSONB)  # the city-wide bulletin, frozen at closing
+    bulletin: Mapped[dict | None] = mapped_column(JSONB)  # the round's bulletin as computed at closing
+    checked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # issued copies last checked
 
     entries: Mapped[list[RosterEntry]] = relationship(order_by="RosterEntry.enterprise_name", lazy="select",
                                                       cascade="all, delete-orphan")
@@ -83,6 +86,23 @@ class Quarter(Base):
     @property
     def level(self) -> str:
         return "city" if self.region_code[4:] == "0" * 8 else "county"
+
+
+class IssuedBulletin(Base):
+    """A closed round's bulletin as issued, for its region and (a city's) each county: what everyone reads
+    and downloads afterwards. Late facts or a rebuild that change its figures add a revision (更正),
+    shown with its date; an issued revision is never changed."""
+
+    __tablename__ = "issued_bulletins"
+    __table_args__ = (sa.ForeignKeyConstraint(["round_region", "quarter"], ["quarters.region_code", "quarters.code"]),)
+
+    round_region: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    revision: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    issued_on: Mapped[dt.date] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    content: Mapped[dict] = mapped_column(JSONB)
 
 
 class RosterEntry(Base):

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from services.consultation import readmodel
 from services.consultation.domain import bulletin_file, convening, period_file
-from services.consultation.handlers import bulletins, departments, opening, quarters
+from services.consultation.handlers import bulletins, departments, issued, opening, quarters
 from services.consultation.handlers.facts import FactHandlers
-from shared import clock, regions
+from shared import clock
 from shared.actors import as_actor, require_city_official
 from shared.contracts.consultation import (
     BulletinQuery,
@@ -135,29 +135,27 @@ class ConsultationService(FactHandlers, GuiyanService):
     @command
     def close_quarter(self, actor, code, region=None):
         actor = as_actor(actor)
-        return self._transaction(lambda uow: quarters.close(uow, actor, region, _code(code), clock.today()))
-
-    def _bulletin(self, actor, code, region) -> dict:
-        """The quarter's bulletin, and beside it the quarter and the year to date counted alike."""
         today = clock.today()
-        with self.db.read() as session:
-            found = quarters.bulletin(session, as_actor(actor), region, _code(code), today)
-            scope = regions.normalize(found["scope"]["region_code"])
-            first, last = convening.quarter_bounds(found["quarter"])
-            beside = [bulletins.compute(session, scope, start, last, today)
-                      for start in (first, first.replace(month=1))]
-        return {**found, "beside": period_file.side_by_side(*beside)}
+
+        def close(uow):
+            closed = quarters.close(uow, actor, region, _code(code), today)
+            issued.issue(uow.session, quarters.get(uow.session, closed["region_code"], closed["quarter"]), today)
+            return closed
+        return self._transaction(close)
 
     @command
     def get_bulletin(self, actor, code, region=None):
         """The bulletin's figures for the caller's region, with its head worded as printed."""
-        found = self._bulletin(actor, code, region)
+        with self.db.read() as session:
+            found = issued.read(session, as_actor(actor), region, _code(code), clock.today())
         return {**found, "head": bulletin_file.bulletin_head(found)}
 
     @command
     def bulletin_workbook(self, actor, code, region=None):
         """The bulletin as the spreadsheet the office files: {filename, content_type, content (base64)}."""
-        return bulletin_file.bulletin_file(self._bulletin(actor, code, region))
+        with self.db.read() as session:
+            return bulletin_file.bulletin_file(issued.read(session, as_actor(actor), region, _code(code),
+                                                           clock.today()))
 
     # ---- bulletins for any period (今年以来, half-year, year) ------------------------------------------
 
@@ -229,8 +227,11 @@ class ConsultationService(FactHandlers, GuiyanService):
             uow.commit()
         with self.db.read() as session:
             rosters = readmodel.roster_check(session)
-        log.info("consultation_rebuilt", facts=sum(counts.values()))
-        return {"facts": sum(counts.values()), "by_producer": counts, "rosters": rosters}
+            closed = issued.closed_rounds(session)
+        corrected = self.correct_bulletins(closed)  # a figure the replay changed corrects its issued bulletin
+        log.info("consultation_rebuilt", facts=sum(counts.values()), bulletins_corrected=corrected)
+        return {"facts": sum(counts.values()), "by_producer": counts, "rosters": rosters,
+                "bulletins_corrected": corrected}
 
     @sweep(interval=3600)
     def quarter_cutoff(self):
@@ -253,6 +254,30 @@ class ConsultationService(FactHandlers, GuiyanService):
         with self.db.read() as session:
             ids = quarters.overdue_ids(session, today)
         return sweep_each(self.db, ids, lambda uow, rid: quarters.flag_overdue(uow, rid, today))
+
+    @sweep(interval=600)
+    def bulletin_corrections(self):
+        """Issued bulletins that facts arrived late for are counted again; a changed one gets a revision."""
+        self.correct_bulletins()
+
+    @command
+    def check_bulletins(self, actor=None):
+        """Count again now every issued bulletin that facts arrived late for (the sweep does so every
+        ten minutes); report how many revisions were issued."""
+        if actor is not None:
+            require_city_official(as_actor(actor), "只有管理员或本市市级工作人员可以核对已印发的通报", allow_admin=True)
+        return {"revisions": self.correct_bulletins()}
+
+    def correct_bulletins(self, rounds=None) -> int:
+        with self.db.read() as session:
+            rounds = issued.late_rounds(session) if rounds is None else rounds
+        added = 0
+        for region, code in rounds:
+            added += self._transaction(lambda uow, region=region, code=code: issued.recheck(
+                uow.session, quarters.get(uow.session, region, code), clock.today()))
+        if added:
+            log.info("bulletins_corrected", revisions=added, rounds=len(rounds))
+        return added
 
     @sweep(interval=1800)
     def overdue_tick(self):

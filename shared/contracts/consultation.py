@@ -203,6 +203,10 @@ class ConsultationApi(Protocol):
 
     def change_roster(self, actor: Caller, code: str, data: Body, add: bool = True, region: str | None = None) -> Any: ...
 
+    def check_bulletins(self, actor: Caller | None = None) -> Any:
+        """Count again now every issued bulletin that facts arrived late for (the sweep does so every
+        ten minutes); report how many revisions were issued."""
+
     def close_quarter(self, actor: Caller, code: str, region: str | None = None) -> Any: ...
 
     def create_department(self, actor: Caller, data: Body) -> Any:

@@ -665,3 +665,30 @@ def test_a_county_holds_its_round_first_and_sends_up_what_it_cannot_settle(world
     # the county official sees the city's round as before, from their own county's part
     assert {e["enterprise_id"] for e in c.get_quarter(COUNTY, QUARTER)["roster"]} >= {firms["E"].enterprise_id}
     assert c.get_bulletin(COUNTY, QUARTER, region=DONGXING_COUNTY)["region_code"] == DONGXING_COUNTY
+
+
+def test_an_issued_bulletin_stays_as_issued_and_late_facts_add_a_dated_correction(world, rpc, db):
+    case = troubled(world)
+    c = rpc.consultation
+    c.open_quarter(CITY, {"quarter": QUARTER})
+    c.record_meeting(CITY, QUARTER, MEETING)
+    c.close_quarter(CITY, QUARTER)
+    issued = c.get_bulletin(CITY, QUARTER)
+    assert (issued["revision"], issued["revisions"]) == (1, [{"revision": 1, "issued_on": DAY.isoformat(), "note": ""}])
+    raised = issued["difficulties"]["raised"]
+    county = c.get_bulletin(COUNTY, QUARTER)  # the copy issued for the county, not a count made now
+    assert (county["scope"]["region_code"], county["revision"]) == ("511011", 1)
+    assert db.scalar("SELECT count(*) FROM issued_bulletins WHERE quarter = :q", q=QUARTER) > 2  # city + counties
+    # a difficulty of the quarter that reaches consultation only now: the issued copy does not move...
+    world.difficulty(case["firms"]["B"])
+    world.settle()
+    assert c.get_bulletin(CITY, QUARTER)["difficulties"]["raised"] == raised
+    # ...until the bulletins are checked: then a new revision says what changed and when
+    assert c.check_bulletins()["revisions"] >= 2  # the city's and 东兴区's
+    corrected = c.get_bulletin(CITY, QUARTER)
+    assert corrected["difficulties"]["raised"] == raised + 1 and corrected["revision"] == 2
+    assert [r["revision"] for r in corrected["revisions"]] == [1, 2]
+    assert corrected["revisions"][1]["issued_on"] == DAY.isoformat() and "重新统计" in corrected["revisions"][1]["note"]
+    assert c.get_bulletin(OTHER_COUNTY, QUARTER)["revision"] == 1  # 威远县's figures did not change
+    assert c.check_bulletins()["revisions"] == 0  # nothing new: nothing issued again
+    assert refused(Forbidden, c.check_bulletins, COUNTY) == "city_level_required"

@@ -173,3 +173,13 @@ def test_page_states_large_investment_in_yi_yuan_and_marks_a_draft():
     html = page(large)
     assert "引进投资总额 27.55 亿元" in html
     assert "（草稿）" in html and "（未印发）" in html
+
+
+def test_a_corrected_bulletin_says_so_with_its_date_and_its_first_issue():
+    html = page(bulletin(revision=2, revisions=[
+        {"revision": 1, "issued_on": "2025-07-03", "note": ""},
+        {"revision": 2, "issued_on": "2025-07-20", "note": "依据本季度结束后收到的数据重新统计"}]))
+    assert "更正（2025-07-20，第 2 版）：依据本季度结束后收到的数据重新统计" in html
+    assert "首次印发于 2025-07-03" in html
+    assert "更正（" not in page(bulletin(revision=1, revisions=[{"revision": 1, "issued_on": "2025-07-03",
+                                                                 "note": ""}]))

@@ -231,14 +231,14 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
             of_round(RosterEntry, quarter)).order_by(RosterEntry.enterprise_name)).mappings().all()
     governed = _governs(actor)
     meeting = session.get(Meeting, (quarter.region_code, quarter.code))
-    return {"quarter": quarter.code, **_round_of(quarter), "status": quarter.status, "cutoff": quarter.cutoff,
+    return {"quarter": quarter.code, **round_of(quarter), "status": quarter.status, "cutoff": quarter.cutoff,
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
             "closed_by": quarter.closed_by,
             "meeting": _meeting(meeting, departments.directory(session)) if meeting else None,
             "roster": [_entry(e) for e in entries if governed(e["region_code"])], "rules": list(convening.RULES)}
 
 
-def _round_of(quarter: Quarter) -> dict:
+def round_of(quarter: Quarter) -> dict:
     return {"region_code": quarter.region_code, "region_name": round_label(quarter.region_code),
             "level": quarter.level}
 
@@ -408,7 +408,7 @@ def agenda(session: Session, actor: Actor, region: str | None, code: str, today:
     enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "items": items}
                                          for c, items in sorted(g["categories"].items())]}
                     for g in groups.values()]
-    return {"quarter": code, **_round_of(quarter), "status": quarter.status, "enterprises": enterprises_,
+    return {"quarter": code, **round_of(quarter), "status": quarter.status, "enterprises": enterprises_,
             "items": sum(len(c["items"]) for g in enterprises_ for c in g["categories"])}
 
 
@@ -676,12 +676,11 @@ def _issue_no(session: Session, quarter: Quarter) -> int:
         Quarter.region_code == quarter.region_code, Quarter.code <= quarter.code))
 
 
-def bulletin(session: Session, actor: Actor, region: str | None, code: str, today: dt.date) -> dict:
-    """The round's bulletin with the figures of the caller's part of it (the whole round for those above)."""
-    quarter = the_round(session, actor, region, code)
-    own = actor.region_code or ""
-    scope = own if regions.within(quarter.region_code, own) else quarter.region_code
-    return {**compute_bulletin(session, quarter, scope, today), **_round_of(quarter)}
+def bulletin_scope(actor: Actor, quarter: Quarter) -> str:
+    """Whose figures a caller reads in a round's bulletin: their own part of it, or the whole round for
+    those above it."""
+    own = regions.normalize(actor.region_code or "")
+    return own if regions.within(quarter.region_code, own) else quarter.region_code
 
 
 def close(uow, actor: Actor, region: str | None, code: str, today: dt.date) -> dict:
