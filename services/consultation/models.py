@@ -129,13 +129,18 @@ class AgendaItem(Base):
 
     __tablename__ = "agenda_items"
     __table_args__ = (sa.UniqueConstraint("round_region", "quarter", "difficulty_id"),
+                      sa.UniqueConstraint("round_region", "quarter", "subject_key"),
                       sa.ForeignKeyConstraint(["round_region", "quarter"], ["quarters.region_code", "quarters.code"]),
                       sa.Index("ix_agenda_items_round", "round_region", "quarter"))
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     round_region: Mapped[str] = mapped_column(sa.String(12))
     quarter: Mapped[str] = mapped_column(sa.String(6))
-    difficulty_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    # difficulty: one of its difficulties; loan | headcount: an enterprise convened for a late loan or
+    # fewer staff, which the meeting can assign a resolution too (`subject_key`: loan:<id> | staff:<enterprise>)
+    kind: Mapped[str] = mapped_column(sa.String(12), default="difficulty", server_default="difficulty")
+    difficulty_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    subject_key: Mapped[str | None] = mapped_column(sa.String(60), index=True)
     reference: Mapped[str] = mapped_column(sa.String(40))
     enterprise_id: Mapped[str] = mapped_column(sa.String(36))
     enterprise_name: Mapped[str] = mapped_column(sa.String(100))

@@ -114,7 +114,7 @@ def replace_facts(session: Session, pages: Iterable[list[dict]]) -> dict[str, in
             counts[envelope.producer] = counts.get(envelope.producer, 0) + 1
     summaries.refresh(session)
     states = convening.difficulty_states(facts(session, DIFFICULTY_FACTS))
-    for item in session.scalars(sa.select(AgendaItem)):
+    for item in session.scalars(sa.select(AgendaItem).where(AgendaItem.difficulty_id.is_not(None))):
         state = states.get(item.difficulty_id, {})
         closed = state.get("status") == "closed"
         item.status, item.closed_on = ("closed", state["closed_on"]) if closed else ("open", None)

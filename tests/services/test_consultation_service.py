@@ -143,9 +143,11 @@ class World:
             enterprise_id=firm.enterprise_id, region_code=firm.region, quarter="2026Q3", headcount=after,
             poverty_hires=1, new_hires=0, revision=1, previous_headcount=before), **how)
 
-    def loan(self, firm: Firm, fact=fe.LoanOverdue, **fields) -> None:
-        self.send(fact(loan_id=str(uuid.uuid4()), borrower_kind="individual", entrepreneur_id=firm.owner_id,
+    def loan(self, firm: Firm, fact=fe.LoanOverdue, loan_id: str | None = None, **fields) -> str:
+        loan_id = loan_id or str(uuid.uuid4())
+        self.send(fact(loan_id=loan_id, borrower_kind="individual", entrepreneur_id=firm.owner_id,
                        enterprise_id=None, region_code=firm.region, bank_code="NJRCB", **fields))
+        return loan_id
 
     def settle(self) -> None:
         """Every fact sent so far is kept."""
@@ -174,8 +176,13 @@ def troubled(world: World) -> dict:
 def items(rpc, actor=CITY, code=QUARTER, region=None) -> dict:
     """The agenda's items by difficulty id (of the caller's city's round, unless a region is named)."""
     agenda = rpc.consultation.get_agenda(actor, code, region=region)
-    return {item["difficulty_id"]: item for firm in agenda["enterprises"] for group in firm["categories"]
-            for item in group["items"]}
+    return {item["difficulty_id"] or item["subject_key"]: item for firm in agenda["enterprises"]
+            for group in firm["categories"] for item in group["items"]}
+
+
+def difficulties(rpc, actor=CITY, code=QUARTER, region=None) -> set[str]:
+    """The agenda's difficulties (not the items of loans or staff)."""
+    return {key for key, item in items(rpc, actor, code, region).items() if item["difficulty_id"]}
 
 
 def refused(error, call, *args, **kwargs) -> str:
@@ -237,17 +244,27 @@ def test_the_quarter_opens_with_the_enterprises_the_rules_name_and_an_agenda_of_
     a_entry = next(e for e in opened["roster"] if e["enterprise_id"] == firms["A"].enterprise_id)
     assert (a_entry["enterprise_name"], a_entry["source"], a_entry["evidence"][0]["event_type"]) == (
         firms["A"].name, "rules", "difficulty_escalated")
-    assert set(items(rpc)) == {hard["A"]["difficulty_id"], hard["E"]["difficulty_id"]}
+    # an item for each difficulty, and one for C's fall in staff and D's late loan, for the meeting to assign
+    agenda = items(rpc)
+    assert {k for k in agenda if not k.startswith(("loan:", "staff:"))} == {hard["A"]["difficulty_id"],
+                                                                            hard["E"]["difficulty_id"]}
+    staff = agenda[f"staff:{firms['C'].enterprise_id}"]
+    assert (staff["kind"], staff["category_name"], staff["reference"], staff["difficulty_id"]) == (
+        "headcount", "用工人数减少", "用工人数由20人降至12人（2026Q3）", None)
+    loan, = (item for key, item in agenda.items() if key.startswith("loan:"))
+    assert (loan["kind"], loan["category_name"], loan["reference"], loan["link"]) == (
+        "loan", "创业担保贷款逾期、违约", "创业担保贷款逾期45天", f"/loans/{loan['subject_key'][5:]}")
     again = rpc.consultation.open_quarter(CITY, {"quarter": QUARTER})  # opening again changes nothing
     def by_enterprise(view):
         return {entry["enterprise_id"]: entry for entry in view["roster"]}
 
     assert (again["opened_at"], by_enterprise(again)) == (opened["opened_at"], by_enterprise(opened))
     published, = db.outbox("quarter_opened", quarter=QUARTER)
-    assert (published["enterprises"], published["agenda_items"], published["carried_over"]) == (4, 2, 0)
+    assert (published["enterprises"], published["agenda_items"], published["carried_over"]) == (4, 4, 0)
     weiyuan = rpc.consultation.get_quarter(OTHER_COUNTY, QUARTER)
     assert [entry["enterprise_id"] for entry in weiyuan["roster"]] == [firms["C"].enterprise_id]
-    assert items(rpc, OTHER_COUNTY) == {}
+    assert difficulties(rpc, OTHER_COUNTY) == set()
+    assert set(items(rpc, OTHER_COUNTY)) == {f"staff:{firms['C'].enterprise_id}"}  # its own firm's fall in staff
     assert refused(Forbidden, rpc.consultation.get_quarter, firms["A"].account, QUARTER) == "official_required"
     assert refused(NotFound, rpc.consultation.get_quarter, CITY, "2026Q3") == "quarter_not_found"
 
@@ -279,7 +296,7 @@ def test_officials_add_and_remove_enterprises_of_their_region_only_with_a_reason
                      add=False)
     entry = next(e for e in removed["roster"] if e["enterprise_id"] == firms["A"].enterprise_id)
     assert (entry["removed"], entry["note"]) == (True, "已由市级专班单独协调")
-    assert set(items(rpc)) == {hard["B"]["difficulty_id"], hard["E"]["difficulty_id"]}
+    assert difficulties(rpc) == {hard["B"]["difficulty_id"], hard["E"]["difficulty_id"]}
 
 
 # ---- the meeting, its resolutions and their follow-up ------------------------------------------
@@ -305,7 +322,7 @@ def test_the_city_records_the_meeting_once_and_may_correct_it(world, rpc, db):
     assert rpc.consultation.get_quarter(COUNTY, QUARTER)["meeting"]["minutes"] == corrected["minutes"]
     convened, = db.outbox("consultation_convened", quarter=QUARTER)
     assert (convened["enterprises"], convened["agenda_items"], convened["departments"]) == (
-        2, 2, ["内江市人力资源和社会保障局", "内江市财政局", "内江市自然资源和规划局"])  # as the list names them
+        4, 4, ["内江市人力资源和社会保障局", "内江市财政局", "内江市自然资源和规划局"])  # as the list names them
     assert rpc.consultation.get_quarter(COUNTY, QUARTER)["meeting"]["department_codes"] == [
         "511000-hrss", "511000-finance", "511000-land"]
 
@@ -421,12 +438,15 @@ def test_closing_freezes_the_bulletin_once_and_open_items_carry_over_to_the_next
     with on_day(dt.date(2027, 1, 5)):
         following = rpc.consultation.open_quarter(CITY, {"quarter": NEXT_QUARTER})
         carried = items(rpc, code=NEXT_QUARTER)
-    assert {d: i["carried_over_from"] for d, i in carried.items()} == {
+    assert {d: i["carried_over_from"] for d, i in carried.items() if i["difficulty_id"]} == {
         hard["A"]["difficulty_id"]: QUARTER, hard["B"]["difficulty_id"]: None}  # B's limit has passed since
+    # the loan still late and the staff not back: their items carry over too, once each
+    assert sorted(i["kind"] for i in carried.values() if not i["difficulty_id"]) == ["headcount", "loan"]
+    assert {i["carried_over_from"] for i in carried.values() if not i["difficulty_id"]} == {QUARTER}
     a_entry = next(e for e in following["roster"] if e["enterprise_id"] == hard["A"]["enterprise_id"])
     assert a_entry["reasons"][-1] == f"{QUARTER}会商事项（困难问题{hard['A']['reference']}）未办结，结转本季度"
     opened = {p["quarter"]: p["carried_over"] for p in db.outbox("quarter_opened")}
-    assert opened == {QUARTER: 0, NEXT_QUARTER: 1}
+    assert opened == {QUARTER: 0, NEXT_QUARTER: 3}  # A's difficulty, D's late loan and C's fall in staff
 
 
 # ---- views across the facts: the timeline and the dashboard ------------------------------------
@@ -634,7 +654,8 @@ def test_a_county_holds_its_round_first_and_sends_up_what_it_cannot_settle(world
     # its own enterprises by the same rules: 威远县's firm C is not on it
     assert {e["enterprise_id"] for e in county["roster"]} == {firms[n].enterprise_id for n in "ADE"}
     county_items = items(rpc, COUNTY, region=DONGXING_COUNTY)
-    assert set(county_items) == {hard["A"]["difficulty_id"], hard["E"]["difficulty_id"]}
+    assert difficulties(rpc, COUNTY, region=DONGXING_COUNTY) == {hard["A"]["difficulty_id"], hard["E"]["difficulty_id"]}
+    assert any(key.startswith("loan:") for key in county_items)  # D's late loan; C's staff are 威远县's
     e_item = county_items[hard["E"]["difficulty_id"]]
     # the county's meeting and resolutions are the county's own, not the city's
     assert refused(Forbidden, c.record_meeting, CITY, QUARTER, MEETING, region=DONGXING_COUNTY) == \
@@ -692,3 +713,33 @@ def test_an_issued_bulletin_stays_as_issued_and_late_facts_add_a_dated_correctio
     assert c.get_bulletin(OTHER_COUNTY, QUARTER)["revision"] == 1  # 威远县's figures did not change
     assert c.check_bulletins()["revisions"] == 0  # nothing new: nothing issued again
     assert refused(Forbidden, c.check_bulletins, COUNTY) == "city_level_required"
+
+
+def test_a_late_loan_or_fewer_staff_gets_an_item_the_meeting_assigns_and_its_recovery_settles(world, rpc, db):
+    firms = {name: world.enterprise() for name in "LS"}
+    loan_id = world.loan(firms["L"], days_overdue=40, as_of=DAY, outstanding_principal_fen=5_000_000)
+    world.headcount_drop(firms["S"])
+    world.settle()
+    c = rpc.consultation
+    c.open_quarter(CITY, {"quarter": QUARTER})
+    c.record_meeting(CITY, QUARTER, MEETING)
+    agenda = items(rpc)
+    loan_item, staff_item = agenda[f"loan:{loan_id}"], agenda[f"staff:{firms['S'].enterprise_id}"]
+    decision = {"lead_department": "市财政局", "measure": "协调银行展期并落实还款计划",
+                "deadline": (DAY + dt.timedelta(days=30)).isoformat()}
+    made = c.assign_resolution(CITY, QUARTER, {**decision, "item_id": loan_item["id"]}, key())
+    c.assign_resolution(CITY, QUARTER, {**decision, "item_id": staff_item["id"], "measure": "组织专场招聘会补充用工"},
+                        key())
+    assert made["difficulty_id"] is None and made["link"] == f"/loans/{loan_id}"
+    assert db.outbox("resolution_assigned", quarter=QUARTER) == []  # escalation has no difficulty to attach it to
+    # the loan repaid again settles its item; the staff's item is settled by its lead department at 100 %
+    world.loan(firms["L"], fe.LoanBackToRepaying, loan_id=loan_id, as_of=DAY)
+    world.settle()
+    assert items(rpc)[f"loan:{loan_id}"]["status"] == "closed"
+    noted = c.record_progress(COUNTY, items(rpc)[f"staff:{firms['S'].enterprise_id}"]["resolution"]["id"],
+                              {"progress": 100, "note": "已招聘补充12名分拣工人"}, key())
+    assert noted["closed"] is True and noted["closed_on"] == DAY.isoformat()
+    assert refused(InvalidState, c.record_progress, COUNTY, noted["id"], {"progress": 100, "note": "再记一次"},
+                   key()) == "item_closed"
+    progressed, = db.outbox("resolution_progressed", quarter=QUARTER)
+    assert progressed["difficulty_id"] == ""

@@ -95,3 +95,9 @@ def test_a_county_reports_by_township_and_the_province_by_city():
     province = periods.bulletin("510000000000", dt.date(2026, 1, 1), dt.date(2026, 9, 30), TODAY, [], {}, {}, [],
                                 HEAD)
     assert {row["region_name"] for row in province["by_area"]} >= {"内江市", "绵阳市"}
+
+
+def test_a_village_is_counted_whole_with_no_areas_below_it():
+    facts = [fact("entrepreneur_verified", 2, entrepreneur_id="p1", region_code=DONGXING)]
+    village = periods.bulletin(DONGXING, dt.date(2026, 1, 1), dt.date(2026, 3, 31), TODAY, facts, {}, {}, [], HEAD)
+    assert village["returnees"]["verified"] == 1 and village["by_area"] == []

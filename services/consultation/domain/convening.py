@@ -56,8 +56,31 @@ class Entry:
 
 
 def evidence(kind: str, fact: Fact) -> dict:
-    return {"kind": kind, "event_type": fact.event_type, "event_id": fact.event_id,
-            "occurred_on": fact.day.isoformat()}
+    found = {"kind": kind, "event_type": fact.event_type, "event_id": fact.event_id,
+             "occurred_on": fact.day.isoformat()}
+    if kind == "loan":  # the loan the meeting may assign a resolution on
+        found["loan_id"] = fact.payload["loan_id"]
+    return found
+
+
+# an enterprise convened for these reasons gets an agenda item for each of them, as for a difficulty
+SUBJECT_NAMES = {"loan": "创业担保贷款逾期、违约", "headcount": "用工人数减少"}
+
+
+def subjects(enterprise_id: str, reasons: list[str], evidence_: list[dict]) -> list[dict]:
+    """The agenda items (besides its difficulties) of a convened enterprise: one per late loan, one
+    for a fall in its staff; each with the key that follows it (loan:<id>, staff:<enterprise>)."""
+    found: dict[str, dict] = {}
+    for reason, why in zip(reasons, evidence_, strict=False):
+        if why["kind"] == "loan":
+            key = f"loan:{why['loan_id']}"
+        elif why["kind"] == "headcount":
+            key = f"staff:{enterprise_id}"
+        else:
+            continue
+        found.setdefault(key, {"kind": why["kind"], "subject_key": key, "reference": reason[:40],
+                               "reported_on": why["occurred_on"]})
+    return list(found.values())
 
 
 def roster(facts: Iterable[Fact], cutoff: dt.date, states: dict[str, dict] | None = None) -> dict[str, Entry]:

@@ -70,7 +70,7 @@ def shown(value) -> str:
 def printed(b: dict) -> dict:
     """The page's lines and table, worded and formatted as the workbook has them."""
     return {"figures": [[label, shown(value)] for label, value, _ in figures(b)],
-            "head": [BELOW_HEADS[b["level"]], *(name for name, _, _ in AREA_COLUMNS)],
+            "head": [BELOW_HEADS.get(b["level"], "地区"), *(name for name, _, _ in AREA_COLUMNS)],
             "rows": [[shown(v) for v in area_row(a)] for a in [*b["by_area"], total_row(b)]]}
 
 

@@ -77,15 +77,16 @@ def period_name(first: dt.date, last: dt.date, today: dt.date) -> str:
 
 
 def areas_below(scope: str) -> list[str]:
-    """Every current area one level below the region (its counties for a city), in code order."""
-    return [code for code, _ in regions.children_of(scope)]
+    """Every current area one level below the region (its counties for a city), in code order; none
+    below a village."""
+    return [code for code, _ in regions.children_of(scope)] if regions.level_of(scope) in BELOW else []
 
 
 def area_of(scope: str, code: str) -> str | None:
-    """The area one level below `scope` that a record's region lies in."""
-    if not code:
+    """The area one level below `scope` that a record's region lies in (None below a village)."""
+    level = BELOW.get(regions.level_of(scope))
+    if not code or level is None:
         return None
-    level = BELOW[regions.level_of(scope)]
     return code[:regions.SIGNIFICANT[level]].ljust(12, "0")
 
 

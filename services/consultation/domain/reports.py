@@ -74,6 +74,7 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
     first, last = quarter_bounds(quarter)
     period = _in_period(facts, first=first, last=last, within=within)
     items = [i for i in items if within(i["region_code"])]
+    topics = [i for i in items if i.get("difficulty_id", True)]  # the difficulties (not loans' or staff's items)
     counties: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     new_firms = [f.payload for f in period if f.event_type == "enterprise_registered"]
     loans = [f.payload for f in period if f.event_type == "loan_disbursed"]
@@ -130,8 +131,8 @@ def bulletin(facts: list[Fact], quarter: str, scope: str, within: Within, items:
                       "by_kind": [{"kind": k, "name": KIND_NAMES.get(k, k), "count": c, "amount_fen": a}
                                   for k, (c, a) in sorted(kinds.items())]},
         "interest_subsidies": {"count": len(interest), "amount_fen": sum(p["subsidy_fen"] for p in interest)},
-        "difficulties": {"raised": len(raised), "resolved": len(resolved), "on_agenda": len(items),
-                         "carried_over": sum(1 for i in items if not item_closed(i, as_of))},
+        "difficulties": {"raised": len(raised), "resolved": len(resolved), "on_agenda": len(topics),
+                         "carried_over": sum(1 for i in topics if not item_closed(i, as_of))},
         "resolutions": {"total": assigned, "closed": done_all, "rate": rate(done_all, assigned),
                         "by_department": [{"department": name, "department_code": code, "total": t, "closed": c,
                                            "rate": rate(c, t)}

@@ -58,6 +58,7 @@ def open_quarter(uow, actor: Actor | None, region: str, code: str, today: dt.dat
     carried = _carry_over(session, quarter, entries)
     quarters.insert_all(session, RosterEntry, list(entries.values()))
     quarters.add_items(session, quarter, states, list(entries), known)
+    quarters.add_subject_items(session, quarter, list(entries.values()))
     sent_up = quarters.referred(session, quarter) if quarter.level == "city" else []
     quarters.send_up(session, quarter, sent_up)
     uow.publish(events.make_event(ce.QuarterOpened(
@@ -127,9 +128,11 @@ def _carry_over(session: Session, quarter: Quarter, entries: dict[str, dict]) ->
         if entry is None:
             entry = entries[old.enterprise_id] = _new_entry(quarter, old.enterprise_id, old.enterprise_name,
                                                              old.region_code, "carryover", [])
-        entry["reasons"] = [*entry["reasons"], f"{before.code}会商事项（困难问题{old.reference}）未办结，结转本季度"]
+        what = f"困难问题{old.reference}" if old.difficulty_id else old.reference
+        entry["reasons"] = [*entry["reasons"], f"{before.code}会商事项（{what}）未办结，结转本季度"]
         items.append(quarters.new_item(
-            quarter, difficulty_id=old.difficulty_id, reference=old.reference, enterprise_id=old.enterprise_id,
+            quarter, kind=old.kind, difficulty_id=old.difficulty_id, subject_key=old.subject_key,
+            reference=old.reference, enterprise_id=old.enterprise_id,
             enterprise_name=old.enterprise_name, region_code=old.region_code, category=old.category,
             level=old.level, reported_on=old.reported_on, carried_over_from=before.code))
     quarters.insert_all(session, AgendaItem, items)

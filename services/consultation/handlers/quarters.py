@@ -28,6 +28,7 @@ from services.consultation.models import (
 )
 from shared import events, regions
 from shared.actors import Actor, programme_city
+from shared.clock import SHANGHAI
 from shared.contracts import TodoItem
 from shared.contracts import consultation as ce
 from shared.contracts.escalation import CATEGORY_NAMES, LEVEL_NAMES, ResolutionAssigned
@@ -60,15 +61,29 @@ def keep_many(session: Session, envelopes: list[Envelope], follow: bool = True) 
             summaries.follow(session, [rows[event_id] for event_id in stored])
 
 
+RECOVERED_LOAN = ("loan_back_to_repaying", "loan_settled")
+
+
 def keep(session: Session, envelopes: list[Envelope]) -> None:
-    """Store facts once each (a redelivery changes nothing); a closed difficulty closes its agenda items."""
+    """Store facts once each (a redelivery changes nothing); a closed difficulty closes its agenda items,
+    a loan repaid again or settled closes its own, and staff back to their number close theirs."""
     keep_many(session, envelopes)
     for envelope in envelopes:
+        payload, on = envelope.payload, envelope.occurred_at.astimezone(SHANGHAI).date()
         if envelope.event_type == "difficulty_closed":
-            payload = envelope.payload
-            session.execute(sa.update(AgendaItem).where(AgendaItem.difficulty_id == payload["difficulty_id"],
-                                                        AgendaItem.status == "open")
-                            .values(status="closed", closed_on=dt.date.fromisoformat(payload["closed_on"])))
+            _close_items(session, AgendaItem.difficulty_id == payload["difficulty_id"],
+                         dt.date.fromisoformat(payload["closed_on"]))
+        elif envelope.event_type in RECOVERED_LOAN:
+            _close_items(session, AgendaItem.subject_key == f"loan:{payload['loan_id']}", on)
+        elif (envelope.event_type == "enterprise_headcount_reported"
+              and payload.get("previous_headcount") is not None
+              and payload["headcount"] >= payload["previous_headcount"]):
+            _close_items(session, AgendaItem.subject_key == f"staff:{payload['enterprise_id']}", on)
+
+
+def _close_items(session: Session, which, on: dt.date) -> None:
+    session.execute(sa.update(AgendaItem).where(which, AgendaItem.status == "open").values(status="closed",
+                                                                                           closed_on=on))
 
 
 def facts(session: Session, *where) -> list[convening.Fact]:
@@ -194,14 +209,33 @@ def of_round(model, quarter: Quarter):
 def new_item(quarter: Quarter, **fields) -> dict:
     """An agenda item's row for `insert_all`: every column, the round's and the item's own."""
     return {"id": str(uuid.uuid4()), "round_region": quarter.region_code, "quarter": quarter.code,
+            "kind": "difficulty", "difficulty_id": None, "subject_key": None,
             "carried_over_from": None, "status": "open", "closed_on": None, "referred_on": None,
             "referral_note": None, "referred_from": None, **fields}
+
+
+def add_subject_items(session: Session, quarter: Quarter, entries: list[dict]) -> None:
+    """An agenda item for each late loan and each fall in staff that convened an enterprise (once per
+    round), so that the meeting can assign it a resolution as it does a difficulty."""
+    present = set(session.scalars(sa.select(AgendaItem.subject_key).where(
+        of_round(AgendaItem, quarter), AgendaItem.subject_key.is_not(None))))
+    items = []
+    for entry in entries:
+        for subject in convening.subjects(entry["enterprise_id"], entry["reasons"], entry["evidence"]):
+            if subject["subject_key"] in present:
+                continue
+            present.add(subject["subject_key"])
+            items.append(new_item(quarter, **subject, enterprise_id=entry["enterprise_id"],
+                                  enterprise_name=entry["enterprise_name"], region_code=entry["region_code"],
+                                  category=subject["kind"], level=quarter.level))
+    insert_all(session, AgendaItem, items)
 
 
 def add_items(session: Session, quarter: Quarter, states: dict[str, dict], enterprise_ids: list[str],
               known: dict[str, dict]) -> None:
     """An agenda item for each difficulty of these enterprises not yet closed (once per round)."""
-    present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(of_round(AgendaItem, quarter))))
+    present = set(session.scalars(sa.select(AgendaItem.difficulty_id).where(
+        of_round(AgendaItem, quarter), AgendaItem.difficulty_id.is_not(None))))
     items = []
     for state in convening.agenda(states, enterprise_ids):
         if state["difficulty_id"] in present:
@@ -298,6 +332,9 @@ def adjust(uow, actor: Actor, region: str | None, code: str, enterprise_id: str,
         session.flush()
         add_items(session, quarter, convening.difficulty_states(
             facts(session, StoredFact.enterprise_id == enterprise_id)), [enterprise_id], {enterprise_id: firm} if firm else {})
+        add_subject_items(session, quarter, [{"enterprise_id": entry.enterprise_id, "reasons": entry.reasons,
+                                              "evidence": entry.evidence or [], "enterprise_name": entry.enterprise_name,
+                                              "region_code": entry.region_code}])
     session.flush()
     view = read(session, quarter, actor)
     if created:  # a new entry comes last, as it was added
@@ -369,7 +406,7 @@ def _resolution(r: Resolution, today: dt.date, known: Directory) -> dict:
     (lead,), (lead_code,) = departments.as_read(known, [r.lead_department_code], [r.lead_department])
     co, co_codes = departments.as_read(known, r.co_department_codes, r.co_departments)
     return {"id": r.id, "item_id": r.item_id, "quarter": r.quarter, "round_region": r.round_region,
-            "difficulty_id": r.item.difficulty_id,
+            "difficulty_id": r.item.difficulty_id, "kind": r.item.kind, "link": item_link(r.item),
             "reference": r.item.reference, "enterprise_id": r.item.enterprise_id,
             "enterprise_name": r.item.enterprise_name, "region_code": r.item.region_code,
             "lead_department": lead, "lead_department_code": lead_code, "co_departments": co,
@@ -381,9 +418,20 @@ def _resolution(r: Resolution, today: dt.date, known: Directory) -> dict:
                       for n in r.notes]}
 
 
+def item_link(i) -> str:
+    """Where the item's subject is followed: its difficulty, its loan, or its enterprise's timeline."""
+    if i.difficulty_id:
+        return f"/difficulties/{i.difficulty_id}"
+    if (i.subject_key or "").startswith("loan:"):
+        return f"/loans/{i.subject_key.removeprefix('loan:')}"
+    return f"/enterprises/{i.enterprise_id}/timeline"
+
+
 def _item(i, resolution: Resolution | None, today: dt.date, known: Directory) -> dict:
-    return {"id": i.id, "difficulty_id": i.difficulty_id, "reference": i.reference, "category": i.category,
-            "category_name": CATEGORY_NAMES.get(i.category, i.category), "level": i.level,
+    return {"id": i.id, "kind": i.kind, "difficulty_id": i.difficulty_id, "subject_key": i.subject_key,
+            "link": item_link(i), "reference": i.reference, "category": i.category,
+            "category_name": CATEGORY_NAMES.get(i.category) or convening.SUBJECT_NAMES.get(i.category, i.category),
+            "level": i.level,
             "level_name": LEVEL_NAMES.get(i.level, i.level), "reported_on": i.reported_on,
             "carried_over_from": i.carried_over_from, "status": i.status, "closed_on": i.closed_on,
             "referred_on": i.referred_on, "referral_note": i.referral_note, "referred_from": i.referred_from,
@@ -405,7 +453,7 @@ def agenda(session: Session, actor: Actor, region: str | None, code: str, today:
                 "enterprise_id": item.enterprise_id, "enterprise_name": item.enterprise_name,
                 "region_code": item.region_code, "region_name": _region_name(item.region_code), "categories": {}}
         group["categories"].setdefault(item.category, []).append(_item(item, resolved.get(item.id), today, known))
-    enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c, c), "items": items}
+    enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c) or convening.SUBJECT_NAMES.get(c, c), "items": items}
                                          for c, items in sorted(g["categories"].items())]}
                     for g in groups.values()]
     return {"quarter": code, **round_of(quarter), "status": quarter.status, "enterprises": enterprises_,
@@ -476,11 +524,12 @@ def assign(uow, actor: Actor, region: str | None, code: str, data, today: dt.dat
     session.add(resolution)
     session.flush()
     session.refresh(item)
-    uow.publish(events.make_event(ResolutionAssigned(
-        resolution_id=resolution.id, quarter=code, difficulty_id=item.difficulty_id,
-        enterprise_id=item.enterprise_id, lead_department=lead.name, co_departments=resolution.co_departments,
-        measure=data.measure, deadline=data.deadline, lead_department_code=lead.code,
-        co_department_codes=resolution.co_department_codes)))
+    if item.difficulty_id:  # escalation attaches it to the difficulty; a loan's or staff's item stays here
+        uow.publish(events.make_event(ResolutionAssigned(
+            resolution_id=resolution.id, quarter=code, difficulty_id=item.difficulty_id,
+            enterprise_id=item.enterprise_id, lead_department=lead.name, co_departments=resolution.co_departments,
+            measure=data.measure, deadline=data.deadline, lead_department_code=lead.code,
+            co_department_codes=resolution.co_department_codes)))
     return _resolution(resolution, today, known)
 
 
@@ -508,7 +557,7 @@ def refer(uow, actor: Actor, region: str | None, code: str, item_id: str, note: 
         if city is not None:
             send_up(session, city, [item])
         uow.publish(events.make_event(ce.ItemReferred(
-            quarter=code, region_code=quarter.region_code, difficulty_id=item.difficulty_id,
+            quarter=code, region_code=quarter.region_code, difficulty_id=item.difficulty_id or "",
             enterprise_id=item.enterprise_id, reference=item.reference, note=note, referred_on=today)))
     return _item(item, item.resolution, today, departments.directory(session))
 
@@ -535,11 +584,13 @@ def send_up(session: Session, city: Quarter, items: list[AgendaItem]) -> None:
         elif why not in entry.reasons:
             entry.reasons = [*entry.reasons, why]
         session.flush()
-        on_agenda = session.scalar(sa.select(AgendaItem).where(of_round(AgendaItem, city),
-                                                               AgendaItem.difficulty_id == item.difficulty_id))
+        same = (AgendaItem.difficulty_id == item.difficulty_id if item.difficulty_id
+                else AgendaItem.subject_key == item.subject_key)
+        on_agenda = session.scalar(sa.select(AgendaItem).where(of_round(AgendaItem, city), same))
         if on_agenda is None:
             insert_all(session, AgendaItem, [new_item(
-                city, difficulty_id=item.difficulty_id, reference=item.reference, enterprise_id=item.enterprise_id,
+                city, kind=item.kind, difficulty_id=item.difficulty_id, subject_key=item.subject_key,
+                reference=item.reference, enterprise_id=item.enterprise_id,
                 enterprise_name=item.enterprise_name, region_code=item.region_code, category=item.category,
                 level=item.level, reported_on=item.reported_on, status=item.status, closed_on=item.closed_on,
                 referred_on=item.referred_on, referral_note=item.referral_note, referred_from=item.round_region)])
@@ -598,19 +649,24 @@ def assigned_by_organiser(session: Session, actor: Actor, resolution_id: str) ->
 
 
 def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dict:
-    """A dated note of how far the lead department has got (0-100 %); 100 % still waits for sign-off."""
+    """A dated note of how far the lead department has got (0-100 %). For a difficulty, 100 % still waits
+    for its sign-off; a loan's or staff's item (no difficulty to sign off) is settled at 100 %."""
     session = uow.session
     resolution = get_resolution(session, actor, resolution_id)
     if actor.level not in ("county", "city"):
         raise Forbidden("county_level_required", None, "县（区）级及以上工作人员可以登记办理进度")
     if resolution.item.status == "closed":
-        raise InvalidState("item_closed", "progress", "该困难问题已销号，办理已结束")
+        raise InvalidState("item_closed", "progress", "该困难问题已销号，办理已结束" if resolution.item.difficulty_id
+                           else "该事项已办结，办理已结束")
     resolution.progress = data.progress
     resolution.notes.append(ProgressNote(noted_on=today, progress=data.progress, note=data.note,
                                          noted_by=actor.username))
+    if data.progress == 100 and resolution.item.difficulty_id is None:
+        resolution.item.status, resolution.item.closed_on = "closed", today
     session.flush()
     uow.publish(events.make_event(ce.ResolutionProgressed(
-        quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
+        quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id,
+        difficulty_id=resolution.item.difficulty_id or "",
         enterprise_id=resolution.item.enterprise_id, progress=data.progress, note=data.note, noted_on=today)))
     return _resolution(resolution, today, departments.directory(session))
 
@@ -628,7 +684,8 @@ def flag_overdue(uow, resolution_id: str, today: dt.date) -> str | None:
         return None
     resolution.overdue = True
     uow.publish(events.make_event(ce.ResolutionOverdue(
-        quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id, difficulty_id=resolution.item.difficulty_id,
+        quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id,
+        difficulty_id=resolution.item.difficulty_id or "",
         enterprise_id=resolution.item.enterprise_id, lead_department=resolution.lead_department,
         deadline=resolution.deadline, progress=resolution.progress)))
     return "flagged"
