@@ -105,7 +105,7 @@ class EscalationService(GuiyanService):
     @command
     def publish_calendar_year(self, actor, year, data):
         actor, data = as_actor(actor), parse(CalendarYear, data)
-        return self._transaction(lambda uow: difficulties.publish_year(uow.session, actor, int(year), data))
+        return self._transaction(lambda uow: difficulties.publish_year(uow, actor, int(year), data))
 
     # ---- the time-limit sweep ---------------------------------------------------------------
 

@@ -162,6 +162,11 @@ class NotificationsService(GuiyanService):
         messages.limits_set(uow.session, payload)
         messages.record(uow.session, envelope.event_id, domain.difficulty_assigned(payload))
 
+    @event_handler("escalation", "difficulty_deadlines_changed")
+    @idempotent
+    def handle_difficulty_deadlines_changed(self, uow, payload, envelope):
+        messages.limits_moved(uow.session, payload)
+
     @event_handler("escalation", "difficulty_contacted")
     @idempotent
     def handle_difficulty_contacted(self, uow, payload, envelope):

@@ -109,6 +109,18 @@ class DifficultyAssigned(DifficultyFact, frozen=True):
 
 
 @register
+class DifficultyDeadlinesChanged(DifficultyFact, frozen=True):
+    """Its time limits at its present level counted again: a year's holiday schedule (法定节假日安排)
+    was published after they were set."""
+
+    event_type: ClassVar[str] = "difficulty_deadlines_changed"
+
+    contact_due: date
+    resolve_due: date
+    reason: str
+
+
+@register
 class DifficultyContacted(DifficultyFact, frozen=True):
     event_type: ClassVar[str] = "difficulty_contacted"
 

@@ -555,6 +555,10 @@ def test_only_an_administrator_enters_a_years_holidays_and_deadlines_then_follow
     with on_day(dt.date(2026, 12, 21)):  # ten working days reach into 2027, a year with no schedule yet
         before = report(rpc, owner, firm)
         assert len(before["warnings"]) == 1 and "2027年" in before["warnings"][0]
+        # the queue says so too, on the row and above the list, not only on the difficulty's own page
+        queue = rpc.escalation.list_difficulties(TOWNSHIP, {"queue": True, "per_page": 100})
+        row = next(item for item in queue["items"] if item["id"] == before["id"])
+        assert row["warnings"] == before["warnings"] and before["warnings"][0] in queue["warnings"]
         for actor in (CITY, owner):
             with pytest.raises(Forbidden) as refused:
                 rpc.escalation.publish_calendar_year(actor, 2027, HOLIDAYS_2027)
@@ -563,11 +567,24 @@ def test_only_an_administrator_enters_a_years_holidays_and_deadlines_then_follow
             rpc.escalation.publish_calendar_year(ADMIN, 2027, {"holidays": ["2028-01-01"]})
         assert (outside.value.code, outside.value.field) == ("day_outside_year", "holidays")
         entered = rpc.escalation.publish_calendar_year(ADMIN, 2027, HOLIDAYS_2027)
-        assert entered == {"year": 2027, "holidays": 1, "workdays": 0}
-        assert rpc.escalation.get_difficulty(TOWNSHIP, before["id"])["warnings"] == []
+        assert (entered["year"], entered["holidays"], entered["workdays"]) == (2027, 1, 0)
+        assert entered["recalculated"] >= 1
+        again = rpc.escalation.get_difficulty(TOWNSHIP, before["id"])
+        assert again["warnings"] == []
         after = report(rpc, owner, firm)
     assert after["warnings"] == []
     assert dt.date.fromisoformat(after["resolve_due"]) > dt.date.fromisoformat(before["resolve_due"])
+    # the open difficulty's limits were counted again with New Year's Day off, written down and published
+    assert again["resolve_due"] == after["resolve_due"] and again["contact_due"] == after["contact_due"]
+    step = again["timeline"][-1]
+    assert (step["action"], step["action_name"], step["actor"]) == ("deadlines_recalculated", "期限重新计算",
+                                                                   "系统（节假日安排）")
+    assert f"答复 {before['resolve_due']}→{after['resolve_due']}" in step["note"]
+    moved, = db.outbox("difficulty_deadlines_changed", difficulty_id=before["id"])
+    assert (moved["resolve_due"], moved["level"]) == (after["resolve_due"], "township")
+    with on_day(dt.date(2026, 12, 21)):  # entered again: nothing left to count again for this one
+        rpc.escalation.publish_calendar_year(ADMIN, 2027, HOLIDAYS_2027)
+    assert len(db.outbox("difficulty_deadlines_changed", difficulty_id=before["id"])) == 1
 
 
 # ---- the registry's and the consultation's facts ---------------------------------------------

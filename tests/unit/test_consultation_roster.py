@@ -94,3 +94,12 @@ def test_every_rule_states_its_window():
     assert [rule["kind"] for rule in RULES] == ["difficulty_city", "difficulty_late", "loan_late",
                                                 "loan_compensated", "headcount_drop"]
     assert all(rule["title"] and rule["window"] for rule in RULES)
+
+
+def test_limits_counted_again_with_a_new_calendar_are_the_ones_the_rule_reads():
+    late = [firm("e1"), difficulty("assigned", 2, resolve_due="2026-12-30")]
+    assert "e1" in roster(late, CUTOFF)
+    moved = [*late, difficulty("deadlines_changed", 20, resolve_due="2027-01-04")]
+    assert roster(moved, CUTOFF) == {}  # the holiday schedule gave it more working days
+    still = [*late, difficulty("deadlines_changed", 20, resolve_due="2026-12-31")]
+    assert roster(still, dt.date(2027, 1, 2))["e1"].evidence[0]["event_type"] == "difficulty_deadlines_changed"

@@ -136,8 +136,9 @@ def difficulty_states(facts: Iterable[Fact], cutoff: dt.date | None = None) -> d
                     level=p["level"], category=p["category"], region_code=p["region_code"])
         if fact.event_type in ("difficulty_assigned", "difficulty_escalated"):
             item[fact.event_type] = fact  # what put it at its level, and what set its limit there
-        if fact.event_type == "difficulty_assigned":
-            item["resolve_due"] = dt.date.fromisoformat(p["resolve_due"])
+        if fact.event_type in ("difficulty_assigned", "difficulty_deadlines_changed"):
+            item["resolve_due"] = dt.date.fromisoformat(p["resolve_due"])  # counted again with a new calendar
+            item["difficulty_assigned"] = fact
         elif fact.event_type in STATUS_AFTER:
             item["status"] = STATUS_AFTER[fact.event_type]
             if fact.event_type == "difficulty_closed":

@@ -173,6 +173,11 @@ class FactHandlers:
     def handle_difficulty_closed(self, uow, items):
         quarters.keep(uow.session, [envelope for _, envelope in items])
 
+    @event_handler("escalation", "difficulty_deadlines_changed")
+    @idempotent_batch
+    def handle_difficulty_deadlines_changed(self, uow, items):
+        quarters.keep(uow.session, [envelope for _, envelope in items])
+
     @event_handler("escalation", "difficulty_contacted")
     @idempotent_batch
     def handle_difficulty_contacted(self, uow, items):

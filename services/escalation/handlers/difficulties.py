@@ -30,7 +30,9 @@ from shared.policy import in_force
 
 STEP_NAMES = {"reported": "企业反映", "assigned": "受理并指派", "contacted": "首次联系", "late_contact": "首次联系超时",
               "escalated": "上报", "resolved": "答复", "accepted": "企业确认", "reopened": "企业不满意，重新办理",
-              "closed": "销号", "decision": "会商会决定", "attached": "上传附件"}
+              "closed": "销号", "decision": "会商会决定", "attached": "上传附件",
+              "deadlines_recalculated": "期限重新计算"}
+CALENDAR_ACTOR = "系统（节假日安排）"
 
 
 # ---- policy and calendar --------------------------------------------------------------------
@@ -48,8 +50,11 @@ def calendar(session: Session) -> WorkCalendar:
     return WorkCalendar(entries, years)
 
 
-def publish_year(session: Session, actor: Actor, year: int, data: CalendarYear) -> dict:
+def publish_year(uow, actor: Actor, year: int, data: CalendarYear) -> dict:
+    """An administrator enters a year's holiday schedule; every open difficulty with a time limit in
+    that year has its limits counted again, written to its timeline and published."""
     require_role(actor, "admin")
+    session = uow.session
     days = [*data.holidays, *data.workdays]
     if any(day.year != year for day in days):
         raise InvalidInput("day_outside_year", "holidays", f"所有日期都应在{year}年内")
@@ -59,7 +64,35 @@ def publish_year(session: Session, actor: Actor, year: int, data: CalendarYear) 
     if session.get(PublishedYear, year) is None:
         session.add(PublishedYear(year=year, entered_by=actor.username))
     session.flush()
-    return {"year": year, "holidays": len(data.holidays), "workdays": len(data.workdays)}
+    moved = recalculate(uow, year)
+    return {"year": year, "holidays": len(data.holidays), "workdays": len(data.workdays), "recalculated": moved}
+
+
+def recalculate(uow, year: int) -> int:
+    """Each open difficulty whose limits fall in `year`: its limits at its level counted again from the
+    day it reached that level, under the policy it was assigned by, with the calendar as it now stands."""
+    session = uow.session
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    work = calendar(session)
+    moved = 0
+    records = session.scalars(sa.select(Difficulty).where(
+        Difficulty.status.in_(rules.OPEN), sa.or_(Difficulty.contact_due.between(first, last),
+                                                         Difficulty.resolve_due.between(first, last)))
+        .order_by(Difficulty.reported_on, Difficulty.id).with_for_update()).all()
+    for record in records:
+        due = rules.deadlines(policy(session, record.level_since), work, record.level, record.level_since)
+        if (due.contact_due, due.resolve_due) == (record.contact_due, record.resolve_due):
+            continue
+        reason = f"{year}年法定节假日安排已录入，期限按实际工作日重新计算"
+        _step(record, CALENDAR_ACTOR, "deadlines_recalculated",
+              f"{reason}：首次联系 {record.contact_due.isoformat()}→{due.contact_due.isoformat()}，"
+              f"答复 {record.resolve_due.isoformat()}→{due.resolve_due.isoformat()}")
+        record.contact_due, record.resolve_due = due.contact_due, due.resolve_due
+        uow.publish(events.make_event(ee.DifficultyDeadlinesChanged(
+            **_fact(record), contact_due=due.contact_due, resolve_due=due.resolve_due, reason=reason)))
+        moved += 1
+    session.flush()
+    return moved
 
 
 # ---- who may see what -----------------------------------------------------------------------
@@ -88,7 +121,9 @@ def check_version(record: Difficulty, expected: int | None) -> None:
 # ---- reads ----------------------------------------------------------------------------------
 
 
-def summary(record: Difficulty, today: dt.date) -> dict:
+def summary(record: Difficulty, today: dt.date, work: WorkCalendar | None = None) -> dict:
+    """A difficulty as lists show it; with `work`, the calendar's warnings about its limits (a year
+    whose holiday schedule is not entered yet), so that lists and queues say so too."""
     return {
         "id": record.id, "reference": record.reference, "enterprise_id": record.enterprise_id,
         "enterprise_name": record.enterprise_name, "region_code": record.region_code,
@@ -100,6 +135,8 @@ def summary(record: Difficulty, today: dt.date) -> dict:
         "resolve_due": record.resolve_due, "contacted_at": record.contacted_at,
         "late_contact": record.late_contact, "overdue": rules.overdue(record.status, resolve_due_on=record.resolve_due, today=today),
         "version": record.version,
+        "warnings": work.warnings([record.contact_due, record.resolve_due])
+        if work is not None and record.status in rules.OPEN else [],
     }
 
 
@@ -148,8 +185,10 @@ def list_difficulties(session: Session, actor: Actor, query: DifficultyListQuery
         statement = statement.order_by(Difficulty.number.desc())
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     rows = session.scalars(statement.limit(query.per_page).offset((query.page - 1) * query.per_page))
-    return {"items": [summary(r, today) for r in rows], "total": total, "page": query.page,
-            "per_page": query.per_page}
+    work = calendar(session)
+    items = [summary(r, today, work) for r in rows]
+    return {"items": items, "total": total, "page": query.page, "per_page": query.per_page,
+            "warnings": sorted({warning for item in items for warning in item["warnings"]})}
 
 
 def stats(session: Session, actor: Actor) -> dict:

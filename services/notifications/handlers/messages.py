@@ -114,6 +114,14 @@ def limits_set(session: Session, p) -> None:
             set_={name: statement.excluded[name] for name in values if name not in ("difficulty_id", "step")}))
 
 
+def limits_moved(session: Session, p) -> None:
+    """A difficulty's limits at its level counted again (a holiday schedule entered): remind on the new
+    days; a step already done stays done."""
+    for step, due in (("contact", p.contact_due), ("resolve", p.resolve_due)):
+        session.execute(sa.update(TimeLimit).where(TimeLimit.difficulty_id == p.difficulty_id, TimeLimit.step == step,
+                                                   TimeLimit.unit_level == p.level).values(due_on=due))
+
+
 def limits_done(session: Session, difficulty_id: str, level: str, *steps: str, open_: bool = False) -> None:
     """Steps done (or, `open_`, to do again) at `level`; limits set at another level are another
     assignment's, which may have arrived first."""
