@@ -579,6 +579,9 @@ def test_only_an_administrator_enters_a_years_holidays_and_deadlines_then_follow
     step = again["timeline"][-1]
     assert (step["action"], step["action_name"], step["actor"]) == ("deadlines_recalculated", "期限重新计算",
                                                                    "系统（节假日安排）")
+    # every stamp a user reads is on the programme's clock, as the events are: the day moved to
+    assert {dt.datetime.fromisoformat(s["at"]).astimezone(clock.SHANGHAI).date() for s in again["timeline"]} == {
+        dt.date(2026, 12, 21)}
     assert f"答复 {before['resolve_due']}→{after['resolve_due']}" in step["note"]
     moved, = db.outbox("difficulty_deadlines_changed", difficulty_id=before["id"])
     assert (moved["resolve_due"], moved["level"]) == (after["resolve_due"], "township")
