@@ -25,7 +25,7 @@ class AttachmentColumns:
     sha256: Mapped[str] = mapped_column(sa.String(64))
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     uploaded_by: Mapped[str] = mapped_column(sa.String(80))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 # `owner` below is the table's column naming the record the files belong to (loan_id, enterprise_id …)

@@ -35,6 +35,12 @@ def now() -> dt.datetime:
     return moment if day is None else dt.datetime.combine(day, moment.timetz())
 
 
+def stamp() -> dt.datetime:
+    """The moment a record is stamped with for people to read (registered, verified, decided, paid):
+    the programme's clock, as the events are, kept in UTC as every stored instant."""
+    return now().astimezone(dt.timezone.utc)
+
+
 _read: tuple[str, int, dt.date | None] | None = None  # (path, modified, day) of the last read
 
 

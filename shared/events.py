@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timezone
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -27,7 +26,7 @@ class Envelope(BaseModel, frozen=True):
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     event_type: str
     version: int
-    occurred_at: AwareDatetime = Field(default_factory=lambda: clock.now().astimezone(timezone.utc))
+    occurred_at: AwareDatetime = Field(default_factory=clock.stamp)
     producer: str
     correlation_id: str | None = None
     causation_id: str | None = None

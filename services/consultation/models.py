@@ -74,7 +74,7 @@ class Quarter(Base):
     status: Mapped[str] = mapped_column(sa.String(10))  # open | closed
     cutoff: Mapped[dt.date] = mapped_column(sa.Date)
     opened_by: Mapped[str] = mapped_column(sa.String(80))
-    opened_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    opened_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     closed_by: Mapped[str | None] = mapped_column(sa.String(80))
     bulletin: Mapped[dict | None] = mapped_column(JSONB)  # the round's bulletin as computed at closing
@@ -174,7 +174,7 @@ class Department(Base):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     position: Mapped[int] = mapped_column(sa.Integer)  # the list's order within its region
     changed_by: Mapped[str] = mapped_column(sa.String(80))
-    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class Meeting(Base):
@@ -189,7 +189,7 @@ class Meeting(Base):
     department_codes: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # None: not in the list
     minutes: Mapped[str] = mapped_column(sa.Text)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class Resolution(Base):
@@ -210,7 +210,7 @@ class Resolution(Base):
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     overdue: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     assigned_by: Mapped[str] = mapped_column(sa.String(80))
-    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
     item: Mapped[AgendaItem] = relationship(back_populates="resolution", lazy="joined", innerjoin=True)
     notes: Mapped[list[ProgressNote]] = relationship(order_by="ProgressNote.id", lazy="selectin",

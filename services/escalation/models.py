@@ -42,7 +42,7 @@ class PublishedYear(Base):
 
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     entered_by: Mapped[str] = mapped_column(sa.String(80))
-    entered_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    entered_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class KnownEnterprise(KnownEnterpriseColumns, Base):
@@ -84,7 +84,7 @@ class Difficulty(Base):
     accepted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     signed_off_by: Mapped[str | None] = mapped_column(sa.String(80))
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp, onupdate=clock.stamp)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     steps: Mapped[list[Step]] = relationship(order_by="Step.id", cascade="all, delete-orphan",
@@ -104,7 +104,7 @@ class Step(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     difficulty_id: Mapped[str] = mapped_column(sa.ForeignKey("difficulties.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     actor: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(30))
     level: Mapped[str] = mapped_column(sa.String(10))
@@ -131,4 +131,4 @@ class Decision(Base):
     co_departments: Mapped[list] = mapped_column(JSONB, default=list)
     measure: Mapped[str] = mapped_column(sa.Text)
     deadline: Mapped[dt.date] = mapped_column(sa.Date)
-    attached_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    attached_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)

@@ -48,7 +48,7 @@ class FundYear(Base):
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     repayment_rate_bp: Mapped[int] = mapped_column(sa.Integer)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 # ---- read model of the registry's facts -----------------------------------------------------
@@ -62,7 +62,7 @@ class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
     household_region_code: Mapped[str] = mapped_column(sa.String(12))
     categories: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # shown to a claim's reviewer
     verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class KnownEnterprise(KnownEnterpriseColumns, Base):
@@ -76,7 +76,7 @@ class KnownEnterprise(KnownEnterpriseColumns, Base):
     new_hires: Mapped[int] = mapped_column(sa.Integer, default=0)
     headcount_quarter: Mapped[str | None] = mapped_column(sa.String(6))
     headcount_revision: Mapped[int] = mapped_column(sa.Integer, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 # ---- loans ----------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ class GuaranteedLoan(Base):
     status: Mapped[str] = mapped_column(sa.String(24), index=True)
     policy_code: Mapped[str] = mapped_column(sa.String(80))
     failures: Mapped[list] = mapped_column(JSONB, default=list)
-    applied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    applied_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     applied_on: Mapped[dt.date] = mapped_column(sa.Date)
     approved_amount_fen: Mapped[int | None] = mapped_column(Money)
     approved_term_months: Mapped[int | None] = mapped_column(sa.Integer)
@@ -156,7 +156,7 @@ class Repayment(Base):
     interest_fen: Mapped[int] = mapped_column(Money)
     principal_fen: Mapped[int] = mapped_column(Money)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class LoanStep(Base):
@@ -166,7 +166,7 @@ class LoanStep(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     actor: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(40))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -195,7 +195,7 @@ class SubsidyClaim(Base):
     resubmission_of: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     # what the eligibility check used and each rule's outcome (None for claims made before it was kept)
     assessment: Mapped[dict | None] = mapped_column(JSONB)
-    claimed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    claimed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(80))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     review_reason: Mapped[str | None] = mapped_column(sa.String(500))
@@ -225,7 +225,7 @@ class SubsidyBatch(Base):
     total_fen: Mapped[int] = mapped_column(Money)
     claim_count: Mapped[int] = mapped_column(sa.Integer)
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     available_fen_at_approval: Mapped[int | None] = mapped_column(Money)
     approved_by: Mapped[str | None] = mapped_column(sa.String(80))
     approved_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -245,7 +245,7 @@ class InterestSubsidyBatch(Base):
     status: Mapped[str] = mapped_column(sa.String(12))  # computed | paid
     total_fen: Mapped[int] = mapped_column(Money)
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     paid_by: Mapped[str | None] = mapped_column(sa.String(80))
     paid_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
@@ -276,7 +276,7 @@ class LedgerPosting(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     reference: Mapped[str] = mapped_column(sa.String(120), index=True)
-    posted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    posted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     posted_by: Mapped[str] = mapped_column(sa.String(80))
 
     lines: Mapped[list[LedgerLine]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -48,7 +48,7 @@ class Notification(Base):
     unit_level: Mapped[str | None] = mapped_column(sa.String(10))
     heads_only: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     bank_code: Mapped[str | None] = mapped_column(sa.String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
     __table_args__ = (
         sa.Index("notifications_person", "entrepreneur_id", sa.text("created_at DESC"),

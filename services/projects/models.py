@@ -52,7 +52,7 @@ class Project(Base):
     status: Mapped[str] = mapped_column(sa.String(12), index=True)
     recommended_to: Mapped[str | None] = mapped_column(sa.String(10))
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     history: Mapped[list[ProjectStep]] = relationship(order_by="ProjectStep.id", cascade="all, delete-orphan",
@@ -67,7 +67,7 @@ class ProjectStep(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     actor: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(20))
     note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -82,7 +82,7 @@ class Interest(Base):
     entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class PromotionEvent(Base):
@@ -98,7 +98,7 @@ class PromotionEvent(Base):
     region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     project_ids: Mapped[list] = mapped_column(JSONB, default=list)
     created_by: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
     signings: Mapped[list[Signing]] = relationship(order_by="Signing.signed_on", lazy="selectin")
 

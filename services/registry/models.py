@@ -41,7 +41,7 @@ class Entrepreneur(Base):
     created_by: Mapped[str] = mapped_column(sa.String(36))
     verified_by: Mapped[str | None] = mapped_column(sa.String(80))
     verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     enterprises: Mapped[list[Enterprise]] = relationship(back_populates="owner")
@@ -69,7 +69,7 @@ class Enterprise(Base):
     created_by: Mapped[str] = mapped_column(sa.String(36))
     verified_by: Mapped[str | None] = mapped_column(sa.String(80))
     verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     owner: Mapped[Entrepreneur] = relationship(back_populates="enterprises")
@@ -92,7 +92,7 @@ class EnterpriseLiaison(Base):
     region_code: Mapped[str] = mapped_column(sa.String(12))
     official_username: Mapped[str | None] = mapped_column(sa.String(80))
     assigned_by: Mapped[str] = mapped_column(sa.String(80))
-    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    assigned_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class HeadcountReportRow(Base):
@@ -105,7 +105,7 @@ class HeadcountReportRow(Base):
     new_hires: Mapped[int] = mapped_column(sa.Integer)
     revision: Mapped[int] = mapped_column(sa.Integer, default=1)
     reported_by: Mapped[str] = mapped_column(sa.String(80))
-    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.now)
+    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
 class KnownLoan(Base):

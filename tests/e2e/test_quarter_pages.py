@@ -319,3 +319,18 @@ def test_closing_asks_for_confirmation_then_the_bulletin_and_its_sheet(stack, qu
     assert "本季度与今年以来" in bulletin.text and f"{q.year}年第{q.number}季度" in bulletin.text
     beside = {row[0]: row[1:] for row in book["本季度与今年以来"].iter_rows(min_row=2, values_only=True)}
     assert beside["企业反映困难问题（件）"] == ("1", "1") and beside["上报至市级（件）"] == ("1", "1")
+
+
+def test_a_province_official_chooses_a_city_and_reads_its_rounds_without_holding_them(stack, places, quarter, q,
+                                                                                         page):
+    province = browser_for(stack, stack.create_user("official", region_code=places.province, level="province"))
+    listing = province.get("/quarters").text
+    assert "选择市" in listing and f'href="/quarters?region={regions.normalize(places.city)}"' in listing
+    assert "绵阳市" in listing and 'action="/quarters/open"' not in listing
+    city = regions.normalize(places.city)
+    rounds = province.get(f"/quarters?region={city}").text
+    assert "内江市市级会商" in rounds and f'?region={city}"' in rounds and 'action="/quarters/open"' not in rounds
+    shown = province.get(f"{page}?region={city}")
+    assert shown.status_code == 200 and "内江市" in shown.text
+    assert "登记会议" not in shown.text and "结束本季度会商" not in shown.text  # reads, holds nothing
+    assert province.get(page).status_code == 422  # a province official names the city

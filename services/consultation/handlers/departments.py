@@ -85,7 +85,7 @@ def update(uow, actor: Actor, code: str, data: DepartmentUpdate) -> dict:
     known.require_names_free(changed)
     for name in FIELDS[1:]:
         setattr(row, name, getattr(changed, name))
-    row.aliases, row.changed_by, row.changed_at = list(changed.aliases), actor.username, clock.now()
+    row.aliases, row.changed_by, row.changed_at = list(changed.aliases), actor.username, clock.stamp()
     session.flush()
     return changed.as_json()
 

@@ -312,7 +312,7 @@ def contact(uow, actor: Actor, difficulty_id: str, note: str, expected: int | No
     check_version(record, expected)
     rules.require_status(record.status, "assigned")
     late = today > record.contact_due
-    record.status, record.contacted_at = "contacted", clock.now()
+    record.status, record.contacted_at = "contacted", clock.stamp()
     _step(record, actor.username, "contacted", note or "已与企业取得联系")
     uow.publish(events.make_event(ee.DifficultyContacted(**_fact(record), contacted_by=actor.username, late=late)))
     return read(uow.session, record, today)
@@ -345,7 +345,7 @@ def resolve(uow, actor: Actor, difficulty_id: str, resolution: str, expected: in
     check_version(record, expected)
     rules.require_status(record.status, *rules.OPEN)
     record.status, record.resolution = "resolved", resolution
-    record.resolved_by, record.resolved_at = actor.username, clock.now()
+    record.resolved_by, record.resolved_at = actor.username, clock.stamp()
     _step(record, actor.username, "resolved", resolution)
     uow.publish(events.make_event(ee.DifficultyResolved(
         **_fact(record), resolved_by=actor.username, resolved_at=record.resolved_at)))
@@ -362,7 +362,7 @@ def _as_reporter(session: Session, actor: Actor, difficulty_id: str) -> Difficul
 
 def accept(uow, actor: Actor, difficulty_id: str, note: str, today: dt.date) -> dict:
     record = _as_reporter(uow.session, actor, difficulty_id)
-    record.status, record.accepted_at = "accepted", clock.now()
+    record.status, record.accepted_at = "accepted", clock.stamp()
     _step(record, actor.username, "accepted", note or "对答复满意")
     uow.publish(events.make_event(ee.DifficultyAccepted(**_fact(record), accepted_at=record.accepted_at)))
     return read(uow.session, record, today)

@@ -374,7 +374,7 @@ def _check_fund(session: Session, amount_fen: int, on: dt.date) -> None:
 def _approved(uow, loan: GuaranteedLoan, contract_date: dt.date) -> None:
     """The loan approved (the fund already checked), with its event."""
     loan.status = "approved"
-    loan.approved_at = clock.now()
+    loan.approved_at = clock.stamp()
     uow.publish(events.make_event(fe.LoanApproved(
         **_fact(loan), amount_fen=loan.approved_amount_fen, term_months=loan.approved_term_months,
         contract_date=contract_date, lpr_bp=loan.lpr_bp, rate_bp=loan.rate_bp,

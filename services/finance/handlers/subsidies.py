@@ -223,7 +223,7 @@ def review(uow, actor: Actor, claim_id: str, data: ClaimReview) -> dict:
     if record.status != "eligibility_checked":
         raise InvalidState("claim_status", "status",
                            f"申领当前为“{subsidy_rules.STATUS_NAMES[record.status]}”，不能再审核")
-    record.reviewed_by, record.reviewed_at = actor.username, clock.now()
+    record.reviewed_by, record.reviewed_at = actor.username, clock.stamp()
     record.review_reason = data.reason or None
     if data.decision == "approve":
         record.status = "approved"
@@ -330,7 +330,7 @@ def approve_batch(uow, actor: Actor, batch_id: str) -> dict:
     if batch.status != "draft":
         raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
     available = require_budget(session, batch.total_fen, "本批次")
-    batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, clock.now()
+    batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, clock.stamp()
     batch.available_fen_at_approval = available
     return batch_read(session, batch)
 
@@ -341,7 +341,7 @@ def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
     batch = get_batch(session, actor, batch_id)
     if batch.status != "approved":
         raise InvalidState("batch_status", "status", "只有已审批的批次可以发放")
-    paid_at = clock.now()
+    paid_at = clock.stamp()
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for record in batch.claims:
         record.status, record.paid_at = "paid", paid_at
@@ -417,7 +417,7 @@ def pay_interest(uow, actor: Actor, quarter: str) -> dict:
     if batch.status != "computed":
         raise InvalidState("batch_status", "status", "本季度贴息已发放")
     require_budget(session, batch.total_fen, "贴息")
-    paid_at = clock.now()
+    paid_at = clock.stamp()
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for line in batch.lines:
         loan = session.get(GuaranteedLoan, line.loan_id)

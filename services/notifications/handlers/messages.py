@@ -61,7 +61,7 @@ def record(session: Session, source: str, messages: list[Message]) -> int:
                "enterprise_id": person.enterprise_id if person else None,
                "unit_region": unit.region if unit else None, "unit_level": unit.level if unit else None,
                "heads_only": bool(unit and unit.heads_only), "bank_code": bank.code if bank else None,
-               "created_at": clock.now()}
+               "created_at": clock.stamp()}
         notification_id = session.scalar(insert(Notification).values(row).on_conflict_do_nothing(
             index_elements=["key"]).returning(Notification.id))
         if notification_id is None:  # this message was kept before (an event delivered again)

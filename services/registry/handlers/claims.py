@@ -84,7 +84,7 @@ def _open_request(session: Session, actor: Actor, record: Entrepreneur, method: 
     if claim is None:
         claim = ClaimRequest(entrepreneur=record, region_code=record.region_code, account_id=actor.user_id,
                              account_username=actor.username, account_name=actor.display_name, method=method,
-                             status="pending", created_at=clock.now(), attempts=0, code_requests=0)
+                             status="pending", created_at=clock.stamp(), attempts=0, code_requests=0)
         session.add(claim)
     return claim
 
@@ -208,7 +208,7 @@ def reject(uow, actor: Actor, claim_id: str, command: ClaimDecision) -> dict:
         raise InvalidState("claim_decided", None, "该认领申请已处理")
     if not command.note:
         raise InvalidInput("reason_required", "note", "请写明未通过的原因，申请人会看到")
-    request.status, request.decided_by, request.decided_at = "rejected", actor.username, clock.now()
+    request.status, request.decided_by, request.decided_at = "rejected", actor.username, clock.stamp()
     request.decision_note = command.note
     return claim_read(request)
 
@@ -222,7 +222,7 @@ def link(uow, request: ClaimRequest, actor: Actor, account_label: str, how: str)
         raise Conflict("record_already_claimed", None, "该登记记录已关联其他账号")
     if session.scalar(sa.select(Entrepreneur.id).where(Entrepreneur.account_id == request.account_id)) is not None:
         raise Conflict("account_already_registered", None, "该账号已关联其他创业者登记")
-    now = clock.now()
+    now = clock.stamp()
     record.account_id = request.account_id
     request.status, request.decided_by, request.decided_at = "approved", actor.username, now
     session.execute(sa.update(ClaimRequest).where(

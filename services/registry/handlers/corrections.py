@@ -52,14 +52,14 @@ def _merged(model: type[BaseModel], current: dict, patch: BaseModel) -> tuple[An
 def record(session: Session, kind: str, record_id: str, change: str, actor: Actor, reason: str,
            before: dict, after: dict) -> None:
     session.add(RecordChange(record_kind=kind, record_id=record_id, change=change, changed_by=actor.username,
-                             changed_at=clock.now(), reason=reason, before=before, after=after))
+                             changed_at=clock.stamp(), reason=reason, before=before, after=after))
 
 
 def publish_entrepreneur(uow, person: Entrepreneur, change: str, fields: list[str], actor: Actor,
                          reason: str = "") -> None:
     uow.publish(events.make_event(EntrepreneurChanged(
         entrepreneur_id=person.id, record_version=person.version, change=change, changed_fields=fields,
-        changed_by=actor.username, changed_at=clock.now(), reason=reason, name=person.name,
+        changed_by=actor.username, changed_at=clock.stamp(), reason=reason, name=person.name,
         region_code=person.region_code, household_region_code=person.household_region_code,
         categories=person.categories, education=person.education, skills=person.skills,
         return_date=person.return_date, account_id=person.account_id, status=person.status,
@@ -70,7 +70,7 @@ def publish_enterprise(uow, enterprise: Enterprise, change: str, fields: list[st
                        reason: str = "") -> None:
     uow.publish(events.make_event(EnterpriseChanged(
         enterprise_id=enterprise.id, record_version=enterprise.version, change=change, changed_fields=fields,
-        changed_by=actor.username, changed_at=clock.now(), reason=reason,
+        changed_by=actor.username, changed_at=clock.stamp(), reason=reason,
         owner_entrepreneur_id=enterprise.owner_entrepreneur_id, owner_account_id=enterprise.owner.account_id,
         name=enterprise.name, kind=enterprise.kind, credit_code=enterprise.credit_code,
         industry=enterprise.industry, region_code=enterprise.region_code, founded_on=enterprise.founded_on,

@@ -39,7 +39,7 @@ def create_enterprise(uow, actor: Actor, data: EnterpriseCreate) -> dict:
         credit_code_override_by=actor.username if overridden else None,
         industry=data.industry, region_code=data.region_code, founded_on=data.founded_on,
         investment_fen=domain.yuan_to_fen(data.investment_yuan), headcount=data.headcount,
-        poverty_hires=data.poverty_hires, created_by=actor.user_id, created_at=clock.now(),
+        poverty_hires=data.poverty_hires, created_by=actor.user_id, created_at=clock.stamp(),
     )
     uow.add_unique(enterprise)
     uow.publish(events.make_event(EnterpriseRegistered(
@@ -65,7 +65,7 @@ def _owner_for(session: Session, actor: Actor, owner_id: str | None) -> Entrepre
 
 def verify_enterprise(uow, actor: Actor, enterprise_id: str, expected_version: int | None) -> dict:
     enterprise = readmodel.get_enterprise(uow.session, actor, enterprise_id)
-    if domain.verify(enterprise, actor, expected_version, clock.now()):
+    if domain.verify(enterprise, actor, expected_version, clock.stamp()):
         uow.session.flush()
         uow.publish(events.make_event(EnterpriseVerified(
             enterprise_id=enterprise.id, region_code=enterprise.region_code,
@@ -91,7 +91,7 @@ def report_headcount(uow, actor: Actor, enterprise_id: str, report: HeadcountRep
         enterprise.headcount_reports.append(row)
     row.headcount, row.poverty_hires, row.new_hires = values
     row.revision += 1
-    row.reported_by, row.reported_at = actor.username, clock.now()
+    row.reported_by, row.reported_at = actor.username, clock.stamp()
     if report.quarter == max(r.quarter for r in enterprise.headcount_reports):
         enterprise.headcount, enterprise.poverty_hires = report.headcount, report.poverty_hires
     session.flush()
@@ -116,7 +116,7 @@ def assign_liaisons(uow, actor: Actor, enterprise_id: str, command: LiaisonsAssi
         liaison.level = item.level
         liaison.region_code = domain.liaison_region(enterprise.region_code, item.level)
         liaison.official_username = item.official_username
-        liaison.assigned_by, liaison.assigned_at = actor.username, clock.now()
+        liaison.assigned_by, liaison.assigned_at = actor.username, clock.stamp()
         if item.kind not in current:
             enterprise.liaisons.append(liaison)
     session.flush()

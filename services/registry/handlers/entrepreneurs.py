@@ -36,7 +36,7 @@ def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
         skills=list(data.skills), certificates=[c.model_dump(mode="json") for c in data.certificates],
         categories=list(dict.fromkeys(data.categories)),
         account_id=actor.user_id if actor.role == "entrepreneur" else None,
-        created_by=actor.user_id, created_at=clock.now(),
+        created_by=actor.user_id, created_at=clock.stamp(),
     )
     uow.add_unique(record)
     uow.publish(events.make_event(EntrepreneurRegistered(
@@ -49,7 +49,7 @@ def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
 
 def verify_entrepreneur(uow, actor: Actor, entrepreneur_id: str, expected_version: int | None) -> dict:
     record = readmodel.get_entrepreneur(uow.session, actor, entrepreneur_id)
-    if domain.verify(record, actor, expected_version, clock.now()):
+    if domain.verify(record, actor, expected_version, clock.stamp()):
         uow.session.flush()
         uow.publish(events.make_event(EntrepreneurVerified(
             entrepreneur_id=record.id, region_code=record.region_code,
