@@ -72,7 +72,8 @@ def test_the_categories_of_the_returnees_verified():
 
 
 @pytest.mark.parametrize("first, last, name", [
-    ("2026-01", "2026-06", "2026年上半年"), ("2026-07", "2026-12", "2026年下半年"), ("2026-01", "2026-12", "2026年全年"),
+    ("2026-01", "2026-06", "2026年上半年"), ("2026-07", "2026-12", "2026年下半年"), ("2025-01", "2025-12", "2025年全年"),
+    ("2026-01", "2026-12", "2026年1至12月"),
     ("2026-04", "2026-06", "2026年第2季度"), ("2026-05", "2026-05", "2026年5月"), ("2026-01", "2026-08", "2026年1至8月")])
 def test_periods_are_named_as_the_printed_bulletins_name_them(first, last, name):
     a, b = periods.period(first, last, TODAY)

@@ -64,7 +64,7 @@ def period_name(first: dt.date, last: dt.date, today: dt.date) -> str:
     """How the printed bulletins name a period: 2026年1至9月, 2026年上半年, 2026年第3季度, 2026年全年."""
     year, a, b = first.year, first.month, last.month
     if (a, b) == (1, 12):
-        return f"{year}年全年"
+        return f"{year}年全年" if last < today else f"{year}年1至12月"  # a year not over is not 全年 yet
     if (a, b) == (1, 6):
         return f"{year}年上半年"
     if (a, b) == (7, 12):
