@@ -237,12 +237,26 @@ class ConsultationService(FactHandlers, GuiyanService):
     def quarter_cutoff(self):
         """At the quarter's cut-off the quarter opens by itself, with its roster and agenda (a twin
         instance that opened it first makes this tick fail, and the next one finds it open)."""
-        code = due_quarter(clock.today())
-        if code is not None:
-            with self.db.read() as session:
-                cities = quarters.cities_holding(session)
-            for city in cities:
-                self._transaction(lambda uow, city=city: opening.open_quarter(uow, None, city, code, clock.today()))
+        self.open_due_rounds()
+
+    @command
+    def open_due_rounds(self, actor=None):
+        """Open every round due today, as the cut-off timer does each hour: the programme city's, and
+        every city's and county's that has held a round on this system (counties first)."""
+        if actor is not None:
+            require_city_official(as_actor(actor), "只有管理员或本市市级工作人员可以开启到期的会商", allow_admin=True)
+        today = clock.today()
+        code = due_quarter(today)
+        if code is None:
+            return {"quarter": None, "rounds": []}
+        with self.db.read() as session:
+            regions_ = quarters.rounds_holding(session)
+        for region in regions_:
+            try:
+                self._transaction(lambda uow, region=region: opening.open_quarter(uow, None, region, code, today))
+            except IntegrityError:  # a twin instance opened it at the same moment
+                log.info("round_opened_elsewhere", quarter=code, region=region)
+        return {"quarter": code, "rounds": regions_}
 
     @command
     def overdue_sweep(self, actor=None):

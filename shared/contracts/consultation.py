@@ -234,6 +234,10 @@ class ConsultationApi(Protocol):
     def period_bulletin_workbook(self, actor: Caller, query: Body) -> Any:
         """That bulletin as a spreadsheet: {filename, content_type, content (base64)}."""
 
+    def open_due_rounds(self, actor: Caller | None = None) -> Any:
+        """Open every round due today, as the cut-off timer does each hour: the programme city's, and
+        every city's and county's that has held a round on this system (counties first)."""
+
     def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
         """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
 

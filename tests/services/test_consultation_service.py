@@ -743,3 +743,19 @@ def test_a_late_loan_or_fewer_staff_gets_an_item_the_meeting_assigns_and_its_rec
                    key()) == "item_closed"
     progressed, = db.outbox("resolution_progressed", quarter=QUARTER)
     assert progressed["difficulty_id"] == ""
+
+
+def test_at_the_cut_off_every_region_that_holds_rounds_has_its_round_opened(world, rpc, db):
+    troubled(world)
+    c = rpc.consultation
+    c.open_quarter(COUNTY, {"quarter": QUARTER, "region": "511011"})  # 东兴区 holds rounds; 绵阳 never has
+    assert c.open_due_rounds() == {"quarter": None, "rounds": []}  # 2026-11-20: no round is due
+    assert refused(Forbidden, c.open_due_rounds, COUNTY) == "city_level_required"
+    with on_day(dt.date(2027, 3, 31)):  # 2027Q1's last day: its cut-off
+        due = c.open_due_rounds(CITY)
+        again = c.open_due_rounds()  # the next tick (or a twin instance) changes nothing
+    assert due == again == {"quarter": NEXT_QUARTER, "rounds": [DONGXING_COUNTY, CITY_CODE]}
+    opened = db.scalar("SELECT json_agg(region_code || ' ' || opened_by ORDER BY region_code) FROM quarters"
+                       " WHERE code = :q", q=NEXT_QUARTER)
+    assert opened == [f"{CITY_CODE} 系统（季度截止）", f"{DONGXING_COUNTY} 系统（季度截止）"]
+    assert len(db.outbox("quarter_opened", quarter=NEXT_QUARTER)) == 2

@@ -172,12 +172,11 @@ def round_label(region: str) -> str:
     return regions.name_of(region)
 
 
-def cities_holding(session: Session) -> list[str]:
-    """The cities whose rounds the cut-off timer opens: the programme's own and every city that has
-    held a round of its own on this system."""
-    held = session.scalars(sa.select(Quarter.region_code).distinct().where(
-        Quarter.region_code.like("____00000000"))).all()
-    return sorted({programme_city(), *held})
+def rounds_holding(session: Session) -> list[str]:
+    """The regions whose rounds the cut-off timer opens: the programme city and every city or county
+    that has held a round on this system; the counties first, as they meet before their city."""
+    held = session.scalars(sa.select(Quarter.region_code).distinct()).all()
+    return sorted({programme_city(), *held}, key=lambda code: (code.endswith("00000000"), code))
 
 
 def require_official(actor: Actor) -> None:
