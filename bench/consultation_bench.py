@@ -265,6 +265,11 @@ def measure(stack, consultation_url: str, size: int) -> list[Row]:
         agenda = timed(meter, 20, lambda: county.get(f"/api/v1/quarters/{QUARTER}/agenda"))
         lines = timed(meter, 50, lambda: city.get(
             f"/api/v1/enterprises/{enterprise_id(pick.randint(1, size))}/timeline"))
+        city.put(f"/api/v1/quarters/{QUARTER}/meeting", json={
+            "held_on": DAY.isoformat(), "chair": "市政府分管副市长", "departments": ["市人社局", "市财政局"],
+            "minutes": "会议逐户研究困难企业诉求，明确牵头单位和完成时限。"})
+        closing = timed(meter, 1, lambda: city.post(f"/api/v1/quarters/{QUARTER}/close"))
+        issued = timed(meter, 3, lambda: county.get(f"/api/v1/quarters/{QUARTER}/bulletin"))
     on_roster = f"{len(listed):,} enterprises on the roster" if isinstance(listed, list) else "no roster"
     return [
         at_most("quarter opened: roster and agenda from every fact, s", opening.worst() / 1000, 10,
@@ -281,6 +286,10 @@ def measure(stack, consultation_url: str, size: int) -> list[Row]:
                   note=agenda.note()),
         reference("enterprise's timeline p95 ms", lines.p95(), cpu_ms=lines.cpu_ms, load=lines.load,
                   note=lines.note()),
+        at_most("quarter closed: its bulletin issued for the city and each county, s", closing.worst() / 1000, 10,
+                cpu_ms=closing.cpu_ms, load=closing.load, note=closing.note()),
+        reference("issued bulletin, county, slowest of 3, ms", issued.worst(), cpu_ms=issued.cpu_ms,
+                  load=issued.load, note=issued.note()),
     ]
 
 

@@ -72,7 +72,7 @@ def test_a_county_bulletin_counts_what_happened_there_this_year(stack, places, s
     ours = rows[short(story["township"])]
     assert (ours["returnees"], ours["enterprises"], ours["raised"], ours["carried_over"]) == (2, 2, 1, 1)
     assert sum(row["returnees"] for row in rows.values()) == 2
-    assert b["office"] == f"{regions.full_name(story['county']).removeprefix('四川省')}返乡创业工作领导小组办公室"
+    assert b["office"] == f"{regions.name_of(story['county'])}返乡创业工作领导小组办公室"
     assert "发：各乡镇（街道）返乡创业工作领导小组办公室" in b["distribution"]
     # the city's bulletin holds the county's figures in its row, every other county with zeros
     city = city_official.get("/api/v1/bulletins").json()
@@ -114,7 +114,7 @@ def test_the_bulletin_page_prints_the_period_chosen(stack, story):
     page = browser.get("/bulletins")
     assert page.status_code == 200, page.text
     html = page.text
-    name = regions.full_name(story["county"]).removeprefix("四川省")
+    name = regions.name_of(story["county"])
     assert f"{name}" in html and "返乡创业工作情况通报" in html and "今年以来" in html
     assert "返乡创业人员（已核实，人）" in html and "合计" in html and "data-print" in html
     assert 'href="/bulletins.xlsx?' in html

@@ -13,7 +13,7 @@ from shared.errors import InvalidInput
 
 CITY, DONGXING, WEIYUAN = "511000000000", "511011101201", "511024100206"  # 内江; villages of 东兴区, 威远县
 TODAY = dt.date(2026, 10, 15)
-HEAD = {"office": "内江市返乡创业工作领导小组办公室", "distribution": "报：……"}
+HEAD = {"place": "内江市", "office": "内江市返乡创业工作领导小组办公室", "distribution": "报：……"}
 
 
 def at(month: int, day: int = 10) -> dt.datetime:

@@ -33,7 +33,7 @@ IN_WAN = {"investment_fen", "loans_fen", "subsidies_fen"}
 
 
 def title(b: dict) -> str:
-    return f"{b['region_name'].removeprefix('四川省')}{b['period']['name']}返乡创业工作情况通报"
+    return f"{b['place']}{b['period']['name']}返乡创业工作情况通报"
 
 
 def figures(b: dict) -> list[tuple[str, object, str | None]]:
@@ -110,5 +110,5 @@ def period_xlsx(b: dict) -> bytes:
 
 
 def period_file(b: dict) -> dict:
-    name = f"{b['region_name'].removeprefix('四川省')}_{b['period']['from'][:7]}至{b['period']['to'][:7]}_返乡创业工作通报.xlsx"
+    name = f"{b['place']}_{b['period']['from'][:7]}至{b['period']['to'][:7]}_返乡创业工作通报.xlsx"
     return {"filename": name, "content_type": XLSX_TYPE, "content": base64.b64encode(period_xlsx(b)).decode()}

@@ -17,15 +17,18 @@ def _settings() -> ConsultationSettings:
 
 
 def place(scope: str) -> str:
-    """The region as the office names itself: 内江市, 东兴区, 四川省."""
-    return regions.full_name(scope).removeprefix("四川省") or regions.name_of(scope)
+    """The region as its office names itself: 四川省, 内江市, 东兴区, 东兴区郭北镇."""
+    level = regions.level_of(scope)
+    if level in ("province", "city", "county"):
+        return regions.name_of(scope)
+    return "".join(regions.name_of(part) for part in regions.ancestors(scope)[2:])
 
 
 def head(scope: str) -> dict:
     """The issuing office and the distribution list, worded for this region."""
     words = {"place": place(scope), "below": BELOW_NAMES.get(regions.level_of(scope), "")}
     settings = _settings()
-    return {"office": settings.bulletin_office.format(**words),
+    return {"place": words["place"], "office": settings.bulletin_office.format(**words),
             "distribution": settings.bulletin_distribution.format(**words)}
 
 
