@@ -183,3 +183,12 @@ def test_a_corrected_bulletin_says_so_with_its_date_and_its_first_issue():
     assert "首次印发于 2025-07-03" in html
     assert "更正（" not in page(bulletin(revision=1, revisions=[{"revision": 1, "issued_on": "2025-07-03",
                                                                  "note": ""}]))
+
+
+def test_an_issued_copy_is_corrected_only_when_a_figure_it_holds_changes():
+    from services.consultation.handlers.issued import same_figures
+
+    issued = {"difficulties": {"raised": 3}, "issue_no": 1}
+    assert same_figures(issued, {**issued, "beside": {"rows": []}})  # a part added since is no correction
+    assert not same_figures(issued, {**issued, "difficulties": {"raised": 4}})
+    assert not same_figures(issued, {"difficulties": {"raised": 3}})

@@ -40,6 +40,12 @@ def _plain(content: dict) -> dict:
     return json.loads(json.dumps(content, default=str, ensure_ascii=False))
 
 
+def same_figures(issued: dict, again: dict) -> bool:
+    """Whether a new count says what the issued copy said: every part the copy has, the same (a part
+    that later versions of the bulletin added is not a correction of an older copy)."""
+    return all(key in again and again[key] == value for key, value in issued.items())
+
+
 def issue(session: Session, quarter: Quarter, today: dt.date) -> None:
     """At closing: the first issue of the round's bulletin for each of its regions (once)."""
     if session.scalar(sa.select(sa.func.count()).select_from(IssuedBulletin).where(
@@ -86,7 +92,7 @@ def recheck(session: Session, quarter: Quarter, today: dt.date) -> int:
     added = 0
     for scope, row in _latest(session, quarter).items():
         again = _plain(full(session, quarter, scope, today))
-        if again != row.content:
+        if not same_figures(row.content, again):
             session.add(IssuedBulletin(round_region=quarter.region_code, quarter=quarter.code, scope=scope,
                                        revision=row.revision + 1, issued_on=today, note=CORRECTED, content=again))
             added += 1

@@ -39,6 +39,7 @@ def upgrade() -> None:
         INSERT INTO issued_bulletins (round_region, quarter, scope, revision, issued_on, note, content)
         SELECT region_code, code, region_code, 1, closed_on, '', bulletin FROM quarters
         WHERE status = 'closed' AND bulletin IS NOT NULL AND closed_on IS NOT NULL""")
+    op.execute("UPDATE quarters SET checked_at = now() WHERE status = 'closed'")  # checked as of the facts kept so far
 
 
 def downgrade() -> None:
