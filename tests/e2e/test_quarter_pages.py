@@ -160,6 +160,7 @@ def test_a_county_holds_its_own_round_and_sends_up_from_its_page_what_it_cannot_
     # the city's agenda says which county sent it, and why; another county knows nothing of this round
     city_page = city.get(page).text
     assert f"{regions.name_of(region)}提交" in city_page and "涉及市级审批权限，本县无法协调" in city_page
+    assert "各县（区）会商" in city_page and "提交市级 1 项" in city_page and f"{page}?region={region}" in city_page
     assert stack.client(quarter["names"]["other_county"]).get(
         f"/api/v1/quarters/{q}", params={"region": region}).status_code == 404
     assert browser_for(stack, quarter["names"]["other_county"]).get(own).status_code == 404

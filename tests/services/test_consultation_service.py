@@ -683,6 +683,10 @@ def test_a_county_holds_its_round_first_and_sends_up_what_it_cannot_settle(world
     c.refer_item(COUNTY, QUARTER, a_item["id"], {"note": "需市级部门牵头"}, region=DONGXING_COUNTY)
     assert items(rpc)[hard["A"]["difficulty_id"]]["referred_from"] == DONGXING_COUNTY
     assert refused(InvalidState, c.refer_item, CITY, QUARTER, sent_up["id"], {"note": note}) == "not_a_county_round"
+    # the city's round says which counties held theirs and what each sent up; a county sees its own
+    held = {r["region_name"]: (r["status"], r["sent_up"]) for r in c.get_quarter(CITY, QUARTER)["county_rounds"]}
+    assert held["东兴区"] == ("open", 2) and held["威远县"] == ("none", 0)
+    assert [r["region_name"] for r in c.get_quarter(COUNTY, QUARTER)["county_rounds"]] == ["东兴区"]
     # the county official sees the city's round as before, from their own county's part
     assert {e["enterprise_id"] for e in c.get_quarter(COUNTY, QUARTER)["roster"]} >= {firms["E"].enterprise_id}
     assert c.get_bulletin(COUNTY, QUARTER, region=DONGXING_COUNTY)["region_code"] == DONGXING_COUNTY

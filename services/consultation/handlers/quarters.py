@@ -268,7 +268,27 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
             "closed_by": quarter.closed_by,
             "meeting": _meeting(meeting, departments.directory(session)) if meeting else None,
-            "roster": [_entry(e) for e in entries if governed(e["region_code"])], "rules": list(convening.RULES)}
+            "roster": [_entry(e) for e in entries if governed(e["region_code"])], "rules": list(convening.RULES),
+            "county_rounds": county_rounds(session, quarter, actor) if quarter.level == "city" else []}
+
+
+def county_rounds(session: Session, city: Quarter, actor: Actor | None) -> list[dict]:
+    """On a city's round: each county's own round of the quarter (the caller's counties), whether it
+    was held and how many items it sent up."""
+    prefix = regions.jurisdiction_prefix(city.region_code)
+    held = {q.region_code: q for q in session.scalars(sa.select(Quarter).where(
+        Quarter.code == city.code, Quarter.region_code.startswith(prefix), Quarter.region_code != city.region_code))}
+    sent = dict(session.execute(sa.select(AgendaItem.round_region, sa.func.count()).where(
+        AgendaItem.quarter == city.code, AgendaItem.round_region.in_(list(held)),
+        AgendaItem.referred_on.is_not(None), AgendaItem.referred_from.is_(None)).group_by(AgendaItem.round_region)).all())
+    shown = []
+    for code, name in regions.children_of(city.region_code):
+        if actor is not None and not may_view(actor, code):
+            continue
+        round_ = held.get(code)
+        shown.append({"region_code": code, "region_name": name, "status": round_.status if round_ else "none",
+                      "sent_up": sent.get(code, 0)})
+    return shown
 
 
 def round_of(quarter: Quarter) -> dict:
