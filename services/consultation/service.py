@@ -137,11 +137,8 @@ class ConsultationService(FactHandlers, GuiyanService):
         actor = as_actor(actor)
         today = clock.today()
 
-        def close(uow):
-            closed = quarters.close(uow, actor, region, _code(code), today)
-            issued.issue(uow.session, quarters.get(uow.session, closed["region_code"], closed["quarter"]), today)
-            return closed
-        return self._transaction(close)
+        return self._transaction(lambda uow: quarters.close(
+            uow, actor, region, _code(code), today, lambda session, quarter: issued.issue(session, quarter, today)))
 
     @command
     def get_bulletin(self, actor, code, region=None):

@@ -125,10 +125,7 @@ def _summary_sheet(sheet: Worksheet, bulletin: dict) -> None:
     sheet["A1"].font = Font(bold=True, size=16)
     sheet["A5"].font = Font(bold=True, size=13)
     top = len(_title_rows(bulletin)) + 2
-    _header(sheet, top, [("指标", 44, None), ("数值", 22, None)])
-    for offset, (label, value, number_format) in enumerate(_figures(bulletin), start=1):
-        sheet.cell(top + offset, 1, label)
-        _value(sheet.cell(top + offset, 2), value, number_format)
+    put_figures(sheet, top, _figures(bulletin))
     sheet.freeze_panes = sheet.cell(top + 1, 1)
 
 
@@ -172,10 +169,10 @@ def _meeting_rows(meeting: dict | None) -> list[tuple[str, object, str | None]]:
 def _county_sheet(sheet: Worksheet, bulletin: dict) -> None:
     from openpyxl.styles import Font
 
-    _header(sheet, 1, COUNTY_COLUMNS)
+    put_header(sheet, 1, COUNTY_COLUMNS)
     counties = bulletin["by_county"]
     rows = [_county_row(c) for c in counties] + [_county_row(_county_total(counties))]
-    _rows(sheet, 2, rows, COUNTY_COLUMNS)
+    put_rows(sheet, 2, rows, COUNTY_COLUMNS)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"
@@ -195,13 +192,13 @@ def _county_row(c: dict) -> list:
 def _department_sheet(sheet: Worksheet, bulletin: dict) -> None:
     from openpyxl.styles import Font
 
-    _header(sheet, 1, DEPARTMENT_COLUMNS)
+    put_header(sheet, 1, DEPARTMENT_COLUMNS)
     res = bulletin["resolutions"]
     rows = [[d["department"], d["total"], d["closed"], _rate_value(d["rate"])]
             for d in res["by_department"]]
     # a resolution may have more than one lead, so the whole is stated, not summed from the rows
     rows.append(["全部交办事项", res["total"], res["closed"], _rate_value(res["rate"])])
-    _rows(sheet, 2, rows, DEPARTMENT_COLUMNS)
+    put_rows(sheet, 2, rows, DEPARTMENT_COLUMNS)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -210,12 +207,20 @@ def _department_sheet(sheet: Worksheet, bulletin: dict) -> None:
 def _beside_sheet(sheet: Worksheet, beside: dict) -> None:
     """The quarter's figures beside the year's to date (as printed: text, already in their units)."""
     columns = [("指标", 36, None), *((head, 22, None) for head in beside["heads"])]
-    _header(sheet, 1, columns)
-    _rows(sheet, 2, beside["rows"], columns)
+    put_header(sheet, 1, columns)
+    put_rows(sheet, 2, beside["rows"], columns)
     sheet.freeze_panes = "B2"
 
 
-def _header(sheet: Worksheet, row: int, columns: list) -> None:
+def put_figures(sheet: Worksheet, top: int, figures: list[tuple[str, object, str | None]]) -> None:
+    """A bulletin's figures, one per row below a 指标 / 数值 header at `top`: (label, value, number format)."""
+    put_header(sheet, top, [("指标", 44, None), ("数值", 22, None)])
+    for offset, (label, value, number_format) in enumerate(figures, start=1):
+        sheet.cell(top + offset, 1, label)
+        put_value(sheet.cell(top + offset, 2), value, number_format)
+
+
+def put_header(sheet: Worksheet, row: int, columns: list) -> None:
     from openpyxl.styles import Alignment, Font
 
     for column, (text, width, _) in enumerate(columns, start=1):
@@ -224,13 +229,13 @@ def _header(sheet: Worksheet, row: int, columns: list) -> None:
         sheet.column_dimensions[cell.column_letter].width = width
 
 
-def _rows(sheet: Worksheet, top: int, rows: list[list], columns: list) -> None:
+def put_rows(sheet: Worksheet, top: int, rows: list[list], columns: list) -> None:
     for offset, values in enumerate(rows):
         for column, (value, (_, _, number_format)) in enumerate(zip(values, columns, strict=True), 1):
-            _value(sheet.cell(top + offset, column), value, number_format)
+            put_value(sheet.cell(top + offset, column), value, number_format)
 
 
-def _value(cell, value, number_format: str | None) -> None:
+def put_value(cell, value, number_format: str | None) -> None:
     from openpyxl.styles import Alignment
 
     cell.value = value

@@ -12,9 +12,9 @@ from services.consultation.domain.bulletin_file import (
     COUNT,
     MONEY,
     XLSX_TYPE,
-    _header,
-    _rows,
-    _value,
+    put_figures,
+    put_header,
+    put_rows,
 )
 from services.consultation.domain.periods import COUNTED
 from shared.money import wan
@@ -92,15 +92,12 @@ def period_xlsx(b: dict) -> bytes:
     for row, text in enumerate((title(b), f"{b['period']['from']}至{b['as_of']}", b["office"]), start=1):
         summary.cell(row, 1, text)
     summary["A1"].font = Font(bold=True, size=14)
-    _header(summary, 5, [("指标", 40, None), ("数值", 20, None)])
-    for offset, (label, value, number_format) in enumerate(figures(b), start=1):
-        summary.cell(5 + offset, 1, label)
-        _value(summary.cell(5 + offset, 2), value, number_format)
+    put_figures(summary, 5, figures(b))
     summary.cell(summary.max_row + 2, 1, b["distribution"])
     areas = book.create_sheet(f"分{BELOW_HEADS[b['level']]}统计")
     columns = [(BELOW_HEADS[b["level"]], 16, None), *AREA_COLUMNS]
-    _header(areas, 1, columns)
-    _rows(areas, 2, [area_row(a) for a in b["by_area"]] + [area_row(total_row(b))], columns)
+    put_header(areas, 1, columns)
+    put_rows(areas, 2, [area_row(a) for a in b["by_area"]] + [area_row(total_row(b))], columns)
     for cell in areas[areas.max_row]:
         cell.font = Font(bold=True)
     areas.freeze_panes = "B2"

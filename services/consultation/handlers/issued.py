@@ -46,16 +46,20 @@ def same_figures(issued: dict, again: dict) -> bool:
     return all(key in again and again[key] == value for key, value in issued.items())
 
 
-def issue(session: Session, quarter: Quarter, today: dt.date) -> None:
-    """At closing: the first issue of the round's bulletin for each of its regions (once)."""
-    if session.scalar(sa.select(sa.func.count()).select_from(IssuedBulletin).where(
-            quarters.of_round(IssuedBulletin, quarter))):
-        return
+def issue(session: Session, quarter: Quarter, today: dt.date) -> dict:
+    """At closing: the first issue of the round's bulletin for each of its regions (once); the round's
+    own copy is given back."""
+    own = session.get(IssuedBulletin, (quarter.region_code, quarter.code, quarter.region_code, 1))
+    if own is not None:
+        return own.content
     for scope in scopes_of(quarter):
+        content = _plain(full(session, quarter, scope, today))
         session.add(IssuedBulletin(round_region=quarter.region_code, quarter=quarter.code, scope=scope, revision=1,
-                                   issued_on=today, note="", content=_plain(full(session, quarter, scope, today))))
+                                   issued_on=today, note="", content=content))
+        own = own or content  # scopes_of gives the round's own region first
     quarter.checked_at = sa.func.now()  # the database's time, as the facts' kept_at
     session.flush()
+    return own
 
 
 def _latest(session: Session, quarter: Quarter) -> dict[str, IssuedBulletin]:
@@ -78,11 +82,13 @@ def read(session: Session, actor: Actor, region: str | None, code: str, today: d
     quarter = quarters.the_round(session, actor, region, code)
     scope = quarters.bulletin_scope(actor, quarter)
     if quarter.status == "closed":
-        latest = _latest(session, quarter)
-        held = [s for s in latest if regions.within(s, scope)]
-        if held:
-            narrowest = max(held, key=lambda s: regions.SIGNIFICANT[regions.level_of(s)])
-            row = latest[narrowest]
+        holding = [s for s in regions.ancestors(scope) if regions.within(quarter.region_code, s)]
+        latest = session.execute(sa.select(IssuedBulletin.scope, sa.func.max(IssuedBulletin.revision)).where(
+            quarters.of_round(IssuedBulletin, quarter), IssuedBulletin.scope.in_(holding))
+            .group_by(IssuedBulletin.scope)).all()
+        if latest:  # only the copy read is loaded, not every region's
+            narrowest, revision = max(latest, key=lambda row: regions.SIGNIFICANT[regions.level_of(row[0])])
+            row = session.get(IssuedBulletin, (quarter.region_code, quarter.code, narrowest, revision))
             return {**row.content, "revision": row.revision, "revisions": _history(session, quarter, narrowest)}
     return {**full(session, quarter, scope, today), "revision": 0, "revisions": []}
 

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import json
 import uuid
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -437,6 +438,11 @@ def _resolution(r: Resolution, today: dt.date, known: Directory) -> dict:
                       for n in r.notes]}
 
 
+def category_name(category: str) -> str:
+    """A difficulty's category, or what convened an enterprise without one (a late loan, fewer staff)."""
+    return CATEGORY_NAMES.get(category) or convening.SUBJECT_NAMES.get(category, category)
+
+
 def item_link(i) -> str:
     """Where the item's subject is followed: its difficulty, its loan, or its enterprise's timeline."""
     if i.difficulty_id:
@@ -449,7 +455,7 @@ def item_link(i) -> str:
 def _item(i, resolution: Resolution | None, today: dt.date, known: Directory) -> dict:
     return {"id": i.id, "kind": i.kind, "difficulty_id": i.difficulty_id, "subject_key": i.subject_key,
             "link": item_link(i), "reference": i.reference, "category": i.category,
-            "category_name": CATEGORY_NAMES.get(i.category) or convening.SUBJECT_NAMES.get(i.category, i.category),
+            "category_name": category_name(i.category),
             "level": i.level,
             "level_name": LEVEL_NAMES.get(i.level, i.level), "reported_on": i.reported_on,
             "carried_over_from": i.carried_over_from, "status": i.status, "closed_on": i.closed_on,
@@ -472,7 +478,7 @@ def agenda(session: Session, actor: Actor, region: str | None, code: str, today:
                 "enterprise_id": item.enterprise_id, "enterprise_name": item.enterprise_name,
                 "region_code": item.region_code, "region_name": _region_name(item.region_code), "categories": {}}
         group["categories"].setdefault(item.category, []).append(_item(item, resolved.get(item.id), today, known))
-    enterprises_ = [{**g, "categories": [{"category": c, "category_name": CATEGORY_NAMES.get(c) or convening.SUBJECT_NAMES.get(c, c), "items": items}
+    enterprises_ = [{**g, "categories": [{"category": c, "category_name": category_name(c), "items": items}
                                          for c, items in sorted(g["categories"].items())]}
                     for g in groups.values()]
     return {"quarter": code, **round_of(quarter), "status": quarter.status, "enterprises": enterprises_,
@@ -514,6 +520,17 @@ def record_meeting(uow, actor: Actor, region: str | None, code: str, data, today
     return _meeting(meeting, known)
 
 
+def round_item(session: Session, quarter: Quarter, item_id: str) -> AgendaItem:
+    """An item of this round's agenda whose enterprise is still on its roster."""
+    item = session.get(AgendaItem, item_id)
+    entry = (session.get(RosterEntry, (quarter.region_code, quarter.code, item.enterprise_id))
+             if item is not None else None)
+    if (item is None or (item.round_region, item.quarter) != (quarter.region_code, quarter.code)
+            or (entry is not None and entry.removed)):
+        raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
+    return item
+
+
 def assign(uow, actor: Actor, region: str | None, code: str, data, today: dt.date) -> dict:
     """The meeting's decision on one item, sent to escalation to attach to the difficulty."""
     session = uow.session
@@ -521,11 +538,7 @@ def assign(uow, actor: Actor, region: str | None, code: str, data, today: dt.dat
     _require_open(quarter)
     if session.get(Meeting, (quarter.region_code, code)) is None:
         raise InvalidState("meeting_required", "meeting", "请先登记会商会议（日期、主持人、参会单位）")
-    item = session.get(AgendaItem, data.item_id)
-    entry = session.get(RosterEntry, (quarter.region_code, code, item.enterprise_id)) if item is not None else None
-    if (item is None or (item.round_region, item.quarter) != (quarter.region_code, code)
-            or (entry is not None and entry.removed)):
-        raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
+    item = round_item(session, quarter, data.item_id)
     if item.status == "closed":
         raise InvalidState("item_closed", "item_id", "该困难问题已销号，无需交办")
     if item.resolution is not None:
@@ -560,11 +573,7 @@ def refer(uow, actor: Actor, region: str | None, code: str, item_id: str, note: 
     if quarter.level != "county":
         raise InvalidState("not_a_county_round", "region", "只有县（区）级会商的事项可以提交市级会商")
     _require_open(quarter)
-    item = session.get(AgendaItem, item_id)
-    entry = session.get(RosterEntry, (quarter.region_code, code, item.enterprise_id)) if item is not None else None
-    if (item is None or (item.round_region, item.quarter) != (quarter.region_code, code)
-            or (entry is not None and entry.removed)):
-        raise NotFound("item_not_found", "item_id", "本季度议程中没有这个事项")
+    item = round_item(session, quarter, item_id)
     if item.referred_on is None:
         if item.status == "closed":
             raise InvalidState("item_closed", "item_id", "该困难问题已销号，无需提交市级会商")
@@ -759,8 +768,10 @@ def bulletin_scope(actor: Actor, quarter: Quarter) -> str:
     return own if regions.within(quarter.region_code, own) else quarter.region_code
 
 
-def close(uow, actor: Actor, region: str | None, code: str, today: dt.date) -> dict:
-    """Close the quarter: its bulletin is frozen; open items wait for next quarter's agenda."""
+def close(uow, actor: Actor, region: str | None, code: str, today: dt.date,
+          issue: Callable[[Session, Quarter], dict]) -> dict:
+    """Close the quarter: `issue` issues its bulletin (handlers/issued.py) and gives back the round's own
+    copy, which the closing event sums up; open items wait for next quarter's agenda."""
     session = uow.session
     quarter = get(session, organised_round(actor, region), code)
     if quarter.status == "closed":
@@ -771,7 +782,7 @@ def close(uow, actor: Actor, region: str | None, code: str, today: dt.date) -> d
         raise InvalidState("quarter_not_over", "quarter", "季度截止日之前不能结束本季度会商")
     quarter.status, quarter.closed_on, quarter.closed_by = "closed", today, actor.username
     session.flush()
-    frozen = compute_bulletin(session, quarter, quarter.region_code, today)
+    frozen = issue(session, quarter)
     quarter.bulletin = frozen
     uow.publish(events.make_event(ce.QuarterClosed(
         quarter=code, region_code=quarter.region_code, closed_on=today, closed_by=actor.username, resolutions=frozen["resolutions"]["total"],

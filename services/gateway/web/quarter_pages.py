@@ -144,17 +144,22 @@ class QuarterPages(PageSupport):
         """The rounds the official follows, each with its last quarters: their city's (or the one
         named), and their own county's; a province official chooses a city first."""
         own = regions.normalize(actor.region_code or "")
-        city = regions.city_of(named or own)
-        places = [named] if named else ([] if city is None else [city])
-        if not named and regions.level_of(own) in ("county", "township", "village"):
-            places.append(own[:6].ljust(12, "0"))  # the county's own round, held before the city's
-        return [{"region": regions.normalize(place), "name": regions.name_of(place),
-                 "level": regions.level_of(place), "organiser": regions.normalize(place) == own,
-                 "query": "" if regions.normalize(place) == city and not named else f"?region={regions.normalize(place)}",
-                 "recent": self._recent(actor, None if regions.normalize(place) == city and not named else place)}
-                for place in places] if places else [
-            {"region": "", "name": "", "level": "province", "organiser": False, "query": "", "recent": [],
-             "cities": [(code, name) for code, name in regions.children_of(own)]}]
+        if named:
+            places = [regions.normalize(named)]
+        elif regions.level_of(own) == "province":  # a province official chooses a city first
+            return [{"region": "", "name": "", "level": "province", "organiser": False, "query": "", "recent": [],
+                     "cities": regions.children_of(own)}]
+        else:  # their city's rounds, and their own county's, held before the city's
+            places = [regions.city_of(own) or own]
+            if regions.level_of(own) in ("county", "township", "village"):
+                places.append(own[:6].ljust(12, "0"))
+        series = []
+        for place in places:
+            named_here = place if named or place != places[0] else None  # the caller's city needs no ?region=
+            series.append({"region": place, "name": regions.name_of(place), "level": regions.level_of(place),
+                           "organiser": place == own, "query": round_query(named_here),
+                           "recent": self._recent(actor, named_here)})
+        return series
 
     def _recent(self, actor, region: str | None) -> list[dict]:
         """The last quarters of a round, each with its status, or 未开启 when nobody has opened it."""
