@@ -146,10 +146,12 @@ def test_a_resident_id_is_found_by_a_fragment_and_by_its_final_x_in_either_case(
 
 def test_a_fragment_that_repeats_itself_finds_exactly_the_records_that_hold_it(engine):
     """"880808" makes three trigrams that nearly every row holds; its four-digit pieces find the few."""
-    record_id, number = first_of(engine, "SELECT id, id_number FROM entrepreneurs WHERE id_number LIKE '%X' LIMIT 1")
+    record_id, number, created_at = first_of(
+        engine, "SELECT id, id_number, created_at FROM entrepreneurs WHERE id_number LIKE '%X' LIMIT 1")
     twin = number[:6] + "19880808" + number[14:17]
-    with engine.begin() as connection:
-        connection.execute(sa.text("UPDATE entrepreneurs SET id_number = :n WHERE id = :i"), {"n": twin, "i": record_id})
+    with engine.begin() as connection:  # the newest record: on the first page however many others hold it
+        connection.execute(sa.text("UPDATE entrepreneurs SET id_number = :n, created_at = now() + interval '1 day'"
+                                   " WHERE id = :i"), {"n": twin, "i": record_id})
     try:
         for fragment in ("880808", "19880808", "8808", "0808"):
             items = found(engine, fragment)
@@ -161,8 +163,8 @@ def test_a_fragment_that_repeats_itself_finds_exactly_the_records_that_hold_it(e
             assert len(items) == min(holders, 100), fragment
     finally:
         with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE entrepreneurs SET id_number = :n WHERE id = :i"),
-                               {"n": number, "i": record_id})
+            connection.execute(sa.text("UPDATE entrepreneurs SET id_number = :n, created_at = :c WHERE id = :i"),
+                               {"n": number, "c": created_at, "i": record_id})
 
 
 def test_a_phone_is_found_by_a_fragment_but_only_an_unmasked_fragment_matches(engine):
