@@ -85,11 +85,12 @@ def demo_funds(settings: ServiceSettings) -> dict[str, int]:
     from sqlalchemy.orm import Session
 
     from services.finance.handlers.fund import ensure_demo_funds
+    from shared.actors import programme_city
     from shared.db import make_engine
 
     engine = make_engine(settings.database_url("finance"), pool_size=1)
     with Session(engine) as session, session.begin():
-        balances = ensure_demo_funds(session)
+        balances = ensure_demo_funds(session, programme_city())
     engine.dispose()
     return balances
 
@@ -102,11 +103,11 @@ def trial_balance(args) -> None:
 
     engine = make_engine(ServiceSettings().database_url("finance"), pool_size=1)
     with Session(engine) as session:
-        report = books.trial_balance(session)
+        reports = [books.trial_balance(session, city) for city in books.cities_keeping_books(session)]
     engine.dispose()
-    print(json.dumps(report, ensure_ascii=False, indent=2))
-    if not report["balanced"]:
-        sys.exit("the ledger does not balance or does not reconcile with the loans")
+    print(json.dumps(reports, ensure_ascii=False, indent=2))
+    if not all(report["balanced"] for report in reports):
+        sys.exit("a city's ledger does not balance or does not reconcile with its loans")
 
 
 def run(args) -> None:

@@ -31,6 +31,11 @@ class Actor(BaseModel, frozen=True):
         return self.role == "official" and self.region_code is not None
 
     @property
+    def is_city_official(self) -> bool:
+        """A city-level official of any city: their city's fund, books and quarter are theirs."""
+        return self.is_official and self.level == "city"
+
+    @property
     def leads_the_city(self) -> bool:
         """A city-level official of the programme's own city: the fund, the books and the quarter are theirs."""
         return (self.is_official and self.level == "city"

@@ -40,11 +40,26 @@ class Bank(Base):
     confirmation_threshold_fen: Mapped[int] = mapped_column(Money)
 
 
+class BankPartnership(Base):
+    """A city's partnership with a bank: the bank lends the city's guaranteed loans from `since` until it
+    ends (`ended_on`; loans made before go on). Kept, never deleted, for the history of each loan."""
+
+    __tablename__ = "bank_partnerships"
+
+    bank_code: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"), primary_key=True)
+    city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    since: Mapped[dt.date] = mapped_column(sa.Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    changed_by: Mapped[str] = mapped_column(sa.String(80))
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
+
+
 class FundYear(Base):
-    """Last year's repayment rate, which decides the guarantee fund's leverage."""
+    """A city's repayment rate of a year, which decides its guarantee fund's leverage the year after."""
 
     __tablename__ = "fund_years"
 
+    city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     repayment_rate_bp: Mapped[int] = mapped_column(sa.Integer)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
@@ -239,8 +254,11 @@ class SubsidyBatch(Base):
 
 
 class InterestSubsidyBatch(Base):
+    """A city's interest subsidy of a quarter, on the interest its loans' borrowers paid."""
+
     __tablename__ = "interest_subsidy_batches"
 
+    city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(12))  # computed | paid
     total_fen: Mapped[int] = mapped_column(Money)
@@ -259,21 +277,30 @@ class InterestSubsidyBatch(Base):
 class InterestSubsidyLine(Base):
     __tablename__ = "interest_subsidy_lines"
 
-    quarter: Mapped[str] = mapped_column(sa.ForeignKey("interest_subsidy_batches.quarter"), primary_key=True)
+    city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), primary_key=True)
     region_code: Mapped[str] = mapped_column(sa.String(12))
     interest_paid_fen: Mapped[int] = mapped_column(Money)
     subsidy_fen: Mapped[int] = mapped_column(Money)
     policy_code: Mapped[str] = mapped_column(sa.String(80))
 
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["city_code", "quarter"], ["interest_subsidy_batches.city_code",
+                                                           "interest_subsidy_batches.quarter"]),
+    )
+
 
 # ---- ledger ---------------------------------------------------------------------------------
 
 
 class LedgerPosting(Base):
+    """One movement of a city's money: each city keeps its own books (its fund, its budget)."""
+
     __tablename__ = "ledger_postings"
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    city_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     reference: Mapped[str] = mapped_column(sa.String(120), index=True)
     posted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
@@ -287,12 +314,14 @@ class LedgerLine(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     posting_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_postings.id"), index=True)
-    account: Mapped[str] = mapped_column(sa.String(80), index=True)
+    city_code: Mapped[str] = mapped_column(sa.String(12))  # its posting's: a balance needs no join
+    account: Mapped[str] = mapped_column(sa.String(80))
     debit_fen: Mapped[int] = mapped_column(Money, default=0)
     credit_fen: Mapped[int] = mapped_column(Money, default=0)
 
     __table_args__ = (
         sa.CheckConstraint("debit_fen >= 0 AND credit_fen >= 0", name="ledger_amounts_not_negative"),
+        sa.Index("ix_ledger_lines_city_account", "city_code", "account"),
     )
 
 

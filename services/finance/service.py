@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from services.finance import readmodel
 from services.finance.handlers import books, loan_documents, loans, subsidies
-from services.finance.handlers.fund import contribute, require_treasurer, set_repayment_rate
-from shared import attachments, clock
+from services.finance.handlers.fund import (
+    contribute,
+    read_books,
+    require_treasurer,
+    set_repayment_rate,
+)
+from shared import attachments, clock, regions
 from shared.actors import as_actor, require_role
 from shared.contracts.finance import (
+    BankPartnershipUpdate,
     BankUpdate,
     BatchCreate,
     ClaimListQuery,
@@ -25,7 +31,7 @@ from shared.contracts.finance import (
     Versioned,
 )
 from shared.db import Database
-from shared.errors import Forbidden, InvalidInput
+from shared.errors import InvalidInput
 from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.money import yuan_to_fen
 from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
@@ -68,9 +74,20 @@ class FinanceService(GuiyanService):
             return subsidies.official_todo(session, actor) if actor.is_official else []
 
     @command
-    def list_banks(self):
+    def list_banks(self, city=None):
         with self.db.read() as session:
-            return books.banks(session)
+            return books.banks(session, city and regions.check_known(city, "city"))
+
+    @command
+    def set_bank_partnership(self, actor, bank_code, city, data):
+        """A city's partnership with a bank begins or ends, at the administrator's hand."""
+        actor = as_actor(actor)
+        require_role(actor, "admin")
+        data, city = parse(BankPartnershipUpdate, data), regions.check_known(city, "city")
+        if regions.level_of(city) != "city":
+            raise InvalidInput("city_level", "city", "合作关系属于一个市（州），请选择一个市（州）")
+        return self._transaction(lambda uow: books.set_partnership(
+            uow.session, bank_code, city, data.partner, data.on or clock.today(), actor.username))
 
     @command
     def set_bank_threshold(self, actor, bank_code, data):
@@ -181,25 +198,23 @@ class FinanceService(GuiyanService):
     # ---- the fund and the ledger ------------------------------------------------------------
 
     @command
-    def fund_position(self, actor):
-        actor = as_actor(actor)
-        if not actor.is_official and actor.role != "admin":
-            raise Forbidden("official_required", None, "只有工作人员可以查看担保基金情况")
+    def fund_position(self, actor, city=None):
+        city = books.city_to_read(as_actor(actor), city)
         with self.db.read() as session:
-            return books.fund_position(session, clock.today())
+            return books.fund_position(session, city, clock.today())
 
     @command
-    def trial_balance(self, actor):
-        require_treasurer(as_actor(actor), allow_admin=True)
+    def trial_balance(self, actor, city=None):
+        city = read_books(as_actor(actor), city)
         with self.db.read() as session:
-            return books.trial_balance(session)
+            return books.trial_balance(session, city)
 
     @command
     def contribute(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(Contribution, data)
         return self._once(actor, "contribute", money_key(idempotency_key), data.model_dump(mode="json"),
                           lambda uow: contribute(uow, actor, data, clock.today()),
-                          lambda session, result: require_treasurer(actor))
+                          lambda session, result: books.keeps(actor, result["city_code"]))
 
     @command
     def set_repayment_rate(self, actor, data):
@@ -275,9 +290,9 @@ class FinanceService(GuiyanService):
         return self._transaction(lambda uow: subsidies.compute_interest(uow, actor, data.quarter, clock.today()))
 
     @command
-    def get_interest_subsidy(self, actor, quarter):
+    def get_interest_subsidy(self, actor, quarter, city=None):
         with self.db.read() as session:
-            return subsidies.get_interest(session, as_actor(actor), quarter)
+            return subsidies.get_interest(session, as_actor(actor), quarter, city)
 
     @command
     def pay_interest_subsidy(self, actor, quarter, idempotency_key=None):
@@ -285,7 +300,7 @@ class FinanceService(GuiyanService):
         quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
         return self._once(actor, f"pay_interest:{quarter}", money_key(idempotency_key), None,
                           lambda uow: subsidies.pay_interest(uow, actor, quarter),
-                          lambda session, result: subsidies.require_interest_official(actor))
+                          lambda session, result: books.keeps(actor, result["city_code"]))
 
     # ---- the registry's facts ---------------------------------------------------------------
 

@@ -175,6 +175,24 @@ class BankUpdate(Strict):
     confirmation_threshold_yuan: Threshold
 
 
+CityCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{12})$")]
+
+
+class CityQuery(Strict):
+    city: CityCode | None = Field(default=None, description="哪个市（州）的资金；不填为本人所在的市（省级须填）")
+
+
+class BankListQuery(Strict):
+    city: CityCode | None = Field(default=None, description="只列这个市（州）现在的合作银行")
+
+
+class BankPartnershipUpdate(Strict):
+    """A city takes the bank as its partner (`partner` true) or ends the partnership, from `on` (today)."""
+
+    partner: StrictBool
+    on: dt.date | None = None
+
+
 # ---- fund and ledger ------------------------------------------------------------------------
 
 
@@ -478,20 +496,22 @@ class FinanceApi(Protocol):
 
     def disburse_loan(self, actor: Caller, loan_id: str, data: Body, idempotency_key: str | None = None) -> Any: ...
 
-    def fund_position(self, actor: Caller) -> Any: ...
+    def fund_position(self, actor: Caller, city: str | None = None) -> Any:
+        """A city's fund and budget: the caller's city, or the one named (a province's officials, administrators)."""
 
     def get_batch(self, actor: Caller, batch_id: str) -> Any: ...
 
     def get_claim(self, actor: Caller, claim_id: str) -> Any: ...
 
-    def get_interest_subsidy(self, actor: Caller, quarter: str) -> Any: ...
+    def get_interest_subsidy(self, actor: Caller, quarter: str, city: str | None = None) -> Any: ...
 
     def get_loan(self, actor: Caller, loan_id: str) -> Any: ...
 
     def get_loan_attachment(self, actor: Caller, loan_id: str, attachment_id: str) -> Any:
         """A document of the loan, to whoever may see the loan: {filename, content_type, content}."""
 
-    def list_banks(self) -> Any: ...
+    def list_banks(self, city: str | None = None) -> Any:
+        """The banks with the cities they are partners of; with a city, only its partners today."""
 
     def loan_limits(self, actor: Caller) -> Any:
         """Today's caps by kind of borrower, and what stands in the caller's way already."""
@@ -521,6 +541,9 @@ class FinanceApi(Protocol):
 
     def run_overdue_sweep(self, actor: Caller) -> Any: ...
 
+    def set_bank_partnership(self, actor: Caller, bank_code: str, city: str, data: Body) -> Any:
+        """An administrator records a city's partnership with a bank beginning or ending (BankPartnershipUpdate)."""
+
     def set_bank_threshold(self, actor: Caller, bank_code: str, data: Body) -> Any:
         """The amount above which a second liaison confirms, set at the bank's written request."""
 
@@ -529,6 +552,6 @@ class FinanceApi(Protocol):
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""
 
-    def trial_balance(self, actor: Caller) -> Any: ...
+    def trial_balance(self, actor: Caller, city: str | None = None) -> Any: ...
 
     def withdraw_loan(self, actor: Caller, loan_id: str) -> Any: ...

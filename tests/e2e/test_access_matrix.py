@@ -95,6 +95,7 @@ GET   /api/v1/asyncapi.json                                                200  
 GET   /api/v1/regions                                                      200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
 PUT   /api/v1/banks/{bank_code}                                            401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
+PUT   /api/v1/banks/{bank_code}/cities/{city}                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
 POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 POST  /api/v1/loans/check                                                  401   200 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/loans/limits                                                 401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
@@ -111,9 +112,9 @@ POST  /api/v1/loans/{loan_id}/attachments                                  401  
 GET   /api/v1/loans/{loan_id}/attachments/{attachment_id}                  401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
 POST  /api/v1/loans/overdue-sweep                                          401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
 GET   /api/v1/fund                                                         401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200
-POST  /api/v1/fund/contributions                                           401   403 403 403   403 403   403  403    403 403   403  201    403  403    403 403   403
-PUT   /api/v1/fund/repayment-rate                                          401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-GET   /api/v1/ledger/trial-balance                                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
+POST  /api/v1/fund/contributions                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403
+PUT   /api/v1/fund/repayment-rate                                          401   403 403 403   403 403   403  403    403 403   403  200    200  403    403 403   403
+GET   /api/v1/ledger/trial-balance                                         401   403 403 403   403 403   403  403    403 403   403  200    200  403    403 403   200
 POST  /api/v1/subsidy-claims                                               401   201 201 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 POST  /api/v1/subsidy-claims/check                                         401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
 GET   /api/v1/subsidy-claims                                               401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
@@ -124,9 +125,9 @@ GET   /api/v1/subsidy-batches                                              401  
 GET   /api/v1/subsidy-batches/{batch_id}                                   401   404 404 404   404 404   404  404    404 200   404  200    404  404    404 404   404
 POST  /api/v1/subsidy-batches/{batch_id}/approve                           401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
 POST  /api/v1/subsidy-batches/{batch_id}/pay                               401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
-POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    403  403    403 403   403
-GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
+POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403
+GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
+POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
 POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403
 GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
 GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
@@ -418,6 +419,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/banks"): Spec(lambda w, t: get("/banks")),
     ("PUT", "/api/v1/banks/{bank_code}"): Spec(lambda w, t: put(f"/banks/{t.id}", {
         "confirmation_threshold_yuan": "1000000.00"}), lambda w: Target("ABC", unknown="XYZ")),  # ABC's own amount
+    ("PUT", "/api/v1/banks/{bank_code}/cities/{city}"): Spec(lambda w, t: put(
+        f"/banks/{t.id}/cities/{PLACES.city}", {"partner": True}), lambda w: Target("ABC", unknown="XYZ")),
     ("POST", "/api/v1/loans"): Spec(lambda w, t: post("/loans", loan_request(
         borrower_kind="enterprise", enterprise_id=t.id, amount_yuan="100000.00")), alice_firm, seen=ENTERPRISE),
     ("POST", "/api/v1/loans/check"): Spec(lambda w, t: post("/loans/check", loan_request(
@@ -472,8 +475,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/subsidy-batches/{batch_id}/pay"): Spec(
         lambda w, t: post(f"/subsidy-batches/{t.id}/pay", money=True), shared("approved batch", "batch", "approved"),
         fresh("batch", "approved"), BATCH),
+    # a quarter of its own: another city's official computes their own city's, which the rows below must not find
     ("POST", "/api/v1/interest-subsidies"): Spec(lambda w, t: post("/interest-subsidies", {"quarter": t.id}),
-                                                 shared("interest", "interest_quarter")),
+                                                 shared("interest computed", "interest_quarter")),
     ("GET", "/api/v1/interest-subsidies/{quarter}"): Spec(lambda w, t: get(f"/interest-subsidies/{t.id}"),
                                                           shared("interest", "interest_quarter")),
     ("POST", "/api/v1/interest-subsidies/{quarter}/pay"): Spec(

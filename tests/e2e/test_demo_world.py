@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from services.finance.handlers.fund import ensure_demo_funds
 from services.gateway import demo_world
 from services.gateway.demo import DEMO_PASSWORD, ensure_demo_accounts
+from shared.actors import programme_city
 from tests.stack import Stack, fresh_databases
 
 
@@ -22,7 +23,8 @@ def _demo_system(infra, tmp_path_factory, prefix: str, urls: dict):
     vhost = infra.create_vhost("guiyan_demo")
     stack = Stack(infra, urls, vhost, tmp_path_factory.mktemp("demo_logs"))
     stack.env["GUIYAN_DATABASE_PREFIX"] = prefix
-    for service, ensure in (("gateway", ensure_demo_accounts), ("finance", ensure_demo_funds)):
+    for service, ensure in (("gateway", ensure_demo_accounts),
+                            ("finance", lambda session: ensure_demo_funds(session, programme_city()))):
         engine = sa.create_engine(urls[service].replace("postgresql://", "postgresql+psycopg2://", 1),
                                   poolclass=sa.pool.NullPool)
         with Session(engine) as session, session.begin():

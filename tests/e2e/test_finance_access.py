@@ -9,12 +9,14 @@ import datetime as dt
 
 import pytest
 
-from shared import clock
+from shared import clock, regions
 from tests.borrowers import key, loan_request, make_borrower
 
 FINANCE_ACCESS_CASES = {
     ("GET", "/api/v1/banks"): "test_any_account_reads_the_partner_banks",
     ("PUT", "/api/v1/banks/<string:bank_code>"): "test_only_an_administrator_sets_a_banks_threshold",
+    ("PUT", "/api/v1/banks/<string:bank_code>/cities/<string:city>"):
+        "test_only_an_administrator_records_a_citys_partner_banks",
     ("POST", "/api/v1/loans"): "test_only_entrepreneurs_apply_and_only_for_their_own_enterprise",
     ("GET", "/api/v1/loans"): "test_loan_lists_hold_only_what_the_caller_may_see",
     ("GET", "/api/v1/loans/<string:loan_id>"): "test_reading_a_loan",
@@ -50,7 +52,8 @@ class World:
         self.c = {}
         officials = {"alice_township": (places.township, "township"), "alice_county": (places.county, "county"),
                      "bob_township": (places.other_township, "township"),
-                     "bob_county": (places.other_county, "county"), "city": (places.city, "city")}
+                     "bob_county": (places.other_county, "county"), "city": (places.city, "city"),
+                     "other_city": (places.other_city, "city"), "province": (places.province, "province")}
         for who, (region, level) in officials.items():
             self.c[who] = stack.client(stack.create_user("official", region_code=region, level=level))
         for who, bank in (("njrcb", "NJRCB"), ("njrcb2", "NJRCB"), ("psbc", "PSBC")):
@@ -100,6 +103,35 @@ def test_only_an_administrator_sets_a_banks_threshold(world):
         422, "bank_unknown")
     banks = world["admin"].put("/api/v1/banks/ABC", json={"confirmation_threshold_yuan": "800000"}).json()
     assert {b["code"]: b["confirmation_threshold_yuan"] for b in banks["items"]}["ABC"] == "800000.00"
+
+
+def test_only_an_administrator_records_a_citys_partner_banks(world, places):
+    ended = {"partner": False}
+    for who in ("alice", "njrcb", "city", "province"):
+        assert code(world[who].put(f"/api/v1/banks/ABC/cities/{places.other_city}", json=ended)) == (
+            403, "role_not_allowed")
+    assert code(world["admin"].put(f"/api/v1/banks/XYZ/cities/{places.other_city}", json=ended)) == (
+        422, "bank_unknown")
+    assert code(world["admin"].put(f"/api/v1/banks/ABC/cities/{places.county}", json=ended)) == (
+        422, "city_level")
+    other = world["admin"].put(f"/api/v1/banks/ABC/cities/{places.other_city}", json={"partner": True}).json()
+    cities = {c["city_code"][:6]: c["current"] for c in next(b for b in other["items"] if b["code"] == "ABC")["cities"]}
+    assert cities == {places.city: True, places.other_city: True}
+    listed = world["alice"].get("/api/v1/banks", params={"city": places.other_city}).json()["items"]
+    assert [b["code"] for b in listed] == ["ABC"]
+    world["admin"].put(f"/api/v1/banks/ABC/cities/{places.other_city}", json=ended)
+    assert world["alice"].get("/api/v1/banks", params={"city": places.other_city}).json()["items"] == []
+
+
+def test_a_loan_at_a_bank_that_is_not_the_citys_partner_is_refused(world, places):
+    world["admin"].put("/api/v1/banks/PSBC/cities/" + places.city, json={"partner": False})
+    try:
+        refused = world["alice"].post("/api/v1/loans/check", json=loan_request(bank_code="PSBC"))
+        assert code(refused) == (422, "bank_not_partner")
+        assert refused.json()["error"]["field"] == "bank_code"
+    finally:
+        world["admin"].put("/api/v1/banks/PSBC/cities/" + places.city, json={"partner": True})
+    assert world["alice"].post("/api/v1/loans/check", json=loan_request(bank_code="PSBC")).status_code == 200
 
 
 def test_only_entrepreneurs_apply_and_only_for_their_own_enterprise(world):
@@ -152,14 +184,24 @@ def test_only_the_applicant_withdraws(world):
     assert code(world["bob_county"].post(path)) == (403, "not_applicant")
 
 
-def test_the_funds_position_is_for_officials(world):
+def test_the_funds_position_is_for_officials(world, places):
     for who in ("alice", "njrcb"):
         assert code(world[who].get("/api/v1/fund")) == (403, "official_required")
     for who in ("alice_township", "city", "admin"):
-        assert world[who].get("/api/v1/fund").status_code == 200
+        assert world[who].get("/api/v1/fund").json()["city_code"][:6] == places.city
+    # another city's official reads their own city's fund, never this one's; a province's names a city
+    assert world["other_city"].get("/api/v1/fund").json()["city_code"][:6] == places.other_city
+    for who in ("other_city", "alice_county"):
+        elsewhere = world[who].get("/api/v1/fund", params={"city": places.other_city if who != "other_city"
+                                                           else places.city})
+        assert code(elsewhere) == (403, "region_outside_jurisdiction")
+    assert code(world["province"].get("/api/v1/fund")) == (422, "city_required")
+    assert code(world["province"].get("/api/v1/fund", params={"city": places.county})) == (422, "city_level")
+    assert world["province"].get("/api/v1/fund", params={"city": places.city}).json() == world["city"].get(
+        "/api/v1/fund").json()
 
 
-def test_city_money_is_handled_at_city_level(world):
+def test_city_money_is_handled_at_city_level(world, places):
     contribution = {"account": "fund:guarantee", "amount_yuan": "1"}
     rate = {"year": 2025, "repayment_rate_percent": "95"}
     for who in ("alice", "njrcb", "alice_county", "admin"):
@@ -172,6 +214,18 @@ def test_city_money_is_handled_at_city_level(world):
     assert world["city"].put("/api/v1/fund/repayment-rate", json=rate).status_code == 200
     assert world["admin"].get("/api/v1/ledger/trial-balance").json()["balanced"] is True
     assert world["city"].post("/api/v1/loans/overdue-sweep").status_code == 200
+    # another city's officials move their own city's money, which this city's books never show
+    before = world["city"].get("/api/v1/fund").json()["fund_balance_fen"]
+    moved = world["other_city"].post("/api/v1/fund/contributions", json=contribution, headers=key()).json()
+    assert (moved["city_code"][:6], moved["fund_balance_fen"] >= 100) == (places.other_city, True)
+    assert world["city"].get("/api/v1/fund").json()["fund_balance_fen"] == before
+    for who in ("province", "alice_township"):
+        assert code(world[who].post("/api/v1/fund/contributions", json=contribution, headers=key())) == (
+            403, "city_level_required")
+    assert code(world["city"].get("/api/v1/ledger/trial-balance", params={"city": places.other_city})) == (
+        403, "region_outside_jurisdiction")
+    assert world["province"].get("/api/v1/ledger/trial-balance", params={"city": places.other_city}).json()[
+        "city_name"] == regions.name_of(places.other_city)
 
 
 def test_only_entrepreneurs_claim_subsidies(world):
@@ -223,7 +277,7 @@ def test_batches_are_made_and_paid_in_their_region(world):
     assert world["alice"].get(f"/api/v1/subsidy-claims/{world.alice_claim}").json()["status_name"] == "已发放"
 
 
-def test_interest_subsidy_is_the_citys(world, quarters):
+def test_interest_subsidy_is_the_citys(world, quarters, places):
     quarter = quarters.spare(__name__)
     for who in ("alice", "njrcb", "alice_county"):
         assert code(world[who].post("/api/v1/interest-subsidies", json={"quarter": quarter.code}))[0] == 403
@@ -232,3 +286,12 @@ def test_interest_subsidy_is_the_citys(world, quarters):
         assert code(world[who].get(f"/api/v1/interest-subsidies/{quarter}"))[0] == 403
     assert world["city"].post("/api/v1/interest-subsidies", json={"quarter": quarter.code}).status_code == 201
     assert world["alice_county"].get(f"/api/v1/interest-subsidies/{quarter}").status_code == 200
+    # the quarter is the city's own: another city has computed none, and cannot read or pay this one
+    assert code(world["other_city"].get(f"/api/v1/interest-subsidies/{quarter}")) == (404, "interest_batch_not_found")
+    assert code(world["other_city"].post(f"/api/v1/interest-subsidies/{quarter}/pay", headers=key())) == (
+        404, "interest_batch_not_found")
+    assert code(world["other_city"].get(f"/api/v1/interest-subsidies/{quarter}", params={"city": places.city})) == (
+        403, "region_outside_jurisdiction")
+    assert code(world["province"].get(f"/api/v1/interest-subsidies/{quarter}")) == (422, "city_required")
+    read = world["province"].get(f"/api/v1/interest-subsidies/{quarter}", params={"city": places.city}).json()
+    assert (read["city_name"], read["status"]) == (regions.name_of(places.city), "computed")

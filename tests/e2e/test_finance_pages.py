@@ -168,6 +168,21 @@ def test_the_city_sees_the_fund_and_the_books_and_a_township_sees_only_the_posit
     assert county.status_code == 200 and "在保余额" in county.text and "试算平衡" not in county.text
 
 
+def test_each_city_sees_its_own_fund_and_a_province_chooses_whose_books_to_read(stack, places):
+    from shared import regions
+
+    home, other = regions.name_of(places.city), regions.name_of(places.other_city)
+    elsewhere = browser_for(stack, stack.create_user("official", region_code=places.other_city, level="city"))
+    own = elsewhere.get("/fund")
+    assert own.status_code == 200 and f"{other}担保基金" in own.text and "资金拨入" in own.text
+    assert home not in own.text
+    province = browser_for(stack, stack.create_user("official", region_code=places.province, level="province"))
+    first = province.get("/fund")
+    assert first.status_code == 200 and "查看哪个市（州）" in first.text and "资金拨入" not in first.text
+    chosen = province.get(f"/fund?city={places.city}")
+    assert f"{home}担保基金" in chosen.text and "试算平衡" in chosen.text and "资金拨入" not in chosen.text
+
+
 def test_an_employment_claim_names_the_hire_whose_id_is_wrong_and_pays_two_thousand_per_hire(stack, desk):
     from tests.factories import resident_id, wrong_checksum
 

@@ -18,7 +18,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.finance.service import FinanceService
 from shared import clock, events
 from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
-from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState
+from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.migrate import drop_database, ensure_database, upgrade
 from tests.support.waiting import eventually
 
@@ -73,14 +73,14 @@ def finance(finance_url, run_services):  # the database outlives the container
     run_services(FinanceService, DATABASE_URL=finance_url)
 
 
-def borrower(db, *, verified=True) -> dict:
+def borrower(db, *, verified=True, village="511011101201") -> dict:
     """An entrepreneur known to finance's read model, and their account as an actor."""
     person, account = str(uuid.uuid4()), str(uuid.uuid4())
     with db.begin() as connection:
         connection.execute(sa.text(
             "INSERT INTO known_entrepreneurs (id, account_id, name, region_code, household_region_code,"
-            " verified, updated_at) VALUES (:id, :account, '测试', '511011101201', '511011101201',"
-            " :verified, now())"), {"id": person, "account": account, "verified": verified})
+            " verified, updated_at) VALUES (:id, :account, '测试', :village, :village,"
+            " :verified, now())"), {"id": person, "account": account, "verified": verified, "village": village})
     return {"user_id": account, "username": f"e-{account[:6]}", "role": "entrepreneur", "entrepreneur_id": person}
 
 
@@ -92,8 +92,8 @@ def fund(rpc, amount="1000000.00", account="fund:guarantee"):
     return rpc.finance.contribute(CITY, {"account": account, "amount_yuan": amount}, key())
 
 
-def apply(rpc, who, amount="200000.00", term=24):
-    return rpc.finance.apply_for_loan(who, {"bank_code": "NJRCB", "amount_yuan": amount, "term_months": term,
+def apply(rpc, who, amount="200000.00", term=24, bank="NJRCB"):
+    return rpc.finance.apply_for_loan(who, {"bank_code": bank, "amount_yuan": amount, "term_months": term,
                                             "purpose": "购置设备"})
 
 
@@ -155,6 +155,122 @@ def test_only_city_officials_move_the_citys_money(finance, rpc, db):
     with pytest.raises(InvalidInput) as missing:
         rpc.finance.contribute(CITY, {"account": "fund:guarantee", "amount_yuan": "1"})
     assert missing.value.code == "idempotency_key_required"
+
+
+# ---- every city's own books ------------------------------------------------------------------
+
+MIANYANG = {"user_id": "u-my-city", "username": "my-city", "role": "official", "region_code": "510700000000",
+            "level": "city"}
+MIANYANG_VILLAGE = "510703001003"
+PROVINCE = {"user_id": "u-province", "username": "province", "role": "official",
+            "region_code": "510000000000", "level": "province"}
+ADMIN = {"user_id": "u-admin", "username": "admin", "role": "admin"}
+
+
+def approve(rpc, loan, amount):
+    return rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": amount, "term_months": 24, "spread_bp": 0})
+
+
+def test_each_city_keeps_its_own_fund_budget_books_and_partner_banks(finance, rpc, db):
+    fund(rpc, "100000.00")  # 内江's fund: a ceiling of 500,000
+    rpc.finance.contribute(MIANYANG, {"account": "fund:guarantee", "amount_yuan": "1000000.00"}, key())
+    rpc.finance.contribute(MIANYANG, {"account": "budget:subsidy", "amount_yuan": "5000.00"}, key())
+
+    # a bank lends only in the cities it is a partner of
+    mianyang_person = borrower(db, village=MIANYANG_VILLAGE)
+    with pytest.raises(InvalidInput) as stranger_bank:
+        apply(rpc, mianyang_person, "300000.00")
+    assert (stranger_bank.value.code, stranger_bank.value.field) == ("bank_not_partner", "bank_code")
+    assert "绵阳市" in stranger_bank.value.message
+    with pytest.raises(Forbidden):
+        rpc.finance.set_bank_partnership(MIANYANG, "NJRCB", "510700", {"partner": True})
+    banks = rpc.finance.set_bank_partnership(ADMIN, "NJRCB", "510700", {"partner": True})
+    assert {c["city_name"] for c in next(b for b in banks if b["code"] == "NJRCB")["cities"]} == {"内江市", "绵阳市"}
+    assert [b["code"] for b in rpc.finance.list_banks("510700")] == ["NJRCB"]
+
+    # each approval is counted against its own city's fund
+    assert approve(rpc, apply(rpc, borrower(db), "300000.00"), "300000")["status"] == "approved"
+    neijiang_second = apply(rpc, borrower(db), "250000.00")
+    with pytest.raises(InvalidState) as full:
+        approve(rpc, neijiang_second, "250000")
+    assert full.value.code == "fund_ceiling"  # 绵阳's million stands behind none of 内江's loans
+    assert approve(rpc, apply(rpc, mianyang_person, "300000.00"), "300000")["status"] == "approved"
+
+    neijiang, mianyang = rpc.finance.fund_position(CITY), rpc.finance.fund_position(MIANYANG)
+    assert (neijiang["city_name"], neijiang["fund_balance_fen"], neijiang["outstanding_fen"]) == (
+        "内江市", 10_000_000, 30_000_000)
+    assert (mianyang["city_name"], mianyang["fund_balance_fen"], mianyang["outstanding_fen"],
+            mianyang["subsidy_budget_fen"]) == ("绵阳市", 100_000_000, 30_000_000, 500_000)
+    assert neijiang["subsidy_budget_fen"] == 0
+
+    # last year's repayment rate is the city's own
+    assert rpc.finance.set_repayment_rate(MIANYANG, {"year": TODAY.year - 1, "repayment_rate_percent": "95"})[
+        "leverage"] == 10
+    assert rpc.finance.fund_position(CITY)["leverage"] == 5
+
+    # a province's officials read any city's books and change none; a city's read only their own
+    assert rpc.finance.fund_position(PROVINCE, "510700") == rpc.finance.fund_position(MIANYANG)
+    with pytest.raises(InvalidInput) as unnamed:
+        rpc.finance.fund_position(PROVINCE)
+    assert unnamed.value.code == "city_required"
+    with pytest.raises(Forbidden) as province_pays:
+        rpc.finance.contribute(PROVINCE, {"account": "fund:guarantee", "amount_yuan": "1"}, key())
+    assert province_pays.value.code == "city_level_required"
+    for reading in (lambda: rpc.finance.fund_position(CITY, "510700"),
+                    lambda: rpc.finance.trial_balance(CITY, "510700"),
+                    lambda: rpc.finance.fund_position(COUNTY, "510700")):
+        with pytest.raises(Forbidden) as elsewhere:
+            reading()
+        assert elsewhere.value.code == "region_outside_jurisdiction"
+    assert rpc.finance.fund_position(COUNTY)["city_name"] == "内江市"
+
+    books = rpc.finance.trial_balance(PROVINCE, "510700")
+    assert books["balanced"] and books["city_name"] == "绵阳市"
+    assert {row["account"]: row["balance_yuan"] for row in books["accounts"]} == {
+        "budget:subsidy": "5000.00", "capital:government": "1005000.00", "fund:guarantee": "1000000.00"}
+    books_balance(rpc)
+
+    # a partnership ended takes no new applications; loans made go on
+    rpc.finance.set_bank_partnership(ADMIN, "NJRCB", "510700", {"partner": False})
+    with pytest.raises(InvalidInput) as ended:
+        apply(rpc, borrower(db, village=MIANYANG_VILLAGE))
+    assert ended.value.code == "bank_not_partner"
+    assert rpc.finance.list_banks("510700") == []
+
+
+def test_each_city_computes_and_pays_its_own_quarters_interest_subsidy(finance, rpc, db):
+    rpc.finance.set_bank_partnership(ADMIN, "NJRCB", "510700", {"partner": True, "on": "2021-01-01"})
+    quarter, last_day = last_quarter()
+    loans = {}
+    for who, village in ((CITY, "511011101201"), (MIANYANG, MIANYANG_VILLAGE)):
+        rpc.finance.contribute(who, {"account": "fund:guarantee", "amount_yuan": "1000000"}, key())
+        rpc.finance.contribute(who, {"account": "budget:subsidy", "amount_yuan": "100000"}, key())
+        loan = lend(rpc, db, borrower(db, village=village), "120000.00", days_ago=(TODAY - last_day).days + 40)
+        rpc.finance.record_repayment(MAKER, loan["id"], {
+            "amount_yuan": loan["instalments"][0]["interest_yuan"],
+            "paid_on": (last_day - dt.timedelta(days=5)).isoformat()}, key())
+        loans[who["username"]] = loan["id"]
+    neijiang = rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter})
+    with pytest.raises(NotFound) as not_yet:
+        rpc.finance.get_interest_subsidy(MIANYANG, quarter)
+    assert not_yet.value.code == "interest_batch_not_found"  # 内江's batch is not 绵阳's
+    mianyang = rpc.finance.compute_interest_subsidy(MIANYANG, {"quarter": quarter})
+    assert [line["loan_id"] for line in neijiang["lines"]] == [loans["city"]]
+    assert [line["loan_id"] for line in mianyang["lines"]] == [loans["my-city"]]
+    with pytest.raises(Forbidden) as elsewhere:
+        rpc.finance.get_interest_subsidy(CITY, quarter, "510700")
+    assert elsewhere.value.code == "region_outside_jurisdiction"
+    assert rpc.finance.get_interest_subsidy(PROVINCE, quarter, "510700")["lines"] == mianyang["lines"]
+    paying = key()
+    paid = rpc.finance.pay_interest_subsidy(MIANYANG, quarter, paying)
+    assert paid["status"] == "paid" and paid["city_name"] == "绵阳市"
+    with pytest.raises(Forbidden):  # a replay of 绵阳's key by another city's official shows nothing
+        rpc.finance.pay_interest_subsidy({**CITY, "user_id": MIANYANG["user_id"]}, quarter, paying)
+    assert rpc.finance.get_interest_subsidy(CITY, quarter)["status"] == "computed"
+    spent = {row["account"]: row["balance_yuan"] for row in rpc.finance.trial_balance(MIANYANG)["accounts"]}
+    assert spent["expense:interest_subsidy"] == paid["total_yuan"]
+    assert "expense:interest_subsidy" not in {row["account"] for row in rpc.finance.trial_balance(CITY)["accounts"]}
+    books_balance(rpc)
 
 
 # ---- races ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from services.finance.domain import loans as loan_rules
 from services.finance.domain.policy import FundPolicy, LoanPolicy, LprRate, SubsidyPolicy, in_force
 from services.finance.models import (
     Bank,
+    BankPartnership,
     FundYear,
     GuaranteedLoan,
     LedgerLine,
@@ -19,8 +20,9 @@ from services.finance.models import (
     PolicyVersion,
     SubsidyBatch,
 )
-from shared import clock
-from shared.errors import InvalidInput, NotFound
+from shared import clock, regions
+from shared.actors import Actor, programme_city
+from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.money import fen_to_yuan
 
 FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a balance at a time
@@ -83,43 +85,137 @@ def bank(session: Session, code: str) -> Bank:
     return found
 
 
+def partner_bank(session: Session, code: str, region_code: str, on: dt.date) -> Bank:
+    """The bank, which must be a partner of the city the borrower is in on that day."""
+    found, city = bank(session, code), city_of(region_code)
+    partnership = session.get(BankPartnership, (code, city))
+    if partnership is None or not partnership_holds(partnership, on):
+        raise InvalidInput("bank_not_partner", "bank_code",
+                           f"{found.name}不是{regions.name_of(city)}的合作银行，请选择本市的合作银行")
+    return found
+
+
+def partnership_holds(partnership: BankPartnership, on: dt.date) -> bool:
+    return partnership.since <= on and (partnership.ended_on is None or on < partnership.ended_on)
+
+
 def set_threshold(session: Session, code: str, threshold_fen: int) -> list[dict]:
     bank(session, code).confirmation_threshold_fen = threshold_fen
     session.flush()
     return banks(session)
 
 
-def banks(session: Session) -> list[dict]:
+def set_partnership(session: Session, code: str, city: str, partner: bool, on: dt.date, by: str) -> list[dict]:
+    """A city takes a bank as its partner from `on`, or ends the partnership on `on` (loans already
+    made go on; new applications are refused). The row is kept, with who changed it last."""
+    bank(session, code)
+    partnership = session.get(BankPartnership, (code, city), with_for_update=True)
+    if partner:
+        if partnership is None:
+            session.add(BankPartnership(bank_code=code, city_code=city, since=on, changed_by=by))
+        elif partnership.ended_on is not None:
+            partnership.since, partnership.ended_on, partnership.changed_by = on, None, by
+            partnership.changed_at = clock.stamp()
+    elif partnership is not None and partnership.ended_on is None:
+        if on < partnership.since:
+            raise InvalidInput("partnership_ends_before_start", "on", "合作结束日期不能早于合作开始日期")
+        partnership.ended_on, partnership.changed_by, partnership.changed_at = on, by, clock.stamp()
+    session.flush()
+    return banks(session)
+
+
+def banks(session: Session, city: str | None = None, on: dt.date | None = None) -> list[dict]:
+    """The banks with the cities they are partners of; with a city, only that city's partners on a day."""
+    partnerships: dict[str, list[BankPartnership]] = {}
+    for row in session.scalars(sa.select(BankPartnership).order_by(BankPartnership.city_code)):
+        partnerships.setdefault(row.bank_code, []).append(row)
+    day = on or clock.today()
     return [{"code": b.code, "name": b.name,
-             "confirmation_threshold_yuan": fen_to_yuan(b.confirmation_threshold_fen)}
-            for b in session.scalars(sa.select(Bank).order_by(Bank.code))]
+             "confirmation_threshold_yuan": fen_to_yuan(b.confirmation_threshold_fen),
+             "cities": [{"city_code": p.city_code, "city_name": regions.name_of(p.city_code),
+                         "since": p.since.isoformat(), "ended_on": p.ended_on and p.ended_on.isoformat(),
+                         "current": partnership_holds(p, day)} for p in partnerships.get(b.code, [])]}
+            for b in session.scalars(sa.select(Bank).order_by(Bank.code))
+            if city is None or any(p.city_code == city and partnership_holds(p, day)
+                                   for p in partnerships.get(b.code, []))]
+
+
+# ---- whose books -----------------------------------------------------------------------------
+# Every city keeps its own books: its guarantee fund, its subsidy budget, its ledger, its quarter's
+# interest subsidy. Its city-level officials keep them; a province's officials read any city's
+# and change none; the officials below a city read their own city's.
+
+
+def kept_city(actor: Actor, message: str = "只有本市市级工作人员可以办理此项") -> str:
+    """The city whose books the caller changes: their own, as one of its city-level officials."""
+    if not actor.is_city_official:
+        raise Forbidden("city_level_required", None, message)
+    return city_of(actor.region_code or "")
+
+
+def keeps(actor: Actor, city: str) -> None:
+    """A replayed command on a city's books answers only one who still keeps them."""
+    if kept_city(actor) != city:
+        raise Forbidden("city_level_required", None, "只有本市市级工作人员可以办理此项")
+
+
+def city_to_read(actor: Actor, city: str | None) -> str:
+    """The city whose books the caller reads: the one named, else their own (an administrator's is
+    the programme city; a province official names one)."""
+    named = None
+    if city:
+        named = regions.check_known(city, "city")
+        if regions.level_of(named) != "city":
+            raise InvalidInput("city_level", "city", "请选择一个市（州）")
+    if actor.role == "admin":
+        return named or programme_city()
+    if not actor.is_official:
+        raise Forbidden("official_required", None, "只有工作人员可以查看资金情况")
+    own = regions.city_of(actor.region_code or "")
+    if named is None:
+        if own is None:
+            raise InvalidInput("city_required", "city", "请指明查看哪个市（州）的资金情况")
+        return own
+    if named != own and not actor.governs(named):
+        raise Forbidden("region_outside_jurisdiction", "city", "只能查看本市的资金情况")
+    return named
 
 
 # ---- ledger ---------------------------------------------------------------------------------
 
 
-def post(session: Session, posting: ledger.Posting, by: str) -> None:
-    session.add(LedgerPosting(kind=posting.kind, reference=posting.reference, posted_by=by, lines=[
-        LedgerLine(account=line.account, debit_fen=line.debit_fen, credit_fen=line.credit_fen)
-        for line in posting.lines]))
+def city_of(region_code: str) -> str:
+    """The city whose books a record's money goes through: the city its region lies in."""
+    city = regions.city_of(region_code)
+    if city is None:  # pragma: no cover - loans, claims and batches are made below a province
+        raise ValueError(f"{region_code} lies in no city")
+    return city
 
 
-def balance(session: Session, account: str) -> int:
+def post(session: Session, city: str, posting: ledger.Posting, by: str) -> None:
+    """Post a movement to one city's books."""
+    session.add(LedgerPosting(city_code=city, kind=posting.kind, reference=posting.reference, posted_by=by,
+                              lines=[LedgerLine(city_code=city, account=line.account, debit_fen=line.debit_fen,
+                                                credit_fen=line.credit_fen) for line in posting.lines]))
+
+
+def balance(session: Session, city: str, account: str) -> int:
     debit, credit = session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerLine.debit_fen), 0),
                   sa.func.coalesce(sa.func.sum(LedgerLine.credit_fen), 0))
-        .where(LedgerLine.account == account)).one()
+        .where(LedgerLine.city_code == city, LedgerLine.account == account)).one()
     sign = -1 if account.startswith(ledger.CREDIT_NORMAL_PREFIXES) else 1
     return sign * int(debit - credit)
 
 
-def trial_balance(session: Session) -> dict:
+def trial_balance(session: Session, city: str) -> dict:
     rows = session.execute(
         sa.select(LedgerLine.account, sa.func.sum(LedgerLine.debit_fen), sa.func.sum(LedgerLine.credit_fen))
-        .group_by(LedgerLine.account)).all()
+        .where(LedgerLine.city_code == city).group_by(LedgerLine.account)).all()
     lines = [ledger.Line(account, int(debit), int(credit)) for account, debit, credit in rows]
     report = ledger.trial_balance(lines)
-    report["reconciliation"] = reconcile(session)
+    report["city_code"], report["city_name"] = city, regions.name_of(city)
+    report["reconciliation"] = reconcile(session, city)
     report["balanced"] = report["balanced"] and all(r["matches"] for r in report["reconciliation"])
     for row in report["accounts"]:
         for key in ("debit", "credit", "balance"):
@@ -129,16 +225,31 @@ def trial_balance(session: Session) -> dict:
     return report
 
 
-def reconcile(session: Session) -> list[dict]:
-    """Per bank, the ledger's guaranteed principal against the loans' own outstanding principal."""
+def cities_keeping_books(session: Session) -> list[str]:
+    """Every city with postings or partner banks, and the programme's own."""
+    posted = session.scalars(sa.select(LedgerPosting.city_code).distinct())
+    partnered = session.scalars(sa.select(BankPartnership.city_code).distinct())
+    return sorted({programme_city(), *posted, *partnered})
+
+
+def in_city(column, city: str):
+    """A record's region column lies in the city."""
+    return column.startswith(regions.jurisdiction_prefix(city), autoescape=True)
+
+
+def reconcile(session: Session, city: str) -> list[dict]:
+    """Per bank the city works with, the ledger's guaranteed principal against the loans' own
+    outstanding principal."""
     per_loan = dict(session.execute(
         sa.select(GuaranteedLoan.bank_code, sa.func.sum(GuaranteedLoan.outstanding_principal_fen))
-        .where(GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)))
+        .where(GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)),
+               in_city(GuaranteedLoan.region_code, city))
         .group_by(GuaranteedLoan.bank_code)).all())
-    codes = sorted(set(per_loan) | {b.code for b in session.scalars(sa.select(Bank))})
+    partners = session.scalars(sa.select(BankPartnership.bank_code).where(BankPartnership.city_code == city))
+    codes = sorted(set(per_loan) | set(partners))
     result = []
     for code in codes:
-        booked, loans = balance(session, ledger.guaranteed(code)), int(per_loan.get(code) or 0)
+        booked, loans = balance(session, city, ledger.guaranteed(code)), int(per_loan.get(code) or 0)
         result.append({"bank_code": code, "ledger_yuan": fen_to_yuan(booked),
                        "loans_yuan": fen_to_yuan(loans), "matches": booked == loans})
     return result
@@ -147,48 +258,52 @@ def reconcile(session: Session) -> list[dict]:
 # ---- the guarantee fund ---------------------------------------------------------------------
 
 
-def guaranteed_outstanding(session: Session) -> int:
-    """Principal the fund stands behind: approved but not yet lent, plus what is lent and unpaid
-    (one pass over the loans)."""
+def guaranteed_outstanding(session: Session, city: str) -> int:
+    """Principal the city's fund stands behind: approved but not yet lent, plus what is lent and
+    unpaid (one pass over the city's loans)."""
     approved = sa.func.sum(GuaranteedLoan.approved_amount_fen).filter(GuaranteedLoan.status == "approved")
     lent = sa.func.sum(GuaranteedLoan.outstanding_principal_fen).filter(
         GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)))
-    total = session.scalar(sa.select(sa.func.coalesce(approved, 0) + sa.func.coalesce(lent, 0)))
+    total = session.scalar(sa.select(sa.func.coalesce(approved, 0) + sa.func.coalesce(lent, 0))
+                           .where(in_city(GuaranteedLoan.region_code, city)))
     return int(total or 0)
 
 
-def fund_headroom(session: Session, on: dt.date) -> tuple[FundPolicy, int, int, int | None]:
-    """What the fund may stand behind on a day: (policy, ceiling, outstanding, last year's repayment rate)."""
+def fund_headroom(session: Session, city: str, on: dt.date) -> tuple[FundPolicy, int, int, int | None]:
+    """What a city's fund may stand behind on a day: (policy, ceiling, outstanding, last year's
+    repayment rate)."""
     policy = fund_policy(session, on)
-    last_year = session.get(FundYear, on.year - 1)
+    last_year = session.get(FundYear, (city, on.year - 1))
     rate = last_year.repayment_rate_bp if last_year else None
-    ceiling = loan_rules.fund_ceiling(policy, balance(session, ledger.FUND), rate)
-    return policy, ceiling, guaranteed_outstanding(session), rate
+    ceiling = loan_rules.fund_ceiling(policy, balance(session, city, ledger.FUND), rate)
+    return policy, ceiling, guaranteed_outstanding(session, city), rate
 
 
-def fund_position(session: Session, on: dt.date) -> dict:
-    policy, ceiling, outstanding, rate = fund_headroom(session, on)
-    fund = balance(session, ledger.FUND)
+def fund_position(session: Session, city: str, on: dt.date) -> dict:
+    policy, ceiling, outstanding, rate = fund_headroom(session, city, on)
+    fund = balance(session, city, ledger.FUND)
     return {
+        "city_code": city, "city_name": regions.name_of(city),
         "as_of": on.isoformat(), "policy_code": policy.code,
         "fund_balance_fen": fund, "last_year_repayment_rate_bp": rate,
         "leverage": ceiling // fund if fund else policy.leverage,
         "ceiling_fen": ceiling, "outstanding_fen": outstanding,
         "headroom_fen": max(0, ceiling - outstanding),
-        "subsidy_budget_fen": balance(session, ledger.BUDGET),
-        "subsidy_available_fen": subsidy_available(session),
+        "subsidy_budget_fen": balance(session, city, ledger.BUDGET),
+        "subsidy_available_fen": subsidy_available(session, city),
     }
 
 
-def subsidy_available(session: Session) -> int:
-    """The subsidy budget less what approved, unpaid batches have already promised."""
+def subsidy_available(session: Session, city: str) -> int:
+    """The city's subsidy budget less what its approved, unpaid batches have already promised."""
     promised = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(SubsidyBatch.total_fen), 0))
-                              .where(SubsidyBatch.status == "approved"))
-    return balance(session, ledger.BUDGET) - int(promised or 0)
+                              .where(SubsidyBatch.status == "approved", in_city(SubsidyBatch.region_code, city)))
+    return balance(session, city, ledger.BUDGET) - int(promised or 0)
 
 
-def lock(session: Session, key: int) -> None:
-    session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+def lock(session: Session, key: int, city: str) -> None:
+    """One decision against one city's balance at a time (other cities' go on)."""
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(key, int(regions.jurisdiction_prefix(city)))))
 
 
 def require_loan(session: Session, loan_id: str, *, for_update: bool = False) -> GuaranteedLoan:

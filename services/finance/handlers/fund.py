@@ -1,4 +1,4 @@
-"""The city's money into the programme: contributions to the fund and budget, last year's repayment rate."""
+"""A city's money into the programme: contributions to its fund and budget, last year's repayment rate."""
 
 from __future__ import annotations
 
@@ -13,33 +13,45 @@ from services.finance.handlers import books
 from services.finance.models import FundYear
 from shared.actors import Actor, require_city_official
 from shared.contracts.finance import Contribution, RepaymentRate
+from shared.errors import Forbidden
 from shared.money import yuan_to_fen
 
 
 def require_treasurer(actor: Actor, *, allow_admin: bool = False) -> None:
-    """The fund and the books are the city's: city-level officials (and, to read, administrators)."""
+    """The programme-wide runs (the overdue sweep now): the programme city's city-level officials
+    (and administrators)."""
     require_city_official(actor, "只有本市市级工作人员可以办理此项", allow_admin=allow_admin)
 
 
+def read_books(actor: Actor, city: str | None) -> str:
+    """The city whose ledger the caller reads: a city-level official's own, any for a province's
+    officials and administrators."""
+    named = books.city_to_read(actor, city)
+    if actor.role != "admin" and actor.level not in ("city", "province"):
+        raise Forbidden("city_level_required", None, "只有市级及以上工作人员可以查看账簿")
+    return named
+
+
 def contribute(uow, actor: Actor, data: Contribution, today: dt.date) -> dict:
-    require_treasurer(actor)
+    city = books.kept_city(actor)
     reference = f"contribution:{uuid.uuid4()}"
-    books.post(uow.session, ledger.contribution(reference, data.account, yuan_to_fen(data.amount_yuan)),
+    books.post(uow.session, city, ledger.contribution(reference, data.account, yuan_to_fen(data.amount_yuan)),
                actor.username)
     uow.session.flush()
-    return {"reference": reference, "note": data.note, **books.fund_position(uow.session, today)}
+    return {"reference": reference, "note": data.note, **books.fund_position(uow.session, city, today)}
 
 
 def set_repayment_rate(uow, actor: Actor, data: RepaymentRate, today: dt.date) -> dict:
-    require_treasurer(actor)
+    city = books.kept_city(actor)
     rate_bp = int(data.repayment_rate_percent * 100)
-    record = uow.session.get(FundYear, data.year)
+    record = uow.session.get(FundYear, (city, data.year))
     if record is None:
-        uow.session.add(FundYear(year=data.year, repayment_rate_bp=rate_bp, recorded_by=actor.username))
+        uow.session.add(FundYear(city_code=city, year=data.year, repayment_rate_bp=rate_bp,
+                                 recorded_by=actor.username))
     else:
         record.repayment_rate_bp, record.recorded_by = rate_bp, actor.username
     uow.session.flush()
-    return books.fund_position(uow.session, today)
+    return books.fund_position(uow.session, city, today)
 
 
 def percent(bp: int | None) -> str | None:
@@ -51,9 +63,10 @@ def percent(bp: int | None) -> str | None:
 DEMO_FUNDS = {ledger.FUND: "10000000", ledger.BUDGET: "2000000"}
 
 
-def ensure_demo_funds(session: Session) -> dict[str, int]:
-    """Pay the demo amounts into an empty fund and budget (the caller commits); each balance in fen."""
+def ensure_demo_funds(session: Session, city: str) -> dict[str, int]:
+    """Pay the demo amounts into a city's empty fund and budget (the caller commits); each balance in fen."""
     for account, amount in DEMO_FUNDS.items():
-        if books.balance(session, account) == 0:
-            books.post(session, ledger.contribution(f"demo:{account}", account, yuan_to_fen(amount)), "demo")
-    return {account: books.balance(session, account) for account in DEMO_FUNDS}
+        if books.balance(session, city, account) == 0:
+            books.post(session, city, ledger.contribution(f"demo:{city}:{account}", account, yuan_to_fen(amount)),
+                       "demo")
+    return {account: books.balance(session, city, account) for account in DEMO_FUNDS}

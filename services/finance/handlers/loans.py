@@ -254,7 +254,7 @@ def check(session: Session, actor: Actor, data: LoanCreate, today: dt.date) -> d
     """The assessment an application would get today, without applying: every rule it would break."""
     require_role(actor, "entrepreneur")
     person, firm = _borrower(session, actor, data)
-    books.bank(session, data.bank_code)
+    books.partner_bank(session, data.bank_code, (firm or person).region_code, today)
     policy = books.loan_policy(session, on=today)
     failures = loan_rules.assess(policy, _facts(session, person, firm), yuan_to_fen(data.amount_yuan),
                                  data.term_months)
@@ -280,7 +280,7 @@ def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
     session = uow.session
     person, firm = _borrower(session, actor, data)
     earlier = _resubmitted(session, actor, data.resubmits) if data.resubmits else None
-    bank = books.bank(session, data.bank_code)
+    bank = books.partner_bank(session, data.bank_code, (firm or person).region_code, today)
     policy = books.loan_policy(session, on=today)
     amount = yuan_to_fen(data.amount_yuan)
     failures = loan_rules.assess(policy, _facts(session, person, firm), amount, data.term_months)
@@ -336,7 +336,7 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
     lpr = loan_rules.lpr_on(books.lpr_rates(session), contract_date)
     pending = loan_rules.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen)
     # the fund is checked before the loan changes, so that the loan's row is written once, at the end
-    _check_fund(session, amount, contract_date)
+    _check_fund(session, loan, amount, contract_date)
     loan.approved_amount_fen, loan.approved_term_months = amount, data.term_months
     loan.contract_date, loan.contract_policy_code = contract_date, policy.code
     loan.lpr_bp, loan.spread_bp = lpr, data.spread_bp
@@ -356,18 +356,19 @@ def confirm(uow, actor: Actor, loan_id: str, expected_version: int | None) -> di
     session = uow.session
     loan = for_bank(session, actor, loan_id, expected_version, "awaiting_confirmation")
     loan_rules.check_checker(loan.maker, actor.username)
-    _check_fund(session, loan.approved_amount_fen, loan.contract_date)
+    _check_fund(session, loan, loan.approved_amount_fen, loan.contract_date)
     loan.checker = actor.username
     _approved(uow, loan, loan.contract_date)
     _step(loan, actor.username, "confirmed", "复核通过")
     return read(session, loan)
 
 
-def _check_fund(session: Session, amount_fen: int, on: dt.date) -> None:
-    """The fund can stand behind `amount_fen` more; its lock is held until the transaction ends, so
-    two approvals never both take the last of the headroom."""
-    books.lock(session, books.FUND_LOCK)
-    _, ceiling, outstanding, _ = books.fund_headroom(session, on)  # not the whole position: no subsidy sums
+def _check_fund(session: Session, loan: GuaranteedLoan, amount_fen: int, on: dt.date) -> None:
+    """The loan's city's fund can stand behind `amount_fen` more; its lock is held until the
+    transaction ends, so two approvals never both take the last of the headroom."""
+    city = books.city_of(loan.region_code)
+    books.lock(session, books.FUND_LOCK, city)
+    _, ceiling, outstanding, _ = books.fund_headroom(session, city, on)  # not the whole position
     loan_rules.check_fund(ceiling, outstanding, amount_fen)
 
 
@@ -419,8 +420,8 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
     session.expire(loan, ["instalments"])
     loan.status, loan.disbursed_on = "disbursed", on
     loan.outstanding_principal_fen = loan.approved_amount_fen
-    books.post(session, ledger.loan_disbursed(f"loan:{loan.id}", loan.bank_code,
-                                              loan.approved_amount_fen), actor.username)
+    books.post(session, books.city_of(loan.region_code), ledger.loan_disbursed(
+        f"loan:{loan.id}", loan.bank_code, loan.approved_amount_fen), actor.username)
     _step(loan, actor.username, "disbursed", f"{on.isoformat()}放款{fen_to_yuan(loan.approved_amount_fen)}元")
     uow.publish(events.make_event(fe.LoanDisbursed(
         **_fact(loan), principal_fen=loan.approved_amount_fen, disbursed_on=on,
@@ -442,8 +443,8 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
                           principal_fen=principal, recorded_by=actor.username)
     loan.repayments.append(repayment)
     if principal:
-        books.post(session, ledger.principal_repaid(f"repayment:{repayment.id}", loan.bank_code, principal),
-                   actor.username)
+        books.post(session, books.city_of(loan.region_code), ledger.principal_repaid(
+            f"repayment:{repayment.id}", loan.bank_code, principal), actor.username)
     _step(loan, actor.username, "repayment", f"{paid_on.isoformat()}还款{fen_to_yuan(amount)}元"
           f"（利息{fen_to_yuan(interest)}元，本金{fen_to_yuan(principal)}元）")
     uow.publish(events.make_event(fe.LoanRepaymentRecorded(
@@ -489,7 +490,8 @@ def _default_and_compensate(uow, loan: GuaranteedLoan, today: dt.date, policy, b
     uow.publish(events.make_event(fe.LoanDefaulted(
         **fact, days_overdue=loan.days_overdue, as_of=today, outstanding_principal_fen=outstanding)))
     fund_pays, bank_bears = loan_rules.compensation(policy, outstanding)
-    books.post(uow.session, ledger.loan_compensated(f"loan:{loan.id}", loan.bank_code, outstanding, fund_pays), by)
+    books.post(uow.session, books.city_of(loan.region_code),
+               ledger.loan_compensated(f"loan:{loan.id}", loan.bank_code, outstanding, fund_pays), by)
     loan.status, loan.compensation_fen, loan.closed_on = "compensated", fund_pays, today
     loan.outstanding_principal_fen = 0
     _step(loan, by, "compensated", f"担保基金代偿{fen_to_yuan(fund_pays)}元，银行承担{fen_to_yuan(bank_bears)}元")

@@ -24,7 +24,7 @@ from services.finance.models import (
     SubsidyClaim,
 )
 from shared import clock, events, regions
-from shared.actors import Actor, require_city_official, require_role
+from shared.actors import Actor, require_role
 from shared.contracts import TodoItem
 from shared.contracts import finance as fe
 from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, SubsidyClaimCreate
@@ -244,7 +244,7 @@ def batch_read(session: Session, batch: SubsidyBatch) -> dict:
             "region_name": regions.full_name(batch.region_code), "status": batch.status,
             "total_yuan": fen_to_yuan(batch.total_fen), "claim_count": batch.claim_count,
             "created_by": batch.created_by, "created_at": batch.created_at,
-            "available_yuan": fen_to_yuan(books.subsidy_available(session)),
+            "available_yuan": fen_to_yuan(books.subsidy_available(session, books.city_of(batch.region_code))),
             "available_at_approval_yuan": None if batch.available_fen_at_approval is None
             else fen_to_yuan(batch.available_fen_at_approval),
             "approved_by": batch.approved_by, "approved_at": batch.approved_at,
@@ -264,8 +264,9 @@ def list_batches(session: Session, actor: Actor) -> dict:
         return {"items": [], "available_yuan": None}
     rows = session.scalars(sa.select(SubsidyBatch).where(SubsidyBatch.region_code.startswith(
         regions.jurisdiction_prefix(actor.region_code))).order_by(SubsidyBatch.created_at.desc()).limit(100))
+    city = regions.city_of(actor.region_code)  # a province's officials read each batch's city on the batch
     return {"items": [batch_read(session, b) for b in rows],
-            "available_yuan": fen_to_yuan(books.subsidy_available(session))}
+            "available_yuan": None if city is None else fen_to_yuan(books.subsidy_available(session, city))}
 
 
 def official_todo(session: Session, actor: Actor) -> list[dict]:
@@ -313,10 +314,10 @@ def create_batch(uow, actor: Actor, data: BatchCreate) -> dict:
     return batch_read(session, batch)
 
 
-def require_budget(session: Session, total_fen: int, what: str) -> int:
-    """The budget's available balance, which must cover `total_fen` (one decision at a time)."""
-    books.lock(session, books.BUDGET_LOCK)
-    available = books.subsidy_available(session)
+def require_budget(session: Session, city: str, total_fen: int, what: str) -> int:
+    """The city's budget's available balance, which must cover `total_fen` (one decision at a time)."""
+    books.lock(session, books.BUDGET_LOCK, city)
+    available = books.subsidy_available(session, city)
     if total_fen > available:
         raise InvalidState("budget_insufficient", None,
                            f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放{what}{fen_to_yuan(total_fen)}元")
@@ -329,7 +330,7 @@ def approve_batch(uow, actor: Actor, batch_id: str) -> dict:
     batch = get_batch(session, actor, batch_id)
     if batch.status != "draft":
         raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
-    available = require_budget(session, batch.total_fen, "本批次")
+    available = require_budget(session, books.city_of(batch.region_code), batch.total_fen, "本批次")
     batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, clock.stamp()
     batch.available_fen_at_approval = available
     return batch_read(session, batch)
@@ -345,8 +346,8 @@ def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for record in batch.claims:
         record.status, record.paid_at = "paid", paid_at
-        books.post(session, ledger.subsidy_paid(f"claim:{record.id}", record.kind, record.amount_fen),
-                   actor.username)
+        books.post(session, books.city_of(batch.region_code),
+                   ledger.subsidy_paid(f"claim:{record.id}", record.kind, record.amount_fen), actor.username)
         uow.publish(events.make_event(fe.SubsidyPaid(**_fact(record), batch_id=batch.id, paid_at=paid_at)))
     return batch_read(session, batch)
 
@@ -355,7 +356,8 @@ def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
 
 
 def interest_batch_read(batch: InterestSubsidyBatch) -> dict:
-    return {"quarter": batch.quarter, "status": batch.status, "total_yuan": fen_to_yuan(batch.total_fen),
+    return {"city_code": batch.city_code, "city_name": regions.name_of(batch.city_code),
+            "quarter": batch.quarter, "status": batch.status, "total_yuan": fen_to_yuan(batch.total_fen),
             "created_by": batch.created_by, "created_at": batch.created_at, "paid_by": batch.paid_by,
             "paid_at": batch.paid_at, "version": batch.version,
             "lines": [{"loan_id": line.loan_id, "region_code": line.region_code,
@@ -364,23 +366,27 @@ def interest_batch_read(batch: InterestSubsidyBatch) -> dict:
                       for line in batch.lines]}
 
 
-def require_interest_official(actor: Actor) -> None:
-    require_city_official(actor, "只有本市市级工作人员可以办理贴息")
+def require_interest_official(actor: Actor) -> str:
+    """The city whose interest subsidy the caller computes and pays: their own, as its city-level official."""
+    return books.kept_city(actor, "只有本市市级工作人员可以办理贴息")
 
 
 def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
-    """The quarter's subsidy on interest actually paid, loan by loan, under each contract's policy."""
-    require_interest_official(actor)
+    """The city's quarter's subsidy on interest actually paid, loan by loan, under each contract's policy."""
+    city = require_interest_official(actor)
     session = uow.session
     first, last = loan_rules.quarter_bounds(quarter)
     if last >= today:
         raise InvalidState("quarter_not_ended", "quarter", f"{quarter}尚未结束，季度结束后才能计算贴息")
-    if (existing := session.get(InterestSubsidyBatch, quarter)) is not None:
+    if (existing := session.get(InterestSubsidyBatch, (city, quarter))) is not None:
         return interest_batch_read(existing)
     paid = session.execute(
         sa.select(Repayment.loan_id, sa.func.sum(Repayment.interest_fen))
-        .where(Repayment.paid_on.between(first, last)).group_by(Repayment.loan_id)).all()
-    batch = InterestSubsidyBatch(quarter=quarter, status="computed", total_fen=0, created_by=actor.username)
+        .join(GuaranteedLoan, GuaranteedLoan.id == Repayment.loan_id)
+        .where(Repayment.paid_on.between(first, last), books.in_city(GuaranteedLoan.region_code, city))
+        .group_by(Repayment.loan_id)).all()
+    batch = InterestSubsidyBatch(city_code=city, quarter=quarter, status="computed", total_fen=0,
+                                 created_by=actor.username)
     for loan_id, interest in paid:
         loan = session.get(GuaranteedLoan, loan_id)
         policy = books.loan_policy(session, code=loan.contract_policy_code)
@@ -396,12 +402,15 @@ def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
     return interest_batch_read(batch)
 
 
-def get_interest(session: Session, actor: Actor, quarter: str) -> dict:
+def get_interest(session: Session, actor: Actor, quarter: str, city: str | None = None) -> dict:
+    """A city's quarter's interest subsidy, with the lines of the caller's region (all for a city's
+    or a province's officials)."""
     if not actor.is_official:
         raise Forbidden("official_required", None, "只有工作人员可以查看贴息")
-    batch = session.get(InterestSubsidyBatch, quarter)
+    city = books.city_to_read(actor, city)
+    batch = session.get(InterestSubsidyBatch, (city, quarter))
     if batch is None:
-        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+        raise NotFound("interest_batch_not_found", "quarter", f"{regions.name_of(city)}{quarter}的贴息尚未计算")
     result = interest_batch_read(batch)
     prefix = regions.jurisdiction_prefix(actor.region_code)
     result["lines"] = [line for line in result["lines"] if line["region_code"].startswith(prefix)]
@@ -409,19 +418,19 @@ def get_interest(session: Session, actor: Actor, quarter: str) -> dict:
 
 
 def pay_interest(uow, actor: Actor, quarter: str) -> dict:
-    require_interest_official(actor)
+    city = require_interest_official(actor)
     session = uow.session
-    batch = session.get(InterestSubsidyBatch, quarter)
+    batch = session.get(InterestSubsidyBatch, (city, quarter))
     if batch is None:
         raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
     if batch.status != "computed":
         raise InvalidState("batch_status", "status", "本季度贴息已发放")
-    require_budget(session, batch.total_fen, "贴息")
+    require_budget(session, city, batch.total_fen, "贴息")
     paid_at = clock.stamp()
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for line in batch.lines:
         loan = session.get(GuaranteedLoan, line.loan_id)
-        books.post(session, ledger.interest_subsidy_paid(f"interest:{quarter}:{loan.id}", line.subsidy_fen),
+        books.post(session, city, ledger.interest_subsidy_paid(f"interest:{quarter}:{loan.id}", line.subsidy_fen),
                    actor.username)
         uow.publish(events.make_event(fe.InterestSubsidyPaid(
             loan_id=loan.id, borrower_kind=loan.borrower_kind, entrepreneur_id=loan.entrepreneur_id,

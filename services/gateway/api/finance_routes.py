@@ -5,8 +5,11 @@ from __future__ import annotations
 from services.gateway.api.calls import ApiCalls, body, idempotency_key, optional, query
 from services.gateway.http import api, json_response
 from shared.contracts.finance import (
+    BankListQuery,
+    BankPartnershipUpdate,
     BankUpdate,
     BatchCreate,
+    CityQuery,
     ClaimListQuery,
     ClaimReview,
     Contribution,
@@ -32,10 +35,17 @@ class FinanceApiRoutes(ApiCalls):
 
     # ---- loans ------------------------------------------------------------------------------
 
-    @api("GET", "/api/v1/banks", "合作银行及复核金额", LOANS)
+    @api("GET", "/api/v1/banks", "合作银行、复核金额及与各市（州）的合作关系", LOANS, query=BankListQuery)
     def api_list_banks(self, request):
         self.api_actor(request)
-        return json_response({"items": self.finance.list_banks()})
+        return json_response({"items": self.finance.list_banks(query(request, BankListQuery)["city"])})
+
+    @api("PUT", "/api/v1/banks/<string:bank_code>/cities/<string:city>",
+         "管理员登记某市（州）与银行开始或结束合作（结束后不再受理新申请，已有贷款照常）", LOANS,
+         body=BankPartnershipUpdate)
+    def api_set_bank_partnership(self, request, bank_code, city):
+        return json_response({"items": self.finance.set_bank_partnership(
+            self.caller(request), bank_code, city, body(request, BankPartnershipUpdate))})
 
     @api("PUT", "/api/v1/banks/<string:bank_code>", "管理员按银行来函设置复核金额", LOANS, body=BankUpdate)
     def api_set_bank_threshold(self, request, bank_code):
@@ -112,9 +122,10 @@ class FinanceApiRoutes(ApiCalls):
 
     # ---- fund and ledger --------------------------------------------------------------------
 
-    @api("GET", "/api/v1/fund", "担保基金余额、放大倍数与在保余额；补贴资金可用余额", FUND)
+    @api("GET", "/api/v1/fund", "本市（或所指市州）担保基金余额、放大倍数与在保余额；补贴资金可用余额", FUND,
+         query=CityQuery)
     def api_fund_position(self, request):
-        return json_response(self.finance.fund_position(self.caller(request)))
+        return json_response(self.finance.fund_position(self.caller(request), query(request, CityQuery)["city"]))
 
     @api("POST", "/api/v1/fund/contributions", "向担保基金或补贴资金拨入（须带幂等键）", FUND,
          body=Contribution, status=201, idempotent=True)
@@ -127,9 +138,9 @@ class FinanceApiRoutes(ApiCalls):
     def api_set_repayment_rate(self, request):
         return json_response(self.finance.set_repayment_rate(self.caller(request), body(request, RepaymentRate)))
 
-    @api("GET", "/api/v1/ledger/trial-balance", "试算平衡表与在保本金核对", FUND)
+    @api("GET", "/api/v1/ledger/trial-balance", "本市（或所指市州）试算平衡表与在保本金核对", FUND, query=CityQuery)
     def api_trial_balance(self, request):
-        return json_response(self.finance.trial_balance(self.caller(request)))
+        return json_response(self.finance.trial_balance(self.caller(request), query(request, CityQuery)["city"]))
 
     # ---- subsidies --------------------------------------------------------------------------
 
@@ -187,9 +198,11 @@ class FinanceApiRoutes(ApiCalls):
         return json_response(self.finance.compute_interest_subsidy(self.caller(request),
                                        body(request, InterestSubsidyCompute)), 201)
 
-    @api("GET", "/api/v1/interest-subsidies/<string:quarter>", "季度贴息明细", SUBSIDIES)
+    @api("GET", "/api/v1/interest-subsidies/<string:quarter>", "本市（或所指市州）季度贴息明细", SUBSIDIES,
+         query=CityQuery)
     def api_get_interest(self, request, quarter):
-        return json_response(self.finance.get_interest_subsidy(self.caller(request), quarter))
+        return json_response(self.finance.get_interest_subsidy(self.caller(request), quarter,
+                                                               query(request, CityQuery)["city"]))
 
     @api("POST", "/api/v1/interest-subsidies/<string:quarter>/pay", "发放季度贴息（须带幂等键）",
          SUBSIDIES, idempotent=True)

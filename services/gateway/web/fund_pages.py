@@ -8,7 +8,7 @@ from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted
 from services.gateway.web.http import page
 from services.gateway.web.render import quarter_name, redirect
 from services.gateway.web.support import PageSupport
-from shared import clock
+from shared import clock, regions
 from shared.contracts.finance import Contribution, InterestSubsidyCompute, RepaymentRate
 from shared.errors import Forbidden
 from shared.quarters import quarter_of
@@ -25,6 +25,13 @@ def past_quarters(count: int = 4) -> list[tuple[str, str]]:
     return [(q, quarter_name(q)) for q in quarters if q != current][:count]
 
 
+def province_cities(actor) -> list[tuple[str, str]]:
+    """The cities a province's official may read the books of (code as the API takes it, name)."""
+    if not (actor.is_official and actor.level == "province"):
+        return []
+    return [(code[:6], name) for code, name in regions.children_of(actor.region_code or "")]
+
+
 class FundPages(PageSupport):
     """Mixed into GatewayService, which provides `finance`."""
 
@@ -34,10 +41,14 @@ class FundPages(PageSupport):
         return self._fund(request, actor)
 
     def _fund(self, request, actor, failed: dict | None = None, status: int = 200):
-        me = actor.model_dump()
-        city = actor.leads_the_city
-        return self.show(request, "fund.html", status, position=self.finance.fund_position(me),
-                         books=self.finance.trial_balance(me) if city else None, city=city,
+        """The caller's city's fund (a city's officials keep its books); a province's officials choose
+        which of its cities' to read."""
+        me, cities = actor.model_dump(), province_cities(actor)
+        named = request.args.get("city") or (cities[0][0] if cities else None)
+        reads_books = actor.is_city_official or bool(cities)
+        return self.show(request, "fund.html", status, position=self.finance.fund_position(me, named),
+                         books=self.finance.trial_balance(me, named) if reads_books else None,
+                         city=actor.is_city_official, cities=cities,
                          failed=failed or {}, labels=FUND_LABELS, new_key=new_key,
                          quarters=past_quarters(), last_year=clock.today().year - 1)
 
@@ -70,9 +81,9 @@ class FundPages(PageSupport):
         return self._interest(request, actor, quarter)
 
     def _interest(self, request, actor, quarter, errors: dict | None = None, status: int = 200):
-        batch = self.finance.get_interest_subsidy(actor.model_dump(), quarter)
+        batch = self.finance.get_interest_subsidy(actor.model_dump(), quarter, request.args.get("city") or None)
         return self.show(request, "interest.html", status, batch=batch, errors=errors or {},
-                         new_key=new_key, city=actor.leads_the_city)
+                         new_key=new_key, city=actor.is_city_official)
 
     @page("POST", "/fund/interest/<string:quarter>/pay")
     def interest_pay(self, request, quarter):

@@ -21,7 +21,7 @@ from services.gateway.web.support import (
     numbered_pager,
     page_number,
 )
-from shared import clock
+from shared import clock, regions
 from shared.contracts.finance import STATUS_NAMES as LOAN_STATUS_NAMES
 from shared.contracts.finance import (
     FinanceApi,
@@ -67,6 +67,12 @@ def next_due(loan: dict) -> str:
             due = (Decimal(row["principal_yuan"]) + Decimal(row["interest_yuan"]) - Decimal(row["paid_yuan"]))
             return f"{due:.2f}"
     return ""
+
+
+def partners_near(record: dict | None) -> str | None:
+    """The city whose partner banks the applicant chooses from: the one they are registered in."""
+    city = regions.city_of(record["region_code"]) if record and record.get("region_code") else None
+    return city[:6] if city else None
 
 
 class LoanPages(PageSupport):
@@ -134,7 +140,7 @@ class LoanPages(PageSupport):
                          idempotency_key=key or new_key(), record=record, limits=limits,
                          unverified=any(f["code"] in UNREADY for f in limits["blocking"]),
                          enterprises=[(e["id"], e["name"]) for e in enterprises],
-                         banks=[(b["code"], b["name"]) for b in self.finance.list_banks()])
+                         banks=[(b["code"], b["name"]) for b in self.finance.list_banks(partners_near(record))])
 
     # ---- one loan ---------------------------------------------------------------------------
 
