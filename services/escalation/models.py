@@ -27,11 +27,16 @@ class PolicyVersion(Base):
     params: Mapped[dict] = mapped_column(JSONB)
 
 
+NATIONWIDE = ""  # calendar_days.city_code of the State Council's days, which every city keeps
+
+
 class CalendarDay(Base):
-    """A day of a published holiday schedule: a holiday, or a make-up working day."""
+    """A day of a published holiday schedule: a holiday, or a make-up working day; the State
+    Council's for every city, or a city's own (an autonomous prefecture's 彝族年, 藏历新年 …)."""
 
     __tablename__ = "calendar_days"
 
+    city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True, default=NATIONWIDE)
     day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     workday: Mapped[bool] = mapped_column(sa.Boolean)
     name: Mapped[str] = mapped_column(sa.String(40), default="")

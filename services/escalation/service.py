@@ -10,6 +10,7 @@ from shared.contracts.escalation import (
     CalendarYear,
     DifficultyCreate,
     DifficultyListQuery,
+    LocalCalendarYear,
     NoteBody,
     ReasonBody,
     ResolveBody,
@@ -106,6 +107,11 @@ class EscalationService(GuiyanService):
     def publish_calendar_year(self, actor, year, data):
         actor, data = as_actor(actor), parse(CalendarYear, data)
         return self._transaction(lambda uow: difficulties.publish_year(uow, actor, int(year), data))
+
+    @command
+    def publish_local_days(self, actor, year, city, data):
+        actor, data = as_actor(actor), parse(LocalCalendarYear, data)
+        return self._transaction(lambda uow: difficulties.publish_local_days(uow, actor, int(year), city, data))
 
     # ---- the time-limit sweep ---------------------------------------------------------------
 

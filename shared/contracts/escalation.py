@@ -75,6 +75,16 @@ class CalendarYear(Strict):
     workdays: list[CalendarDay] = Field(default_factory=list, max_length=20)
 
 
+class LocalCalendarYear(Strict):
+    """A city's own days of a year beside the State Council's (an autonomous prefecture's 彝族年 or
+    火把节, with their make-up working days); entering them again replaces the year's, empty lists clear them."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = Field(
+        description="假日名称，如：彝族年")
+    holidays: list[CalendarDay] = Field(default_factory=list, max_length=30)
+    workdays: list[CalendarDay] = Field(default_factory=list, max_length=10)
+
+
 # ---- events ---------------------------------------------------------------------------------
 
 
@@ -216,6 +226,9 @@ class EscalationApi(Protocol):
     def public_difficulty(self, reference: str) -> Any: ...
 
     def publish_calendar_year(self, actor: Caller, year: int, data: Body) -> Any: ...
+
+    def publish_local_days(self, actor: Caller, year: int, city: str, data: Body) -> Any:
+        """A city's own holidays of a year (LocalCalendarYear), by its city-level officials or an administrator."""
 
     def report_difficulty(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any: ...
 

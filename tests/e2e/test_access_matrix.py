@@ -161,6 +161,7 @@ GET   /api/v1/difficulties/{difficulty_id}                                 401  
 POST  /api/v1/difficulties/{difficulty_id}/attachments                     401   201 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404
 GET   /api/v1/difficulties/{difficulty_id}/attachments/{attachment_id}     401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
 PUT   /api/v1/calendar/{year}                                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
+PUT   /api/v1/calendar/{year}/cities/{city}                                401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
 POST  /api/v1/difficulties/{difficulty_id}/contact                         401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404
 POST  /api/v1/difficulties/{difficulty_id}/escalate                        401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404
 POST  /api/v1/difficulties/{difficulty_id}/resolve                         401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404
@@ -546,6 +547,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         lambda w, t: get(f"/difficulties/{t.id}/attachments/{t['attachment_id']}"), shared("attachment", "attachment"),
         seen=DIFFICULTY),
     ("PUT", "/api/v1/calendar/{year}"): Spec(lambda w, t: put("/calendar/2028", {"holidays": ["2028-01-01"], "workdays": []})),
+    ("PUT", "/api/v1/calendar/{year}/cities/{city}"): Spec(lambda w, t: put(
+        f"/calendar/2028/cities/{PLACES.city}", {"name": "地方假日", "holidays": [], "workdays": []})),
     ("POST", "/api/v1/difficulties/{difficulty_id}/contact"): difficulty_step("contact", {}),
     ("POST", "/api/v1/difficulties/{difficulty_id}/escalate"): difficulty_step("escalate", {"reason": "需要上级协调"}),
     ("POST", "/api/v1/difficulties/{difficulty_id}/resolve"): difficulty_step(

@@ -23,6 +23,7 @@ ESCALATION_ACCESS_CASES = {
     ("POST", f"/api/v1/difficulties/{ID}/accept"): "test_only_the_reporter_accepts_or_rejects",
     ("POST", f"/api/v1/difficulties/{ID}/reject"): "test_only_the_reporter_accepts_or_rejects",
     ("PUT", "/api/v1/calendar/<int:year>"): "test_only_an_administrator_enters_the_calendar",
+    ("PUT", "/api/v1/calendar/<int:year>/cities/<string:city>"): "test_a_citys_own_days_are_entered_by_that_city",
     ("POST", f"/api/v1/difficulties/{ID}/attachments"): "test_only_the_reporter_attaches_and_the_region_reads",
     ("GET", f"/api/v1/difficulties/{ID}/attachments/<string:attachment_id>"):
         "test_only_the_reporter_attaches_and_the_region_reads",
@@ -141,6 +142,24 @@ def test_only_an_administrator_enters_the_calendar(world):
     assert code(world["admin"].put("/api/v1/calendar/2028", json={"holidays": ["2029-01-01"]})) == (
         422, "day_outside_year")
     assert world["admin"].put("/api/v1/calendar/2028", json=body).status_code == 200
+
+
+def test_a_citys_own_days_are_entered_by_that_city(world, stack, places):
+    body = {"name": "彝族年", "holidays": ["2028-11-20"], "workdays": []}
+    other_city = stack.client(stack.create_user("official", region_code=places.other_city, level="city"))
+    for who, client in (("alice", world["alice"]), ("county", world["alice_county"]), ("bank", world["bank"]),
+                        ("other city", other_city)):
+        assert code(client.put(f"/api/v1/calendar/2028/cities/{places.city}", json=body)) == (
+            403, "city_level_required"), who
+    assert code(world["city"].put(f"/api/v1/calendar/2028/cities/{places.county}", json=body)) == (
+        422, "city_level")
+    assert code(world["city"].put(f"/api/v1/calendar/2028/cities/{places.city}", json={"name": ""})) == (
+        422, "too_short")
+    entered = world["city"].put(f"/api/v1/calendar/2028/cities/{places.city}", json=body).json()
+    assert (entered["name"], entered["holidays"]) == ("彝族年", 1)
+    assert other_city.put(f"/api/v1/calendar/2028/cities/{places.other_city}", json=body).status_code == 200
+    assert world["admin"].put(f"/api/v1/calendar/2028/cities/{places.city}", json={"name": "彝族年"}).json()[
+        "holidays"] == 0
 
 
 def test_only_the_reporter_attaches_and_the_region_reads(world):

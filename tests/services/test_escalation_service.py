@@ -590,6 +590,43 @@ def test_only_an_administrator_enters_a_years_holidays_and_deadlines_then_follow
     assert len(db.outbox("difficulty_deadlines_changed", difficulty_id=before["id"])) == 1
 
 
+MIANYANG_CITY = official("510700000000", "city", "mianyang_city")
+PROVINCE = official("510000000000", "province", "province")
+YI_NEW_YEAR = {"name": "彝族年", "holidays": ["2026-11-03", "2026-11-04"], "workdays": []}
+
+
+def test_a_citys_own_holidays_move_only_its_own_difficulties_limits(facts, rpc, db):
+    neijiang_owner, neijiang_firm = known_enterprise(facts, db)
+    mianyang_owner, mianyang_firm = known_enterprise(facts, db, liaisons=[], region="510703001003")
+    with on_day(dt.date(2026, 11, 2)):  # a Monday of a year the State Council's schedule is known for
+        neijiang = report(rpc, neijiang_owner, neijiang_firm)
+        mianyang = report(rpc, mianyang_owner, mianyang_firm)
+        assert (neijiang["contact_due"], mianyang["contact_due"]) == ("2026-11-04", "2026-11-04")
+        for actor in (CITY, PROVINCE, TOWNSHIP, mianyang_owner):
+            with pytest.raises(Forbidden) as refused:
+                rpc.escalation.publish_local_days(actor, 2026, "510700", YI_NEW_YEAR)
+            assert refused.value.code == "city_level_required"
+        with pytest.raises(InvalidInput) as county:
+            rpc.escalation.publish_local_days(ADMIN, 2026, "510703", YI_NEW_YEAR)
+        assert county.value.code == "city_level"
+        entered = rpc.escalation.publish_local_days(MIANYANG_CITY, 2026, "510700", YI_NEW_YEAR)
+    assert (entered["city_name"], entered["holidays"], entered["recalculated"]) == ("绵阳市", 2, 1)
+    moved = rpc.escalation.get_difficulty(MIANYANG_CITY, mianyang["id"])
+    assert moved["contact_due"] == "2026-11-06"  # two working days after the two days off
+    assert dt.date.fromisoformat(moved["resolve_due"]) > dt.date.fromisoformat(mianyang["resolve_due"])
+    assert "绵阳市2026年地方假日（彝族年）已录入" in moved["timeline"][-1]["note"]
+    untouched = rpc.escalation.get_difficulty(CITY, neijiang["id"])
+    assert (untouched["contact_due"], untouched["resolve_due"]) == (neijiang["contact_due"], neijiang["resolve_due"])
+    with on_day(dt.date(2026, 11, 2)):  # a difficulty reported afterwards counts the city's days too
+        later = report(rpc, mianyang_owner, mianyang_firm)
+        assert later["contact_due"] == "2026-11-06"
+        # entering the year again with nothing clears the city's days and counts its limits again
+        cleared = rpc.escalation.publish_local_days(ADMIN, 2026, "510700", {"name": "彝族年"})
+    assert cleared["recalculated"] == 2
+    assert rpc.escalation.get_difficulty(MIANYANG_CITY, mianyang["id"])["contact_due"] == "2026-11-04"
+    assert db.outbox("difficulty_deadlines_changed", difficulty_id=neijiang["id"]) == []
+
+
 # ---- the registry's and the consultation's facts ---------------------------------------------
 
 

@@ -273,6 +273,18 @@ def test_each_city_computes_and_pays_its_own_quarters_interest_subsidy(finance, 
     books_balance(rpc)
 
 
+def test_a_citys_own_travel_subsidy_amounts_apply_to_its_claimants_only(finance, rpc, db):
+    trip = {"kind": "travel", "trip_date": (TODAY - dt.timedelta(days=10)).isoformat(),
+            "origin_province": "51", "destination_province": "44"}
+    neijiang = rpc.finance.check_claim(borrower(db), trip)
+    assert neijiang["eligible"] and neijiang["amount_yuan"] == "300.00"  # 东兴区's amount
+    assert neijiang["policy_code"] == "内江市跨省务工交通补助"
+    with pytest.raises(InvalidState) as unpublished:
+        rpc.finance.check_claim(borrower(db, village=MIANYANG_VILLAGE), trip)
+    assert (unpublished.value.code, unpublished.value.field) == ("no_policy_in_force", "kind")
+    assert "绵阳市尚未发布跨省务工交通补助的标准" in unpublished.value.message
+
+
 # ---- races ----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, noload
 from services.escalation.domain import rules
 from services.escalation.domain.workdays import WorkCalendar
 from services.escalation.models import (
+    NATIONWIDE,
     Attachment,
     CalendarDay,
     Decision,
@@ -23,7 +24,12 @@ from shared import attachments, clock, events, regions
 from shared.actors import Actor, require_role
 from shared.contracts import TodoItem
 from shared.contracts import escalation as ee
-from shared.contracts.escalation import CalendarYear, DifficultyCreate, DifficultyListQuery
+from shared.contracts.escalation import (
+    CalendarYear,
+    DifficultyCreate,
+    DifficultyListQuery,
+    LocalCalendarYear,
+)
 from shared.db import in_region, text_contains, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.policy import in_force
@@ -44,10 +50,22 @@ def policy(session: Session, on: dt.date) -> rules.EscalationPolicy:
     return in_force(versions, on, "困难问题办理时限")
 
 
-def calendar(session: Session) -> WorkCalendar:
-    entries = {row.day: row.workday for row in session.scalars(sa.select(CalendarDay))}
-    years = frozenset(session.scalars(sa.select(PublishedYear.year)))
-    return WorkCalendar(entries, years)
+def calendar(session: Session, region_code: str | None = None) -> WorkCalendar:
+    """The working days of the city a region lies in: the State Council's schedule with the city's own
+    days over it. Read once per city in a transaction (a list's rows share them)."""
+    city = regions.city_of(region_code) if region_code else None
+    kept = session.info.setdefault("calendars", {})
+    if city not in kept:
+        cities = (NATIONWIDE,) if city is None else (NATIONWIDE, city)
+        rows = session.execute(sa.select(CalendarDay.day, CalendarDay.workday).where(CalendarDay.city_code.in_(cities))
+                               .order_by(CalendarDay.city_code != NATIONWIDE)).all()  # the city's own last: they win
+        years = frozenset(session.scalars(sa.select(PublishedYear.year)))
+        kept[city] = WorkCalendar({day: workday for day, workday in rows}, years)
+    return kept[city]
+
+
+def _forget_calendars(session: Session) -> None:
+    session.info.pop("calendars", None)
 
 
 def publish_year(uow, actor: Actor, year: int, data: CalendarYear) -> dict:
@@ -58,32 +76,60 @@ def publish_year(uow, actor: Actor, year: int, data: CalendarYear) -> dict:
     days = [*data.holidays, *data.workdays]
     if any(day.year != year for day in days):
         raise InvalidInput("day_outside_year", "holidays", f"所有日期都应在{year}年内")
-    session.execute(sa.delete(CalendarDay).where(CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
-    session.add_all([CalendarDay(day=day, workday=False, name="法定节假日") for day in data.holidays])
-    session.add_all([CalendarDay(day=day, workday=True, name="调休上班") for day in data.workdays])
+    _enter_days(session, NATIONWIDE, year, data.holidays, data.workdays, "法定节假日")
     if session.get(PublishedYear, year) is None:
         session.add(PublishedYear(year=year, entered_by=actor.username))
     session.flush()
-    moved = recalculate(uow, year)
+    moved = recalculate(uow, year, f"{year}年法定节假日安排已录入")
     return {"year": year, "holidays": len(data.holidays), "workdays": len(data.workdays), "recalculated": moved}
 
 
-def recalculate(uow, year: int) -> int:
-    """Each open difficulty whose limits fall in `year`: its limits at its level counted again from the
-    day it reached that level, under the policy it was assigned by, with the calendar as it now stands."""
+def publish_local_days(uow, actor: Actor, year: int, city: str, data: LocalCalendarYear) -> dict:
+    """A city's own holidays of a year (and the working days made up for them), entered by its
+    city-level officials or an administrator; the city's open difficulties with limits in that year are
+    counted again. Entering the year again replaces the city's days of it."""
+    city = regions.check_known(city, "city")
+    if regions.level_of(city) != "city":
+        raise InvalidInput("city_level", "city", "地方假日由市（州）录入，请选择一个市（州）")
+    if actor.role != "admin" and not (actor.is_city_official and regions.normalize(actor.region_code or "") == city):
+        raise Forbidden("city_level_required", None, "只有本市（州）市级工作人员或管理员可以录入本地假日")
+    if any(day.year != year for day in [*data.holidays, *data.workdays]):
+        raise InvalidInput("day_outside_year", "holidays", f"所有日期都应在{year}年内")
+    _enter_days(uow.session, city, year, data.holidays, data.workdays, data.name)
+    uow.session.flush()
+    moved = recalculate(uow, year, f"{regions.name_of(city)}{year}年地方假日（{data.name}）已录入", city)
+    return {"year": year, "city_code": city, "city_name": regions.name_of(city), "name": data.name,
+            "holidays": len(data.holidays), "workdays": len(data.workdays), "recalculated": moved}
+
+
+def _enter_days(session: Session, city: str, year: int, holidays, workdays, name: str) -> None:
+    """The year's days of one schedule (the nation's or a city's), replacing what it held."""
+    session.execute(sa.delete(CalendarDay).where(CalendarDay.city_code == city,
+                                                 CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+    session.add_all([CalendarDay(city_code=city, day=day, workday=False, name=name) for day in holidays])
+    session.add_all([CalendarDay(city_code=city, day=day, workday=True, name="调休上班") for day in workdays])
+    _forget_calendars(session)
+
+
+def recalculate(uow, year: int, entered: str, city: str | None = None) -> int:
+    """Each open difficulty whose limits fall in `year` (in the city, when a city's own days changed):
+    its limits at its level counted again from the day it reached that level, under the policy it was
+    assigned by, with its city's calendar as it now stands."""
     session = uow.session
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    work = calendar(session)
     moved = 0
-    records = session.scalars(sa.select(Difficulty).where(
+    statement = sa.select(Difficulty).where(
         Difficulty.status.in_(rules.OPEN), sa.or_(Difficulty.contact_due.between(first, last),
                                                          Difficulty.resolve_due.between(first, last)))
-        .order_by(Difficulty.reported_on, Difficulty.id).with_for_update()).all()
+    if city is not None:
+        statement = statement.where(in_region(Difficulty.region_code, city))
+    records = session.scalars(statement.order_by(Difficulty.reported_on, Difficulty.id).with_for_update()).all()
     for record in records:
-        due = rules.deadlines(policy(session, record.level_since), work, record.level, record.level_since)
+        due = rules.deadlines(policy(session, record.level_since), calendar(session, record.region_code),
+                              record.level, record.level_since)
         if (due.contact_due, due.resolve_due) == (record.contact_due, record.resolve_due):
             continue
-        reason = f"{year}年法定节假日安排已录入，期限按实际工作日重新计算"
+        reason = f"{entered}，期限按实际工作日重新计算"
         _step(record, CALENDAR_ACTOR, "deadlines_recalculated",
               f"{reason}：首次联系 {record.contact_due.isoformat()}→{due.contact_due.isoformat()}，"
               f"答复 {record.resolve_due.isoformat()}→{due.resolve_due.isoformat()}")
@@ -153,7 +199,7 @@ def read(session: Session, record: Difficulty, today: dt.date) -> dict:
         "enterprise_liaisons": enterprise_liaisons(session, record),
         "resolution": record.resolution, "resolved_by": record.resolved_by, "resolved_at": record.resolved_at,
         "accepted_at": record.accepted_at, "signed_off_by": record.signed_off_by, "closed_on": record.closed_on,
-        "warnings": calendar(session).warnings([record.contact_due, record.resolve_due]),
+        "warnings": calendar(session, record.region_code).warnings([record.contact_due, record.resolve_due]),
         "timeline": [{"at": s.at, "actor": s.actor, "action": s.action, "action_name": STEP_NAMES[s.action],
                       "level": s.level, "note": s.note} for s in record.steps],
         "attachments": [attachments.listed(a) for a in record.attachments],
@@ -185,8 +231,7 @@ def list_difficulties(session: Session, actor: Actor, query: DifficultyListQuery
         statement = statement.order_by(Difficulty.number.desc())
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     rows = session.scalars(statement.limit(query.per_page).offset((query.page - 1) * query.per_page))
-    work = calendar(session)
-    items = [summary(r, today, work) for r in rows]
+    items = [summary(r, today, calendar(session, r.region_code)) for r in rows]
     return {"items": items, "total": total, "page": query.page, "per_page": query.per_page,
             "warnings": sorted({warning for item in items for warning in item["warnings"]})}
 
@@ -266,7 +311,7 @@ def _liaison_at(firm: KnownEnterprise, category: str, level: str) -> dict | None
 
 def _assign(uow, record: Difficulty, firm: KnownEnterprise, level: str, today: dt.date, by: str) -> None:
     in_force = policy(uow.session, today)
-    due = rules.deadlines(in_force, calendar(uow.session), level, today)
+    due = rules.deadlines(in_force, calendar(uow.session, record.region_code), level, today)
     record.level, record.level_since, record.policy_code = level, today, in_force.code
     record.contact_due, record.resolve_due = due.contact_due, due.resolve_due
     record.status, record.contacted_at, record.late_contact = "assigned", None, False

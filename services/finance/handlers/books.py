@@ -22,7 +22,8 @@ from services.finance.models import (
 )
 from shared import clock, regions
 from shared.actors import Actor, programme_city
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.contracts.finance import KIND_NAMES
+from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan
 
 FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a balance at a time
@@ -70,10 +71,19 @@ def fund_policy(session: Session, on: dt.date) -> FundPolicy:
     return in_force(versions, on, "担保基金政策")
 
 
-def subsidy_policy(session: Session, kind: str, on: dt.date) -> SubsidyPolicy:
+def subsidy_policy(session: Session, kind: str, on: dt.date, region_code: str | None = None) -> SubsidyPolicy:
+    """The version in force for a claim made in a region: its city's own (a version whose figures
+    name the city, as a city's travel-subsidy amounts do) when one is in force, else the province's."""
     versions = [SubsidyPolicy(kind, v.code, v.effective_from, v.params)
                 for v in _versions(session, f"subsidy:{kind}")]
-    return in_force(versions, on, "补贴政策")
+    city = regions.city_of(region_code) if region_code else None
+    own = [v for v in versions if city is not None and v.params.get("city_code") == city]
+    general = [v for v in versions if not v.params.get("city_code")]
+    for pool in (own, general):
+        if any(v.effective_from <= on for v in pool):
+            return in_force(pool, on, "补贴政策")
+    where = regions.name_of(city) if city else ""
+    raise InvalidState("no_policy_in_force", "kind", f"{where}尚未发布{KIND_NAMES[kind]}的标准，暂不能申领")
 
 
 def bank(session: Session, code: str) -> Bank:

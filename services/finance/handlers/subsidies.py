@@ -148,7 +148,7 @@ def _resubmitted(session: Session, actor: Actor, claim_id: str) -> SubsidyClaim:
 
 def _assessed(session: Session, actor: Actor, data: SubsidyClaimCreate, today: dt.date):
     person, firm = _claimant(session, actor, data)
-    policy = books.subsidy_policy(session, data.kind, today)
+    policy = books.subsidy_policy(session, data.kind, today, (firm or person).region_code)
     held = _held_keys(session, person.id, data)
     facts = subsidy_rules.ClaimantFacts(
         registered=True, verified=person.verified, entrepreneur_id=person.id,

@@ -11,6 +11,7 @@ from shared.contracts.escalation import (
     CalendarYear,
     DifficultyCreate,
     DifficultyListQuery,
+    LocalCalendarYear,
     NoteBody,
     ReasonBody,
     ResolveBody,
@@ -76,6 +77,13 @@ class EscalationApiRoutes(ApiCalls):
          body=CalendarYear)
     def api_publish_calendar_year(self, request, year):
         return json_response(self.escalation.publish_calendar_year(self.caller(request), year, body(request, CalendarYear)))
+
+    @api("PUT", "/api/v1/calendar/<int:year>/cities/<string:city>",
+         "录入本市（州）当年的地方假日及调休上班日（本市市级工作人员或管理员；再次录入即替换）", DIFFICULTIES,
+         body=LocalCalendarYear)
+    def api_publish_local_days(self, request, year, city):
+        return json_response(self.escalation.publish_local_days(self.caller(request), year, city,
+                                                                body(request, LocalCalendarYear)))
 
 
 def _action_route(segment: str):

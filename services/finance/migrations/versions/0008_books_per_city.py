@@ -1,5 +1,6 @@
 """every city keeps its own books: ledger postings, the fund's repayment rates and the quarter's
-interest subsidy belong to a city; banks lend in the cities they are partners of (issue 16, tenancy)
+interest subsidy belong to a city; banks lend in the cities they are partners of; 内江's travel-subsidy
+amounts apply to 内江's claimants only (issue 16, tenancy)
 
 Revision ID: 0008
 Revises: 0007
@@ -75,10 +76,16 @@ def upgrade() -> None:
         " ON CONFLICT DO NOTHING").bindparams(city=programme_city()))
 
 
+    # 内江's travel-subsidy amounts are 内江's: another city's claimants wait for their own city's
+    op.execute(sa.text("UPDATE policy_versions SET params = params || jsonb_build_object('city_code', :city)"
+                       " WHERE domain = 'subsidy:travel' AND code = '内江市跨省务工交通补助'").bindparams(city="511000000000"))
+
+
 def downgrade() -> None:
     cities = op.get_bind().scalar(sa.text("SELECT count(DISTINCT city_code) FROM ledger_postings"))
     if cities > 1:  # one set of books cannot hold several cities' money
         raise RuntimeError("several cities keep books: they cannot be folded into one")
+    op.execute(sa.text("UPDATE policy_versions SET params = params - 'city_code' WHERE domain = 'subsidy:travel'"))
     op.drop_table("bank_partnerships")
     op.drop_constraint("interest_subsidy_lines_city_code_quarter_fkey", "interest_subsidy_lines",
                        type_="foreignkey")
