@@ -81,16 +81,16 @@ def demo_accounts(settings: GatewaySettings) -> list[tuple[str, str, str]]:
     return accounts
 
 
-def demo_funds(settings: ServiceSettings) -> dict[str, int]:
+def demo_funds(settings: ServiceSettings) -> dict[str, dict[str, int]]:
     from sqlalchemy.orm import Session
 
-    from services.finance.handlers.fund import ensure_demo_funds
-    from shared.actors import programme_city
+    from services.finance.handlers.fund import ensure_demo_world
+    from services.gateway.demo_world import DEMO_CITIES
     from shared.db import make_engine
 
     engine = make_engine(settings.database_url("finance"), pool_size=1)
     with Session(engine) as session, session.begin():
-        balances = ensure_demo_funds(session, programme_city())
+        balances = ensure_demo_world(session, DEMO_CITIES)
     engine.dispose()
     return balances
 

@@ -91,11 +91,12 @@ class FinanceService(GuiyanService):
 
     @command
     def set_bank_threshold(self, actor, bank_code, data):
-        """The amount above which a second liaison confirms, set at the bank's written request."""
+        """The amount above which a second liaison confirms, set at the bank's written request; with a
+        name, a new partner bank is added."""
         require_role(as_actor(actor), "admin")
         data = parse(BankUpdate, data)
-        return self._transaction(lambda uow: books.set_threshold(
-            uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan)))
+        return self._transaction(lambda uow: books.save_bank(
+            uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan), data.name))
 
     @command
     def apply_for_loan(self, actor, data, idempotency_key=None):

@@ -28,6 +28,17 @@ DEMO_ACCOUNTS = [
                     display_name="内江农商银行 钱复核", bank_code="NJRCB"),
     auth.UserCreate(username="13800000001", password=DEMO_PASSWORD, role="entrepreneur",
                     display_name="陈大姐"),
+    # a second city on the same system, its own programme beside 内江's; and the province above both
+    auth.UserCreate(username="mianyang_city_official", password=DEMO_PASSWORD, role="official",
+                    display_name="绵阳市返乡创业服务中心 何主任", region_code="510700", level="city"),
+    auth.UserCreate(username="mianyang_township_official", password=DEMO_PASSWORD, role="official",
+                    display_name="石马镇便民服务中心 吴干事", region_code="510704101", level="township"),
+    auth.UserCreate(username="mianyang_bank_liaison", password=DEMO_PASSWORD, role="bank_liaison",
+                    display_name="绵阳市商业银行 郑经理", bank_code="MYCCB"),
+    auth.UserCreate(username="13800000002", password=DEMO_PASSWORD, role="entrepreneur",
+                    display_name="李大哥"),
+    auth.UserCreate(username="province_official", password=DEMO_PASSWORD, role="official",
+                    display_name="四川省人社厅就业促进处 孙处长", region_code="510000", level="province"),
 ]
 
 

@@ -172,7 +172,11 @@ class LoanRead(BaseModel):
 
 
 class BankUpdate(Strict):
+    """A bank's confirmation amount, set at its written request; with a name, a bank not yet known is
+    added (its cities are then set one by one), or a known one renamed."""
+
     confirmation_threshold_yuan: Threshold
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)] | None = None
 
 
 CityCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{12})$")]

@@ -6,10 +6,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.finance.handlers.fund import ensure_demo_funds
+from services.finance.handlers.fund import ensure_demo_world
 from services.gateway import demo_world
 from services.gateway.demo import DEMO_PASSWORD, ensure_demo_accounts
-from shared.actors import programme_city
 from tests.stack import Stack, fresh_databases
 
 
@@ -24,7 +23,7 @@ def _demo_system(infra, tmp_path_factory, prefix: str, urls: dict):
     stack = Stack(infra, urls, vhost, tmp_path_factory.mktemp("demo_logs"))
     stack.env["GUIYAN_DATABASE_PREFIX"] = prefix
     for service, ensure in (("gateway", ensure_demo_accounts),
-                            ("finance", lambda session: ensure_demo_funds(session, programme_city()))):
+                            ("finance", lambda session: ensure_demo_world(session, demo_world.DEMO_CITIES))):
         engine = sa.create_engine(urls[service].replace("postgresql://", "postgresql+psycopg2://", 1),
                                   poolclass=sa.pool.NullPool)
         with Session(engine) as session, session.begin():
@@ -60,3 +59,20 @@ def test_the_demo_world_is_made_once_and_every_demo_account_sees_its_part(demo):
     assert [(d["level"], d["category"]) for d in difficulties] == [("city", "labour")]
     assert {"loan_disbursed", "difficulty_escalated"} <= {
         step["event_type"] for step in city.get(f"/api/v1/enterprises/{firm['id']}/timeline").json()["events"]}
+    # 绵阳 runs its own programme beside 内江's: its own borrower, bank, fund and difficulty
+    li = client("13800000002")
+    li_firm = li.get("/api/v1/enterprises").json()["items"][0]
+    li_loans = li.get("/api/v1/loans").json()["items"]
+    assert [(loan["status"], loan["bank_code"]) for loan in li_loans] == [("disbursed", "MYCCB")]
+    mianyang = client("mianyang_city_official")
+    assert {loan["id"] for loan in mianyang.get("/api/v1/loans").json()["items"]} == {li_loans[0]["id"]}
+    assert li_loans[0]["id"] not in {loan["id"] for loan in city.get("/api/v1/loans").json()["items"]}
+    assert city.get(f"/api/v1/enterprises/{li_firm['id']}").status_code == 404
+    assert mianyang.get(f"/api/v1/enterprises/{firm['id']}").status_code == 404
+    funds = {who: client(who).get("/api/v1/fund").json() for who in ("city_official", "mianyang_city_official")}
+    assert {f["city_name"]: f["outstanding_fen"] for f in funds.values()} == {"内江市": 20_000_000,
+                                                                              "绵阳市": 15_000_000}
+    province = client("province_official")
+    assert province.get("/api/v1/fund", params={"city": "510700"}).json() == funds["mianyang_city_official"]
+    assert [d["category"] for d in mianyang.get("/api/v1/difficulties").json()["items"]] == ["market"]
+

@@ -121,6 +121,19 @@ def test_only_an_administrator_records_a_citys_partner_banks(world, places):
     assert [b["code"] for b in listed] == ["ABC"]
     world["admin"].put(f"/api/v1/banks/ABC/cities/{places.other_city}", json=ended)
     assert world["alice"].get("/api/v1/banks", params={"city": places.other_city}).json()["items"] == []
+    # a city's own bank is added by name, then made its partner
+    assert code(world["admin"].put("/api/v1/banks/MYCCB", json={"confirmation_threshold_yuan": "300000"})) == (
+        422, "bank_unknown")
+    assert code(world["admin"].put("/api/v1/banks/my-ccb", json={"confirmation_threshold_yuan": "300000",
+                                                                 "name": "绵阳市商业银行"})) == (422, "bank_code_format")
+    added = world["admin"].put("/api/v1/banks/MYCCB", json={"confirmation_threshold_yuan": "300000",
+                                                            "name": "绵阳市商业银行"}).json()["items"]
+    assert next(b for b in added if b["code"] == "MYCCB")["cities"] == []
+    world["admin"].put(f"/api/v1/banks/MYCCB/cities/{places.other_city}", json={"partner": True})
+    assert [b["name"] for b in world["alice"].get("/api/v1/banks", params={"city": places.other_city}).json()[
+        "items"]] == ["绵阳市商业银行"]
+    assert "MYCCB" not in {b["code"] for b in world["alice"].get("/api/v1/banks", params={"city": places.city}).json()[
+        "items"]}
 
 
 def test_a_loan_at_a_bank_that_is_not_the_citys_partner_is_refused(world, places):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,7 +27,8 @@ from shared.contracts.finance import KIND_NAMES
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan
 
-FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a balance at a time
+FUND_LOCK, BUDGET_LOCK = 4201, 4202
+BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,19}")  # advisory locks: one decision against a balance at a time
 
 
 # ---- policy versions ------------------------------------------------------------------------
@@ -109,8 +111,18 @@ def partnership_holds(partnership: BankPartnership, on: dt.date) -> bool:
     return partnership.since <= on and (partnership.ended_on is None or on < partnership.ended_on)
 
 
-def set_threshold(session: Session, code: str, threshold_fen: int) -> list[dict]:
-    bank(session, code).confirmation_threshold_fen = threshold_fen
+def save_bank(session: Session, code: str, threshold_fen: int, name: str | None) -> list[dict]:
+    """Set a bank's confirmation amount (and its name); a bank not yet known is added when named."""
+    found = session.get(Bank, code, with_for_update=True)
+    if found is None:
+        if name is None:
+            raise InvalidInput("bank_unknown", "bank_code", "不是合作银行；新增银行请同时填写银行名称")
+        if not BANK_CODE.fullmatch(code):
+            raise InvalidInput("bank_code_format", "bank_code", "银行代码为2至20位大写字母或数字，以字母开头")
+        session.add(Bank(code=code, name=name, confirmation_threshold_fen=threshold_fen))
+    else:
+        found.confirmation_threshold_fen = threshold_fen
+        found.name = name or found.name
     session.flush()
     return banks(session)
 

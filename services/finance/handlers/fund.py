@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.finance.domain import ledger
 from services.finance.handlers import books
-from services.finance.models import FundYear
+from services.finance.models import Bank, BankPartnership, FundYear
 from shared.actors import Actor, require_city_official
 from shared.contracts.finance import Contribution, RepaymentRate
 from shared.errors import Forbidden
@@ -58,9 +58,23 @@ def percent(bp: int | None) -> str | None:
     return None if bp is None else f"{Decimal(bp) / 100:.2f}"
 
 
-# ---- demo mode (`make run`): a guarantee fund and a subsidy budget to work with -------------
+# ---- demo mode (`make run`): each demo city's fund, budget and partner banks -----------------
 
 DEMO_FUNDS = {ledger.FUND: "10000000", ledger.BUDGET: "2000000"}
+# the demo's second city and its own bank (内江's banks are the migrations' partners already)
+DEMO_CITY_BANKS = {"510700000000": ("MYCCB", "绵阳市商业银行", 30 * 10_000 * 100)}
+
+
+def ensure_demo_world(session: Session, cities: list[str]) -> dict[str, dict[str, int]]:
+    """Each demo city's bank and its partnership, and the demo amounts paid into each city's empty
+    fund and budget (the caller commits); each city's balances in fen."""
+    for city, (code, name, threshold_fen) in DEMO_CITY_BANKS.items():
+        if session.get(Bank, code) is None:
+            session.add(Bank(code=code, name=name, confirmation_threshold_fen=threshold_fen))
+            session.flush()
+        if session.get(BankPartnership, (code, city)) is None:
+            session.add(BankPartnership(bank_code=code, city_code=city, since=dt.date(2021, 1, 1), changed_by="demo"))
+    return {city: ensure_demo_funds(session, city) for city in cities}
 
 
 def ensure_demo_funds(session: Session, city: str) -> dict[str, int]:

@@ -47,7 +47,8 @@ class FinanceApiRoutes(ApiCalls):
         return json_response({"items": self.finance.set_bank_partnership(
             self.caller(request), bank_code, city, body(request, BankPartnershipUpdate))})
 
-    @api("PUT", "/api/v1/banks/<string:bank_code>", "管理员按银行来函设置复核金额", LOANS, body=BankUpdate)
+    @api("PUT", "/api/v1/banks/<string:bank_code>", "管理员按银行来函设置复核金额；填写银行名称即新增合作银行", LOANS,
+         body=BankUpdate)
     def api_set_bank_threshold(self, request, bank_code):
         return json_response({"items": self.finance.set_bank_threshold(self.caller(request), bank_code,
                                                  body(request, BankUpdate))})
