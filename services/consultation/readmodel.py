@@ -35,8 +35,9 @@ from shared.clock import SHANGHAI
 from shared.errors import NotFound
 from shared.events import Envelope
 
-# the dashboard's resolutions are the city meetings' (a county's item sent up would count twice)
-CITY_ROUNDS = AgendaItem.round_region.like("____00000000")
+# the dashboard's resolutions: every meeting's, the cities' and the counties', but a county's item
+# sent up to its city once only (the city's meeting decides it)
+COUNTED_ITEMS = sa.or_(AgendaItem.round_region.like("____00000000"), AgendaItem.referred_on.is_(None))
 
 
 def timeline(session: Session, actor: Actor, enterprise_id: str) -> dict:
@@ -81,7 +82,7 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> dict:
              session.execute(sa.select(AgendaItem.quarter, AgendaItem.region_code, AgendaItem.status,
                                        Resolution.lead_department)
                              .join(Resolution, Resolution.item_id == AgendaItem.id)
-                             .where(AgendaItem.quarter.in_(shown), CITY_ROUNDS))]
+                             .where(AgendaItem.quarter.in_(shown), COUNTED_ITEMS))]
     prefix = regions.jurisdiction_prefix(scope)
     money: reports.Totals = defaultdict(lambda: [0, 0])
     for event_type, quarter, region, count, fen in session.execute(

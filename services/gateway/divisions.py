@@ -40,8 +40,7 @@ def region_list(query: dict) -> dict:
     """The divisions one level below `parent` (the list's provinces without one)."""
     parent = query.get("parent")
     if parent is None:
-        tops = [(code, name) for code, name in regions.local_regions().items() if regions.parent_of(code) is None]
-        return {"parent": None, "items": [read(code, name) for code, name in sorted(tops)]}
+        return {"parent": None, "items": [read(code, name) for code, name in regions.roots()]}
     if not regions.is_current(parent):
         raise NotFound("region_not_listed", "parent", "该地区不在本系统的行政区划列表中，无法列出下级")
     return {"parent": read(parent), "items": [read(code, name) for code, name in regions.children_of(parent)]}

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 import eventlet
 
 from services.gateway.handlers.auth import off_hub
-from shared import roll
+from shared import regions, roll
 from shared.actors import Actor, require_role
 from shared.errors import InvalidInput
 
@@ -28,7 +28,8 @@ def upload(registry, actor: Actor, file_name: str, data: bytes, *, dry_run: bool
     if not data:
         raise InvalidInput("file_empty", "file", "请选择要导入的台账文件")
     with _reading:
-        columns, chunks = off_hub(roll.open_roll, file_name, data, CHUNK, gate=nullcontext())
+        columns, chunks = off_hub(roll.open_roll, file_name, data, CHUNK, regions.city_of(actor.region_code or ""),
+                                  gate=nullcontext())
         caller = actor.model_dump()
         created = registry.create_import(caller, {"file_name": file_name[:200]})
         def check_next():  # in a real thread, while the registry stores the chunk before

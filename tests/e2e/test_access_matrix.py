@@ -2,7 +2,7 @@
 
 One table, `TABLE`, holds the expected status of each operation for each caller: anonymous, Alice
 (the entrepreneur who owns the record) and Bob (another), officials of the village, township,
-county and city over Alice's record and the same levels elsewhere (Bob's county; 绵阳 for the city),
+county and city over Alice's record and the same levels elsewhere (Bob's county; 成都, the list's first other city, for the city),
 a township unit head, NJRCB's liaison (Alice's bank) and PSBC's, NJRCB's second liaison (checker)
 and the administrator. The walk answers every row against a module-wide world (tests/access_world):
 refusals act on shared records and must change nothing; a row that succeeds on a command gets a

@@ -57,19 +57,25 @@ def test_an_entrepreneur_registers_choosing_county_township_and_village_without_
     assert "东兴区" in options(first, "region_code.county").values()
     assert options(first, "region_code.township") == {}  # nothing yet: a county comes first
     assert chosen(first, "household_region_code.city") == "511000000000"  # the programme's city shown first
+    # every city of the province runs its programme here: where she lives may be any of them
+    assert chosen(first, "region_code.city") == "511000000000"
+    assert {"绵阳市", "成都市", "凉山彝族自治州"} <= set(options(first, "region_code.city").values())
+    city = {"region_code.city": regions.normalize(places.city)}
     data = entrepreneur_data(name=f"逐级选择{uuid.uuid4().hex[:4]}")
     form = {key: value for key, value in registration_form(data).items()
             if key not in ("region_code", "household_region_code")}
     household = {"household_region_code.city": "511000000000", "household_region_code.county": "511011000000",
                  "household_region_code.township": "511011107000"}
-    county = browser.submit("/register", {**form, **household, "region_code.county": places.county, "_pick": "region_code"})
+    county = browser.submit("/register", {**form, **household, **city, "region_code.county": places.county,
+                                          "_pick": "region_code"})
     assert county.status_code == 200 and f'value="{data["name"]}"' in county.text  # shown again, as filled
     assert regions.name_of(places.township) in options(county.text, "region_code.township").values()
-    township = browser.post("/register", {**form, **household, "csrf_token": csrf(county.text), "_pick": "region_code",
+    township = browser.post("/register", {**form, **household, **city, "csrf_token": csrf(county.text),
+                                          "_pick": "region_code",
                                           "region_code.county": places.county, "region_code.township": places.township})
     village_name = regions.name_of(places.village)
     assert village_name in options(township.text, "region_code.village").values()
-    done = browser.post("/register", {**form, **household, "csrf_token": csrf(township.text),
+    done = browser.post("/register", {**form, **household, **city, "csrf_token": csrf(township.text),
                                       "region_code.county": places.county, "region_code.township": places.township,
                                       "region_code.village": places.village})
     assert done.status_code == 303, done.text
@@ -81,7 +87,8 @@ def test_a_choice_that_stops_at_the_county_asks_for_the_township_and_keeps_the_f
     browser.login(stack.create_user("entrepreneur"))
     data = entrepreneur_data()
     form = {key: value for key, value in registration_form(data).items() if key != "region_code"}
-    stopped = browser.submit("/register", {**form, "region_code.county": places.other_county})
+    stopped = browser.submit("/register", {**form, "region_code.city": regions.normalize(places.city),
+                                           "region_code.county": places.other_county})
     assert stopped.status_code == 422
     assert 'id="f-region_code-error">请继续选择乡镇（街道）' in stopped.text
     assert chosen(stopped.text, "region_code.county") == regions.normalize(places.other_county)

@@ -542,7 +542,7 @@ def test_officials_read_the_department_list_and_only_the_administrator_keeps_it(
     made = rpc.consultation.create_department(ADMIN, fresh)
     assert made["code"].startswith("511000-") and made["active"] is True
     assert refused(Conflict, rpc.consultation.create_department, ADMIN, fresh) == "department_name_taken"
-    for wrong, field in (({"level": "county"}, "region_code"), ({"region_code": "510700"}, "region_code")):
+    for wrong, field in (({"level": "county"}, "region_code"), ({"region_code": "510703999"}, "region_code")):
         with pytest.raises(InvalidInput) as misplaced:
             rpc.consultation.create_department(ADMIN, {**fresh, "name": f"另一个{suffix}", "short_name": f"另{suffix}",
                                                        **wrong})
@@ -555,6 +555,14 @@ def test_officials_read_the_department_list_and_only_the_administrator_keeps_it(
     assert change(ADMIN, made["code"], {"active": False})["active"] is False
     kept = {d["code"]: d for d in rpc.consultation.list_departments(CITY)}[made["code"]]
     assert (kept["active"], kept["name"]) == (False, renamed["name"])  # retired, never deleted
+    # each city keeps its own list: 绵阳's may use the names 内江's uses, and neither city's officials see the other's
+    theirs = rpc.consultation.create_department(ADMIN, {**fresh, "region_code": "510700"})
+    assert theirs["code"].startswith("510700-")
+    assert theirs["code"] in {d["code"] for d in rpc.consultation.list_departments(OTHER_CITY)}
+    assert made["code"] not in {d["code"] for d in rpc.consultation.list_departments(OTHER_CITY)}
+    assert theirs["code"] not in {d["code"] for d in rpc.consultation.list_departments(CITY)}
+    assert {made["code"], theirs["code"]} <= {d["code"] for d in rpc.consultation.list_departments(ADMIN)}
+    assert refused(InvalidInput, change, ADMIN, theirs["code"], {"region_code": "511000"}) == "department_city_changed"
 
 
 def test_a_decision_names_departments_from_the_list_by_code_or_name_and_nothing_else(world, rpc):
@@ -639,6 +647,10 @@ def test_each_city_holds_its_own_round_and_another_citys_officials_find_none_of_
         (QUARTER, CITY_CODE), (QUARTER, "510700000000")}
     # each city's bulletin counts its own, numbered in its own series
     assert rpc.consultation.get_bulletin(OTHER_CITY, QUARTER)["region_code"] == "510700000000"
+    # and its meeting names its own departments: 内江's 市人社局 is not on 绵阳's list
+    with pytest.raises(InvalidInput) as not_theirs:
+        rpc.consultation.record_meeting(OTHER_CITY, QUARTER, MEETING)
+    assert (not_theirs.value.code, not_theirs.value.field) == ("department_unknown", "departments")
 
 
 def test_a_county_holds_its_round_first_and_sends_up_what_it_cannot_settle(world, rpc, db):
@@ -690,6 +702,18 @@ def test_a_county_holds_its_round_first_and_sends_up_what_it_cannot_settle(world
     # the county official sees the city's round as before, from their own county's part
     assert {e["enterprise_id"] for e in c.get_quarter(COUNTY, QUARTER)["roster"]} >= {firms["E"].enterprise_id}
     assert c.get_bulletin(COUNTY, QUARTER, region=DONGXING_COUNTY)["region_code"] == DONGXING_COUNTY
+    # the county's own resolutions count on the dashboard beside the city's; what it sent up counts once
+    def resolutions() -> int:
+        return next(r["total"] for r in c.dashboard(COUNTY)["resolution_rate"] if r["quarter"] == QUARTER)
+
+    before = resolutions()
+    decision = {"lead_department": "东兴区人社局", "measure": "协调银行展期并落实还款计划",
+                "deadline": (DAY + dt.timedelta(days=30)).isoformat()}
+    loan_item = next(item for key, item in county_items.items() if key.startswith("loan:"))
+    c.assign_resolution(COUNTY, QUARTER, {**decision, "item_id": loan_item["id"]}, key(), region=DONGXING_COUNTY)
+    c.record_meeting(CITY, QUARTER, MEETING)
+    c.assign_resolution(CITY, QUARTER, {**decision, "lead_department": "市人社局", "item_id": sent_up["id"]}, key())
+    assert resolutions() == before + 2
 
 
 def test_an_issued_bulletin_stays_as_issued_and_late_facts_add_a_dated_correction(world, rpc, db):

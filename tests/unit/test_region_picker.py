@@ -11,14 +11,16 @@ ENTREPRENEUR = Actor(user_id="e", username="e", role="entrepreneur")
 
 
 def posted(**levels) -> MultiDict:
-    return MultiDict({f"region_code.{level}": code for level, code in levels.items()})
+    """An entrepreneur's form as the picker posts it: the city chosen (the programme's), then the rest."""
+    return MultiDict({f"region_code.{level}": code for level, code in {"city": "511000", **levels}.items()})
 
 
-def test_an_entrepreneur_chooses_in_the_programmes_city_from_its_counties_down():
+def test_an_entrepreneur_chooses_any_city_of_the_province_the_programmes_shown_first():
     shown = picker.build("region_code", picker.own_area(ENTREPRENEUR), None)
-    assert [level.level for level in shown.levels] == ["county", "township", "village"]
-    assert dict(shown.levels[0].options)["511011000000"] == "东兴区"
-    assert shown.levels[1].options == [] and shown.levels[1].waiting == "请先选择县（市、区）"
+    assert [level.level for level in shown.levels] == ["city", "county", "township", "village"]
+    assert shown.levels[0].chosen == "511000000000" and dict(shown.levels[0].options)["510700000000"] == "绵阳市"
+    assert dict(shown.levels[1].options)["511011000000"] == "东兴区"
+    assert shown.levels[2].options == [] and shown.levels[2].waiting == "请先选择县（市、区）"
 
 
 def test_a_chosen_village_shows_its_county_and_township_chosen_with_their_neighbours():
@@ -58,7 +60,7 @@ def test_a_choice_that_stops_above_the_township_asks_for_the_next_level_instead_
     scopes = picker.place_scopes(ENTREPRENEUR)
     form, choosing = picker.picked(posted(county="511024", township="511011101"), scopes)  # county changed
     assert form["region_code"] == "511024000000" and choosing == {"region_code": "请继续选择乡镇（街道）"}
-    form, choosing = picker.picked(posted(county="", township=""), scopes)
+    form, choosing = picker.picked(posted(city="", county="", township=""), scopes)
     assert form["region_code"] == "" and choosing is None  # nothing chosen: the form says 此项必填
 
 
@@ -77,7 +79,9 @@ def test_a_field_posted_as_itself_is_kept_and_a_place_outside_the_scope_is_not_c
     form, _ = picker.picked(posted(village=""), picker.place_scopes(TOWNSHIP_OFFICIAL))
     assert form["region_code"] == "511011101000"  # a township official's own township
     form, _ = picker.picked(posted(county="510802"), picker.place_scopes(ENTREPRENEUR))
-    assert form["region_code"] == ""  # 利州区 is not in 内江
+    assert form["region_code"] == "511000000000"  # 利州区 is not in 内江: the choice stops at the city
+    form, _ = picker.picked(posted(city="510800", county="510802"), picker.place_scopes(ENTREPRENEUR))
+    assert form["region_code"] == "510802000000"  # 广元's, chosen under 广元
 
 
 def test_a_filter_takes_any_level_or_none():

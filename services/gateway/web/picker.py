@@ -55,10 +55,11 @@ class RegionPicker:
 
 
 def own_area(actor: Actor) -> Scope:
-    """An official chooses in their own region and below, an entrepreneur in the programme's city."""
+    """An official chooses in their own region and below; an entrepreneur anywhere in the province,
+    whose every city runs its programme here (the programme's city shown first)."""
     if actor.is_official and actor.region_code:
         return Scope(regions.normalize(actor.region_code))
-    return Scope(programme_city())
+    return the_province()
 
 
 def the_province() -> Scope:
