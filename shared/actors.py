@@ -36,6 +36,11 @@ class Actor(BaseModel, frozen=True):
         return self.is_official and self.level == "city"
 
     @property
+    def reads_only(self) -> bool:
+        """A province's official: reads every city's programme, changes nothing of theirs."""
+        return self.is_official and self.level == "province"
+
+    @property
     def leads_the_city(self) -> bool:
         """A city-level official of the programme's own city: the fund, the books and the quarter are theirs."""
         return (self.is_official and self.level == "city"

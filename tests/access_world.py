@@ -41,6 +41,7 @@ PERSONAS = {
     "city": ("city_official", "own_region"), "city_x": ("city_official", "other_city"),
     "bank": ("bank_liaison", "own_bank"), "bank_x": ("bank_liaison", "other_bank"),
     "chk": ("bank_checker", "own_bank"), "admin": ("administrator", "-"),
+    "prov": ("province_official", "whole_province"),
 }
 OFFICIALS = {  # persona -> (region, level, unit head)
     "vil": (VILLAGE, "village", False), "vil_x": (PLACES.other_village, "village", False),
@@ -48,6 +49,7 @@ OFFICIALS = {  # persona -> (region, level, unit head)
     "head": (TOWNSHIP, "township", True), "head_x": (PLACES.other_township, "township", True),
     "cty": (COUNTY, "county", False), "cty_x": (PLACES.other_county, "county", False),
     "city": (PLACES.city, "city", False), "city_x": (PLACES.other_city, "city", False),
+    "prov": (PLACES.province, "province", False),  # reads across its cities, changes nothing of theirs
 }
 BANKS = {"bank": "NJRCB", "bank_x": "PSBC", "chk": "NJRCB"}
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -45,146 +45,146 @@ from tests.places import PLACES
 from tests.stack import PASSWORD
 
 COLUMNS = ("anon", "alice", "bob", "vil", "vil_x", "twp", "twp_x", "head", "head_x", "cty", "cty_x", "city",
-           "city_x", "bank", "bank_x", "chk", "admin")
+           "city_x", "bank", "bank_x", "chk", "admin", "prov")
 TABLE = """
-                                                                          anon alice bob vil vil_x twp twp_x head head_x cty cty_x city city_x bank bank_x chk admin
-POST  /api/v1/auth/login                                                   200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-POST  /api/v1/auth/logout                                                  401   204 204 204   204 204   204  204    204 204   204  204    204  204    204 204   204
-POST  /api/v1/auth/signup                                                  201   201 201 201   201 201   201  201    201 201   201  201    201  201    201 201   201
-GET   /api/v1/me                                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/todo                                                         401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/notifications                                                401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-POST  /api/v1/notifications/read                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/notifications/settings                                       401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-PUT   /api/v1/notifications/settings                                       401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   403
-POST  /api/v1/notifications/reminders                                      401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
-POST  /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201
-GET   /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
-POST  /api/v1/entrepreneurs                                                401   409 409 201   403 201   403  201    403 201   403  201    403  403    403 403   403
-GET   /api/v1/entrepreneurs                                                401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/entrepreneurs/{entrepreneur_id}                              401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/entrepreneurs/{entrepreneur_id}/verify                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/entrepreneurs/{entrepreneur_id}/return                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-PATCH /api/v1/entrepreneurs/{entrepreneur_id}                              401   409 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/entrepreneurs/{entrepreneur_id}/attachments                  401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404
-GET   /api/v1/entrepreneurs/{entrepreneur_id}/attachments/{attachment_id}  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/entrepreneurs/claim/code                                     401   200 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-POST  /api/v1/entrepreneurs/claim                                          401   202 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/entrepreneur-claims                                          401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-POST  /api/v1/entrepreneur-claims/{claim_id}/approve                       401   404 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/entrepreneur-claims/{claim_id}/reject                        401   404 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/enterprises                                                  401   201 201 201   404 201   404  201    404 201   404  201    404  403    403 403   403
-GET   /api/v1/enterprises                                                  401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-GET   /api/v1/enterprises/{enterprise_id}/contact                          401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/enterprises/{enterprise_id}/verify                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/enterprises/{enterprise_id}/headcount                        401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/enterprises/{enterprise_id}/return                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-PATCH /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/enterprises/{enterprise_id}/attachments                      401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404
-GET   /api/v1/enterprises/{enterprise_id}/attachments/{attachment_id}      401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/imports                                                      401   403 403 201   201 201   201  201    201 201   201  201    201  403    403 403   403
-GET   /api/v1/imports                                                      401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/imports/template.xlsx                                        401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-GET   /api/v1/imports/{import_id}                                          401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
-GET   /api/v1/imports/{import_id}/errors.csv                               401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/imports/{import_id}/start                                    401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404
-GET   /api/v1/openapi.json                                                 200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/asyncapi.json                                                200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/regions                                                      200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-PUT   /api/v1/banks/{bank_code}                                            401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
-PUT   /api/v1/banks/{bank_code}/cities/{city}                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
-POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-POST  /api/v1/loans/check                                                  401   200 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/loans/limits                                                 401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/loans                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/loans/{loan_id}                                              401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
-GET   /api/v1/loans/{loan_id}/borrower                                     401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
-POST  /api/v1/loans/{loan_id}/approve                                      401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404
-POST  /api/v1/loans/{loan_id}/confirm                                      401   403 404 403   404 403   404  403    404 403   404  403    404  403    404 200   404
-POST  /api/v1/loans/{loan_id}/reject                                       401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404
-POST  /api/v1/loans/{loan_id}/withdraw                                     401   200 404 403   404 403   404  403    404 403   404  403    404  403    404 403   404
-POST  /api/v1/loans/{loan_id}/disburse                                     401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404
-POST  /api/v1/loans/{loan_id}/repayments                                   401   403 404 403   404 403   404  403    404 403   404  403    404  201    404 201   404
-POST  /api/v1/loans/{loan_id}/attachments                                  401   403 404 403   404 403   404  403    404 403   404  403    404  201    404 201   404
-GET   /api/v1/loans/{loan_id}/attachments/{attachment_id}                  401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404
-POST  /api/v1/loans/overdue-sweep                                          401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
-GET   /api/v1/fund                                                         401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200
-POST  /api/v1/fund/contributions                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403
-PUT   /api/v1/fund/repayment-rate                                          401   403 403 403   403 403   403  403    403 403   403  200    200  403    403 403   403
-GET   /api/v1/ledger/trial-balance                                         401   403 403 403   403 403   403  403    403 403   403  200    200  403    403 403   200
-POST  /api/v1/subsidy-claims                                               401   201 201 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-POST  /api/v1/subsidy-claims/check                                         401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/subsidy-claims                                               401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/subsidy-claims/{claim_id}                                    401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/subsidy-claims/{claim_id}/review                             401   403 403 200   404 200   404  200    404 200   404  200    404  403    403 403   403
-POST  /api/v1/subsidy-batches                                              401   403 403 403   403 403   403  403    403 201   409  201    409  403    403 403   403
-GET   /api/v1/subsidy-batches                                              401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/subsidy-batches/{batch_id}                                   401   404 404 404   404 404   404  404    404 200   404  200    404  404    404 404   404
-POST  /api/v1/subsidy-batches/{batch_id}/approve                           401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
-POST  /api/v1/subsidy-batches/{batch_id}/pay                               401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
-POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403
-GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
-POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-POST  /api/v1/quarters/{quarter}/roster                                    401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
-POST  /api/v1/quarters/{quarter}/roster/remove                             401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}/agenda                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-POST  /api/v1/quarters/{quarter}/agenda/{item_id}/refer                    401   403 403 403   404 403   404  403    404 200   404  403    404  403    403 403   403
-PUT   /api/v1/quarters/{quarter}/meeting                                   401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}/meeting                                   401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-POST  /api/v1/quarters/{quarter}/resolutions                               401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}/resolutions                               401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-POST  /api/v1/resolutions/{resolution_id}/progress                         401   404 404 403   404 403   404  403    404 200   404  200    404  404    404 404   404
-POST  /api/v1/resolutions/overdue-sweep                                    401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-POST  /api/v1/quarters/{quarter}/close                                     401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403
-GET   /api/v1/bulletins                                                    401   403 403 403   403 200   200  200    200 200   200  200    200  403    403 403   403
-GET   /api/v1/bulletins.xlsx                                               401   403 403 403   403 200   200  200    200 200   200  200    200  403    403 403   403
-GET   /api/v1/quarters/{quarter}/bulletin                                  401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-GET   /api/v1/quarters/{quarter}/bulletin.xlsx                             401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403
-GET   /api/v1/enterprises/{enterprise_id}/timeline                         401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-GET   /api/v1/dashboard                                                    401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-POST  /api/v1/consultation/rebuild                                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
-GET   /api/v1/departments                                                  401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200
-POST  /api/v1/departments                                                  401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201
-PATCH /api/v1/departments/{code}                                           401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
-POST  /api/v1/difficulties                                                 401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/difficulties                                                 401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/difficulties/stats                                           401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-GET   /api/v1/difficulties/public/{reference}                              200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-POST  /api/v1/difficulties/sweep                                           401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
-GET   /api/v1/difficulties/{difficulty_id}                                 401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-POST  /api/v1/difficulties/{difficulty_id}/attachments                     401   201 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404
-GET   /api/v1/difficulties/{difficulty_id}/attachments/{attachment_id}     401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404
-PUT   /api/v1/calendar/{year}                                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200
-PUT   /api/v1/calendar/{year}/cities/{city}                                401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200
-POST  /api/v1/difficulties/{difficulty_id}/contact                         401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404
-POST  /api/v1/difficulties/{difficulty_id}/escalate                        401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404
-POST  /api/v1/difficulties/{difficulty_id}/resolve                         401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404
-POST  /api/v1/difficulties/{difficulty_id}/accept                          401   200 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404
-POST  /api/v1/difficulties/{difficulty_id}/reject                          401   200 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404
-POST  /api/v1/difficulties/{difficulty_id}/sign-off                        401   403 404 403   404 403   404  200    404 403   404  403    404  404    404 404   404
-POST  /api/v1/projects                                                     401   403 403 403   403 403   403  403    403 201   403  403    403  403    403 403   403
-GET   /api/v1/projects                                                     401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/projects/for-me                                              401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/projects/{project_id}                                        401   404 404 404   404 404   404  404    404 200   404  200    404  404    404 404   404
-POST  /api/v1/projects/{project_id}/recommend                              401   403 403 403   403 403   403  403    403 200   403  403    403  403    403 403   403
-POST  /api/v1/projects/{project_id}/recommendation                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403
-POST  /api/v1/projects/{project_id}/interest                               401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403
-GET   /api/v1/projects/{project_id}/interests                              401   200 200 403   403 403   403  403    403 200   403  403    403  403    403 403   403
-GET   /api/v1/projects/{project_id}/matches                                401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403
-POST  /api/v1/promotion-events                                             401   403 403 403   403 403   403  403    403 201   422  201    422  403    403 403   403
-GET   /api/v1/promotion-events                                             401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-GET   /api/v1/promotion-events/{event_id}                                  401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200
-POST  /api/v1/promotion-events/{event_id}/signings                         401   403 403 403   403 403   403  403    403 201   403  403    403  403    403 403   403
-POST  /api/v1/projects/{project_id}/review                                 401   404 404 404   404 404   404  404    404 200   404  403    404  404    404 404   404
-POST  /api/v1/projects/{project_id}/list                                   401   404 404 404   404 404   404  404    404 200   404  403    404  404    404 404   404
-POST  /api/v1/projects/{project_id}/launch                                 401   403 403 403   403 403   403  403    403 200   403  403    403  403    403 403   403
-POST  /api/v1/projects/{project_id}/withdraw                               401   404 404 404   404 404   404  404    404 200   404  403    404  404    404 404   404
+                                                                          anon alice bob vil vil_x twp twp_x head head_x cty cty_x city city_x bank bank_x chk admin  prov
+POST  /api/v1/auth/login                                                   200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+POST  /api/v1/auth/logout                                                  401   204 204 204   204 204   204  204    204 204   204  204    204  204    204 204   204   204
+POST  /api/v1/auth/signup                                                  201   201 201 201   201 201   201  201    201 201   201  201    201  201    201 201   201   201
+GET   /api/v1/me                                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/todo                                                         401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/notifications                                                401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+POST  /api/v1/notifications/read                                           401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/notifications/settings                                       401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+PUT   /api/v1/notifications/settings                                       401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   403   200
+POST  /api/v1/notifications/reminders                                      401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200   403
+POST  /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201   403
+GET   /api/v1/users                                                        401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+POST  /api/v1/entrepreneurs                                                401   409 409 201   403 201   403  201    403 201   403  201    403  403    403 403   403   403
+GET   /api/v1/entrepreneurs                                                401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/entrepreneurs/{entrepreneur_id}                              401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/entrepreneurs/{entrepreneur_id}/verify                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/entrepreneurs/{entrepreneur_id}/return                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+PATCH /api/v1/entrepreneurs/{entrepreneur_id}                              401   409 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/entrepreneurs/{entrepreneur_id}/attachments                  401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404   403
+GET   /api/v1/entrepreneurs/{entrepreneur_id}/attachments/{attachment_id}  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/entrepreneurs/claim/code                                     401   200 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+POST  /api/v1/entrepreneurs/claim                                          401   202 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/entrepreneur-claims                                          401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+POST  /api/v1/entrepreneur-claims/{claim_id}/approve                       401   404 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/entrepreneur-claims/{claim_id}/reject                        401   404 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/enterprises                                                  401   201 201 201   404 201   404  201    404 201   404  201    404  403    403 403   403   403
+GET   /api/v1/enterprises                                                  401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+GET   /api/v1/enterprises/{enterprise_id}/contact                          401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/enterprises/{enterprise_id}/verify                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/enterprises/{enterprise_id}/headcount                        401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/enterprises/{enterprise_id}/return                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+PATCH /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/enterprises/{enterprise_id}/attachments                      401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404   403
+GET   /api/v1/enterprises/{enterprise_id}/attachments/{attachment_id}      401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/imports                                                      401   403 403 201   201 201   201  201    201 201   201  201    201  403    403 403   403   403
+GET   /api/v1/imports                                                      401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/imports/template.xlsx                                        401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403   200
+GET   /api/v1/imports/{import_id}                                          401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+GET   /api/v1/imports/{import_id}/errors.csv                               401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/imports/{import_id}/start                                    401   404 404 404   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+GET   /api/v1/openapi.json                                                 200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/asyncapi.json                                                200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/regions                                                      200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+PUT   /api/v1/banks/{bank_code}                                            401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+PUT   /api/v1/banks/{bank_code}/cities/{city}                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+POST  /api/v1/loans/check                                                  401   200 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/loans/limits                                                 401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/loans                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/loans/{loan_id}                                              401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404   200
+GET   /api/v1/loans/{loan_id}/borrower                                     401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404   200
+POST  /api/v1/loans/{loan_id}/approve                                      401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404   403
+POST  /api/v1/loans/{loan_id}/confirm                                      401   403 404 403   404 403   404  403    404 403   404  403    404  403    404 200   404   403
+POST  /api/v1/loans/{loan_id}/reject                                       401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404   403
+POST  /api/v1/loans/{loan_id}/withdraw                                     401   200 404 403   404 403   404  403    404 403   404  403    404  403    404 403   404   403
+POST  /api/v1/loans/{loan_id}/disburse                                     401   403 404 403   404 403   404  403    404 403   404  403    404  200    404 200   404   403
+POST  /api/v1/loans/{loan_id}/repayments                                   401   403 404 403   404 403   404  403    404 403   404  403    404  201    404 201   404   403
+POST  /api/v1/loans/{loan_id}/attachments                                  401   403 404 403   404 403   404  403    404 403   404  403    404  201    404 201   404   403
+GET   /api/v1/loans/{loan_id}/attachments/{attachment_id}                  401   200 404 200   404 200   404  200    404 200   404  200    404  200    404 200   404   200
+POST  /api/v1/loans/overdue-sweep                                          401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200   403
+GET   /api/v1/fund                                                         401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200   422
+POST  /api/v1/fund/contributions                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403   403
+PUT   /api/v1/fund/repayment-rate                                          401   403 403 403   403 403   403  403    403 403   403  200    200  403    403 403   403   403
+GET   /api/v1/ledger/trial-balance                                         401   403 403 403   403 403   403  403    403 403   403  200    200  403    403 403   200   422
+POST  /api/v1/subsidy-claims                                               401   201 201 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+POST  /api/v1/subsidy-claims/check                                         401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/subsidy-claims                                               401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/subsidy-claims/{claim_id}                                    401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/subsidy-claims/{claim_id}/review                             401   403 403 200   404 200   404  200    404 200   404  200    404  403    403 403   403   403
+POST  /api/v1/subsidy-batches                                              401   403 403 403   403 403   403  403    403 201   409  201    409  403    403 403   403   403
+GET   /api/v1/subsidy-batches                                              401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/subsidy-batches/{batch_id}                                   401   404 404 404   404 404   404  404    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/subsidy-batches/{batch_id}/approve                           401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+POST  /api/v1/subsidy-batches/{batch_id}/pay                               401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403   403
+GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   422
+POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
+POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403   403
+GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+POST  /api/v1/quarters/{quarter}/roster                                    401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+POST  /api/v1/quarters/{quarter}/roster/remove                             401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+GET   /api/v1/quarters/{quarter}/agenda                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+POST  /api/v1/quarters/{quarter}/agenda/{item_id}/refer                    401   403 403 403   404 403   404  403    404 200   404  403    404  403    403 403   403   403
+PUT   /api/v1/quarters/{quarter}/meeting                                   401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
+GET   /api/v1/quarters/{quarter}/meeting                                   401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+POST  /api/v1/quarters/{quarter}/resolutions                               401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403   403
+GET   /api/v1/quarters/{quarter}/resolutions                               401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+POST  /api/v1/resolutions/{resolution_id}/progress                         401   404 404 403   404 403   404  403    404 200   404  200    404  404    404 404   404   403
+POST  /api/v1/resolutions/overdue-sweep                                    401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403   403
+POST  /api/v1/quarters/{quarter}/close                                     401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
+GET   /api/v1/bulletins                                                    401   403 403 403   403 200   200  200    200 200   200  200    200  403    403 403   403   200
+GET   /api/v1/bulletins.xlsx                                               401   403 403 403   403 200   200  200    200 200   200  200    200  403    403 403   403   200
+GET   /api/v1/quarters/{quarter}/bulletin                                  401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+GET   /api/v1/quarters/{quarter}/bulletin.xlsx                             401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
+GET   /api/v1/enterprises/{enterprise_id}/timeline                         401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+GET   /api/v1/dashboard                                                    401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403   200
+POST  /api/v1/consultation/rebuild                                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200   403
+GET   /api/v1/departments                                                  401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   200   200
+POST  /api/v1/departments                                                  401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201   403
+PATCH /api/v1/departments/{code}                                           401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+POST  /api/v1/difficulties                                                 401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/difficulties                                                 401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/difficulties/stats                                           401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403   200
+GET   /api/v1/difficulties/public/{reference}                              200   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+POST  /api/v1/difficulties/sweep                                           401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200   403
+GET   /api/v1/difficulties/{difficulty_id}                                 401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/difficulties/{difficulty_id}/attachments                     401   201 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404   403
+GET   /api/v1/difficulties/{difficulty_id}/attachments/{attachment_id}     401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
+PUT   /api/v1/calendar/{year}                                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+PUT   /api/v1/calendar/{year}/cities/{city}                                401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   200   403
+POST  /api/v1/difficulties/{difficulty_id}/contact                         401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404   403
+POST  /api/v1/difficulties/{difficulty_id}/escalate                        401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404   403
+POST  /api/v1/difficulties/{difficulty_id}/resolve                         401   403 404 403   404 200   404  200    404 403   404  403    404  404    404 404   404   403
+POST  /api/v1/difficulties/{difficulty_id}/accept                          401   200 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404   403
+POST  /api/v1/difficulties/{difficulty_id}/reject                          401   200 404 403   404 403   404  403    404 403   404  403    404  404    404 404   404   403
+POST  /api/v1/difficulties/{difficulty_id}/sign-off                        401   403 404 403   404 403   404  200    404 403   404  403    404  404    404 404   404   403
+POST  /api/v1/projects                                                     401   403 403 403   403 403   403  403    403 201   403  403    403  403    403 403   403   403
+GET   /api/v1/projects                                                     401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/projects/for-me                                              401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/projects/{project_id}                                        401   404 404 404   404 404   404  404    404 200   404  200    404  404    404 404   404   200
+POST  /api/v1/projects/{project_id}/recommend                              401   403 403 403   403 403   403  403    403 200   403  403    403  403    403 403   403   403
+POST  /api/v1/projects/{project_id}/recommendation                         401   403 403 403   403 403   403  403    403 403   403  200    403  403    403 403   403   403
+POST  /api/v1/projects/{project_id}/interest                               401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
+GET   /api/v1/projects/{project_id}/interests                              401   200 200 403   403 403   403  403    403 200   403  403    403  403    403 403   403   403
+GET   /api/v1/projects/{project_id}/matches                                401   403 403 200   200 200   200  200    200 200   200  200    200  403    403 403   403   200
+POST  /api/v1/promotion-events                                             401   403 403 403   403 403   403  403    403 201   422  201    422  403    403 403   403   201
+GET   /api/v1/promotion-events                                             401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+GET   /api/v1/promotion-events/{event_id}                                  401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
+POST  /api/v1/promotion-events/{event_id}/signings                         401   403 403 403   403 403   403  403    403 201   403  403    403  403    403 403   403   403
+POST  /api/v1/projects/{project_id}/review                                 401   404 404 404   404 404   404  404    404 200   404  403    404  404    404 404   404   403
+POST  /api/v1/projects/{project_id}/list                                   401   404 404 404   404 404   404  404    404 200   404  403    404  404    404 404   404   403
+POST  /api/v1/projects/{project_id}/launch                                 401   403 403 403   403 403   403  403    403 200   403  403    403  403    403 403   403   403
+POST  /api/v1/projects/{project_id}/withdraw                               401   404 404 404   404 404   404  404    404 200   404  403    404  404    404 404   404   403
 """
 
 

@@ -181,6 +181,10 @@ def test_each_city_sees_its_own_fund_and_a_province_chooses_whose_books_to_read(
     assert first.status_code == 200 and "查看哪个市（州）" in first.text and "资金拨入" not in first.text
     chosen = province.get(f"/fund?city={places.city}")
     assert f"{home}担保基金" in chosen.text and "试算平衡" in chosen.text and "资金拨入" not in chosen.text
+    # a form posted all the same is refused before it reaches finance, as every change a province's official sends
+    refused = province.submit("/fund", {"idempotency_key": "p-1", "account": "fund:guarantee", "amount_yuan": "5"},
+                              action="/fund/contributions")
+    assert refused.status_code == 403 and "省级工作人员可查看全省各市（州）的情况" in refused.text
 
 
 def test_an_employment_claim_names_the_hire_whose_id_is_wrong_and_pays_two_thousand_per_hire(stack, desk):

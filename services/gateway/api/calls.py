@@ -49,6 +49,7 @@ class ApiCalls(Services):
         actor = auth.actor_for_token(self.db, self.sessions, token)
         if actor is None:
             raise Unauthenticated("token_invalid", "Authorization", "令牌无效或已过期，请重新登录")
+        auth.require_may_act(actor, request.method, request.path)
         return actor
 
     def caller(self, request) -> Caller:

@@ -19,7 +19,7 @@ from services.gateway.handlers.sessions import MISSING, SessionCache
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
 from shared.actors import Actor
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.fields import Strict, refusal
 from shared.validation import domain_check
 
@@ -216,3 +216,19 @@ def get_user(session: Session, user_id: str) -> User:
     if user is None:
         raise NotFound("user_not_found", None, "未找到该用户")
     return user
+
+
+# what a province's official may still send: their own sign-in, sign-out and notifications, and the
+# province's own project library (its recommendations, listings and promotion events), which the
+# projects service rules library by library
+OWN_AFFAIRS = ("/api/v1/auth/", "/api/v1/notifications", "/login", "/logout", "/signup", "/notifications/",
+               "/api/v1/projects", "/api/v1/promotion-events", "/projects/", "/library/", "/promotion-events")
+READING = ("GET", "HEAD", "OPTIONS")
+
+
+def require_may_act(actor: Actor, method: str, path: str) -> None:
+    """The one rule, for the API and the pages alike, that a province's officials read and do not act
+    on a city's programme: any request that would change something of a city's is refused before it
+    reaches a service."""
+    if actor.reads_only and method not in READING and not path.startswith(OWN_AFFAIRS):
+        raise Forbidden("province_reads_only", None, "省级工作人员可查看全省各市（州）的情况，具体事项由市、县、乡镇办理")

@@ -45,6 +45,7 @@ class PageSupport(Services):
             raise LoginRequired(request.full_path.rstrip("?"))
         if roles:
             require_role(actor, *roles)
+        auth.require_may_act(actor, request.method, request.path)
         return actor
 
     def show(self, request, template: str, status: int = 200, **context):
