@@ -1,7 +1,7 @@
 """Bulletins for any period through the API and on a page, checked figure by figure by hand.
 
-The story is set in another city of the list (绵阳): nobody else registers there, so its county's
-figures for this year are ours alone.
+The story is set in another city of the list (its first other one, 成都): nobody else registers
+there, so its county's figures for this year are ours alone.
 """
 
 import io
