@@ -26,6 +26,7 @@ from stdnum import numdb
 from shared.errors import InvalidInput
 
 LEVELS = ("province", "city", "county", "township", "village")
+MUNICIPALITIES = ("11", "12", "31", "50")  # 北京, 天津, 上海, 重庆: province and city at once
 SIGNIFICANT = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 LEVEL_NAMES = {"province": "省", "city": "市", "county": "县（区）", "township": "乡镇", "village": "村"}
 
@@ -173,8 +174,10 @@ def name_of(code: str) -> str:
     if level_of(code) in ("province", "city", "county"):
         results = numdb.get("cn/loc").info(code[:6])
         props = {k: v for _, p in results for k, v in p.items()}
-        for key in {"province": ("province",), "city": ("prefecture", "province"),
-                    "county": ("county",)}[level_of(code)]:
+        # python-stdnum names a city under its `county` key (440300: 深圳市); a municipality's city level
+        # (北京市 110100, 市辖区) is the municipality itself; a code it does not list is no city at all
+        city_keys = ("province",) if code[:2] in MUNICIPALITIES else ("county",)
+        for key in {"province": ("province",), "city": city_keys, "county": ("county",)}[level_of(code)]:
             if key in props:
                 return props[key].split("]")[-1].split(",")[-1]
     return code
@@ -191,6 +194,15 @@ def check_known(code: str, field: str = "region_code") -> str:
     code = normalize(code, field)
     if name_of(code) == code:
         raise InvalidInput("region_code_unknown", field, "未知的行政区划代码")
+    return code
+
+
+def check_city(code: str, field: str = "city") -> str:
+    """A normalised code that names a known city (prefecture): what is each city's own (its books,
+    its partner banks, its local holidays) is asked for by a city's code."""
+    code = check_known(code, field)
+    if level_of(code) != "city":
+        raise InvalidInput("city_level", field, "请选择一个市（州），填写市（州）的代码（如 511000）")
     return code
 
 

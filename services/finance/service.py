@@ -76,16 +76,14 @@ class FinanceService(GuiyanService):
     @command
     def list_banks(self, city=None):
         with self.db.read() as session:
-            return books.banks(session, city and regions.check_known(city, "city"))
+            return books.banks(session, regions.check_city(city) if city else None)
 
     @command
     def set_bank_partnership(self, actor, bank_code, city, data):
         """A city's partnership with a bank begins or ends, at the administrator's hand."""
         actor = as_actor(actor)
         require_role(actor, "admin")
-        data, city = parse(BankPartnershipUpdate, data), regions.check_known(city, "city")
-        if regions.level_of(city) != "city":
-            raise InvalidInput("city_level", "city", "合作关系属于一个市（州），请选择一个市（州）")
+        data, city = parse(BankPartnershipUpdate, data), regions.check_city(city)
         return self._transaction(lambda uow: books.set_partnership(
             uow.session, bank_code, city, data.partner, data.on or clock.today(), actor.username))
 

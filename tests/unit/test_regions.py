@@ -42,6 +42,9 @@ def test_names_come_from_the_statistics_bureaus_list_and_the_national_list():
     assert regions.name_of("511083002") == "金鹅街道"
     assert regions.name_of("510802") == "利州区" and regions.name_of("511825") == "天全县"
     assert regions.name_of("110105") == "朝阳区"  # outside the programme's list: python-stdnum's
+    assert regions.name_of("440300") == "深圳市" and regions.name_of("110100") == "北京市"
+    with pytest.raises(InvalidInput):  # a city code that names no city (it once passed as 四川省)
+        regions.check_known("517700")
 
 
 def test_every_division_of_the_list_hangs_under_one_that_is_listed():
@@ -118,6 +121,14 @@ def test_malformed_codes_are_refused(code):
     with pytest.raises(InvalidInput) as caught:
         regions.normalize(code)
     assert caught.value.code == "region_code_format"
+
+
+def test_what_is_a_citys_own_is_asked_for_by_a_citys_code():
+    assert regions.check_city("510700") == "510700000000"
+    for code, rule in (("510703", "city_level"), ("510000", "city_level"), ("517700", "region_code_unknown")):
+        with pytest.raises(InvalidInput) as caught:
+            regions.check_city(code)
+        assert (caught.value.code, caught.value.field) == (rule, "city")
 
 
 def test_unknown_townships_are_refused():

@@ -88,9 +88,7 @@ def publish_local_days(uow, actor: Actor, year: int, city: str, data: LocalCalen
     """A city's own holidays of a year (and the working days made up for them), entered by its
     city-level officials or an administrator; the city's open difficulties with limits in that year are
     counted again. Entering the year again replaces the city's days of it."""
-    city = regions.check_known(city, "city")
-    if regions.level_of(city) != "city":
-        raise InvalidInput("city_level", "city", "地方假日由市（州）录入，请选择一个市（州）")
+    city = regions.check_city(city)
     if actor.role != "admin" and not (actor.is_city_official and regions.normalize(actor.region_code or "") == city):
         raise Forbidden("city_level_required", None, "只有本市（州）市级工作人员或管理员可以录入本地假日")
     if any(day.year != year for day in [*data.holidays, *data.workdays]):

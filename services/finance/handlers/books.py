@@ -184,11 +184,7 @@ def keeps(actor: Actor, city: str) -> None:
 def city_to_read(actor: Actor, city: str | None) -> str:
     """The city whose books the caller reads: the one named, else their own (an administrator's is
     the programme city; a province official names one)."""
-    named = None
-    if city:
-        named = regions.check_known(city, "city")
-        if regions.level_of(named) != "city":
-            raise InvalidInput("city_level", "city", "请选择一个市（州）")
+    named = regions.check_city(city) if city else None
     if actor.role == "admin":
         return named or programme_city()
     if not actor.is_official:
