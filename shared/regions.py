@@ -6,8 +6,8 @@ statistics bureau's list (guiyan/regions_build.py, `make regions`); its `retired
 stored records but are offered nowhere. Other county-level names come from python-stdnum's list.
 
 The list is held compactly (`Divisions`): the sorted codes as one array of integers and the names
-as one string, found by bisection. A province's 38,000 divisions take about 1 MB in each process
-this way, where a dict of strings took ten.
+as one string, found by bisection. A province's 38,000 divisions take about 1 MB of arrays and
+string this way (3.4 MB resident with their loading); as a dict of strings they took 7.7 MB more.
 """
 
 from __future__ import annotations

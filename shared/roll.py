@@ -197,11 +197,11 @@ def open_roll(file_name: str, data: bytes, chunk: int = 2000,
             data_lines.append((line, raw))
     if len(data_lines) > MAX_ROWS:
         raise InvalidInput("too_many_rows", "file", f"一次最多导入{MAX_ROWS:,}行，请分成几个文件")
-    return headers, _checked_chunks(data_lines, headers, chunk, city or programme_city())
+    return headers, _checked_chunks(data_lines, headers, chunk, city)
 
 
 def _checked_chunks(data_lines: list[tuple[int, dict]], headers: dict[str, str], size: int,
-                    city: str) -> Iterator[list[RollRow]]:
+                    city: str | None) -> Iterator[list[RollRow]]:
     people: dict[str, int] = {}
     firms: dict[str, int] = {}
     for begin in range(0, len(data_lines), size):
@@ -235,7 +235,7 @@ def _twins(row: RollRow, people: dict[str, int], firms: dict[str, int], headers:
 # ---- one row ---------------------------------------------------------------------------------------
 
 
-def region_code(text: str, column: str, row: RollRow, headers: dict[str, str], city: str) -> str | None:
+def region_code(text: str, column: str, row: RollRow, headers: dict[str, str], city: str | None) -> str | None:
     """A place named as the office writes it (双才镇, 东兴区双才镇, 内江市东兴区双才镇大佛村) or by its code."""
     digits = text.replace(" ", "")
     if digits.isdigit():
@@ -247,7 +247,8 @@ def region_code(text: str, column: str, row: RollRow, headers: dict[str, str], c
 
 
 def place_code(text: str, city: str | None = None) -> str | None:
-    """The code of a place in the city named in words, whole or from its county, township or village down."""
+    """The code of a place in the city named in words, whole or from its county, township or village down
+    (the programme city's when no city is given)."""
     places = _places(regions.normalize(city or programme_city()))
     if text in places:
         return places[text]
@@ -283,7 +284,6 @@ def as_date(text: str) -> str:
 
 
 def check(line: int, raw: dict[str, str], headers: dict[str, str], city: str | None = None) -> RollRow:
-    city = city or programme_city()
     row = RollRow(line)
     column = lambda key: headers.get(key, HEADERS[key][0])  # noqa: E731
     person = {
@@ -325,7 +325,7 @@ def check(line: int, raw: dict[str, str], headers: dict[str, str], city: str | N
 
 
 def _enterprise(row: RollRow, raw: dict[str, str], column, headers: dict[str, str], home: str | None,
-                city: str) -> dict | None:
+                city: str | None) -> dict | None:
     investment = raw.get("investment_yuan", "")
     if not investment and raw.get("investment_wan"):
         try:

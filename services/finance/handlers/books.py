@@ -27,8 +27,8 @@ from shared.contracts.finance import KIND_NAMES
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan
 
-FUND_LOCK, BUDGET_LOCK = 4201, 4202
-BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,19}")  # advisory locks: one decision against a balance at a time
+FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a city's balance at a time
+BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,19}")  # a bank added by name: NJRCB, MYCCB
 
 
 # ---- policy versions ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def past_quarters(count: int = 4) -> list[tuple[str, str]]:
 
 def province_cities(actor) -> list[tuple[str, str]]:
     """The cities a province's official may read the books of (code as the API takes it, name)."""
-    if not (actor.is_official and actor.level == "province"):
+    if not actor.reads_only:
         return []
     return [(code[:6], name) for code, name in regions.children_of(actor.region_code or "")]
 
