@@ -15,7 +15,7 @@ ROLE_NAMES = {"entrepreneur": "创业者", "official": "工作人员", "bank_lia
 
 
 class Actor(BaseModel, frozen=True):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     user_id: str
     username: str

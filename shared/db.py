@@ -121,6 +121,7 @@ class UnitOfWork:
         self.session: Session | None = None
         self.on_commit = on_commit
         self.recorded: list[dict] = []
+        self.pending: list = []  # events published, written to the outbox when the change commits
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.session_factory()
@@ -135,6 +136,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self.session is not None
+        self._write_pending()
         self.session.commit()
         if self.on_commit is not None and self.recorded:
             self.on_commit(self.recorded)
@@ -151,11 +153,13 @@ class UnitOfWork:
         self.session.flush()  # its id and defaults, for the event that follows
 
     def publish(self, event) -> None:
-        """Record an event in the outbox, inside this transaction."""
-        from shared.outbox import add_to_outbox
-
+        """Record an event in the outbox, inside this transaction: its row is written just before
+        the transaction commits, with the transaction's other events in one statement (a statement
+        per event was a tenth of a loan step's cost). The change it announces is written now, as
+        before, so that what the command answers (a record's version) is what is stored."""
         assert self.session is not None
-        self.recorded.append(add_to_outbox(self.session, event, handed_over=self.on_commit is not None))
+        self.session.flush()
+        self.pending.append(event)
 
     def publish_all(self, events: list, *, held: bool = False) -> None:
         """Record many events in the outbox with one statement, inside this transaction; `held`, for
@@ -163,9 +167,18 @@ class UnitOfWork:
         from shared.outbox import add_all_to_outbox
 
         assert self.session is not None
+        self._write_pending()  # the outbox keeps the order they were published in
         envelopes = add_all_to_outbox(self.session, events, handed_over=self.on_commit is not None, held=held)
         if not held:
             self.recorded.extend(envelopes)
+
+    def _write_pending(self) -> None:
+        from shared.outbox import add_all_to_outbox
+
+        assert self.session is not None
+        if self.pending:
+            events, self.pending = self.pending, []
+            self.recorded.extend(add_all_to_outbox(self.session, events, handed_over=self.on_commit is not None))
 
 
 class Database(DependencyProvider):

@@ -14,14 +14,14 @@ from shared.logging import current_correlation_id
 class EventPayload(BaseModel, frozen=True):
     """Base of every payload; subclasses name their type, version and producing service."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     event_type: ClassVar[str]
     version: ClassVar[int] = 1
     source: ClassVar[str]
 
 
 class Envelope(BaseModel, frozen=True):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     event_type: str

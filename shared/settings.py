@@ -6,10 +6,12 @@ import ipaddress
 import os
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from shared.fields import Model
 
 
-class EnvironmentSettings(BaseModel):
+class EnvironmentSettings(Model):
     """Fields read from `GUIYAN_<NAME>` variables (any case), checked by pydantic; values given to
     the constructor win. (pydantic-settings did this with 5 MB of imports in every process, against
     a budget of 80 MB each.)"""

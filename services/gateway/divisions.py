@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from shared import regions
 from shared.errors import NotFound
-from shared.fields import Strict
+from shared.fields import Model, Strict
 
 CACHE = "public, max-age=3600"  # the list changes with a release, never with who asks
 
@@ -21,13 +21,13 @@ class RegionQuery(Strict):
         return regions.check_known(value, "parent") if value else None
 
 
-class RegionRead(BaseModel):
+class RegionRead(Model):
     code: str = Field(description="12位统计用区划代码")
     name: str
     level: str = Field(description="province、city、county、township 或 village")
 
 
-class RegionList(BaseModel):
+class RegionList(Model):
     parent: RegionRead | None
     items: list[RegionRead]
 

@@ -7,13 +7,13 @@ modules, so a service can be deployed without the others' code.
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
+from shared.fields import Model
 
 Caller = dict[str, Any]  # who calls, as `Actor.model_dump()`: every command and query takes it first
 Body = dict[str, Any]  # a request's JSON, validated by the service into its contract model
 
 
-class TodoItem(BaseModel):
+class TodoItem(Model):
     """One kind of work waiting for the caller, as the service that holds it counts it: every
     service answers `todo(caller)` with a list of these, and the gateway gathers them into the
     caller's to-do list (`GET /api/v1/todo`, and the home page)."""

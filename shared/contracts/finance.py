@@ -10,7 +10,6 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     Field,
     StrictBool,
     StringConstraints,
@@ -21,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.contracts import Body, Caller
 from shared.events import EventPayload, register
-from shared.fields import Flag, Paged, Strict, day, money, paragraph, percent
+from shared.fields import Flag, Model, Paged, Strict, day, money, paragraph, percent
 from shared.identity import check_resident_id
 from shared.quarters import QuarterCode
 from shared.validation import domain_check
@@ -129,7 +128,7 @@ class LoanListQuery(Paged):
     enterprise_id: str | None = Field(default=None, max_length=36, description="只列此经营主体的贷款")
 
 
-class LoanRead(BaseModel):
+class LoanRead(Model):
     id: str
     borrower_kind: str
     borrower_name: str

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Protocol
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
     create_model,
@@ -23,7 +24,7 @@ from shared import paging, regions
 from shared.contracts import Body, Caller
 from shared.errors import InvalidInput
 from shared.events import EventPayload, register
-from shared.fields import FOUNDING, Paged, Strict, day, money, paragraph
+from shared.fields import FOUNDING, Model, Paged, Strict, day, money, paragraph
 from shared.identity import check_resident_id
 from shared.quarters import QUARTER
 from shared.validation import domain_check
@@ -181,7 +182,7 @@ class ReturnCommand(Strict):
     expected_version: int | None = None
 
 
-def _partial(model: type[BaseModel], name: str, doc: str, *, leave_out: tuple[str, ...] = ()) -> type[BaseModel]:
+def _partial(model: type[Model], name: str, doc: str, *, leave_out: tuple[str, ...] = ()) -> type[Model]:
     """`model`'s fields, each optional, with the version seen and a reason: a PATCH names only what
     it changes; the service checks the record as changed by the same rules as a new one."""
     fields: dict[str, Any] = {
@@ -214,7 +215,7 @@ class ListQuery(Paged):
         return value or None
 
 
-class RecordChangeRead(BaseModel):
+class RecordChangeRead(Model):
     """One change to a record: who, when, why, and each changed field before and after."""
 
     change: str = Field(description="corrected | returned | resubmitted | claimed")
@@ -225,7 +226,7 @@ class RecordChangeRead(BaseModel):
     after: dict[str, Any]
 
 
-class EntrepreneurRead(BaseModel):
+class EntrepreneurRead(Model):
     id: str
     name: str
     id_number: str
@@ -253,7 +254,7 @@ class EntrepreneurRead(BaseModel):
     history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回、认领的记录（详情中给出）")
 
 
-class EnterpriseRead(BaseModel):
+class EnterpriseRead(Model):
     id: str
     owner_entrepreneur_id: str
     owner_name: str
@@ -279,7 +280,7 @@ class EnterpriseRead(BaseModel):
     history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回的记录（详情中给出）")
 
 
-class BorrowerRead(BaseModel):
+class BorrowerRead(Model):
     """Who a loan's borrower is, for those who decide on the loan: its bank's liaisons, officials of
     its region, the borrower. The resident ID is masked as in every list: the bank checks the card
     itself at signing, and the page is enough to know whom it lends to."""
@@ -299,7 +300,7 @@ class BorrowerRead(BaseModel):
                                                 "从业人数、其中脱贫人口、最近一季的填报（quarter、headcount、new_hires）")
 
 
-class EnterpriseContactRead(BaseModel):
+class EnterpriseContactRead(Model):
     """Whom to call about an enterprise: its owner, for the officials who handle its matters."""
 
     enterprise_id: str
@@ -309,7 +310,7 @@ class EnterpriseContactRead(BaseModel):
     owner_phone: str
 
 
-class Page(BaseModel):
+class Page(Model):
     """One page of a list, newest first; `next` continues it (pass it back as `after`)."""
 
     items: list[dict]
@@ -402,6 +403,8 @@ class EnterpriseHeadcountReported(EventPayload, frozen=True):
 
 
 class Liaison(BaseModel, frozen=True):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
     kind: str  # finance | legal | government_affairs
     name: str
     phone: str
@@ -543,13 +546,13 @@ class ClaimQuery(Paged):
     status: Literal["pending", "approved", "rejected"] | None = None
 
 
-class ClaimCodeSent(BaseModel):
+class ClaimCodeSent(Model):
     phone: str = Field(description="收到验证码的手机号（部分隐去）")
     expires_at: dt.datetime
     resend_after: dt.datetime
 
 
-class ClaimRead(BaseModel):
+class ClaimRead(Model):
     id: str
     entrepreneur_id: str
     entrepreneur_name: str
@@ -573,7 +576,7 @@ class ImportCreate(Strict):
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ImportRow(BaseModel):
+class ImportRow(Model):
     """A row as `shared.roll` read and checked it: what to register, or the cells it refused."""
 
     line: int = Field(ge=1)
@@ -583,12 +586,12 @@ class ImportRow(BaseModel):
     errors: list[dict] = Field(default_factory=list)
 
 
-class ImportRows(BaseModel):
+class ImportRows(Model):
     rows: list[ImportRow] = Field(max_length=5000)
     columns: dict[str, str] = Field(default_factory=dict, description="the file's own names of its columns")
 
 
-class ImportRead(BaseModel):
+class ImportRead(Model):
     id: str
     file_name: str
     created_by: str

@@ -45,7 +45,10 @@ def _versions(session: Session, domain_name: str) -> list[PolicyVersion]:
     kept = _kept(session)
     if "versions" not in kept:
         by_domain: dict[str, list[PolicyVersion]] = {}
-        for version in session.scalars(sa.select(PolicyVersion)):
+        # nothing a command changes is in the policy table: its pending changes need not be written first
+        with session.no_autoflush:
+            versions = list(session.scalars(sa.select(PolicyVersion)))
+        for version in versions:
             by_domain.setdefault(version.domain, []).append(version)
         kept["versions"] = by_domain
     return kept["versions"].get(domain_name, [])

@@ -38,6 +38,7 @@ from shared.money import fen_to_yuan, yuan_to_fen
 # what waits for the bank: to review, to confirm, to lend, overdue to chase (loans being repaid on
 # time wait for nothing and are under 本行全部贷款)
 LIAISON_QUEUE = ("under_bank_review", "awaiting_confirmation", "approved", "overdue")
+RESUBMITTABLE = ("ineligible", "rejected", "withdrawn")  # an application its applicant may correct and send again
 
 
 def _percent(bp: int | None) -> str | None:
@@ -91,17 +92,23 @@ def for_bank(session: Session, actor: Actor, loan_id: str, expected_version: int
 # ---- reads ----------------------------------------------------------------------------------
 
 
-def read(session: Session, loan: GuaranteedLoan) -> dict:
+def read(session: Session, loan: GuaranteedLoan, *, schedule: list | None = None) -> dict:
     """The whole loan: its terms, schedule, repayments and timeline, as stored (pending changes are
-    written first, so that the answer's version is the row's)."""
+    written first, so that the answer's version is the row's).
+
+    `schedule`: the instalments just written, as the disbursement computed them (reading back the 36
+    rows it wrote, and the repayments it has none of, was a fifth of a disbursement's cost)."""
     session.flush()
+    disbursed = loan.disbursed_on is not None
     return {**summary(loan, books.bank(session, loan.bank_code)),
-            "instalments": [_instalment(row) for row in loan.instalments] if loan.disbursed_on else [],
-            "repayments": [_repayment(row) for row in loan.repayments] if loan.disbursed_on else [],
+            "instalments": [_instalment(row) for row in (schedule if schedule is not None else loan.instalments)]
+            if disbursed else [],
+            "repayments": [_repayment(row) for row in loan.repayments] if disbursed and schedule is None else [],
             "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
                         for s in loan.history],
+            # only a refused, ineligible or withdrawn application can have been corrected and sent again
             "resubmitted_as": session.scalar(sa.select(GuaranteedLoan.id).where(
-                GuaranteedLoan.resubmission_of == loan.id))}
+                GuaranteedLoan.resubmission_of == loan.id)) if loan.status in RESUBMITTABLE else None}
 
 
 def summary(loan: GuaranteedLoan, bank) -> dict:
@@ -130,7 +137,7 @@ def summary(loan: GuaranteedLoan, bank) -> dict:
     }
 
 
-def _instalment(row: Instalment) -> dict:
+def _instalment(row: Instalment | loan_rules.Instalment) -> dict:
     return {"number": row.number, "due_on": row.due_on,
             "principal_yuan": fen_to_yuan(row.principal_fen), "interest_yuan": fen_to_yuan(row.interest_fen),
             "principal_paid_yuan": fen_to_yuan(row.principal_paid_fen),
@@ -230,9 +237,6 @@ def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | 
         lifetime_loans=sum(s in loan_rules.COUNTS_TOWARDS_LIFETIME for s in statuses),
         outstanding_loans=sum(s in loan_rules.OUTSTANDING + loan_rules.OPEN_BEFORE_APPROVAL for s in statuses),
         headcount=firm.headcount if firm else None, new_hires=firm.new_hires if firm else None)
-
-
-RESUBMITTABLE = ("ineligible", "rejected", "withdrawn")
 
 
 
@@ -426,7 +430,7 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
     uow.publish(events.make_event(fe.LoanDisbursed(
         **_fact(loan), principal_fen=loan.approved_amount_fen, disbursed_on=on,
         maturity_on=plan[-1].due_on, repayment_method=loan.repayment_method)))
-    return read(session, loan)
+    return read(session, loan, schedule=plan)
 
 
 def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, today: dt.date) -> dict:

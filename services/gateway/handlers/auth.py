@@ -11,7 +11,7 @@ import threading
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from services.gateway.handlers import throttle
@@ -20,7 +20,7 @@ from services.gateway.models import LoginSession, User
 from shared import clock, regions
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.fields import Strict, refusal
+from shared.fields import Model, Strict, refusal
 from shared.validation import domain_check
 
 # Argon2id at one of OWASP's equivalent settings (12 MiB, 3 passes, 1 lane; OWASP lists it beside
@@ -36,7 +36,7 @@ MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _DUMMY_HASH = hasher.hash("guiyan-timing-equaliser")
 
 
-class Login(BaseModel):
+class Login(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
