@@ -1,7 +1,7 @@
 """Every service rides out a broker or database restart by itself; callers meanwhile get 503, never 500.
 
 Under registrations through the API, RabbitMQ itself (`rabbitmqctl stop_app`) or PostgreSQL itself
-(`pg_ctlcluster … stop`) is stopped for `GUIYAN_OUTAGE_SECONDS` (20 s in `make test`;
+(`pg_ctlcluster … stop`) is stopped for `GUIYAN_OUTAGE_SECONDS` (12 s in `make test`;
 `make test-reliability` holds it for 60 s) and started again. Afterwards every process still runs,
 no request got 500, and every registration the API accepted reached each consumer's copy and the
 consultation's facts exactly once.
@@ -26,7 +26,7 @@ from tests.support.waiting import eventually
 pytestmark = [pytest.mark.reliability,
               pytest.mark.skipif(not Path("/usr/sbin/rabbitmqctl").exists() and not os.environ.get("CI"),
                                  reason="needs the local RabbitMQ's rabbitmqctl")]
-OUTAGE = float(os.environ.get("GUIYAN_OUTAGE_SECONDS", "20"))
+OUTAGE = float(os.environ.get("GUIYAN_OUTAGE_SECONDS", "12"))
 CONSUMERS = {"finance": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY(:ids)",
              "projects": "SELECT count(*) FROM known_entrepreneurs WHERE id = ANY(:ids)",
              "consultation": "SELECT count(*) FROM facts WHERE event_type = 'entrepreneur_registered'"
