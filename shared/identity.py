@@ -8,14 +8,12 @@ renamed after the birth date (see docs/policies.md).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 
-from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
-from shared import clock
+from shared import clock, regions
 from shared.errors import InvalidInput
 
 
@@ -25,14 +23,6 @@ class ResidentId:
     birth_date: dt.date
     gender: str  # "male" | "female"
     area_code: str
-
-
-@functools.lru_cache(maxsize=8192)  # a few thousand division codes; the lookup walks a text database
-def area_code_exists(code: str) -> bool:
-    """True if the 6-digit code is a current or historical county-level division code."""
-    results = numdb.get("cn/loc").info(code)
-    matched = "".join(part for part, props in results if props)
-    return len(matched) == 6 and any("county" in props for _, props in results)
 
 
 def check_resident_id(value: str, field: str = "id_number") -> ResidentId:
@@ -47,7 +37,7 @@ def check_resident_id(value: str, field: str = "id_number") -> ResidentId:
         raise InvalidInput("id_number_birth_date", field, "身份证号码中的出生日期无效") from None
     if birth_date > clock.today():
         raise InvalidInput("id_number_birth_date", field, "身份证号码中的出生日期晚于今天")
-    if not area_code_exists(number[:6]):
+    if not regions.county_code_exists(number[:6]):
         raise InvalidInput("id_number_area", field, "身份证号码前6位不是有效的行政区划代码")
     gender = "male" if int(number[16]) % 2 == 1 else "female"
     return ResidentId(number, birth_date, gender, number[:6])

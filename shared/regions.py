@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from stdnum import numdb
+import stdnum
 
 from shared.errors import InvalidInput
 
@@ -153,6 +153,35 @@ def _listed() -> dict[str, Divisions]:
     return {section: Divisions(entries) for section, entries in sections.items()}
 
 
+@lru_cache(maxsize=1)
+def _nationwide() -> tuple[dict[str, str], Divisions]:
+    """python-stdnum's list of the country's county-level codes since 1980 (`cn/loc.dat`: a province
+    per line, its codes indented under it): the provinces' names, and each 6-digit code with its
+    latest name (`[-1991]东郊区,[1992-]东丽区` is 东丽区). Read into one `Divisions` rather than
+    through `stdnum.numdb`, whose tree of dicts took 3.7 MB of each process that checked a resident
+    ID."""
+    provinces: dict[str, str] = {}
+    counties: list[tuple[str, str]] = []
+    province = ""
+    with (Path(stdnum.__file__).parent / "cn" / "loc.dat").open(encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip() or line.startswith("#"):
+                continue
+            code, _, value = line.strip().partition(" ")
+            name = value.partition("=")[2].strip('"').split("]")[-1].split(",")[-1]
+            if not line.startswith(" "):
+                province, provinces[code] = code, name
+            else:
+                counties.append(((province + code).ljust(12, "0"), name))
+    return provinces, Divisions(counties)
+
+
+def county_code_exists(code: str) -> bool:
+    """True if the 6-digit code is a current or historical county-level code anywhere in the country
+    (a resident ID's first six digits)."""
+    return code.isdigit() and len(code) == 6 and code.ljust(12, "0") in _nationwide()[1]
+
+
 def local_regions() -> Divisions:
     """The province's current divisions, by 12-digit code."""
     return _listed()["divisions"]
@@ -171,15 +200,14 @@ def name_of(code: str) -> str:
     code = normalize(code)
     if (name := local_regions().get(code) or retired_regions().get(code)) is not None:
         return name
-    if level_of(code) in ("province", "city", "county"):
-        results = numdb.get("cn/loc").info(code[:6])
-        props = {k: v for _, p in results for k, v in p.items()}
-        # python-stdnum names a city under its `county` key (440300: 深圳市); a municipality's city level
-        # (北京市 110100, 市辖区) is the municipality itself; a code it does not list is no city at all
-        city_keys = ("province",) if code[:2] in MUNICIPALITIES else ("county",)
-        for key in {"province": ("province",), "city": city_keys, "county": ("county",)}[level_of(code)]:
-            if key in props:
-                return props[key].split("]")[-1].split(",")[-1]
+    level = level_of(code)
+    if level in ("province", "city", "county"):
+        provinces, counties = _nationwide()
+        # python-stdnum lists a city among its county-level codes (440300: 深圳市); a municipality's
+        # city level (北京市 110100, 市辖区) is the municipality itself; a code it does not list is none
+        if level == "province" or (level == "city" and code[:2] in MUNICIPALITIES):
+            return provinces.get(code[:2], code)
+        return counties.get(code[:6].ljust(12, "0"), code)
     return code
 
 
