@@ -28,8 +28,8 @@ from functools import partial
 from typing import Any
 
 import eventlet
-from kombu import Connection, Queue
-from nameko.events import EventHandler
+from kombu import Connection, Queue, binding
+from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from sqlalchemy.dialects.postgresql import insert
@@ -216,6 +216,13 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self):
         super().setup()
+        self._configure()
+
+    def bound(self) -> tuple[tuple[str, str], ...]:
+        """The (source service, event type) pairs its queue takes."""
+        return ((self.source_service, self.event_type),)
+
+    def _configure(self) -> None:
         self._batch_wait = self.container.config.get("EVENT_BATCH_WAIT_MS", BATCH_WAIT_MS) / 1000
 
     def stop(self):
@@ -328,6 +335,85 @@ class ReliableEventHandler(EventHandler):
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+def shared_queue_name(service: str, method: str) -> str:
+    return f"evt-many--{service}.{method}"
+
+
+def event_queue_name(source: str, event_type: str, service: str, method: str) -> str:
+    """The queue nameko gives a handler of one event type (`evt-<source>-<type>--<service>.<method>`)."""
+    return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+class ReliableEventsHandler(ReliableEventHandler):
+    """`ReliableEventHandler` for many event types, of any services, on one queue bound to each of
+    them: one consumer, and one worker at a time, so that the batches gather every type that comes.
+    Consultation keeps every event of every service; with a queue and a consumer for each of its 49
+    types, a loan's four steps were each a batch of one in its own transaction."""
+
+    def __init__(self, subscriptions, **kwargs):
+        self.subscriptions = tuple(subscriptions)  # (source service, event type) pairs
+        super().__init__(*self.subscriptions[0], **kwargs)
+
+    def bound(self) -> tuple[tuple[str, str], ...]:
+        return self.subscriptions
+
+    def setup(self):
+        self.queue = events_queue(self.container.service_name, self.method_name, self.subscriptions,
+                                  self.container.config)
+        self.queue_consumer.register_provider(self)  # what nameko's Consumer.setup does
+        self._configure()
+
+
+def events_queue(service: str, method: str, subscriptions, config) -> Queue:
+    exchanges: dict[str, Any] = {}
+    bindings = [binding(exchanges.setdefault(source, get_event_exchange(source, config)), routing_key=event_type)
+                for source, event_type in subscriptions]
+    return Queue(shared_queue_name(service, method), bindings=bindings, durable=True, auto_delete=False)
+
+
+events_handler = ReliableEventsHandler.decorator
+
+
+class MergedQueues(DependencyProvider):
+    """The queues of handlers that one `events_handler` took over: at start, what they still hold is
+    moved to its queue (declared here first, with its bindings), and they are deleted. Nothing an
+    earlier version left waiting is lost, and nothing more arrives in them."""
+
+    def __init__(self, method: str, subscriptions, old_method):
+        self.method = method
+        self.subscriptions = tuple(subscriptions)
+        self.old_method = old_method  # event type -> the method name that handled it alone
+
+    def start(self) -> None:
+        from amqp.exceptions import NotFound
+
+        service, config = self.container.service_name, self.container.config
+        target = events_queue(service, self.method, self.subscriptions, config)
+        with Connection(config["AMQP_URI"], transport_options={"confirm_publish": True},
+                        connect_timeout=5) as connection:
+            target(connection.default_channel).declare()
+            producer = connection.Producer()
+            for source, event_type in self.subscriptions:
+                name = event_queue_name(source, event_type, service, self.old_method(event_type))
+                channel = connection.channel()
+                try:
+                    moved = 0
+                    while (message := channel.basic_get(name)) is not None:
+                        producer.publish(message.body, exchange="", routing_key=target.name,
+                                         headers=message.headers, delivery_mode=2, retry=False, mandatory=True,
+                                         content_type=message.properties.get("content_type"),
+                                         content_encoding=message.properties.get("content_encoding"))
+                        channel.basic_ack(message.delivery_tag)
+                        moved += 1
+                    channel.queue_delete(name)
+                    log.info("merged_queue_deleted", queue=name, into=target.name, moved=moved)
+                except NotFound:  # gone already (or never made)
+                    pass
+                finally:
+                    if channel.is_open:
+                        channel.close()
 
 
 def record_in_inbox(session, consumer: str, envelope: Envelope) -> bool:

@@ -19,7 +19,13 @@ from shared.actors import as_actor, programme_city, require_city_official
 from shared.contracts.notifications import DeliverySettings, MarkRead, NotificationQuery
 from shared.db import Database
 from shared.logging import get_logger
-from shared.messaging import event_handler, idempotent, idempotent_batch
+from shared.messaging import (
+    MergedQueues,
+    event_handler,
+    events_handler,
+    idempotent,
+    idempotent_batch,
+)
 from shared.nameko_base import GuiyanService, SteadyRpcProxy, json_rpc, sweep, sweep_each
 from shared.registry_copy import keep_all, keep_change
 from shared.settings import NotificationsSettings
@@ -32,13 +38,27 @@ SETTINGS = NotificationsSettings()
 REGISTRY_SECONDS = 10  # a registry that does not answer in this time is "away": the text waits
 
 
-def _told(rule):
-    """An event handler that keeps the messages `rule(payload)` says, once per event."""
-    def handle(self, uow, payload, envelope):
-        messages.record(uow.session, envelope.event_id, rule(payload))
-
-    handle.__name__ = handle.__qualname__ = f"handle_{rule.__name__}"  # the inbox's name of the consumer
-    return idempotent(handle)
+# the events that only tell people something: event type -> (its service, the rule of who is told what).
+# One queue takes them all, so that a loan's steps share its batches; until it, each had its own queue
+# and handler (`handle_<type>`), emptied into the one queue and deleted when the service starts.
+TOLD = {
+    "claim_in_person_requested": ("registry", domain.claim_in_person_requested),
+    "entrepreneur_verified": ("registry", domain.entrepreneur_verified),
+    "enterprise_verified": ("registry", domain.enterprise_verified),
+    "loan_eligibility_assessed": ("finance", domain.loan_eligibility_assessed),
+    "loan_approved": ("finance", domain.loan_approved),
+    "loan_rejected": ("finance", domain.loan_rejected),
+    "loan_disbursed": ("finance", domain.loan_disbursed),
+    "loan_overdue": ("finance", domain.loan_overdue),
+    "loan_settled": ("finance", domain.loan_settled),
+    "subsidy_claimed": ("finance", domain.subsidy_claimed),
+    "subsidy_approved": ("finance", domain.subsidy_approved),
+    "subsidy_rejected": ("finance", domain.subsidy_rejected),
+    "subsidy_paid": ("finance", domain.subsidy_paid),
+    "difficulty_accepted": ("escalation", domain.difficulty_accepted),
+    "difficulty_closed": ("escalation", domain.difficulty_closed),
+}
+TOLD_SUBSCRIPTIONS = tuple(sorted((source, event_type) for event_type, (source, _) in TOLD.items()))
 
 
 class NotificationsService(GuiyanService):
@@ -46,6 +66,7 @@ class NotificationsService(GuiyanService):
     db = Database("notifications")
     registry = SteadyRpcProxy("registry")
     sms = SmtpSms()
+    merged_told_queues = MergedQueues("handle_told", TOLD_SUBSCRIPTIONS, lambda event_type: f"handle_{event_type}")
 
     # ---- people's messages -----------------------------------------------------------------------
 
@@ -108,6 +129,12 @@ class NotificationsService(GuiyanService):
 
     # ---- who the people are (the registry's events) --------------------------------------------------
 
+    @events_handler(TOLD_SUBSCRIPTIONS)
+    @idempotent
+    def handle_told(self, uow, payload, envelope):
+        """The messages an event's rule says (`TOLD`), once per event."""
+        messages.record(uow.session, envelope.event_id, TOLD[envelope.event_type][1](payload))
+
     @event_handler("registry", "entrepreneur_registered")
     @idempotent_batch
     def handle_entrepreneur_registered(self, uow, items):
@@ -134,25 +161,6 @@ class NotificationsService(GuiyanService):
         keep_change(uow.session, KnownEnterprise, payload.enterprise_id, payload)
         messages.record(uow.session, envelope.event_id, domain.enterprise_changed(payload))
 
-    handle_claim_in_person_requested = event_handler("registry", "claim_in_person_requested")(
-        _told(domain.claim_in_person_requested))
-    handle_entrepreneur_verified = event_handler("registry", "entrepreneur_verified")(
-        _told(domain.entrepreneur_verified))
-    handle_enterprise_verified = event_handler("registry", "enterprise_verified")(_told(domain.enterprise_verified))
-
-    # ---- loans and subsidies ---------------------------------------------------------------------------
-
-    handle_loan_eligibility_assessed = event_handler("finance", "loan_eligibility_assessed")(
-        _told(domain.loan_eligibility_assessed))
-    handle_loan_approved = event_handler("finance", "loan_approved")(_told(domain.loan_approved))
-    handle_loan_rejected = event_handler("finance", "loan_rejected")(_told(domain.loan_rejected))
-    handle_loan_disbursed = event_handler("finance", "loan_disbursed")(_told(domain.loan_disbursed))
-    handle_loan_overdue = event_handler("finance", "loan_overdue")(_told(domain.loan_overdue))
-    handle_loan_settled = event_handler("finance", "loan_settled")(_told(domain.loan_settled))
-    handle_subsidy_claimed = event_handler("finance", "subsidy_claimed")(_told(domain.subsidy_claimed))
-    handle_subsidy_approved = event_handler("finance", "subsidy_approved")(_told(domain.subsidy_approved))
-    handle_subsidy_rejected = event_handler("finance", "subsidy_rejected")(_told(domain.subsidy_rejected))
-    handle_subsidy_paid = event_handler("finance", "subsidy_paid")(_told(domain.subsidy_paid))
 
     # ---- difficulties: messages, and the time limits to remind of ------------------------------------
 
@@ -191,9 +199,6 @@ class NotificationsService(GuiyanService):
         messages.limits_done(uow.session, payload.difficulty_id, payload.level, "resolve", open_=True)
         messages.record(uow.session, envelope.event_id, domain.difficulty_reopened(payload))
 
-    handle_difficulty_accepted = event_handler("escalation", "difficulty_accepted")(
-        _told(domain.difficulty_accepted))
-    handle_difficulty_closed = event_handler("escalation", "difficulty_closed")(_told(domain.difficulty_closed))
 
     @event_handler("consultation", "resolution_overdue")
     @idempotent

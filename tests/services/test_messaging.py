@@ -349,6 +349,42 @@ def test_the_queue_of_a_handler_a_service_no_longer_has_is_deleted_when_it_start
             connection.channel().queue_declare(old_queue, passive=True)
 
 
+def test_the_queues_one_handler_took_over_are_emptied_into_its_queue_and_deleted_when_it_starts(amqp_uri):
+    """Consultation kept each event type on its own queue: what one still holds when the new version
+    starts moves to the one queue of every type, headers and all, and the old queue goes."""
+    from nameko.containers import ServiceContainer
+
+    from services.consultation.handlers.facts import FactHandlers
+
+    old_queue = "evt-finance-loan_applied--consultation.handle_loan_applied"
+    old = Queue(old_queue, exchange=event_exchange("finance"), routing_key="loan_applied", durable=True)
+    with Connection(amqp_uri) as connection:
+        old(connection.channel()).declare()
+        connection.Producer(serializer="json").publish(
+            {"event_id": "e-waiting"}, exchange=event_exchange("finance"), routing_key="loan_applied",
+            headers={"x-guiyan-attempts": 2})
+
+    class Merging:
+        name = "consultation"
+        merged = FactHandlers.merged_fact_queues
+
+    container = ServiceContainer(Merging, {"AMQP_URI": amqp_uri})
+    container.start()
+    container.stop()
+    merged = Queue("evt-many--consultation.handle_facts")
+    with Connection(amqp_uri) as connection:
+        with pytest.raises(amqp.exceptions.NotFound):
+            connection.channel().queue_declare(old_queue, passive=True)
+        moved = merged(connection.channel()).get(no_ack=True)
+        assert (moved.payload, moved.headers["x-guiyan-attempts"]) == ({"event_id": "e-waiting"}, 2)
+        # the merged queue is bound to every type: a new event of another service's lands in it too
+        connection.Producer(serializer="json").publish({"event_id": "e-new"}, exchange=event_exchange("escalation"),
+                                                        routing_key="difficulty_reported")
+        arrived = eventually(lambda: merged(connection.channel()).get(no_ack=True), timeout=5)
+        assert arrived.payload == {"event_id": "e-new"}
+        connection.channel().queue_delete(merged.name)
+
+
 def test_a_read_sees_one_snapshot_however_many_statements_it_takes(databases):
     """A commit between two statements of one read is not half seen (a difficulty's decision showed
     without the timeline step written with it)."""

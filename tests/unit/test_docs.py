@@ -13,10 +13,10 @@ import types
 import typing
 from pathlib import Path
 
-from nameko.events import EventHandler
 from pydantic import BaseModel
 
 from shared.events import EventPayload, catalogue
+from shared.messaging import ReliableEventHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DOC = ROOT / "docs" / "events.md"
@@ -40,10 +40,11 @@ def subscriptions() -> dict[tuple[str, str], list[str]]:
         cls = service_class(name)
         for attribute in dir(cls):
             for entrypoint in getattr(getattr(cls, attribute), "nameko_entrypoints", ()):
-                if isinstance(entrypoint, EventHandler):
-                    consumers = found.setdefault((entrypoint.source_service, entrypoint.event_type), [])
-                    if name not in consumers:
-                        consumers.append(name)
+                if isinstance(entrypoint, ReliableEventHandler):
+                    for subscription in entrypoint.bound():
+                        consumers = found.setdefault(subscription, [])
+                        if name not in consumers:
+                            consumers.append(name)
     return found
 
 
