@@ -378,8 +378,9 @@ events_handler = ReliableEventsHandler.decorator
 
 class MergedQueues(DependencyProvider):
     """The queues of handlers that one `events_handler` took over: at start, what they still hold is
-    moved to its queue (declared here first, with its bindings), and they are deleted. Nothing an
-    earlier version left waiting is lost, and nothing more arrives in them."""
+    moved to its queue (declared here first, with its bindings), and they are deleted, their retry
+    queues first (a message waiting there for its next try would otherwise come back to a queue that
+    is gone). Nothing an earlier version left waiting is lost, and nothing more arrives in them."""
 
     def __init__(self, method: str, subscriptions, old_method):
         self.method = method
@@ -387,33 +388,59 @@ class MergedQueues(DependencyProvider):
         self.old_method = old_method  # event type -> the method name that handled it alone
 
     def start(self) -> None:
-        from amqp.exceptions import NotFound
-
         service, config = self.container.service_name, self.container.config
         target = events_queue(service, self.method, self.subscriptions, config)
+        configured = list(config.get("RETRY_DELAYS_MS") or DEFAULT_RETRY_DELAYS_MS)
+        delays = sorted({delay_for(configured, attempt) for attempt in range(1, 20)})
         with Connection(config["AMQP_URI"], transport_options={"confirm_publish": True},
                         connect_timeout=5) as connection:
             target(connection.default_channel).declare()
             producer = connection.Producer()
             for source, event_type in self.subscriptions:
-                name = event_queue_name(source, event_type, service, self.old_method(event_type))
-                channel = connection.channel()
-                try:
-                    moved = 0
-                    while (message := channel.basic_get(name)) is not None:
-                        producer.publish(message.body, exchange="", routing_key=target.name,
-                                         headers=message.headers, delivery_mode=2, retry=False, mandatory=True,
-                                         content_type=message.properties.get("content_type"),
-                                         content_encoding=message.properties.get("content_encoding"))
-                        channel.basic_ack(message.delivery_tag)
-                        moved += 1
-                    channel.queue_delete(name)
-                    log.info("merged_queue_deleted", queue=name, into=target.name, moved=moved)
-                except NotFound:  # gone already (or never made)
-                    pass
-                finally:
-                    if channel.is_open:
-                        channel.close()
+                old = event_queue_name(source, event_type, service, self.old_method(event_type))
+                if not _queue_exists(connection, old):  # merged at an earlier start, or never made
+                    continue
+                moved = sum(_move(connection, producer, f"{old}.retry.{delay}", target.name) for delay in delays)
+                moved += _move(connection, producer, old, target.name)
+                log.info("merged_queue_deleted", queue=old, into=target.name, moved=moved)
+
+
+def _queue_exists(connection, name: str) -> bool:
+    from amqp.exceptions import NotFound
+
+    channel = connection.channel()
+    try:
+        channel.queue_declare(name, passive=True)
+        return True
+    except NotFound:
+        return False
+    finally:
+        if channel.is_open:
+            channel.close()
+
+
+def _move(connection, producer, name: str, into: str) -> int:
+    """Every message of queue `name` published to queue `into` (confirmed, then acknowledged), and
+    `name` deleted; how many moved (0 when there is no such queue)."""
+    from amqp.exceptions import NotFound
+
+    channel = connection.channel()
+    moved = 0
+    try:
+        while (message := channel.basic_get(name)) is not None:
+            producer.publish(message.body, exchange="", routing_key=into, headers=message.headers,
+                             delivery_mode=2, retry=False, mandatory=True,
+                             content_type=message.properties.get("content_type"),
+                             content_encoding=message.properties.get("content_encoding"))
+            channel.basic_ack(message.delivery_tag)
+            moved += 1
+        channel.queue_delete(name)
+    except NotFound:
+        pass
+    finally:
+        if channel.is_open:
+            channel.close()
+    return moved
 
 
 def record_in_inbox(session, consumer: str, envelope: Envelope) -> bool:

@@ -12,7 +12,7 @@ from services.registry.service import RegistryService
 from shared import clock, parking
 from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.events import make_event
-from shared.messaging import RetiredQueues
+from shared.messaging import RetiredQueues, delay_queue
 from shared.outbox import (
     HANDOFF_GRACE,
     OutboxRelay,
@@ -358,11 +358,14 @@ def test_the_queues_one_handler_took_over_are_emptied_into_its_queue_and_deleted
 
     old_queue = "evt-finance-loan_applied--consultation.handle_loan_applied"
     old = Queue(old_queue, exchange=event_exchange("finance"), routing_key="loan_applied", durable=True)
+    retrying = delay_queue(old_queue, 10000)  # a message between two tries, due back in its old queue
     with Connection(amqp_uri) as connection:
         old(connection.channel()).declare()
         connection.Producer(serializer="json").publish(
             {"event_id": "e-waiting"}, exchange=event_exchange("finance"), routing_key="loan_applied",
             headers={"x-guiyan-attempts": 2})
+        connection.Producer(serializer="json").publish(
+            {"event_id": "e-retrying"}, exchange="", routing_key=retrying.name, declare=[retrying])
 
     class Merging:
         name = "consultation"
@@ -373,10 +376,12 @@ def test_the_queues_one_handler_took_over_are_emptied_into_its_queue_and_deleted
     container.stop()
     merged = Queue("evt-many--consultation.handle_facts")
     with Connection(amqp_uri) as connection:
-        with pytest.raises(amqp.exceptions.NotFound):
-            connection.channel().queue_declare(old_queue, passive=True)
-        moved = merged(connection.channel()).get(no_ack=True)
-        assert (moved.payload, moved.headers["x-guiyan-attempts"]) == ({"event_id": "e-waiting"}, 2)
+        for gone in (old_queue, retrying.name):
+            with pytest.raises(amqp.exceptions.NotFound):
+                connection.channel().queue_declare(gone, passive=True)
+        moved = [merged(connection.channel()).get(no_ack=True) for _ in range(2)]
+        assert [m.payload for m in moved] == [{"event_id": "e-retrying"}, {"event_id": "e-waiting"}]
+        assert moved[1].headers["x-guiyan-attempts"] == 2
         # the merged queue is bound to every type: a new event of another service's lands in it too
         connection.Producer(serializer="json").publish({"event_id": "e-new"}, exchange=event_exchange("escalation"),
                                                         routing_key="difficulty_reported")
