@@ -130,24 +130,25 @@ class NotificationsService(GuiyanService):
     # ---- who the people are (the registry's events) --------------------------------------------------
 
     @events_handler(TOLD_SUBSCRIPTIONS)
-    @idempotent
-    def handle_told(self, uow, payload, envelope):
-        """The messages an event's rule says (`TOLD`), once per event."""
-        messages.record(uow.session, envelope.event_id, TOLD[envelope.event_type][1](payload))
+    @idempotent_batch
+    def handle_told(self, uow, items):
+        """The messages each event's rule says (`TOLD`), once per event."""
+        messages.record_all(uow.session, [(envelope.event_id, TOLD[envelope.event_type][1](payload))
+                                          for payload, envelope in items])
 
     @event_handler("registry", "entrepreneur_registered")
     @idempotent_batch
     def handle_entrepreneur_registered(self, uow, items):
         keep_all(uow.session, KnownEntrepreneur, [(p.entrepreneur_id, p) for p, _ in items])
-        for payload, envelope in items:
-            messages.record(uow.session, envelope.event_id, domain.entrepreneur_registered(payload))
+        messages.record_all(uow.session, [(envelope.event_id, domain.entrepreneur_registered(payload))
+                                          for payload, envelope in items])
 
     @event_handler("registry", "enterprise_registered")
     @idempotent_batch
     def handle_enterprise_registered(self, uow, items):
         keep_all(uow.session, KnownEnterprise, [(p.enterprise_id, p) for p, _ in items])
-        for payload, envelope in items:
-            messages.record(uow.session, envelope.event_id, domain.enterprise_registered(payload))
+        messages.record_all(uow.session, [(envelope.event_id, domain.enterprise_registered(payload))
+                                          for payload, envelope in items])
 
     @event_handler("registry", "entrepreneur_changed")
     @idempotent

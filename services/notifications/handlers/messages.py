@@ -46,34 +46,44 @@ SMS_BATCH = 50
 def record(session: Session, source: str, messages: list[Message]) -> int:
     """Keep each message once (`source`: the event's id, or the reminder's own key), with a text
     message for each of its SMS recipients. Returns how many were new."""
-    new = 0
-    for message in messages:
-        person = message.audience if isinstance(message.audience, Person) else None
-        entrepreneur_id = person.entrepreneur_id if person else None
-        if person and person.enterprise_id and not entrepreneur_id:
-            entrepreneur_id = session.scalar(sa.select(KnownEnterprise.owner_entrepreneur_id)
-                                             .where(KnownEnterprise.id == person.enterprise_id))
-        unit = message.audience if isinstance(message.audience, Unit) else None
-        bank = message.audience if isinstance(message.audience, Bank) else None
-        row = {"id": new_id(), "key": f"{source}:{message.audience_key()}"[:120],
-               "kind": message.kind, "title": message.title[:120], "body": message.body, "link": message.link,
-               "due_on": message.due_on, "entrepreneur_id": entrepreneur_id,
-               "enterprise_id": person.enterprise_id if person else None,
-               "unit_region": unit.region if unit else None, "unit_level": unit.level if unit else None,
-               "heads_only": bool(unit and unit.heads_only), "bank_code": bank.code if bank else None,
-               "created_at": clock.stamp()}
-        notification_id = session.scalar(insert(Notification).values(row).on_conflict_do_nothing(
-            index_elements=["key"]).returning(Notification.id))
-        if notification_id is None:  # this message was kept before (an event delivered again)
-            continue
-        new += 1
+    return record_all(session, [(source, messages)])
+
+
+def record_all(session: Session, sourced: list[tuple[str, list[Message]]]) -> int:
+    """`record` for the messages of many events (a batch of deliveries), kept with one statement."""
+    rows, kept = [], {}
+    for source, messages in sourced:
+        for message in messages:
+            person = message.audience if isinstance(message.audience, Person) else None
+            entrepreneur_id = person.entrepreneur_id if person else None
+            if person and person.enterprise_id and not entrepreneur_id:
+                entrepreneur_id = session.scalar(sa.select(KnownEnterprise.owner_entrepreneur_id)
+                                                 .where(KnownEnterprise.id == person.enterprise_id))
+            unit = message.audience if isinstance(message.audience, Unit) else None
+            bank = message.audience if isinstance(message.audience, Bank) else None
+            key = f"{source}:{message.audience_key()}"[:120]
+            rows.append({"id": new_id(), "key": key,
+                         "kind": message.kind, "title": message.title[:120], "body": message.body, "link": message.link,
+                         "due_on": message.due_on, "entrepreneur_id": entrepreneur_id,
+                         "enterprise_id": person.enterprise_id if person else None,
+                         "unit_region": unit.region if unit else None, "unit_level": unit.level if unit else None,
+                         "heads_only": bool(unit and unit.heads_only), "bank_code": bank.code if bank else None,
+                         "created_at": clock.stamp()})
+            kept.setdefault(key, (message, person, entrepreneur_id))
+    if not rows:
+        return 0
+    # a message kept before (an event delivered again) is not kept twice, nor texted again
+    new = session.execute(insert(Notification).on_conflict_do_nothing(index_elements=["key"])
+                          .returning(Notification.id, Notification.key), rows).all()
+    for notification_id, key in new:
+        message, person, entrepreneur_id = kept[key]
         if message.sms:
             for recipient in _text_recipients(session, message, person, entrepreneur_id):
                 session.execute(insert(TextMessage).values(
                     id=new_id(), notification_id=notification_id, recipient=recipient,
                     text=message.text(), next_try_at=clock.utcnow(), created_at=clock.utcnow(),
                 ).on_conflict_do_nothing())
-    return new
+    return len(new)
 
 
 def _text_recipients(session: Session, message: Message, person: Person | None,
