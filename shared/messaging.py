@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any
 
 import eventlet
+from amqp.exceptions import NotFound
 from kombu import Connection, Queue, binding
 from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
@@ -176,8 +177,6 @@ class RetiredQueues(DependencyProvider):
         self.names = names
 
     def start(self) -> None:
-        from amqp.exceptions import NotFound
-
         with Connection(self.container.config["AMQP_URI"], connect_timeout=5) as connection:
             for name in self.names:
                 channel = connection.channel()
@@ -337,10 +336,6 @@ class ReliableEventHandler(EventHandler):
 event_handler = ReliableEventHandler.decorator
 
 
-def shared_queue_name(service: str, method: str) -> str:
-    return f"evt-many--{service}.{method}"
-
-
 def event_queue_name(source: str, event_type: str, service: str, method: str) -> str:
     """The queue nameko gives a handler of one event type (`evt-<source>-<type>--<service>.<method>`)."""
     return f"evt-{source}-{event_type}--{service}.{method}"
@@ -370,7 +365,7 @@ def events_queue(service: str, method: str, subscriptions, config) -> Queue:
     exchanges: dict[str, Any] = {}
     bindings = [binding(exchanges.setdefault(source, get_event_exchange(source, config)), routing_key=event_type)
                 for source, event_type in subscriptions]
-    return Queue(shared_queue_name(service, method), bindings=bindings, durable=True, auto_delete=False)
+    return Queue(f"evt-many--{service}.{method}", bindings=bindings, durable=True, auto_delete=False)
 
 
 events_handler = ReliableEventsHandler.decorator
@@ -380,12 +375,12 @@ class MergedQueues(DependencyProvider):
     """The queues of handlers that one `events_handler` took over: at start, what they still hold is
     moved to its queue (declared here first, with its bindings), and they are deleted, their retry
     queues first (a message waiting there for its next try would otherwise come back to a queue that
-    is gone). Nothing an earlier version left waiting is lost, and nothing more arrives in them."""
+    is gone). Nothing an earlier version left waiting is lost, and nothing more arrives in them.
+    The handlers taken over were named `handle_<event type>`, as one-type handlers are."""
 
-    def __init__(self, method: str, subscriptions, old_method):
+    def __init__(self, method: str, subscriptions):
         self.method = method
         self.subscriptions = tuple(subscriptions)
-        self.old_method = old_method  # event type -> the method name that handled it alone
 
     def start(self) -> None:
         service, config = self.container.service_name, self.container.config
@@ -397,7 +392,7 @@ class MergedQueues(DependencyProvider):
             target(connection.default_channel).declare()
             producer = connection.Producer()
             for source, event_type in self.subscriptions:
-                old = event_queue_name(source, event_type, service, self.old_method(event_type))
+                old = event_queue_name(source, event_type, service, f"handle_{event_type}")
                 if not _queue_exists(connection, old):  # merged at an earlier start, or never made
                     continue
                 moved = sum(_move(connection, producer, f"{old}.retry.{delay}", target.name) for delay in delays)
@@ -406,8 +401,6 @@ class MergedQueues(DependencyProvider):
 
 
 def _queue_exists(connection, name: str) -> bool:
-    from amqp.exceptions import NotFound
-
     channel = connection.channel()
     try:
         channel.queue_declare(name, passive=True)
@@ -422,8 +415,6 @@ def _queue_exists(connection, name: str) -> bool:
 def _move(connection, producer, name: str, into: str) -> int:
     """Every message of queue `name` published to queue `into` (confirmed, then acknowledged), and
     `name` deleted; how many moved (0 when there is no such queue)."""
-    from amqp.exceptions import NotFound
-
     channel = connection.channel()
     moved = 0
     try:

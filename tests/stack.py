@@ -33,6 +33,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _ended(processes: list[subprocess.Popen], sig: int, seconds: float = 20) -> None:
+    """Each process sent `sig`, then waited for; one still running after `seconds` is killed."""
+    for process in processes:
+        process.send_signal(sig)
+    deadline = time.monotonic() + seconds
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def process_name(service: str, instance: int = 1) -> str:
     """How a Stack keys a process: the service's name, with "#2", "#3" … for further instances."""
     return service if instance == 1 else f"{service}#{instance}"
@@ -105,28 +118,13 @@ class Stack:
 
     def stop(self, service: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(service, None)
-        if process is None:
-            return
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            _ended([process], sig)
 
     def stop_all(self) -> None:
         """Every process told to stop at once, then each waited for (one after another, each
         service's graceful stop took a suite's teardowns 16 s)."""
-        processes = [self.processes.pop(service) for service in list(self.processes)]
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for process in processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _ended([self.processes.pop(service) for service in list(self.processes)], signal.SIGTERM)
         self.sms.stop()
 
     @contextmanager

@@ -66,7 +66,7 @@ class NotificationsService(GuiyanService):
     db = Database("notifications")
     registry = SteadyRpcProxy("registry")
     sms = SmtpSms()
-    merged_told_queues = MergedQueues("handle_told", TOLD_SUBSCRIPTIONS, lambda event_type: f"handle_{event_type}")
+    merged_told_queues = MergedQueues("handle_told", TOLD_SUBSCRIPTIONS)
 
     # ---- people's messages -----------------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class NotificationsService(GuiyanService):
         except (eventlet.Timeout, UnknownService):  # away, or never started here yet: the text waits
             raise ConnectionError("the registry did not answer") from None
 
-    # ---- who the people are (the registry's events) --------------------------------------------------
+    # ---- events that only tell people something ----------------------------------------------------
 
     @events_handler(TOLD_SUBSCRIPTIONS)
     @idempotent_batch
@@ -135,6 +135,8 @@ class NotificationsService(GuiyanService):
         """The messages each event's rule says (`TOLD`), once per event."""
         messages.record_all(uow.session, [(envelope.event_id, TOLD[envelope.event_type][1](payload))
                                           for payload, envelope in items])
+
+    # ---- who the people are (the registry's events) --------------------------------------------------
 
     @event_handler("registry", "entrepreneur_registered")
     @idempotent_batch
@@ -161,7 +163,6 @@ class NotificationsService(GuiyanService):
     def handle_enterprise_changed(self, uow, payload, envelope):
         keep_change(uow.session, KnownEnterprise, payload.enterprise_id, payload)
         messages.record(uow.session, envelope.event_id, domain.enterprise_changed(payload))
-
 
     # ---- difficulties: messages, and the time limits to remind of ------------------------------------
 
@@ -199,7 +200,6 @@ class NotificationsService(GuiyanService):
     def handle_difficulty_reopened(self, uow, payload, envelope):
         messages.limits_done(uow.session, payload.difficulty_id, payload.level, "resolve", open_=True)
         messages.record(uow.session, envelope.event_id, domain.difficulty_reopened(payload))
-
 
     @event_handler("consultation", "resolution_overdue")
     @idempotent

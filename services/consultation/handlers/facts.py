@@ -21,7 +21,7 @@ SUBSCRIPTIONS = tuple(sorted({(model.source, event_type) for (event_type, _), mo
 class FactHandlers:
     """Mixed into ConsultationService."""
 
-    merged_fact_queues = MergedQueues("handle_facts", SUBSCRIPTIONS, lambda event_type: f"handle_{event_type}")
+    merged_fact_queues = MergedQueues("handle_facts", SUBSCRIPTIONS)
 
     @events_handler(SUBSCRIPTIONS)
     @idempotent_batch
