@@ -115,16 +115,17 @@ class NotificationsService(GuiyanService):
         with self.db.read() as session:
             due = messages.due_texts(session)
         if due:
+            phone_of = messages.records_phones(due.values(), self._phones_on_record)
             with self.sms.batch() as gateway:  # one connection to the gateway for the sweep's texts
                 done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
-                    uow.session, text_id, gateway, self._phone_on_record))
+                    uow.session, text_id, gateway, phone_of))
             log.info("text_messages_swept", **done)
 
-    def _phone_on_record(self, recipient: str) -> str | None:
+    def _phones_on_record(self, recipients: list[str]) -> dict[str, str]:
         try:
             with eventlet.Timeout(REGISTRY_SECONDS):
-                return self.registry.text_message_phone(recipient)
-        except (eventlet.Timeout, UnknownService):  # away, or never started here yet: the text waits
+                return self.registry.text_message_phones(recipients)
+        except (eventlet.Timeout, UnknownService):  # away, or never started here yet: the texts wait
             raise ConnectionError("the registry did not answer") from None
 
     # ---- events that only tell people something ----------------------------------------------------

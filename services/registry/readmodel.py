@@ -119,15 +119,25 @@ def get_entrepreneur(session: Session, actor: Actor, entrepreneur_id: str) -> En
     return record
 
 
-def text_message_phone(session: Session, recipient: str) -> str | None:
-    """The phone on a person's record; for an enterprise, its owner's (an enterprise keeps none)."""
-    kind, _, record_id = recipient.partition(":")
-    if kind == "person":
-        return session.scalar(sa.select(Entrepreneur.phone).where(Entrepreneur.id == record_id))
-    if kind == "enterprise":
-        return session.scalar(sa.select(Entrepreneur.phone).join(Enterprise, Enterprise.owner_entrepreneur_id
-                                                                 == Entrepreneur.id).where(Enterprise.id == record_id))
-    return None
+def text_message_phones(session: Session, recipients: list[str]) -> dict[str, str]:
+    """The phone each text message goes to: a person's own ("person:<id>"), an enterprise's owner's
+    ("enterprise:<id>"; an enterprise keeps none). Two statements for a whole sweep's texts; a
+    recipient with no record, or no phone, is left out."""
+    wanted: dict[str, set[str]] = {"person": set(), "enterprise": set()}
+    for recipient in recipients:
+        kind, _, record_id = recipient.partition(":")
+        if kind in wanted and record_id:
+            wanted[kind].add(record_id)
+    phones = {}
+    if wanted["person"]:
+        phones.update((f"person:{record_id}", phone) for record_id, phone in session.execute(
+            sa.select(Entrepreneur.id, Entrepreneur.phone).where(Entrepreneur.id.in_(wanted["person"]))))
+    if wanted["enterprise"]:
+        phones.update((f"enterprise:{record_id}", phone) for record_id, phone in session.execute(
+            sa.select(Enterprise.id, Entrepreneur.phone)
+            .join(Entrepreneur, Enterprise.owner_entrepreneur_id == Entrepreneur.id)
+            .where(Enterprise.id.in_(wanted["enterprise"]))))
+    return {recipient: phone for recipient, phone in phones.items() if phone}
 
 
 def get_my_entrepreneur(session: Session, actor: Actor) -> dict | None:

@@ -33,6 +33,7 @@ from shared.contracts.registry import (
     LiaisonsAssign,
     ListQuery,
     ReturnCommand,
+    TextRecipients,
     VerifyCommand,
 )
 from shared.db import Database
@@ -91,12 +92,14 @@ class RegistryService(GuiyanService):
             return readmodel.todo(session, as_actor(actor))
 
     @command
-    def text_message_phone(self, recipient):
-        """Where a text message for a record goes (the notifications service asks, when it sends):
-        "person:<id>" the phone on the person's record, "enterprise:<id>" the enterprise's. Inside
-        the system only (no gateway route calls it); no other service keeps anyone's phone."""
+    def text_message_phones(self, recipients):
+        """Where text messages for records go (the notifications service asks, once for each batch
+        it sends): {"person:<id>" or "enterprise:<id>": phone}, the phone on the person's record or
+        the enterprise's owner's. Inside the system only (no gateway route calls it); no other
+        service keeps anyone's phone."""
+        recipients = parse(TextRecipients, {"recipients": recipients}).recipients
         with self.db.read() as session:
-            return readmodel.text_message_phone(session, str(recipient))
+            return readmodel.text_message_phones(session, recipients)
 
     @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):

@@ -167,6 +167,15 @@ class LiaisonsAssign(Strict):
     liaisons: list[LiaisonIn] = Field(min_length=1, max_length=3)
 
 
+TEXT_RECIPIENTS_MAX = 200  # a sender's batch (notifications sends 50 at a time)
+
+
+class TextRecipients(Strict):
+    """Whose phones a batch of text messages needs: "person:<id>" or "enterprise:<id>"."""
+
+    recipients: list[Annotated[str, Field(max_length=80)]] = Field(max_length=TEXT_RECIPIENTS_MAX)
+
+
 class VerifyCommand(Strict):
     expected_version: int | None = None
     note: Remark = ""
@@ -695,8 +704,9 @@ class RegistryApi(Protocol):
 
     def start_import(self, actor: Caller, import_id: str) -> Any: ...
 
-    def text_message_phone(self, recipient: str) -> Any:
-        """Where a text message for "person:<id>" or "enterprise:<id>" goes (inside the system only)."""
+    def text_message_phones(self, recipients: list[str]) -> Any:
+        """{"person:<id>" or "enterprise:<id>": phone} for a batch of text messages (inside the
+        system only; a recipient without a phone is left out)."""
 
     def todo(self, actor: Caller) -> Any:
         """What waits for the caller here: a list of `TodoItem` as JSON."""

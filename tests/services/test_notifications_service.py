@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notifications.handlers import messages
-from services.notifications.models import TextMessage
+from services.notifications.models import (
+    DeliverySetting,
+    KnownEnterprise,
+    KnownEntrepreneur,
+    Notification,
+    TextMessage,
+)
 from services.notifications.service import NotificationsService
 from shared import clock
 from shared.contracts import registry
@@ -127,14 +133,66 @@ def test_a_text_waits_while_the_gateway_is_away_and_leaves_once_when_it_is_back(
 
 
 def test_a_registry_that_does_not_answer_is_waited_for_not_given_up(session):
-    text_id = a_text(session)
+    first, second = a_text(session), a_text(session, "enterprise:e-2")
 
     def registry_away(_):
         raise ConnectionError("registry away")
 
-    assert messages.send_one(session, text_id, Gateway(), registry_away) == "later"
+    phone_of = messages.records_phones([session.get(TextMessage, t).recipient for t in (first, second)], registry_away)
+    assert [messages.send_one(session, text, Gateway(), phone_of) for text in (first, second)] == ["later"] * 2
     session.commit()
-    assert session.get(TextMessage, text_id).status == "pending"
+    assert {session.get(TextMessage, text).status for text in (first, second)} == {"pending"}
+
+
+def test_a_batch_of_texts_asks_the_registry_once_for_the_records_phones_and_never_for_staff(session):
+    official = str(uuid.uuid4())
+    person, firm, staff = (a_text(session, "person:p-7"), a_text(session, "enterprise:e-7"),
+                           a_text(session, f"user:{official}"))
+    session.add(DeliverySetting(user_id=official, sms=True, phone="13900000007", role="official"))
+    session.commit()
+    asked = []
+
+    def registry(recipients):
+        asked.append(recipients)
+        return {"person:p-7": "13800000007"}  # the enterprise's owner has no phone on record
+
+    due = messages.due_texts(session)
+    assert {due[text] for text in (person, firm, staff)} == {"person:p-7", "enterprise:e-7", f"user:{official}"}
+    phone_of = messages.records_phones([due[text] for text in (person, firm, staff)], registry)
+    gateway = Gateway()
+    outcomes = [messages.send_one(session, text, gateway, phone_of) for text in (person, firm, staff)]
+    session.commit()
+    assert asked == [["enterprise:e-7", "person:p-7"]]
+    assert outcomes == ["sent", "no_phone", "sent"]
+    assert sorted(m.phone for m in gateway.sent) == ["13800000007", "13900000007"]
+
+
+def test_a_batch_of_events_texts_each_person_unless_they_turned_texts_off_and_each_unit_s_staff(session):
+    from services.notifications.domain import Message, Person, Unit
+
+    silent, texted, owner = (str(uuid.uuid4()) for _ in range(3))
+    accounts = {person: str(uuid.uuid4()) for person in (silent, texted, owner)}
+    firm, official = str(uuid.uuid4()), str(uuid.uuid4())
+    township = Unit(f"5110111{uuid.uuid4().int % 10**5:05d}", "township")
+    session.add_all([*(KnownEntrepreneur(id=person, account_id=account, name="某人") for person, account in accounts.items()),
+                     KnownEnterprise(id=firm, owner_entrepreneur_id=owner, name="某合作社"),
+                     DeliverySetting(user_id=accounts[silent], sms=False, role="entrepreneur"),
+                     DeliverySetting(user_id=official, sms=True, phone="13900000008", role="official",
+                                     region_code=township.region, level="township")])
+    session.flush()
+    events = [(str(uuid.uuid4()), [Message(Person(entrepreneur_id=silent), "decision", "已审核", sms=True),
+                                   Message(township, "new_work", "新的待办", sms=True)]),
+              (str(uuid.uuid4()), [Message(Person(entrepreneur_id=texted), "decision", "已审核", sms=True),
+                                   Message(Person(enterprise_id=firm), "payment", "已拨付", sms=True),
+                                   Message(township, "new_work", "又一件待办", sms=True),
+                                   Message(Person(entrepreneur_id=owner), "progress", "无短信")])]
+    assert messages.record_all(session, events) == 6
+    assert messages.record_all(session, events) == 0  # delivered again: neither kept nor texted twice
+    texts = session.execute(sa.select(Notification.title, TextMessage.recipient).join(
+        Notification, Notification.id == TextMessage.notification_id).where(
+        Notification.key.like(f"{events[0][0]}:%") | Notification.key.like(f"{events[1][0]}:%"))).all()
+    assert sorted(texts) == sorted([("新的待办", f"user:{official}"), ("已审核", f"person:{texted}"),
+                                    ("已拨付", f"person:{owner}"), ("又一件待办", f"user:{official}")])
 
 
 def test_a_text_refused_three_times_is_given_up_and_one_too_old_is_let_go(session):

@@ -72,6 +72,18 @@ def test_duplicate_and_visibility_rules_hold_inside_the_service(registry, rpc):
     assert caught.value.code == "entrepreneur_not_found"
 
 
+def test_a_batch_of_texts_learns_every_record_phone_with_one_question(registry, rpc):
+    owner = entrepreneur_actor()
+    person = rpc.registry.create_entrepreneur(owner, entrepreneur_data())
+    firm = rpc.registry.create_enterprise(owner, enterprise_data(owner_entrepreneur_id=person["id"]))
+    phones = rpc.registry.text_message_phones(
+        [f"person:{person['id']}", f"enterprise:{firm['id']}", "person:no-such-record", "user:u-1", "odd"])
+    assert phones == {f"person:{person['id']}": person["phone"], f"enterprise:{firm['id']}": person["phone"]}
+    with pytest.raises(InvalidInput) as caught:
+        rpc.registry.text_message_phones([f"person:{n}" for n in range(201)])
+    assert caught.value.field == "recipients"
+
+
 def test_two_officials_verifying_at_once_verify_once(registry, rpc, service_config):
     import eventlet
     from nameko.standalone.rpc import ClusterRpcProxy

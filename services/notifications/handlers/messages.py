@@ -9,6 +9,7 @@ that sent it, and carries its own id as the provider's key against a repeat afte
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -50,15 +51,18 @@ def record(session: Session, source: str, messages: list[Message]) -> int:
 
 
 def record_all(session: Session, sourced: list[tuple[str, list[Message]]]) -> int:
-    """`record` for the messages of many events (a batch of deliveries), kept with one statement."""
+    """`record` for the messages of many events (a batch of deliveries): the messages with one
+    statement, their text messages with one more, whatever the batch's size."""
+    owners = _owners(session, {m.audience.enterprise_id for _, messages in sourced for m in messages
+                               if isinstance(m.audience, Person) and m.audience.enterprise_id
+                               and not m.audience.entrepreneur_id})
     rows, kept = [], {}
     for source, messages in sourced:
         for message in messages:
             person = message.audience if isinstance(message.audience, Person) else None
             entrepreneur_id = person.entrepreneur_id if person else None
             if person and person.enterprise_id and not entrepreneur_id:
-                entrepreneur_id = session.scalar(sa.select(KnownEnterprise.owner_entrepreneur_id)
-                                                 .where(KnownEnterprise.id == person.enterprise_id))
+                entrepreneur_id = owners.get(person.enterprise_id)
             unit = message.audience if isinstance(message.audience, Unit) else None
             bank = message.audience if isinstance(message.audience, Bank) else None
             key = f"{source}:{message.audience_key()}"[:120]
@@ -75,37 +79,59 @@ def record_all(session: Session, sourced: list[tuple[str, list[Message]]]) -> in
     # a message kept before (an event delivered again) is not kept twice, nor texted again
     new = session.execute(insert(Notification).on_conflict_do_nothing(index_elements=["key"])
                           .returning(Notification.id, Notification.key), rows).all()
-    for notification_id, key in new:
-        message, person, entrepreneur_id = kept[key]
-        if message.sms:
-            for recipient in _text_recipients(session, message, person, entrepreneur_id):
-                session.execute(insert(TextMessage).values(
-                    id=new_id(), notification_id=notification_id, recipient=recipient,
-                    text=message.text(), next_try_at=clock.utcnow(), created_at=clock.utcnow(),
-                ).on_conflict_do_nothing())
+    texted = [(notification_id, *kept[key]) for notification_id, key in new if kept[key][0].sms]
+    if texted:
+        recipients = _TextRecipients(session, [(message, person, entrepreneur_id)
+                                               for _, message, person, entrepreneur_id in texted])
+        now = clock.utcnow()
+        texts = [{"id": new_id(), "notification_id": notification_id, "recipient": recipient,
+                  "text": message.text(), "next_try_at": now, "created_at": now}
+                 for notification_id, message, person, entrepreneur_id in texted
+                 for recipient in recipients.of(message, person, entrepreneur_id)]
+        if texts:
+            session.execute(insert(TextMessage).on_conflict_do_nothing(), texts)
     return len(new)
 
 
-def _text_recipients(session: Session, message: Message, person: Person | None,
-                     entrepreneur_id: str | None) -> list[str]:
-    if person is not None:  # the phone on the person's record, unless they have turned SMS off
-        if entrepreneur_id:
-            account = session.scalar(sa.select(KnownEntrepreneur.account_id)
-                                     .where(KnownEntrepreneur.id == entrepreneur_id))
-            if account and session.scalar(sa.select(DeliverySetting.sms).where(
-                    DeliverySetting.user_id == account)) is False:
-                return []
-            return [f"person:{entrepreneur_id}"]
-        return [f"enterprise:{person.enterprise_id}"]
-    staff = sa.select(DeliverySetting.user_id).where(DeliverySetting.sms, DeliverySetting.phone.is_not(None))
-    if isinstance(message.audience, Unit):
-        staff = staff.where(DeliverySetting.role == "official", DeliverySetting.region_code == message.audience.region,
-                            DeliverySetting.level == message.audience.level)
-        if message.audience.heads_only:
-            staff = staff.where(DeliverySetting.unit_head)
-    else:
-        staff = staff.where(DeliverySetting.role == "bank_liaison", DeliverySetting.bank_code == message.audience.code)
-    return [f"user:{user_id}" for user_id in session.scalars(staff)]
+def _owners(session: Session, enterprise_ids: set[str]) -> dict[str, str]:
+    if not enterprise_ids:
+        return {}
+    return dict(session.execute(sa.select(KnownEnterprise.id, KnownEnterprise.owner_entrepreneur_id)
+                                .where(KnownEnterprise.id.in_(enterprise_ids))).all())
+
+
+class _TextRecipients:
+    """Who a batch's text messages go to, asked once for the whole batch: for a person, the phone on
+    their record unless they have turned SMS off; for a unit or a bank, the staff who take texts."""
+
+    def __init__(self, session: Session, texted: list[tuple[Message, Person | None, str | None]]):
+        self.session = session
+        people = {entrepreneur_id for _, person, entrepreneur_id in texted if person and entrepreneur_id}
+        self.silent = set(session.scalars(
+            sa.select(KnownEntrepreneur.id).join(DeliverySetting, DeliverySetting.user_id == KnownEntrepreneur.account_id)
+            .where(KnownEntrepreneur.id.in_(people), DeliverySetting.sms.is_(False)))) if people else set()
+        self.staff: dict[Unit | Bank, list[str]] = {}
+
+    def of(self, message: Message, person: Person | None, entrepreneur_id: str | None) -> list[str]:
+        if person is not None:
+            if entrepreneur_id:
+                return [] if entrepreneur_id in self.silent else [f"person:{entrepreneur_id}"]
+            return [f"enterprise:{person.enterprise_id}"]
+        audience = message.audience
+        if audience not in self.staff:
+            self.staff[audience] = self._staff(audience)
+        return self.staff[audience]
+
+    def _staff(self, audience: Unit | Bank) -> list[str]:
+        staff = sa.select(DeliverySetting.user_id).where(DeliverySetting.sms, DeliverySetting.phone.is_not(None))
+        if isinstance(audience, Unit):
+            staff = staff.where(DeliverySetting.role == "official", DeliverySetting.region_code == audience.region,
+                                DeliverySetting.level == audience.level)
+            if audience.heads_only:
+                staff = staff.where(DeliverySetting.unit_head)
+        else:
+            staff = staff.where(DeliverySetting.role == "bank_liaison", DeliverySetting.bank_code == audience.code)
+        return [f"user:{user_id}" for user_id in self.session.scalars(staff)]
 
 
 # ---- time limits -----------------------------------------------------------------------------
@@ -201,10 +227,31 @@ def update_settings(session: Session, actor: Actor, data: DeliverySettings) -> d
 # ---- sending text messages ---------------------------------------------------------------------
 
 
-def due_texts(session: Session) -> list[str]:
-    return list(session.scalars(sa.select(TextMessage.id).where(
+def due_texts(session: Session) -> dict[str, str]:
+    """The texts due now, oldest first: {id: recipient}."""
+    return dict(session.execute(sa.select(TextMessage.id, TextMessage.recipient).where(
         TextMessage.status == "pending", TextMessage.next_try_at <= clock.utcnow())
-        .order_by(TextMessage.next_try_at).limit(SMS_BATCH)))
+        .order_by(TextMessage.next_try_at).limit(SMS_BATCH)).all())
+
+
+def records_phones(recipients, ask) -> Callable[[str], str | None]:
+    """`phone_of` for `send_one`, for a batch of texts: the phones of the recipients that are records
+    ("person:…", "enterprise:…"; staff keep theirs here) asked with one `ask(recipients)`, not one
+    question per text. If the question fails, each text fails as its own question would have: a
+    registry away keeps them waiting, any other fault is each one's own."""
+    wanted = sorted({r for r in recipients if not r.startswith("user:")})
+    if not wanted:
+        return lambda recipient: None
+    try:
+        phones = ask(wanted)
+    except Exception as exc:
+        failure = exc
+
+        def failed(recipient: str) -> str | None:
+            raise failure.with_traceback(None)
+
+        return failed
+    return phones.get
 
 
 def send_one(session: Session, text_id: str, sms: SmsProvider, phone_of) -> str | None:
