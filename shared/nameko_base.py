@@ -110,6 +110,7 @@ class Outbox(DependencyProvider):
         self._running = False
         self.wake()
         if self.relay is not None:
+            self.relay.mark_confirmed()
             self.relay.close()
         self.engine.dispose()
 
@@ -151,6 +152,8 @@ class Outbox(DependencyProvider):
             try:
                 if handed:
                     self.relay.publish_handed_over(handed)
+                if self.relay.marks_due_in() == 0:
+                    self.relay.mark_confirmed()
                 if time.monotonic() - looked >= self._pause():
                     looked = time.monotonic()
                     self.relay.relay_once()
@@ -158,7 +161,9 @@ class Outbox(DependencyProvider):
                 log.warning("outbox_relay_failed", error=repr(exc))
             if self._handed:
                 continue
-            with eventlet.Timeout(max(0.0, looked + self._pause() - time.monotonic()), False):
+            marks = self.relay.marks_due_in()
+            wait = max(0.0, looked + self._pause() - time.monotonic())
+            with eventlet.Timeout(wait if marks is None else min(wait, marks), False):
                 self._wake.wait()
             if self._wake.ready():  # a wake meanwhile is served by the next run: its commit came first
                 self._wake.reset()

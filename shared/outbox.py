@@ -60,6 +60,7 @@ def create_messaging_tables(bind: sa.Connection) -> None:
 
 
 HANDOFF_GRACE = timedelta(seconds=5)
+MARK_EVERY_SECONDS = 0.25  # handed-over events the broker took are marked sent together, this often
 
 
 def add_to_outbox(session: Session, event: Envelope, *, handed_over: bool = False) -> dict:
@@ -225,11 +226,16 @@ class OutboxRelay:
         self._lock = threading.Lock()  # a green lock under eventlet
         self._again = False
         self.postponed = False  # the last run left rows for a retry after their back-off
+        self._confirmed: list[str] = []  # handed over, taken by the broker, not yet marked sent
+        self._confirmed_since = 0.0
 
     def publish_handed_over(self, envelopes: list[dict]) -> int:
-        """Publish events that this process has just committed (their rows are not yet due), then mark
-        the confirmed ones sent with one statement: no SELECT, no transaction. What the broker did
-        not take stays for the periodic look, which finds the rows due once their grace has passed."""
+        """Publish events that this process has just committed (their rows are not yet due). What the
+        broker took is marked sent by `mark_confirmed`, for all the events of the last
+        `MARK_EVERY_SECONDS` with one statement; no SELECT, no transaction. What it did not take is
+        postponed at once, and stays for the periodic look, as does anything not marked within the
+        hand-off's grace (a process that died meanwhile): consumers take an event once however
+        often it comes."""
         with self._lock:
             try:
                 outcome = self._confirmed_channel().publish_all(envelopes)
@@ -240,18 +246,45 @@ class OutboxRelay:
                 return 0
             sent = [event_id for event_id, error in outcome.items() if error is None]
             kept = {event_id: error for event_id, error in outcome.items() if error is not None}
-            with self.session_factory() as session:
-                connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                if sent:
-                    connection.execute(outbox.update().where(outbox.c.event_id.in_(sent), outbox.c.sent_at.is_(None))
-                                       .values(sent_at=sa.func.now(), last_error=None))
-                for event_id, error in kept.items():  # tried again after the first back-off
-                    connection.execute(outbox.update().where(outbox.c.event_id == event_id)
-                                       .values(attempts=outbox.c.attempts + 1, last_error=error,
-                                               next_attempt_at=clock.utcnow() + backoff(0)))
-                    log.warning("outbox_event_postponed", event_id=event_id, error=error)
+            if sent and not self._confirmed:
+                self._confirmed_since = time.monotonic()
+            self._confirmed += sent
+            if kept:
+                with self.session_factory() as session:
+                    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                    for event_id, error in kept.items():  # tried again after the first back-off
+                        connection.execute(outbox.update().where(outbox.c.event_id == event_id)
+                                           .values(attempts=outbox.c.attempts + 1, last_error=error,
+                                                   next_attempt_at=clock.utcnow() + backoff(0)))
+                        log.warning("outbox_event_postponed", event_id=event_id, error=error)
             self.postponed = self.postponed or bool(kept)
-            return len(sent)
+        if len(self._confirmed) >= self.batch_size:
+            self.mark_confirmed()
+        return len(sent)
+
+    def marks_due_in(self) -> float | None:
+        """Seconds until the confirmed events are to be marked sent; None when none wait."""
+        if not self._confirmed:
+            return None
+        return max(0.0, self._confirmed_since + MARK_EVERY_SECONDS - time.monotonic())
+
+    def mark_confirmed(self) -> None:
+        """Mark sent, with one UPDATE, every handed-over event the broker has taken. If the database
+        is away they wait for the next try (and, past their grace, are published again)."""
+        with self._lock:
+            if not self._confirmed:
+                return
+            marked = self._confirmed
+            try:
+                with self.session_factory() as session:
+                    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                    connection.execute(outbox.update().where(outbox.c.event_id.in_(marked), outbox.c.sent_at.is_(None))
+                                       .values(sent_at=sa.func.now(), last_error=None))
+            except Exception as exc:
+                log.warning("outbox_marking_failed", error=repr(exc), pending=len(marked))
+                self._confirmed_since = time.monotonic()
+                return
+            self._confirmed = []
 
     def relay_once(self) -> int:
         """Publish everything that is due; returns how many rows were sent."""

@@ -15,6 +15,7 @@ from shared.events import make_event
 from shared.messaging import RetiredQueues, delay_queue
 from shared.outbox import (
     HANDOFF_GRACE,
+    MARK_EVERY_SECONDS,
     OutboxRelay,
     add_all_to_outbox,
     add_to_outbox,
@@ -304,6 +305,29 @@ def test_held_events_wait_until_released_then_go_out_with_the_rest(databases, am
     published, mine = [body["event_id"] for body in _drain(amqp_uri, queue)], [event.event_id for event in held]
     assert [event_id for event_id in published if event_id in mine] == mine
     assert _row(engine, held[0].event_id).envelope == held[0].model_dump(mode="json")
+    relay.close()
+    engine.dispose()
+
+
+def test_handed_over_events_the_broker_took_are_marked_sent_together(databases, amqp_uri):
+    """One UPDATE for every event of the last moment, not one per commit; until then their rows wait
+    within their grace, and the periodic look leaves them alone."""
+    queue = _bind_queue(amqp_uri, "entrepreneur_registered")
+    events = [_registered_event(f"e-marked-{n}") for n in range(3)]
+    engine = engine_for(databases["registry"])
+    with sessionmaker(engine)() as session:
+        envelopes = [add_to_outbox(session, event, handed_over=True) for event in events]
+        session.commit()
+    relay = OutboxRelay(sessionmaker(engine), amqp_uri)
+    assert relay.marks_due_in() is None
+    assert relay.publish_handed_over(envelopes[:2]) == 2 and relay.publish_handed_over(envelopes[2:]) == 1
+    assert 0 < relay.marks_due_in() <= MARK_EVERY_SECONDS
+    relay.relay_once()  # the look finds nothing due: they are within their grace
+    assert [_row(engine, event.event_id).sent_at for event in events] == [None] * 3
+    relay.mark_confirmed()
+    assert all(_row(engine, event.event_id).sent_at is not None for event in events)
+    assert relay.marks_due_in() is None
+    assert {event.event_id for event in events} <= {body["event_id"] for body in _drain(amqp_uri, queue)}
     relay.close()
     engine.dispose()
 
