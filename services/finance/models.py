@@ -145,6 +145,8 @@ class GuaranteedLoan(Base):
         order_by="Repayment.paid_on", cascade="all, delete-orphan", lazy="selectin")
     history: Mapped[list[LoanStep]] = relationship(
         order_by="LoanStep.id", cascade="all, delete-orphan", lazy="selectin")
+    # read with the loan where a decision answers with it (loans.get); never changed through a loan
+    bank: Mapped[Bank] = relationship(lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

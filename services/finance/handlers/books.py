@@ -221,12 +221,17 @@ def post(session: Session, city: str, posting: ledger.Posting, by: str) -> None:
 
 
 def balance(session: Session, city: str, account: str) -> int:
-    debit, credit = session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(LedgerLine.debit_fen), 0),
-                  sa.func.coalesce(sa.func.sum(LedgerLine.credit_fen), 0))
-        .where(LedgerLine.city_code == city, LedgerLine.account == account)).one()
-    sign = -1 if account.startswith(ledger.CREDIT_NORMAL_PREFIXES) else 1
-    return sign * int(debit - credit)
+    return _signed(account, session.scalar(sa.select(_net(city, account))))
+
+
+def _net(city: str, account: str) -> sa.ScalarSelect:
+    """An account's debits less its credits, as a value to select."""
+    return (sa.select(sa.func.coalesce(sa.func.sum(LedgerLine.debit_fen - LedgerLine.credit_fen), 0))
+            .where(LedgerLine.city_code == city, LedgerLine.account == account).scalar_subquery())
+
+
+def _signed(account: str, net) -> int:
+    return (-1 if account.startswith(ledger.CREDIT_NORMAL_PREFIXES) else 1) * int(net)
 
 
 def trial_balance(session: Session, city: str) -> dict:
@@ -279,25 +284,25 @@ def reconcile(session: Session, city: str) -> list[dict]:
 # ---- the guarantee fund ---------------------------------------------------------------------
 
 
-def guaranteed_outstanding(session: Session, city: str) -> int:
+def _outstanding(city: str) -> sa.ScalarSelect:
     """Principal the city's fund stands behind: approved but not yet lent, plus what is lent and
     unpaid (one pass over the city's loans)."""
     approved = sa.func.sum(GuaranteedLoan.approved_amount_fen).filter(GuaranteedLoan.status == "approved")
     lent = sa.func.sum(GuaranteedLoan.outstanding_principal_fen).filter(
         GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)))
-    total = session.scalar(sa.select(sa.func.coalesce(approved, 0) + sa.func.coalesce(lent, 0))
-                           .where(in_city(GuaranteedLoan.region_code, city)))
-    return int(total or 0)
+    return (sa.select(sa.func.coalesce(approved, 0) + sa.func.coalesce(lent, 0))
+            .where(in_city(GuaranteedLoan.region_code, city)).scalar_subquery())
 
 
 def fund_headroom(session: Session, city: str, on: dt.date) -> tuple[FundPolicy, int, int, int | None]:
     """What a city's fund may stand behind on a day: (policy, ceiling, outstanding, last year's
-    repayment rate)."""
+    repayment rate), its three figures read with one statement."""
     policy = fund_policy(session, on)
-    last_year = session.get(FundYear, (city, on.year - 1))
-    rate = last_year.repayment_rate_bp if last_year else None
-    ceiling = loan_rules.fund_ceiling(policy, balance(session, city, ledger.FUND), rate)
-    return policy, ceiling, guaranteed_outstanding(session, city), rate
+    rate, fund, outstanding = session.execute(sa.select(
+        sa.select(FundYear.repayment_rate_bp).where(FundYear.city_code == city, FundYear.year == on.year - 1)
+        .scalar_subquery(), _net(city, ledger.FUND), _outstanding(city))).one()
+    ceiling = loan_rules.fund_ceiling(policy, _signed(ledger.FUND, fund), rate)
+    return policy, ceiling, int(outstanding), rate
 
 
 def fund_position(session: Session, city: str, on: dt.date) -> dict:

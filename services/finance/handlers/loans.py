@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, lazyload, noload
+from sqlalchemy.orm import Session, joinedload, lazyload, noload
 
 from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
@@ -58,11 +58,13 @@ def scope(statement, actor: Actor):
                                       region=GuaranteedLoan.region_code, bank=GuaranteedLoan.bank_code))
 
 
-def get(session: Session, actor: Actor, loan_id: str, *, for_update: bool = False) -> GuaranteedLoan:
-    """The loan with its timeline; its schedule and repayments are read when first used (a loan not
-    yet disbursed has neither, and `read` does not ask: two round trips less for each decision)."""
-    loan = session.get(GuaranteedLoan, loan_id, with_for_update=for_update or None,
-                       options=[lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments)])
+def get(session: Session, actor: Actor, loan_id: str) -> GuaranteedLoan:
+    """The loan with its timeline and its bank, in one statement; its schedule and repayments are
+    read when first used (a loan not yet disbursed has neither, and `read` does not ask: two round
+    trips less for each decision)."""
+    loan = session.get(GuaranteedLoan, loan_id, options=[
+        lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
+        joinedload(GuaranteedLoan.history), joinedload(GuaranteedLoan.bank, innerjoin=True)])
     if loan is None or not can_view(actor, loan):
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     return loan
@@ -451,57 +453,67 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
             f"repayment:{repayment.id}", loan.bank_code, principal), actor.username)
     _step(loan, actor.username, "repayment", f"{paid_on.isoformat()}还款{fen_to_yuan(amount)}元"
           f"（利息{fen_to_yuan(interest)}元，本金{fen_to_yuan(principal)}元）")
-    uow.publish(events.make_event(fe.LoanRepaymentRecorded(
+    repaid = events.make_event(fe.LoanRepaymentRecorded(
         **_fact(loan), repayment_id=repayment.id, paid_on=paid_on, amount_fen=amount,
         interest_fen=interest, principal_fen=principal,
-        outstanding_principal_fen=loan.outstanding_principal_fen)))
-    _move(uow, loan, plan, today, actor.username)
+        outstanding_principal_fen=loan.outstanding_principal_fen))
+    _move(uow, loan, plan, today, actor.username, announced=[repaid])
     return read(session, loan)
 
 
-def _move(uow, loan: GuaranteedLoan, plan: list[loan_rules.Instalment], today: dt.date, by: str) -> None:
-    """Bring the loan's status in line with its instalments today, with the events that follow."""
+def _move(uow, loan: GuaranteedLoan, plan: list[loan_rules.Instalment], today: dt.date, by: str, *,
+          announced: list | None = None) -> None:
+    """Bring the loan's status in line with its instalments today, with the events that follow;
+    `announced`, the events of the change that led here, go first. The loan is changed whole before
+    any event is published, so that its row is written once."""
+    happened = list(announced or [])
     policy = books.fund_policy(uow.session, today)
     new = loan_rules.status_after(loan.status if loan.status != "disbursed" else "repaying", plan, today, policy)
     loan.days_overdue = loan_rules.days_overdue(plan, today)
-    if new == loan.status:
-        return
-    if new == "repaying" and loan.status == "disbursed":
-        loan.status = new
-        return
+    moved = new != loan.status and not (new == "repaying" and loan.status == "disbursed")
     loan.status = new
+    if moved:
+        happened += _moved(uow, loan, new, today, policy, by)
+    for event in happened:
+        uow.publish(event)
+
+
+def _moved(uow, loan: GuaranteedLoan, new: str, today: dt.date, policy, by: str) -> list:
+    """The loan's timeline for a new status, and the events of it, to publish."""
     fact = _fact(loan)
     if new == "settled":
         loan.closed_on = today
         _step(loan, by, "settled", "贷款已结清")
-        uow.publish(events.make_event(fe.LoanSettled(**fact, settled_on=today)))
-    elif new == "repaying":
+        return [events.make_event(fe.LoanSettled(**fact, settled_on=today))]
+    if new == "repaying":
         _step(loan, by, "back_to_repaying", "逾期款项已还清，恢复正常还款")
-        uow.publish(events.make_event(fe.LoanBackToRepaying(**fact, as_of=today)))
-    elif new == "overdue":
+        return [events.make_event(fe.LoanBackToRepaying(**fact, as_of=today))]
+    if new == "overdue":
         _step(loan, by, "overdue", f"逾期{loan.days_overdue}天")
-        uow.publish(events.make_event(fe.LoanOverdue(
+        return [events.make_event(fe.LoanOverdue(
             **fact, days_overdue=loan.days_overdue, as_of=today,
-            outstanding_principal_fen=loan.outstanding_principal_fen)))
-    elif new == "defaulted":
-        _default_and_compensate(uow, loan, today, policy, by)
+            outstanding_principal_fen=loan.outstanding_principal_fen))]
+    if new == "defaulted":
+        return _default_and_compensate(uow, loan, today, policy, by)
+    return []
 
 
-def _default_and_compensate(uow, loan: GuaranteedLoan, today: dt.date, policy, by: str) -> None:
+def _default_and_compensate(uow, loan: GuaranteedLoan, today: dt.date, policy, by: str) -> list:
+    """The defaulted loan compensated by the fund; its two events, to publish."""
     outstanding = loan.outstanding_principal_fen
     fact = _fact(loan)
     _step(loan, by, "defaulted", f"逾期超过{policy.default_after_days}天，转为违约")
-    uow.publish(events.make_event(fe.LoanDefaulted(
-        **fact, days_overdue=loan.days_overdue, as_of=today, outstanding_principal_fen=outstanding)))
+    defaulted = events.make_event(fe.LoanDefaulted(
+        **fact, days_overdue=loan.days_overdue, as_of=today, outstanding_principal_fen=outstanding))
     fund_pays, bank_bears = loan_rules.compensation(policy, outstanding)
     books.post(uow.session, books.city_of(loan.region_code),
                ledger.loan_compensated(f"loan:{loan.id}", loan.bank_code, outstanding, fund_pays), by)
     loan.status, loan.compensation_fen, loan.closed_on = "compensated", fund_pays, today
     loan.outstanding_principal_fen = 0
     _step(loan, by, "compensated", f"担保基金代偿{fen_to_yuan(fund_pays)}元，银行承担{fen_to_yuan(bank_bears)}元")
-    uow.publish(events.make_event(fe.LoanCompensated(
+    return [defaulted, events.make_event(fe.LoanCompensated(
         **fact, outstanding_principal_fen=outstanding, fund_paid_fen=fund_pays,
-        bank_borne_fen=bank_bears, as_of=today)))
+        bank_borne_fen=bank_bears, as_of=today))]
 
 
 # ---- the daily sweep ------------------------------------------------------------------------
