@@ -406,6 +406,26 @@ def test_paying_the_arrears_brings_an_overdue_loan_back_and_paying_all_settles_i
     books_balance(rpc)
 
 
+def test_a_loans_four_steps_use_only_statements_compiled_once(finance, rpc, db, caplog):
+    """A statement SQLAlchemy cannot cache (a VALUES list, a literal it must render) is compiled
+    again on every call, and a loan step's whole budget is a few milliseconds. The second flow
+    takes every statement from the cache."""
+    def flow():
+        loan = lend(rpc, db, borrower(db))
+        rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "1000"}, key())
+
+    fund(rpc)
+    flow()  # compiles each statement once
+    caplog.set_level("INFO", logger="sqlalchemy.engine.Engine")
+    caplog.clear()
+    flow()
+    caplog.set_level("WARNING", logger="sqlalchemy.engine.Engine")
+    messages = [record.getMessage() for record in caplog.records]
+    compiled = [(messages[n - 1][:200], stats) for n, stats in enumerate(messages) if stats.startswith("[")]
+    assert len(compiled) > 20, "the engine's log shows too few statements"
+    assert [(sql, stats) for sql, stats in compiled if not stats.startswith("[cached since")] == []
+
+
 # ---- idempotent money commands --------------------------------------------------------------
 
 

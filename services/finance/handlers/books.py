@@ -214,10 +214,35 @@ def city_of(region_code: str) -> str:
 
 
 def post(session: Session, city: str, posting: ledger.Posting, by: str) -> None:
-    """Post a movement to one city's books."""
-    session.add(LedgerPosting(city_code=city, kind=posting.kind, reference=posting.reference, posted_by=by,
-                              lines=[LedgerLine(city_code=city, account=line.account, debit_fen=line.debit_fen,
-                                                credit_fen=line.credit_fen) for line in posting.lines]))
+    """Post a movement to one city's books: the posting and its lines with one statement, written
+    at once (nothing the command has pending is in them, so it is not written first)."""
+    with session.no_autoflush:
+        session.execute(_POSTING, {
+            "city": city, "kind": posting.kind, "reference": posting.reference, "by": by, "at": clock.stamp(),
+            "accounts": [line.account for line in posting.lines], "debits": [line.debit_fen for line in posting.lines],
+            "credits": [line.credit_fen for line in posting.lines]})
+
+
+def _posting_statement() -> sa.Insert:
+    """A posting and its lines (given as three arrays) in one INSERT; one shape whatever the number
+    of lines, so that it is compiled once. Of the tables, not the mapped classes: the ORM would take
+    the parameters for a row's values."""
+    city = sa.bindparam("city", type_=sa.String)
+    head = (sa.insert(LedgerPosting.__table__).values(city_code=city, kind=sa.bindparam("kind"),
+                                            reference=sa.bindparam("reference"), posted_by=sa.bindparam("by"),
+                                            posted_at=sa.bindparam("at", type_=sa.DateTime(timezone=True)))
+            .returning(LedgerPosting.__table__.c.id).cte("posting"))
+    lines = sa.func.unnest(sa.bindparam("accounts", type_=sa.ARRAY(sa.String)),
+                           sa.bindparam("debits", type_=sa.ARRAY(sa.BigInteger)),
+                           sa.bindparam("credits", type_=sa.ARRAY(sa.BigInteger))
+                           ).table_valued("account", "debit_fen", "credit_fen").render_derived(name="line")
+    return sa.insert(LedgerLine.__table__).from_select(
+        ["posting_id", "city_code", "account", "debit_fen", "credit_fen"],
+        sa.select(head.c.id, city, lines.c.account, lines.c.debit_fen, lines.c.credit_fen)
+        .select_from(head).join(lines, sa.true()))
+
+
+_POSTING = _posting_statement()
 
 
 def balance(session: Session, city: str, account: str) -> int:

@@ -94,18 +94,19 @@ def for_bank(session: Session, actor: Actor, loan_id: str, expected_version: int
 # ---- reads ----------------------------------------------------------------------------------
 
 
-def read(session: Session, loan: GuaranteedLoan, *, schedule: list | None = None) -> dict:
+def read(session: Session, loan: GuaranteedLoan, *, schedule: list | None = None, lent_now: bool = False) -> dict:
     """The whole loan: its terms, schedule, repayments and timeline, as stored (pending changes are
     written first, so that the answer's version is the row's).
 
-    `schedule`: the instalments just written, as the disbursement computed them (reading back the 36
-    rows it wrote, and the repayments it has none of, was a fifth of a disbursement's cost)."""
+    `schedule`: the instalments as the command just computed and wrote them, not read back (the
+    36 rows a disbursement wrote were a fifth of its cost); `lent_now`: lent by this command, so
+    without repayments to read."""
     session.flush()
     disbursed = loan.disbursed_on is not None
     return {**summary(loan, books.bank(session, loan.bank_code)),
             "instalments": [_instalment(row) for row in (schedule if schedule is not None else loan.instalments)]
             if disbursed else [],
-            "repayments": [_repayment(row) for row in loan.repayments] if disbursed and schedule is None else [],
+            "repayments": [_repayment(row) for row in loan.repayments] if disbursed and not lent_now else [],
             "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
                         for s in loan.history],
             # only a refused, ineligible or withdrawn application can have been corrected and sent again
@@ -399,14 +400,30 @@ def reject(uow, actor: Actor, loan_id: str, reason: str, expected_version: int |
 # ---- lending and repayment ------------------------------------------------------------------
 
 
-def _plan(loan: GuaranteedLoan) -> list[loan_rules.Instalment]:
-    return [loan_rules.Instalment(r.number, r.due_on, r.principal_fen, r.interest_fen,
-                              r.principal_paid_fen, r.interest_paid_fen) for r in loan.instalments]
+_INSTALMENTS = Instalment.__table__
 
 
-def _store_plan(loan: GuaranteedLoan, plan: list[loan_rules.Instalment]) -> None:
-    for row, new in zip(loan.instalments, plan, strict=True):
-        row.principal_paid_fen, row.interest_paid_fen = new.principal_paid_fen, new.interest_paid_fen
+def _plan(session: Session, loan: GuaranteedLoan) -> list[loan_rules.Instalment]:
+    """The loan's schedule as stored, read as plain rows (36 objects for the ORM to track were a
+    sixth of a repayment's cost)."""
+    with session.no_autoflush:  # the schedule is never among a command's pending changes
+        rows = session.execute(sa.select(
+            _INSTALMENTS.c.number, _INSTALMENTS.c.due_on, _INSTALMENTS.c.principal_fen, _INSTALMENTS.c.interest_fen,
+            _INSTALMENTS.c.principal_paid_fen, _INSTALMENTS.c.interest_paid_fen)
+            .where(_INSTALMENTS.c.loan_id == loan.id).order_by(_INSTALMENTS.c.number)).all()
+    return [loan_rules.Instalment(*row) for row in rows]
+
+
+def _store_plan(session: Session, loan: GuaranteedLoan, before: list[loan_rules.Instalment],
+                plan: list[loan_rules.Instalment]) -> None:
+    """The instalments a payment changed, written with one statement; the loan's outstanding principal."""
+    changed = [{"n": new.number, "principal": new.principal_paid_fen, "interest": new.interest_paid_fen}
+               for old, new in zip(before, plan, strict=True) if old != new]
+    if changed:
+        with session.no_autoflush:
+            session.execute(_INSTALMENTS.update().where(
+                _INSTALMENTS.c.loan_id == loan.id, _INSTALMENTS.c.number == sa.bindparam("n")).values(
+                principal_paid_fen=sa.bindparam("principal"), interest_paid_fen=sa.bindparam("interest")), changed)
     loan.outstanding_principal_fen = loan_rules.outstanding_principal(plan)
 
 
@@ -432,7 +449,7 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
     uow.publish(events.make_event(fe.LoanDisbursed(
         **_fact(loan), principal_fen=loan.approved_amount_fen, disbursed_on=on,
         maturity_on=plan[-1].due_on, repayment_method=loan.repayment_method)))
-    return read(session, loan, schedule=plan)
+    return read(session, loan, schedule=plan, lent_now=True)
 
 
 def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, today: dt.date) -> dict:
@@ -442,8 +459,9 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     if paid_on < loan.disbursed_on:
         raise InvalidInput("paid_before_disbursement", "paid_on", "还款日期不能早于放款日期")
     amount = yuan_to_fen(data.amount_yuan)
-    plan, interest, principal = loan_rules.allocate(_plan(loan), amount)
-    _store_plan(loan, plan)
+    before = _plan(session, loan)
+    plan, interest, principal = loan_rules.allocate(before, amount)
+    _store_plan(session, loan, before, plan)
     loan.interest_paid_fen += interest
     repayment = Repayment(id=new_id(), paid_on=paid_on, amount_fen=amount, interest_fen=interest,
                           principal_fen=principal, recorded_by=actor.username)
@@ -458,7 +476,7 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
         interest_fen=interest, principal_fen=principal,
         outstanding_principal_fen=loan.outstanding_principal_fen))
     _move(uow, loan, plan, today, actor.username, announced=[repaid])
-    return read(session, loan)
+    return read(session, loan, schedule=plan)
 
 
 def _move(uow, loan: GuaranteedLoan, plan: list[loan_rules.Instalment], today: dt.date, by: str, *,
@@ -541,7 +559,7 @@ def sweep_one(uow, loan_id: str, today: dt.date) -> str | None:
         return None
     before, days = loan.status, loan.days_overdue
     loan.checked_on = today
-    _move(uow, loan, _plan(loan), today, "系统（每日逾期检查）")
+    _move(uow, loan, _plan(uow.session, loan), today, "系统（每日逾期检查）")
     if loan.status == before and loan.days_overdue == days:
         return None
     return loan.status
