@@ -39,6 +39,7 @@ from shared import clock
 from shared.events import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import inbox
+from shared.settings import BATCH_WAIT_MS
 from shared.transient import TRANSIENT_ERRORS, is_transient
 
 log = get_logger(__name__)
@@ -165,7 +166,6 @@ class Batch(list):
 
 
 MAX_BATCH = 50
-BATCH_WAIT_MS = 30  # how long the first of a batch waits for company when its handler is idle
 
 
 class RetiredQueues(DependencyProvider):
@@ -196,7 +196,7 @@ class ReliableEventHandler(EventHandler):
 
     Deliveries are handed to the handler in batches: one worker at a time per handler and process,
     and what arrives while it works waits for it and goes next, together. A delivery that finds the
-    handler idle waits `EVENT_BATCH_WAIT_MS` (30 ms by default, 0: at once) for others to join it:
+    handler idle waits `EVENT_BATCH_WAIT_MS` (100 ms by default, 0: at once) for others to join it:
     under load several then share one transaction and one statement per table (`idempotent_batch`),
     where the fixed cost of a worker and a transaction was most of what an event cost; at a trickle an
     event is late by that wait. Each message is still acknowledged, retried or parked on its own.

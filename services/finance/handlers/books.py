@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -227,16 +228,17 @@ def _posting_statement() -> sa.Insert:
     """A posting and its lines (given as three arrays) in one INSERT; one shape whatever the number
     of lines, so that it is compiled once. Of the tables, not the mapped classes: the ORM would take
     the parameters for a row's values."""
+    postings, lines_table = cast(sa.Table, LedgerPosting.__table__), cast(sa.Table, LedgerLine.__table__)
     city = sa.bindparam("city", type_=sa.String)
-    head = (sa.insert(LedgerPosting.__table__).values(city_code=city, kind=sa.bindparam("kind"),
+    head = (sa.insert(postings).values(city_code=city, kind=sa.bindparam("kind"),
                                             reference=sa.bindparam("reference"), posted_by=sa.bindparam("by"),
                                             posted_at=sa.bindparam("at", type_=sa.DateTime(timezone=True)))
-            .returning(LedgerPosting.__table__.c.id).cte("posting"))
+            .returning(postings.c.id).cte("posting"))
     lines = sa.func.unnest(sa.bindparam("accounts", type_=sa.ARRAY(sa.String)),
                            sa.bindparam("debits", type_=sa.ARRAY(sa.BigInteger)),
                            sa.bindparam("credits", type_=sa.ARRAY(sa.BigInteger))
                            ).table_valued("account", "debit_fen", "credit_fen").render_derived(name="line")
-    return sa.insert(LedgerLine.__table__).from_select(
+    return sa.insert(lines_table).from_select(
         ["posting_id", "city_code", "account", "debit_fen", "credit_fen"],
         sa.select(head.c.id, city, lines.c.account, lines.c.debit_fen, lines.c.credit_fen)
         .select_from(head).join(lines, sa.true()))
