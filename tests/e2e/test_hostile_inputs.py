@@ -7,6 +7,7 @@ nesting, numbers out of range, 10 MB bodies (sized and chunked), in every body, 
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -18,6 +19,7 @@ import services.gateway.api.finance_routes  # noqa: F401
 import services.gateway.api.project_routes  # noqa: F401
 import services.gateway.api.routes  # noqa: F401
 from services.gateway.http import API_ROUTES
+from tests.support.waiting import eventually
 
 BODY_ROUTES = [r for r in API_ROUTES if r.method in ("POST", "PUT", "PATCH") and not r.path.endswith("/attachments")]
 HOSTILE_TEXT = {"nul": "a\u0000b", "escape": "\x1b[31mred", "right_to_left": "abc\u202egnp.exe",
@@ -86,10 +88,24 @@ def error(response):
     return response.status_code, response.json()["error"]["code"], response.json()["error"]["field"]
 
 
+def settled_row_counts(stack) -> dict[str, int]:
+    """The row counts once the events of earlier tests have been applied (consumers wait up to a
+    tenth of a second for a batch): two reads a moment apart that agree."""
+    last = [row_counts(stack)]
+
+    def agreed():
+        time.sleep(0.3)
+        counts = row_counts(stack)
+        previous, last[0] = last[0], counts
+        return counts if counts == previous else None
+
+    return eventually(agreed, timeout=30, interval=0)
+
+
 @pytest.fixture
 def watch(stack):
     watching = Watch(stack)
-    before = row_counts(stack)
+    before = settled_row_counts(stack)
     yield watching
     watching.check_one_info_line_each()
     after = row_counts(stack)

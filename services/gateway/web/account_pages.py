@@ -28,7 +28,7 @@ class AccountPages(PageSupport):
             return self.show(request, "home.html", todo=None, unread=0)
         waiting = todo.gather(self, actor)
         told = aside(lambda: self.notifications.unread_count(actor.model_dump()))  # a message service away hides the line
-        return self.show(request, "home.html", todo=waiting, unread=told.get("found", {}).get("unread", 0),
+        return self.show(request, "home.html", todo=waiting, unread=(told["found"] or {}).get("unread", 0),
                          **self._landing(actor, waiting))
 
     def _landing(self, actor: Actor, waiting: dict) -> dict:

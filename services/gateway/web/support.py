@@ -98,15 +98,16 @@ class PageSupport(Services):
 
 
 def aside(ask) -> dict:
-    """What another service adds to a page, or why not: {"found": answer}, {"missing": True} (it has
-    not heard of the record yet, or does not show it to this caller) or {"unavailable": True}. The
-    page itself still shows."""
+    """What another service adds to a page, or why not: "found" (the answer), "missing" (it has not
+    heard of the record yet, or does not show it to this caller) or "unavailable"; every key is
+    there, so that a template may test each (the pages' undefined is strict). The page itself
+    still shows."""
     try:
-        return {"found": ask()}
+        return {"found": ask(), "missing": False, "unavailable": False}
     except NotFound:
-        return {"missing": True}
+        return {"found": None, "missing": True, "unavailable": False}
     except ServiceUnavailable:
-        return {"unavailable": True}
+        return {"found": None, "missing": False, "unavailable": True}
 
 
 def filters_of(args, names: tuple[str, ...]) -> dict[str, str]:
