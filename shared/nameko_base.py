@@ -11,6 +11,7 @@ import eventlet
 import eventlet.event
 import kombu.serialization
 import sqlalchemy as sa
+from kombu.entity import TRANSIENT_DELIVERY_MODE
 from kombu.exceptions import EncodeError
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
@@ -41,7 +42,6 @@ from shared.transient import TRANSIENT_ERRORS, is_transient
 
 log = get_logger(__name__)
 RELAY_INTERVAL = ServiceSettings().outbox_interval_seconds
-TRANSIENT_DELIVERY = 1  # AMQP delivery mode: kept in memory only
 HANDED_BATCH = 200
 
 
@@ -256,7 +256,7 @@ class SteadyRpcProxy(RpcProxy):
     rpc_reply_listener = SteadyReplyListener()
 
     def __init__(self, target_service: str, **options):
-        super().__init__(target_service, **{"delivery_mode": TRANSIENT_DELIVERY, **options})
+        super().__init__(target_service, **{"delivery_mode": TRANSIENT_DELIVERY_MODE, **options})
 
 
 def json_rpc(method):

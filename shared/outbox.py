@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -250,8 +252,7 @@ class OutboxRelay:
                 self._confirmed_since = time.monotonic()
             self._confirmed += sent
             if kept:
-                with self.session_factory() as session:
-                    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                with self._autocommit() as connection:
                     for event_id, error in kept.items():  # tried again after the first back-off
                         connection.execute(outbox.update().where(outbox.c.event_id == event_id)
                                            .values(attempts=outbox.c.attempts + 1, last_error=error,
@@ -261,6 +262,12 @@ class OutboxRelay:
         if len(self._confirmed) >= self.batch_size:
             self.mark_confirmed()
         return len(sent)
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[sa.Connection]:
+        """A connection whose every statement commits by itself: no transaction to open or end."""
+        with self.session_factory() as session:
+            yield session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     def marks_due_in(self) -> float | None:
         """Seconds until the confirmed events are to be marked sent; None when none wait."""
@@ -276,8 +283,7 @@ class OutboxRelay:
                 return
             marked = self._confirmed
             try:
-                with self.session_factory() as session:
-                    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                with self._autocommit() as connection:
                     connection.execute(outbox.update().where(outbox.c.event_id.in_(marked), outbox.c.sent_at.is_(None))
                                        .values(sent_at=sa.func.now(), last_error=None))
             except Exception as exc:

@@ -554,7 +554,9 @@ def loans_to_sweep(session: Session, today: dt.date) -> list[str]:
 
 def sweep_one(uow, loan_id: str, today: dt.date) -> str | None:
     """One loan's overdue check; a loan another instance is holding is left to it."""
-    loan = uow.session.get(GuaranteedLoan, loan_id, with_for_update={"skip_locked": True})
+    # its schedule is read as plain rows by _plan, its repayments not at all
+    loan = uow.session.get(GuaranteedLoan, loan_id, with_for_update={"skip_locked": True}, options=[
+        lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments)])
     if loan is None or loan.status not in loan_rules.IN_REPAYMENT:
         return None
     before, days = loan.status, loan.days_overdue
