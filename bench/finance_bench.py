@@ -103,10 +103,10 @@ def seed_queue(url: str) -> None:
              "applied_on": TODAY - dt.timedelta(days=n % 300)} for n in range(SEED_LOANS)]
     with engine.begin() as connection:
         connection.execute(sa.text(
-            "INSERT INTO loans (id, borrower_kind, entrepreneur_id, applicant_account_id, borrower_name,"
+            "INSERT INTO loans (id, borrower_kind, cap_basis, priority, entrepreneur_id, applicant_account_id, borrower_name,"
             " region_code, bank_code, amount_fen, term_months, purpose, repayment_method, status, policy_code,"
             " failures, applied_at, applied_on, outstanding_principal_fen, interest_paid_fen, days_overdue,"
-            " version) VALUES (:id, 'individual', :id, :id, '种子', '511011101201', 'NJRCB', 10000000, 24,"
+            " version) VALUES (:id, 'individual', 'individual', false, :id, :id, '种子', '511011101201', 'NJRCB', 10000000, 24,"
             " '种子', 'equal_instalments', :status, '川办规〔2025〕6号', '[]', now(), :applied_on, 0, 0, 0, 1)"),
             rows)
         connection.execute(sa.text("ANALYZE loans"))

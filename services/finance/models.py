@@ -55,13 +55,22 @@ class BankPartnership(Base):
 
 
 class FundYear(Base):
-    """A city's repayment rate of a year, which decides its guarantee fund's leverage the year after."""
+    """A city's repayment rate of a year, which decides its guarantee fund's leverage the year after.
+
+    Computed from the city's ledger once the year has ended (`source` ledger: principal repaid over
+    principal repaid and defaulted), or set by a city official with a reason (`source` override); the
+    ledger's figures are kept beside an override."""
 
     __tablename__ = "fund_years"
 
     city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    repayment_rate_bp: Mapped[int] = mapped_column(sa.Integer)
+    repayment_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)  # none: nothing fell due or was repaid
+    source: Mapped[str] = mapped_column(sa.String(10), default="ledger")  # ledger | override
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    repaid_fen: Mapped[int | None] = mapped_column(Money)  # the ledger's: principal repaid in the year
+    defaulted_fen: Mapped[int | None] = mapped_column(Money)  # and principal outstanding at default
+    ledger_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
     recorded_by: Mapped[str] = mapped_column(sa.String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
@@ -97,11 +106,29 @@ class KnownEnterprise(KnownEnterpriseColumns, Base):
 # ---- loans ----------------------------------------------------------------------------------
 
 
+class KnownHeadcountReport(Base):
+    """An enterprise's quarterly headcount reports (the registry's), newest revision of each: a
+    year's new hires are the sum of its quarters'."""
+
+    __tablename__ = "known_headcount_reports"
+
+    enterprise_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    headcount: Mapped[int] = mapped_column(sa.Integer)
+    new_hires: Mapped[int] = mapped_column(sa.Integer)
+    revision: Mapped[int] = mapped_column(sa.Integer)
+
+
 class GuaranteedLoan(Base):
     __tablename__ = "loans"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
-    borrower_kind: Mapped[str] = mapped_column(sa.String(12))  # individual | enterprise
+    borrower_kind: Mapped[str] = mapped_column(sa.String(12))  # individual | enterprise | partnership
+    # whose caps, term and rules apply: individual (个体工商户 and 家庭农场 too), enterprise or partnership
+    cap_basis: Mapped[str] = mapped_column(sa.String(12))
+    enterprise_kind: Mapped[str | None] = mapped_column(sa.String(24))
+    # first in the bank's queue (seed 001: 优先对返乡创办小微企业（包括农村合作社）提供担保贷款)
+    priority: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     enterprise_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     applicant_account_id: Mapped[str] = mapped_column(sa.String(36), index=True)
@@ -145,10 +172,25 @@ class GuaranteedLoan(Base):
         order_by="Repayment.paid_on", cascade="all, delete-orphan", lazy="selectin")
     history: Mapped[list[LoanStep]] = relationship(
         order_by="LoanStep.id", cascade="all, delete-orphan", lazy="selectin")
+    # read only for a partnership's loan (`borrower_kind`), when first used
+    partners: Mapped[list[LoanPartner]] = relationship(
+        order_by="LoanPartner.position", cascade="all, delete-orphan", lazy="select")
     # read with the loan where a decision answers with it (loans.get); never changed through a loan
     bank: Mapped[Bank] = relationship(lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class LoanPartner(Base):
+    """A member of a partnership's loan (合伙创业), the applicant first: each counts the loan among
+    their own (lifetime and outstanding)."""
+
+    __tablename__ = "loan_partners"
+
+    loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), primary_key=True)
+    entrepreneur_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(40))
 
 
 class Instalment(Base):
@@ -263,7 +305,8 @@ class InterestSubsidyBatch(Base):
     city_code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(12))  # computed | paid
-    total_fen: Mapped[int] = mapped_column(Money)
+    total_fen: Mapped[int] = mapped_column(Money)  # all of it, the local budget's part included
+    local_total_fen: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(sa.String(80))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
     paid_by: Mapped[str | None] = mapped_column(sa.String(80))
@@ -284,7 +327,9 @@ class InterestSubsidyLine(Base):
     loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), primary_key=True)
     region_code: Mapped[str] = mapped_column(sa.String(12))
     interest_paid_fen: Mapped[int] = mapped_column(Money)
-    subsidy_fen: Mapped[int] = mapped_column(Money)
+    subsidy_fen: Mapped[int] = mapped_column(Money)  # the programme's part
+    # the part on principal above the policy's subsidy cap, paid from the local budget
+    local_subsidy_fen: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     policy_code: Mapped[str] = mapped_column(sa.String(80))
 
     __table_args__ = (

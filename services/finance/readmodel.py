@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.finance.models import KnownEnterprise, KnownEntrepreneur
+from sqlalchemy.dialects.postgresql import insert
+
+from services.finance.models import KnownEnterprise, KnownEntrepreneur, KnownHeadcountReport
 from shared import clock
 from shared.contracts.registry import (
     EnterpriseChanged,
@@ -41,8 +43,15 @@ def enterprise_verified(session, payload: EnterpriseVerified) -> None:
 
 
 def headcount_reported(session, payload: EnterpriseHeadcountReported) -> None:
-    """Keep the newest quarter's report (and the newest revision of it)."""
+    """Keep every quarter's report, its newest revision (a year's new hires are the sum of its
+    quarters'), and on the enterprise the newest quarter's."""
     record = known(session, KnownEnterprise, payload.enterprise_id)
+    session.execute(insert(KnownHeadcountReport).values(
+        enterprise_id=payload.enterprise_id, quarter=payload.quarter, headcount=payload.headcount,
+        new_hires=payload.new_hires, revision=payload.revision).on_conflict_do_update(
+        index_elements=["enterprise_id", "quarter"],
+        set_={"headcount": payload.headcount, "new_hires": payload.new_hires, "revision": payload.revision},
+        where=KnownHeadcountReport.revision < payload.revision))
     newer = (payload.quarter, payload.revision) >= (record.headcount_quarter or "", record.headcount_revision)
     if newer:
         record.headcount, record.new_hires = payload.headcount, payload.new_hires

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import eventlet
+from nameko.exceptions import UnknownService
+
 from services.finance import readmodel
 from services.finance.handlers import books, loan_documents, loans, subsidies
 from services.finance.handlers.fund import (
@@ -31,10 +34,10 @@ from shared.contracts.finance import (
     Versioned,
 )
 from shared.db import Database
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, unavailable
 from shared.messaging import event_handler, idempotent, idempotent_batch
 from shared.money import yuan_to_fen
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, sweep_each
+from shared.nameko_base import GuiyanService, Outbox, SteadyRpcProxy, json_rpc, sweep, sweep_each
 from shared.settings import FinanceSettings
 from shared.validation import parse
 
@@ -42,6 +45,7 @@ command = json_rpc
 
 
 SWEEP_INTERVAL = FinanceSettings().sweep_interval_seconds
+REGISTRY_SECONDS = 10  # a registry that does not answer in this time is away: the caller gets a 503
 
 
 def money_key(key: str | None) -> str:
@@ -61,6 +65,7 @@ class FinanceService(GuiyanService):
     name = "finance"
     db = Database("finance")
     outbox = Outbox("finance")
+    registry = SteadyRpcProxy("registry")  # a partnership's members, by resident ID
 
     # ---- loans ------------------------------------------------------------------------------
 
@@ -99,16 +104,29 @@ class FinanceService(GuiyanService):
     @command
     def apply_for_loan(self, actor, data, idempotency_key=None):
         actor, data = as_actor(actor), parse(LoanCreate, data)
+        members = self._members(data)
         return self._once(actor, "apply_for_loan", idempotency_key, data.model_dump(mode="json"),
-                          lambda uow: loans.apply(uow, actor, data, clock.today()),
+                          lambda uow: loans.apply(uow, actor, data, clock.today(), members),
                           lambda session, result: loans.get(session, actor, result["id"]))
 
     @command
     def check_loan(self, actor, data):
         """The assessment an application would get today, without applying."""
         actor, data = as_actor(actor), parse(LoanCreate, data)
+        members = self._members(data)
         with self.db.read() as session:
-            return loans.check(session, actor, data, clock.today())
+            return loans.check(session, actor, data, clock.today(), members)
+
+    def _members(self, data: LoanCreate) -> dict[str, dict]:
+        """A partnership's other members as the registry knows them, by resident ID (asked before
+        the transaction begins); a registry that does not answer is a 503, not a refusal."""
+        if not data.partners:
+            return {}
+        try:
+            with eventlet.Timeout(REGISTRY_SECONDS):
+                return self.registry.entrepreneurs_by_id_number([p.id_number for p in data.partners])
+        except (eventlet.Timeout, UnknownService):
+            raise unavailable("registry") from None
 
     @command
     def loan_limits(self, actor):

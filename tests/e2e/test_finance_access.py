@@ -218,7 +218,7 @@ def test_the_funds_position_is_for_officials(world, places):
 
 def test_city_money_is_handled_at_city_level(world, places):
     contribution = {"account": "fund:guarantee", "amount_yuan": "1"}
-    rate = {"year": 2025, "repayment_rate_percent": "95"}
+    rate = {"year": 2025, "repayment_rate_percent": "95", "reason": "按市财政局核定"}
     for who in ("alice", "njrcb", "alice_county", "admin"):
         assert code(world[who].post("/api/v1/fund/contributions", json=contribution, headers=key()))[0] == 403
         assert code(world[who].put("/api/v1/fund/repayment-rate", json=rate))[0] == 403

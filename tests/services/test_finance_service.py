@@ -141,10 +141,53 @@ def test_an_approval_beyond_five_times_the_fund_is_refused_with_the_reason(finan
     assert refused.value.code == "fund_ceiling"
     assert "500,000.00元" in refused.value.message
     assert rpc.finance.get_loan(MAKER, second["id"])["status"] == "under_bank_review"
-    position = rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year - 1, "repayment_rate_percent": "90"})
+    position = rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year - 1, "repayment_rate_percent": "90",
+                                                     "reason": "上年度一笔贷款在账外收回"})
     assert (position["leverage"], position["ceiling_fen"]) == (10, 100_000_000)
     assert rpc.finance.approve_loan(MAKER, second["id"], {"amount_yuan": "250000", "term_months": 24,
                                                           "spread_bp": 0})["status"] == "approved"
+
+
+def test_last_years_repayment_rate_is_worked_out_from_the_ledger_and_may_be_set_otherwise_with_a_reason(
+        finance, rpc, db):
+    last_year = dt.date(TODAY.year - 1, 6, 1)
+    with on_day(last_year):
+        fund(rpc, "100000.00")
+    assert rpc.finance.fund_position(CITY)["leverage"] == 5  # nothing repaid or defaulted last year
+    loan = lend(rpc, db, borrower(db), "120000.00", term=12, days_ago=(TODAY - last_year).days)
+    with on_day(last_year + dt.timedelta(days=40)):
+        rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "60000.00"}, key())
+    # everything that fell due last year was repaid, nothing defaulted: the rate is 100 %
+    position = rpc.finance.fund_position(CITY)
+    rate = position["repayment_rate"]
+    assert (rate["year"], rate["source"], rate["rate_bp"], rate["ledger_rate_bp"]) == (
+        TODAY.year - 1, "ledger", 10000, 10000)
+    assert rate["repaid_fen"] > 0 and rate["defaulted_fen"] == 0
+    assert position["leverage"] == 10
+
+    # an approval keeps the ledger's figure for the year (once), and it leads to the tenfold ceiling
+    second = apply(rpc, borrower(db), "300000.00")
+    assert approve(rpc, second, "300000")["status"] == "approved"
+    with db.connect() as connection:
+        assert connection.execute(sa.text("SELECT source, repayment_rate_bp FROM fund_years WHERE year = :y"),
+                                  {"y": TODAY.year - 1}).all() == [("ledger", 10000)]
+
+    # a city official sets it otherwise, with the reason; the ledger's figure stays beside it
+    changed = rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year - 1, "repayment_rate_percent": "85",
+                                                    "reason": "一笔贷款已判决核销，账簿未记"})
+    assert (changed["repayment_rate"]["source"], changed["repayment_rate"]["rate_bp"],
+            changed["repayment_rate"]["ledger_rate_bp"], changed["leverage"]) == ("override", 8500, 10000, 5)
+    assert changed["repayment_rate"]["reason"] == "一笔贷款已判决核销，账簿未记"
+    with pytest.raises(InvalidInput) as no_reason:
+        rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year - 1, "repayment_rate_percent": "95"})
+    assert no_reason.value.field == "reason"
+    with pytest.raises(InvalidInput) as running_year:
+        rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year, "repayment_rate_percent": "95", "reason": "预计"})
+    assert running_year.value.code == "year_not_ended"
+    # and back to the ledger's
+    back = rpc.finance.set_repayment_rate(CITY, {"year": TODAY.year - 1, "reason": "核销已入账"})
+    assert (back["repayment_rate"]["source"], back["repayment_rate"]["rate_bp"], back["leverage"]) == (
+        "ledger", 10000, 10)
 
 
 def test_only_city_officials_move_the_citys_money(finance, rpc, db):
@@ -204,8 +247,8 @@ def test_each_city_keeps_its_own_fund_budget_books_and_partner_banks(finance, rp
     assert neijiang["subsidy_budget_fen"] == 0
 
     # last year's repayment rate is the city's own
-    assert rpc.finance.set_repayment_rate(MIANYANG, {"year": TODAY.year - 1, "repayment_rate_percent": "95"})[
-        "leverage"] == 10
+    assert rpc.finance.set_repayment_rate(MIANYANG, {"year": TODAY.year - 1, "repayment_rate_percent": "95",
+                                                     "reason": "按市财政局核定"})["leverage"] == 10
     assert rpc.finance.fund_position(CITY)["leverage"] == 5
 
     # a province's officials read any city's books and change none; a city's read only their own

@@ -52,6 +52,8 @@ def person(**overrides) -> loan_rules.BorrowerFacts:
 
 
 def firm(headcount=50, new_hires=10, **overrides) -> loan_rules.BorrowerFacts:
+    """A small or micro enterprise (小微企业), unless `enterprise_kind` says otherwise."""
+    overrides.setdefault("enterprise_kind", "small_micro")
     return person(kind="enterprise", headcount=headcount, new_hires=new_hires, **overrides)
 
 

@@ -4,6 +4,7 @@ Accounts (debit-normal unless noted):
 - `fund:guarantee` the guarantee fund's money; `budget:subsidy` the subsidy budget's money;
 - `capital:government` what the government paid into either (credit-normal);
 - `expense:compensation`, `expense:interest_subsidy`, `expense:subsidy:<kind>` money paid out;
+  `expense:interest_subsidy_local` the interest subsidy on principal above the policy's cap (local budget);
 - `guaranteed:<bank>` guaranteed principal outstanding at a bank, against `exposure:guarantee`
   (credit-normal): the fund's contingent liability, so that the ledger alone tells the exposure.
 """
@@ -21,12 +22,15 @@ BUDGET = "budget:subsidy"
 CAPITAL = "capital:government"
 COMPENSATION = "expense:compensation"
 INTEREST_SUBSIDY = "expense:interest_subsidy"
+# the part of a loan's interest subsidy on principal above the policy's cap, which the local budget pays
+LOCAL_INTEREST_SUBSIDY = "expense:interest_subsidy_local"
 EXPOSURE = "exposure:guarantee"
 CREDIT_NORMAL_PREFIXES = ("capital:", "exposure:")
 
 ACCOUNT_NAMES = {
     FUND: "担保基金", BUDGET: "补贴资金", CAPITAL: "财政拨入", COMPENSATION: "代偿支出",
-    INTEREST_SUBSIDY: "贴息支出", EXPOSURE: "担保责任",
+    INTEREST_SUBSIDY: "贴息支出", LOCAL_INTEREST_SUBSIDY: "贴息支出（地方财政，超过贴息上限部分）",
+    EXPOSURE: "担保责任",
 }
 
 
@@ -106,8 +110,13 @@ def subsidy_paid(reference: str, kind: str, amount_fen: int) -> Posting:
     return transfer("subsidy_paid", reference, subsidy_expense(kind), BUDGET, amount_fen)
 
 
-def interest_subsidy_paid(reference: str, amount_fen: int) -> Posting:
-    return transfer("interest_subsidy_paid", reference, INTEREST_SUBSIDY, BUDGET, amount_fen)
+def interest_subsidy_paid(reference: str, amount_fen: int, local_fen: int = 0) -> Posting:
+    """A loan's quarter's interest subsidy out of the city's budget: the programme's part, and the
+    local budget's part above the subsidy cap booked to its own account."""
+    lines = [Line(INTEREST_SUBSIDY, debit_fen=amount_fen)]
+    if local_fen:
+        lines.append(Line(LOCAL_INTEREST_SUBSIDY, debit_fen=local_fen))
+    return Posting("interest_subsidy_paid", reference, (*lines, Line(BUDGET, credit_fen=amount_fen + local_fen)))
 
 
 # ---- reading the ledger ---------------------------------------------------------------------

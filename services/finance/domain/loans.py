@@ -40,16 +40,35 @@ def require_status(status: str, *allowed: str) -> None:
 
 
 @dataclass(frozen=True)
-class BorrowerFacts:
-    """What finance's read model knows of the borrower when the application is assessed."""
+class Partner:
+    """One member of a partnership (合伙创业) as finance's records know them."""
 
-    kind: str  # individual | enterprise
+    name: str
     registered: bool
     verified: bool
     lifetime_loans: int
     outstanding_loans: int
+
+
+@dataclass(frozen=True)
+class BorrowerFacts:
+    """What finance's read model knows of the borrower when the application is assessed.
+
+    `outstanding_loans` counts across the person and every enterprise they lead (and partnership
+    they are in): a loan of any of them stands in the way of the others. For an enterprise,
+    `new_hires` are the hiring year's (the sum of its quarterly reports of `hiring_year`) and
+    `headcount` its staff in the year's latest report."""
+
+    kind: str  # individual | enterprise | partnership
+    registered: bool
+    verified: bool
+    lifetime_loans: int
+    outstanding_loans: int
+    enterprise_kind: str | None = None  # the registry's: individual_business, cooperative, family_farm, small_micro
     headcount: int | None = None
     new_hires: int | None = None
+    hiring_year: int | None = None
+    partners: tuple[Partner, ...] = ()  # a partnership's members, the applicant first
 
 
 @dataclass(frozen=True)
@@ -70,12 +89,24 @@ def not_eligible(failures: list[Failure]) -> InvalidInput:
                                  for f in failures])
 
 
-def amount_cap(policy: LoanPolicy, kind: str) -> int:
-    return policy.enterprise_cap_fen if kind == "enterprise" else policy.individual_cap_fen
+def cap_basis(policy: LoanPolicy, kind: str, enterprise_kind: str | None = None) -> str:
+    """Which caps a borrower takes: an enterprise of the policy's enterprise kinds (小微企业, 农民专业
+    合作社) the enterprise's, 个体工商户 and 家庭农场 the individual's; a partnership its own."""
+    if kind == "enterprise":
+        return "enterprise" if enterprise_kind in policy.enterprise_kinds else "individual"
+    return kind
 
 
-def term_cap(policy: LoanPolicy, kind: str) -> int:
-    return policy.enterprise_term_months if kind == "enterprise" else policy.individual_term_months
+def amount_cap(policy: LoanPolicy, basis: str, partners: int = 1) -> int:
+    if basis == "enterprise":
+        return policy.enterprise_cap_fen
+    if basis == "partnership":
+        return share(policy.individual_cap_fen * partners, policy.partnership_cap_bp)
+    return policy.individual_cap_fen
+
+
+def term_cap(policy: LoanPolicy, basis: str) -> int:
+    return policy.enterprise_term_months if basis == "enterprise" else policy.individual_term_months
 
 
 def hiring_share_bp(policy: LoanPolicy, headcount: int) -> int:
@@ -83,40 +114,72 @@ def hiring_share_bp(policy: LoanPolicy, headcount: int) -> int:
     return policy.hiring_share_large_bp if large else policy.hiring_share_bp
 
 
+def _cap_name(policy: LoanPolicy, basis: str, facts: BorrowerFacts) -> str:
+    if basis == "partnership":
+        return f"（{len(facts.partners)}人合伙，个人上限合计的{Decimal(policy.partnership_cap_bp) / 100:g}%）"
+    if facts.kind == "enterprise" and basis == "individual":
+        return "（个体工商户、家庭农场按个人创业担保贷款的额度）"
+    return ""
+
+
 def assess(policy: LoanPolicy, facts: BorrowerFacts, amount_fen: int, term_months: int) -> list[Failure]:
     """Every rule the application breaks, each with its reason; empty when eligible."""
     who = "经营主体" if facts.kind == "enterprise" else "创业者"
+    basis = cap_basis(policy, facts.kind, facts.enterprise_kind)
     failures = []
     if not facts.registered:
         failures.append(Failure("borrower_not_registered", "borrower", f"{who}尚未登记"))
     elif not facts.verified:
         failures.append(Failure("borrower_not_verified", "borrower", f"{who}尚未经工作人员核实"))
-    if amount_fen > (cap := amount_cap(policy, facts.kind)):
+    if amount_fen > (cap := amount_cap(policy, basis, len(facts.partners) or 1)):
         failures.append(Failure("amount_over_cap", "amount_yuan",
-                                f"贷款金额超过上限{yuan_label(cap)}（{policy.code}）"))
-    if term_months > (months := term_cap(policy, facts.kind)):
+                                f"贷款金额超过上限{yuan_label(cap)}{_cap_name(policy, basis, facts)}（{policy.code}）"))
+    if term_months > (months := term_cap(policy, basis)):
         failures.append(Failure("term_over_cap", "term_months",
                                 f"贷款期限超过上限{months}个月（{policy.code}）"))
     if facts.lifetime_loans >= policy.lifetime_loans:
         failures.append(Failure("lifetime_limit", "borrower",
                                 f"累计享受创业担保贷款已达{policy.lifetime_loans}次"))
     if facts.outstanding_loans > 0:
-        failures.append(Failure("loan_outstanding", "borrower", "尚有未结清的创业担保贷款"))
-    if facts.kind == "enterprise":
+        failures.append(Failure("loan_outstanding", "borrower", "本人或本人创办的经营主体尚有未结清的创业担保贷款"))
+    if basis == "enterprise":
         failures.extend(_hiring(policy, facts))
+    if basis == "partnership":
+        failures.extend(_partners(policy, facts.partners))
     return failures
 
 
 def _hiring(policy: LoanPolicy, facts: BorrowerFacts) -> list[Failure]:
+    year = f"{facts.hiring_year}年" if facts.hiring_year else "当年"
     if not facts.headcount:
-        return [Failure("headcount_missing", "borrower", "经营主体尚未填报职工人数")]
+        return [Failure("headcount_missing", "borrower", f"经营主体尚未填报{year}的职工人数")]
     required_bp = hiring_share_bp(policy, facts.headcount)
     if (facts.new_hires or 0) * BASIS < required_bp * facts.headcount:
         percent = Decimal(required_bp) / 100
         return [Failure("hiring_share", "borrower",
-                        f"当年新招用人数{facts.new_hires or 0}人，未达到职工总数{facts.headcount}人的"
+                        f"{year}新招用人数{facts.new_hires or 0}人，未达到职工总数{facts.headcount}人的"
                         f"{percent:g}%（{policy.code}）")]
     return []
+
+
+def _partners(policy: LoanPolicy, partners: tuple[Partner, ...]) -> list[Failure]:
+    """Each member of a partnership as if they borrowed alone: registered and verified, under the
+    lifetime count, with no other guaranteed loan outstanding."""
+    failures = []
+    if len(partners) < 2:
+        failures.append(Failure("partners_too_few", "partners", "合伙创业须有至少2名合伙人"))
+    for member in partners[1:]:
+        if not member.registered:
+            failures.append(Failure("partner_not_registered", "partners", f"合伙人{member.name}尚未登记创业者信息"))
+        elif not member.verified:
+            failures.append(Failure("partner_not_verified", "partners", f"合伙人{member.name}的登记信息尚未核实"))
+        if member.lifetime_loans >= policy.lifetime_loans:
+            failures.append(Failure("partner_lifetime_limit", "partners",
+                                    f"合伙人{member.name}累计享受创业担保贷款已达{policy.lifetime_loans}次"))
+        if member.outstanding_loans > 0:
+            failures.append(Failure("partner_loan_outstanding", "partners",
+                                    f"合伙人{member.name}尚有未结清的创业担保贷款"))
+    return failures
 
 
 # ---- the contract ---------------------------------------------------------------------------
@@ -131,15 +194,16 @@ def contract_rate_bp(lpr_bp: int, spread_bp: int) -> int:
 
 
 def check_approval(loan_amount_fen: int, loan_term_months: int, amount_fen: int, term_months: int,
-                   policy: LoanPolicy, kind: str) -> None:
+                   policy: LoanPolicy, basis: str, partners: int = 1) -> None:
+    """The bank's terms within the application and the contract day's caps for the loan's basis
+    (individual, enterprise or a partnership of `partners`)."""
     if amount_fen > loan_amount_fen:
         raise InvalidInput("amount_over_applied", "amount_yuan", "审批金额不能高于申请金额，只能调低")
-    if amount_fen > amount_cap(policy, kind):
-        raise InvalidInput("amount_over_cap", "amount_yuan",
-                           f"审批金额超过上限{yuan_label(amount_cap(policy, kind))}（{policy.code}）")
-    if term_months > term_cap(policy, kind):
+    if amount_fen > (cap := amount_cap(policy, basis, partners)):
+        raise InvalidInput("amount_over_cap", "amount_yuan", f"审批金额超过上限{yuan_label(cap)}（{policy.code}）")
+    if term_months > term_cap(policy, basis):
         raise InvalidInput("term_over_cap", "term_months",
-                           f"贷款期限超过上限{term_cap(policy, kind)}个月（{policy.code}）")
+                           f"贷款期限超过上限{term_cap(policy, basis)}个月（{policy.code}）")
     del loan_term_months  # the bank may set a term longer or shorter than asked, within the cap
 
 
@@ -153,6 +217,14 @@ def check_checker(maker: str | None, checker: str) -> None:
 
 
 # ---- guarantee fund -------------------------------------------------------------------------
+
+
+def repayment_rate_bp(repaid_fen: int, defaulted_fen: int) -> int | None:
+    """A year's repayment rate (贷款回收率): principal repaid over principal repaid and principal
+    outstanding when loans defaulted, rounded down (89.999 % is not 90 %); none when neither happened."""
+    if repaid_fen + defaulted_fen == 0:
+        return None
+    return repaid_fen * BASIS // (repaid_fen + defaulted_fen)
 
 
 def fund_ceiling(policy: FundPolicy, balance_fen: int, repayment_rate_bp: int | None) -> int:
@@ -275,16 +347,44 @@ def status_after(status: str, instalments: list[Instalment], today: dt.date,
 # ---- interest subsidy -----------------------------------------------------------------------
 
 
-def interest_subsidy(policy: LoanPolicy, kind: str, principal_fen: int, rate_bp: int, lpr_bp: int,
-                     interest_paid_fen: int) -> int:
+@dataclass(frozen=True)
+class InterestSubsidyParts:
+    """A loan's quarter's interest subsidy: the programme's part, and the part on principal above
+    the policy's subsidy cap that the local budget pays (川办规〔2025〕6号: 超过部分由地方财政贴息)."""
+
+    programme_fen: int
+    local_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        return self.programme_fen + self.local_fen
+
+
+def subsidy_principal_cap(policy: LoanPolicy, basis: str, partners: int = 1) -> int | None:
+    if basis == "enterprise":
+        return policy.subsidy_principal_cap_enterprise_fen
+    cap = policy.subsidy_principal_cap_individual_fen
+    return None if cap is None else cap * partners
+
+
+def interest_subsidy_parts(policy: LoanPolicy, basis: str, principal_fen: int, rate_bp: int, lpr_bp: int,
+                           interest_paid_fen: int, partners: int = 1) -> InterestSubsidyParts:
     """The subsidy on interest actually paid (先付后贴), under the contract's policy version."""
     if interest_paid_fen <= 0 or rate_bp <= 0:
-        return 0
+        return InterestSubsidyParts(0)
     if policy.subsidy_method == "lpr_minus":
         borrower_bp = max(0, lpr_bp - policy.borrower_lpr_minus_bp)
         subsidised = Decimal(max(0, rate_bp - borrower_bp)) / rate_bp
-        return round_fen(Decimal(interest_paid_fen) * subsidised)
-    cap = (policy.subsidy_principal_cap_enterprise_fen if kind == "enterprise"
-           else policy.subsidy_principal_cap_individual_fen)
-    portion = Decimal(1) if cap is None or principal_fen <= cap else Decimal(cap) / principal_fen
-    return round_fen(Decimal(interest_paid_fen) * policy.subsidy_share_bp / BASIS * portion)
+        return InterestSubsidyParts(round_fen(Decimal(interest_paid_fen) * subsidised))
+    whole = Decimal(interest_paid_fen) * policy.subsidy_share_bp / BASIS
+    cap = subsidy_principal_cap(policy, basis, partners)
+    if cap is None or principal_fen <= cap:
+        return InterestSubsidyParts(round_fen(whole))
+    programme = round_fen(whole * Decimal(cap) / principal_fen)
+    return InterestSubsidyParts(programme, round_fen(whole) - programme)
+
+
+def interest_subsidy(policy: LoanPolicy, basis: str, principal_fen: int, rate_bp: int, lpr_bp: int,
+                     interest_paid_fen: int) -> int:
+    """The programme's part of the subsidy (the local budget's above the cap aside)."""
+    return interest_subsidy_parts(policy, basis, principal_fen, rate_bp, lpr_bp, interest_paid_fen).programme_fen

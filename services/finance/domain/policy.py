@@ -32,6 +32,10 @@ class LoanPolicy:
     subsidy_share_bp: int = 0
     subsidy_principal_cap_individual_fen: int | None = None
     subsidy_principal_cap_enterprise_fen: int | None = None
+    # which kinds of enterprise borrow as enterprises (the others, 个体工商户 and 家庭农场, borrow on
+    # the individual's cap, term and without a hiring share): seed 001 names 小微企业（包括农村合作社）
+    enterprise_kinds: tuple[str, ...] = ("small_micro", "cooperative")
+    partnership_cap_bp: int = 11000  # 合伙创业: up to 110 % of the members' combined individual caps
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import re
 from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.finance.domain import ledger
@@ -56,7 +57,9 @@ def _versions(session: Session, domain_name: str) -> list[PolicyVersion]:
 
 
 def loan_policies(session: Session) -> list[LoanPolicy]:
-    return [LoanPolicy(code=v.code, effective_from=v.effective_from, **v.params)
+    return [LoanPolicy(code=v.code, effective_from=v.effective_from,
+                       **{**v.params, **({"enterprise_kinds": tuple(v.params["enterprise_kinds"])}
+                                         if "enterprise_kinds" in v.params else {})})
             for v in _versions(session, "loan")]
 
 
@@ -321,24 +324,67 @@ def _outstanding(city: str) -> sa.ScalarSelect:
             .where(in_city(GuaranteedLoan.region_code, city)).scalar_subquery())
 
 
+def _year_row(city: str, year: int):
+    return sa.and_(FundYear.city_code == city, FundYear.year == year)
+
+
 def fund_headroom(session: Session, city: str, on: dt.date) -> tuple[FundPolicy, int, int, int | None]:
     """What a city's fund may stand behind on a day: (policy, ceiling, outstanding, last year's
-    repayment rate), its three figures read with one statement."""
+    repayment rate), its figures read with one statement; last year's rate is worked out from the
+    ledger the first time it is asked for (once a year per city)."""
     policy = fund_policy(session, on)
-    rate, fund, outstanding = session.execute(sa.select(
-        sa.select(FundYear.repayment_rate_bp).where(FundYear.city_code == city, FundYear.year == on.year - 1)
-        .scalar_subquery(), _net(city, ledger.FUND), _outstanding(city))).one()
+    last_year = _year_row(city, on.year - 1)
+    rate, known, fund, outstanding = session.execute(sa.select(
+        sa.select(FundYear.repayment_rate_bp).where(last_year).scalar_subquery(),
+        sa.exists().where(last_year), _net(city, ledger.FUND), _outstanding(city))).one()
+    if not known:
+        rate = year_rate(session, city, on.year - 1).repayment_rate_bp
     ceiling = loan_rules.fund_ceiling(policy, _signed(ledger.FUND, fund), rate)
     return policy, ceiling, int(outstanding), rate
+
+
+def ledger_repayment(session: Session, city: str, year: int) -> tuple[int, int, int | None]:
+    """A city's year from its ledger: (principal repaid, principal outstanding when loans defaulted,
+    the repayment rate in basis points: repaid over both, none when neither happened)."""
+    start, end = (dt.datetime(y, 1, 1, tzinfo=clock.SHANGHAI) for y in (year, year + 1))
+    of_kind = lambda kind: sa.func.coalesce(sa.func.sum(LedgerLine.debit_fen).filter(  # noqa: E731
+        LedgerPosting.kind == kind), 0)
+    repaid, defaulted = session.execute(
+        sa.select(of_kind("principal_repaid"), of_kind("loan_compensated")).select_from(LedgerLine)
+        .join(LedgerPosting, LedgerPosting.id == LedgerLine.posting_id)
+        .where(LedgerLine.city_code == city, LedgerLine.account == ledger.EXPOSURE,
+               LedgerPosting.posted_at >= start, LedgerPosting.posted_at < end)).one()
+    repaid, defaulted = int(repaid), int(defaulted)
+    return repaid, defaulted, loan_rules.repayment_rate_bp(repaid, defaulted)
+
+
+def year_rate(session: Session, city: str, year: int, *, keep: bool = True) -> FundYear:
+    """The city's repayment rate of an ended year: as recorded, or worked out from the ledger now and
+    kept (a year's postings no longer change once it has ended); a read (`keep` false) only works it out."""
+    if (record := session.get(FundYear, (city, year))) is not None:
+        return record
+    repaid, defaulted, rate = ledger_repayment(session, city, year)
+    worked_out = dict(city_code=city, year=year, repayment_rate_bp=rate, source="ledger", repaid_fen=repaid,
+                      defaulted_fen=defaulted, ledger_rate_bp=rate, recorded_by="系统（按账簿计算）")
+    if not keep:
+        return FundYear(**worked_out, reason=None)
+    session.execute(insert(FundYear).values(**worked_out, recorded_at=clock.stamp()).on_conflict_do_nothing())
+    return cast(FundYear, session.get(FundYear, (city, year), populate_existing=True))
 
 
 def fund_position(session: Session, city: str, on: dt.date) -> dict:
     policy, ceiling, outstanding, rate = fund_headroom(session, city, on)
     fund = balance(session, city, ledger.FUND)
+    year = year_rate(session, city, on.year - 1, keep=False)
     return {
         "city_code": city, "city_name": regions.name_of(city),
         "as_of": on.isoformat(), "policy_code": policy.code,
         "fund_balance_fen": fund, "last_year_repayment_rate_bp": rate,
+        "repayment_rate": {"year": year.year, "rate_bp": year.repayment_rate_bp, "source": year.source,
+                           "reason": year.reason, "recorded_by": year.recorded_by,
+                           "ledger_rate_bp": year.ledger_rate_bp, "repaid_fen": year.repaid_fen,
+                           "defaulted_fen": year.defaulted_fen,
+                           "high_leverage_from_bp": policy.high_leverage_repayment_rate_bp},
         "leverage": ceiling // fund if fund else policy.leverage,
         "ceiling_fen": ceiling, "outstanding_fen": outstanding,
         "headroom_fen": max(0, ceiling - outstanding),

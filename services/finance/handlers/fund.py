@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from services.finance.domain import ledger
 from services.finance.handlers import books
-from services.finance.models import Bank, BankPartnership, FundYear
+from services.finance.models import Bank, BankPartnership
+from shared import clock
 from shared.actors import Actor, require_city_official
 from shared.contracts.finance import Contribution, RepaymentRate
-from shared.errors import Forbidden
+from shared.errors import Forbidden, InvalidInput
 from shared.money import yuan_to_fen
 
 
@@ -42,14 +43,18 @@ def contribute(uow, actor: Actor, data: Contribution, today: dt.date) -> dict:
 
 
 def set_repayment_rate(uow, actor: Actor, data: RepaymentRate, today: dt.date) -> dict:
+    """A city official sets an ended year's repayment rate other than the ledger's, with the reason
+    (a loan recovered outside the books, say), or without a rate returns it to the ledger's; the
+    ledger's figures stay beside it."""
     city = books.kept_city(actor)
-    rate_bp = int(data.repayment_rate_percent * 100)
-    record = uow.session.get(FundYear, (city, data.year))
-    if record is None:
-        uow.session.add(FundYear(city_code=city, year=data.year, repayment_rate_bp=rate_bp,
-                                 recorded_by=actor.username))
+    if data.year >= today.year:
+        raise InvalidInput("year_not_ended", "year", f"只能调整已经结束的年度的回收率（{today.year - 1}年及以前）")
+    record = books.year_rate(uow.session, city, data.year)
+    if data.repayment_rate_percent is None:
+        record.repayment_rate_bp, record.source = record.ledger_rate_bp, "ledger"
     else:
-        record.repayment_rate_bp, record.recorded_by = rate_bp, actor.username
+        record.repayment_rate_bp, record.source = int(data.repayment_rate_percent * 100), "override"
+    record.reason, record.recorded_by, record.recorded_at = data.reason, actor.username, clock.stamp()
     uow.session.flush()
     return books.fund_position(uow.session, city, today)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -17,6 +18,8 @@ from services.finance.models import (
     Instalment,
     KnownEnterprise,
     KnownEntrepreneur,
+    KnownHeadcountReport,
+    LoanPartner,
     LoanStep,
     Repayment,
 )
@@ -109,16 +112,32 @@ def read(session: Session, loan: GuaranteedLoan, *, schedule: list | None = None
             "repayments": [_repayment(row) for row in loan.repayments] if disbursed and not lent_now else [],
             "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
                         for s in loan.history],
+            "partners": [{"entrepreneur_id": p.entrepreneur_id, "name": p.name} for p in loan.partners]
+            if loan.borrower_kind == "partnership" else [],
             # only a refused, ineligible or withdrawn application can have been corrected and sent again
             "resubmitted_as": session.scalar(sa.select(GuaranteedLoan.id).where(
                 GuaranteedLoan.resubmission_of == loan.id)) if loan.status in RESUBMITTABLE else None}
 
 
+def waiting_since(loan: GuaranteedLoan) -> dt.date | None:
+    """Since when a loan in its bank's queue has waited: for review since it was applied for, for
+    the second liaison or for lending since the contract's day (as the liaison's to-do list counts)."""
+    if loan.status == "under_bank_review":
+        return loan.applied_on
+    if loan.status in ("awaiting_confirmation", "approved"):
+        return loan.contract_date
+    return None
+
+
 def summary(loan: GuaranteedLoan, bank) -> dict:
     """The loan as a list shows it (no schedule, repayments or timeline)."""
     approved = loan.approved_amount_fen
+    since = waiting_since(loan)
     return {
         "id": loan.id, "borrower_kind": loan.borrower_kind, "borrower_name": loan.borrower_name,
+        "borrower_kind_name": fe.BORROWER_KIND_NAMES[loan.borrower_kind], "cap_basis": loan.cap_basis,
+        "enterprise_kind": loan.enterprise_kind, "priority": loan.priority,
+        "waiting_days": None if since is None else max(0, (clock.today() - since).days),
         "entrepreneur_id": loan.entrepreneur_id, "enterprise_id": loan.enterprise_id,
         "region_code": loan.region_code, "region_name": regions.full_name(loan.region_code),
         "bank_code": loan.bank_code, "bank_name": bank.name,
@@ -158,7 +177,7 @@ def _repayment(row: Repayment) -> dict:
 def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
     statement = scope(sa.select(GuaranteedLoan), actor)
     details = (noload(GuaranteedLoan.instalments), noload(GuaranteedLoan.repayments),
-               noload(GuaranteedLoan.history))
+               noload(GuaranteedLoan.history), noload(GuaranteedLoan.partners))
     if query.status:
         statement = statement.where(GuaranteedLoan.status == query.status)
     if query.queue:
@@ -167,6 +186,8 @@ def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
         statement = statement.where(GuaranteedLoan.entrepreneur_id == query.entrepreneur_id)
     if query.enterprise_id:
         statement = statement.where(GuaranteedLoan.enterprise_id == query.enterprise_id)
+    if query.priority:
+        statement = statement.where(GuaranteedLoan.priority)
     if query.q:
         statement = statement.where(sa.or_(text_contains(query.q, GuaranteedLoan.borrower_name),
                                            GuaranteedLoan.id.startswith(query.q.lower(), autoescape=True)))
@@ -177,7 +198,10 @@ def list_loans(session: Session, actor: Actor, query: LoanListQuery) -> dict:
     if query.region_code:
         statement = statement.where(in_region(GuaranteedLoan.region_code, query.region_code))
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
-    rows = session.scalars(statement.options(*details).order_by(GuaranteedLoan.applied_at.desc())
+    # a bank's queue: small and micro enterprises and co-operatives first (seed 001), then the oldest
+    order = ((GuaranteedLoan.priority.desc(), GuaranteedLoan.applied_at) if query.queue
+             else (GuaranteedLoan.applied_at.desc(),))
+    rows = session.scalars(statement.options(*details).order_by(*order)
                            .limit(query.per_page).offset((query.page - 1) * query.per_page))
     banks = {bank.code: bank for bank in session.scalars(sa.select(Bank))}
     return {"items": [summary(loan, banks[loan.bank_code]) for loan in rows], "total": total,
@@ -220,7 +244,7 @@ def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEn
     if person is None:
         raise InvalidState("entrepreneur_not_registered", "borrower",
                            "请先登记创业者信息（登记后稍候片刻即可申请）")
-    if data.borrower_kind == "individual":
+    if data.borrower_kind != "enterprise":
         return person, None
     firm = session.get(KnownEnterprise, data.enterprise_id)
     if firm is None or firm.owner_entrepreneur_id != person.id:
@@ -228,20 +252,97 @@ def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEn
     return person, firm
 
 
-def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | None) -> loan_rules.BorrowerFacts:
-    column = GuaranteedLoan.enterprise_id if firm else GuaranteedLoan.entrepreneur_id
-    borrower = sa.select(GuaranteedLoan.status).where(column == (firm.id if firm else person.id))
-    if firm is None:
-        borrower = borrower.where(GuaranteedLoan.borrower_kind == "individual")
-    statuses = list(session.scalars(borrower))
+@dataclass(frozen=True)
+class Member:
+    """A partnership's member as the application names them and the registry knows them."""
+
+    name: str
+    record: KnownEntrepreneur | None  # finance's copy of their record
+    known: dict | None  # the registry's answer: entrepreneur_id, name, verified
+
+
+def _partners(session: Session, person: KnownEntrepreneur, data: LoanCreate,
+              known: dict[str, dict]) -> list[Member] | None:
+    """The other members of a partnership, each checked against the registry: the number must be a
+    registered person's and the name theirs; none for any other kind of borrower."""
+    if data.borrower_kind != "partnership":
+        return None
+    members = []
+    for partner in data.partners:
+        found = known.get(partner.id_number)
+        if found is not None and found["name"] != partner.name:
+            raise InvalidInput("partner_name_mismatch", "partners",
+                               f"合伙人{partner.name}的姓名与身份证号码登记的不一致")
+        if found is not None and found["entrepreneur_id"] == person.id:
+            raise InvalidInput("partner_is_applicant", "partners", "其他合伙人中不要填写申请人本人")
+        record = session.get(KnownEntrepreneur, found["entrepreneur_id"]) if found else None
+        members.append(Member(partner.name, record, found))
+    return members
+
+
+def _loans_touching(session: Session, person_ids: list[str]) -> dict[str, list[tuple[str, str, str | None]]]:
+    """Per person, the (id, status, enterprise) of every loan that is theirs: in their own name, of
+    an enterprise they lead, or of a partnership they are in; one statement for all of them."""
+    owned = sa.select(KnownEnterprise.id).where(KnownEnterprise.owner_entrepreneur_id.in_(person_ids))
+    partnered = sa.select(LoanPartner.loan_id).where(LoanPartner.entrepreneur_id.in_(person_ids))
+    rows = session.execute(
+        sa.select(GuaranteedLoan.id, GuaranteedLoan.status, GuaranteedLoan.enterprise_id,
+                  GuaranteedLoan.entrepreneur_id, GuaranteedLoan.borrower_kind,
+                  KnownEnterprise.owner_entrepreneur_id, LoanPartner.entrepreneur_id)
+        .outerjoin(KnownEnterprise, KnownEnterprise.id == GuaranteedLoan.enterprise_id)
+        .outerjoin(LoanPartner, LoanPartner.loan_id == GuaranteedLoan.id)
+        .where(sa.or_(GuaranteedLoan.entrepreneur_id.in_(person_ids), GuaranteedLoan.enterprise_id.in_(owned),
+                      GuaranteedLoan.id.in_(partnered)))).all()
+    touching: dict[str, dict[str, tuple[str, str, str | None]]] = {pid: {} for pid in person_ids}
+    for loan_id, status, enterprise_id, applicant, kind, owner, partner in rows:
+        for pid in {applicant, owner, partner} & set(person_ids):
+            touching[pid][loan_id] = (status, kind, enterprise_id)
+    return {pid: [(loan_id, *row) for loan_id, row in loans.items()] for pid, loans in touching.items()}
+
+
+def _counts(loans, enterprise_id: str | None = None) -> tuple[int, int]:
+    """(lifetime, outstanding) of a borrower: lifetime counts the borrower's own loans (the person's
+    in their name or partnerships, or the enterprise's), outstanding every loan of the person's."""
+    own = [status for _, status, kind, firm in loans
+           if (firm == enterprise_id if enterprise_id else kind in ("individual", "partnership"))]
+    return (sum(s in loan_rules.COUNTS_TOWARDS_LIFETIME for s in own),
+            sum(s in loan_rules.OUTSTANDING + loan_rules.OPEN_BEFORE_APPROVAL for _, s, _, _ in loans))
+
+
+def _year_hiring(session: Session, firm: KnownEnterprise, year: int) -> tuple[int | None, int | None]:
+    """(staff, new hires) of the enterprise's reports of `year`: the latest quarter's staff and the
+    sum of every quarter's new hires (当年新招用)."""
+    reports = session.execute(sa.select(KnownHeadcountReport.quarter, KnownHeadcountReport.headcount,
+                                        KnownHeadcountReport.new_hires)
+                              .where(KnownHeadcountReport.enterprise_id == firm.id,
+                                     KnownHeadcountReport.quarter.startswith(f"{year}Q"))).all()
+    if not reports:
+        return None, None
+    return max(reports)[1], sum(row.new_hires for row in reports)
+
+
+def _facts(session: Session, person: KnownEntrepreneur, firm: KnownEnterprise | None, today: dt.date,
+           partners: list[Member] | None = None) -> loan_rules.BorrowerFacts:
+    ids = [person.id, *(m.known["entrepreneur_id"] for m in partners or [] if m.known)]
+    loans = _loans_touching(session, ids)
+    lifetime, outstanding = _counts(loans[person.id], firm.id if firm else None)
+    staff, hires = _year_hiring(session, firm, today.year) if firm else (None, None)
+    kind = "enterprise" if firm else ("partnership" if partners is not None else "individual")
     return loan_rules.BorrowerFacts(
-        kind="enterprise" if firm else "individual", registered=True,
+        kind=kind, registered=True,
         verified=(firm.verified and person.verified) if firm else person.verified,
-        lifetime_loans=sum(s in loan_rules.COUNTS_TOWARDS_LIFETIME for s in statuses),
-        outstanding_loans=sum(s in loan_rules.OUTSTANDING + loan_rules.OPEN_BEFORE_APPROVAL for s in statuses),
-        headcount=firm.headcount if firm else None, new_hires=firm.new_hires if firm else None)
+        lifetime_loans=lifetime, outstanding_loans=outstanding,
+        enterprise_kind=firm.kind if firm else None,
+        headcount=staff, new_hires=hires, hiring_year=today.year if firm else None,
+        partners=(loan_rules.Partner(person.name, True, person.verified, lifetime, outstanding),
+                  *(_partner(member, loans) for member in partners)) if partners is not None else ())
 
 
+def _partner(member: Member, loans: dict) -> loan_rules.Partner:
+    if member.known is None:
+        return loan_rules.Partner(member.name, False, False, 0, 0)
+    verified = member.record.verified if member.record is not None else member.known["verified"]
+    return loan_rules.Partner(member.name, True, verified, *_counts(loans[member.known["entrepreneur_id"]]))
 
 
 def limits(session: Session, actor: Actor, today: dt.date) -> dict:
@@ -251,20 +352,22 @@ def limits(session: Session, actor: Actor, today: dt.date) -> dict:
     policy = books.loan_policy(session, on=today)
     person = session.scalar(sa.select(KnownEntrepreneur).where(KnownEntrepreneur.account_id == actor.user_id))
     blocking = [] if person is None else [f.as_dict() for f in loan_rules.assess(
-        policy, _facts(session, person, None), 0, 1)]
+        policy, _facts(session, person, None, today), 0, 1)]
     return {"policy_code": policy.code, "registered": person is not None, "blocking": blocking,
+            "hiring_year": today.year, "enterprise_kinds": list(policy.enterprise_kinds),
+            "partnership_cap_percent": _percent(policy.partnership_cap_bp),
             **{kind: {"amount_cap_yuan": fen_to_yuan(loan_rules.amount_cap(policy, kind)),
                       "term_cap_months": loan_rules.term_cap(policy, kind)} for kind in ("individual", "enterprise")}}
 
 
-def check(session: Session, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
+def check(session: Session, actor: Actor, data: LoanCreate, today: dt.date, members: dict[str, dict]) -> dict:
     """The assessment an application would get today, without applying: every rule it would break."""
     require_role(actor, "entrepreneur")
     person, firm = _borrower(session, actor, data)
     books.partner_bank(session, data.bank_code, (firm or person).region_code, today)
     policy = books.loan_policy(session, on=today)
-    failures = loan_rules.assess(policy, _facts(session, person, firm), yuan_to_fen(data.amount_yuan),
-                                 data.term_months)
+    facts = _facts(session, person, firm, today, _partners(session, person, data, members))
+    failures = loan_rules.assess(policy, facts, yuan_to_fen(data.amount_yuan), data.term_months)
     if data.resubmits:
         _resubmitted(session, actor, data.resubmits)
     return {"eligible": not failures, "failures": [f.as_dict() for f in failures], "policy_code": policy.code}
@@ -282,7 +385,7 @@ def _resubmitted(session: Session, actor: Actor, loan_id: str) -> GuaranteedLoan
     return earlier
 
 
-def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
+def apply(uow, actor: Actor, data: LoanCreate, today: dt.date, members: dict[str, dict]) -> dict:
     require_role(actor, "entrepreneur")
     session = uow.session
     person, firm = _borrower(session, actor, data)
@@ -290,18 +393,27 @@ def apply(uow, actor: Actor, data: LoanCreate, today: dt.date) -> dict:
     bank = books.partner_bank(session, data.bank_code, (firm or person).region_code, today)
     policy = books.loan_policy(session, on=today)
     amount = yuan_to_fen(data.amount_yuan)
-    failures = loan_rules.assess(policy, _facts(session, person, firm), amount, data.term_months)
+    partners = _partners(session, person, data, members)
+    facts = _facts(session, person, firm, today, partners)
+    failures = loan_rules.assess(policy, facts, amount, data.term_months)
     if failures and data.only_if_eligible:
         raise loan_rules.not_eligible(failures)
+    basis = loan_rules.cap_basis(policy, facts.kind, facts.enterprise_kind)
     loan = GuaranteedLoan(resubmission_of=earlier.id if earlier else None,
-        borrower_kind=data.borrower_kind, entrepreneur_id=person.id,
+        borrower_kind=data.borrower_kind, cap_basis=basis, enterprise_kind=facts.enterprise_kind,
+        priority=facts.enterprise_kind in policy.enterprise_kinds, entrepreneur_id=person.id,
         enterprise_id=firm.id if firm else None, applicant_account_id=actor.user_id,
-        borrower_name=firm.name if firm else person.name,
+        borrower_name=firm.name if firm else (
+            f"{person.name}等{len(facts.partners)}人（合伙创业）" if partners is not None else person.name),
         region_code=firm.region_code if firm else person.region_code, bank_code=bank.code,
         amount_fen=amount, term_months=data.term_months, purpose=data.purpose,
         repayment_method=data.repayment_method, policy_code=policy.code,
         status="ineligible" if failures else "under_bank_review",
         failures=[f.as_dict() for f in failures], applied_on=today, history=[], instalments=[], repayments=[])
+    if partners is not None:
+        loan.partners = [LoanPartner(entrepreneur_id=person.id, position=0, name=person.name)] + [
+            LoanPartner(entrepreneur_id=m.known["entrepreneur_id"], position=n, name=m.name)
+            for n, m in enumerate(partners, start=1) if m.known is not None]
     session.add(loan)
     session.flush()
     _step(loan, actor.username, "applied", f"申请{fen_to_yuan(amount)}元，{data.term_months}个月"
@@ -339,7 +451,7 @@ def approve(uow, actor: Actor, loan_id: str, data: LoanApprove, today: dt.date) 
     policy = books.loan_policy(session, on=contract_date)
     amount = yuan_to_fen(data.amount_yuan)
     loan_rules.check_approval(loan.amount_fen, loan.term_months, amount, data.term_months, policy,
-                          loan.borrower_kind)
+                              loan.cap_basis, len(loan.partners) if loan.borrower_kind == "partnership" else 1)
     lpr = loan_rules.lpr_on(books.lpr_rates(session), contract_date)
     pending = loan_rules.needs_confirmation(amount, books.bank(session, loan.bank_code).confirmation_threshold_fen)
     # the fund is checked before the loan changes, so that the loan's row is written once, at the end

@@ -358,11 +358,16 @@ def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
 def interest_batch_read(batch: InterestSubsidyBatch) -> dict:
     return {"city_code": batch.city_code, "city_name": regions.name_of(batch.city_code),
             "quarter": batch.quarter, "status": batch.status, "total_yuan": fen_to_yuan(batch.total_fen),
+            "programme_total_yuan": fen_to_yuan(batch.total_fen - batch.local_total_fen),
+            "local_total_yuan": fen_to_yuan(batch.local_total_fen),
             "created_by": batch.created_by, "created_at": batch.created_at, "paid_by": batch.paid_by,
             "paid_at": batch.paid_at, "version": batch.version,
             "lines": [{"loan_id": line.loan_id, "region_code": line.region_code,
                        "interest_paid_yuan": fen_to_yuan(line.interest_paid_fen),
-                       "subsidy_yuan": fen_to_yuan(line.subsidy_fen), "policy_code": line.policy_code}
+                       "subsidy_yuan": fen_to_yuan(line.subsidy_fen),
+                       "local_subsidy_yuan": fen_to_yuan(line.local_subsidy_fen),
+                       "total_yuan": fen_to_yuan(line.subsidy_fen + line.local_subsidy_fen),
+                       "policy_code": line.policy_code}
                       for line in batch.lines]}
 
 
@@ -390,13 +395,15 @@ def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
     for loan_id, interest in paid:
         loan = session.get(GuaranteedLoan, loan_id)
         policy = books.loan_policy(session, code=loan.contract_policy_code)
-        subsidy = loan_rules.interest_subsidy(policy, loan.borrower_kind, loan.approved_amount_fen,
-                                          loan.rate_bp, loan.lpr_bp, int(interest))
-        if subsidy:
+        partners = len(loan.partners) if loan.borrower_kind == "partnership" else 1
+        parts = loan_rules.interest_subsidy_parts(policy, loan.cap_basis, loan.approved_amount_fen,
+                                                  loan.rate_bp, loan.lpr_bp, int(interest), partners)
+        if parts.total_fen:
             batch.lines.append(InterestSubsidyLine(loan_id=loan_id, region_code=loan.region_code,
-                                                   interest_paid_fen=int(interest), subsidy_fen=subsidy,
-                                                   policy_code=policy.code))
-    batch.total_fen = sum(line.subsidy_fen for line in batch.lines)
+                                                   interest_paid_fen=int(interest), subsidy_fen=parts.programme_fen,
+                                                   local_subsidy_fen=parts.local_fen, policy_code=policy.code))
+    batch.local_total_fen = sum(line.local_subsidy_fen for line in batch.lines)
+    batch.total_fen = sum(line.subsidy_fen for line in batch.lines) + batch.local_total_fen
     session.add(batch)
     session.flush()
     return interest_batch_read(batch)
@@ -430,11 +437,12 @@ def pay_interest(uow, actor: Actor, quarter: str) -> dict:
     batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
     for line in batch.lines:
         loan = session.get(GuaranteedLoan, line.loan_id)
-        books.post(session, city, ledger.interest_subsidy_paid(f"interest:{quarter}:{loan.id}", line.subsidy_fen),
-                   actor.username)
+        books.post(session, city, ledger.interest_subsidy_paid(
+            f"interest:{quarter}:{loan.id}", line.subsidy_fen, line.local_subsidy_fen), actor.username)
         uow.publish(events.make_event(fe.InterestSubsidyPaid(
             loan_id=loan.id, borrower_kind=loan.borrower_kind, entrepreneur_id=loan.entrepreneur_id,
             enterprise_id=loan.enterprise_id, region_code=loan.region_code, bank_code=loan.bank_code,
-            quarter=quarter, interest_paid_fen=line.interest_paid_fen, subsidy_fen=line.subsidy_fen,
+            quarter=quarter, interest_paid_fen=line.interest_paid_fen,
+            subsidy_fen=line.subsidy_fen + line.local_subsidy_fen, local_subsidy_fen=line.local_subsidy_fen,
             policy_code=line.policy_code, paid_at=paid_at)))
     return interest_batch_read(batch)

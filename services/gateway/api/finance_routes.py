@@ -134,7 +134,7 @@ class FinanceApiRoutes(ApiCalls):
         return json_response(self.finance.contribute(self.caller(request), body(request, Contribution),
                                        idempotency_key(request)), 201)
 
-    @api("PUT", "/api/v1/fund/repayment-rate", "登记上年度贷款回收率（决定放大倍数）", FUND,
+    @api("PUT", "/api/v1/fund/repayment-rate", "调整已结束年度的贷款回收率（须写明原因；不填回收率即恢复按账簿计算）", FUND,
          body=RepaymentRate)
     def api_set_repayment_rate(self, request):
         return json_response(self.finance.set_repayment_rate(self.caller(request), body(request, RepaymentRate)))

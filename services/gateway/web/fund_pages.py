@@ -15,7 +15,7 @@ from shared.quarters import quarter_of
 from shared.validation import parse
 
 FUND_LABELS = {"account": "拨入账户", "amount_yuan": "金额（元）", "note": "摘要", "year": "年度",
-               "repayment_rate_percent": "贷款回收率（%）", "quarter": "季度"}
+               "repayment_rate_percent": "贷款回收率（%）", "reason": "调整原因", "quarter": "季度"}
 
 
 def past_quarters(count: int = 4) -> list[tuple[str, str]]:
@@ -63,7 +63,7 @@ class FundPages(PageSupport):
                 self.finance.contribute(me, contribution.model_dump(mode="json"), submitted_key(form))
                 return redirect("/fund?notice=contributed")
             if action == "repayment-rate":
-                rate = parse(RepaymentRate, forms.filled(form, ("year", "repayment_rate_percent")))
+                rate = parse(RepaymentRate, forms.filled(form, ("year", "repayment_rate_percent", "reason")))
                 self.finance.set_repayment_rate(me, rate.model_dump(mode="json"))
                 return redirect("/fund?notice=rate_recorded")
             if action == "interest":
