@@ -14,16 +14,16 @@ from tests.support.waiting import eventually
 
 
 def finance_knows(stack, table: str, record_id: str, condition: str = "true",
-                  service: str = "finance") -> None:
+                  service: str = "finance", key_column: str = "id") -> None:
     """Wait until a service's read model (finance's by default) holds the record and `condition` holds."""
     engine = sa.create_engine(stack.databases[service].replace("postgresql://", "postgresql+psycopg2://", 1),
                               poolclass=sa.pool.NullPool)
-    query = sa.text(f"SELECT {condition} AS ok FROM {table} WHERE id = :id")  # noqa: S608 (test code)
+    query = sa.text(f"SELECT bool_or({condition}) AS ok FROM {table} WHERE {key_column} = :id")  # noqa: S608
 
     def known():
         with engine.connect() as connection:
             row = connection.execute(query, {"id": record_id}).first()
-        return row is not None and row.ok
+        return row is not None and bool(row.ok)
 
     try:
         eventually(known, message=f"{service} knows {table} {record_id} ({condition})")
@@ -41,13 +41,16 @@ class Borrower:
 
 def make_borrower(stack, official, *, region: str = PLACES.village, enterprise: bool = False,
                   headcount: int = 20, new_hires: int = 3, verify: bool = True,
-                  founded_on: str = "2025-06-01", quarter: str | None = None) -> Borrower:
+                  founded_on: str = "2025-06-01", quarter: str | None = None,
+                  kind: str = "cooperative") -> Borrower:
     """An entrepreneur (and optionally their enterprise) whom `official` has verified.
 
     The enterprise reports its headcount for `quarter`, by default the last one over on the programme's
-    clock; on a moved day, pass one that has already begun then.
+    clock, or in a year's first quarter the one begun (an enterprise's loan counts the new hires of
+    the year it applies in); on a moved day, pass one that has already begun then.
     """
-    quarter = quarter or Quarter.of(programme_day(stack)).previous.code
+    now = Quarter.of(programme_day(stack))
+    quarter = quarter or (now if now.number == 1 else now.previous).code
     username = stack.create_user("entrepreneur", username=f"e_{uuid.uuid4().hex[:10]}")
     client = stack.client(username)
     person = client.post("/api/v1/entrepreneurs", json=entrepreneur_data(region_code=region)).json()
@@ -58,7 +61,7 @@ def make_borrower(stack, official, *, region: str = PLACES.village, enterprise: 
     if enterprise:
         firm = client.post("/api/v1/enterprises", json=enterprise_data(
             region_code=region, credit_code=credit_code(region), headcount=headcount,
-            founded_on=founded_on)).json()
+            founded_on=founded_on, kind=kind)).json()
         borrower.enterprise_id = firm["id"]
         client.post(f"/api/v1/enterprises/{firm['id']}/headcount", json={
             "quarter": quarter, "headcount": headcount, "poverty_hires": 1, "new_hires": new_hires})

@@ -306,3 +306,47 @@ def test_a_wrong_contribution_is_explained_beside_its_field(stack, desk, places)
     refused = township.submit("/fund", {"idempotency_key": "c-t", "account": "fund:guarantee", "amount_yuan": "5"},
                               action="/fund/contributions")
     assert refused.status_code == 403 and "无权访问" in refused.text
+
+
+def test_a_partnership_applies_on_the_form_naming_each_partner_and_a_wrong_name_is_said_beside_it(stack, desk):
+    lead, other = make_borrower(stack, desk["township"]), make_borrower(stack, desk["township"])
+    record = other.client.get(f"/api/v1/entrepreneurs/{other.entrepreneur_id}").json()
+    page = browser_for(stack, lead.username)
+    form = page.get("/loans/new")
+    assert "合伙创业（与其他合伙人共同申请）" in form.text and "个人额度合计的110%" in form.text
+    assert f"{clock.today().year}年新招用人数" in form.text
+    fields = {"idempotency_key": KEY.search(form.text).group(1), "borrower_kind": "partnership", "bank_code": "NJRCB",
+              "amount_yuan": "1100000", "term_months": "36", "purpose": "合伙开办农家乐",
+              "repayment_method": "equal_instalments", "partners.0.name": "张冒名",
+              "partners.0.id_number": record["id_number"]}
+    wrong = page.submit("/loans/new", fields)
+    assert wrong.status_code == 422 and "合伙人张冒名的姓名与身份证号码登记的不一致" in wrong.text
+    made = page.submit("/loans/new", {**fields, "partners.0.name": record["name"]})
+    assert made.status_code == 303, made.text
+    loan = page.get(made.headers["Location"])
+    assert "合伙创业" in loan.text and record["name"] in loan.text and "银行审核中" in loan.text
+
+
+def test_the_liaisons_queue_marks_the_enterprises_served_first_and_the_days_waited(stack, desk):
+    coop = make_borrower(stack, desk["township"], enterprise=True, headcount=20, new_hires=5)
+    coop.client.post("/api/v1/loans", json=loan_request(borrower_kind="enterprise", enterprise_id=coop.enterprise_id,
+                                                        amount_yuan="80000"))
+    queue = browser_for(stack, desk["maker"]).get("/loans")
+    assert "优先办理" in queue.text and "已等待0天" in queue.text
+    assert "小微企业和农民专业合作社的申请排在前面" in queue.text
+
+
+def test_the_city_sets_last_years_repayment_rate_only_with_a_reason(stack, desk):
+    page = browser_for(stack, desk["city"])
+    fund = page.get("/fund")
+    assert "按账簿计算" in fund.text and "调整上年度贷款回收率" in fund.text
+    year = str(clock.today().year - 1)
+    missing = page.submit("/fund", {"year": year, "repayment_rate_percent": "95"}, action="/fund/repayment-rate")
+    assert missing.status_code == 422 and "此项必填" in missing.text and "调整原因" in missing.text
+    saved = page.submit("/fund", {"year": year, "repayment_rate_percent": "95", "reason": "按市财政局核定的回收率"},
+                        action="/fund/repayment-rate")
+    assert saved.status_code == 303
+    shown = page.get(saved.headers["Location"])
+    assert "人工调整：按市财政局核定的回收率" in shown.text and "95.0%" in shown.text
+    # back to the ledger's figure for the other tests' sake
+    page.submit("/fund", {"year": year, "reason": "恢复按账簿计算"}, action="/fund/repayment-rate")

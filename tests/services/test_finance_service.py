@@ -537,6 +537,38 @@ def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(f
     books_balance(rpc)
 
 
+def test_interest_on_principal_above_the_2025_cap_is_paid_from_the_local_budget_and_booked_apart(
+        finance, rpc, db):
+    fund(rpc, "1000000")
+    fund(rpc, "100000", "budget:subsidy")
+    quarter, last_day = last_quarter()
+    with on_day(last_day - dt.timedelta(days=40)):  # above the bank's amount: a second liaison confirms
+        applied = apply(rpc, borrower(db), "500000.00", term=36)
+        rpc.finance.approve_loan(MAKER, applied["id"], {"amount_yuan": "500000", "term_months": 36, "spread_bp": 0})
+        rpc.finance.confirm_loan(CHECKER, applied["id"], {}, key())
+        loan = rpc.finance.disburse_loan(MAKER, applied["id"], {}, key())
+    interest = loan["instalments"][0]["interest_yuan"]
+    rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": interest,
+                                                     "paid_on": (last_day - dt.timedelta(days=5)).isoformat()},
+                                 key())
+    batch = rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter})
+    line = next(item for item in batch["lines"] if item["loan_id"] == loan["id"])
+    interest_fen = int(round(float(interest) * 100))
+    half = interest_fen / 2  # half the interest paid, 3/5 of it on the 300,000 the policy caps
+    programme, local = round(half * 3 / 5), round(half) - round(half * 3 / 5)
+    assert (round(float(line["subsidy_yuan"]) * 100), round(float(line["local_subsidy_yuan"]) * 100)) == (
+        programme, local)
+    assert round(float(line["total_yuan"]) * 100) == programme + local
+    assert round(float(batch["local_total_yuan"]) * 100) == local
+    rpc.finance.pay_interest_subsidy(CITY, quarter, key())
+    accounts = {row["account"]: round(float(row["balance_yuan"]) * 100) for row in books_balance(rpc)["accounts"]}
+    assert (accounts["expense:interest_subsidy"], accounts["expense:interest_subsidy_local"]) == (programme, local)
+    with db.connect() as connection:
+        total = connection.scalar(sa.text(
+            "SELECT envelope->'payload'->>'subsidy_fen' FROM outbox WHERE event_type = 'interest_subsidy_paid'"))
+    assert int(total) == programme + local  # the event tells the whole of it, the local part beside
+
+
 # ---- subsidies ------------------------------------------------------------------------------
 
 

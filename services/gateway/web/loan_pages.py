@@ -24,6 +24,7 @@ from services.gateway.web.support import (
 from shared import clock, regions
 from shared.contracts.finance import STATUS_NAMES as LOAN_STATUS_NAMES
 from shared.contracts.finance import (
+    BORROWER_KIND_NAMES,
     FinanceApi,
     LoanApprove,
     LoanCreate,
@@ -35,7 +36,10 @@ from shared.validation import parse
 
 LOAN_LABELS = {"borrower_kind": "申请主体", "enterprise_id": "经营主体", "bank_code": "合作银行",
                "amount_yuan": "申请金额（元）", "term_months": "贷款期限（月）", "purpose": "贷款用途",
-               "repayment_method": "还款方式", "borrower": "申请人"}
+               "repayment_method": "还款方式", "borrower": "申请人", "partners": "其他合伙人",
+               "partners.*.name": "姓名", "partners.*.id_number": "身份证号码"}
+PARTNER_KEYS = ("name", "id_number")
+PARTNER_ROWS = 4  # rows the form shows; a partnership of up to 5 (the applicant included)
 DECISION_LABELS = {"amount_yuan": "审批金额（元）", "term_months": "贷款期限（月）",
                    "spread_bp": "加点（基点）", "contract_date": "合同日期", "reason": "拒绝理由",
                    "disbursed_on": "放款日期", "paid_on": "还款日期", "expected_version": "版本",
@@ -86,7 +90,7 @@ class LoanPages(PageSupport):
         query = {"per_page": LIST_PAGE_SIZE, "page": page_number(request.args), "queue": not everything, **chosen}
         result = self.finance.list_loans(actor.model_dump(), query)
         selects = [("status", "状态", list(LOAN_STATUS_NAMES.items())),
-                   ("borrower_kind", "申请主体", [("individual", "个人"), ("enterprise", "经营主体")])]
+                   ("borrower_kind", "申请主体", list(BORROWER_KIND_NAMES.items()))]
         if actor.is_official:
             selects.append(("bank_code", "合作银行", [(b["code"], b["name"]) for b in self.finance.list_banks()]))
         return self.show(request, "loans.html", result=result, everything=everything, chosen=chosen,
@@ -121,13 +125,16 @@ class LoanPages(PageSupport):
         data = forms.filled(form, (*LOAN_FIELDS, "resubmits"))
         if data.get("borrower_kind") != "enterprise":
             data.pop("enterprise_id", None)
+        partners, rows = forms.numbered_rows(form, "partners", PARTNER_KEYS)
+        if data.get("borrower_kind") == "partnership":
+            data["partners"] = partners
         try:
             # what the rules would say is said now, beside the fields, instead of a refusal on record
             body = parse(LoanCreate, {**data, "only_if_eligible": True}).model_dump(mode="json")
             loan = self.finance.apply_for_loan(actor.model_dump(), body, submitted_key(form))
         except REFUSALS as exc:
-            return self._loan_form(request, actor, form, forms.messages(exc), submitted_key(form),
-                                   status_for(exc))
+            return self._loan_form(request, actor, form, forms.messages(exc, {"partners": rows}),
+                                   submitted_key(form), status_for(exc))
         return redirect(f"/loans/{loan['id']}?notice=loan_applied")
 
     def _loan_form(self, request, actor, values, errors: dict, key, status: int = 200):
@@ -135,7 +142,7 @@ class LoanPages(PageSupport):
         record = self.registry.get_my_entrepreneur(me)
         enterprises = self.registry.list_enterprises(me, {"per_page": 100})["items"] if record else []
         limits = self.finance.loan_limits(me)
-        return self.show(request, "loan_new.html", status, values=values, errors=errors,
+        return self.show(request, "loan_new.html", status, values=values, errors=errors, partner_rows=PARTNER_ROWS,
                          labels=LOAN_LABELS, summary=forms.summary(errors, LOAN_LABELS),
                          idempotency_key=key or new_key(), record=record, limits=limits,
                          unverified=any(f["code"] in UNREADY for f in limits["blocking"]),
