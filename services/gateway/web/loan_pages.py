@@ -22,7 +22,6 @@ from services.gateway.web.support import (
     page_number,
 )
 from shared import clock, regions
-from shared.contracts.finance import STATUS_NAMES as LOAN_STATUS_NAMES
 from shared.contracts.finance import (
     BORROWER_KIND_NAMES,
     FinanceApi,
@@ -31,6 +30,7 @@ from shared.contracts.finance import (
     LoanReject,
     RepaymentCreate,
 )
+from shared.contracts.finance import STATUS_NAMES as LOAN_STATUS_NAMES
 from shared.errors import Forbidden
 from shared.validation import parse
 
