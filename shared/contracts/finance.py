@@ -47,6 +47,9 @@ KIND_NAMES = {"startup": "一次性创业补贴", "employment": "一次性吸纳
               "skill": "技能提升补贴", "travel": "跨省务工交通补助"}
 CLAIM_STATUS_NAMES = {"eligibility_checked": "待审核", "approved": "已审核通过", "rejected": "未通过",
                 "in_batch": "已列入发放批次", "paid": "已发放"}
+BORROWER_KIND_NAMES = {"individual": "个人", "enterprise": "经营主体", "partnership": "合伙创业"}
+CAP_BASIS_NAMES = {"individual": "按个人额度", "enterprise": "按小微企业额度", "partnership": "按合伙创业额度"}
+PARTNERS_PER_LOAN = 10  # members of a partnership's loan, the applicant included
 SKILL_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工"}
 HIRE_CATEGORY_NAMES = {"poverty_alleviated": "脱贫劳动力", "hard_to_employ": "就业困难人员",
                        "graduate": "当年高校毕业生", "other": "其他"}
@@ -66,9 +69,23 @@ Claimed = day(ahead_days=366)  # a claim's own date: the subsidy rules judge one
 # ---- loans ----------------------------------------------------------------------------------
 
 
+class Partner(Strict):
+    """Another member of a partnership (合伙创业), as on their resident ID card."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+    id_number: str = Field(description="18位居民身份证号码")
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return domain_check(check_resident_id, value).number
+
+
 class LoanCreate(Strict):
-    borrower_kind: Literal["individual", "enterprise"] = "individual"
+    borrower_kind: Literal["individual", "enterprise", "partnership"] = "individual"
     enterprise_id: str | None = Field(default=None, max_length=36)
+    partners: list[Partner] = Field(default_factory=list, max_length=PARTNERS_PER_LOAN - 1, description=(
+        "合伙创业：申请人以外的其他合伙人（每人须已登记并核实），额度为全体合伙人个人额度合计的110%"))
     bank_code: BankCode
     amount_yuan: Yuan
     term_months: int = Field(ge=1, le=120)
@@ -84,6 +101,14 @@ class LoanCreate(Strict):
         if self.borrower_kind == "enterprise" and not self.enterprise_id:
             raise PydanticCustomError("enterprise_required", "以经营主体名义申请时须选择经营主体",
                                       {"domain": True})
+        if self.borrower_kind == "partnership" and not self.partners:
+            raise PydanticCustomError("partners_required", "合伙创业须填写其他合伙人的姓名和身份证号码",
+                                      {"domain": True})
+        if self.borrower_kind != "partnership" and self.partners:
+            raise PydanticCustomError("partners_not_allowed", "只有合伙创业申请填写合伙人", {"domain": True})
+        numbers = [partner.id_number for partner in self.partners]
+        if len(set(numbers)) != len(numbers):
+            raise PydanticCustomError("partner_repeated", "同一合伙人填写了两次", {"domain": True})
         return self
 
 
@@ -120,8 +145,9 @@ SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=
 class LoanListQuery(Paged):
     status: str | None = Field(default=None, max_length=24)
     q: SearchText = Field(default="", description="借款人（个人或经营主体）名称中的几个字，或贷款编号的开头")
-    borrower_kind: Literal["individual", "enterprise"] | None = None
+    borrower_kind: Literal["individual", "enterprise", "partnership"] | None = None
     bank_code: str | None = Field(default=None, max_length=20, description="工作人员：只列某家银行的")
+    priority: Flag = Field(default=False, description="只列优先办理的（小微企业、农民专业合作社）")
     region_code: str | None = Field(default=None, max_length=12, description="只列此地区及以下的")
     queue: Flag = False  # a liaison's work queue: what waits for their bank
     entrepreneur_id: str | None = Field(default=None, max_length=36, description="只列此人的贷款")
@@ -131,6 +157,12 @@ class LoanListQuery(Paged):
 class LoanRead(Model):
     id: str
     borrower_kind: str
+    borrower_kind_name: str = ""
+    cap_basis: str = Field(default="", description="额度依据：individual 个人（含个体工商户、家庭农场）、enterprise 小微企业和农民专业合作社、partnership 合伙创业")
+    enterprise_kind: str | None = None
+    priority: bool = Field(default=False, description="小微企业、农民专业合作社的申请优先办理")
+    waiting_days: int | None = Field(default=None, description="在银行待办中已等待的天数")
+    partners: list[dict] = Field(default_factory=list, description="合伙创业的合伙人（申请人在先）")
     borrower_name: str
     entrepreneur_id: str
     enterprise_id: str | None
@@ -206,8 +238,12 @@ class Contribution(Strict):
 
 
 class RepaymentRate(Strict):
+    """An ended year's repayment rate set by hand, with the reason; without a rate, back to the one
+    worked out from the ledger."""
+
     year: int = Field(ge=2000, le=2100)
-    repayment_rate_percent: Rate
+    repayment_rate_percent: Rate | None = Field(default=None, description="不填：恢复按账簿计算的回收率")
+    reason: Reason = Field(description="调整（或恢复）的原因")
 
 
 # ---- subsidies ------------------------------------------------------------------------------
@@ -289,7 +325,7 @@ class LoanFact(EventPayload, frozen=True):
     source: ClassVar[str] = "finance"
 
     loan_id: str
-    borrower_kind: str  # individual | enterprise
+    borrower_kind: str  # individual | enterprise | partnership
     entrepreneur_id: str
     enterprise_id: str | None
     region_code: str
@@ -415,9 +451,10 @@ class InterestSubsidyPaid(LoanFact, frozen=True):
 
     quarter: str
     interest_paid_fen: int
-    subsidy_fen: int
+    subsidy_fen: int  # all of it paid for the loan's quarter
     policy_code: str
     paid_at: AwareDatetime
+    local_subsidy_fen: int = 0  # of which the local budget's, on principal above the policy's cap
 
 
 class SubsidyFact(EventPayload, frozen=True):
