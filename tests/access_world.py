@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 from services.gateway.handlers import auth
 from services.gateway.models import LoginSession, User
 from shared import clock, regions
-from tests.borrowers import finance_knows, key, loan_request, make_borrower
+from tests.borrowers import (
+    certificate,
+    certify,
+    finance_knows,
+    key,
+    loan_request,
+    make_borrower,
+    skill_claim,
+)
 from tests.factories import credit_code, enterprise_data, entrepreneur_data, roll_csv
 from tests.places import PLACES
 from tests.quarters import Quarter, QuarterBook
@@ -152,6 +160,7 @@ class World:
                                  alice.client)
         self.shared: dict = {}
         self.lock = threading.RLock()  # rows run side by side: a shared record is made once
+        self.certificates: list[dict] = []  # on Alice's record, the newest few
 
     def close(self) -> None:
         self.stack.close()
@@ -251,9 +260,16 @@ class World:
 
     # ---- subsidies ---------------------------------------------------------------------------
 
+    def skill_claim(self) -> dict:
+        """A skill claim of Alice's for a new certificate, put on her record first (her ten newest stay
+        there, so that rows running side by side each find theirs)."""
+        with self.lock:
+            self.certificates = [*self.certificates, certificate(self.stack, f"焊工{self.n()}")][-10:]
+            certify(self.stack, self.c["twp"], self.alice.id, *self.certificates)
+            return skill_claim(self.certificates[-1])
+
     def claim(self, status: str = "eligibility_checked") -> Target:
-        claim = ok(self.c["alice"].post("/api/v1/subsidy-claims", json={
-            "kind": "skill", "occupation": f"焊工{self.n()}", "level": "junior", "issued_on": self.days_ago(20)}), 201)
+        claim = ok(self.c["alice"].post("/api/v1/subsidy-claims", json=self.skill_claim()), 201)
         assert claim["status"] == "eligibility_checked", claim["failures"]
         if status == "approved":
             ok(self.c["twp"].post(f"/api/v1/subsidy-claims/{claim['id']}/review", json={"decision": "approve"}))

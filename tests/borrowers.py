@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -71,6 +73,28 @@ def make_borrower(stack, official, *, region: str = PLACES.village, enterprise: 
                       ("verified AND " if verify else "") + "headcount_quarter IS NOT NULL")
         finance_knows(stack, "known_enterprises", firm["id"], "owner_account_id IS NOT NULL", "escalation")
     return borrower
+
+
+def certificate(stack, occupation: str = "电工", level: str = "junior", days_ago: int = 20) -> dict:
+    """A skill certificate issued `days_ago` days before the programme's day."""
+    issued = programme_day(stack) - dt.timedelta(days=days_ago)
+    return {"name": occupation, "level": level, "issued_on": issued.isoformat()}
+
+
+def certify(stack, official, entrepreneur_id: str, *certificates: dict) -> None:
+    """The certificates on a person's record, put there by an official of their region (a skill
+    subsidy claims one of them), once finance's copy holds them all."""
+    response = official.patch(f"/api/v1/entrepreneurs/{entrepreneur_id}", json={
+        "certificates": list(certificates), "reason": "登记新取得的职业技能等级证书"})
+    assert response.status_code == 200, response.text
+    held = json.dumps(list(certificates), ensure_ascii=False).replace("'", "''")
+    finance_knows(stack, "known_entrepreneurs", entrepreneur_id, f"certificates @> '{held}'::jsonb")
+
+
+def skill_claim(certificate: dict, **overrides) -> dict:
+    """The claim of a skill subsidy for a certificate on the claimant's record."""
+    return {"kind": "skill", "occupation": certificate["name"], "level": certificate["level"],
+            "issued_on": certificate["issued_on"], "unemployment_insurance_months": 24, **overrides}
 
 
 def founded_in(quarter: Quarter) -> dict:

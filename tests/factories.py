@@ -51,6 +51,27 @@ def mobile() -> str:
     return "13" + "".join(_rng.choice("0123456789") for _ in range(9))
 
 
+def luhn_digit(body: str) -> str:
+    """The check digit a bank card number ends with (ISO/IEC 7812): from the right, every second
+    digit of the body doubled (less 9 above 9), the sum made up to a multiple of ten."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        digit = int(char) * (2 if position % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return str(-total % 10)
+
+
+def bank_card(prefix: str = "622202", length: int = 16) -> str:
+    """A card number (by default of 中国工商银行's 622202 range) with a right check digit."""
+    body = prefix + "".join(_rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    return body + luhn_digit(body)
+
+
+def account_number(length: int = 15) -> str:
+    """A social security card's or a basic account's number: digits, no check digit to respect."""
+    return "".join(_rng.choice("0123456789") for _ in range(length))
+
+
 def entrepreneur_data(**overrides) -> dict:
     data = {
         "name": "测试" + _rng.choice("张王李赵陈刘杨黄") + _rng.choice("伟芳娜敏静丽强磊"),

@@ -85,6 +85,8 @@ class KnownEntrepreneur(KnownEntrepreneurColumns, Base):
     region_code: Mapped[str] = mapped_column(sa.String(12))
     household_region_code: Mapped[str] = mapped_column(sa.String(12))
     categories: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")  # shown to a claim's reviewer
+    # the certificates on the person's record (name, level, issued_on): a skill subsidy claims one of them
+    certificates: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
     verified: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 

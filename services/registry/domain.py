@@ -12,6 +12,7 @@ from typing import Any
 from shared import clock, regions
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from shared.payee_accounts import mask_account
 from shared.quarters import quarter_bounds
 
 NOT_VISIBLE = "未找到该记录，或您无权查看"
@@ -188,3 +189,47 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
     """The fields whose values differ: (before, after), each holding only those."""
     keys = [key for key in after if before.get(key) != after[key]]
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+# ---- payee accounts (收款账户) --------------------------------------------------------------------
+
+
+PAYEE_COLUMNS = ("payee_kind", "payee_bank_code", "payee_account_number", "payee_holder_name")
+
+
+def check_may_set_payee_account(actor: Actor, record: Any, owner_account_id: str | None) -> None:
+    """Its owner sets where their payments go at any time (the bank's return proves an account, not
+    the record's verification); so do the officials of its region. Anyone else is told the record
+    does not exist."""
+    if actor.role == "entrepreneur":
+        ensure_visible(owner_account_id == actor.user_id)
+        return
+    if actor.role != "official":
+        raise Forbidden("role_not_allowed", None, "当前账号的角色无权设置收款账户")
+    ensure_visible(actor.governs(record.region_code))
+
+
+def check_payee_reason(actor: Actor, record: Any, reason: str | None) -> None:
+    """An official who changes where a verified record's payments go says why, as for a correction."""
+    if actor.role == "official" and record.status == "verified" and not reason:
+        raise InvalidInput("payee_reason_required", "reason", "为已核实的记录设置或更改收款账户，请填写原因（如：本人到窗口办理）")
+
+
+def payee_values(record: Any) -> dict:
+    return {name: getattr(record, name) for name in PAYEE_COLUMNS}
+
+
+def payee_audit(values: dict) -> dict:
+    """An account as the record's history keeps it: the number masked, never whole."""
+    return {"payee_kind": values["payee_kind"], "payee_bank_code": values["payee_bank_code"],
+            "payee_account": mask_account(values["payee_account_number"]),
+            "payee_holder_name": values["payee_holder_name"]}
+
+
+def payee_change(before: dict, after: dict) -> tuple[dict, dict]:
+    """The fields of the account that changed, and always the (masked) number, so that an entry
+    says which account it is even when the digits shown stay the same."""
+    old, new = payee_audit(before), payee_audit(after)
+    changed_old, changed_new = changed(old, new)
+    return ({**changed_old, "payee_account": old["payee_account"]},
+            {**changed_new, "payee_account": new["payee_account"]})

@@ -13,11 +13,22 @@ from shared.attachment_table import AttachmentColumns
 from shared.db import new_id
 
 
+class PayeeAccountColumns:
+    """The account a record's payments go to (收款账户): set by its owner or its region's officials,
+    each change kept in `record_changes` with the number masked. The full number leaves the registry
+    only in the payment list finance asks for (`payee_accounts`)."""
+
+    payee_kind: Mapped[str | None] = mapped_column(sa.String(24))  # bank_card | social_security_card | basic_account
+    payee_bank_code: Mapped[str | None] = mapped_column(sa.String(20))
+    payee_account_number: Mapped[str | None] = mapped_column(sa.String(30))
+    payee_holder_name: Mapped[str | None] = mapped_column(sa.String(100))
+
+
 class Base(DeclarativeBase):
     pass
 
 
-class Entrepreneur(Base):
+class Entrepreneur(PayeeAccountColumns, Base):
     __tablename__ = "entrepreneurs"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -48,7 +59,7 @@ class Entrepreneur(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Enterprise(Base):
+class Enterprise(PayeeAccountColumns, Base):
     __tablename__ = "enterprises"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -132,7 +143,7 @@ class RecordChange(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     record_kind: Mapped[str] = mapped_column(sa.String(12))  # entrepreneur | enterprise
     record_id: Mapped[str] = mapped_column(sa.String(36))
-    change: Mapped[str] = mapped_column(sa.String(12))  # corrected | returned | resubmitted | claimed
+    change: Mapped[str] = mapped_column(sa.String(24))  # corrected | returned | resubmitted | claimed | payee_account
     changed_by: Mapped[str] = mapped_column(sa.String(80))
     changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(sa.String(500), default="")

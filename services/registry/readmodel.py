@@ -24,13 +24,17 @@ from shared.contracts import TodoItem
 from shared.contracts.registry import (
     ENTERPRISE_DOCUMENT_NAMES,
     ENTREPRENEUR_DOCUMENT_NAMES,
+    PAYEE_BANK_NAMES,
+    PAYEE_KIND_NAMES,
     EnterpriseRead,
     EntrepreneurRead,
     ListQuery,
+    PayeeAccountRead,
     RecordChangeRead,
 )
 from shared.db import in_region, visible_to
 from shared.paging import TOTAL_CAP
+from shared.payee_accounts import mask_account
 
 
 def entrepreneur_read(record: Entrepreneur, *, masked: bool = False) -> dict:
@@ -47,7 +51,7 @@ def entrepreneur_read(record: Entrepreneur, *, masked: bool = False) -> dict:
         skills=record.skills, certificates=record.certificates, categories=record.categories,
         status=record.status, return_reason=record.return_reason, claimed=record.account_id is not None,
         verified_by=record.verified_by, verified_at=record.verified_at,
-        created_at=record.created_at, version=record.version,
+        created_at=record.created_at, version=record.version, payee_account=payee_read(record),
     ).model_dump(mode="json")
 
 
@@ -63,7 +67,7 @@ def enterprise_read(enterprise: Enterprise) -> dict:
         headcount=enterprise.headcount, poverty_hires=enterprise.poverty_hires,
         status=enterprise.status, return_reason=enterprise.return_reason, verified_by=enterprise.verified_by,
         verified_at=enterprise.verified_at, created_at=enterprise.created_at,
-        version=enterprise.version,
+        version=enterprise.version, payee_account=payee_read(enterprise),
         liaisons=[liaison_dict(item) for item in enterprise.liaisons],
         headcount_reports=[
             {"quarter": r.quarter, "headcount": r.headcount, "poverty_hires": r.poverty_hires,
@@ -72,6 +76,17 @@ def enterprise_read(enterprise: Enterprise) -> dict:
             for r in enterprise.headcount_reports
         ],
     ).model_dump(mode="json")
+
+
+def payee_read(record: Entrepreneur | Enterprise) -> PayeeAccountRead | None:
+    """The record's payee account with its number masked (whoever may see the record sees this)."""
+    if not record.payee_account_number:
+        return None
+    return PayeeAccountRead(kind=record.payee_kind, kind_name=PAYEE_KIND_NAMES.get(record.payee_kind, record.payee_kind),
+                            bank_code=record.payee_bank_code,
+                            bank_name=PAYEE_BANK_NAMES.get(record.payee_bank_code, record.payee_bank_code),
+                            account_masked=mask_account(record.payee_account_number),
+                            holder_name=record.payee_holder_name)
 
 
 def history(session: Session, kind: str, record_id: str) -> list[dict]:
@@ -117,6 +132,14 @@ def get_entrepreneur(session: Session, actor: Actor, entrepreneur_id: str) -> En
     domain.ensure_visible(record is not None and domain.can_view_entrepreneur(actor, record),
                           "entrepreneur")
     return record
+
+
+def entrepreneurs_by_id_number(session: Session, id_numbers: list[str]) -> dict[str, dict]:
+    """{id_number: {"entrepreneur_id", "name", "verified"}} of the records with these resident IDs."""
+    rows = session.execute(sa.select(Entrepreneur.id_number, Entrepreneur.id, Entrepreneur.name, Entrepreneur.status)
+                           .where(Entrepreneur.id_number.in_(id_numbers)))
+    return {number: {"entrepreneur_id": record_id, "name": name, "verified": status == "verified"}
+            for number, record_id, name, status in rows}
 
 
 def text_message_phones(session: Session, recipients: list[str]) -> dict[str, str]:

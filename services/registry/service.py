@@ -15,6 +15,7 @@ from services.registry.handlers import (
     entrepreneurs,
     imports,
     parties,
+    payees,
 )
 from shared import attachments
 from shared.actors import as_actor
@@ -24,14 +25,18 @@ from shared.contracts.registry import (
     ClaimQuery,
     ClaimSubmit,
     EnterpriseCreate,
+    EnterprisePayeeAccountUpdate,
     EnterpriseUpdate,
     EntrepreneurCreate,
+    EntrepreneurPayeeAccountUpdate,
     EntrepreneurUpdate,
     HeadcountReport,
     ImportCreate,
     ImportRows,
     LiaisonsAssign,
     ListQuery,
+    PayeeAccountsQuery,
+    ResidentIds,
     ReturnCommand,
     TextRecipients,
     VerifyCommand,
@@ -100,6 +105,14 @@ class RegistryService(GuiyanService):
         recipients = parse(TextRecipients, {"recipients": recipients}).recipients
         with self.db.read() as session:
             return readmodel.text_message_phones(session, recipients)
+
+    @command
+    def entrepreneurs_by_id_number(self, id_numbers):
+        """The records with these resident IDs (finance asks, for a partnership's members): inside
+        the system only, no gateway route calls it."""
+        id_numbers = parse(ResidentIds, {"id_numbers": id_numbers}).id_numbers
+        with self.db.read() as session:
+            return readmodel.entrepreneurs_by_id_number(session, id_numbers)
 
     @command
     def verify_entrepreneur(self, actor, entrepreneur_id, command=None):
@@ -206,6 +219,27 @@ class RegistryService(GuiyanService):
     def update_enterprise(self, actor, enterprise_id, data):
         actor, data = as_actor(actor), parse(EnterpriseUpdate, data)
         return self._transaction(lambda uow: corrections.update_enterprise(uow, actor, enterprise_id, data))
+
+    # ---- payee accounts (收款账户) -----------------------------------------------------------------
+
+    @command
+    def set_entrepreneur_payee_account(self, actor, entrepreneur_id, data):
+        actor, data = as_actor(actor), parse(EntrepreneurPayeeAccountUpdate, data)
+        return self._transaction(lambda uow: payees.set_entrepreneur_account(uow, actor, entrepreneur_id, data))
+
+    @command
+    def set_enterprise_payee_account(self, actor, enterprise_id, data):
+        actor, data = as_actor(actor), parse(EnterprisePayeeAccountUpdate, data)
+        return self._transaction(lambda uow: payees.set_enterprise_account(uow, actor, enterprise_id, data))
+
+    @command
+    def payee_accounts(self, records):
+        """The full payee accounts of a payment list's payees (finance asks, when it makes the list the
+        bank takes): one `PayeeAccountLine` per record asked for, in order. Inside the system only
+        (no gateway route calls it); the pages and events show the number masked."""
+        records = parse(PayeeAccountsQuery, {"records": records}).records
+        with self.db.read() as session:
+            return payees.payee_accounts(session, records)
 
     # ---- claiming a record registered on one's behalf ------------------------------------------
 

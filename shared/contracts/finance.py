@@ -50,7 +50,9 @@ CLAIM_STATUS_NAMES = {"eligibility_checked": "待审核", "approved": "已审核
 BORROWER_KIND_NAMES = {"individual": "个人", "enterprise": "经营主体", "partnership": "合伙创业"}
 CAP_BASIS_NAMES = {"individual": "按个人额度", "enterprise": "按小微企业额度", "partnership": "按合伙创业额度"}
 PARTNERS_PER_LOAN = 10  # members of a partnership's loan, the applicant included
-SKILL_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工"}
+# the levels the registry records on a certificate; the policy says which of them it pays for
+SKILL_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工",
+                     "technician": "技师", "senior_technician": "高级技师"}
 HIRE_CATEGORY_NAMES = {"poverty_alleviated": "脱贫劳动力", "hard_to_employ": "就业困难人员",
                        "graduate": "当年高校毕业生", "other": "其他"}
 
@@ -266,7 +268,7 @@ class Hire(Strict):
 REQUIRED_BY_KIND = {
     "startup": ("enterprise_id",),
     "employment": ("enterprise_id", "hires"),
-    "skill": ("occupation", "level", "issued_on"),
+    "skill": ("occupation", "level", "issued_on", "unemployment_insurance_months"),
     "travel": ("trip_date", "origin_province", "destination_province"),
 }
 
@@ -278,8 +280,10 @@ class SubsidyClaimCreate(Strict):
     amount_yuan: Yuan | None = None
     hires: list[Hire] = Field(default_factory=list, max_length=200)
     occupation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
-    level: Literal["junior", "intermediate", "senior"] | None = None
+    level: Literal["junior", "intermediate", "senior", "technician", "senior_technician"] | None = None
     certificate_no: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    unemployment_insurance_months: int | None = Field(default=None, ge=0, le=600, description=(
+        "技能提升补贴：参加失业保险累计缴费的月数（工作人员审核时核对）"))
     issued_on: Claimed | None = None
     trip_date: Claimed | None = None
     origin_province: ProvinceCode | None = None

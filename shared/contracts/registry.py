@@ -12,9 +12,11 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Protocol
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     create_model,
     field_validator,
 )
@@ -26,6 +28,7 @@ from shared.errors import InvalidInput
 from shared.events import EventPayload, register
 from shared.fields import FOUNDING, Model, Paged, Strict, day, money, paragraph
 from shared.identity import check_resident_id
+from shared.payee_accounts import check_account_number
 from shared.quarters import QUARTER
 from shared.validation import domain_check
 
@@ -53,7 +56,8 @@ LEVEL_NAMES = {level: regions.LEVEL_NAMES[level] for level in ("township", "coun
 CERTIFICATE_LEVEL_NAMES = {"junior": "初级工", "intermediate": "中级工", "senior": "高级工",
                            "technician": "技师", "senior_technician": "高级技师"}
 STATUS_NAMES = {"registered": "待核实", "returned": "退回修改", "verified": "已核实"}
-CHANGE_NAMES = {"corrected": "更正", "returned": "退回修改", "resubmitted": "修改后重新提交", "claimed": "本人认领"}
+CHANGE_NAMES = {"corrected": "更正", "returned": "退回修改", "resubmitted": "修改后重新提交", "claimed": "本人认领",
+                "payee_account": "收款账户变更"}
 CLAIM_METHOD_NAMES = {"sms_code": "短信验证码", "in_person": "工作人员当面确认"}
 CLAIM_STATUS_NAMES = {"pending": "待确认", "approved": "已认领", "rejected": "未通过"}
 # documents on a person's record: the ID card, and the certificates the skill subsidy and the
@@ -67,6 +71,25 @@ ENTERPRISE_DOCUMENT_NAMES = {
     "business_licence": "营业执照", "land_transfer_contract": "土地流转合同", "lease_contract": "租赁合同",
     "other_document": "其他材料"}
 DOCUMENTS_PER_RECORD = 20
+
+# payee accounts (收款账户): a person's bank card or social security card's financial account
+# (惠民惠农财政补贴资金"一卡通"), an enterprise's basic account (基本存款账户)
+PayeeKind = Literal["bank_card", "social_security_card", "basic_account"]
+PAYEE_KIND_NAMES = {"bank_card": "银行卡", "social_security_card": "社会保障卡金融账户",
+                    "basic_account": "基本存款账户"}
+PERSON_PAYEE_KINDS = ("bank_card", "social_security_card")
+# the banks accounts are commonly opened with in Sichuan; the codes of finance's partner banks are the same
+PayeeBank = Literal["ICBC", "ABC", "BOC", "CCB", "BOCOM", "PSBC", "SCRCU", "NJRCB", "MYCCB", "CDRCB", "BOCD",
+                    "SCB", "TFB", "LSCCB", "YBCCB", "LZB", "CGHXB", "CMB", "CITIC", "CIB", "CMBC", "CEB",
+                    "SPDB", "HXB", "CGB"]
+PAYEE_BANK_NAMES = {
+    "ICBC": "中国工商银行", "ABC": "中国农业银行", "BOC": "中国银行", "CCB": "中国建设银行", "BOCOM": "交通银行",
+    "PSBC": "中国邮政储蓄银行", "SCRCU": "四川农村商业联合银行（农村信用社）", "NJRCB": "内江农村商业银行",
+    "MYCCB": "绵阳市商业银行", "CDRCB": "成都农村商业银行", "BOCD": "成都银行", "SCB": "四川银行",
+    "TFB": "四川天府银行", "LSCCB": "乐山市商业银行", "YBCCB": "宜宾市商业银行", "LZB": "泸州银行",
+    "CGHXB": "长城华西银行", "CMB": "招商银行", "CITIC": "中信银行", "CIB": "兴业银行", "CMBC": "中国民生银行",
+    "CEB": "中国光大银行", "SPDB": "上海浦东发展银行", "HXB": "华夏银行", "CGB": "广发银行"}
+PAYEE_ACCOUNTS_MAX = 500  # records in one question of finance's (a payment batch's payees)
 
 
 def _mobile(value: str) -> str:
@@ -168,12 +191,19 @@ class LiaisonsAssign(Strict):
 
 
 TEXT_RECIPIENTS_MAX = 200  # a sender's batch (notifications sends 50 at a time)
+RESIDENT_IDS_MAX = 10  # a partnership's members
 
 
 class TextRecipients(Strict):
     """Whose phones a batch of text messages needs: "person:<id>" or "enterprise:<id>"."""
 
     recipients: list[Annotated[str, Field(max_length=80)]] = Field(max_length=TEXT_RECIPIENTS_MAX)
+
+
+class ResidentIds(Strict):
+    """Whose records another service asks after by resident ID (a partnership's members)."""
+
+    id_numbers: list[Annotated[str, Field(max_length=18)]] = Field(max_length=RESIDENT_IDS_MAX)
 
 
 class VerifyCommand(Strict):
@@ -207,6 +237,98 @@ EnterpriseUpdate = _partial(EnterpriseCreate, "EnterpriseUpdate", "更正经营�
                             leave_out=("owner_entrepreneur_id",))
 
 
+# ---- payee accounts (收款账户) ------------------------------------------------------------------
+
+
+def _listed_bank(value: Any) -> Any:
+    if not isinstance(value, str) or value not in PAYEE_BANK_NAMES:
+        raise PydanticCustomError("bank_not_listed", "开户银行不在列表中，请从列表中选择", {"domain": True})
+    return value
+
+
+HolderName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+
+
+class PayeeAccountUpdate(Strict):
+    """The account a record's payments go to: set by its owner or an official of its region; the
+    same account again changes nothing."""
+
+    kind: PayeeKind = Field(description="bank_card 银行卡 | social_security_card 社会保障卡金融账户 | "
+                                        "basic_account 基本存款账户")
+    bank_code: Annotated[PayeeBank, BeforeValidator(_listed_bank)] = Field(description="开户银行（列表中的代码）")
+    account_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] = Field(
+        description="账号：只填数字，可用空格分组，全角数字亦可；银行卡16至19位并核对校验位，其他12至30位")
+    holder_name: HolderName | None = Field(default=None, description="户名；不填时为本人姓名或经营主体名称")
+    expected_version: int | None = Field(default=None, description="所见记录的版本号")
+    reason: Remark | None = Field(default=None, description="原因；工作人员为已核实的记录设置时必填")
+
+    @field_validator("account_number")
+    @classmethod
+    def _number(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind", "basic_account")  # a kind refused is reported on its own field
+        return domain_check(check_account_number, kind, value)
+
+
+def _kind_among(kinds: tuple[str, ...], message: str) -> Any:
+    def listed(value: Any) -> Any:
+        if not isinstance(value, str) or value not in kinds:
+            raise PydanticCustomError("payee_kind_not_allowed", message, {"domain": True})
+        return value
+    return BeforeValidator(listed)
+
+
+class EntrepreneurPayeeAccountUpdate(PayeeAccountUpdate):
+    kind: Annotated[Literal["bank_card", "social_security_card"],
+                    _kind_among(PERSON_PAYEE_KINDS, "个人的收款账户应为银行卡或社会保障卡金融账户")] = Field(
+        description="bank_card 银行卡 | social_security_card 社会保障卡金融账户")
+
+
+class EnterprisePayeeAccountUpdate(PayeeAccountUpdate):
+    kind: Annotated[Literal["basic_account"],
+                    _kind_among(("basic_account",), "经营主体的收款账户应为其基本存款账户")] = Field(
+        default="basic_account", description="basic_account 基本存款账户")
+
+
+class PayeeAccountRead(Model):
+    """A record's payee account as its detail shows it: the number masked, for everyone."""
+
+    kind: str
+    kind_name: str
+    bank_code: str
+    bank_name: str
+    account_masked: str = Field(description="账号（仅显示前4位和后4位）")
+    holder_name: str
+
+
+class PayeeRecord(Strict):
+    kind: Literal["entrepreneur", "enterprise"]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+
+
+class PayeeAccountsQuery(Strict):
+    """Whose accounts a payment list needs (finance asks, inside the system only)."""
+
+    records: list[PayeeRecord] = Field(max_length=PAYEE_ACCOUNTS_MAX)
+
+
+class PayeeAccountLine(Model):
+    """One payee of a payment list (代发清单), in the order asked: `status` says whether the record has
+    an account (`ok`), has none yet (`missing`) or does not exist (`unknown`)."""
+
+    kind: str
+    id: str
+    status: Literal["ok", "missing", "unknown"]
+    payee_name: str | None = Field(default=None, description="户名")
+    id_number: str | None = Field(default=None, description="个人：居民身份证号码（完整）")
+    credit_code: str | None = Field(default=None, description="经营主体：统一社会信用代码")
+    account_kind: str | None = None
+    account_kind_name: str | None = None
+    bank_code: str | None = None
+    bank_name: str | None = None
+    account_number: str | None = Field(default=None, description="完整账号，仅供发放清单")
+    account_masked: str | None = None
+
+
 class ListQuery(Paged):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(
         default="", description="搜索：姓名或名称、行业的片段，身份证号、手机号或统一社会信用代码的片段（按字面匹配）")
@@ -227,7 +349,7 @@ class ListQuery(Paged):
 class RecordChangeRead(Model):
     """One change to a record: who, when, why, and each changed field before and after."""
 
-    change: str = Field(description="corrected | returned | resubmitted | claimed")
+    change: str = Field(description="corrected | returned | resubmitted | claimed | payee_account")
     changed_by: str
     changed_at: dt.datetime
     reason: str
@@ -260,6 +382,7 @@ class EntrepreneurRead(Model):
     verified_at: dt.datetime | None
     created_at: dt.datetime
     version: int
+    payee_account: PayeeAccountRead | None = Field(default=None, description="收款账户（账号隐去中间位）；未设置时为 null")
     history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回、认领的记录（详情中给出）")
 
 
@@ -286,6 +409,7 @@ class EnterpriseRead(Model):
     version: int
     liaisons: list[dict]
     headcount_reports: list[dict]
+    payee_account: PayeeAccountRead | None = Field(default=None, description="基本存款账户（账号隐去中间位）；未设置时为 null")
     history: list[RecordChangeRead] = Field(default_factory=list, description="更正、退回的记录（详情中给出）")
 
 
@@ -351,6 +475,7 @@ class EntrepreneurRegistered(EventPayload, frozen=True):
     return_date: date | None
     registered_at: AwareDatetime
     account_id: str | None = None  # the entrepreneur's own account, when they registered themselves
+    certificates: list[dict] = []  # name, level, issued_on: what a skill subsidy claims
 
 
 @register
@@ -469,6 +594,7 @@ class EntrepreneurChanged(RecordChangeFact, frozen=True):
     account_id: str | None
     status: str
     verified: bool
+    certificates: list[dict] = []  # name, level, issued_on: what a skill subsidy claims
 
 
 @register
@@ -491,6 +617,27 @@ class EnterpriseChanged(RecordChangeFact, frozen=True):
     poverty_hires: int
     status: str
     verified: bool
+
+
+@register
+class PayeeAccountChanged(EventPayload, frozen=True):
+    """The account a person's or an enterprise's payments go to was set or changed. The number
+    travels masked: finance asks for the full one when it makes a payment list (`payee_accounts`)."""
+
+    event_type: ClassVar[str] = "payee_account_changed"
+    source: ClassVar[str] = "registry"
+
+    record_kind: str  # entrepreneur | enterprise
+    entrepreneur_id: str  # the person, or the enterprise's owner
+    enterprise_id: str | None
+    region_code: str
+    record_version: int
+    account_kind: str
+    bank_code: str
+    account_masked: str
+    first: bool  # no account was set before
+    changed_by: str
+    changed_at: AwareDatetime
 
 
 # ---- claiming a record registered on one's behalf -----------------------------------------------
@@ -684,6 +831,11 @@ class RegistryApi(Protocol):
 
     def list_imports(self, actor: Caller) -> Any: ...
 
+    def payee_accounts(self, records: list[dict]) -> Any:
+        """For finance's payment lists (inside the system only): one `PayeeAccountLine` per record
+        ({"kind": "entrepreneur" | "enterprise", "id"}, at most `PAYEE_ACCOUNTS_MAX`), in the order
+        asked, with the full account number; a record without an account is `missing`."""
+
     def outbox_page(self, after_id: int = 0, limit: int = 500) -> Any:
         """The events this service has recorded after `after_id`, oldest first: [[id, envelope], ...]."""
 
@@ -702,7 +854,19 @@ class RegistryApi(Protocol):
     def send_claim_code(self, actor: Caller, data: Body) -> Any:
         """A code to the phone on the record with this resident ID, for claiming it."""
 
+    def set_enterprise_payee_account(self, actor: Caller, enterprise_id: str, data: Body) -> Any:
+        """The enterprise's basic account (`EnterprisePayeeAccountUpdate`), by its owner or its region's
+        official: the enterprise's detail after it."""
+
+    def set_entrepreneur_payee_account(self, actor: Caller, entrepreneur_id: str, data: Body) -> Any:
+        """The person's payee account (`EntrepreneurPayeeAccountUpdate`), by the person or their
+        region's official: the record's detail after it."""
+
     def start_import(self, actor: Caller, import_id: str) -> Any: ...
+
+    def entrepreneurs_by_id_number(self, id_numbers: list[str]) -> Any:
+        """{id_number: {"entrepreneur_id", "name", "verified"}} of the records with these resident
+        IDs (inside the system only; a number with no record is left out)."""
 
     def text_message_phones(self, recipients: list[str]) -> Any:
         """{"person:<id>" or "enterprise:<id>": phone} for a batch of text messages (inside the

@@ -23,6 +23,7 @@ from tests.e2e.test_escalation_access import ESCALATION_ACCESS_CASES
 from tests.e2e.test_finance_access import FINANCE_ACCESS_CASES
 from tests.e2e.test_imports import IMPORTS_ACCESS_CASES
 from tests.e2e.test_notifications import NOTIFICATIONS_ACCESS_CASES
+from tests.e2e.test_payee_accounts import PAYEE_ACCESS_CASES
 from tests.e2e.test_period_bulletins import PERIOD_ACCESS_CASES
 from tests.e2e.test_projects_access import PROJECTS_ACCESS_CASES
 from tests.e2e.test_quarters_api import QUARTERS_ACCESS_CASES
@@ -101,7 +102,8 @@ def test_every_protected_endpoint_has_an_access_case():
                          | set(DEPARTMENTS_ACCESS_CASES)
                          | set(DECISION_FACTS_ACCESS_CASES)
                          | set(NOTIFICATIONS_ACCESS_CASES) | set(RESUBMISSION_ACCESS_CASES)
-                         | set(DOCUMENTS_ACCESS_CASES) | set(PERIOD_ACCESS_CASES))
+                         | set(DOCUMENTS_ACCESS_CASES) | set(PERIOD_ACCESS_CASES)
+                         | set(PAYEE_ACCESS_CASES))
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if not r.public], ids=lambda r: f"{r.method} {r.path}")

@@ -40,7 +40,15 @@ from tests.access_world import (
     resolution_data,
 )
 from tests.borrowers import loan_request
-from tests.factories import credit_code, enterprise_data, entrepreneur_data, mobile, roll_csv
+from tests.factories import (
+    account_number,
+    bank_card,
+    credit_code,
+    enterprise_data,
+    entrepreneur_data,
+    mobile,
+    roll_csv,
+)
 from tests.places import PLACES
 from tests.stack import PASSWORD
 
@@ -66,6 +74,7 @@ GET   /api/v1/entrepreneurs/{entrepreneur_id}                              401  
 POST  /api/v1/entrepreneurs/{entrepreneur_id}/verify                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
 POST  /api/v1/entrepreneurs/{entrepreneur_id}/return                       401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
 PATCH /api/v1/entrepreneurs/{entrepreneur_id}                              401   409 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+PUT   /api/v1/entrepreneurs/{entrepreneur_id}/payee-account                401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
 POST  /api/v1/entrepreneurs/{entrepreneur_id}/attachments                  401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404   403
 GET   /api/v1/entrepreneurs/{entrepreneur_id}/attachments/{attachment_id}  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
 POST  /api/v1/entrepreneurs/claim/code                                     401   200 409 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
@@ -82,6 +91,7 @@ POST  /api/v1/enterprises/{enterprise_id}/headcount                        401  
 PUT   /api/v1/enterprises/{enterprise_id}/liaisons                         401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
 POST  /api/v1/enterprises/{enterprise_id}/return                           401   403 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
 PATCH /api/v1/enterprises/{enterprise_id}                                  401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
+PUT   /api/v1/enterprises/{enterprise_id}/payee-account                    401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   403
 POST  /api/v1/enterprises/{enterprise_id}/attachments                      401   201 404 201   404 201   404  201    404 201   404  201    404  404    404 404   404   403
 GET   /api/v1/enterprises/{enterprise_id}/attachments/{attachment_id}      401   200 404 200   404 200   404  200    404 200   404  200    404  404    404 404   404   200
 POST  /api/v1/imports                                                      401   403 403 201   201 201   201  201    201 201   201  201    201  403    403 403   403   403
@@ -283,6 +293,9 @@ HEADCOUNT = {"headcount": 20, "poverty_hires": 1, "new_hires": 3}  # as make_bor
 LIAISONS = {"liaisons": [{"kind": "finance", "name": "周金融", "phone": "13900000001", "organisation": "农商银行",
                           "level": "county"}]}
 PAGE = {"per_page": 100}
+PAYEE_CARD = {"kind": "bank_card", "bank_code": "NJRCB", "account_number": bank_card()}
+PAYEE_BASIC = {"bank_code": "NJRCB", "account_number": account_number(20)}
+PAYEE_REASON = "本人到窗口办理"
 
 
 def alice_firm(w):
@@ -358,6 +371,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/entrepreneurs/{entrepreneur_id}"): Spec(
         lambda w, t: patch(f"/entrepreneurs/{t.id}", {"previous_occupation": "电子厂班组长"}), lambda w: w.alice,
         fresh("entrepreneur"), ENTREPRENEUR),
+    # the same account by each caller allowed: the first sets it, the others find it set (no change)
+    ("PUT", "/api/v1/entrepreneurs/{entrepreneur_id}/payee-account"): Spec(
+        lambda w, t: put(f"/entrepreneurs/{t.id}/payee-account", {**PAYEE_CARD, "reason": PAYEE_REASON}),
+        lambda w: w.alice, seen=ENTREPRENEUR),
     ("POST", "/api/v1/entrepreneurs/{entrepreneur_id}/attachments"): Spec(
         lambda w, t: post(f"/entrepreneurs/{t.id}/attachments", files=document_form("id_card_back")),
         lambda w: w.alice, seen=ENTREPRENEUR),
@@ -397,6 +414,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/enterprises/{enterprise_id}"): Spec(
         lambda w, t: patch(f"/enterprises/{t.id}", {"industry": "农产品初加工"}), alice_firm, fresh("enterprise"),
         ENTERPRISE),
+    ("PUT", "/api/v1/enterprises/{enterprise_id}/payee-account"): Spec(
+        lambda w, t: put(f"/enterprises/{t.id}/payee-account", {**PAYEE_BASIC, "reason": PAYEE_REASON}), alice_firm,
+        seen=ENTERPRISE),
     ("POST", "/api/v1/enterprises/{enterprise_id}/attachments"): Spec(
         lambda w, t: post(f"/enterprises/{t.id}/attachments", files=document_form("lease_contract")), alice_firm,
         seen=ENTERPRISE),
@@ -452,13 +472,11 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/fund/contributions"): Spec(lambda w, t: post("/fund/contributions", {
         "account": "fund:guarantee", "amount_yuan": "1.00"}, money=True)),
     ("PUT", "/api/v1/fund/repayment-rate"): Spec(lambda w, t: put("/fund/repayment-rate", {
-        "year": 2015, "repayment_rate_percent": "95.00"})),
+        "year": 2015, "repayment_rate_percent": "95.00", "reason": "按市财政局核定"})),
     ("GET", "/api/v1/ledger/trial-balance"): Spec(lambda w, t: get("/ledger/trial-balance")),
     # ---- subsidies ----------------------------------------------------------------------------
-    ("POST", "/api/v1/subsidy-claims"): Spec(lambda w, t: post("/subsidy-claims", {
-        "kind": "skill", "occupation": f"电工{w.n()}", "level": "junior", "issued_on": w.days_ago(20)})),
-    ("POST", "/api/v1/subsidy-claims/check"): Spec(lambda w, t: post("/subsidy-claims/check", {
-        "kind": "skill", "occupation": f"电工{w.n()}", "level": "junior", "issued_on": w.days_ago(20)})),
+    ("POST", "/api/v1/subsidy-claims"): Spec(lambda w, t: post("/subsidy-claims", w.skill_claim())),
+    ("POST", "/api/v1/subsidy-claims/check"): Spec(lambda w, t: post("/subsidy-claims/check", w.skill_claim())),
     ("GET", "/api/v1/subsidy-claims"): Spec(lambda w, t: get("/subsidy-claims", params=PAGE),
                                              shared("claim", "claim"), seen=CLAIM),
     CLAIM: Spec(lambda w, t: get(f"/subsidy-claims/{t.id}"), shared("claim", "claim"), seen=CLAIM),

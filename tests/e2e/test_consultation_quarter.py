@@ -17,9 +17,10 @@ import openpyxl
 import pytest
 
 from shared import regions
-from tests.borrowers import founded_in, key, loan_request, make_borrower
+from tests.borrowers import certify, finance_knows, founded_in, key, loan_request, make_borrower, skill_claim
 from tests.e2e.test_difficulties_api import LIAISONS, act
 from tests.e2e.test_quarters_api import consultation_has
+from tests.quarters import Quarter, programme_day
 from tests.support.waiting import eventually
 
 INVESTMENT_FEN, HEADCOUNT = 35_000_000, 12  # the factory's enterprise: 350,000.00 yuan, 12 people
@@ -83,6 +84,12 @@ def quarter(stack, places, area, q):
         return borrower
 
     def lend(borrower, amount_yuan):
+        # the hires of the year it borrows in count: the enterprise reports the quarter it applies in
+        applying = Quarter.of(programme_day(stack))
+        ok(borrower.client.post(f"/api/v1/enterprises/{borrower.enterprise_id}/headcount", json={
+            "quarter": applying.code, "headcount": HEADCOUNT, "poverty_hires": 1, "new_hires": 2}))
+        finance_knows(stack, "known_headcount_reports", borrower.enterprise_id, f"quarter = '{applying.code}'",
+                      key_column="enterprise_id")
         loan = ok(borrower.client.post("/api/v1/loans", json=loan_request(
             borrower_kind="enterprise", enterprise_id=borrower.enterprise_id, amount_yuan=amount_yuan,
             term_months=12)), 201)
@@ -113,10 +120,10 @@ def quarter(stack, places, area, q):
         ok(act(p["township"], troubles["e"], "resolve", resolution="镇劳务站推荐熟练工二十名"))
         ok(act(e.client, troubles["e"], "accept", note="满意"))
         ok(act(p["township_head"], troubles["e"], "sign-off"))
+    electrician = {"name": "电工", "level": "junior", "issued_on": q.previous.day(3, 30).isoformat()}
+    certify(stack, p["township"], c.entrepreneur_id, electrician)
     with stack.today(q.day(1, 20)):
-        claim = ok(c.client.post("/api/v1/subsidy-claims", json={
-            "kind": "skill", "occupation": "电工", "level": "junior",
-            "issued_on": q.previous.day(3, 30).isoformat()}), 201)
+        claim = ok(c.client.post("/api/v1/subsidy-claims", json=skill_claim(electrician)), 201)
         assert claim["amount_yuan"] == "1000.00"  # SKILL_JUNIOR_FEN
         ok(p["township"].post(f"/api/v1/subsidy-claims/{claim['id']}/review", json={"decision": "approve"}))
         batch = ok(p["county"].post("/api/v1/subsidy-batches", json={"claim_ids": [claim["id"]]}), 201)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.borrowers import finance_knows, loan_request, make_borrower
+from tests.borrowers import certify, finance_knows, loan_request, make_borrower, skill_claim
 from tests.e2e.test_finance_pages import browser_for
 
 LIAISONS = {"liaisons": [
@@ -132,11 +132,11 @@ def test_the_subsidy_review_shows_what_the_check_used_and_each_rules_outcome(sta
         world.firm["name"], "2025-06-01", 20, 3)
     assert all(check["passed"] for check in startup["assessment"]["checks"])
 
-    first = claims.post("/api/v1/subsidy-claims", json={"kind": "skill", "occupation": "焊工", "level": "junior",
-                                                        "certificate_no": "S-2026-0001",
-                                                        "issued_on": startup["assessment"]["assessed_on"]}).json()
-    second = claims.post("/api/v1/subsidy-claims", json={"kind": "skill", "occupation": "电工", "level": "senior",
-                                                         "issued_on": "2024-01-15"}).json()
+    welder = {"name": "焊工", "level": "junior", "issued_on": startup["assessment"]["assessed_on"]}
+    electrician = {"name": "电工", "level": "senior", "issued_on": "2024-01-15"}
+    certify(stack, world["township"], world.borrower.entrepreneur_id, welder, electrician)
+    first = claims.post("/api/v1/subsidy-claims", json=skill_claim(welder, certificate_no="S-2026-0001")).json()
+    second = claims.post("/api/v1/subsidy-claims", json=skill_claim(electrician)).json()
     assert second["status"] == "rejected" and [f["code"] for f in second["failures"]] == ["claim_too_late"]
 
     desk = browser_for(stack, world.users["township"])

@@ -5,12 +5,11 @@ Alice borrows from NJRCB in the home county of tests/places (东兴区), Bob fro
 only their own.
 """
 
-import datetime as dt
 
 import pytest
 
-from shared import clock, regions
-from tests.borrowers import key, loan_request, make_borrower
+from shared import regions
+from tests.borrowers import certificate, certify, key, loan_request, make_borrower, skill_claim
 
 FINANCE_ACCESS_CASES = {
     ("GET", "/api/v1/banks"): "test_any_account_reads_the_partner_banks",
@@ -69,9 +68,9 @@ class World:
         self.bob_enterprise = bob.enterprise_id
         self.alice_loan = alice.client.post("/api/v1/loans", json=loan_request()).json()["id"]
         self.bob_loan = bob.client.post("/api/v1/loans", json=loan_request(bank_code="PSBC")).json()["id"]
-        issued = (clock.today() - dt.timedelta(days=20)).isoformat()
-        self.alice_claim = alice.client.post("/api/v1/subsidy-claims", json={
-            "kind": "skill", "occupation": "焊工", "level": "junior", "issued_on": issued}).json()["id"]
+        welder = certificate(stack, "焊工")
+        certify(stack, self.c["alice_township"], alice.entrepreneur_id, welder)
+        self.alice_claim = alice.client.post("/api/v1/subsidy-claims", json=skill_claim(welder)).json()["id"]
 
     def __getitem__(self, who):
         return self.c[who]
@@ -245,7 +244,8 @@ def test_city_money_is_handled_at_city_level(world, places):
 
 
 def test_only_entrepreneurs_claim_subsidies(world):
-    claim = {"kind": "skill", "occupation": "电工", "level": "junior", "issued_on": "2026-10-01"}
+    claim = {"kind": "skill", "occupation": "电工", "level": "junior", "issued_on": "2026-10-01",
+             "unemployment_insurance_months": 24}
     for who in ("njrcb", "city", "admin"):
         assert code(world[who].post("/api/v1/subsidy-claims", json=claim)) == (403, "role_not_allowed")
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from shared import clock
-from tests.borrowers import key, loan_request, make_borrower
+from tests.borrowers import certify, key, loan_request, make_borrower
 from tests.e2e.test_pages import CSRF, KEY, Browser
 
 HTML = "text/html; charset=utf-8"
@@ -129,11 +129,17 @@ def test_a_skill_subsidy_is_claimed_reviewed_batched_and_paid_on_the_pages(stack
     borrower = make_borrower(stack, desk["township"])
     page = browser_for(stack, borrower.username)
     assert "技能提升补贴" in page.get("/subsidies/new").text
-    form = page.get("/subsidies/new?kind=skill")
+    assert "电工（中级工，2024-06-01发证）" in page.get("/subsidies/new?kind=skill").text  # as registered
     issued = (clock.today() - dt.timedelta(days=10)).isoformat()
-    made = page.post("/subsidies/new", {"csrf_token": CSRF.search(form.text).group(1), "kind": "skill",
-                                        "idempotency_key": KEY.search(form.text).group(1), "occupation": "电工",
-                                        "level": "senior", "issued_on": issued, "certificate_no": "A1"})
+    certify(stack, desk["township"], borrower.entrepreneur_id, {"name": "电工", "level": "senior", "issued_on": issued})
+    form = page.get("/subsidies/new?kind=skill")
+    assert f"电工（高级工，{issued}发证）" in form.text
+    fields = {"csrf_token": CSRF.search(form.text).group(1), "kind": "skill",
+              "idempotency_key": KEY.search(form.text).group(1), "certificate": f"电工|senior|{issued}",
+              "certificate_no": "A1"}
+    unsaid = page.post("/subsidies/new", fields)
+    assert unsaid.status_code == 422 and "参加失业保险累计缴费（月）" in unsaid.text
+    made = page.post("/subsidies/new", {**fields, "unemployment_insurance_months": "30"})
     assert made.status_code == 303, made.text
     claim_path = made.headers["Location"].split("?")[0]
     assert "待审核" in page.get(claim_path).text and "2,000.00" in page.get(claim_path).text

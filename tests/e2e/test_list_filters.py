@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from shared import clock
-from tests.borrowers import key, loan_request, make_borrower
+from tests.borrowers import certify, key, loan_request, make_borrower, skill_claim
 from tests.e2e.test_difficulties_api import report
 from tests.e2e.test_finance_pages import browser_for
 
@@ -20,9 +20,10 @@ def story(stack, places):
     township = stack.client(township_name)
     borrower = make_borrower(stack, township, enterprise=True)
     loan = borrower.client.post("/api/v1/loans", json=loan_request(), headers=key()).json()
-    claim = borrower.client.post("/api/v1/subsidy-claims", headers=key(), json={
-        "kind": "skill", "occupation": "电工", "level": "junior", "certificate_no": "F1",
-        "issued_on": (clock.today() - dt.timedelta(days=5)).isoformat()}).json()
+    electrician = {"name": "电工", "level": "junior", "issued_on": (clock.today() - dt.timedelta(days=5)).isoformat()}
+    certify(stack, township, borrower.entrepreneur_id, electrician)
+    claim = borrower.client.post("/api/v1/subsidy-claims", headers=key(),
+                                 json=skill_claim(electrician, certificate_no="F1")).json()
     difficulty = report(borrower)
     return {"township": township, "township_name": township_name, "borrower": borrower, "loan": loan,
             "claim": claim, "difficulty": difficulty,

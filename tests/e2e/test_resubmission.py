@@ -10,7 +10,7 @@ import re
 import pytest
 
 from shared import clock
-from tests.borrowers import key, loan_request, make_borrower
+from tests.borrowers import certify, key, loan_request, make_borrower, skill_claim
 from tests.e2e.test_finance_pages import browser_for
 from tests.e2e.test_pages import CSRF, KEY
 
@@ -94,8 +94,10 @@ def test_a_refused_application_is_corrected_and_made_again_once(stack, township)
 
 def test_a_refused_subsidy_claim_is_checked_first_and_corrected(stack, township):
     borrower = make_borrower(stack, township)
-    late = (clock.today() - dt.timedelta(days=500)).isoformat()
-    claim = {"kind": "skill", "occupation": "电工", "level": "junior", "issued_on": late, "certificate_no": "B7"}
+    late = {"name": "电工", "level": "junior", "issued_on": (clock.today() - dt.timedelta(days=500)).isoformat()}
+    recent = (clock.today() - dt.timedelta(days=10)).isoformat()  # the date the correction gives
+    certify(stack, township, borrower.entrepreneur_id, late, {**late, "issued_on": recent})
+    claim = skill_claim(late, certificate_no="B7")
     checked = borrower.client.post("/api/v1/subsidy-claims/check", json=claim).json()
     assert checked["eligible"] is False and [f["field"] for f in checked["failures"]] == ["issued_on"]
     page = browser_for(stack, borrower.username)
@@ -108,8 +110,8 @@ def test_a_refused_subsidy_claim_is_checked_first_and_corrected(stack, township)
     shown = page.get(f"/subsidies/{refused['id']}").text
     assert f'href="/subsidies/new?from={refused["id"]}"' in shown
     again = page.get(f"/subsidies/new?from={refused['id']}").text
-    assert f'name="resubmits" value="{refused["id"]}"' in again and 'value="电工"' in again
-    recent = (clock.today() - dt.timedelta(days=10)).isoformat()
+    assert f'name="resubmits" value="{refused["id"]}"' in again
+    assert re.search(rf'value="电工\|junior\|{late["issued_on"]}"\s+checked', again)
     made = form_post(page, f"/subsidies/new?from={refused['id']}",
                      {**claim, "issued_on": recent, "resubmits": refused["id"]})
     assert made.status_code == 303, made.text

@@ -5,6 +5,7 @@ the balances it sets up, and the books must balance after each.
 """
 
 import datetime as dt
+import json
 import os
 import uuid
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ COUNTY = {"user_id": "u-county", "username": "county", "role": "official",
 MAKER = {"user_id": "u-maker", "username": "maker", "role": "bank_liaison", "bank_code": "NJRCB"}
 CHECKER = {"user_id": "u-checker", "username": "checker", "role": "bank_liaison", "bank_code": "NJRCB"}
 TODAY = clock.today()
+# on every test borrower's record: what skill_claim claims by default, and a welder's certificate
+SKILL_CERTIFICATES = [{"name": occupation, "level": "intermediate",
+                       "issued_on": (TODAY - dt.timedelta(days=30)).isoformat()} for occupation in ("电工", "焊工")]
 
 
 @pytest.fixture(autouse=True)
@@ -73,14 +77,19 @@ def finance(finance_url, run_services):  # the database outlives the container
     run_services(FinanceService, DATABASE_URL=finance_url)
 
 
-def borrower(db, *, verified=True, village="511011101201") -> dict:
-    """An entrepreneur known to finance's read model, and their account as an actor."""
+def borrower(db, *, verified=True, village="511011101201",
+             categories=("returnee_migrant_worker", "lifted_out_of_poverty")) -> dict:
+    """An entrepreneur known to finance's read model, and their account as an actor; the certificates
+    of SKILL_CERTIFICATES are on their record."""
     person, account = str(uuid.uuid4()), str(uuid.uuid4())
     with db.begin() as connection:
         connection.execute(sa.text(
             "INSERT INTO known_entrepreneurs (id, account_id, name, region_code, household_region_code,"
-            " verified, updated_at) VALUES (:id, :account, '测试', :village, :village,"
-            " :verified, now())"), {"id": person, "account": account, "verified": verified, "village": village})
+            " verified, certificates, categories, updated_at) VALUES (:id, :account, '测试', :village, :village,"
+            " :verified, CAST(:certificates AS jsonb), CAST(:categories AS jsonb), now())"),
+            {"id": person, "account": account, "verified": verified, "village": village,
+             "categories": json.dumps(list(categories)),
+             "certificates": json.dumps(SKILL_CERTIFICATES, ensure_ascii=False)})
     return {"user_id": account, "username": f"e-{account[:6]}", "role": "entrepreneur", "entrepreneur_id": person}
 
 
@@ -322,6 +331,14 @@ def test_a_citys_own_travel_subsidy_amounts_apply_to_its_claimants_only(finance,
     neijiang = rpc.finance.check_claim(borrower(db), trip)
     assert neijiang["eligible"] and neijiang["amount_yuan"] == "300.00"  # 东兴区's amount
     assert neijiang["policy_code"] == "内江市跨省务工交通补助"
+    not_poor = rpc.finance.check_claim(borrower(db, categories=("returnee_migrant_worker",)), trip)
+    assert [f["code"] for f in not_poor["failures"]] == ["not_poverty_alleviated"]
+    # once a year: the year's place is taken by the first trip's claim
+    person = borrower(db)
+    assert rpc.finance.claim_subsidy(person, trip, key())["status"] == "eligibility_checked"
+    second_trip = {**trip, "trip_date": (TODAY - dt.timedelta(days=3)).isoformat()}
+    if second_trip["trip_date"][:4] == trip["trip_date"][:4]:
+        assert [f["code"] for f in rpc.finance.check_claim(person, second_trip)["failures"]] == ["yearly_limit"]
     with pytest.raises(InvalidState) as unpublished:
         rpc.finance.check_claim(borrower(db, village=MIANYANG_VILLAGE), trip)
     assert (unpublished.value.code, unpublished.value.field) == ("no_policy_in_force", "kind")
@@ -575,7 +592,7 @@ def test_interest_on_principal_above_the_2025_cap_is_paid_from_the_local_budget_
 def skill_claim(occupation="电工", level="intermediate", issued=None) -> dict:
     issued = issued or (TODAY - dt.timedelta(days=30)).isoformat()
     return {"kind": "skill", "occupation": occupation, "level": level, "issued_on": issued,
-            "certificate_no": "S" + uuid.uuid4().hex[:8]}
+            "certificate_no": "S" + uuid.uuid4().hex[:8], "unemployment_insurance_months": 24}
 
 
 def test_a_claim_is_reviewed_batched_approved_against_the_budget_and_paid(finance, rpc, db):

@@ -1,10 +1,10 @@
 """Personal data and credentials in the logs a test run produced: what to look for, and the scan.
 
 Looked for in every line: checksum-valid resident IDs, mobile numbers, bearer tokens and page
-cookies by their shape, and the literal secrets of the run (every password the tests sent, the
-tokens and cookie values the gateway issued, the secret key), which `remember_response` collects
-as the tests talk to the gateway. Passwords are matched as literals, not by a `password=` shape,
-which a traceback's source line (`password=data.password`) would match too.
+cookies by their shape, and the literal secrets of the run (every password and payee account number
+the tests sent, the tokens and cookie values the gateway issued, the secret key), which
+`remember_response` collects as the tests talk to the gateway. Passwords are matched as literals, not
+by a `password=` shape, which a traceback's source line (`password=data.password`) would match too.
 """
 
 from __future__ import annotations
@@ -160,7 +160,11 @@ def remember_cookie(name: str, value: str) -> None:
     ISSUED.add(inner, f"token in cookie {name}")
 
 
-def _sent_passwords(request: requests.PreparedRequest) -> Iterator[str]:
+SENT_SECRETS = {"password": "password", "account_number": "account number"}  # a body's key holding -> kind
+
+
+def _sent_secrets(request: requests.PreparedRequest) -> Iterator[tuple[str, str]]:
+    """(kind, value) of the passwords and the payee account numbers (收款账号) a request sent."""
     body = request.body
     if not body or not isinstance(body, (str, bytes)):
         return
@@ -170,7 +174,8 @@ def _sent_passwords(request: requests.PreparedRequest) -> Iterator[str]:
     except ValueError:
         return
     if isinstance(fields, dict):
-        yield from (value for key, value in fields.items() if "password" in str(key).lower())
+        yield from ((kind, value) for key, value in fields.items() for part, kind in SENT_SECRETS.items()
+                    if part in str(key).lower())
 
 
 def _issued_token(response: requests.Response) -> str | None:
@@ -186,8 +191,8 @@ def _issued_token(response: requests.Response) -> str | None:
 def remember_response(response: requests.Response, *args, **kwargs) -> None:
     """requests response hook: keep the passwords sent and the tokens and cookies received."""
     try:
-        for password in _sent_passwords(response.request):
-            ISSUED.add(password, "password")
+        for kind, value in _sent_secrets(response.request):
+            ISSUED.add(value, kind)
         ISSUED.add(_issued_token(response), "bearer token")
         for cookie in response.cookies:
             remember_cookie(cookie.name, cookie.value or "")

@@ -177,7 +177,9 @@ class MixedLoad:
             self.stories += 1
         person = self.login(self.stack.create_user("entrepreneur", username=f"c_{uuid.uuid4().hex[:10]}"))
         township = self.cast.township
-        me = self.command("registration", person, "/api/v1/entrepreneurs", entrepreneur_data())
+        # the certificate the story's skill subsidy claims is on the record from the start
+        me = self.command("registration", person, "/api/v1/entrepreneurs", entrepreneur_data(
+            certificates=[self.certificate]))
         if me is None:
             return
         self.keep("registration", me["id"])
@@ -223,10 +225,14 @@ class MixedLoad:
             if self.command("repayment", self.cast.maker, f"{path}/repayments", {"amount_yuan": "1000.00"}):
                 self.keep("repayment", loan["id"])
 
+    @property
+    def certificate(self) -> dict:
+        return {"name": "电工", "level": "junior", "issued_on": (self.today - dt.timedelta(days=30)).isoformat()}
+
     def claim_subsidy(self, person: ApiClient) -> None:
         claim = self.command("subsidy_claim", person, "/api/v1/subsidy-claims", {
-            "kind": "skill", "occupation": "电工", "level": "junior",
-            "issued_on": (self.today - dt.timedelta(days=30)).isoformat()})
+            "kind": "skill", "occupation": "电工", "level": "junior", "issued_on": self.certificate["issued_on"],
+            "unemployment_insurance_months": 24})
         if claim is None or claim["status"] != "eligibility_checked" or self.stop.is_set():
             return
         path = f"/api/v1/subsidy-claims/{claim['id']}"

@@ -15,9 +15,11 @@ POLICY = {kind: in_force([p for p in SUBSIDY_POLICIES if p.kind == kind], TODAY)
 
 
 def facts(**overrides) -> ClaimantFacts:
+    """A verified returnee of 威远县 who was lifted out of poverty, with the certificates SKILL_CERTIFICATES."""
     values = {"registered": True, "verified": True, "entrepreneur_id": "e1",
-              "household_region_code": "511024100201", "enterprise_owned": True,
-              "enterprise_founded_on": dt.date(2026, 5, 24)}
+              "household_region_code": "511024100201", "region_code": "511024100201", "enterprise_owned": True,
+              "enterprise_founded_on": dt.date(2026, 5, 24), "certificates": SKILL_CERTIFICATES,
+              "categories": ("returnee_migrant_worker", "lifted_out_of_poverty")}
     return ClaimantFacts(**{**values, **overrides})
 
 
@@ -31,7 +33,16 @@ def hire(category="poverty_alleviated", months=12, insured=True, number="1101051
             "social_insurance": insured, "hired_on": dt.date(2026, 3, 1)}
 
 
-SKILL = {"occupation": "电工", "level": "junior", "issued_on": dt.date(2026, 6, 1)}
+SKILL = {"occupation": "电工", "level": "junior", "issued_on": dt.date(2026, 6, 1), "unemployment_insurance_months": 24}
+
+
+def certificate(occupation="电工", level="junior", issued=dt.date(2026, 6, 1)) -> dict:
+    return {"name": occupation, "level": level, "issued_on": issued.isoformat()}
+
+
+# the certificates on the claimant's record: each level of 电工 on SKILL's day, and 焊工
+SKILL_CERTIFICATES = (*(certificate(level=level) for level in ("junior", "intermediate", "senior")),
+                      certificate("焊工"))
 TRIP = {"trip_date": dt.date(2026, 2, 20), "origin_province": "51", "destination_province": "44"}
 A_VALID_CLAIM = {"startup": {"tier": "first"}, "employment": {"hires": [hire()]},
                  "skill": SKILL, "travel": TRIP}
@@ -169,7 +180,8 @@ def test_skill_subsidy_pays_1000_1500_or_2000_yuan_by_certificate_level(level, a
     pytest.param(dt.date(2026, 11, 25), ["certificate_in_future"], id="tomorrow"),
 ])
 def test_skill_subsidy_is_claimed_within_twelve_months_of_the_certificate(issued, expected):
-    result = assess(POLICY["skill"], facts(), {**SKILL, "issued_on": issued}, TODAY)
+    result = assess(POLICY["skill"], facts(certificates=(certificate(issued=issued),)), {**SKILL, "issued_on": issued},
+                    TODAY)
     assert codes(result) == expected
 
 
@@ -203,13 +215,22 @@ def test_travel_subsidy_is_only_for_a_trip_across_the_province_border(origin, de
 @pytest.mark.parametrize("household, amount", [
     pytest.param("511024100201", 40_000, id="weiyuan-400"),
     pytest.param("511011001001", 30_000, id="dongxing-300"),
-    pytest.param("511083000000", 40_000, id="longchang-400"),
-    pytest.param("510104000000", 30_000, id="not-in-the-table-default-300"),
-    pytest.param(None, 30_000, id="no-household-default-300"),
+    pytest.param("511083000000", 40_000, id="longchang-city-400"),
 ])
-def test_the_travel_amount_is_the_one_the_claimants_county_sets(household, amount):
+def test_the_travel_amount_is_the_one_the_claimants_county_sets_with_its_source(household, amount):
     result = assess(POLICY["travel"], facts(household_region_code=household), TRIP, TODAY)
     assert result.amount_fen == amount and result.eligible
+    assert result.notes[0].startswith("补助标准：") and "以县（市、区）人社部门公布的标准为准" in result.notes[0]
+
+
+@pytest.mark.parametrize("household", [
+    pytest.param("511028000000", id="the-old-longchang-county-code"),
+    pytest.param("510104000000", id="a-county-of-another-city"),
+    pytest.param(None, id="no-household"),
+])
+def test_a_county_with_no_published_amount_is_refused_by_name_not_paid_a_default(household):
+    result = assess(POLICY["travel"], facts(household_region_code=household), TRIP, TODAY)
+    assert codes(result) == ["county_not_listed"] and not result.eligible
 
 
 def test_a_trip_in_the_future_cannot_be_claimed():
@@ -220,8 +241,23 @@ def test_a_trip_in_the_future_cannot_be_claimed():
 def test_the_same_trip_is_paid_once():
     held = frozenset({"travel:e1:2026-02-20"})
     assert codes(assess(POLICY["travel"], facts(held_keys=held), TRIP, TODAY)) == ["already_claimed"]
-    assert assess(POLICY["travel"], facts(held_keys=held),
-                  {**TRIP, "trip_date": dt.date(2026, 8, 1)}, TODAY).eligible
+
+
+def test_travel_subsidy_is_paid_once_a_year_per_person():
+    result = assess(POLICY["travel"], facts(), TRIP, TODAY)
+    assert result.keys == ["travel:e1:2026:1", "travel:e1:2026-02-20"]
+    held = frozenset({"travel:e1:2026:1", "travel:e1:2026-02-20"})
+    again = assess(POLICY["travel"], facts(held_keys=held), {**TRIP, "trip_date": dt.date(2026, 8, 1)}, TODAY)
+    assert codes(again) == ["yearly_limit"] and "2026年已申领过1次" in again.failures[0].message
+    next_year = assess(POLICY["travel"], facts(held_keys=held), {**TRIP, "trip_date": dt.date(2027, 1, 5)},
+                       dt.date(2027, 1, 6))
+    assert next_year.eligible
+
+
+def test_travel_subsidy_is_for_labour_lifted_out_of_poverty():
+    result = assess(POLICY["travel"], facts(categories=("returnee_migrant_worker",)), TRIP, TODAY)
+    assert codes(result) == ["not_poverty_alleviated"]
+    assert "脱贫人口" in result.failures[0].message
 
 
 # ---- the claimant -----------------------------------------------------------------------------------
@@ -276,7 +312,9 @@ def test_each_hire_is_kept_with_whether_it_counts_and_no_id_number():
 
 def test_a_late_skill_claim_shows_its_deadline():
     late = {**SKILL, "issued_on": dt.date(2025, 6, 1)}
-    checks = assess(POLICY["skill"], facts(), late, TODAY).checks
-    assert [(c.code, c.passed) for c in checks] == [("claimant_verified", True), ("certificate_not_in_future", True),
-                                                    ("claimed_in_time", False), ("not_claimed_before", True)]
-    assert "2026-06-01前" in checks[2].rule
+    checks = assess(POLICY["skill"], facts(certificates=(certificate(issued=dt.date(2025, 6, 1)),)), late, TODAY).checks
+    assert [(c.code, c.passed) for c in checks] == [
+        ("claimant_verified", True), ("level_covered", True), ("unemployment_insured", True),
+        ("local_household", True), ("certificate_on_record", True), ("certificate_not_in_future", True),
+        ("claimed_in_time", False), ("not_claimed_before", True)]
+    assert "2026-06-01前" in checks[6].rule

@@ -3,7 +3,7 @@
 import requests
 
 from shared.logging import mask_text
-from tests.factories import mobile, resident_id, wrong_checksum
+from tests.factories import bank_card, mobile, resident_id, wrong_checksum
 from tests.support import log_scan
 from tests.support.log_scan import ScanReport, Secrets, findings_in_line
 
@@ -70,3 +70,13 @@ def test_a_login_response_leaves_its_password_token_and_cookies_with_the_scan():
             for value in ("pw-from-a-test", "issued-token-123456", "signed-csrf-cookie-value")} == {
         "pw-from-a-test": "password", "issued-token-123456": "bearer token",
         "signed-csrf-cookie-value": "cookie guiyan_csrf"}
+
+
+def test_a_payee_account_number_sent_by_a_test_is_looked_for_in_the_logs():
+    card = bank_card()
+    response = requests.Response()
+    response.request = requests.Request("POST", "http://gateway/entrepreneurs/x/payee-account",
+                                        data={"kind": "bank_card", "account_number": card}).prepare()
+    log_scan.remember_response(response)
+    assert log_scan.ISSUED.kinds[card] == "account number"
+    assert kinds(f"set account {card} for x", log_scan.ISSUED) == ["account number"]

@@ -27,7 +27,8 @@ from shared.contracts.projects import ProjectsApi
 from shared.contracts.registry import RegistryApi
 
 # what any caller may ask without an account, and what services ask each other (consultation's rebuild)
-WITHOUT_CALLER = {"ping", "list_banks", "public_difficulty", "outbox_page", "text_message_phones"}
+WITHOUT_CALLER = {"ping", "list_banks", "public_difficulty", "outbox_page", "text_message_phones",
+                  "entrepreneurs_by_id_number", "payee_accounts"}
 PAIRS = [(RegistryService, RegistryApi), (FinanceService, FinanceApi), (EscalationService, EscalationApi),
          (ProjectsService, ProjectsApi), (ConsultationService, ConsultationApi),
          (NotificationsService, NotificationsApi)]

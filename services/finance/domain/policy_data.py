@@ -46,6 +46,8 @@ FUND_POLICIES = (
                default_after_days=90),
 )
 
+TRAVEL_SOURCE = "内江市跨省务工交通补助（系统初始数据，以县（市、区）人社部门公布的标准为准）"
+
 SUBSIDY_POLICIES = (
     SubsidyPolicy("startup", "川办规〔2025〕6号", D(2025, 5, 1), {
         "first_amount_fen": 5000 * 100, "first_after_months": 6,
@@ -56,12 +58,16 @@ SUBSIDY_POLICIES = (
     SubsidyPolicy("skill", "绵人社〔失业保险技能提升〕", D(2021, 1, 1), {
         "amount_by_level_fen": {"junior": 1000 * 100, "intermediate": 1500 * 100,
                                 "senior": 2000 * 100},
-        "claim_within_months": 12}),
+        "claim_within_months": 12,
+        # seed 001: 符合享受失业保险技能提升补贴的（参保缴费满一年）本地户籍农民工
+        "insured_months_min": 12, "local_household": True}),
     SubsidyPolicy("travel", "内江市跨省务工交通补助", D(2024, 1, 1), {
-        "default_per_trip_fen": 300 * 100,
-        "per_trip_fen_by_county": {"511011": 300 * 100, "511024": 400 * 100, "511025": 400 * 100,
-                                   "511028": 400 * 100, "511083": 400 * 100, "511002": 300 * 100},
-        "home_province": "51"}),
+        # seed 002: 落实脱贫劳动力跨省务工交通补助; each county's amount (current county codes)
+        "categories": ["lifted_out_of_poverty"], "trips_per_year": 1,
+        "per_trip_by_county": {code: {"amount_fen": amount, "source": TRAVEL_SOURCE} for code, amount in (
+            ("511002", 300 * 100), ("511011", 300 * 100), ("511024", 400 * 100), ("511025", 400 * 100),
+            ("511083", 400 * 100))},
+        "home_province": "51", "city_code": "511000000000"}),
 )
 
 # partner banks and the approval amount above which a second liaison must confirm (四眼原则)

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 from services.finance.domain.loans import Failure, add_months
 from services.finance.domain.policy import SubsidyPolicy
+from shared import regions
 from shared.contracts.finance import CLAIM_STATUS_NAMES as STATUS_NAMES
 from shared.contracts.finance import HIRE_CATEGORY_NAMES, KIND_NAMES
 from shared.contracts.finance import SKILL_LEVEL_NAMES as LEVEL_NAMES
+from shared.contracts.registry import CATEGORY_NAMES
 from shared.money import yuan_label
 
 __all__ = ["HIRE_CATEGORY_NAMES", "KIND_NAMES", "LEVEL_NAMES", "STATUS_NAMES"]
@@ -28,6 +30,8 @@ class ClaimantFacts:
     verified: bool
     entrepreneur_id: str | None = None
     household_region_code: str | None = None
+    region_code: str | None = None  # where the claimant lives and claims
+    certificates: tuple[dict, ...] = ()  # on the person's record: name, level, issued_on
     enterprise_owned: bool = False
     enterprise_founded_on: dt.date | None = None
     held_keys: frozenset[str] = frozenset()  # keys held by the claimant's other live claims
@@ -175,9 +179,33 @@ def _hire_excluded(params: dict, hire: dict, facts: ClaimantFacts) -> str | None
 
 
 def _skill(policy, facts, claim, today, result) -> None:
+    """Seed 001: 对符合享受失业保险技能提升补贴的绵阳籍农民工，按初级工1000元、中级工1500元、高级工2000元
+    …发放技能提升补贴: insured, of a local household, for a certificate on the person's record."""
     p = policy.params
     level, issued = claim["level"], claim["issued_on"]
-    result.amount_fen = p["amount_by_level_fen"][level]
+    amounts = p["amount_by_level_fen"]
+    covered = "、".join(LEVEL_NAMES[name] for name in amounts)
+    if result.apply("level_covered", f"证书等级在补贴范围内（{covered}）", level in amounts,
+                    Failure("level_not_covered", "level",
+                            f"{LEVEL_NAMES[level]}证书不在技能提升补贴范围内：{policy.code}只补贴{covered}")):
+        result.amount_fen = amounts[level]
+    if (months := p.get("insured_months_min")) is not None:
+        paid = claim.get("unemployment_insurance_months") or 0
+        result.apply("unemployment_insured", f"参加失业保险累计缴费满{months}个月（申报{paid}个月）", paid >= months,
+                     Failure("not_insured_long_enough", "unemployment_insurance_months",
+                             f"享受失业保险技能提升补贴须参加失业保险累计缴费满{months}个月"))
+    if p.get("local_household"):
+        city = regions.city_of(facts.region_code) if facts.region_code else None
+        local = city is not None and regions.city_of(facts.household_region_code or "") == city
+        where = regions.name_of(city) if city else "本市"
+        result.apply("local_household", f"{where}户籍（本地户籍农民工）", local,
+                     Failure("household_not_local", "claimant", f"技能提升补贴发给{where}户籍的农民工"))
+    on_record = any(c.get("name") == claim["occupation"] and c.get("level") == level
+                    and c.get("issued_on") == issued.isoformat() for c in facts.certificates)
+    result.apply("certificate_on_record", f"证书（{claim['occupation']}，{LEVEL_NAMES[level]}，{issued.isoformat()}发证）"
+                 "已登记在本人经核实的创业者信息中", on_record,
+                 Failure("certificate_not_on_record", "occupation",
+                         "证书须先登记在本人的创业者信息中（职业、等级、发证日期一致），经工作人员核实后再申领"))
     within, deadline = p["claim_within_months"], add_months(issued, p["claim_within_months"])
     if result.apply("certificate_not_in_future", f"发证日期（{issued.isoformat()}）不晚于今天", issued <= today,
                     Failure("certificate_in_future", "issued_on", "发证日期不能晚于今天")):
@@ -187,7 +215,15 @@ def _skill(policy, facts, claim, today, result) -> None:
 
 
 def _travel(policy, facts, claim, today, result) -> None:
+    """Seed 002: 落实脱贫劳动力跨省务工交通补助: for 脱贫劳动力, a fixed amount per trip set by the
+    claimant's household county (policy data, each with its source), a few trips a year."""
     p = policy.params
+    if wanted := p.get("categories"):
+        names = "、".join(CATEGORY_NAMES.get(c, c) for c in wanted)
+        result.apply("poverty_alleviated_labour", f"申请人为脱贫劳动力（登记的人员类别含{names}）",
+                     any(c in facts.categories for c in wanted),
+                     Failure("not_poverty_alleviated", "claimant",
+                             f"跨省务工交通补助发给脱贫劳动力：登记信息中的人员类别须含“{names}”"))
     home = p["home_province"]
     within = claim["origin_province"] == home and claim["destination_province"] == home
     result.apply("cross_province", "跨省务工出行（出发地或目的地在省外）", not within,
@@ -195,7 +231,19 @@ def _travel(policy, facts, claim, today, result) -> None:
     result.apply("trip_not_in_future", "出行日期不晚于今天", claim["trip_date"] <= today,
                  Failure("trip_in_future", "trip_date", "出行日期不能晚于今天"))
     county = (facts.household_region_code or "")[:6]
-    result.amount_fen = p["per_trip_fen_by_county"].get(county, p["default_per_trip_fen"])
+    standard = p.get("per_trip_by_county", {}).get(county)
+    place = regions.name_of(county.ljust(12, "0")) if county else "户籍所在县"
+    if result.apply("county_standard", f"户籍所在县（{place}）已公布交通补助标准", standard is not None,
+                    Failure("county_not_listed", "claimant", f"{place}尚未公布跨省务工交通补助标准，暂不能申领")):
+        result.amount_fen = standard["amount_fen"]
+        result.notes.append(f"补助标准：{place}每次{yuan_label(standard['amount_fen'])}（{standard['source']}）")
+    year = claim["trip_date"].year
+    if limit := p.get("trips_per_year"):
+        places = [f"travel:{facts.entrepreneur_id}:{year}:{n}" for n in range(1, limit + 1)]
+        free = [key for key in places if key not in facts.held_keys]
+        result.apply("within_yearly_limit", f"每人每年最多申领{limit}次（{year}年）", bool(free),
+                     Failure("yearly_limit", "trip_date", f"{year}年已申领过{limit}次跨省务工交通补助，每人每年最多{limit}次"))
+        result.keys.extend(free[:1])  # none free: the limit, already refused, is the reason
     result.keys.append(f"travel:{facts.entrepreneur_id}:{claim['trip_date'].isoformat()}")
 
 

@@ -152,7 +152,8 @@ def _assessed(session: Session, actor: Actor, data: SubsidyClaimCreate, today: d
     held = _held_keys(session, person.id, data)
     facts = subsidy_rules.ClaimantFacts(
         registered=True, verified=person.verified, entrepreneur_id=person.id,
-        household_region_code=person.household_region_code, enterprise_owned=firm is not None,
+        household_region_code=person.household_region_code, region_code=person.region_code,
+        certificates=tuple(person.certificates or ()), enterprise_owned=firm is not None,
         enterprise_founded_on=firm.founded_on if firm else None, held_keys=held,
         categories=tuple(person.categories or ()), enterprise_name=firm.name if firm else None,
         enterprise_headcount=firm.headcount if firm else None, enterprise_new_hires=firm.new_hires if firm else None,

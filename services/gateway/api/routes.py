@@ -28,9 +28,11 @@ from shared.contracts.registry import (
     ClaimSubmit,
     EnterpriseContactRead,
     EnterpriseCreate,
+    EnterprisePayeeAccountUpdate,
     EnterpriseRead,
     EnterpriseUpdate,
     EntrepreneurCreate,
+    EntrepreneurPayeeAccountUpdate,
     EntrepreneurRead,
     EntrepreneurUpdate,
     HeadcountReport,
@@ -144,6 +146,14 @@ class ApiRoutes(ApiCalls):
         actor = self.api_actor(request)
         data = parse(EntrepreneurUpdate, read_json(request)).model_dump(mode="json", exclude_unset=True)
         return json_response(self.registry.update_entrepreneur(actor.model_dump(), entrepreneur_id, data))
+
+    @api("PUT", "/api/v1/entrepreneurs/<string:entrepreneur_id>/payee-account",
+         "设置或更改本人的收款账户（银行卡或社会保障卡金融账户；本人或所在地工作人员，同一账户重复设置不变）",
+         ENTREPRENEURS, body=EntrepreneurPayeeAccountUpdate, response=EntrepreneurRead)
+    def api_set_entrepreneur_payee_account(self, request, entrepreneur_id):
+        actor = self.api_actor(request)
+        data = parse(EntrepreneurPayeeAccountUpdate, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.set_entrepreneur_payee_account(actor.model_dump(), entrepreneur_id, data))
 
     # ---- claiming a record registered on one's behalf ----------------------------------------
 
@@ -281,6 +291,14 @@ class ApiRoutes(ApiCalls):
         actor = self.api_actor(request)
         data = parse(LiaisonsAssign, read_json(request)).model_dump(mode="json")
         return json_response(self.registry.assign_liaisons(actor.model_dump(), enterprise_id, data))
+
+    @api("PUT", "/api/v1/enterprises/<string:enterprise_id>/payee-account",
+         "设置或更改经营主体的基本存款账户（业主或所在地工作人员，同一账户重复设置不变）",
+         ENTERPRISES, body=EnterprisePayeeAccountUpdate, response=EnterpriseRead)
+    def api_set_enterprise_payee_account(self, request, enterprise_id):
+        actor = self.api_actor(request)
+        data = parse(EnterprisePayeeAccountUpdate, read_json(request)).model_dump(mode="json")
+        return json_response(self.registry.set_enterprise_payee_account(actor.model_dump(), enterprise_id, data))
 
     # ---- documents --------------------------------------------------------------------------
 

@@ -44,7 +44,12 @@ class DocumentPages(EntrepreneurPages, RecordPages, LoanPages):
         if refused is None:
             here = "/me" if actor.role == "entrepreneur" else f"/records/{records}/{record_id}"
             return redirect(f"{here}{ADDED}{key}")
-        failed, status = refused_upload(key, request, refused), status_for(refused)
+        return self._record_again(request, actor, records, record_id, refused_upload(key, request, refused),
+                                  status_for(refused))
+
+    def _record_again(self, request, actor: Actor, records: str, record_id: str, failed: dict, status: int):
+        """The page a form on a record came from, shown again with its refusal: 我的档案 for the person,
+        the record's page for an official."""
         if actor.role == "entrepreneur":
             return self._my_record(request, actor, failed, status)
         if records == "enterprises":

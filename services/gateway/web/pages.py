@@ -15,6 +15,7 @@ from services.gateway.web.import_pages import ImportPages
 from services.gateway.web.insight_pages import InsightPages
 from services.gateway.web.loan_pages import LoanPages
 from services.gateway.web.notification_pages import NotificationPages
+from services.gateway.web.payee_pages import PayeePages
 from services.gateway.web.project_pages import ProjectPages
 from services.gateway.web.quarter_pages import QuarterPages
 from services.gateway.web.record_pages import RecordPages
@@ -23,7 +24,7 @@ from services.gateway.web.subsidy_pages import SubsidyPages
 from shared.errors import NotFound
 
 
-class PageRoutes(DocumentPages, AccountPages, NotificationPages, EntrepreneurPages, ClaimPages, ImportPages, CorrectionPages, RecordPages, LoanPages, SubsidyPages, FundPages,
+class PageRoutes(PayeePages, DocumentPages, AccountPages, NotificationPages, EntrepreneurPages, ClaimPages, ImportPages, CorrectionPages, RecordPages, LoanPages, SubsidyPages, FundPages,
                  DifficultyPages, ProjectPages, AdminPages, InsightPages, QuarterPages):
     """Mixed into GatewayService, which provides `db`, `settings`, `registry` and `finance`."""
 

@@ -29,6 +29,9 @@ from shared.contracts.registry import (
     ENTREPRENEUR_DOCUMENT_NAMES,
     LEVEL_NAMES,
     LIAISON_NAMES,
+    PAYEE_BANK_NAMES,
+    PAYEE_KIND_NAMES,
+    PERSON_PAYEE_KINDS,
     STATUS_NAMES,
 )
 from shared.errors import NotFound
@@ -73,7 +76,7 @@ NOTICES = {
     "batch_approve": "批次已审批。",
     "batch_pay": "批次已发放，申领人可看到“已发放”。",
     "contributed": "资金已拨入并入账。",
-    "rate_recorded": "上年度贷款回收率已登记。",
+    "rate_recorded": "贷款回收率已保存。",
     "interest_computed": "本季度贴息已按实付利息计算，核对后可发放。",
     "interest_paid": "本季度贴息已发放。",
     "difficulty_reported": "困难问题已提交，已转交联络员办理。请记下编号，可随时查询办理进度。",
@@ -85,6 +88,7 @@ NOTICES = {
     "difficulty_sign_off": "已销号。",
     "difficulty_attached": "附件已上传。",
     "document_added": "材料已上传。",
+    "payee_account": "收款账户已保存（账号只显示前4位和后4位），已记入变更记录。",
     "project_interest": "已登记您的意向，项目库工作人员会与您联系。",
     "project_review": "项目已审核。", "project_list": "项目已入库，创业者可以检索到。",
     "project_launch": "已登记项目落地。", "project_withdraw": "项目已撤回。",
@@ -125,9 +129,10 @@ CHANGED_FIELD_NAMES = {
     **{key: label for key, label in ENTREPRENEUR_LABELS.items() if "*" not in key},
     **ENTERPRISE_LABELS, "credit_code_override_reason": "校验位不符的原因", "status": "状态",
     "region_code": "所在地",
+    "payee_kind": "收款账户类型", "payee_bank_code": "开户银行", "payee_account": "收款账号", "payee_holder_name": "户名",
 }
 FIELD_VALUE_NAMES = {"status": STATUS_NAMES, "education": EDUCATION_NAMES, "kind": ENTERPRISE_KIND_NAMES,
-                     "categories": CATEGORY_NAMES}
+                     "categories": CATEGORY_NAMES, "payee_kind": PAYEE_KIND_NAMES, "payee_bank_code": PAYEE_BANK_NAMES}
 
 
 def changed_value(value, field: str) -> str:
@@ -190,7 +195,10 @@ def _environment() -> Environment:
         OFFICIAL_LEVEL_NAMES=OFFICIAL_LEVEL_NAMES, STEP_NAMES=STEP_NAMES, SUBSIDY_KIND_NAMES=KIND_NAMES,
         SKILL_LEVEL_NAMES=SKILL_LEVEL_NAMES, HIRE_CATEGORY_NAMES=HIRE_CATEGORY_NAMES,
         BATCH_STATUS_NAMES={"draft": "待审批", "approved": "已审批，待发放", "paid": "已发放"},
-        ENTREPRENEUR_DOCUMENT_NAMES=ENTREPRENEUR_DOCUMENT_NAMES, ENTERPRISE_DOCUMENT_NAMES=ENTERPRISE_DOCUMENT_NAMES)
+        ENTREPRENEUR_DOCUMENT_NAMES=ENTREPRENEUR_DOCUMENT_NAMES, ENTERPRISE_DOCUMENT_NAMES=ENTERPRISE_DOCUMENT_NAMES,
+        PAYEE_BANK_NAMES=PAYEE_BANK_NAMES,
+        PERSON_PAYEE_KINDS=[(kind, PAYEE_KIND_NAMES[kind]) for kind in PERSON_PAYEE_KINDS],
+        ENTERPRISE_PAYEE_KINDS=[("basic_account", PAYEE_KIND_NAMES["basic_account"])])
     return env
 
 

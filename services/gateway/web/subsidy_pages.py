@@ -27,13 +27,14 @@ CLAIM_LABELS = {
     "hires.*.category": "人员类别", "hires.*.contract_months": "劳动合同期限（月）",
     "hires.*.social_insurance": "已缴纳社会保险", "hires.*.hired_on": "入职日期",
     "occupation": "职业（工种）", "level": "证书等级", "certificate_no": "证书编号", "issued_on": "发证日期",
+    "certificate": "申领的证书", "unemployment_insurance_months": "参加失业保险累计缴费（月）",
     "trip_date": "出行日期", "origin_province": "出发地", "destination_province": "目的地",
     "claimant": "申请人", "reason": "理由",
 }
 KIND_FIELDS = {
     "startup": ("enterprise_id", "tier", "amount_yuan"),
     "employment": ("enterprise_id",),
-    "skill": ("occupation", "level", "certificate_no", "issued_on"),
+    "skill": ("occupation", "level", "certificate_no", "issued_on", "unemployment_insurance_months"),
     "travel": ("trip_date", "origin_province", "destination_province"),
 }
 HIRE_KEYS = ("name", "id_number", "category", "contract_months", "hired_on")
@@ -63,6 +64,8 @@ def claim_data(form) -> tuple[dict, dict]:
                           "social_insurance": form.get(f"hires.{n}.social_insurance") == "yes"}
                          for n in numbers]
         positions["hires"] = numbers
+    if kind == "skill" and form.get("certificate"):  # one of the certificates on the person's record
+        data["occupation"], data["level"], data["issued_on"] = (form["certificate"].split("|") + ["", "", ""])[:3]
     if data.get("tier") != "second":
         data.pop("amount_yuan", None)
     return data, positions

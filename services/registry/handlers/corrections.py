@@ -62,7 +62,8 @@ def publish_entrepreneur(uow, person: Entrepreneur, change: str, fields: list[st
         changed_by=actor.username, changed_at=clock.stamp(), reason=reason, name=person.name,
         region_code=person.region_code, household_region_code=person.household_region_code,
         categories=person.categories, education=person.education, skills=person.skills,
-        return_date=person.return_date, account_id=person.account_id, status=person.status,
+        certificates=person.certificates, return_date=person.return_date, account_id=person.account_id,
+        status=person.status,
         verified=person.status == "verified")))
 
 

@@ -42,8 +42,8 @@ def create_entrepreneur(uow, actor: Actor, data: EntrepreneurCreate) -> dict:
     uow.publish(events.make_event(EntrepreneurRegistered(
         entrepreneur_id=record.id, name=record.name, region_code=record.region_code,
         household_region_code=record.household_region_code, categories=record.categories,
-        education=record.education, skills=record.skills, return_date=record.return_date,
-        registered_at=record.created_at, account_id=record.account_id)))
+        education=record.education, skills=record.skills, certificates=record.certificates,
+        return_date=record.return_date, registered_at=record.created_at, account_id=record.account_id)))
     return readmodel.entrepreneur_read(record)
 
 

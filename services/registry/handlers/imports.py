@@ -328,8 +328,8 @@ def _person_registered(person: dict):
     return events.make_event(EntrepreneurRegistered(
         entrepreneur_id=person["id"], name=person["name"], region_code=person["region_code"],
         household_region_code=person["household_region_code"], categories=person["categories"],
-        education=person["education"], skills=person["skills"], return_date=person["return_date"],
-        registered_at=person["created_at"], account_id=None))
+        education=person["education"], skills=person["skills"], certificates=person.get("certificates") or [],
+        return_date=person["return_date"], registered_at=person["created_at"], account_id=None))
 
 
 def _firm_registered(firm: dict):
