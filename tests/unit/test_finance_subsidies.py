@@ -318,3 +318,38 @@ def test_a_late_skill_claim_shows_its_deadline():
         ("local_household", True), ("certificate_on_record", True), ("certificate_not_in_future", True),
         ("claimed_in_time", False), ("not_claimed_before", True)]
     assert "2026-06-01前" in checks[6].rule
+
+
+# ---- the skill subsidy's conditions as seed 001 writes them (issue 17) ------------------------------
+
+
+@pytest.mark.parametrize("level", ["technician", "senior_technician"])
+def test_a_technicians_certificate_is_refused_naming_the_levels_the_policy_pays_for(level):
+    claim = {**SKILL, "level": level}
+    result = assess(POLICY["skill"], facts(certificates=(certificate(level=level),)), claim, TODAY)
+    assert codes(result) == ["level_not_covered"] and result.amount_fen == 0
+    message = result.failures[0].message
+    assert "只补贴初级工、中级工、高级工" in message and POLICY["skill"].code in message
+
+
+@pytest.mark.parametrize("months, expected", [(12, []), (11, ["not_insured_long_enough"]), (0, ["not_insured_long_enough"])],
+                         ids=["insured-a-year", "a-month-short", "never-insured"])
+def test_skill_subsidy_is_for_those_insured_against_unemployment_for_a_year(months, expected):
+    assert codes(assess(POLICY["skill"], facts(), {**SKILL, "unemployment_insurance_months": months}, TODAY)) == expected
+
+
+def test_skill_subsidy_is_for_a_local_household():
+    # registered in 威远县 (内江) with a household in 成都: not 内江籍
+    result = assess(POLICY["skill"], facts(household_region_code="510104000000"), SKILL, TODAY)
+    assert codes(result) == ["household_not_local"] and "内江市户籍" in result.failures[0].message
+
+
+@pytest.mark.parametrize("on_record", [
+    pytest.param((), id="no-certificate"),
+    pytest.param((certificate(level="intermediate"),), id="another-level"),
+    pytest.param((certificate(issued=dt.date(2026, 5, 1)),), id="another-day"),
+    pytest.param((certificate("焊工"),), id="another-occupation"),
+])
+def test_the_certificate_claimed_must_be_the_one_on_the_persons_record(on_record):
+    result = assess(POLICY["skill"], facts(certificates=on_record), SKILL, TODAY)
+    assert codes(result) == ["certificate_not_on_record"]
