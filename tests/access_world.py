@@ -32,7 +32,7 @@ from tests.borrowers import (
     make_borrower,
     skill_claim,
 )
-from tests.factories import credit_code, enterprise_data, entrepreneur_data, roll_csv
+from tests.factories import bank_card, credit_code, enterprise_data, entrepreneur_data, roll_csv
 from tests.places import PLACES
 from tests.quarters import Quarter, QuarterBook
 from tests.stack import PASSWORD
@@ -144,6 +144,9 @@ class World:
         for persona, bank in BANKS.items():
             self._account(persona, "bank_liaison", bank_code=bank)
         self._account("admin", "admin")
+        # the county's other officials: a batch is made, checked and paid by three different people
+        for persona in ("cty_maker", "cty_checker", "cty_payer"):
+            self._account(persona, "official", region_code=COUNTY, level="county")
         self.login_user = stack.create_user("official", region_code=COUNTY, level="county")
         for account in ("fund:guarantee", "budget:subsidy"):
             ok(self.c["city"].post("/api/v1/fund/contributions", headers=key(),
@@ -276,12 +279,29 @@ class World:
         return Target(claim["id"], self.c["alice"])
 
     def batch(self, status: str = "draft") -> Target:
-        """The county's batch of one approved claim of Alice's."""
+        """The county's batch of one approved claim of Alice's, made by one of its officials and, when
+        `approved`, checked by another (its payment list then has Alice's line); `failed`: the bank
+        returned her line failed."""
         claim = self.claim("approved")
-        batch = ok(self.c["cty"].post("/api/v1/subsidy-batches", json={"claim_ids": [claim.id]}), 201)
-        if status == "approved":
-            ok(self.c["cty"].post(f"/api/v1/subsidy-batches/{batch['id']}/approve"))
-        return Target(batch["id"], extra={"claim_id": claim.id})
+        batch = ok(self.c["cty_maker"].post("/api/v1/subsidy-batches", json={"claim_ids": [claim.id]}), 201)
+        extra = {"claim_id": claim.id}
+        if status in ("approved", "failed"):
+            self.payee_account()
+            approved = ok(self.c["cty_checker"].post(f"/api/v1/subsidy-batches/{batch['id']}/approve"))
+            [line] = approved["payment_lines"]
+            extra["reference"] = line["reference"]
+        if status == "failed":
+            ok(self.c["cty_payer"].post(f"/api/v1/subsidy-batches/{batch['id']}/bank-return", headers=key(), json={
+                "lines": [{"reference": extra["reference"], "result": "failed", "reason": "账户已销户"}]}))
+        return Target(batch["id"], extra=extra)
+
+    def payee_account(self) -> None:
+        """Alice's bank card on her record (once): her claims' payment lines go to it."""
+        def register():
+            ok(self.c["alice"].put(f"/api/v1/entrepreneurs/{self.alice.id}/payee-account", json={
+                "kind": "bank_card", "bank_code": "ICBC", "account_number": bank_card()}))
+            return True
+        self.once("alice's payee account", register)
 
     def interest_quarter(self) -> Target:
         """A past quarter whose interest subsidy the city has computed and not paid."""

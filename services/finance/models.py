@@ -32,6 +32,30 @@ class PolicyVersion(Base):
     params: Mapped[dict] = mapped_column(JSONB)
 
 
+class PolicyProposal(Base):
+    """A new policy version as an administrator proposed it: another administrator approves it (the
+    version is then added to `policy_versions` in the same transaction) or returns it with a reason.
+    Kept either way, as the record of who changed the programme's figures, when and why."""
+
+    __tablename__ = "policy_proposals"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    domain: Mapped[str] = mapped_column(sa.String(40))
+    code: Mapped[str] = mapped_column(sa.String(80))  # the document number (文号)
+    effective_from: Mapped[dt.date] = mapped_column(sa.Date)
+    params: Mapped[dict] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(sa.String(500))  # 说明: the document it rests on, what it changes
+    status: Mapped[str] = mapped_column(sa.String(12), default="proposed")  # proposed | approved | rejected
+    proposed_by: Mapped[str] = mapped_column(sa.String(80))
+    proposed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(80))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class Bank(Base):
     __tablename__ = "banks"
 
@@ -297,6 +321,36 @@ class SubsidyBatch(Base):
     claims: Mapped[list[SubsidyClaim]] = relationship(order_by="SubsidyClaim.claimed_at", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class PaymentLine(Base):
+    """One line of a batch's payment list (代发清单) for the paying bank: one claim's amount to its
+    payee's account as the registry held it when the line was issued, and what the bank's return
+    said of it. A failed line is kept; its claim is issued again on a new line (`attempt`) or
+    cancelled from the batch."""
+
+    __tablename__ = "payment_lines"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(sa.String(24), unique=True)  # what the bank returns against
+    batch_id: Mapped[str] = mapped_column(sa.ForeignKey("subsidy_batches.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(sa.ForeignKey("subsidy_claims.id"), index=True)
+    attempt: Mapped[int] = mapped_column(sa.Integer)
+    payee_kind: Mapped[str] = mapped_column(sa.String(12))  # entrepreneur | enterprise
+    payee_name: Mapped[str] = mapped_column(sa.String(100))
+    payee_id_number: Mapped[str] = mapped_column(sa.String(18))  # resident ID or credit code
+    account_kind: Mapped[str] = mapped_column(sa.String(24))
+    bank_code: Mapped[str] = mapped_column(sa.String(20))
+    bank_name: Mapped[str] = mapped_column(sa.String(80))
+    account_number: Mapped[str] = mapped_column(sa.String(40))
+    account_masked: Mapped[str] = mapped_column(sa.String(60))
+    amount_fen: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(sa.String(12))  # issued | paid | failed | cancelled
+    issued_by: Mapped[str] = mapped_column(sa.String(80))
+    issued_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
+    returned_by: Mapped[str | None] = mapped_column(sa.String(80))
+    returned_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class InterestSubsidyBatch(Base):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import eventlet
 from nameko.exceptions import UnknownService
 
 from services.finance import readmodel
-from services.finance.handlers import books, loan_documents, loans, subsidies
+from services.finance.handlers import books, loan_documents, loans, payments, policies, subsidies
 from services.finance.handlers.fund import (
     contribute,
     read_books,
@@ -17,6 +19,7 @@ from shared import attachments, clock, regions
 from shared.actors import as_actor, require_role
 from shared.contracts.finance import (
     BankPartnershipUpdate,
+    BankReturn,
     BankUpdate,
     BatchCreate,
     ClaimListQuery,
@@ -28,6 +31,11 @@ from shared.contracts.finance import (
     LoanDisburse,
     LoanListQuery,
     LoanReject,
+    PaymentCancel,
+    PolicyListQuery,
+    PolicyProposalCreate,
+    ProposalListQuery,
+    ProposalReject,
     RepaymentCreate,
     RepaymentRate,
     SubsidyClaimCreate,
@@ -46,6 +54,7 @@ command = json_rpc
 
 SWEEP_INTERVAL = FinanceSettings().sweep_interval_seconds
 REGISTRY_SECONDS = 10  # a registry that does not answer in this time is away: the caller gets a 503
+PAYEES_PER_CALL = 500  # the registry's limit on one payee_accounts question
 
 
 def money_key(key: str | None) -> str:
@@ -289,10 +298,59 @@ class FinanceService(GuiyanService):
 
     @command
     def approve_batch(self, actor, batch_id, idempotency_key=None):
+        """Another official than its maker approves; the payment list is issued for the payees
+        whose accounts the registry holds (asked before the transaction)."""
         actor = as_actor(actor)
+        accounts = self._accounts_to_issue(actor, batch_id)
         return self._once(actor, f"approve_batch:{batch_id}", idempotency_key, None,
-                          lambda uow: subsidies.approve_batch(uow, actor, batch_id),
+                          lambda uow: subsidies.approve_batch(uow, actor, batch_id, accounts),
                           lambda session, result: subsidies.get_batch(session, actor, batch_id))
+
+    @command
+    def batch_payment_file(self, actor, batch_id):
+        """The payment list (代发清单) of the lines waiting for the bank, as a file."""
+        with self.db.read() as session:
+            batch = subsidies.approved_batch(session, as_actor(actor), batch_id)
+            filename, content = payments.file_of(session, batch)
+        return {"filename": filename, "content_type": "text/csv; charset=utf-8",
+                "content": base64.b64encode(content).decode("ascii")}
+
+    @command
+    def record_bank_return(self, actor, batch_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(BankReturn, data)
+        return self._once(actor, f"bank_return:{batch_id}", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: subsidies.record_bank_return(
+                              uow, actor, batch_id, [line.model_dump() for line in data.lines]),
+                          lambda session, result: subsidies.get_batch(session, actor, batch_id))
+
+    @command
+    def reissue_payment_lines(self, actor, batch_id, idempotency_key=None):
+        actor = as_actor(actor)
+        accounts = self._accounts_to_issue(actor, batch_id)
+        return self._once(actor, f"reissue:{batch_id}", idempotency_key, None,
+                          lambda uow: subsidies.reissue(uow, actor, batch_id, accounts),
+                          lambda session, result: subsidies.get_batch(session, actor, batch_id))
+
+    @command
+    def cancel_batch_payment(self, actor, batch_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(PaymentCancel, data)
+        return self._once(actor, f"cancel_payment:{batch_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: subsidies.cancel_payment(uow, actor, batch_id, data.claim_id, data.reason),
+                          lambda session, result: subsidies.get_batch(session, actor, batch_id))
+
+    def _accounts_to_issue(self, actor, batch_id: str) -> list[dict]:
+        """The registry's accounts of the batch's payees still waiting for a line."""
+        with self.db.read() as session:
+            batch = subsidies.approved_batch(session, actor, batch_id)
+            payees = payments.payees_to_issue(session, batch)
+        accounts: list[dict] = []
+        for start in range(0, len(payees), PAYEES_PER_CALL):
+            try:
+                with eventlet.Timeout(REGISTRY_SECONDS):
+                    accounts += self.registry.payee_accounts(payees[start:start + PAYEES_PER_CALL])
+            except (eventlet.Timeout, UnknownService):
+                raise unavailable("registry") from None
+        return accounts
 
     @command
     def pay_batch(self, actor, batch_id, idempotency_key=None):
@@ -318,6 +376,40 @@ class FinanceService(GuiyanService):
         return self._once(actor, f"pay_interest:{quarter}", money_key(idempotency_key), None,
                           lambda uow: subsidies.pay_interest(uow, actor, quarter),
                           lambda session, result: books.keeps(actor, result["city_code"]))
+
+    # ---- policy data: new versions, four eyes (issue 17) -------------------------------------
+
+    @command
+    def list_policy_versions(self, actor, query=None):
+        with self.db.read() as session:
+            return policies.list_versions(session, as_actor(actor), parse(PolicyListQuery, query or {}),
+                                          clock.today())
+
+    @command
+    def list_policy_proposals(self, actor, query=None):
+        with self.db.read() as session:
+            return policies.list_proposals(session, as_actor(actor), parse(ProposalListQuery, query or {}))
+
+    @command
+    def propose_policy(self, actor, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(PolicyProposalCreate, data)
+        return self._once(actor, "propose_policy", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: policies.propose(uow, actor, data, clock.today()),
+                          lambda session, result: policies.get(session, actor, result["id"]))
+
+    @command
+    def approve_policy_proposal(self, actor, proposal_id, idempotency_key=None):
+        actor = as_actor(actor)
+        return self._once(actor, f"approve_policy:{proposal_id}", idempotency_key, None,
+                          lambda uow: policies.approve(uow, actor, proposal_id, clock.today()),
+                          lambda session, result: policies.get(session, actor, proposal_id))
+
+    @command
+    def reject_policy_proposal(self, actor, proposal_id, data, idempotency_key=None):
+        actor, data = as_actor(actor), parse(ProposalReject, data)
+        return self._once(actor, f"reject_policy:{proposal_id}", idempotency_key, data.model_dump(mode="json"),
+                          lambda uow: policies.reject(uow, actor, proposal_id, data.reason),
+                          lambda session, result: policies.get(session, actor, proposal_id))
 
     # ---- the registry's facts ---------------------------------------------------------------
 

@@ -318,6 +318,29 @@ class BatchCreate(Strict):
     claim_ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
+class ReturnedLine(Strict):
+    """The paying bank's word on one line of the payment list (代发清单)."""
+
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)]
+    result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] = Field(
+        description="paid 或 failed（回盘文件中写“成功”“失败”亦可）")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="发放失败时银行给出的原因（账号错误、账户已销户、户名不符等）")
+
+
+class BankReturn(Strict):
+    """The bank's return (回盘) of a batch's payment list: some or all of its lines."""
+
+    lines: list[ReturnedLine] = Field(min_length=1, max_length=1000)
+
+
+class PaymentCancel(Strict):
+    """A claim whose payment failed, taken out of its batch with the reason."""
+
+    claim_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=36)]
+    reason: Reason
+
+
 class InterestSubsidyCompute(Strict):
     quarter: Quarter
 
@@ -599,3 +622,76 @@ class FinanceApi(Protocol):
     def trial_balance(self, actor: Caller, city: str | None = None) -> Any: ...
 
     def withdraw_loan(self, actor: Caller, loan_id: str) -> Any: ...
+
+    def batch_payment_file(self, actor: Caller, batch_id: str) -> Any:
+        """The payment list of a batch's lines waiting for the bank: filename, content_type, content (base64)."""
+
+    def record_bank_return(self, actor: Caller, batch_id: str, data: Body, idempotency_key: str | None = None) -> Any:
+        """The bank's return on the batch's lines (`BankReturn`): paid claims paid and booked, failures kept."""
+
+    def reissue_payment_lines(self, actor: Caller, batch_id: str, idempotency_key: str | None = None) -> Any:
+        """Lines issued for the batch's claims waiting for one (accounts registered or corrected since)."""
+
+    def cancel_batch_payment(self, actor: Caller, batch_id: str, data: Body,
+                             idempotency_key: str | None = None) -> Any:
+        """A claim whose payment failed taken out of the batch (`PaymentCancel`)."""
+
+    # ---- policy data: new versions proposed and approved by administrators (issue 17) ----------
+
+    def list_policy_versions(self, actor: Caller, query: Body | None = None) -> Any:
+        """Every policy version (or one domain's, `PolicyListQuery`), newest first, each with its
+        standing today (in force, upcoming, superseded) and the proposal it came from."""
+
+    def list_policy_proposals(self, actor: Caller, query: Body | None = None) -> Any:
+        """Proposals of new versions (`ProposalListQuery`), newest first."""
+
+    def propose_policy(self, actor: Caller, data: Body, idempotency_key: str | None = None) -> Any:
+        """An administrator proposes a new version (`PolicyProposalCreate`); it applies once another approves it."""
+
+    def approve_policy_proposal(self, actor: Caller, proposal_id: str, idempotency_key: str | None = None) -> Any:
+        """Another administrator approves: the version is added to the policy table in the same transaction."""
+
+    def reject_policy_proposal(
+            self, actor: Caller, proposal_id: str, data: Body, idempotency_key: str | None = None) -> Any:
+        """An administrator returns a proposal with the reason (`ProposalReject`); nothing changes."""
+
+
+# ---- policy data changed through the API (issue 17) ---------------------------------------------
+
+
+POLICY_DOMAIN_NAMES = {"lpr": "一年期贷款市场报价利率（LPR）", "loan": "创业担保贷款政策", "fund": "担保基金政策",
+                       **{f"subsidy:{kind}": name for kind, name in KIND_NAMES.items()}}
+PROPOSAL_STATUS_NAMES = {"proposed": "待审批", "approved": "已批准", "rejected": "已退回"}
+STANDING_NAMES = {"in_force": "现行", "upcoming": "待生效", "superseded": "已被替代"}
+POLICY_AHEAD_DAYS = 366 * 5  # a date further ahead is a typing slip, not a policy
+PolicyDomain = Literal["lpr", "loan", "fund", "subsidy:startup", "subsidy:employment", "subsidy:skill",
+                       "subsidy:travel"]
+DocumentNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
+EffectiveDay = day(ahead_days=POLICY_AHEAD_DAYS)  # not before today either: the service says so (never the past)
+
+
+class PolicyListQuery(Strict):
+    domain: PolicyDomain | None = Field(default=None, description="只列这一类政策的版本")
+
+
+class ProposalListQuery(Strict):
+    status: Literal["proposed", "approved", "rejected"] | None = None
+    domain: PolicyDomain | None = None
+
+
+class PolicyProposalCreate(Strict):
+    """A new version of a policy: its document number, the day it takes effect (today or later) and
+    its figures as the policy table keeps them (fen, basis points, months), checked by domain."""
+
+    domain: PolicyDomain
+    code: DocumentNumber | None = Field(default=None, description=(
+        "政策文件的文号，如 川办规〔2025〕6号；LPR 可不填（以公布日期为编号）"))
+    effective_from: EffectiveDay = Field(description="生效日期（今天或以后）")
+    params: dict[str, Any] = Field(description=(
+        "政策参数：lpr 为 {rate_bp}；loan 为 LoanPolicy 的各项；subsidy:travel 为 city_code、categories、"
+        "trips_per_year、home_province 和 per_trip_by_county {县代码: {amount_fen, source}}"))
+    reason: Reason = Field(description="说明：依据的文件、调整了什么")
+
+
+class ProposalReject(Strict):
+    reason: Reason = Field(description="退回的原因")

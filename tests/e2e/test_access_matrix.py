@@ -40,6 +40,7 @@ from tests.access_world import (
     resolution_data,
 )
 from tests.borrowers import loan_request
+from tests.e2e.test_policies_api import lpr_proposal
 from tests.factories import (
     account_number,
     bank_card,
@@ -106,6 +107,11 @@ GET   /api/v1/regions                                                      200  
 GET   /api/v1/banks                                                        401   200 200 200   200 200   200  200    200 200   200  200    200  200    200 200   200   200
 PUT   /api/v1/banks/{bank_code}                                            401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
 PUT   /api/v1/banks/{bank_code}/cities/{city}                              401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+GET   /api/v1/policies                                                     401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+GET   /api/v1/policies/proposals                                           401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+POST  /api/v1/policies/proposals                                           401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   201   403
+POST  /api/v1/policies/proposals/{proposal_id}/approve                     401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
+POST  /api/v1/policies/proposals/{proposal_id}/reject                      401   403 403 403   403 403   403  403    403 403   403  403    403  403    403 403   200   403
 POST  /api/v1/loans                                                        401   201 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
 POST  /api/v1/loans/check                                                  401   200 422 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
 GET   /api/v1/loans/limits                                                 401   200 200 403   403 403   403  403    403 403   403  403    403  403    403 403   403   403
@@ -135,6 +141,10 @@ GET   /api/v1/subsidy-batches                                              401  
 GET   /api/v1/subsidy-batches/{batch_id}                                   401   404 404 404   404 404   404  404    404 200   404  200    404  404    404 404   404   200
 POST  /api/v1/subsidy-batches/{batch_id}/approve                           401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
 POST  /api/v1/subsidy-batches/{batch_id}/pay                               401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+GET   /api/v1/subsidy-batches/{batch_id}/payment-file                      401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+POST  /api/v1/subsidy-batches/{batch_id}/bank-return                       401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+POST  /api/v1/subsidy-batches/{batch_id}/payment-lines                     401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
+POST  /api/v1/subsidy-batches/{batch_id}/cancellations                     401   403 403 403   403 403   403  403    403 200   404  200    404  403    403 403   403   403
 POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403   403
 GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   422
 POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
@@ -302,6 +312,18 @@ def alice_firm(w):
     return w.alice_firm
 
 
+def policy_proposal(w) -> Target:
+    """A new LPR proposed by another administrator: the matrix's may decide it (four eyes)."""
+    proposer = w.once("policy proposer", lambda: w.stack.client(w.stack.create_user("admin")))
+    made = proposer.post("/api/v1/policies/proposals", json=lpr_proposal())
+    assert made.status_code == 201, answer(made)
+    return Target(made.json()["id"])
+
+
+def shared_proposal(w) -> Target:
+    return w.once("policy proposal", lambda: policy_proposal(w))
+
+
 def quarter(w):
     return w.consultation()["quarter"]
 
@@ -442,6 +464,14 @@ SPECS: dict[tuple[str, str], Spec] = {
         "confirmation_threshold_yuan": "1000000.00"}), lambda w: Target("ABC", unknown="XYZ")),  # ABC's own amount
     ("PUT", "/api/v1/banks/{bank_code}/cities/{city}"): Spec(lambda w, t: put(
         f"/banks/{t.id}/cities/{PLACES.city}", {"partner": True}), lambda w: Target("ABC", unknown="XYZ")),
+    ("GET", "/api/v1/policies"): Spec(lambda w, t: get("/policies", params={"domain": "lpr"})),
+    ("GET", "/api/v1/policies/proposals"): Spec(lambda w, t: get("/policies/proposals")),
+    ("POST", "/api/v1/policies/proposals"): Spec(lambda w, t: post("/policies/proposals", lpr_proposal())),
+    ("POST", "/api/v1/policies/proposals/{proposal_id}/approve"): Spec(
+        lambda w, t: post(f"/policies/proposals/{t.id}/approve"), shared_proposal, policy_proposal),
+    ("POST", "/api/v1/policies/proposals/{proposal_id}/reject"): Spec(
+        lambda w, t: post(f"/policies/proposals/{t.id}/reject", {"reason": "文号有误，请核对后重新提出"}),
+        shared_proposal, policy_proposal),
     ("POST", "/api/v1/loans"): Spec(lambda w, t: post("/loans", loan_request(
         borrower_kind="enterprise", enterprise_id=t.id, amount_yuan="100000.00")), alice_firm, seen=ENTERPRISE),
     ("POST", "/api/v1/loans/check"): Spec(lambda w, t: post("/loans/check", loan_request(
@@ -491,6 +521,20 @@ SPECS: dict[tuple[str, str], Spec] = {
     BATCH: Spec(lambda w, t: get(f"/subsidy-batches/{t.id}"), shared("batch", "batch"), seen=BATCH),
     ("POST", "/api/v1/subsidy-batches/{batch_id}/approve"): Spec(
         lambda w, t: post(f"/subsidy-batches/{t.id}/approve"), shared("batch", "batch"), fresh("batch"), BATCH),
+    ("GET", "/api/v1/subsidy-batches/{batch_id}/payment-file"): Spec(
+        lambda w, t: get(f"/subsidy-batches/{t.id}/payment-file"), shared("approved batch", "batch", "approved"),
+        seen=BATCH),
+    ("POST", "/api/v1/subsidy-batches/{batch_id}/bank-return"): Spec(
+        lambda w, t: post(f"/subsidy-batches/{t.id}/bank-return", {"lines": [
+            {"reference": t.extra["reference"], "result": "paid"}]}, money=True),
+        shared("approved batch", "batch", "approved"), fresh("batch", "approved"), BATCH),
+    ("POST", "/api/v1/subsidy-batches/{batch_id}/payment-lines"): Spec(
+        lambda w, t: post(f"/subsidy-batches/{t.id}/payment-lines"), shared("approved batch", "batch", "approved"),
+        fresh("batch", "approved"), BATCH),
+    ("POST", "/api/v1/subsidy-batches/{batch_id}/cancellations"): Spec(
+        lambda w, t: post(f"/subsidy-batches/{t.id}/cancellations", {"claim_id": t.extra["claim_id"],
+                                                                      "reason": "申领人已迁出本市"}),
+        shared("failed batch", "batch", "failed"), fresh("batch", "failed"), BATCH),
     ("POST", "/api/v1/subsidy-batches/{batch_id}/pay"): Spec(
         lambda w, t: post(f"/subsidy-batches/{t.id}/pay", money=True), shared("approved batch", "batch", "approved"),
         fresh("batch", "approved"), BATCH),
@@ -622,10 +666,16 @@ REPLAYS = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): "bank",
     ("POST", "/api/v1/loans/{loan_id}/repayments"): "bank",
     ("POST", "/api/v1/fund/contributions"): "city",
+    ("POST", "/api/v1/policies/proposals"): "admin",
+    ("POST", "/api/v1/policies/proposals/{proposal_id}/approve"): "admin",
+    ("POST", "/api/v1/policies/proposals/{proposal_id}/reject"): "admin",
     ("POST", "/api/v1/subsidy-claims"): "alice",
     ("POST", "/api/v1/subsidy-batches"): "cty",
     ("POST", "/api/v1/subsidy-batches/{batch_id}/approve"): "cty",
     ("POST", "/api/v1/subsidy-batches/{batch_id}/pay"): "cty",
+    ("POST", "/api/v1/subsidy-batches/{batch_id}/bank-return"): "cty",
+    ("POST", "/api/v1/subsidy-batches/{batch_id}/payment-lines"): "cty",
+    ("POST", "/api/v1/subsidy-batches/{batch_id}/cancellations"): "cty",
     ("POST", "/api/v1/interest-subsidies/{quarter}/pay"): "city",
     ("POST", "/api/v1/quarters/{quarter}/resolutions"): "city",
     ("POST", "/api/v1/resolutions/{resolution_id}/progress"): "cty",

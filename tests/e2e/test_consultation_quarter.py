@@ -17,7 +17,15 @@ import openpyxl
 import pytest
 
 from shared import regions
-from tests.borrowers import certify, finance_knows, founded_in, key, loan_request, make_borrower, skill_claim
+from tests.borrowers import (
+    certify,
+    finance_knows,
+    founded_in,
+    key,
+    loan_request,
+    make_borrower,
+    skill_claim,
+)
 from tests.e2e.test_difficulties_api import LIAISONS, act
 from tests.e2e.test_quarters_api import consultation_has
 from tests.quarters import Quarter, programme_day
@@ -71,6 +79,7 @@ def quarter(stack, places, area, q):
 
     p = {"township": official(area.township, "township"), "township_head": official(area.township, "township", True),
          "county": official(area.county, "county"), "city": official(places.city, "city"),
+         "county_checker": official(area.county, "county"), "county_payer": official(area.county, "county"),
          "city_head": official(places.city, "city", True), "other_county": official(places.county, "county"),
          "bank": stack.client(stack.create_user("bank_liaison", bank_code="NJRCB"))}
     for account in ("fund:guarantee", "budget:subsidy"):
@@ -127,8 +136,9 @@ def quarter(stack, places, area, q):
         assert claim["amount_yuan"] == "1000.00"  # SKILL_JUNIOR_FEN
         ok(p["township"].post(f"/api/v1/subsidy-claims/{claim['id']}/review", json={"decision": "approve"}))
         batch = ok(p["county"].post("/api/v1/subsidy-batches", json={"claim_ids": [claim["id"]]}), 201)
-        ok(p["county"].post(f"/api/v1/subsidy-batches/{batch['id']}/approve"))
-        assert ok(p["county"].post(f"/api/v1/subsidy-batches/{batch['id']}/pay", headers=key()))["status"] == "paid"
+        ok(p["county_checker"].post(f"/api/v1/subsidy-batches/{batch['id']}/approve"))
+        assert ok(p["county_payer"].post(f"/api/v1/subsidy-batches/{batch['id']}/pay", headers=key()))[
+            "status"] == "paid"
     with stack.today(q.last):
         ok(p["city"].post("/api/v1/loans/overdue-sweep"))
         consultation_has(stack, "subsidy_paid")

@@ -10,6 +10,8 @@ import pytest
 
 from shared import regions
 from tests.borrowers import certificate, certify, key, loan_request, make_borrower, skill_claim
+from tests.e2e.test_policies_api import lpr_proposal
+from tests.factories import bank_card
 
 FINANCE_ACCESS_CASES = {
     ("GET", "/api/v1/banks"): "test_any_account_reads_the_partner_banks",
@@ -39,9 +41,21 @@ FINANCE_ACCESS_CASES = {
     ("GET", "/api/v1/subsidy-batches/<string:batch_id>"): "test_batches_are_made_and_paid_in_their_region",
     ("POST", "/api/v1/subsidy-batches/<string:batch_id>/approve"): "test_batches_are_made_and_paid_in_their_region",
     ("POST", "/api/v1/subsidy-batches/<string:batch_id>/pay"): "test_batches_are_made_and_paid_in_their_region",
+    ("GET", "/api/v1/subsidy-batches/<string:batch_id>/payment-file"): "test_batches_are_made_and_paid_in_their_region",
+    ("POST", "/api/v1/subsidy-batches/<string:batch_id>/bank-return"): "test_batches_are_made_and_paid_in_their_region",
+    ("POST", "/api/v1/subsidy-batches/<string:batch_id>/payment-lines"): "test_batches_are_made_and_paid_in_their_region",
+    ("POST", "/api/v1/subsidy-batches/<string:batch_id>/cancellations"):
+        "test_batches_are_made_and_paid_in_their_region",
     ("POST", "/api/v1/interest-subsidies"): "test_interest_subsidy_is_the_citys",
     ("GET", "/api/v1/interest-subsidies/<string:quarter>"): "test_interest_subsidy_is_the_citys",
     ("POST", "/api/v1/interest-subsidies/<string:quarter>/pay"): "test_interest_subsidy_is_the_citys",
+    ("GET", "/api/v1/policies"): "test_only_administrators_read_and_change_policy_data",
+    ("GET", "/api/v1/policies/proposals"): "test_only_administrators_read_and_change_policy_data",
+    ("POST", "/api/v1/policies/proposals"): "test_only_administrators_read_and_change_policy_data",
+    ("POST", "/api/v1/policies/proposals/<string:proposal_id>/approve"):
+        "test_only_administrators_read_and_change_policy_data",
+    ("POST", "/api/v1/policies/proposals/<string:proposal_id>/reject"):
+        "test_only_administrators_read_and_change_policy_data",
 }
 
 
@@ -50,6 +64,7 @@ class World:
         self.stack = stack
         self.c = {}
         officials = {"alice_township": (places.township, "township"), "alice_county": (places.county, "county"),
+                     "county_checker": (places.county, "county"), "county_payer": (places.county, "county"),
                      "bob_township": (places.other_township, "township"),
                      "bob_county": (places.other_county, "county"), "city": (places.city, "city"),
                      "other_city": (places.other_city, "city"), "province": (places.province, "province")}
@@ -70,6 +85,7 @@ class World:
         self.bob_loan = bob.client.post("/api/v1/loans", json=loan_request(bank_code="PSBC")).json()["id"]
         welder = certificate(stack, "焊工")
         certify(stack, self.c["alice_township"], alice.entrepreneur_id, welder)
+        self.alice_id = alice.entrepreneur_id
         self.alice_claim = alice.client.post("/api/v1/subsidy-claims", json=skill_claim(welder)).json()["id"]
 
     def __getitem__(self, who):
@@ -284,12 +300,27 @@ def test_batches_are_made_and_paid_in_their_region(world):
     assert batch["id"] in ids(world["alice_county"].get("/api/v1/subsidy-batches"))
     assert batch["id"] not in ids(world["bob_county"].get("/api/v1/subsidy-batches"))
     assert world["alice"].get("/api/v1/subsidy-batches").json()["items"] == []
-    for who in ("bob_county", "alice", "njrcb"):
+    steps = {"approve": {}, "payment-lines": {}, "cancellations": {"claim_id": world.alice_claim, "reason": "取消"},
+             "bank-return": {"lines": [{"reference": "GY0", "result": "paid"}]}}
+    for who in ("bob_county", "alice", "njrcb", "alice_township"):
         assert code(world[who].get(path))[0] == 404, who
-        assert code(world[who].post(f"{path}/approve"))[0] in (403, 404), who
+        for step, body in steps.items():
+            assert code(world[who].post(f"{path}/{step}", json=body, headers=key()))[0] in (403, 404), (who, step)
+        assert code(world[who].get(f"{path}/payment-file"))[0] in (403, 404), who
         assert code(world[who].post(f"{path}/pay", headers=key()))[0] in (403, 404), who
-    assert world["alice_county"].post(f"{path}/approve").json()["status"] == "approved"
-    assert world["alice_county"].post(f"{path}/pay", headers=key()).json()["status"] == "paid"
+    # made, checked and paid by three of the county's officials
+    assert code(world["alice_county"].post(f"{path}/approve")) == (403, "four_eyes")
+    assert code(world["alice_county"].get(f"{path}/payment-file")) == (409, "batch_not_approved")
+    world["alice"].put(f"/api/v1/entrepreneurs/{world.alice_id}/payee-account", json={
+        "kind": "bank_card", "bank_code": "ICBC", "account_number": bank_card()})
+    approved = world["county_checker"].post(f"{path}/approve").json()
+    assert approved["status"] == "approved" and len(approved["payment_lines"]) == 1
+    for hands in ("alice_county", "county_checker"):
+        assert code(world[hands].post(f"{path}/pay", headers=key())) == (403, "four_eyes"), hands
+        assert code(world[hands].post(f"{path}/bank-return", headers=key(), json={"lines": [
+            {"reference": approved["payment_lines"][0]["reference"], "result": "paid"}]})) == (403, "four_eyes")
+    assert world["county_payer"].get(f"{path}/payment-file").status_code == 200
+    assert world["county_payer"].post(f"{path}/pay", headers=key()).json()["status"] == "paid"
     assert world["alice"].get(f"/api/v1/subsidy-claims/{world.alice_claim}").json()["status_name"] == "已发放"
 
 
@@ -311,3 +342,20 @@ def test_interest_subsidy_is_the_citys(world, quarters, places):
     assert code(world["province"].get(f"/api/v1/interest-subsidies/{quarter}")) == (422, "city_required")
     read = world["province"].get(f"/api/v1/interest-subsidies/{quarter}", params={"city": places.city}).json()
     assert (read["city_name"], read["status"]) == (regions.name_of(places.city), "computed")
+
+
+def test_only_administrators_read_and_change_policy_data(world, stack):
+    proposal = world["admin"].post("/api/v1/policies/proposals", json=lpr_proposal()).json()
+    path = f"/api/v1/policies/proposals/{proposal['id']}"
+    for who in ("alice", "njrcb", "alice_county", "city"):
+        assert code(world[who].get("/api/v1/policies")) == (403, "role_not_allowed"), who
+        assert code(world[who].get("/api/v1/policies/proposals")) == (403, "role_not_allowed"), who
+        assert code(world[who].post("/api/v1/policies/proposals", json=lpr_proposal())) == (403, "role_not_allowed")
+        assert code(world[who].post(f"{path}/approve")) == (403, "role_not_allowed"), who
+        assert code(world[who].post(f"{path}/reject", json={"reason": "不同意"})) == (403, "role_not_allowed"), who
+    assert code(world["province"].post(f"{path}/approve")) == (403, "province_reads_only")
+    assert code(world["admin"].post(f"{path}/approve")) == (403, "four_eyes")
+    other_admin = stack.client(stack.create_user("admin"))
+    assert code(other_admin.post("/api/v1/policies/proposals/no-such-proposal/approve")) == (404, "proposal_not_found")
+    assert other_admin.post(f"{path}/reject", json={"reason": "重复提出"}).json()["status"] == "rejected"
+    assert proposal["id"] in ids(world["admin"].get("/api/v1/policies/proposals"))

@@ -1,6 +1,8 @@
 """The loan, subsidy and fund pages through plain HTTP: each role's pages, forms, refusals, CSRF."""
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from shared import clock
 from tests.borrowers import certify, key, loan_request, make_borrower
 from tests.e2e.test_pages import CSRF, KEY, Browser
+from tests.factories import bank_card
 
 HTML = "text/html; charset=utf-8"
 
@@ -27,6 +30,8 @@ def desk(stack, places):
     return {
         "township": township, "city": city_name,
         "county": stack.create_user("official", region_code=places.county, level="county"),
+        "county_checker": stack.create_user("official", region_code=places.county, level="county"),
+        "county_payer": stack.create_user("official", region_code=places.county, level="county"),
         "other_county": stack.create_user("official", region_code=places.other_county, level="county"),
         "maker": stack.create_user("bank_liaison", bank_code="NJRCB"),
         "checker": stack.create_user("bank_liaison", bank_code="NJRCB"),
@@ -155,11 +160,33 @@ def test_a_skill_subsidy_is_claimed_reviewed_batched_and_paid_on_the_pages(stack
     batch_path = created.headers["Location"].split("?")[0]
     batch = county.get(batch_path).text
     assert batch.index("补贴资金可用余额") < batch.index("审批本批次")
-    assert county.submit(batch_path, {"idempotency_key": KEY.search(batch).group(1)},
-                         action=f"{batch_path}/approve").status_code == 303
-    batch = county.get(batch_path).text
-    assert county.submit(batch_path, {"idempotency_key": KEY.search(batch).group(1)},
-                         action=f"{batch_path}/pay").status_code == 303
+    own = county.submit(batch_path, {"idempotency_key": KEY.search(batch).group(1)}, action=f"{batch_path}/approve")
+    assert own.status_code == 403 and "须由编制人以外的另一位工作人员审批" in own.text
+    card = bank_card()
+    assert borrower.client.put(f"/api/v1/entrepreneurs/{borrower.entrepreneur_id}/payee-account", json={
+        "kind": "bank_card", "bank_code": "ICBC", "account_number": card}).status_code == 200
+    checker = browser_for(stack, desk["county_checker"])
+    assert checker.submit(batch_path, {"idempotency_key": KEY.search(checker.get(batch_path).text).group(1)},
+                          action=f"{batch_path}/approve").status_code == 303
+    # the third official downloads the payment list for the bank and uploads the bank's return
+    payer = browser_for(stack, desk["county_payer"])
+    shown = payer.get(batch_path).text
+    assert "下载代发清单（1 行，CSV）" in shown and card not in shown and card[-4:] in shown
+    listing = payer.get(f"{batch_path}/payment-file")
+    assert listing.status_code == 200 and "attachment" in listing.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(listing.content.decode("utf-8-sig"))))
+    assert rows[1][6].strip() == card and rows[1][8] == "200000"
+    rows[0] += ["结果", "失败原因"]
+    rows[1] += ["成功", ""]
+    returned = io.StringIO()
+    csv.writer(returned).writerows(rows)
+    token = CSRF.search(shown).group(1)
+    posted = payer.http.post(payer.base_url + f"{batch_path}/bank-return", allow_redirects=False, timeout=30,
+                             data={"csrf_token": token, "idempotency_key": KEY.search(shown).group(1)},
+                             files={"file": ("回盘.csv", returned.getvalue().encode("gb18030"), "text/csv")})
+    assert posted.status_code == 303, posted.text
+    done = payer.get(batch_path).text
+    assert "已到账" in done and "已发放" in done
     assert "已发放" in page.get(claim_path).text
     elsewhere = browser_for(stack, desk["other_county"])
     assert "没有这条补贴申领" in elsewhere.get(claim_path).text

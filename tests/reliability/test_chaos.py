@@ -140,7 +140,9 @@ def _cast(system: ChaosSystem) -> Cast:
     cast = Cast(township=client("official", region_code=PLACES.township, level="township"),
                 county=client("official", region_code=PLACES.county, level="county"),
                 city=client("official", region_code=PLACES.city, level="city"),
-                maker=client("bank_liaison", bank_code="NJRCB"))
+                maker=client("bank_liaison", bank_code="NJRCB"),
+                county_checker=client("official", region_code=PLACES.county, level="county"),
+                county_payer=client("official", region_code=PLACES.county, level="county"))
     for account, amount in FUNDS.items():
         paid = cast.city.post("/api/v1/fund/contributions", headers={"Idempotency-Key": str(uuid.uuid4())},
                               json={"account": account, "amount_yuan": amount, "note": "混沌测试拨入"})

@@ -4,7 +4,10 @@ The fund's figures matter here, so this module has a database of its own: every 
 the balances it sets up, and the books must balance after each.
 """
 
+import base64
+import csv
 import datetime as dt
+import io
 import json
 import os
 import uuid
@@ -13,6 +16,7 @@ from contextlib import contextmanager
 import eventlet
 import pytest
 import sqlalchemy as sa
+from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -31,6 +35,9 @@ COUNTY = {"user_id": "u-county", "username": "county", "role": "official",
           "region_code": "511011000000", "level": "county"}
 MAKER = {"user_id": "u-maker", "username": "maker", "role": "bank_liaison", "bank_code": "NJRCB"}
 CHECKER = {"user_id": "u-checker", "username": "checker", "role": "bank_liaison", "bank_code": "NJRCB"}
+# three officials of the county: a batch is made, checked and paid by different people
+COUNTY_CHECKER = {**COUNTY, "user_id": "u-county-2", "username": "county-checker"}
+COUNTY_PAYER = {**COUNTY, "user_id": "u-county-3", "username": "county-payer"}
 TODAY = clock.today()
 # on every test borrower's record: what skill_claim claims by default, and a welder's certificate
 SKILL_CERTIFICATES = [{"name": occupation, "level": "intermediate",
@@ -72,9 +79,31 @@ def db(finance_url):
     engine.dispose()
 
 
+ACCOUNTS: dict[tuple[str, str], dict] = {}  # the payee accounts the stand-in registry knows
+
+
+class StandInRegistry:
+    """The one question finance asks the registry when it issues a payment list: each payee's account."""
+
+    name = "registry"
+
+    @rpc
+    def payee_accounts(self, records):
+        return [ACCOUNTS.get((r["kind"], r["id"]), {"kind": r["kind"], "id": r["id"], "status": "missing"})
+                for r in records]
+
+
+def account_of(who: dict, number: str = "6222021234567894", bank: str = "NJRCB") -> None:
+    ACCOUNTS["entrepreneur", who["entrepreneur_id"]] = {
+        "kind": "entrepreneur", "id": who["entrepreneur_id"], "status": "ok", "payee_name": "测试",
+        "id_number": "11010519491231002X", "account_kind": "bank_card", "account_kind_name": "银行卡",
+        "bank_code": bank, "bank_name": "内江农村商业银行", "account_number": number,
+        "account_masked": f"{number[:4]} **** **** {number[-4:]}"}
+
+
 @pytest.fixture
 def finance(finance_url, run_services):  # the database outlives the container
-    run_services(FinanceService, DATABASE_URL=finance_url)
+    run_services(FinanceService, StandInRegistry, DATABASE_URL=finance_url)
 
 
 def borrower(db, *, verified=True, village="511011101201",
@@ -610,20 +639,129 @@ def test_a_claim_is_reviewed_batched_approved_against_the_budget_and_paid(financ
     batch = rpc.finance.create_batch(COUNTY, {"claim_ids": [claim["id"]]})
     assert (batch["status"], batch["total_yuan"], batch["available_yuan"]) == ("draft", "1500.00", "0.00")
     with pytest.raises(InvalidState) as short:
-        rpc.finance.approve_batch(COUNTY, batch["id"])
+        rpc.finance.approve_batch(COUNTY_CHECKER, batch["id"])
     assert short.value.code == "budget_insufficient"
     fund(rpc, "2000", "budget:subsidy")
-    approved = rpc.finance.approve_batch(COUNTY, batch["id"])
+    with pytest.raises(Forbidden) as own:
+        rpc.finance.approve_batch(COUNTY, batch["id"])
+    assert own.value.code == "four_eyes"
+    approved = rpc.finance.approve_batch(COUNTY_CHECKER, batch["id"])
     assert (approved["status"], approved["available_at_approval_yuan"]) == ("approved", "2000.00")
     assert approved["available_yuan"] == "500.00"  # what the approved batch has not yet taken
+    assert approved["awaiting_account"] == [{"claim_id": claim["id"], "claimant_name": "测试"}]
+    for hands in (COUNTY, COUNTY_CHECKER):
+        with pytest.raises(Forbidden) as again:
+            rpc.finance.pay_batch(hands, batch["id"], key())
+        assert again.value.code == "four_eyes"
     paying = key()
-    paid = rpc.finance.pay_batch(COUNTY, batch["id"], paying)
-    assert rpc.finance.pay_batch(COUNTY, batch["id"], paying) == paid
+    paid = rpc.finance.pay_batch(COUNTY_PAYER, batch["id"], paying)
+    assert rpc.finance.pay_batch(COUNTY_PAYER, batch["id"], paying) == paid
     assert [c["status"] for c in paid["claims"]] == ["paid"]
     with db.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'subsidy_paid'"
                                          " AND envelope->'payload'->>'claim_id' = :id"), {"id": claim["id"]}) == 1
     books_balance(rpc)
+
+
+def approved_batch_of(rpc, *people) -> dict:
+    """A batch of one approved skill claim of each person, made and approved by two county officials."""
+    claims = []
+    for who in people:
+        claim = rpc.finance.claim_subsidy(who, skill_claim())
+        claims.append(rpc.finance.review_claim(TOWNSHIP, claim["id"], {"decision": "approve"})["id"])
+    batch = rpc.finance.create_batch(COUNTY, {"claim_ids": claims})
+    return rpc.finance.approve_batch(COUNTY_CHECKER, batch["id"])
+
+
+def file_rows(rpc, actor, batch_id) -> list[list[str]]:
+    found = rpc.finance.batch_payment_file(actor, batch_id)
+    text = base64.b64decode(found["content"]).decode("utf-8")
+    assert text.startswith("\ufeff") and found["filename"].startswith("代发清单_")
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_a_batch_is_paid_through_the_banks_payment_list_and_its_return(finance, rpc, db):
+    fund(rpc, "10000", "budget:subsidy")
+    paid_to, fails, unregistered = borrower(db), borrower(db), borrower(db)
+    account_of(paid_to, "6222021234567894")
+    account_of(fails, "6217001234567897")
+    batch = approved_batch_of(rpc, paid_to, fails, unregistered)
+    # one line per payee with an account; the one without waits, named
+    assert [w["claimant_name"] for w in batch["awaiting_account"]] == ["测试"]
+    lines = {line["account_masked"]: line for line in batch["payment_lines"]}
+    assert set(lines) == {"6222 **** **** 7894", "6217 **** **** 7897"}
+    assert all(line["status"] == "issued" for line in lines.values())
+    rows = file_rows(rpc, COUNTY_PAYER, batch["id"])
+    assert rows[0][:4] == ["序号", "参考号", "收款人", "证件号码"]
+    assert sorted(row[6].strip() for row in rows[1:]) == ["6217001234567897", "6222021234567894"]
+    assert {row[8] for row in rows[1:]} == {"150000"}  # fen
+    assert "6222021234567894" not in str(rpc.finance.get_batch(COUNTY, batch["id"]))  # the list only
+
+    # the bank's return: one paid, one failed with the bank's reason; only the paid one is booked
+    good, bad = lines["6222 **** **** 7894"]["reference"], lines["6217 **** **** 7897"]["reference"]
+    result = {"lines": [{"reference": good, "result": "成功"},
+                        {"reference": bad, "result": "失败", "reason": "账户已销户"}]}
+    with pytest.raises(Forbidden) as checker_pays:
+        rpc.finance.record_bank_return(COUNTY_CHECKER, batch["id"], result, key())
+    assert checker_pays.value.code == "four_eyes"
+    with pytest.raises(InvalidInput) as no_reason:
+        rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], {"lines": [
+            {"reference": bad, "result": "failed"}]}, key())
+    assert (no_reason.value.code, no_reason.value.field) == ("return_reason_required", "lines.0.reason")
+    returned = rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], result, key())
+    assert returned["status"] == "approved"  # two claims are not paid yet
+    by_claim = {c["id"]: c["status"] for c in returned["claims"]}
+    assert sorted(by_claim.values()) == ["in_batch", "in_batch", "paid"]
+    assert rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], result, key())["status"] == "approved"  # a repeat
+    with pytest.raises(Conflict) as contradicts:
+        rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], {"lines": [
+            {"reference": good, "result": "failed", "reason": "户名不符"}]}, key())
+    assert contradicts.value.code == "return_conflicts"
+    with pytest.raises(InvalidInput) as stranger:
+        rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], {"lines": [{"reference": "GY0", "result": "paid"}]},
+                                       key())
+    assert stranger.value.code == "return_reference_unknown"
+    failed_claim = next(line["claim_id"] for line in returned["payment_lines"] if line["status"] == "failed")
+    shown = rpc.finance.get_claim(fails, failed_claim)["payments"]
+    assert [(p["status"], p["failure_reason"], p["account_masked"]) for p in shown] == [
+        ("failed", "账户已销户", "6217 **** **** 7897")]
+
+    # the account corrected and the third one registered: both issued on new lines, then paid
+    account_of(fails, "6222021234567001")
+    account_of(unregistered, "6228481234567893")
+    reissued = rpc.finance.reissue_payment_lines(COUNTY_PAYER, batch["id"], key())
+    waiting = [line for line in reissued["payment_lines"] if line["status"] == "issued"]
+    assert len(waiting) == 2 and {line["attempt"] for line in waiting} == {1, 2}
+    assert len(file_rows(rpc, COUNTY_PAYER, batch["id"])) == 3  # the header and the two waiting
+    paid = rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], {"lines": [
+        {"reference": line["reference"], "result": "paid"} for line in waiting]}, key())
+    assert paid["status"] == "paid" and all(c["status"] == "paid" for c in paid["claims"])
+    with pytest.raises(InvalidState) as nothing:
+        rpc.finance.batch_payment_file(COUNTY_PAYER, batch["id"])
+    assert nothing.value.code in ("nothing_to_pay", "batch_status")
+    accounts = {row["account"]: row["balance_yuan"] for row in books_balance(rpc)["accounts"]}
+    assert accounts["expense:subsidy:skill"] == "4500.00"  # three claims, each booked once
+
+
+def test_a_failed_payment_may_be_cancelled_from_its_batch_with_a_reason(finance, rpc, db):
+    fund(rpc, "10000", "budget:subsidy")
+    person = borrower(db)
+    account_of(person, "6222021234567894")
+    batch = approved_batch_of(rpc, person)
+    [line] = batch["payment_lines"]
+    with pytest.raises(InvalidState) as not_failed:
+        rpc.finance.cancel_batch_payment(COUNTY_PAYER, batch["id"], {"claim_id": line["claim_id"], "reason": "无法联系"},
+                                         key())
+    assert not_failed.value.code == "claim_not_failed"
+    rpc.finance.record_bank_return(COUNTY_PAYER, batch["id"], {"lines": [
+        {"reference": line["reference"], "result": "failed", "reason": "户名不符"}]}, key())
+    cancelled = rpc.finance.cancel_batch_payment(COUNTY_PAYER, batch["id"], {
+        "claim_id": line["claim_id"], "reason": "申领人已迁出本市"}, key())
+    assert (cancelled["claim_count"], cancelled["total_yuan"], cancelled["claims"]) == (0, "0.00", [])
+    claim = rpc.finance.get_claim(person, line["claim_id"])
+    assert (claim["status"], claim["batch_id"]) == ("approved", None)
+    assert claim["notes"][-1] == "发放失败，已从批次取消：申领人已迁出本市"
+    assert "expense:subsidy:skill" not in {row["account"] for row in books_balance(rpc)["accounts"]}
 
 
 # ---- the read model of the registry's facts -------------------------------------------------

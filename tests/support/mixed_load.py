@@ -39,9 +39,11 @@ class Cast:
     """The officials and the bank liaison every story needs."""
 
     township: ApiClient
-    county: ApiClient
+    county: ApiClient  # makes the subsidy batches
     city: ApiClient
     maker: ApiClient
+    county_checker: ApiClient  # approves them (another of the county's officials)
+    county_payer: ApiClient  # and a third pays them
 
 
 class MixedLoad:
@@ -245,8 +247,8 @@ class MixedLoad:
         if batch is None:
             return
         batch_path = f"/api/v1/subsidy-batches/{batch['id']}"
-        if self.command("batch_approval", county, f"{batch_path}/approve") is not None:
-            if self.command("batch_payment", county, f"{batch_path}/pay") is not None:
+        if self.command("batch_approval", self.cast.county_checker, f"{batch_path}/approve") is not None:
+            if self.command("batch_payment", self.cast.county_payer, f"{batch_path}/pay") is not None:
                 self.keep("batch_payment", batch["id"])
 
     def report_difficulty(self, person: ApiClient, enterprise_id: str) -> None:

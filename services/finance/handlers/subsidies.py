@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
+from services.finance.domain import payments as payment_rules
 from services.finance.domain import subsidies as subsidy_rules
-from services.finance.handlers import books
+from services.finance.handlers import books, payments
 from services.finance.models import (
     ClaimKey,
     GuaranteedLoan,
@@ -80,7 +81,7 @@ def detail(session: Session, actor: Actor, claim: SubsidyClaim) -> dict:
     earlier = session.scalars(scope(sa.select(SubsidyClaim), actor).where(
         SubsidyClaim.entrepreneur_id == claim.entrepreneur_id, SubsidyClaim.kind == claim.kind,
         SubsidyClaim.id != claim.id).order_by(SubsidyClaim.claimed_at.desc()).limit(EARLIER_SHOWN))
-    return {**read(claim), "previous_claims": [
+    return {**read(claim), "payments": payments.claim_payments(session, claim), "previous_claims": [
         {"id": c.id, "claimed_at": c.claimed_at, "status": c.status,
          "status_name": subsidy_rules.STATUS_NAMES[c.status], "amount_yuan": fen_to_yuan(c.amount_fen),
          "subject": subsidy_rules.subject(c.kind, c.details)} for c in earlier],
@@ -250,7 +251,7 @@ def batch_read(session: Session, batch: SubsidyBatch) -> dict:
             else fen_to_yuan(batch.available_fen_at_approval),
             "approved_by": batch.approved_by, "approved_at": batch.approved_at,
             "paid_by": batch.paid_by, "paid_at": batch.paid_at, "version": batch.version,
-            "claims": [read(c) for c in batch.claims]}
+            "claims": [read(c) for c in batch.claims], **payments.lines_read(session, batch)}
 
 
 def get_batch(session: Session, actor: Actor, batch_id: str) -> SubsidyBatch:
@@ -325,32 +326,57 @@ def require_budget(session: Session, city: str, total_fen: int, what: str) -> in
     return available
 
 
-def approve_batch(uow, actor: Actor, batch_id: str) -> dict:
+def approve_batch(uow, actor: Actor, batch_id: str, accounts: list[dict]) -> dict:
+    """Another official than its maker approves the batch against the budget; the payment list's
+    lines are issued for the payees whose accounts the registry holds (`accounts`)."""
     require_paying_official(actor)
     session = uow.session
     batch = get_batch(session, actor, batch_id)
     if batch.status != "draft":
         raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
+    payment_rules.check_checker(batch.created_by, actor.username)
     available = require_budget(session, books.city_of(batch.region_code), batch.total_fen, "本批次")
     batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, clock.stamp()
     batch.available_fen_at_approval = available
+    payments.issue(session, batch, accounts, actor.username)
     return batch_read(session, batch)
+
+
+def approved_batch(session: Session, actor: Actor, batch_id: str) -> SubsidyBatch:
+    """A batch of the caller's region, for its paying steps (a county's or city's officials)."""
+    require_paying_official(actor)
+    return get_batch(session, actor, batch_id)
 
 
 def pay_batch(uow, actor: Actor, batch_id: str) -> dict:
-    require_paying_official(actor)
-    session = uow.session
-    batch = get_batch(session, actor, batch_id)
+    batch = approved_batch(uow.session, actor, batch_id)
     if batch.status != "approved":
         raise InvalidState("batch_status", "status", "只有已审批的批次可以发放")
-    paid_at = clock.stamp()
-    batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
-    for record in batch.claims:
-        record.status, record.paid_at = "paid", paid_at
-        books.post(session, books.city_of(batch.region_code),
-                   ledger.subsidy_paid(f"claim:{record.id}", record.kind, record.amount_fen), actor.username)
-        uow.publish(events.make_event(fe.SubsidyPaid(**_fact(record), batch_id=batch.id, paid_at=paid_at)))
-    return batch_read(session, batch)
+    payments.pay_all(uow, actor, batch)
+    return batch_read(uow.session, batch)
+
+
+def record_bank_return(uow, actor: Actor, batch_id: str, rows: list[dict]) -> dict:
+    batch = approved_batch(uow.session, actor, batch_id)
+    payments.bank_return(uow, actor, batch, rows)
+    return batch_read(uow.session, batch)
+
+
+def reissue(uow, actor: Actor, batch_id: str, accounts: list[dict]) -> dict:
+    """Lines issued for the claims still waiting for one (a payee's account registered since, or
+    corrected after the bank's failure), by one of the officials who may pay the batch."""
+    batch = approved_batch(uow.session, actor, batch_id)
+    if batch.status != "approved":
+        raise InvalidState("batch_status", "status", "只有已审批、尚未发放完毕的批次可以重新生成清单")
+    payment_rules.check_payer(batch.created_by, batch.approved_by, actor.username)
+    payments.issue(uow.session, batch, accounts, actor.username)
+    return batch_read(uow.session, batch)
+
+
+def cancel_payment(uow, actor: Actor, batch_id: str, claim_id: str, reason: str) -> dict:
+    batch = approved_batch(uow.session, actor, batch_id)
+    payments.cancel(uow, actor, batch, claim_id, reason)
+    return batch_read(uow.session, batch)
 
 
 # ---- the quarterly interest subsidy ---------------------------------------------------------

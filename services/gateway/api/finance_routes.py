@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from services.gateway.api.calls import ApiCalls, body, idempotency_key, optional, query
-from services.gateway.http import api, json_response
+from services.gateway.http import api, file_response, json_response
 from shared.contracts.finance import (
     BankListQuery,
     BankPartnershipUpdate,
+    BankReturn,
     BankUpdate,
     BatchCreate,
     CityQuery,
@@ -20,6 +21,11 @@ from shared.contracts.finance import (
     LoanListQuery,
     LoanRead,
     LoanReject,
+    PaymentCancel,
+    PolicyListQuery,
+    PolicyProposalCreate,
+    ProposalListQuery,
+    ProposalReject,
     RepaymentCreate,
     RepaymentRate,
     SubsidyClaimCreate,
@@ -28,6 +34,7 @@ from shared.contracts.finance import (
 from shared.contracts.registry import BorrowerRead
 
 LOANS, SUBSIDIES, FUND = "创业担保贷款", "补贴", "担保基金与账务"
+POLICIES = "政策数据"
 
 
 class FinanceApiRoutes(ApiCalls):
@@ -188,10 +195,34 @@ class FinanceApiRoutes(ApiCalls):
     def api_approve_batch(self, request, batch_id):
         return json_response(self.finance.approve_batch(self.caller(request), batch_id, idempotency_key(request)))
 
-    @api("POST", "/api/v1/subsidy-batches/<string:batch_id>/pay", "整批发放（须带幂等键）", SUBSIDIES,
-         idempotent=True)
+    @api("POST", "/api/v1/subsidy-batches/<string:batch_id>/pay", "整批记为已发放：银行全部发放成功，或未经代发清单发放"
+         "（须由编制人、审批人以外的工作人员办理，须带幂等键）", SUBSIDIES, idempotent=True)
     def api_pay_batch(self, request, batch_id):
         return json_response(self.finance.pay_batch(self.caller(request), batch_id, idempotency_key(request)))
+
+    @api("GET", "/api/v1/subsidy-batches/<string:batch_id>/payment-file", "下载代发清单（CSV，交代发银行；"
+         "仅含等待银行回盘的行，审批后可下载）", SUBSIDIES)
+    def api_batch_payment_file(self, request, batch_id):
+        return file_response(self.finance.batch_payment_file(self.caller(request), batch_id))
+
+    @api("POST", "/api/v1/subsidy-batches/<string:batch_id>/bank-return", "登记银行回盘：逐行成功或失败（失败须写原因），"
+         "成功的记账并记为已发放（须由编制人、审批人以外的工作人员办理，须带幂等键）", SUBSIDIES, body=BankReturn,
+         idempotent=True)
+    def api_batch_bank_return(self, request, batch_id):
+        return json_response(self.finance.record_bank_return(self.caller(request), batch_id,
+                                                             body(request, BankReturn), idempotency_key(request)))
+
+    @api("POST", "/api/v1/subsidy-batches/<string:batch_id>/payment-lines", "为发放失败（账户已更正）或新登记收款账户的"
+         "申领重新生成代发清单行", SUBSIDIES, idempotent=True)
+    def api_reissue_payment_lines(self, request, batch_id):
+        return json_response(self.finance.reissue_payment_lines(self.caller(request), batch_id,
+                                                                idempotency_key(request)))
+
+    @api("POST", "/api/v1/subsidy-batches/<string:batch_id>/cancellations", "把发放失败的申领从批次中取消（写明原因；"
+         "申领退回“已审核通过”，可编入以后的批次）", SUBSIDIES, body=PaymentCancel, idempotent=True)
+    def api_cancel_batch_payment(self, request, batch_id):
+        return json_response(self.finance.cancel_batch_payment(self.caller(request), batch_id,
+                                                               body(request, PaymentCancel), idempotency_key(request)))
 
     @api("POST", "/api/v1/interest-subsidies", "按季度计算贴息（按实付利息和合同所用政策）", SUBSIDIES,
          body=InterestSubsidyCompute, status=201)
@@ -209,3 +240,34 @@ class FinanceApiRoutes(ApiCalls):
          SUBSIDIES, idempotent=True)
     def api_pay_interest(self, request, quarter):
         return json_response(self.finance.pay_interest_subsidy(self.caller(request), quarter, idempotency_key(request)))
+
+    # ---- policy data: new versions, four eyes -----------------------------------------------
+
+    @api("GET", "/api/v1/policies", "政策版本（LPR、贷款政策、担保基金、各项补贴）：文号、生效日期、参数，及今天现行的版本",
+         POLICIES, query=PolicyListQuery)
+    def api_list_policy_versions(self, request):
+        return json_response(self.finance.list_policy_versions(self.caller(request), query(request, PolicyListQuery)))
+
+    @api("GET", "/api/v1/policies/proposals", "政策修改提案（待审批、已批准、已退回）", POLICIES, query=ProposalListQuery)
+    def api_list_policy_proposals(self, request):
+        return json_response(self.finance.list_policy_proposals(self.caller(request),
+                                                                query(request, ProposalListQuery)))
+
+    @api("POST", "/api/v1/policies/proposals",
+         "管理员提出新的政策版本（文号、生效日期不早于今天、参数）；须由另一位管理员批准后生效", POLICIES,
+         body=PolicyProposalCreate, status=201, idempotent=True)
+    def api_propose_policy(self, request):
+        return json_response(self.finance.propose_policy(self.caller(request), body(request, PolicyProposalCreate),
+                                                         idempotency_key(request)), 201)
+
+    @api("POST", "/api/v1/policies/proposals/<string:proposal_id>/approve",
+         "另一位管理员批准提案（四眼原则）：新版本自生效日期起适用，此前的决定不变", POLICIES, idempotent=True)
+    def api_approve_policy_proposal(self, request, proposal_id):
+        return json_response(self.finance.approve_policy_proposal(self.caller(request), proposal_id,
+                                                                  idempotency_key(request)))
+
+    @api("POST", "/api/v1/policies/proposals/<string:proposal_id>/reject", "管理员退回提案并说明原因", POLICIES,
+         body=ProposalReject, idempotent=True)
+    def api_reject_policy_proposal(self, request, proposal_id):
+        return json_response(self.finance.reject_policy_proposal(self.caller(request), proposal_id,
+                                                                 body(request, ProposalReject), idempotency_key(request)))

@@ -1,6 +1,7 @@
 """For the administrator: 账号管理 (the accounts, a form for staff accounts), 部门名录 (the departments the
 quarterly consultation picks from: add, rename, retire) and the parked messages (待人工处理的消息: events a
-service could not apply, to replay or, if they can never be applied, discard)."""
+service could not apply, to replay or, if they can never be applied, discard). 政策数据 (new policy versions,
+four eyes) is in policy_pages.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.gateway.http import status_for
 from services.gateway.models import User
 from services.gateway.web import forms
 from services.gateway.web.http import page
+from services.gateway.web.policy_pages import PolicyPages
 from services.gateway.web.render import redirect
 from services.gateway.web.support import PageSupport
 from shared import parking, regions
@@ -50,8 +52,8 @@ def department_places() -> list[tuple[str, str]]:
             for place in [(city[:6], name), *((code[:6], "　" + county) for code, county in regions.children_of(city))]]
 
 
-class AdminPages(PageSupport):
-    """Mixed into GatewayService, which provides `db`, `finance` and `consultation`."""
+class AdminPages(PolicyPages, PageSupport):
+    """Mixed into GatewayService, which provides `db`, `finance` and `consultation`; 政策数据 is PolicyPages."""
 
     @page("GET", "/admin/users")
     def users_page(self, request):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from werkzeug.datastructures import MultiDict
 
-from services.gateway.http import status_for
+from services.gateway.http import file_response, status_for, uploaded_file
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
@@ -17,8 +20,14 @@ from services.gateway.web.support import (
     page_number,
 )
 from shared import clock
-from shared.contracts.finance import KIND_NAMES, ClaimReview, SubsidyClaimCreate
-from shared.errors import Forbidden
+from shared.contracts.finance import (
+    KIND_NAMES,
+    BankReturn,
+    ClaimReview,
+    PaymentCancel,
+    SubsidyClaimCreate,
+)
+from shared.errors import Forbidden, InvalidInput
 from shared.validation import parse
 
 CLAIM_LABELS = {
@@ -50,6 +59,36 @@ PROVINCES = [
 
 
 CLAIM_FILTERS = ("q", "kind")
+RETURN_COLUMNS = {"reference": ("参考号", "reference"), "result": ("结果", "发放结果", "result"),
+                  "reason": ("失败原因", "原因", "reason")}
+
+
+def returned_lines(filename: str, content: bytes) -> list[dict]:
+    """The bank's return file (回盘文件): a CSV with the columns 参考号, 结果 (成功 or 失败) and 失败原因;
+    the payment list itself with those two columns filled in is taken as it is."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")  # the banks' own systems often write GBK
+        except UnicodeDecodeError:
+            raise InvalidInput("return_file_encoding", "file", "回盘文件无法识别，请保存为CSV（UTF-8或GBK编码）后上传") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise InvalidInput("return_file_empty", "file", f"回盘文件{filename}是空的")
+    header = [cell.strip() for cell in rows[0]]
+    where = {key: next((header.index(name) for name in names if name in header), None)
+             for key, names in RETURN_COLUMNS.items()}
+    if where["reference"] is None or where["result"] is None:
+        raise InvalidInput("return_file_columns", "file", "回盘文件须有“参考号”和“结果”两列（失败的行另填“失败原因”）")
+    lines = []
+    for row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        cell = {key: (row[index].strip() if index is not None and index < len(row) else "")
+                for key, index in where.items()}
+        lines.append({"reference": cell["reference"], "result": cell["result"], "reason": cell["reason"]})
+    return lines
 
 
 def claim_data(form) -> tuple[dict, dict]:
@@ -200,14 +239,31 @@ class SubsidyPages(PageSupport):
         batch = self.finance.get_batch(actor.model_dump(), batch_id)
         return self.show(request, "batch.html", status, batch=batch, errors=errors or {}, new_key=new_key)
 
+    @page("GET", "/batches/<string:batch_id>/payment-file")
+    def batch_payment_file(self, request, batch_id):
+        actor = self.require(request, "official")
+        try:
+            return file_response(self.finance.batch_payment_file(actor.model_dump(), batch_id))
+        except (*REFUSALS, Forbidden) as exc:
+            return self._batch(request, actor, batch_id, forms.messages(exc), status_for(exc))
+
     @page("POST", "/batches/<string:batch_id>/<string:action>")
     def batch_action(self, request, batch_id, action):
         actor = self.require(request, "official")
-        commands = {"approve": self.finance.approve_batch, "pay": self.finance.pay_batch}
+        me, form, key = actor.model_dump(), request.form, submitted_key(request.form)
+        commands = {
+            "approve": lambda: self.finance.approve_batch(me, batch_id, key),
+            "pay": lambda: self.finance.pay_batch(me, batch_id, key),
+            "reissue": lambda: self.finance.reissue_payment_lines(me, batch_id, key),
+            "cancel": lambda: self.finance.cancel_batch_payment(me, batch_id, parse(PaymentCancel, forms.filled(
+                form, ("claim_id", "reason"))).model_dump(), key),
+            "bank-return": lambda: self.finance.record_bank_return(me, batch_id, parse(BankReturn, {
+                "lines": returned_lines(*uploaded_file(request))}).model_dump(), key),
+        }
         if action not in commands:
             raise Forbidden("unknown_action", None, "不支持的操作")
         try:
-            commands[action](actor.model_dump(), batch_id, submitted_key(request.form))
+            commands[action]()
         except (*REFUSALS, Forbidden) as exc:
             return self._batch(request, actor, batch_id, forms.messages(exc), status_for(exc))
-        return redirect(f"/batches/{batch_id}?notice=batch_{action}")
+        return redirect(f"/batches/{batch_id}?notice=batch_{action.replace('-', '_')}")
