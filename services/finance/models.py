@@ -62,6 +62,9 @@ class Bank(Base):
     code: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     confirmation_threshold_fen: Mapped[int] = mapped_column(Money)
+    # where the quarter's interest subsidy on its loans is paid (the bank's 贴息资金 account)
+    subsidy_account_name: Mapped[str | None] = mapped_column(sa.String(100))
+    subsidy_account_number: Mapped[str | None] = mapped_column(sa.String(40))
 
 
 class BankPartnership(Base):

@@ -107,8 +107,10 @@ class FinanceService(GuiyanService):
         name, a new partner bank is added."""
         require_role(as_actor(actor), "admin")
         data = parse(BankUpdate, data)
+        account = None if data.subsidy_account_number is None else (
+            data.subsidy_account_name, data.subsidy_account_number)
         return self._transaction(lambda uow: books.save_bank(
-            uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan), data.name))
+            uow.session, bank_code, yuan_to_fen(data.confirmation_threshold_yuan), data.name, account))
 
     @command
     def apply_for_loan(self, actor, data, idempotency_key=None):
@@ -368,6 +370,15 @@ class FinanceService(GuiyanService):
     def get_interest_subsidy(self, actor, quarter, city=None):
         with self.db.read() as session:
             return subsidies.get_interest(session, as_actor(actor), quarter, city)
+
+    @command
+    def interest_payment_file(self, actor, quarter):
+        """The quarter's interest subsidy as the treasury's payment list, one line per lending bank."""
+        quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
+        with self.db.read() as session:
+            filename, content = subsidies.interest_payment_file(session, as_actor(actor), quarter)
+        return {"filename": filename, "content_type": "text/csv; charset=utf-8",
+                "content": base64.b64encode(content).decode("ascii")}
 
     @command
     def pay_interest_subsidy(self, actor, quarter, idempotency_key=None):

@@ -202,6 +202,13 @@ def subsidy_paid(p) -> list[Message]:
                     f"/subsidies/{p.claim_id}", sms=True)]
 
 
+def subsidy_payment_failed(p) -> list[Message]:
+    return [Message(Person(entrepreneur_id=p.entrepreneur_id), "payment",
+                    f"您的{SUBSIDY_NAMES.get(p.kind, '补贴')}发放未成功",
+                    f"银行退回原因：{p.reason}（收款账户{p.account_masked}）。请核对“我的档案”中的收款账户，"
+                    "更正后将重新发放；如有疑问请联系所在地便民服务中心。", "/me", sms=True)]
+
+
 # ---- difficulties ---------------------------------------------------------------------------
 
 

@@ -55,6 +55,7 @@ TOLD = {
     "subsidy_approved": ("finance", domain.subsidy_approved),
     "subsidy_rejected": ("finance", domain.subsidy_rejected),
     "subsidy_paid": ("finance", domain.subsidy_paid),
+    "subsidy_payment_failed": ("finance", domain.subsidy_payment_failed),
     "difficulty_accepted": ("escalation", domain.difficulty_accepted),
     "difficulty_closed": ("escalation", domain.difficulty_closed),
 }

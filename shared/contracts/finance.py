@@ -210,6 +210,17 @@ class BankUpdate(Strict):
 
     confirmation_threshold_yuan: Threshold
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)] | None = None
+    subsidy_account_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)] | None = (
+        Field(default=None, description="接收贴息资金的账户户名（银行的贴息资金专户）"))
+    subsidy_account_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = Field(
+        default=None, description="接收贴息资金的账号：12至30位数字，可用空格分组")
+
+    @model_validator(mode="after")
+    def _account_whole(self) -> BankUpdate:
+        if (self.subsidy_account_name is None) != (self.subsidy_account_number is None):
+            raise PydanticCustomError("subsidy_account_incomplete", "贴息资金专户的户名和账号须一并填写",
+                                      {"domain": True})
+        return self
 
 
 CityCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{6}|\d{12})$")]
@@ -527,6 +538,19 @@ class SubsidyPaid(SubsidyFact, frozen=True):
     paid_at: AwareDatetime
 
 
+@register
+class SubsidyPaymentFailed(SubsidyFact, frozen=True):
+    """The paying bank could not pay a claim's line (its return said why): the payee is told to
+    check the account, and the claim waits to be issued again or cancelled from its batch."""
+
+    event_type: ClassVar[str] = "subsidy_payment_failed"
+
+    batch_id: str
+    reason: str
+    account_masked: str
+    returned_at: AwareDatetime
+
+
 # ---- the service's RPC interface: what the gateway may call, as `self.finance.<method>(...)` --------------
 
 
@@ -622,6 +646,9 @@ class FinanceApi(Protocol):
     def trial_balance(self, actor: Caller, city: str | None = None) -> Any: ...
 
     def withdraw_loan(self, actor: Caller, loan_id: str) -> Any: ...
+
+    def interest_payment_file(self, actor: Caller, quarter: str) -> Any:
+        """The quarter's interest subsidy as the payment list, one line per lending bank (a file)."""
 
     def batch_payment_file(self, actor: Caller, batch_id: str) -> Any:
         """The payment list of a batch's lines waiting for the bank: filename, content_type, content (base64)."""

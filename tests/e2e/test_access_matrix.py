@@ -148,6 +148,7 @@ POST  /api/v1/subsidy-batches/{batch_id}/cancellations                     401  
 POST  /api/v1/interest-subsidies                                           401   403 403 403   403 403   403  403    403 403   403  201    201  403    403 403   403   403
 GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   422
 POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
+GET   /api/v1/interest-subsidies/{quarter}/payment-file                    401   403 403 403   403 403   403  403    403 403   403  409    404  403    403 403   403   403
 POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403   403
 GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
 GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
@@ -546,6 +547,9 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/interest-subsidies/{quarter}/pay"): Spec(
         lambda w, t: post(f"/interest-subsidies/{t.id}/pay", money=True), shared("interest", "interest_quarter"),
         fresh("interest_quarter")),
+    # the quarter the rows share has no interest paid in it: the city's own official is told there is nothing to pay
+    ("GET", "/api/v1/interest-subsidies/{quarter}/payment-file"): Spec(
+        lambda w, t: get(f"/interest-subsidies/{t.id}/payment-file"), shared("interest", "interest_quarter")),
     # ---- the quarterly consultation -----------------------------------------------------------
     ("POST", "/api/v1/quarters"): Spec(lambda w, t: post("/quarters", {"quarter": t.id, **CITY_ROUND}), quarter,
                                        secret=firm_is_secret),

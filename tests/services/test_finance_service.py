@@ -570,6 +570,23 @@ def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(f
     assert (line["interest_paid_yuan"], line["subsidy_yuan"], line["policy_code"]) == (
         interest, expected, "川办规〔2025〕6号")
     assert rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter}) == batch
+    # the treasury's payment list: one line per lending bank, to the account it named for the subsidy
+    with pytest.raises(InvalidState) as no_account:
+        rpc.finance.interest_payment_file(CITY, quarter)
+    assert no_account.value.code == "bank_account_missing" and "内江农村商业银行" in no_account.value.message
+    with pytest.raises(InvalidInput) as half:
+        rpc.finance.set_bank_threshold(ADMIN, "NJRCB", {"confirmation_threshold_yuan": "300000",
+                                                        "subsidy_account_number": "310000000000001"})
+    assert half.value.code == "subsidy_account_incomplete"
+    banks = rpc.finance.set_bank_threshold(ADMIN, "NJRCB", {
+        "confirmation_threshold_yuan": "300000", "subsidy_account_name": "内江农商银行贴息资金专户",
+        "subsidy_account_number": "3100 0000 0000 001"})
+    assert next(b for b in banks if b["code"] == "NJRCB")["subsidy_account"] == {
+        "name": "内江农商银行贴息资金专户", "masked": "3100 **** **** 0001"}
+    found = rpc.finance.interest_payment_file(CITY, quarter)
+    [row] = list(csv.reader(io.StringIO(base64.b64decode(found["content"]).decode("utf-8-sig"))))[1:]
+    assert (row[2], row[6].strip(), row[8]) == ("内江农商银行贴息资金专户", "310000000000001",
+                                                str(round(float(line["subsidy_yuan"]) * 100)))
     paying = key()
     paid = rpc.finance.pay_interest_subsidy(CITY, quarter, paying)
     assert paid["status"] == "paid"

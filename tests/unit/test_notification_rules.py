@@ -54,6 +54,14 @@ def test_entrepreneurs_are_told_of_each_decision_by_sms():
     assert "5,000.00元" in paid[0].text() and paid[0].kind == "payment"
 
 
+def test_a_payee_whose_payment_the_bank_returned_is_told_why_and_to_check_the_account():
+    [told] = domain.subsidy_payment_failed(finance.SubsidyPaymentFailed(
+        claim_id="C1", kind="skill", entrepreneur_id="P1", enterprise_id=None, region_code=VILLAGE, amount_fen=100_000,
+        batch_id="B1", reason="账户已销户", account_masked="6222 **** **** 7894", returned_at=clock.utcnow()))
+    assert told.audience == Person(entrepreneur_id="P1") and told.sms and told.kind == "payment"
+    assert "账户已销户" in told.text() and "6222 **** **** 7894" in told.text() and "收款账户" in told.text()
+
+
 def test_an_eligible_application_is_new_work_for_its_bank_and_an_ineligible_one_a_decision_for_the_borrower():
     eligible = domain.loan_eligibility_assessed(finance.LoanEligibilityAssessed(
         **loan_fact(eligible=True, failures=[], policy_code="2025")))

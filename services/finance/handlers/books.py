@@ -28,6 +28,7 @@ from shared.actors import Actor, programme_city
 from shared.contracts.finance import KIND_NAMES
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan
+from shared.payee_accounts import check_account_number, mask_account
 
 FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a city's balance at a time
 BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,19}")  # a bank added by name: NJRCB, MYCCB
@@ -118,18 +119,24 @@ def partnership_holds(partnership: BankPartnership, on: dt.date) -> bool:
     return partnership.since <= on and (partnership.ended_on is None or on < partnership.ended_on)
 
 
-def save_bank(session: Session, code: str, threshold_fen: int, name: str | None) -> list[dict]:
-    """Set a bank's confirmation amount (and its name); a bank not yet known is added when named."""
+def save_bank(session: Session, code: str, threshold_fen: int, name: str | None,
+              account: tuple[str, str] | None = None) -> list[dict]:
+    """Set a bank's confirmation amount (and its name, and the account its interest subsidy is paid
+    to); a bank not yet known is added when named."""
     found = session.get(Bank, code, with_for_update=True)
     if found is None:
         if name is None:
             raise InvalidInput("bank_unknown", "bank_code", "不是合作银行；新增银行请同时填写银行名称")
         if not BANK_CODE.fullmatch(code):
             raise InvalidInput("bank_code_format", "bank_code", "银行代码为2至20位大写字母或数字，以字母开头")
-        session.add(Bank(code=code, name=name, confirmation_threshold_fen=threshold_fen))
+        found = Bank(code=code, name=name, confirmation_threshold_fen=threshold_fen)
+        session.add(found)
     else:
         found.confirmation_threshold_fen = threshold_fen
         found.name = name or found.name
+    if account is not None:
+        found.subsidy_account_name = account[0]
+        found.subsidy_account_number = check_account_number("basic_account", account[1], "subsidy_account_number")
     session.flush()
     return banks(session)
 
@@ -161,6 +168,8 @@ def banks(session: Session, city: str | None = None, on: dt.date | None = None) 
     day = on or clock.today()
     return [{"code": b.code, "name": b.name,
              "confirmation_threshold_yuan": fen_to_yuan(b.confirmation_threshold_fen),
+             "subsidy_account": None if not b.subsidy_account_number else {
+                 "name": b.subsidy_account_name, "masked": mask_account(b.subsidy_account_number)},
              "cities": [{"city_code": p.city_code, "city_name": regions.name_of(p.city_code),
                          "since": p.since.isoformat(), "ended_on": p.ended_on and p.ended_on.isoformat(),
                          "current": partnership_holds(p, day)} for p in partnerships.get(b.code, [])]}

@@ -112,7 +112,15 @@ def bank_return(uow, actor: Actor, batch: SubsidyBatch, rows: list[dict]) -> Non
             pay(uow, batch, claims[line.claim_id], actor.username, now)
         else:
             line.status, line.failure_reason = "failed", result.reason[:200]
+            failed(uow, batch, claims[line.claim_id], line, now)
     settle(batch, actor.username, now)
+
+
+def failed(uow, batch: SubsidyBatch, claim: SubsidyClaim, line: PaymentLine, at) -> None:
+    uow.publish(events.make_event(fe.SubsidyPaymentFailed(
+        claim_id=claim.id, kind=claim.kind, entrepreneur_id=claim.entrepreneur_id, enterprise_id=claim.enterprise_id,
+        region_code=claim.region_code, amount_fen=claim.amount_fen, batch_id=batch.id,
+        reason=line.failure_reason or "", account_masked=line.account_masked, returned_at=at)))
 
 
 def pay(uow, batch: SubsidyBatch, claim: SubsidyClaim, by: str, at) -> None:

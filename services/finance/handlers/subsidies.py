@@ -32,6 +32,7 @@ from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, S
 from shared.db import in_region, text_contains, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
+from shared.payee_accounts import mask_account
 
 PAYING_LEVELS = ("county", "city")
 EARLIER_SHOWN = 20  # a person's earlier claims of a kind shown beside a claim, newest first
@@ -449,6 +450,34 @@ def get_interest(session: Session, actor: Actor, quarter: str, city: str | None 
     prefix = regions.jurisdiction_prefix(actor.region_code)
     result["lines"] = [line for line in result["lines"] if line["region_code"].startswith(prefix)]
     return result
+
+
+def interest_payment_file(session: Session, actor: Actor, quarter: str) -> tuple[str, bytes]:
+    """The quarter's interest subsidy as the payment list the treasury pays (one line per lending
+    bank, to the account it named for the subsidy): the city's officials', once it is computed."""
+    city = require_interest_official(actor)
+    batch = session.get(InterestSubsidyBatch, (city, quarter))
+    if batch is None:
+        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+    per_bank: dict[str, list[int]] = {}
+    for line in batch.lines:
+        loan = session.get(GuaranteedLoan, line.loan_id)
+        tally = per_bank.setdefault(loan.bank_code, [0, 0])
+        tally[0] += line.subsidy_fen + line.local_subsidy_fen
+        tally[1] += 1
+    if not per_bank:
+        raise InvalidState("nothing_to_pay", None, f"{quarter}没有需要发放的贴息")
+    lines = []
+    for code, (amount, loans) in sorted(per_bank.items()):
+        bank = books.bank(session, code)
+        if not bank.subsidy_account_number:
+            raise InvalidState("bank_account_missing", None,
+                               f"{bank.name}尚未登记接收贴息资金的账户，请管理员在合作银行设置中登记后再下载")
+        lines.append(payment_rules.FileLine(
+            f"TX{city[:6]}{quarter}{code}", bank.subsidy_account_name or bank.name, code, bank.name, "贴息资金专户",
+            bank.subsidy_account_number, mask_account(bank.subsidy_account_number), amount,
+            f"{quarter}创业担保贷款贴息（{loans}笔贷款）"))
+    return f"贴息代发清单_{regions.name_of(city)}_{quarter}.csv", payment_rules.payment_file(lines)
 
 
 def pay_interest(uow, actor: Actor, quarter: str) -> dict:

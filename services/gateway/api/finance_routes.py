@@ -236,6 +236,11 @@ class FinanceApiRoutes(ApiCalls):
         return json_response(self.finance.get_interest_subsidy(self.caller(request), quarter,
                                                                query(request, CityQuery)["city"]))
 
+    @api("GET", "/api/v1/interest-subsidies/<string:quarter>/payment-file", "下载本市季度贴息代发清单（CSV，每家"
+         "贷款银行一行，付至其登记的贴息资金专户）", SUBSIDIES)
+    def api_interest_payment_file(self, request, quarter):
+        return file_response(self.finance.interest_payment_file(self.caller(request), quarter))
+
     @api("POST", "/api/v1/interest-subsidies/<string:quarter>/pay", "发放季度贴息（须带幂等键）",
          SUBSIDIES, idempotent=True)
     def api_pay_interest(self, request, quarter):

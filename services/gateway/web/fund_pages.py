@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.gateway.http import status_for
+from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
@@ -84,6 +84,14 @@ class FundPages(PageSupport):
         batch = self.finance.get_interest_subsidy(actor.model_dump(), quarter, request.args.get("city") or None)
         return self.show(request, "interest.html", status, batch=batch, errors=errors or {},
                          new_key=new_key, city=actor.is_city_official)
+
+    @page("GET", "/fund/interest/<string:quarter>/payment-file")
+    def interest_payment_file(self, request, quarter):
+        actor = self.require(request, "official")
+        try:
+            return file_response(self.finance.interest_payment_file(actor.model_dump(), quarter))
+        except (*REFUSALS, Forbidden) as exc:
+            return self._interest(request, actor, quarter, forms.messages(exc), status_for(exc))
 
     @page("POST", "/fund/interest/<string:quarter>/pay")
     def interest_pay(self, request, quarter):
