@@ -165,6 +165,7 @@ class LoanRead(Model):
     priority: bool = Field(default=False, description="小微企业、农民专业合作社的申请优先办理")
     waiting_days: int | None = Field(default=None, description="在银行待办中已等待的天数")
     partners: list[dict] = Field(default_factory=list, description="合伙创业的合伙人（申请人在先）")
+    is_applicant: bool = Field(default=False, description="调用者本人是申请人（合伙人可查看，只有申请人可撤回、补充材料）")
     borrower_name: str
     entrepreneur_id: str
     enterprise_id: str | None

@@ -358,6 +358,8 @@ def test_a_partnership_applies_on_the_form_naming_each_partner_and_a_wrong_name_
     assert made.status_code == 303, made.text
     loan = page.get(made.headers["Location"])
     assert "合伙创业" in loan.text and record["name"] in loan.text and "银行审核中" in loan.text
+    mate = browser_for(stack, other.username).get(made.headers["Location"].split("?")[0])
+    assert mate.status_code == 200 and "合伙创业" in mate.text and "撤回申请" not in mate.text
 
 
 def test_the_liaisons_queue_marks_the_enterprises_served_first_and_the_days_waited(stack, desk):

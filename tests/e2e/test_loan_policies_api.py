@@ -45,6 +45,14 @@ def test_partnership_of_three_borrows_up_to_110_percent_of_their_individual_caps
     # the loan is each member's own: none of them may borrow again while it is open
     alone = second.client.post("/api/v1/loans/check", json=loan_request())
     assert codes(alone) == ["loan_outstanding"]
+    # each member reads it (in their list too); only the applicant acts on it; nobody else sees it
+    assert second.client.get(f"/api/v1/loans/{loan['id']}").status_code == 200
+    assert loan["id"] in {item["id"] for item in third.client.get("/api/v1/loans").json()["items"]}
+    withdrawn = second.client.post(f"/api/v1/loans/{loan['id']}/withdraw")
+    assert (withdrawn.status_code, withdrawn.json()["error"]["code"]) == (403, "not_applicant")
+    stranger = make_borrower(stack, people["township"])
+    assert stranger.client.get(f"/api/v1/loans/{loan['id']}").status_code == 404
+    assert loan["id"] not in {item["id"] for item in stranger.client.get("/api/v1/loans").json()["items"]}
 
 
 def test_every_partner_is_checked_by_the_registry_by_name_and_resident_id(stack, people):

@@ -39,7 +39,8 @@ def _who(actor: Actor, loan: GuaranteedLoan) -> dict:
 def with_documents(session: Session, actor: Actor, loan: GuaranteedLoan) -> dict:
     """The loan as `loans.read` gives it, with its documents and the kinds the caller may add now."""
     kinds = documents.attachable(loan.status, **_who(actor, loan))
-    return {**loans.read(session, loan), "attachments": listed(session, loan.id),
+    return {**loans.read(session, loan), "is_applicant": actor.user_id == loan.applicant_account_id,
+            "attachments": listed(session, loan.id),
             "attachable_kinds": [[kind, LOAN_DOCUMENT_NAMES[kind]] for kind in kinds]}
 
 

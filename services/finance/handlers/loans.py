@@ -56,9 +56,23 @@ def can_view(actor: Actor, loan: GuaranteedLoan) -> bool:
                          bank_code=loan.bank_code)
 
 
+def _partner_of(actor: Actor) -> sa.ColumnElement[bool]:
+    """The loan is a partnership's of which the caller is a member: it is theirs too (they read it,
+    only its applicant acts on it)."""
+    return sa.exists().where(LoanPartner.loan_id == GuaranteedLoan.id,
+                             LoanPartner.entrepreneur_id == KnownEntrepreneur.id,
+                             KnownEntrepreneur.account_id == actor.user_id)
+
+
+def _member_sees(session: Session, actor: Actor, loan: GuaranteedLoan) -> bool:
+    return (actor.role == "entrepreneur" and loan.borrower_kind == "partnership"
+            and bool(session.scalar(sa.select(_partner_of(actor)).where(GuaranteedLoan.id == loan.id))))
+
+
 def scope(statement, actor: Actor):
-    return statement.where(visible_to(actor, owner=GuaranteedLoan.applicant_account_id,
-                                      region=GuaranteedLoan.region_code, bank=GuaranteedLoan.bank_code))
+    seen = visible_to(actor, owner=GuaranteedLoan.applicant_account_id, region=GuaranteedLoan.region_code,
+                      bank=GuaranteedLoan.bank_code)
+    return statement.where(sa.or_(seen, _partner_of(actor)) if actor.role == "entrepreneur" else seen)
 
 
 def get(session: Session, actor: Actor, loan_id: str) -> GuaranteedLoan:
@@ -68,7 +82,7 @@ def get(session: Session, actor: Actor, loan_id: str) -> GuaranteedLoan:
     loan = session.get(GuaranteedLoan, loan_id, options=[
         lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
         joinedload(GuaranteedLoan.history), joinedload(GuaranteedLoan.bank, innerjoin=True)])
-    if loan is None or not can_view(actor, loan):
+    if loan is None or not (can_view(actor, loan) or _member_sees(session, actor, loan)):
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     return loan
 
