@@ -163,6 +163,7 @@ class World:
                                  alice.client)
         self.shared: dict = {}
         self.lock = threading.RLock()  # rows run side by side: a shared record is made once
+        self.shared["paid interest"] = self.paid_interest_quarter()
         self.certificates: list[dict] = []  # on Alice's record, the newest few
 
     def close(self) -> None:
@@ -302,6 +303,27 @@ class World:
                 "kind": "bank_card", "bank_code": "ICBC", "account_number": bank_card()}))
             return True
         self.once("alice's payee account", register)
+
+    def paid_interest_quarter(self) -> Target:
+        """A past quarter in which a loan at NJRCB paid interest, computed by the city: its payment list
+        has NJRCB's line, to the subsidy account the administrator registered. The days move before
+        any row runs (`World.__init__`), never while they run side by side."""
+        quarter = self.spare_quarter()
+        borrower = make_borrower(self.stack, self.c["twp"])
+        with self.stack.today(quarter.day(1, 10)):
+            loan = ok(borrower.client.post("/api/v1/loans", json=loan_request(amount_yuan="50000")), 201)
+            ok(self.c["bank"].post(f"/api/v1/loans/{loan['id']}/approve", json={
+                "amount_yuan": "50000", "term_months": 12, "spread_bp": 0}))
+            lent = ok(self.c["bank"].post(f"/api/v1/loans/{loan['id']}/disburse", headers=key(), json={}))
+        with self.stack.today(quarter.day(2, 15)):
+            ok(self.c["bank"].post(f"/api/v1/loans/{loan['id']}/repayments", headers=key(), json={
+                "amount_yuan": lent["instalments"][0]["interest_yuan"]}), 201)
+        ok(self.c["admin"].put("/api/v1/banks/NJRCB", json={
+            "confirmation_threshold_yuan": "300000", "subsidy_account_name": "内江农商银行贴息资金专户",
+            "subsidy_account_number": "310000000000001"}))
+        computed = ok(self.c["city"].post("/api/v1/interest-subsidies", json={"quarter": quarter.code}), 201)
+        [line] = computed["bank_lines"]
+        return Target(quarter.code, unknown=self.unknown_quarter.code, extra={"reference": line["reference"]})
 
     def interest_quarter(self) -> Target:
         """A past quarter whose interest subsidy the city has computed and not paid."""

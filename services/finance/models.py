@@ -385,6 +385,8 @@ class InterestSubsidyLine(Base):
     quarter: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
     loan_id: Mapped[str] = mapped_column(sa.ForeignKey("loans.id"), primary_key=True)
     region_code: Mapped[str] = mapped_column(sa.String(12))
+    bank_code: Mapped[str] = mapped_column(sa.String(20))  # the lending bank, whose line pays it
+    paid_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     interest_paid_fen: Mapped[int] = mapped_column(Money)
     subsidy_fen: Mapped[int] = mapped_column(Money)  # the programme's part
     # the part on principal above the policy's subsidy cap, paid from the local budget
@@ -398,6 +400,37 @@ class InterestSubsidyLine(Base):
 
 
 # ---- ledger ---------------------------------------------------------------------------------
+
+
+class InterestPaymentLine(Base):
+    """One lending bank's line of a city's quarter's interest subsidy payment list: the sum of its
+    loans' subsidies to the account the bank named, and what the return said of it."""
+
+    __tablename__ = "interest_payment_lines"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    city_code: Mapped[str] = mapped_column(sa.String(12))
+    quarter: Mapped[str] = mapped_column(sa.String(6))
+    bank_code: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"))
+    attempt: Mapped[int] = mapped_column(sa.Integer)
+    payee_name: Mapped[str] = mapped_column(sa.String(100))
+    account_number: Mapped[str] = mapped_column(sa.String(40))
+    account_masked: Mapped[str] = mapped_column(sa.String(60))
+    amount_fen: Mapped[int] = mapped_column(Money)
+    loan_count: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[str] = mapped_column(sa.String(12))  # issued | paid | failed
+    issued_by: Mapped[str] = mapped_column(sa.String(80))
+    issued_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
+    returned_by: Mapped[str | None] = mapped_column(sa.String(80))
+    returned_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["city_code", "quarter"], ["interest_subsidy_batches.city_code",
+                                                           "interest_subsidy_batches.quarter"]),
+        sa.Index("ix_interest_payment_lines_batch", "city_code", "quarter"),
+    )
 
 
 class LedgerPosting(Base):

@@ -8,7 +8,15 @@ import eventlet
 from nameko.exceptions import UnknownService
 
 from services.finance import readmodel
-from services.finance.handlers import books, loan_documents, loans, payments, policies, subsidies
+from services.finance.handlers import (
+    books,
+    interest_payments,
+    loan_documents,
+    loans,
+    payments,
+    policies,
+    subsidies,
+)
 from services.finance.handlers.fund import (
     contribute,
     read_books,
@@ -376,9 +384,29 @@ class FinanceService(GuiyanService):
         """The quarter's interest subsidy as the treasury's payment list, one line per lending bank."""
         quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
         with self.db.read() as session:
-            filename, content = subsidies.interest_payment_file(session, as_actor(actor), quarter)
+            filename, content = interest_payments.file_of(session, subsidies.interest_batch(
+                session, as_actor(actor), quarter))
         return {"filename": filename, "content_type": "text/csv; charset=utf-8",
                 "content": base64.b64encode(content).decode("ascii")}
+
+    @command
+    def record_interest_bank_return(self, actor, quarter, data, idempotency_key=None):
+        """The treasury's return on the quarter's bank lines (`BankReturn`)."""
+        actor, data = as_actor(actor), parse(BankReturn, data)
+        quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
+        return self._once(actor, f"interest_return:{quarter}", money_key(idempotency_key), data.model_dump(mode="json"),
+                          lambda uow: subsidies.record_interest_return(
+                              uow, actor, quarter, [line.model_dump() for line in data.lines]),
+                          lambda session, result: books.keeps(actor, result["city_code"]))
+
+    @command
+    def reissue_interest_lines(self, actor, quarter, idempotency_key=None):
+        """Lines issued for the banks waiting for one (their subsidy account registered or corrected since)."""
+        actor = as_actor(actor)
+        quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
+        return self._once(actor, f"interest_reissue:{quarter}", idempotency_key, None,
+                          lambda uow: subsidies.reissue_interest(uow, actor, quarter),
+                          lambda session, result: books.keeps(actor, result["city_code"]))
 
     @command
     def pay_interest_subsidy(self, actor, quarter, idempotency_key=None):

@@ -651,6 +651,13 @@ class FinanceApi(Protocol):
     def interest_payment_file(self, actor: Caller, quarter: str) -> Any:
         """The quarter's interest subsidy as the payment list, one line per lending bank (a file)."""
 
+    def record_interest_bank_return(self, actor: Caller, quarter: str, data: Body,
+                                    idempotency_key: str | None = None) -> Any:
+        """The treasury's return on the quarter's bank lines (`BankReturn`)."""
+
+    def reissue_interest_lines(self, actor: Caller, quarter: str, idempotency_key: str | None = None) -> Any:
+        """Lines issued for the banks waiting for one."""
+
     def batch_payment_file(self, actor: Caller, batch_id: str) -> Any:
         """The payment list of a batch's lines waiting for the bank: filename, content_type, content (base64)."""
 

@@ -149,6 +149,8 @@ POST  /api/v1/interest-subsidies                                           401  
 GET   /api/v1/interest-subsidies/{quarter}                                 401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   422
 POST  /api/v1/interest-subsidies/{quarter}/pay                             401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
 GET   /api/v1/interest-subsidies/{quarter}/payment-file                    401   403 403 403   403 403   403  403    403 403   403  409    404  403    403 403   403   403
+POST  /api/v1/interest-subsidies/{quarter}/bank-return                     401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
+POST  /api/v1/interest-subsidies/{quarter}/payment-lines                   401   403 403 403   403 403   403  403    403 403   403  200    404  403    403 403   403   403
 POST  /api/v1/quarters                                                     401   403 403 403   403 403   403  403    403 403   403  201    404  403    403 403   403   403
 GET   /api/v1/quarters/{quarter}                                           401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
 GET   /api/v1/quarters/{quarter}/roster                                    401   403 403 200   200 200   200  200    200 200   200  200    404  403    403 403   403   200
@@ -550,6 +552,12 @@ SPECS: dict[tuple[str, str], Spec] = {
     # the quarter the rows share has no interest paid in it: the city's own official is told there is nothing to pay
     ("GET", "/api/v1/interest-subsidies/{quarter}/payment-file"): Spec(
         lambda w, t: get(f"/interest-subsidies/{t.id}/payment-file"), shared("interest", "interest_quarter")),
+    # a quarter in which a loan paid interest: its bank's line returned paid (a repeat changes nothing)
+    ("POST", "/api/v1/interest-subsidies/{quarter}/bank-return"): Spec(
+        lambda w, t: post(f"/interest-subsidies/{t.id}/bank-return", {"lines": [
+            {"reference": t.extra["reference"], "result": "paid"}]}, money=True), lambda w: w.shared["paid interest"]),
+    ("POST", "/api/v1/interest-subsidies/{quarter}/payment-lines"): Spec(
+        lambda w, t: post(f"/interest-subsidies/{t.id}/payment-lines"), shared("interest", "interest_quarter")),
     # ---- the quarterly consultation -----------------------------------------------------------
     ("POST", "/api/v1/quarters"): Spec(lambda w, t: post("/quarters", {"quarter": t.id, **CITY_ROUND}), quarter,
                                        secret=firm_is_secret),
@@ -681,6 +689,8 @@ REPLAYS = {
     ("POST", "/api/v1/subsidy-batches/{batch_id}/payment-lines"): "cty",
     ("POST", "/api/v1/subsidy-batches/{batch_id}/cancellations"): "cty",
     ("POST", "/api/v1/interest-subsidies/{quarter}/pay"): "city",
+    ("POST", "/api/v1/interest-subsidies/{quarter}/payment-lines"): "city",
+    ("POST", "/api/v1/interest-subsidies/{quarter}/bank-return"): "city",
     ("POST", "/api/v1/quarters/{quarter}/resolutions"): "city",
     ("POST", "/api/v1/resolutions/{resolution_id}/progress"): "cty",
     ("POST", "/api/v1/difficulties"): "alice",

@@ -49,6 +49,8 @@ FINANCE_ACCESS_CASES = {
     ("POST", "/api/v1/interest-subsidies"): "test_interest_subsidy_is_the_citys",
     ("GET", "/api/v1/interest-subsidies/<string:quarter>"): "test_interest_subsidy_is_the_citys",
     ("GET", "/api/v1/interest-subsidies/<string:quarter>/payment-file"): "test_interest_subsidy_is_the_citys",
+    ("POST", "/api/v1/interest-subsidies/<string:quarter>/bank-return"): "test_interest_subsidy_is_the_citys",
+    ("POST", "/api/v1/interest-subsidies/<string:quarter>/payment-lines"): "test_interest_subsidy_is_the_citys",
     ("POST", "/api/v1/interest-subsidies/<string:quarter>/pay"): "test_interest_subsidy_is_the_citys",
     ("GET", "/api/v1/policies"): "test_only_administrators_read_and_change_policy_data",
     ("GET", "/api/v1/policies/proposals"): "test_only_administrators_read_and_change_policy_data",
@@ -332,6 +334,9 @@ def test_interest_subsidy_is_the_citys(world, quarters, places):
         assert code(world[who].post(f"/api/v1/interest-subsidies/{quarter}/pay", headers=key()))[0] == 403
     for who in ("alice", "njrcb", "alice_county"):
         assert code(world[who].get(f"/api/v1/interest-subsidies/{quarter}/payment-file"))[0] == 403, who
+        assert code(world[who].post(f"/api/v1/interest-subsidies/{quarter}/payment-lines", headers=key()))[0] == 403
+        assert code(world[who].post(f"/api/v1/interest-subsidies/{quarter}/bank-return", headers=key(), json={
+            "lines": [{"reference": "TX0", "result": "paid"}]}))[0] == 403, who
     for who in ("alice", "njrcb"):
         assert code(world[who].get(f"/api/v1/interest-subsidies/{quarter}"))[0] == 403
     assert world["city"].post("/api/v1/interest-subsidies", json={"quarter": quarter.code}).status_code == 201
@@ -343,6 +348,9 @@ def test_interest_subsidy_is_the_citys(world, quarters, places):
     assert code(world["other_city"].get(f"/api/v1/interest-subsidies/{quarter}/payment-file")) == (
         404, "interest_batch_not_found")
     assert code(world["city"].get(f"/api/v1/interest-subsidies/{quarter}/payment-file")) == (409, "nothing_to_pay")
+    assert code(world["other_city"].post(f"/api/v1/interest-subsidies/{quarter}/payment-lines", headers=key())) == (
+        404, "interest_batch_not_found")
+    assert world["city"].post(f"/api/v1/interest-subsidies/{quarter}/payment-lines", headers=key()).status_code == 200
     assert code(world["other_city"].get(f"/api/v1/interest-subsidies/{quarter}", params={"city": places.city})) == (
         403, "region_outside_jurisdiction")
     assert code(world["province"].get(f"/api/v1/interest-subsidies/{quarter}")) == (422, "city_required")

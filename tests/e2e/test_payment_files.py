@@ -7,7 +7,9 @@ import io
 
 import pytest
 
-from tests.borrowers import certificate, certify, key, make_borrower, skill_claim
+from tests.borrowers import certificate, certify, key, loan_request, make_borrower, skill_claim
+from tests.e2e.test_finance_pages import browser_for
+from tests.e2e.test_pages import CSRF, KEY
 from tests.factories import bank_card
 
 
@@ -104,3 +106,44 @@ def test_a_payment_the_bank_could_not_make_is_cancelled_from_its_batch_and_the_c
     shown = person.client.get(f"/api/v1/subsidy-claims/{claim}").json()
     assert (shown["status"], shown["batch_id"]) == ("approved", None)
     assert [p["status"] for p in shown["payments"]] == ["cancelled"]
+
+
+def test_the_city_pays_a_quarters_interest_subsidy_to_each_bank_on_the_page(stack, office, quarters):
+    quarter = quarters.spare(__name__)
+    bank = stack.client(stack.create_user("bank_liaison", bank_code="PSBC"))
+    city_name = stack.create_user("official", region_code=office["city"].get("/api/v1/me").json()["region_code"],
+                                  level="city")
+    assert office["city"].post("/api/v1/fund/contributions", headers=key(), json={
+        "account": "fund:guarantee", "amount_yuan": "1000000"}).status_code == 201
+    person = make_borrower(stack, office["township"])
+    with stack.today(quarter.day(1, 10)):
+        loan = person.client.post("/api/v1/loans", json=loan_request(bank_code="PSBC", amount_yuan="60000")).json()
+        bank.post(f"/api/v1/loans/{loan['id']}/approve", json={"amount_yuan": "60000", "term_months": 12,
+                                                               "spread_bp": 0})
+        lent = bank.post(f"/api/v1/loans/{loan['id']}/disburse", headers=key(), json={}).json()
+    with stack.today(quarter.day(2, 15)):
+        assert bank.post(f"/api/v1/loans/{loan['id']}/repayments", headers=key(), json={
+            "amount_yuan": lent["instalments"][0]["interest_yuan"]}).status_code == 201
+    admin = stack.client(stack.create_user("admin"))
+    assert admin.put("/api/v1/banks/PSBC", json={
+        "confirmation_threshold_yuan": "500000", "subsidy_account_name": "邮储银行内江市分行贴息资金专户",
+        "subsidy_account_number": "5100 2233 4455 667"}).status_code == 200
+    page = browser_for(stack, city_name)
+    computed = page.submit("/fund", {"quarter": quarter.code}, action="/fund/interest")
+    assert computed.status_code == 303, computed.text
+    shown = page.get(f"/fund/interest/{quarter.code}").text
+    assert "邮储银行内江市分行贴息资金专户 5100 **** **** 5667" in shown and "下载贴息代发清单（1 行，CSV）" in shown
+    listing = page.get(f"/fund/interest/{quarter.code}/payment-file")
+    rows = list(csv.reader(io.StringIO(listing.content.decode("utf-8-sig"))))
+    assert rows[1][6].strip() == "510022334455667" and rows[1][10].endswith("（1笔贷款）")
+    rows[0] += ["结果"]
+    rows[1] += ["成功"]
+    returned = io.StringIO()
+    csv.writer(returned).writerows(rows)
+    posted = page.http.post(page.base_url + f"/fund/interest/{quarter.code}/bank-return", allow_redirects=False,
+                            timeout=30, data={"csrf_token": CSRF.search(shown).group(1),
+                                              "idempotency_key": KEY.search(shown).group(1)},
+                            files={"file": ("回盘.csv", returned.getvalue().encode("utf-8"), "text/csv")})
+    assert posted.status_code == 303, posted.text
+    done = page.get(posted.headers["Location"]).text
+    assert "已到账" in done and "已发放" in done

@@ -571,9 +571,10 @@ def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(f
         interest, expected, "川办规〔2025〕6号")
     assert rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter}) == batch
     # the treasury's payment list: one line per lending bank, to the account it named for the subsidy
+    assert batch["awaiting_bank_account"] == ["内江农村商业银行"] and batch["bank_lines"] == []
     with pytest.raises(InvalidState) as no_account:
         rpc.finance.interest_payment_file(CITY, quarter)
-    assert no_account.value.code == "bank_account_missing" and "内江农村商业银行" in no_account.value.message
+    assert no_account.value.code == "nothing_to_pay"
     with pytest.raises(InvalidInput) as half:
         rpc.finance.set_bank_threshold(ADMIN, "NJRCB", {"confirmation_threshold_yuan": "300000",
                                                         "subsidy_account_number": "310000000000001"})
@@ -583,6 +584,8 @@ def test_the_quarters_interest_subsidy_is_half_the_interest_paid_and_paid_once(f
         "subsidy_account_number": "3100 0000 0000 001"})
     assert next(b for b in banks if b["code"] == "NJRCB")["subsidy_account"] == {
         "name": "内江农商银行贴息资金专户", "masked": "3100 **** **** 0001"}
+    reissued = rpc.finance.reissue_interest_lines(CITY, quarter, key())
+    assert [(b["bank_code"], b["status"]) for b in reissued["bank_lines"]] == [("NJRCB", "issued")]
     found = rpc.finance.interest_payment_file(CITY, quarter)
     [row] = list(csv.reader(io.StringIO(base64.b64decode(found["content"]).decode("utf-8-sig"))))[1:]
     assert (row[2], row[6].strip(), row[8]) == ("内江农商银行贴息资金专户", "310000000000001",
@@ -630,6 +633,49 @@ def test_interest_on_principal_above_the_2025_cap_is_paid_from_the_local_budget_
         total = connection.scalar(sa.text(
             "SELECT envelope->'payload'->>'subsidy_fen' FROM outbox WHERE event_type = 'interest_subsidy_paid'"))
     assert int(total) == programme + local  # the event tells the whole of it, the local part beside
+
+
+def test_the_quarters_interest_subsidy_reaches_each_lending_bank_through_the_treasurys_list(finance, rpc, db):
+    fund(rpc)
+    fund(rpc, "100000", "budget:subsidy")
+    quarter, last_day = last_quarter()
+    psbc = {**MAKER, "user_id": "u-psbc", "username": "psbc", "bank_code": "PSBC"}
+    loans = {}
+    for bank, liaison in (("NJRCB", MAKER), ("PSBC", psbc)):
+        with on_day(last_day - dt.timedelta(days=40)):
+            applied = apply(rpc, borrower(db), "100000.00", bank=bank)
+            rpc.finance.approve_loan(liaison, applied["id"], {"amount_yuan": "100000", "term_months": 12,
+                                                              "spread_bp": 0})
+            loans[bank] = rpc.finance.disburse_loan(liaison, applied["id"], {}, key())
+        rpc.finance.record_repayment(liaison, loans[bank]["id"], {
+            "amount_yuan": loans[bank]["instalments"][0]["interest_yuan"],
+            "paid_on": (last_day - dt.timedelta(days=5)).isoformat()}, key())
+    for bank, number in (("NJRCB", "310000000000001"), ("PSBC", "520000000000002")):
+        rpc.finance.set_bank_threshold(ADMIN, bank, {"confirmation_threshold_yuan": "500000",
+                                                     "subsidy_account_name": f"{bank}贴息资金专户",
+                                                     "subsidy_account_number": number})
+    batch = rpc.finance.compute_interest_subsidy(CITY, {"quarter": quarter})
+    lines = {line["bank_code"]: line for line in batch["bank_lines"]}
+    assert set(lines) == {"NJRCB", "PSBC"} and all(line["loan_count"] == 1 for line in lines.values())
+    returned = rpc.finance.record_interest_bank_return(CITY, quarter, {"lines": [
+        {"reference": lines["NJRCB"]["reference"], "result": "paid"},
+        {"reference": lines["PSBC"]["reference"], "result": "failed", "reason": "账户名称与账号不符"}]}, key())
+    assert returned["status"] == "computed" and returned["banks_to_reissue"] == ["PSBC"]
+    with db.connect() as connection:
+        told = connection.execute(sa.text("SELECT envelope->'payload'->>'bank_code' FROM outbox"
+                                          " WHERE event_type = 'interest_subsidy_paid'")).scalars().all()
+    assert told == ["NJRCB"]  # only the loan whose bank was paid
+    rpc.finance.set_bank_threshold(ADMIN, "PSBC", {"confirmation_threshold_yuan": "500000",
+                                                   "subsidy_account_name": "邮储银行内江分行贴息资金专户",
+                                                   "subsidy_account_number": "520000000000099"})
+    again = rpc.finance.reissue_interest_lines(CITY, quarter, key())
+    [new] = [line for line in again["bank_lines"] if line["status"] == "issued"]
+    assert (new["bank_code"], new["attempt"], new["account_masked"]) == ("PSBC", 2, "5200 **** **** 0099")
+    paid = rpc.finance.pay_interest_subsidy(CITY, quarter, key())  # the rest paid whole: PSBC's loan, once
+    assert paid["status"] == "paid"
+    with db.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'interest_subsidy_paid'")) == 2
+    books_balance(rpc)
 
 
 # ---- subsidies ------------------------------------------------------------------------------

@@ -409,6 +409,16 @@ def subsidy_available(session: Session, city: str) -> int:
     return balance(session, city, ledger.BUDGET) - int(promised or 0)
 
 
+def require_budget(session: Session, city: str, total_fen: int, what: str) -> int:
+    """The city's budget's available balance, which must cover `total_fen` (one decision at a time)."""
+    lock(session, BUDGET_LOCK, city)
+    available = subsidy_available(session, city)
+    if total_fen > available:
+        raise InvalidState("budget_insufficient", None,
+                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放{what}{fen_to_yuan(total_fen)}元")
+    return available
+
+
 def lock(session: Session, key: int, city: str) -> None:
     """One decision against one city's balance at a time (other cities' go on)."""
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(key, int(regions.jurisdiction_prefix(city)))))

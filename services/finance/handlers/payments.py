@@ -97,8 +97,8 @@ def bank_return(uow, actor: Actor, batch: SubsidyBatch, rows: list[dict]) -> Non
     """The bank's return applied: each paid line's claim paid (its ledger posting and event), each
     failed line kept with the bank's reason; the batch paid once every claim is paid or cancelled."""
     rules.check_payer(batch.created_by, batch.approved_by, actor.username)
-    if batch.status != "approved":
-        raise InvalidState("batch_status", "status", "只有已审批、尚未发放完毕的批次可以登记银行回盘")
+    if batch.status == "draft":  # a paid one takes its return again: a repeat changes nothing
+        raise InvalidState("batch_status", "status", "批次审批后才能登记银行回盘")
     session = uow.session
     lines = {line.reference: line for line in _lines(session, batch)}
     changes = rules.reconcile({ref: line.status for ref, line in lines.items()}, rules.returned(rows))

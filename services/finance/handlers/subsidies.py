@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
 from services.finance.domain import payments as payment_rules
 from services.finance.domain import subsidies as subsidy_rules
-from services.finance.handlers import books, payments
+from services.finance.handlers import books, interest_payments, payments
 from services.finance.models import (
     ClaimKey,
     GuaranteedLoan,
@@ -32,7 +31,6 @@ from shared.contracts.finance import BatchCreate, ClaimListQuery, ClaimReview, S
 from shared.db import in_region, text_contains, visible_to
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
-from shared.payee_accounts import mask_account
 
 PAYING_LEVELS = ("county", "city")
 EARLIER_SHOWN = 20  # a person's earlier claims of a kind shown beside a claim, newest first
@@ -317,16 +315,6 @@ def create_batch(uow, actor: Actor, data: BatchCreate) -> dict:
     return batch_read(session, batch)
 
 
-def require_budget(session: Session, city: str, total_fen: int, what: str) -> int:
-    """The city's budget's available balance, which must cover `total_fen` (one decision at a time)."""
-    books.lock(session, books.BUDGET_LOCK, city)
-    available = books.subsidy_available(session, city)
-    if total_fen > available:
-        raise InvalidState("budget_insufficient", None,
-                           f"补贴资金可用余额{fen_to_yuan(available)}元，不足以发放{what}{fen_to_yuan(total_fen)}元")
-    return available
-
-
 def approve_batch(uow, actor: Actor, batch_id: str, accounts: list[dict]) -> dict:
     """Another official than its maker approves the batch against the budget; the payment list's
     lines are issued for the payees whose accounts the registry holds (`accounts`)."""
@@ -336,7 +324,7 @@ def approve_batch(uow, actor: Actor, batch_id: str, accounts: list[dict]) -> dic
     if batch.status != "draft":
         raise InvalidState("batch_status", "status", "批次已审批，不能重复审批")
     payment_rules.check_checker(batch.created_by, actor.username)
-    available = require_budget(session, books.city_of(batch.region_code), batch.total_fen, "本批次")
+    available = books.require_budget(session, books.city_of(batch.region_code), batch.total_fen, "本批次")
     batch.status, batch.approved_by, batch.approved_at = "approved", actor.username, clock.stamp()
     batch.available_fen_at_approval = available
     payments.issue(session, batch, accounts, actor.username)
@@ -383,8 +371,8 @@ def cancel_payment(uow, actor: Actor, batch_id: str, claim_id: str, reason: str)
 # ---- the quarterly interest subsidy ---------------------------------------------------------
 
 
-def interest_batch_read(batch: InterestSubsidyBatch) -> dict:
-    return {"city_code": batch.city_code, "city_name": regions.name_of(batch.city_code),
+def interest_batch_read(session: Session, batch: InterestSubsidyBatch) -> dict:
+    return {**interest_payments.lines_read(session, batch), "city_code": batch.city_code, "city_name": regions.name_of(batch.city_code),
             "quarter": batch.quarter, "status": batch.status, "total_yuan": fen_to_yuan(batch.total_fen),
             "programme_total_yuan": fen_to_yuan(batch.total_fen - batch.local_total_fen),
             "local_total_yuan": fen_to_yuan(batch.local_total_fen),
@@ -412,7 +400,7 @@ def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
     if last >= today:
         raise InvalidState("quarter_not_ended", "quarter", f"{quarter}尚未结束，季度结束后才能计算贴息")
     if (existing := session.get(InterestSubsidyBatch, (city, quarter))) is not None:
-        return interest_batch_read(existing)
+        return interest_batch_read(session, existing)
     paid = session.execute(
         sa.select(Repayment.loan_id, sa.func.sum(Repayment.interest_fen))
         .join(GuaranteedLoan, GuaranteedLoan.id == Repayment.loan_id)
@@ -427,14 +415,15 @@ def compute_interest(uow, actor: Actor, quarter: str, today: dt.date) -> dict:
         parts = loan_rules.interest_subsidy_parts(policy, loan.cap_basis, loan.approved_amount_fen,
                                                   loan.rate_bp, loan.lpr_bp, int(interest), partners)
         if parts.total_fen:
-            batch.lines.append(InterestSubsidyLine(loan_id=loan_id, region_code=loan.region_code,
+            batch.lines.append(InterestSubsidyLine(loan_id=loan_id, region_code=loan.region_code, bank_code=loan.bank_code,
                                                    interest_paid_fen=int(interest), subsidy_fen=parts.programme_fen,
                                                    local_subsidy_fen=parts.local_fen, policy_code=policy.code))
     batch.local_total_fen = sum(line.local_subsidy_fen for line in batch.lines)
     batch.total_fen = sum(line.subsidy_fen for line in batch.lines) + batch.local_total_fen
     session.add(batch)
     session.flush()
-    return interest_batch_read(batch)
+    interest_payments.issue(session, batch, actor.username)
+    return interest_batch_read(session, batch)
 
 
 def get_interest(session: Session, actor: Actor, quarter: str, city: str | None = None) -> dict:
@@ -446,59 +435,40 @@ def get_interest(session: Session, actor: Actor, quarter: str, city: str | None 
     batch = session.get(InterestSubsidyBatch, (city, quarter))
     if batch is None:
         raise NotFound("interest_batch_not_found", "quarter", f"{regions.name_of(city)}{quarter}的贴息尚未计算")
-    result = interest_batch_read(batch)
+    result = interest_batch_read(session, batch)
     prefix = regions.jurisdiction_prefix(actor.region_code)
     result["lines"] = [line for line in result["lines"] if line["region_code"].startswith(prefix)]
     return result
 
 
-def interest_payment_file(session: Session, actor: Actor, quarter: str) -> tuple[str, bytes]:
-    """The quarter's interest subsidy as the payment list the treasury pays (one line per lending
-    bank, to the account it named for the subsidy): the city's officials', once it is computed."""
-    city = require_interest_official(actor)
-    batch = session.get(InterestSubsidyBatch, (city, quarter))
-    if batch is None:
-        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
-    per_bank: dict[str, list[int]] = {}
-    for line in batch.lines:
-        loan = session.get(GuaranteedLoan, line.loan_id)
-        tally = per_bank.setdefault(loan.bank_code, [0, 0])
-        tally[0] += line.subsidy_fen + line.local_subsidy_fen
-        tally[1] += 1
-    if not per_bank:
-        raise InvalidState("nothing_to_pay", None, f"{quarter}没有需要发放的贴息")
-    lines = []
-    for code, (amount, loans) in sorted(per_bank.items()):
-        bank = books.bank(session, code)
-        if not bank.subsidy_account_number:
-            raise InvalidState("bank_account_missing", None,
-                               f"{bank.name}尚未登记接收贴息资金的账户，请管理员在合作银行设置中登记后再下载")
-        lines.append(payment_rules.FileLine(
-            f"TX{city[:6]}{quarter}{code}", bank.subsidy_account_name or bank.name, code, bank.name, "贴息资金专户",
-            bank.subsidy_account_number, mask_account(bank.subsidy_account_number), amount,
-            f"{quarter}创业担保贷款贴息（{loans}笔贷款）"))
-    return f"贴息代发清单_{regions.name_of(city)}_{quarter}.csv", payment_rules.payment_file(lines)
-
-
 def pay_interest(uow, actor: Actor, quarter: str) -> dict:
-    city = require_interest_official(actor)
-    session = uow.session
-    batch = session.get(InterestSubsidyBatch, (city, quarter))
-    if batch is None:
-        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+    """The quarter's interest subsidy recorded as paid whole: the treasury paid every bank's line (or
+    paid it outside the list); what the bank's return already paid is not paid again."""
+    batch = interest_batch(uow.session, actor, quarter)
     if batch.status != "computed":
         raise InvalidState("batch_status", "status", "本季度贴息已发放")
-    require_budget(session, city, batch.total_fen, "贴息")
-    paid_at = clock.stamp()
-    batch.status, batch.paid_by, batch.paid_at = "paid", actor.username, paid_at
-    for line in batch.lines:
-        loan = session.get(GuaranteedLoan, line.loan_id)
-        books.post(session, city, ledger.interest_subsidy_paid(
-            f"interest:{quarter}:{loan.id}", line.subsidy_fen, line.local_subsidy_fen), actor.username)
-        uow.publish(events.make_event(fe.InterestSubsidyPaid(
-            loan_id=loan.id, borrower_kind=loan.borrower_kind, entrepreneur_id=loan.entrepreneur_id,
-            enterprise_id=loan.enterprise_id, region_code=loan.region_code, bank_code=loan.bank_code,
-            quarter=quarter, interest_paid_fen=line.interest_paid_fen,
-            subsidy_fen=line.subsidy_fen + line.local_subsidy_fen, local_subsidy_fen=line.local_subsidy_fen,
-            policy_code=line.policy_code, paid_at=paid_at)))
-    return interest_batch_read(batch)
+    interest_payments.pay_all(uow, actor, batch)
+    return interest_batch_read(uow.session, batch)
+
+
+def record_interest_return(uow, actor: Actor, quarter: str, rows: list[dict]) -> dict:
+    batch = interest_batch(uow.session, actor, quarter)
+    interest_payments.bank_return(uow, actor, batch, rows)
+    return interest_batch_read(uow.session, batch)
+
+
+def reissue_interest(uow, actor: Actor, quarter: str) -> dict:
+    batch = interest_batch(uow.session, actor, quarter)
+    if batch.status != "computed":
+        raise InvalidState("batch_status", "status", "本季度贴息已发放")
+    interest_payments.issue(uow.session, batch, actor.username)
+    return interest_batch_read(uow.session, batch)
+
+
+def interest_batch(session: Session, actor: Actor, quarter: str) -> InterestSubsidyBatch:
+    """The caller's city's computed quarter, for its city-level officials' paying steps."""
+    city = require_interest_official(actor)
+    batch = session.get(InterestSubsidyBatch, (city, quarter))
+    if batch is None:
+        raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+    return batch

@@ -241,6 +241,17 @@ class FinanceApiRoutes(ApiCalls):
     def api_interest_payment_file(self, request, quarter):
         return file_response(self.finance.interest_payment_file(self.caller(request), quarter))
 
+    @api("POST", "/api/v1/interest-subsidies/<string:quarter>/bank-return", "登记季度贴息的回盘：逐家银行成功或失败"
+         "（失败须写原因），成功的该行贷款贴息记账并记为已发放（须带幂等键）", SUBSIDIES, body=BankReturn, idempotent=True)
+    def api_interest_bank_return(self, request, quarter):
+        return json_response(self.finance.record_interest_bank_return(self.caller(request), quarter,
+                                                                      body(request, BankReturn), idempotency_key(request)))
+
+    @api("POST", "/api/v1/interest-subsidies/<string:quarter>/payment-lines", "为发放失败（专户已更正）或新登记贴息资金"
+         "专户的银行重新生成贴息代发清单行", SUBSIDIES, idempotent=True)
+    def api_reissue_interest_lines(self, request, quarter):
+        return json_response(self.finance.reissue_interest_lines(self.caller(request), quarter, idempotency_key(request)))
+
     @api("POST", "/api/v1/interest-subsidies/<string:quarter>/pay", "发放季度贴息（须带幂等键）",
          SUBSIDIES, idempotent=True)
     def api_pay_interest(self, request, quarter):
