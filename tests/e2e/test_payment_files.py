@@ -121,14 +121,14 @@ def free_quarter(quarters):
 
 def test_the_city_pays_a_quarters_interest_subsidy_to_each_bank_on_the_page(stack, office, quarters):
     quarter = free_quarter(quarters)
-    bank = stack.client(stack.create_user("bank_liaison", bank_code="PSBC"))
+    bank = stack.client(stack.create_user("bank_liaison", bank_code="NJRCB"))  # other modules end PSBC's partnership
     city_name = stack.create_user("official", region_code=office["city"].get("/api/v1/me").json()["region_code"],
                                   level="city")
     assert office["city"].post("/api/v1/fund/contributions", headers=key(), json={
         "account": "fund:guarantee", "amount_yuan": "1000000"}).status_code == 201
     person = make_borrower(stack, office["township"])
     with stack.today(quarter.day(1, 10)):
-        applied = person.client.post("/api/v1/loans", json=loan_request(bank_code="PSBC", amount_yuan="60000"))
+        applied = person.client.post("/api/v1/loans", json=loan_request(bank_code="NJRCB", amount_yuan="60000"))
         assert applied.status_code == 201, applied.text
         loan = applied.json()
         bank.post(f"/api/v1/loans/{loan['id']}/approve", json={"amount_yuan": "60000", "term_months": 12,
@@ -138,14 +138,14 @@ def test_the_city_pays_a_quarters_interest_subsidy_to_each_bank_on_the_page(stac
         assert bank.post(f"/api/v1/loans/{loan['id']}/repayments", headers=key(), json={
             "amount_yuan": lent["instalments"][0]["interest_yuan"]}).status_code == 201
     admin = stack.client(stack.create_user("admin"))
-    assert admin.put("/api/v1/banks/PSBC", json={
-        "confirmation_threshold_yuan": "500000", "subsidy_account_name": "邮储银行内江市分行贴息资金专户",
+    assert admin.put("/api/v1/banks/NJRCB", json={
+        "confirmation_threshold_yuan": "300000", "subsidy_account_name": "内江农商银行贴息资金专户",
         "subsidy_account_number": "5100 2233 4455 667"}).status_code == 200
     page = browser_for(stack, city_name)
     computed = page.submit("/fund", {"quarter": quarter.code}, action="/fund/interest")
     assert computed.status_code == 303, computed.text
     shown = page.get(f"/fund/interest/{quarter.code}").text
-    assert "邮储银行内江市分行贴息资金专户 5100 **** **** 5667" in shown and "下载贴息代发清单（1 行，CSV）" in shown
+    assert "内江农商银行贴息资金专户 5100 **** **** 5667" in shown and "下载贴息代发清单（1 行，CSV）" in shown
     listing = page.get(f"/fund/interest/{quarter.code}/payment-file")
     rows = list(csv.reader(io.StringIO(listing.content.decode("utf-8-sig"))))
     assert rows[1][6].strip() == "510022334455667" and rows[1][10].endswith("（1笔贷款）")
