@@ -78,5 +78,9 @@ def listed(row: Any, names: Mapping[str, str] | None = None) -> dict:
 
 def download(row: Any) -> dict:
     """A stored file to hand back: its name, type and content (base64 across the RPC boundary)."""
-    return {"filename": row.filename, "content_type": row.content_type,
-            "content": base64.b64encode(row.data).decode()}
+    return file_answer(row.filename, row.data, row.content_type)
+
+
+def file_answer(filename: str, data: bytes, content_type: str) -> dict:
+    """A file as an RPC answers with it, for the gateway to hand out as a download."""
+    return {"filename": filename, "content_type": content_type, "content": base64.b64encode(data).decode()}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import eventlet
 from nameko.exceptions import UnknownService
 
@@ -63,6 +61,7 @@ command = json_rpc
 SWEEP_INTERVAL = FinanceSettings().sweep_interval_seconds
 REGISTRY_SECONDS = 10  # a registry that does not answer in this time is away: the caller gets a 503
 PAYEES_PER_CALL = 500  # the registry's limit on one payee_accounts question
+CSV = "text/csv; charset=utf-8"  # the payment lists' type
 
 
 def money_key(key: str | None) -> str:
@@ -141,11 +140,7 @@ class FinanceService(GuiyanService):
         the transaction begins); a registry that does not answer is a 503, not a refusal."""
         if not data.partners:
             return {}
-        try:
-            with eventlet.Timeout(REGISTRY_SECONDS):
-                return self.registry.entrepreneurs_by_id_number([p.id_number for p in data.partners])
-        except (eventlet.Timeout, UnknownService):
-            raise unavailable("registry") from None
+        return self._ask_registry("entrepreneurs_by_id_number", [p.id_number for p in data.partners])
 
     @command
     def loan_limits(self, actor):
@@ -321,9 +316,7 @@ class FinanceService(GuiyanService):
         """The payment list (代发清单) of the lines waiting for the bank, as a file."""
         with self.db.read() as session:
             batch = subsidies.approved_batch(session, as_actor(actor), batch_id)
-            filename, content = payments.file_of(session, batch)
-        return {"filename": filename, "content_type": "text/csv; charset=utf-8",
-                "content": base64.b64encode(content).decode("ascii")}
+            return attachments.file_answer(*payments.file_of(session, batch), CSV)
 
     @command
     def record_bank_return(self, actor, batch_id, data, idempotency_key=None):
@@ -355,12 +348,17 @@ class FinanceService(GuiyanService):
             payees = payments.payees_to_issue(session, batch)
         accounts: list[dict] = []
         for start in range(0, len(payees), PAYEES_PER_CALL):
-            try:
-                with eventlet.Timeout(REGISTRY_SECONDS):
-                    accounts += self.registry.payee_accounts(payees[start:start + PAYEES_PER_CALL])
-            except (eventlet.Timeout, UnknownService):
-                raise unavailable("registry") from None
+            accounts += self._ask_registry("payee_accounts", payees[start:start + PAYEES_PER_CALL])
         return accounts
+
+    def _ask_registry(self, method: str, *args):
+        """The registry's answer to an internal question; one that does not answer in time, or has
+        never started, is away: the caller gets a 503."""
+        try:
+            with eventlet.Timeout(REGISTRY_SECONDS):
+                return getattr(self.registry, method)(*args)
+        except (eventlet.Timeout, UnknownService):
+            raise unavailable("registry") from None
 
     @command
     def pay_batch(self, actor, batch_id, idempotency_key=None):
@@ -384,10 +382,8 @@ class FinanceService(GuiyanService):
         """The quarter's interest subsidy as the treasury's payment list, one line per lending bank."""
         quarter = parse(InterestSubsidyCompute, {"quarter": quarter}).quarter
         with self.db.read() as session:
-            filename, content = interest_payments.file_of(session, subsidies.interest_batch(
-                session, as_actor(actor), quarter))
-        return {"filename": filename, "content_type": "text/csv; charset=utf-8",
-                "content": base64.b64encode(content).decode("ascii")}
+            return attachments.file_answer(*interest_payments.file_of(session, subsidies.interest_batch(
+                session, as_actor(actor), quarter)), CSV)
 
     @command
     def record_interest_bank_return(self, actor, quarter, data, idempotency_key=None):

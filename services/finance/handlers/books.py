@@ -337,17 +337,18 @@ def _year_row(city: str, year: int):
     return sa.and_(FundYear.city_code == city, FundYear.year == year)
 
 
-def fund_headroom(session: Session, city: str, on: dt.date) -> tuple[FundPolicy, int, int, int | None]:
+def fund_headroom(session: Session, city: str, on: dt.date, *,
+                  keep: bool = True) -> tuple[FundPolicy, int, int, int | None]:
     """What a city's fund may stand behind on a day: (policy, ceiling, outstanding, last year's
     repayment rate), its figures read with one statement; last year's rate is worked out from the
-    ledger the first time it is asked for (once a year per city)."""
+    ledger the first time a decision asks for it (`keep`: once a year per city)."""
     policy = fund_policy(session, on)
     last_year = _year_row(city, on.year - 1)
     rate, known, fund, outstanding = session.execute(sa.select(
         sa.select(FundYear.repayment_rate_bp).where(last_year).scalar_subquery(),
         sa.exists().where(last_year), _net(city, ledger.FUND), _outstanding(city))).one()
     if not known:
-        rate = year_rate(session, city, on.year - 1).repayment_rate_bp
+        rate = year_rate(session, city, on.year - 1, keep=keep).repayment_rate_bp
     ceiling = loan_rules.fund_ceiling(policy, _signed(ledger.FUND, fund), rate)
     return policy, ceiling, int(outstanding), rate
 
@@ -372,17 +373,22 @@ def year_rate(session: Session, city: str, year: int, *, keep: bool = True) -> F
     kept (a year's postings no longer change once it has ended); a read (`keep` false) only works it out."""
     if (record := session.get(FundYear, (city, year))) is not None:
         return record
+    read_only = _kept(session).setdefault("years", {})  # worked out once for a read, not kept
+    if not keep and (city, year) in read_only:
+        return read_only[city, year]
     repaid, defaulted, rate = ledger_repayment(session, city, year)
     worked_out = dict(city_code=city, year=year, repayment_rate_bp=rate, source="ledger", repaid_fen=repaid,
                       defaulted_fen=defaulted, ledger_rate_bp=rate, recorded_by="系统（按账簿计算）")
     if not keep:
-        return FundYear(**worked_out, reason=None)
+        read_only[city, year] = FundYear(**worked_out, reason=None)
+        return read_only[city, year]
     session.execute(insert(FundYear).values(**worked_out, recorded_at=clock.stamp()).on_conflict_do_nothing())
     return cast(FundYear, session.get(FundYear, (city, year), populate_existing=True))
 
 
 def fund_position(session: Session, city: str, on: dt.date) -> dict:
-    policy, ceiling, outstanding, rate = fund_headroom(session, city, on)
+    """The fund as its page shows it (a read: last year's rate worked out, not kept)."""
+    policy, ceiling, outstanding, rate = fund_headroom(session, city, on, keep=False)
     fund = balance(session, city, ledger.FUND)
     year = year_rate(session, city, on.year - 1, keep=False)
     return {

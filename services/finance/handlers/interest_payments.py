@@ -40,11 +40,13 @@ def _per_bank(batch: InterestSubsidyBatch) -> dict[str, list[InterestSubsidyLine
     return banks
 
 
-def _waiting(session: Session, batch: InterestSubsidyBatch) -> list[str]:
+def _latest(lines: list[InterestPaymentLine]) -> dict[str, InterestPaymentLine]:
+    """Each bank's last line (the lines come by bank, then attempt)."""
+    return {line.bank_code: line for line in lines}
+
+
+def _waiting(batch: InterestSubsidyBatch, latest: dict[str, InterestPaymentLine]) -> list[str]:
     """The banks whose loans wait for a line: none issued yet, or the last one failed."""
-    latest: dict[str, InterestPaymentLine] = {}
-    for line in _lines(session, batch):
-        latest[line.bank_code] = line
     return [code for code in sorted(_per_bank(batch))
             if code not in latest or latest[code].status == "failed"]
 
@@ -52,17 +54,14 @@ def _waiting(session: Session, batch: InterestSubsidyBatch) -> list[str]:
 def issue(session: Session, batch: InterestSubsidyBatch, by: str) -> list[str]:
     """A line for each bank waiting for one whose subsidy account is registered; the names of the
     banks without one (they wait until an administrator registers it)."""
-    attempts = dict(session.execute(
-        sa.select(InterestPaymentLine.bank_code, sa.func.max(InterestPaymentLine.attempt))
-        .where(InterestPaymentLine.city_code == batch.city_code, InterestPaymentLine.quarter == batch.quarter)
-        .group_by(InterestPaymentLine.bank_code)).all())
+    latest = _latest(_lines(session, batch))
     per_bank, missing = _per_bank(batch), []
-    for code in _waiting(session, batch):
+    for code in _waiting(batch, latest):
         bank = books.bank(session, code)
         if not bank.subsidy_account_number:
             missing.append(bank.name)
             continue
-        attempt = attempts.get(code, 0) + 1
+        attempt = latest[code].attempt + 1 if code in latest else 1
         session.add(InterestPaymentLine(
             reference=f"TX{batch.city_code[:6]}{batch.quarter}{code}{attempt}"[:24], city_code=batch.city_code,
             quarter=batch.quarter, bank_code=code, attempt=attempt,
@@ -144,9 +143,10 @@ def _settle(batch: InterestSubsidyBatch, by: str, at) -> None:
 
 def lines_read(session: Session, batch: InterestSubsidyBatch) -> dict:
     """The quarter's bank lines (accounts masked) and the banks still waiting for one."""
-    waiting = set(_waiting(session, batch)) if batch.status == "computed" else set()
     lines = _lines(session, batch)
-    issued = {line.bank_code for line in lines}
+    latest = _latest(lines)
+    issued = set(latest)
+    waiting = set(_waiting(batch, latest)) if batch.status == "computed" else set()
     return {"bank_lines": [{
         "reference": line.reference, "bank_code": line.bank_code, "bank_name": books.bank(session, line.bank_code).name,
         "attempt": line.attempt, "payee_name": line.payee_name, "account_masked": line.account_masked,

@@ -43,26 +43,24 @@ def _latest(lines: list[PaymentLine]) -> dict[str, PaymentLine]:
     return latest
 
 
-def to_issue(session: Session, batch: SubsidyBatch) -> list[SubsidyClaim]:
-    """The batch's claims that wait for a line: none issued yet, or the last one failed."""
-    latest = _latest(_lines(session, batch))
+def _to_issue(batch: SubsidyBatch, latest: dict[str, PaymentLine]) -> list[SubsidyClaim]:
+    """The batch's claims that wait for a line (`latest`, each claim's last one): none issued yet,
+    or the last one failed."""
     return [claim for claim in batch.claims if claim.status == "in_batch"
             and (claim.id not in latest or latest[claim.id].status == "failed")]
 
 
 def payees_to_issue(session: Session, batch: SubsidyBatch) -> list[dict]:
-    return [payee_of(claim) for claim in to_issue(session, batch)]
+    return [payee_of(claim) for claim in _to_issue(batch, _latest(_lines(session, batch)))]
 
 
 def issue(session: Session, batch: SubsidyBatch, accounts: list[dict], by: str) -> list[str]:
     """A line for each claim waiting for one whose payee has an account now; the names of those
     whose payee has none (they wait until it is registered)."""
     found = {(a["kind"], a["id"]): a for a in accounts if a.get("status") == "ok"}
-    attempts = {claim_id: attempt for claim_id, attempt in session.execute(
-        sa.select(PaymentLine.claim_id, sa.func.max(PaymentLine.attempt))
-        .where(PaymentLine.batch_id == batch.id).group_by(PaymentLine.claim_id))}
+    latest = _latest(_lines(session, batch))
     missing = []
-    for claim in to_issue(session, batch):
+    for claim in _to_issue(batch, latest):
         payee = payee_of(claim)
         account = found.get((payee["kind"], payee["id"]))
         if account is None:
@@ -70,7 +68,8 @@ def issue(session: Session, batch: SubsidyBatch, accounts: list[dict], by: str) 
             continue
         session.add(PaymentLine(
             reference="GY" + uuid.uuid4().hex[:14].upper(), batch_id=batch.id, claim_id=claim.id,
-            attempt=attempts.get(claim.id, 0) + 1, payee_kind=payee["kind"], payee_name=account["payee_name"],
+            attempt=latest[claim.id].attempt + 1 if claim.id in latest else 1, payee_kind=payee["kind"],
+            payee_name=account["payee_name"],
             payee_id_number=account.get("id_number") or account.get("credit_code") or "",
             account_kind=account["account_kind_name"] or account["account_kind"], bank_code=account["bank_code"],
             bank_name=account["bank_name"], account_number=account["account_number"],
@@ -176,13 +175,13 @@ def cancel(uow, actor: Actor, batch: SubsidyBatch, claim_id: str, reason: str) -
 def lines_read(session: Session, batch: SubsidyBatch) -> dict:
     """The batch's payment lines as officials see them (account numbers masked) and what waits."""
     lines = _lines(session, batch)
-    waiting = {claim.id for claim in to_issue(session, batch)} if batch.status == "approved" else set()
-    latest = {line.reference for line in _latest(lines).values()}
-    return {"payment_lines": [{**line_read(line), "latest": line.reference in latest} for line in lines],
+    latest = _latest(lines)
+    waiting = _to_issue(batch, latest) if batch.status == "approved" else []
+    newest = {line.reference for line in latest.values()}
+    return {"payment_lines": [{**line_read(line), "latest": line.reference in newest} for line in lines],
             "awaiting_account": [{"claim_id": claim.id, "claimant_name": claim.claimant_name}
-                                 for claim in batch.claims if claim.id in waiting
-                                 and not any(line.claim_id == claim.id for line in lines)],
-            "to_reissue": sorted(claim_id for claim_id in waiting if any(line.claim_id == claim_id for line in lines))}
+                                 for claim in waiting if claim.id not in latest],
+            "to_reissue": sorted(claim.id for claim in waiting if claim.id in latest)}
 
 
 def line_read(line: PaymentLine) -> dict:

@@ -444,9 +444,7 @@ def get_interest(session: Session, actor: Actor, quarter: str, city: str | None 
 def pay_interest(uow, actor: Actor, quarter: str) -> dict:
     """The quarter's interest subsidy recorded as paid whole: the treasury paid every bank's line (or
     paid it outside the list); what the bank's return already paid is not paid again."""
-    batch = interest_batch(uow.session, actor, quarter)
-    if batch.status != "computed":
-        raise InvalidState("batch_status", "status", "本季度贴息已发放")
+    batch = interest_batch(uow.session, actor, quarter, unpaid=True)
     interest_payments.pay_all(uow, actor, batch)
     return interest_batch_read(uow.session, batch)
 
@@ -458,17 +456,18 @@ def record_interest_return(uow, actor: Actor, quarter: str, rows: list[dict]) ->
 
 
 def reissue_interest(uow, actor: Actor, quarter: str) -> dict:
-    batch = interest_batch(uow.session, actor, quarter)
-    if batch.status != "computed":
-        raise InvalidState("batch_status", "status", "本季度贴息已发放")
+    batch = interest_batch(uow.session, actor, quarter, unpaid=True)
     interest_payments.issue(uow.session, batch, actor.username)
     return interest_batch_read(uow.session, batch)
 
 
-def interest_batch(session: Session, actor: Actor, quarter: str) -> InterestSubsidyBatch:
-    """The caller's city's computed quarter, for its city-level officials' paying steps."""
+def interest_batch(session: Session, actor: Actor, quarter: str, *, unpaid: bool = False) -> InterestSubsidyBatch:
+    """The caller's city's computed quarter, for its city-level officials' paying steps (`unpaid`:
+    a step that pays, so not once the quarter is paid)."""
     city = require_interest_official(actor)
     batch = session.get(InterestSubsidyBatch, (city, quarter))
     if batch is None:
         raise NotFound("interest_batch_not_found", "quarter", f"{quarter}的贴息尚未计算")
+    if unpaid and batch.status != "computed":
+        raise InvalidState("batch_status", "status", "本季度贴息已发放")
     return batch

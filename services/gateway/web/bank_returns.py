@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
+from services.gateway.http import uploaded_file
+from shared.contracts.finance import BankReturn
 from shared.errors import InvalidInput
+from shared.validation import parse
 
 RETURN_COLUMNS = {"reference": ("参考号", "reference"), "result": ("结果", "发放结果", "result"),
                   "reason": ("失败原因", "原因", "reason")}
@@ -37,3 +40,8 @@ def returned_lines(filename: str, content: bytes) -> list[dict]:
                 for key, index in where.items()}
         lines.append({"reference": cell["reference"], "result": cell["result"], "reason": cell["reason"]})
     return lines
+
+
+def uploaded_return(request) -> dict:
+    """The return file posted as `file`, as the finance command takes it (`BankReturn`)."""
+    return parse(BankReturn, {"lines": returned_lines(*uploaded_file(request))}).model_dump()

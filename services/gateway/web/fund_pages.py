@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from services.gateway.http import file_response, status_for, uploaded_file
+from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
-from services.gateway.web.bank_returns import returned_lines
+from services.gateway.web.bank_returns import uploaded_return
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import quarter_name, redirect
 from services.gateway.web.support import PageSupport
 from shared import clock, regions
-from shared.contracts.finance import BankReturn, Contribution, InterestSubsidyCompute, RepaymentRate
+from shared.contracts.finance import Contribution, InterestSubsidyCompute, RepaymentRate
 from shared.errors import Forbidden
 from shared.quarters import quarter_of
 from shared.validation import parse
@@ -101,8 +101,7 @@ class FundPages(PageSupport):
         commands = {
             "pay": lambda: self.finance.pay_interest_subsidy(me, quarter, key),
             "reissue": lambda: self.finance.reissue_interest_lines(me, quarter, key),
-            "bank-return": lambda: self.finance.record_interest_bank_return(me, quarter, parse(BankReturn, {
-                "lines": returned_lines(*uploaded_file(request))}).model_dump(), key),
+            "bank-return": lambda: self.finance.record_interest_bank_return(me, quarter, uploaded_return(request), key),
         }
         if action not in commands:
             raise Forbidden("unknown_action", None, "不支持的操作")

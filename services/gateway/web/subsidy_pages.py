@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from services.gateway.http import file_response, status_for, uploaded_file
+from services.gateway.http import file_response, status_for
 from services.gateway.web import forms
-from services.gateway.web.bank_returns import returned_lines
+from services.gateway.web.bank_returns import uploaded_return
 from services.gateway.web.entrepreneur_pages import REFUSALS, new_key, submitted_key
 from services.gateway.web.http import page
 from services.gateway.web.render import redirect
@@ -20,7 +20,6 @@ from services.gateway.web.support import (
 from shared import clock
 from shared.contracts.finance import (
     KIND_NAMES,
-    BankReturn,
     ClaimReview,
     PaymentCancel,
     SubsidyClaimCreate,
@@ -225,8 +224,7 @@ class SubsidyPages(PageSupport):
             "reissue": lambda: self.finance.reissue_payment_lines(me, batch_id, key),
             "cancel": lambda: self.finance.cancel_batch_payment(me, batch_id, parse(PaymentCancel, forms.filled(
                 form, ("claim_id", "reason"))).model_dump(), key),
-            "bank-return": lambda: self.finance.record_bank_return(me, batch_id, parse(BankReturn, {
-                "lines": returned_lines(*uploaded_file(request))}).model_dump(), key),
+            "bank-return": lambda: self.finance.record_bank_return(me, batch_id, uploaded_return(request), key),
         }
         if action not in commands:
             raise Forbidden("unknown_action", None, "不支持的操作")
