@@ -16,19 +16,29 @@ def _json_value(value):
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
-def insert_rows(session: Session, table: sa.Table, rows: list[dict], *, skip_existing: bool = False) -> None:
+def insert_rows(session: Session, table: sa.Table, rows: list[dict], *, skip_existing: bool = False,
+                on_conflict: str | None = None, returning: tuple[str, ...] = ()) -> list[sa.Row]:
     """Many rows (dicts with the same keys, the table's column names) inserted with one statement and
     one parameter: the rows as a JSON array that PostgreSQL spreads into the table's row type
     (`jsonb_populate_recordset`). For batches of thousands: the usual executemany bound every value
     through SQLAlchemy's processors, about 60 µs of the process per row of an import; this is one
-    `json.dumps`. Columns left out take NULL, not their defaults, so they are not named at all.
-    `skip_existing`: a row whose unique key is taken is left out (ON CONFLICT DO NOTHING)."""
+    `json.dumps`. For the few rows of an event batch too: the ORM's bulk insert and SQLAlchemy's
+    many-values batches, whose statement is rewritten for every number of rows, were a third of a
+    consumer's work per event. Columns left out take NULL, not their defaults, so they are not named
+    at all.
+
+    `skip_existing`: a row whose unique key is taken is left out (ON CONFLICT DO NOTHING);
+    `on_conflict`: the clause after ON CONFLICT instead (a target and its action, of column names,
+    `excluded.` for the row offered); `returning`: the columns of each row written, to return."""
     if not rows:
-        return
+        return []
     preparer = session.get_bind().dialect.identifier_preparer
     name = preparer.format_table(table)
     columns = ", ".join(preparer.quote(column) for column in rows[0])
-    session.execute(sa.text(f"INSERT INTO {name} ({columns}) SELECT {columns} "  # noqa: S608 (names from the table)
-                            f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows AS jsonb))"
-                            + (" ON CONFLICT DO NOTHING" if skip_existing else "")),
-                    {"rows": json.dumps(rows, default=_json_value, ensure_ascii=False)})
+    conflict = f" ON CONFLICT {on_conflict}" if on_conflict else " ON CONFLICT DO NOTHING" if skip_existing else ""
+    back = f" RETURNING {', '.join(preparer.quote(column) for column in returning)}" if returning else ""
+    result = session.execute(
+        sa.text(f"INSERT INTO {name} AS existing ({columns}) SELECT {columns} "  # noqa: S608 (names from the table)
+                f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows AS jsonb)){conflict}{back}"),
+        {"rows": json.dumps(rows, default=_json_value, ensure_ascii=False)})
+    return list(result) if returning else []

@@ -36,6 +36,7 @@ from nameko.messaging import QueueConsumer
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import clock
+from shared.bulk import insert_rows
 from shared.events import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import inbox
@@ -450,8 +451,7 @@ def record_all_in_inbox(session, consumer: str, envelopes: list[Envelope]) -> se
     now = clock.utcnow()
     rows = [{"consumer": consumer, "event_id": e.event_id, "event_type": e.event_type, "processed_at": now}
             for e in envelopes]
-    # parameters apart from the statement: compiled once, sent as one multi-row INSERT all the same
-    return set(session.execute(insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id), rows).scalars())
+    return {row.event_id for row in insert_rows(session, inbox, rows, skip_existing=True, returning=("event_id",))}
 
 
 def idempotent(handler):

@@ -56,3 +56,21 @@ def test_a_taken_key_fails_the_statement_unless_it_is_to_be_skipped(table):
     with engine.connect() as connection:
         assert connection.execute(sa.select(made.c.id, made.c.name).order_by(made.c.id)).all() == [("a", "一"),
                                                                                                    ("b", "三")]
+
+
+def test_the_rows_written_are_returned_and_a_taken_key_may_update_the_existing_row(table):
+    """An event batch's inbox (which events are new), a consumer's running totals (added to)."""
+    engine, made = table
+    with sessionmaker(engine)() as session:
+        insert_rows(session, made, [{"id": "a", "name": "一", "fen": 100}])
+        new = insert_rows(session, made, [{"id": "a", "name": "二"}, {"id": "b", "name": "三"}],
+                          skip_existing=True, returning=("id", "name"))
+        assert [tuple(row) for row in new] == [("b", "三")]
+        added = insert_rows(session, made, [{"id": "a", "fen": 50}, {"id": "c", "fen": 7}],
+                            on_conflict="(id) DO UPDATE SET fen = existing.fen + excluded.fen", returning=("id", "fen"))
+        assert sorted(tuple(row) for row in added) == [("a", 150), ("c", 7)]
+        assert insert_rows(session, made, [], returning=("id",)) == []
+        session.commit()
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(made.c.id, made.c.name, made.c.fen).order_by(made.c.id)).all() == [
+            ("a", "一", 150), ("b", "三", None), ("c", None, 7)]

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
@@ -29,6 +28,7 @@ from services.consultation.models import (
 )
 from shared import events, regions
 from shared.actors import Actor, programme_city
+from shared.bulk import insert_rows
 from shared.clock import SHANGHAI
 from shared.contracts import TodoItem
 from shared.contracts import consultation as ce
@@ -54,10 +54,8 @@ def keep_many(session: Session, envelopes: list[Envelope], follow: bool = True) 
         rows: dict[str, dict] = {}
         for envelope in envelopes:  # the first of any event twice in the page
             rows.setdefault(envelope.event_id, _row(envelope))
-        facts_table = StoredFact.__table__
-        # the table with parameters apart: compiled once, sent as one multi-row INSERT all the same
-        stored = session.execute(insert(facts_table).on_conflict_do_nothing().returning(facts_table.c.event_id),
-                                 list(rows.values())).scalars().all()
+        stored = [row.event_id for row in insert_rows(session, StoredFact.__table__, list(rows.values()),
+                                                      skip_existing=True, returning=("event_id",))]
         if follow:
             summaries.follow(session, [rows[event_id] for event_id in stored])
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.consultation.domain import convening, reports
 from services.consultation.models import DifficultyState, QuarterTotal, StoredFact
+from shared.bulk import insert_rows
 from shared.clock import SHANGHAI
 
 Order = tuple[dt.datetime, str]  # a fact's place: when, then its id (as every read orders them)
@@ -35,13 +36,11 @@ def _add_money(session: Session, rows: list[dict]) -> None:
             total[1] += int(row["payload"].get(field) or 0)
     if not totals:
         return
-    statement = insert(QuarterTotal).values([
+    insert_rows(session, QuarterTotal.__table__, [
         {"event_type": t, "quarter": q, "region_code": r, "facts": n, "amount_fen": fen}
-        for (t, q, r), (n, fen) in sorted(totals.items())])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[QuarterTotal.event_type, QuarterTotal.quarter, QuarterTotal.region_code],
-        set_={"facts": QuarterTotal.facts + statement.excluded.facts,
-              "amount_fen": QuarterTotal.amount_fen + statement.excluded.amount_fen}))
+        for (t, q, r), (n, fen) in sorted(totals.items())],
+        on_conflict="(event_type, quarter, region_code) DO UPDATE SET facts = existing.facts + excluded.facts,"
+                    " amount_fen = existing.amount_fen + excluded.amount_fen")
 
 
 def _follow_difficulties(session: Session, rows: list[dict]) -> None:

@@ -25,6 +25,7 @@ from services.finance.models import (
 )
 from shared import clock, events, regions
 from shared.actors import Actor, require_role
+from shared.bulk import insert_rows
 from shared.contracts import TodoItem
 from shared.contracts import finance as fe
 from shared.contracts.finance import (
@@ -561,9 +562,9 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
         raise InvalidInput("disbursed_before_contract", "disbursed_on", "放款日期不能早于合同日期")
     plan = loan_rules.schedule(loan.approved_amount_fen, loan.rate_bp, loan.approved_term_months,
                            loan.repayment_method, on)
-    # the schedule with one statement, not as 36 objects for the ORM to flush (half of a disbursement's
-    # cost); the loan's list of them is read back when the answer shows it
-    session.execute(sa.insert(Instalment.__table__), [
+    # the schedule with one statement and one parameter, not as 36 objects for the ORM to flush (half
+    # of a disbursement's cost), nor as 36 rows of bound values; read back when an answer shows it
+    insert_rows(session, Instalment.__table__, [
         {"loan_id": loan.id, "number": i.number, "due_on": i.due_on, "principal_fen": i.principal_fen,
          "interest_fen": i.interest_fen, "principal_paid_fen": 0, "interest_paid_fen": 0} for i in plan])
     session.expire(loan, ["instalments"])

@@ -28,6 +28,7 @@ from services.notifications.models import (
 )
 from shared import clock, regions
 from shared.actors import Actor
+from shared.bulk import insert_rows
 from shared.contracts.notifications import DeliverySettings, MarkRead
 from shared.db import new_id
 from shared.errors import Forbidden, InvalidInput
@@ -77,19 +78,18 @@ def record_all(session: Session, sourced: list[tuple[str, list[Message]]]) -> in
     if not rows:
         return 0
     # a message kept before (an event delivered again) is not kept twice, nor texted again
-    new = session.execute(insert(Notification).on_conflict_do_nothing(index_elements=["key"])
-                          .returning(Notification.id, Notification.key), rows).all()
+    new = insert_rows(session, Notification.__table__, rows, on_conflict="(key) DO NOTHING", returning=("id", "key"))
     texted = [(notification_id, *kept[key]) for notification_id, key in new if kept[key][0].sms]
     if texted:
         recipients = _TextRecipients(session, [(message, person, entrepreneur_id)
                                                for _, message, person, entrepreneur_id in texted])
         now = clock.utcnow()
         texts = [{"id": new_id(), "notification_id": notification_id, "recipient": recipient,
-                  "text": message.text(), "next_try_at": now, "created_at": now}
+                  "text": message.text(), "status": "pending", "attempts": 0, "last_error": "",
+                  "next_try_at": now, "created_at": now}
                  for notification_id, message, person, entrepreneur_id in texted
                  for recipient in recipients.of(message, person, entrepreneur_id)]
-        if texts:
-            session.execute(insert(TextMessage).on_conflict_do_nothing(), texts)
+        insert_rows(session, TextMessage.__table__, texts, skip_existing=True)
     return len(new)
 
 
