@@ -42,3 +42,24 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict], *, skip_exi
                 f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows AS jsonb)){conflict}{back}"),
         {"rows": json.dumps(rows, default=_json_value, ensure_ascii=False)})
     return list(result) if returning else []
+
+
+def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[dict]]]) -> None:
+    """Rows of several tables with one statement (each batch as `insert_rows` writes it, all but the
+    last as a data-modifying WITH clause): a command's stored result and its events reach the
+    database in one round trip, just before the transaction commits. A batch without rows is left
+    out; a taken key fails the whole statement."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    if not batches:
+        return
+    preparer = session.get_bind().dialect.identifier_preparer
+    parts, values = [], {}
+    for n, (table, rows) in enumerate(batches):
+        name = preparer.format_table(table)
+        columns = ", ".join(preparer.quote(column) for column in rows[0])
+        parts.append(f"INSERT INTO {name} ({columns}) SELECT {columns} "  # noqa: S608 (names from the table)
+                     f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows{n} AS jsonb))")
+        values[f"rows{n}"] = json.dumps(rows, default=_json_value, ensure_ascii=False)
+    *first, last = parts
+    prefix = f"WITH {', '.join(f'written{n} AS ({part})' for n, part in enumerate(first))} " if first else ""
+    session.execute(sa.text(prefix + last), values)

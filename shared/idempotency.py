@@ -120,9 +120,8 @@ def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any
         if key is not None and (prior := _prior(uow.session, scope, key, digest, reach)) is not None:
             return prior
         result = work(uow)
-        if key is not None:
-            uow.session.execute(command_log.insert().values(
-                scope=scope, key=key, request_hash=digest, result=result,
-                created_at=clock.utcnow()))
+        if key is not None:  # with the command's events, in one statement as it commits
+            uow.write_at_commit(command_log, {"scope": scope, "key": key, "request_hash": digest, "result": result,
+                                              "created_at": clock.utcnow()})
         uow.commit()
         return result

@@ -33,6 +33,7 @@ from kombu import Connection, Queue, binding
 from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import clock
@@ -121,6 +122,17 @@ class SteadyQueueConsumer(QueueConsumer):
     raised while the broker restarts, ended the thread that settled the message, and a thread that
     ends with an error stops the whole container. Every consumer of a Guiyan service is one of these:
     event handlers', RPC entrypoints' and RPC reply listeners'."""
+
+    def get_consumers(self, consumer_cls, channel):
+        """A reply listener's queue is read without acknowledgements: a reply is for the one caller
+        waiting on this connection, and if the connection is lost, so is the caller's wait (it times
+        out, 503) and the queue with it, acknowledged or not. An acknowledgement per call was a frame
+        each way for the caller and the broker, for nothing."""
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            if isinstance(provider, ReplyListener):
+                consumer.no_ack = True  # before kombu starts consuming (basic_consume)
+        return consumers
 
     def ack_message(self, message):
         self._settle(message, super().ack_message, "ack")

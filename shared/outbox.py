@@ -96,16 +96,19 @@ def add_all_to_outbox(session: Session, events: list[Envelope], *, handed_over: 
     their events until its last batch: while it runs, the relay's publishing, the broker and every
     consumer would otherwise take the same two cores as the import (an import of 100,000 rows got a
     fifth of a core while its 150,000 events flowed), and the other services see the import whole."""
-    if not events:
-        return []
+    rows, envelopes = outbox_rows(events, handed_over=handed_over, held=held)
+    insert_rows(session, outbox, rows)
+    return envelopes
+
+
+def outbox_rows(events: list[Envelope], *, handed_over: bool = False, held: bool = False) -> tuple[list[dict], list[dict]]:
+    """The outbox's rows for these events (as `add_all_to_outbox` writes them), and their envelopes."""
     now = clock.utcnow()
     due = "infinity" if held else now + HANDOFF_GRACE if handed_over else now
     envelopes = [event.model_dump(mode="json") for event in events]
-    insert_rows(session, outbox, [
-        {"event_id": event.event_id, "event_type": event.event_type, "version": event.version,
-         "producer": event.producer, "envelope": envelope, "created_at": now, "next_attempt_at": due}
-        for event, envelope in zip(events, envelopes, strict=True)])
-    return envelopes
+    return [{"event_id": event.event_id, "event_type": event.event_type, "version": event.version,
+             "producer": event.producer, "envelope": envelope, "created_at": now, "next_attempt_at": due}
+            for event, envelope in zip(events, envelopes, strict=True)], envelopes
 
 
 HELD: sa.ColumnElement = sa.literal_column("'infinity'::timestamptz")  # next_attempt_at of a held row

@@ -74,3 +74,28 @@ def test_the_rows_written_are_returned_and_a_taken_key_may_update_the_existing_r
     with engine.connect() as connection:
         assert connection.execute(sa.select(made.c.id, made.c.name, made.c.fen).order_by(made.c.id)).all() == [
             ("a", "一", 150), ("b", "三", None), ("c", None, 7)]
+
+
+def test_rows_of_several_tables_go_in_one_statement_or_not_at_all(table):
+    """A command's stored result and its events: both written, or, when a key is taken, neither."""
+    from shared.bulk import insert_rows_together
+
+    engine, made = table
+    other = sa.Table(f"{made.name}_log", made.metadata, sa.Column("key", sa.String(10), primary_key=True),
+                     sa.Column("result", JSONB))
+    other.create(engine)
+    try:
+        with sessionmaker(engine)() as session:
+            insert_rows_together(session, [(other, [{"key": "k1", "result": {"id": "a", "状态": "已放款"}}]),
+                                           (made, [{"id": "a", "name": "一"}, {"id": "b", "name": "二"}]),
+                                           (made, [])])
+            session.commit()
+            with pytest.raises(sa.exc.IntegrityError):
+                insert_rows_together(session, [(other, [{"key": "k1", "result": {}}]), (made, [{"id": "c"}])])
+            session.rollback()
+            insert_rows_together(session, [(other, [])])  # nothing to do: no statement
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(other)).all() == [("k1", {"id": "a", "状态": "已放款"})]
+            assert connection.execute(sa.select(made.c.id).order_by(made.c.id)).scalars().all() == ["a", "b"]
+    finally:
+        other.drop(engine)

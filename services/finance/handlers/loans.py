@@ -592,7 +592,8 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     loan.interest_paid_fen += interest
     repayment = Repayment(id=new_id(), paid_on=paid_on, amount_fen=amount, interest_fen=interest,
                           principal_fen=principal, recorded_by=actor.username)
-    loan.repayments.append(repayment)
+    with session.no_autoflush:  # its earlier repayments are read for the answer; the loan's row is written once, at the end
+        loan.repayments.append(repayment)
     if principal:
         books.post(session, books.city_of(loan.region_code), ledger.principal_repaid(
             f"repayment:{repayment.id}", loan.bank_code, principal), actor.username)
