@@ -81,6 +81,16 @@ class BankPartnership(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.stamp)
 
 
+books_generation = sa.Table(
+    "books_generation", Base.metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="books_generation_one_row"),
+)
+"""One row: a count that triggers move whenever policy_versions, banks or bank_partnerships change
+(migration 0015), so that a process knows whether what it keeps of them is still what they hold."""
+
+
 class FundYear(Base):
     """A city's repayment rate of a year, which decides its guarantee fund's leverage the year after.
 

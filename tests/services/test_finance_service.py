@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy.orm import Session
 
 from services.finance.service import FinanceService
 from shared import clock, events
@@ -493,6 +494,51 @@ def test_paying_the_arrears_brings_an_overdue_loan_back_and_paying_all_settles_i
     assert (settled["status"], settled["outstanding_principal_yuan"]) == ("settled", "0.00")
     assert outbox_count(db, "loan_settled", loan["id"]) == 1
     books_balance(rpc)
+
+
+def test_banks_partnerships_and_policies_changed_by_anyone_are_what_the_next_command_uses(finance, rpc, db):
+    """Each process keeps the policy versions, banks and partnerships in memory while their count in
+    `books_generation` stands still; triggers move it whatever writes them, an operator's SQL too."""
+    fund(rpc)
+    who = borrower(db)
+    assert apply(rpc, who, "50000.00")["bank_name"] == "内江农村商业银行"  # read and kept
+    with db.begin() as connection:
+        connection.execute(sa.text("UPDATE bank_partnerships SET ended_on = :today WHERE bank_code = 'NJRCB'"),
+                           {"today": TODAY})
+    with pytest.raises(InvalidInput) as refused:
+        apply(rpc, borrower(db), "50000.00")
+    assert refused.value.code == "bank_not_partner"
+    with db.begin() as connection:
+        connection.execute(sa.text("UPDATE bank_partnerships SET ended_on = NULL WHERE bank_code = 'NJRCB'"))
+        connection.execute(sa.text("UPDATE banks SET name = '内江农商银行' WHERE code = 'NJRCB'"))
+    assert apply(rpc, borrower(db), "50000.00")["bank_name"] == "内江农商银行"
+    with db.begin() as connection:  # a loan policy that lends less, in force from today
+        params = connection.execute(sa.text("SELECT params FROM policy_versions WHERE domain = 'loan'"
+                                            " ORDER BY effective_from DESC LIMIT 1")).scalar_one()
+        connection.execute(sa.text("INSERT INTO policy_versions (domain, code, effective_from, params)"
+                                   " VALUES ('loan', '测试〔2026〕1号', :today, CAST(:params AS jsonb))"),
+                           {"today": TODAY, "params": json.dumps({**params, "individual_cap_fen": 1_000_000})})
+    smaller = apply(rpc, borrower(db), "50000.00")
+    assert smaller["status"] == "ineligible" and smaller["policy_code"] == "测试〔2026〕1号"
+
+
+def test_a_transaction_that_changes_the_banks_keeps_what_it_reads_to_itself(finance_url):
+    """Read inside a transaction that moved the count, the tables are not kept for the process: if it
+    rolls back, what it read never was."""
+    from services.finance.handlers import books
+
+    engine = sa.create_engine(finance_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    try:
+        with Session(engine) as session:
+            name = books.bank(session, "NJRCB").name
+        with Session(engine) as session:
+            session.execute(sa.text("UPDATE banks SET name = '改名未提交' WHERE code = 'NJRCB'"))
+            assert books.bank(session, "NJRCB").name == "改名未提交"
+            session.rollback()
+        with Session(engine) as session:
+            assert books.bank(session, "NJRCB").name == name
+    finally:
+        engine.dispose()
 
 
 def test_a_loans_four_steps_use_only_statements_compiled_once(finance, rpc, db, caplog):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import cast
+from dataclasses import dataclass, field
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
@@ -34,34 +36,104 @@ FUND_LOCK, BUDGET_LOCK = 4201, 4202  # advisory locks: one decision against a ci
 BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,19}")  # a bank added by name: NJRCB, MYCCB
 
 
-# ---- policy versions ------------------------------------------------------------------------
+# ---- policy versions, banks and partnerships: kept in memory --------------------------------
+
+
+class VersionRow(NamedTuple):
+    domain: str
+    code: str
+    effective_from: dt.date
+    params: dict
+
+
+@dataclass(frozen=True)
+class BankRow:
+    """A bank as `banks` holds it (read-only: a change goes through the mapped `Bank`)."""
+
+    code: str
+    name: str
+    confirmation_threshold_fen: int
+    subsidy_account_name: str | None
+    subsidy_account_number: str | None
+
+
+@dataclass(frozen=True)
+class PartnershipRow:
+    since: dt.date
+    ended_on: dt.date | None
+
+
+@dataclass
+class BooksSnapshot:
+    """The policy versions, banks and partnerships as they stood at one count of `books_generation`,
+    with the policies built from them (built once, shared by every command: never changed)."""
+
+    generation: int
+    versions: dict[str, list[VersionRow]]
+    banks: dict[str, BankRow]
+    partnerships: dict[tuple[str, str], PartnershipRow]
+    built: dict = field(default_factory=dict)
+
+    def policies(self, name: str, build):
+        if name not in self.built:
+            self.built[name] = build()
+        return self.built[name]
+
+
+_KEPT: dict[str, BooksSnapshot] = {}  # this process's, the latest read, by database
+# the count, and whether this transaction moved it itself (then what it reads is not yet everyone's)
+_GENERATION = sa.text("SELECT n, xmin::text = (pg_current_xact_id_if_assigned()::text::bigint % 4294967296)::text"
+                      " FROM books_generation")
 
 
 def _kept(session: Session) -> dict:
-    """What one transaction has already read of the books' small tables (policy versions, banks),
-    so that a command asks for them once: a loan's approval needed three policy domains and its bank
-    twice, each a round trip (the session's identity map keeps a bank only while something holds it)."""
+    """What one transaction has already read of the books' small tables, so that a command asks once."""
     return session.info.setdefault("finance_books", {})
 
 
-def _versions(session: Session, domain_name: str) -> list[PolicyVersion]:
+def _books(session: Session) -> BooksSnapshot:
+    """The policy versions, banks and partnerships, read once per process while nothing changes them:
+    a command asks one number (`books_generation`, moved by triggers on the three tables whatever
+    changes them) where an application read all three tables, a policy table of JSON every step.
+    A transaction that changed them itself reads them afresh and keeps what it read to itself."""
     kept = _kept(session)
-    if "versions" not in kept:
-        by_domain: dict[str, list[PolicyVersion]] = {}
-        # nothing a command changes is in the policy table: its pending changes need not be written first
+    if "books" not in kept:
+        # nothing a command changes is in these tables: its pending changes need not be written first
         with session.no_autoflush:
-            versions = list(session.scalars(sa.select(PolicyVersion)))
-        for version in versions:
-            by_domain.setdefault(version.domain, []).append(version)
-        kept["versions"] = by_domain
-    return kept["versions"].get(domain_name, [])
+            generation, own = session.execute(_GENERATION).one()
+            database = str(session.get_bind().engine.url)
+            latest = _KEPT.get(database)
+            if latest is None or latest.generation != generation or own:
+                latest = _read_books(session, generation)
+                if not own:
+                    _KEPT[database] = latest
+        kept["books"] = latest
+    return kept["books"]
+
+
+def _read_books(session: Session, generation: int) -> BooksSnapshot:
+    versions: dict[str, list[VersionRow]] = {}
+    for row in session.execute(sa.select(PolicyVersion.domain, PolicyVersion.code, PolicyVersion.effective_from,
+                                         PolicyVersion.params)):
+        versions.setdefault(row.domain, []).append(VersionRow(*row))
+    banks = {row.code: BankRow(*row) for row in session.execute(sa.select(
+        Bank.code, Bank.name, Bank.confirmation_threshold_fen, Bank.subsidy_account_name, Bank.subsidy_account_number))}
+    partnerships = {(row.bank_code, row.city_code): PartnershipRow(row.since, row.ended_on)
+                    for row in session.execute(sa.select(BankPartnership.bank_code, BankPartnership.city_code,
+                                                         BankPartnership.since, BankPartnership.ended_on))}
+    return BooksSnapshot(generation, versions, banks, partnerships)
+
+
+def _versions(session: Session, domain_name: str) -> list[VersionRow]:
+    return _books(session).versions.get(domain_name, [])
 
 
 def loan_policies(session: Session) -> list[LoanPolicy]:
-    return [LoanPolicy(code=v.code, effective_from=v.effective_from,
-                       **{**v.params, **({"enterprise_kinds": tuple(v.params["enterprise_kinds"])}
-                                         if "enterprise_kinds" in v.params else {})})
-            for v in _versions(session, "loan")]
+    return _books(session).policies("loan", lambda: [
+        LoanPolicy(code=v.code, effective_from=v.effective_from,
+                   **{**v.params, **({"enterprise_kinds": tuple(v.params["enterprise_kinds"])}
+                                     if "enterprise_kinds" in v.params else {})})
+        for v in _versions(session, "loan")])
 
 
 def loan_policy(session: Session, *, on: dt.date | None = None, code: str | None = None) -> LoanPolicy:
@@ -72,20 +144,21 @@ def loan_policy(session: Session, *, on: dt.date | None = None, code: str | None
 
 
 def lpr_rates(session: Session) -> list[LprRate]:
-    return [LprRate(v.effective_from, v.params["rate_bp"]) for v in _versions(session, "lpr")]
+    return _books(session).policies("lpr", lambda: [LprRate(v.effective_from, v.params["rate_bp"])
+                                                    for v in _versions(session, "lpr")])
 
 
 def fund_policy(session: Session, on: dt.date) -> FundPolicy:
-    versions = [FundPolicy(code=v.code, effective_from=v.effective_from, **v.params)
-                for v in _versions(session, "fund")]
+    versions = _books(session).policies("fund", lambda: [FundPolicy(code=v.code, effective_from=v.effective_from,
+                                                                    **v.params) for v in _versions(session, "fund")])
     return in_force(versions, on, "担保基金政策")
 
 
 def subsidy_policy(session: Session, kind: str, on: dt.date, region_code: str | None = None) -> SubsidyPolicy:
     """The version in force for a claim made in a region: its city's own (a version whose figures
     name the city, as a city's travel-subsidy amounts do) when one is in force, else the province's."""
-    versions = [SubsidyPolicy(kind, v.code, v.effective_from, v.params)
-                for v in _versions(session, f"subsidy:{kind}")]
+    versions = _books(session).policies(f"subsidy:{kind}", lambda: [
+        SubsidyPolicy(kind, v.code, v.effective_from, v.params) for v in _versions(session, f"subsidy:{kind}")])
     city = regions.city_of(region_code) if region_code else None
     own = [v for v in versions if city is not None and v.params.get("city_code") == city]
     general = [v for v in versions if not v.params.get("city_code")]
@@ -96,26 +169,25 @@ def subsidy_policy(session: Session, kind: str, on: dt.date, region_code: str | 
     raise InvalidState("no_policy_in_force", "kind", f"{where}尚未发布{KIND_NAMES[kind]}的标准，暂不能申领")
 
 
-def bank(session: Session, code: str) -> Bank:
-    banks = _kept(session).setdefault("banks", {})
-    found = banks.get(code) or session.get(Bank, code)
+def bank(session: Session, code: str) -> Bank | BankRow:
+    """The bank: the one read with its loan (`loans.get` joins it), else as this process keeps them."""
+    found = session.identity_map.get(identity_key(Bank, code)) or _books(session).banks.get(code)
     if found is None:
         raise InvalidInput("bank_unknown", "bank_code", "不是合作银行")
-    banks[code] = found
     return found
 
 
-def partner_bank(session: Session, code: str, region_code: str, on: dt.date) -> Bank:
+def partner_bank(session: Session, code: str, region_code: str, on: dt.date) -> Bank | BankRow:
     """The bank, which must be a partner of the city the borrower is in on that day."""
     found, city = bank(session, code), city_of(region_code)
-    partnership = session.get(BankPartnership, (code, city))
+    partnership = _books(session).partnerships.get((code, city))
     if partnership is None or not partnership_holds(partnership, on):
         raise InvalidInput("bank_not_partner", "bank_code",
                            f"{found.name}不是{regions.name_of(city)}的合作银行，请选择本市的合作银行")
     return found
 
 
-def partnership_holds(partnership: BankPartnership, on: dt.date) -> bool:
+def partnership_holds(partnership: BankPartnership | PartnershipRow, on: dt.date) -> bool:
     return partnership.since <= on and (partnership.ended_on is None or on < partnership.ended_on)
 
 
