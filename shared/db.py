@@ -109,6 +109,17 @@ def _ping_if_idle(dbapi_connection, record, proxy) -> None:
         raise sa.exc.DisconnectionError(f"connection lost while idle: {exc!r}") from exc
 
 
+AT_COMMIT = "guiyan_at_commit"
+
+
+def write_at_commit(session: Session, table: sa.Table, row: dict) -> None:
+    """Insert `row` just before the transaction commits (a `UnitOfWork`'s), in the one statement
+    that writes its events: a command's stored result, a record's timeline step that nothing reads
+    back before the answer. A round trip less for each; a row whose key is taken fails the commit,
+    as it would have failed its own statement."""
+    session.info.setdefault(AT_COMMIT, []).append((table, row))
+
+
 class UnitOfWork:
     """One transaction: the change and its outbox rows commit together or not at all.
 
@@ -122,7 +133,6 @@ class UnitOfWork:
         self.on_commit = on_commit
         self.recorded: list[dict] = []
         self.pending: list = []  # events published, written to the outbox when the change commits
-        self.at_commit: list[tuple[sa.Table, dict]] = []  # rows written with them (`write_at_commit`)
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.session_factory()
@@ -174,10 +184,9 @@ class UnitOfWork:
             self.recorded.extend(envelopes)
 
     def write_at_commit(self, table: sa.Table, row: dict) -> None:
-        """Insert `row` (a command's stored result) just before the transaction commits, in the
-        statement that writes its events: one round trip less for every command that keeps its result.
-        A row whose key is taken fails the commit, as it would have failed its own statement."""
-        self.at_commit.append((table, row))
+        """See `write_at_commit` (a command's stored result)."""
+        assert self.session is not None
+        write_at_commit(self.session, table, row)
 
     def _write_pending(self) -> None:
         from shared.bulk import insert_rows_together
@@ -185,10 +194,13 @@ class UnitOfWork:
 
         assert self.session is not None
         events, self.pending = self.pending, []
-        rows, self.at_commit = self.at_commit, []
+        rows = self.session.info.pop(AT_COMMIT, [])
         if not events and not rows:
             return
-        batches: list[tuple[sa.Table, list[dict]]] = [(table, [row]) for table, row in rows]
+        by_table: dict[sa.Table, list[dict]] = {}
+        for table, row in rows:
+            by_table.setdefault(table, []).append(row)
+        batches = list(by_table.items())
         if events:
             kept, envelopes = outbox_rows(events, handed_over=self.on_commit is not None)
             batches.append((outbox, kept))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import time
 from typing import Any
@@ -221,7 +222,28 @@ class QuickReplyRpcConsumer(RpcConsumer):
         return result, exc_info
 
 
-class SteadyRpc(Rpc):
+class SignatureOnce:
+    """An entrypoint that checks each call's arguments against its method as nameko does, with the
+    method's signature worked out once: nameko's `inspect.getcallargs` worked it out again on every
+    call, 56 µs of every RPC and of every HTTP request. The same signature is checked (the method as
+    the class holds it, not what a decorator wraps), with the same error."""
+
+    _signature: inspect.Signature | None = None
+    container: Any  # as the entrypoint it is mixed into has them
+    method_name: str
+
+    def check_signature(self, args, kwargs):
+        if self._signature is None:
+            self._signature = inspect.signature(getattr(self.container.service_cls, self.method_name),
+                                                follow_wrapped=False)
+        try:
+            self._signature.bind(None, *args, **kwargs)  # None: the unbound method's `self`, as nameko passes
+        except TypeError:
+            super().check_signature(args, kwargs)  # type: ignore[misc]  # nameko's check, for its message
+            raise
+
+
+class SteadyRpc(SignatureOnce, Rpc):
     """nameko's RPC entrypoint, except that a reply that cannot be sent (the broker went away while
     the command ran) is logged instead of killing the whole service: nameko lets that error end the
     worker's thread, and a thread that ends with an error stops the container. The caller has had

@@ -34,6 +34,7 @@ from shared.errors import (
     unavailable,
 )
 from shared.logging import get_logger, new_correlation_id
+from shared.nameko_base import SignatureOnce
 from shared.settings import GatewaySettings
 from shared.transient import TRANSIENT_ERRORS, is_transient
 
@@ -231,7 +232,7 @@ class QueryNamesOnlyLog:
         return getattr(self.log, name)
 
 
-class CorrelatedEndpoint(HttpRequestHandler):
+class CorrelatedEndpoint(SignatureOnce, HttpRequestHandler):
     """Takes the caller's X-Correlation-ID (or makes one) and returns it on the response."""
 
     server = QuickWebServer()  # one server for every route of the gateway (API and pages)

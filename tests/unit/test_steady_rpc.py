@@ -108,3 +108,43 @@ def test_every_consumer_of_every_service_is_steady():
         consumers = [ext for ext in container.subextensions if isinstance(ext, QueueConsumer)]
         assert consumers, name
         assert all(isinstance(ext, SteadyQueueConsumer) for ext in consumers), (name, consumers)
+
+
+def test_each_call_is_checked_against_the_methods_signature_as_nameko_checks_it():
+    """The signature is worked out once, not per call; what passes and what fails is nameko's own
+    check's (`Entrypoint.check_signature`), its error the same."""
+    import functools
+
+    from nameko.exceptions import IncorrectSignature
+    from nameko.extensions import Entrypoint
+
+    def wrapped(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            return method(*args, **kwargs)
+        return wrapper
+
+    class Service:
+        def approve(self, actor, loan_id, data, idempotency_key=None):
+            pass
+
+        @wrapped
+        def read(self, actor, loan_id):
+            pass
+
+    calls = [((1, 2, 3), {}), ((1, 2, 3, 4), {}), ((1, 2), {"data": 3}), ((1, 2), {}), ((1, 2, 3, 4, 5), {}),
+             ((1,), {"loan": 2}), ((), {})]
+    for name in ("approve", "read"):
+        ours, theirs = SteadyRpc(), Entrypoint()
+        for made in (ours, theirs):
+            made.container, made.method_name = mock.Mock(service_cls=Service), name
+        for args, kwargs in calls:
+            outcomes = []
+            for made in (ours, theirs):
+                try:
+                    made.check_signature(args, kwargs)
+                    outcomes.append("ok")
+                except IncorrectSignature as exc:
+                    outcomes.append(str(exc))
+            assert outcomes[0] == outcomes[1], (name, args, kwargs)
+    assert ours._signature is not None  # worked out once, kept

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, lazyload, noload
+from sqlalchemy.orm import Session, joinedload, lazyload, noload, object_session
 
 from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
@@ -35,7 +35,7 @@ from shared.contracts.finance import (
     LoanListQuery,
     RepaymentCreate,
 )
-from shared.db import in_region, new_id, text_contains, visible_to
+from shared.db import in_region, new_id, text_contains, visible_to, write_at_commit
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -124,9 +124,8 @@ def read(session: Session, loan: GuaranteedLoan, *, schedule: list | None = None
     return {**summary(loan, books.bank(session, loan.bank_code)),
             "instalments": [_instalment(row) for row in (schedule if schedule is not None else loan.instalments)]
             if disbursed else [],
-            "repayments": [_repayment(row) for row in loan.repayments] if disbursed and not lent_now else [],
-            "history": [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note}
-                        for s in loan.history],
+            "repayments": [_repayment(row) for row in _repayments(session, loan)] if disbursed and not lent_now else [],
+            "history": _timeline(session, loan),
             "partners": [{"entrepreneur_id": p.entrepreneur_id, "name": p.name} for p in loan.partners]
             if loan.borrower_kind == "partnership" else [],
             # only a refused, ineligible or withdrawn application can have been corrected and sent again
@@ -250,8 +249,33 @@ def _fact(loan: GuaranteedLoan) -> dict:
             "region_code": loan.region_code, "bank_code": loan.bank_code}
 
 
+NEW_STEPS, NEW_REPAYMENTS = "finance_new_steps", "finance_new_repayments"
+
+
 def _step(loan: GuaranteedLoan, actor: str, action: str, note: str = "") -> None:
-    loan.history.append(LoanStep(actor=actor, action=action, note=note[:500]))
+    """A step on the loan's timeline, written with the command's events as it commits (a statement
+    of its own, with its id read back, was a round trip of every step); the answer shows it."""
+    session = object_session(loan)
+    assert session is not None and loan.id is not None, "a loan of this transaction, stored or flushed"
+    row = {"loan_id": loan.id, "at": clock.stamp(), "actor": actor, "action": action, "note": note[:500]}
+    write_at_commit(session, LoanStep.__table__, row)
+    session.info.setdefault(NEW_STEPS, {}).setdefault(loan.id, []).append(row)
+
+
+def _repayments(session: Session, loan: GuaranteedLoan) -> list[Repayment]:
+    """The loan's repayments as stored, with those this transaction records, in the order a read
+    gives them (by the day paid)."""
+    with session.no_autoflush:  # the loan's row is written once, when the command ends
+        stored = list(loan.repayments)
+    new = session.info.get(NEW_REPAYMENTS, {}).get(loan.id, [])
+    return sorted([*stored, *new], key=lambda row: row.paid_on) if new else stored
+
+
+def _timeline(session: Session, loan: GuaranteedLoan) -> list[dict]:
+    """The loan's steps as stored, then those this transaction has added."""
+    return [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note} for s in loan.history] + [
+        {key: row[key] for key in ("at", "actor", "action", "note")}
+        for row in session.info.get(NEW_STEPS, {}).get(loan.id, [])]
 
 
 def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEntrepreneur, KnownEnterprise | None]:
@@ -590,10 +614,12 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     plan, interest, principal = loan_rules.allocate(before, amount)
     _store_plan(session, loan, before, plan)
     loan.interest_paid_fen += interest
-    repayment = Repayment(id=new_id(), paid_on=paid_on, amount_fen=amount, interest_fen=interest,
-                          principal_fen=principal, recorded_by=actor.username)
-    with session.no_autoflush:  # its earlier repayments are read for the answer; the loan's row is written once, at the end
-        loan.repayments.append(repayment)
+    repayment = Repayment(id=new_id(), loan_id=loan.id, paid_on=paid_on, amount_fen=amount, interest_fen=interest,
+                          principal_fen=principal, recorded_by=actor.username, recorded_at=clock.stamp())
+    # written with the command's events as it commits, as its timeline step is; the answer shows it
+    write_at_commit(session, Repayment.__table__, {column: getattr(repayment, column) for column in (
+        "id", "loan_id", "paid_on", "amount_fen", "interest_fen", "principal_fen", "recorded_by", "recorded_at")})
+    session.info.setdefault(NEW_REPAYMENTS, {}).setdefault(loan.id, []).append(repayment)
     if principal:
         books.post(session, books.city_of(loan.region_code), ledger.principal_repaid(
             f"repayment:{repayment.id}", loan.bank_code, principal), actor.username)
