@@ -33,15 +33,24 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict], *, skip_exi
     if not rows:
         return []
     preparer = session.get_bind().dialect.identifier_preparer
-    name = preparer.format_table(table)
-    columns = ", ".join(preparer.quote(column) for column in rows[0])
     conflict = f" ON CONFLICT {on_conflict}" if on_conflict else " ON CONFLICT DO NOTHING" if skip_existing else ""
     back = f" RETURNING {', '.join(preparer.quote(column) for column in returning)}" if returning else ""
-    result = session.execute(
-        sa.text(f"INSERT INTO {name} AS existing ({columns}) SELECT {columns} "  # noqa: S608 (names from the table)
-                f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows AS jsonb)){conflict}{back}"),
-        {"rows": json.dumps(rows, default=_json_value, ensure_ascii=False)})
+    result = session.execute(sa.text(_insert_from_json(preparer, table, rows, "rows") + conflict + back),
+                             {"rows": _as_json(rows)})
     return list(result) if returning else []
+
+
+def _insert_from_json(preparer, table: sa.Table, rows: list[dict], parameter: str) -> str:
+    """INSERT of the rows' columns from the JSON array bound as `parameter`; the table is also
+    `existing`, as an ON CONFLICT action names the row already there."""
+    name = preparer.format_table(table)
+    columns = ", ".join(preparer.quote(column) for column in rows[0])
+    return (f"INSERT INTO {name} AS existing ({columns}) SELECT {columns} "  # noqa: S608 (names from the table)
+            f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:{parameter} AS jsonb))")
+
+
+def _as_json(rows: list[dict]) -> str:
+    return json.dumps(rows, default=_json_value, ensure_ascii=False)
 
 
 def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[dict]]]) -> None:
@@ -53,13 +62,8 @@ def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[di
     if not batches:
         return
     preparer = session.get_bind().dialect.identifier_preparer
-    parts, values = [], {}
-    for n, (table, rows) in enumerate(batches):
-        name = preparer.format_table(table)
-        columns = ", ".join(preparer.quote(column) for column in rows[0])
-        parts.append(f"INSERT INTO {name} ({columns}) SELECT {columns} "  # noqa: S608 (names from the table)
-                     f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows{n} AS jsonb))")
-        values[f"rows{n}"] = json.dumps(rows, default=_json_value, ensure_ascii=False)
+    parts = [_insert_from_json(preparer, table, rows, f"rows{n}") for n, (table, rows) in enumerate(batches)]
+    values = {f"rows{n}": _as_json(rows) for n, (_, rows) in enumerate(batches)}
     *first, last = parts
     prefix = f"WITH {', '.join(f'written{n} AS ({part})' for n, part in enumerate(first))} " if first else ""
     session.execute(sa.text(prefix + last), values)

@@ -183,11 +183,6 @@ class UnitOfWork:
         if not held:
             self.recorded.extend(envelopes)
 
-    def write_at_commit(self, table: sa.Table, row: dict) -> None:
-        """See `write_at_commit` (a command's stored result)."""
-        assert self.session is not None
-        write_at_commit(self.session, table, row)
-
     def _write_pending(self) -> None:
         from shared.bulk import insert_rows_together
         from shared.outbox import outbox, outbox_rows

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared import clock
+from shared.db import write_at_commit
 from shared.errors import Conflict, InvalidInput
 from shared.outbox import messaging_metadata
 
@@ -121,7 +122,7 @@ def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any
             return prior
         result = work(uow)
         if key is not None:  # with the command's events, in one statement as it commits
-            uow.write_at_commit(command_log, {"scope": scope, "key": key, "request_hash": digest, "result": result,
-                                              "created_at": clock.utcnow()})
+            write_at_commit(uow.session, command_log, {"scope": scope, "key": key, "request_hash": digest,
+                                                       "result": result, "created_at": clock.utcnow()})
         uow.commit()
         return result

@@ -66,18 +66,14 @@ class PartnershipRow:
 @dataclass
 class BooksSnapshot:
     """The policy versions, banks and partnerships as they stood at one count of `books_generation`,
-    with the policies built from them (built once, shared by every command: never changed)."""
+    with the policies built from them (`built`, by domain: built once, shared by every command, never
+    changed)."""
 
     generation: int
     versions: dict[str, list[VersionRow]]
     banks: dict[str, BankRow]
     partnerships: dict[tuple[str, str], PartnershipRow]
-    built: dict = field(default_factory=dict)
-
-    def policies(self, name: str, build):
-        if name not in self.built:
-            self.built[name] = build()
-        return self.built[name]
+    built: dict[str, list] = field(default_factory=dict)
 
 
 _KEPT: dict[str, BooksSnapshot] = {}  # this process's, the latest read, by database
@@ -124,16 +120,19 @@ def _read_books(session: Session, generation: int) -> BooksSnapshot:
     return BooksSnapshot(generation, versions, banks, partnerships)
 
 
-def _versions(session: Session, domain_name: str) -> list[VersionRow]:
-    return _books(session).versions.get(domain_name, [])
+def _policies(session: Session, domain_name: str, build) -> list:
+    """`build(version)` of each of the domain's versions, once per count of `books_generation`."""
+    books = _books(session)
+    if domain_name not in books.built:
+        books.built[domain_name] = [build(v) for v in books.versions.get(domain_name, [])]
+    return books.built[domain_name]
 
 
 def loan_policies(session: Session) -> list[LoanPolicy]:
-    return _books(session).policies("loan", lambda: [
-        LoanPolicy(code=v.code, effective_from=v.effective_from,
-                   **{**v.params, **({"enterprise_kinds": tuple(v.params["enterprise_kinds"])}
-                                     if "enterprise_kinds" in v.params else {})})
-        for v in _versions(session, "loan")])
+    return _policies(session, "loan", lambda v: LoanPolicy(
+        code=v.code, effective_from=v.effective_from,
+        **{**v.params, **({"enterprise_kinds": tuple(v.params["enterprise_kinds"])}
+                          if "enterprise_kinds" in v.params else {})}))
 
 
 def loan_policy(session: Session, *, on: dt.date | None = None, code: str | None = None) -> LoanPolicy:
@@ -144,21 +143,18 @@ def loan_policy(session: Session, *, on: dt.date | None = None, code: str | None
 
 
 def lpr_rates(session: Session) -> list[LprRate]:
-    return _books(session).policies("lpr", lambda: [LprRate(v.effective_from, v.params["rate_bp"])
-                                                    for v in _versions(session, "lpr")])
+    return _policies(session, "lpr", lambda v: LprRate(v.effective_from, v.params["rate_bp"]))
 
 
 def fund_policy(session: Session, on: dt.date) -> FundPolicy:
-    versions = _books(session).policies("fund", lambda: [FundPolicy(code=v.code, effective_from=v.effective_from,
-                                                                    **v.params) for v in _versions(session, "fund")])
+    versions = _policies(session, "fund", lambda v: FundPolicy(code=v.code, effective_from=v.effective_from, **v.params))
     return in_force(versions, on, "担保基金政策")
 
 
 def subsidy_policy(session: Session, kind: str, on: dt.date, region_code: str | None = None) -> SubsidyPolicy:
     """The version in force for a claim made in a region: its city's own (a version whose figures
     name the city, as a city's travel-subsidy amounts do) when one is in force, else the province's."""
-    versions = _books(session).policies(f"subsidy:{kind}", lambda: [
-        SubsidyPolicy(kind, v.code, v.effective_from, v.params) for v in _versions(session, f"subsidy:{kind}")])
+    versions = _policies(session, f"subsidy:{kind}", lambda v: SubsidyPolicy(kind, v.code, v.effective_from, v.params))
     city = regions.city_of(region_code) if region_code else None
     own = [v for v in versions if city is not None and v.params.get("city_code") == city]
     general = [v for v in versions if not v.params.get("city_code")]

@@ -252,14 +252,24 @@ def _fact(loan: GuaranteedLoan) -> dict:
 NEW_STEPS, NEW_REPAYMENTS = "finance_new_steps", "finance_new_repayments"
 
 
+def _add_with_events(session: Session, kind: str, table: sa.Table, row: dict, shown) -> None:
+    """A row of the loan's (`row["loan_id"]`) written with the command's events as it commits (a
+    statement of its own was a round trip of every step and repayment); `shown` in the answer."""
+    write_at_commit(session, table, row)
+    session.info.setdefault(kind, {}).setdefault(row["loan_id"], []).append(shown)
+
+
+def _added(session: Session, kind: str, loan: GuaranteedLoan) -> list:
+    """What this transaction added of `kind` to the loan, to show (`_add_with_events`)."""
+    return session.info.get(kind, {}).get(loan.id, [])
+
+
 def _step(loan: GuaranteedLoan, actor: str, action: str, note: str = "") -> None:
-    """A step on the loan's timeline, written with the command's events as it commits (a statement
-    of its own, with its id read back, was a round trip of every step); the answer shows it."""
+    """A step on the loan's timeline; the answer shows it."""
     session = object_session(loan)
     assert session is not None and loan.id is not None, "a loan of this transaction, stored or flushed"
     row = {"loan_id": loan.id, "at": clock.stamp(), "actor": actor, "action": action, "note": note[:500]}
-    write_at_commit(session, LoanStep.__table__, row)
-    session.info.setdefault(NEW_STEPS, {}).setdefault(loan.id, []).append(row)
+    _add_with_events(session, NEW_STEPS, LoanStep.__table__, row, row)
 
 
 def _repayments(session: Session, loan: GuaranteedLoan) -> list[Repayment]:
@@ -267,15 +277,14 @@ def _repayments(session: Session, loan: GuaranteedLoan) -> list[Repayment]:
     gives them (by the day paid)."""
     with session.no_autoflush:  # the loan's row is written once, when the command ends
         stored = list(loan.repayments)
-    new = session.info.get(NEW_REPAYMENTS, {}).get(loan.id, [])
+    new = _added(session, NEW_REPAYMENTS, loan)
     return sorted([*stored, *new], key=lambda row: row.paid_on) if new else stored
 
 
 def _timeline(session: Session, loan: GuaranteedLoan) -> list[dict]:
     """The loan's steps as stored, then those this transaction has added."""
     return [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note} for s in loan.history] + [
-        {key: row[key] for key in ("at", "actor", "action", "note")}
-        for row in session.info.get(NEW_STEPS, {}).get(loan.id, [])]
+        {key: row[key] for key in ("at", "actor", "action", "note")} for row in _added(session, NEW_STEPS, loan)]
 
 
 def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEntrepreneur, KnownEnterprise | None]:
@@ -614,12 +623,10 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     plan, interest, principal = loan_rules.allocate(before, amount)
     _store_plan(session, loan, before, plan)
     loan.interest_paid_fen += interest
-    repayment = Repayment(id=new_id(), loan_id=loan.id, paid_on=paid_on, amount_fen=amount, interest_fen=interest,
-                          principal_fen=principal, recorded_by=actor.username, recorded_at=clock.stamp())
-    # written with the command's events as it commits, as its timeline step is; the answer shows it
-    write_at_commit(session, Repayment.__table__, {column: getattr(repayment, column) for column in (
-        "id", "loan_id", "paid_on", "amount_fen", "interest_fen", "principal_fen", "recorded_by", "recorded_at")})
-    session.info.setdefault(NEW_REPAYMENTS, {}).setdefault(loan.id, []).append(repayment)
+    row = {"id": new_id(), "loan_id": loan.id, "paid_on": paid_on, "amount_fen": amount, "interest_fen": interest,
+           "principal_fen": principal, "recorded_by": actor.username, "recorded_at": clock.stamp()}
+    repayment = Repayment(**row)
+    _add_with_events(session, NEW_REPAYMENTS, Repayment.__table__, row, repayment)
     if principal:
         books.post(session, books.city_of(loan.region_code), ledger.principal_repaid(
             f"repayment:{repayment.id}", loan.bank_code, principal), actor.username)
