@@ -3,11 +3,13 @@ payment list (代发清单) the paying bank takes, and its return (回盘) recon
 
 import csv
 import io
+import re
 
 import pytest
 
 from services.finance.domain import payments
 from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.logging import mask_text
 
 LINE = payments.FileLine("GY0001", "张三", "11010519491231002X", "中国工商银行", "银行卡", "6222021234567894",
                          "6222 **** **** 7894", 150_000, "技能提升补贴")
@@ -65,3 +67,12 @@ def test_a_return_that_contradicts_the_books_or_names_another_batchs_line_is_ref
     with pytest.raises((Conflict, InvalidInput)) as refused:
         payments.reconcile(statuses, payments.returned([{"reference": "A", "result": "paid"}, returned]))
     assert refused.value.code == code
+
+
+def test_a_line_reference_is_never_taken_for_a_mobile_number_or_a_resident_id():
+    references = {payments.new_reference() for _ in range(5000)}
+    assert len(references) == 5000
+    for reference in references:
+        assert re.fullmatch(r"GY[0-9A-HJ-NP-Z]{14}", reference)
+        assert not re.search(r"\d{8}", reference)  # a mobile number has 11 digits, a resident ID 17 or 18
+        assert mask_text(reference) == reference

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass
 
 from shared.errors import Conflict, Forbidden, InvalidInput
@@ -20,6 +21,20 @@ LINE_STATUS_NAMES = {"issued": "待银行回盘", "paid": "已到账", "failed":
 RESULTS = {"paid": "paid", "failed": "failed", "成功": "paid", "失败": "failed", "发放成功": "paid", "发放失败": "failed"}
 FILE_COLUMNS = ("序号", "参考号", "收款人", "证件号码", "开户银行", "账户类型", "账号", "账号（脱敏）",
                 "金额（分）", "金额（元）", "补贴项目")
+
+# a line's reference (参考号): "GY" and 14 characters from digits and letters that cannot be misread
+# (no I, O), the 7th always a letter, so that no run of digits in it is as long as a mobile number (11)
+# or a resident ID (18): log masking and the scan of logs would otherwise take it for one
+REFERENCE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+REFERENCE_LETTERS = REFERENCE_CHARACTERS[10:]
+
+
+def new_reference() -> str:
+    """A payment line's reference: unique by chance (about 70 bits), never a run of 8 digits or more."""
+    pick = secrets.choice
+    head = "".join(pick(REFERENCE_CHARACTERS) for _ in range(6))
+    tail = "".join(pick(REFERENCE_CHARACTERS) for _ in range(7))
+    return f"GY{head}{pick(REFERENCE_LETTERS)}{tail}"
 
 
 def check_checker(maker: str, checker: str) -> None:

@@ -4,8 +4,6 @@ before the transaction); a line keeps the account it was issued to."""
 
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -67,7 +65,7 @@ def issue(session: Session, batch: SubsidyBatch, accounts: list[dict], by: str) 
             missing.append(claim.claimant_name)
             continue
         session.add(PaymentLine(
-            reference="GY" + uuid.uuid4().hex[:14].upper(), batch_id=batch.id, claim_id=claim.id,
+            reference=rules.new_reference(), batch_id=batch.id, claim_id=claim.id,
             attempt=latest[claim.id].attempt + 1 if claim.id in latest else 1, payee_kind=payee["kind"],
             payee_name=account["payee_name"],
             payee_id_number=account.get("id_number") or account.get("credit_code") or "",
