@@ -53,11 +53,13 @@ def _as_json(rows: list[dict]) -> str:
     return json.dumps(rows, default=_json_value, ensure_ascii=False)
 
 
-def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[dict]]]) -> None:
+def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[dict]]], *,
+                         execution_options: dict | None = None) -> None:
     """Rows of several tables with one statement (each batch as `insert_rows` writes it, all but the
     last as a data-modifying WITH clause): a command's stored result and its events reach the
-    database in one round trip, just before the transaction commits. A batch without rows is left
-    out; a taken key fails the whole statement."""
+    database in one round trip, just before the transaction commits (with `execution_options`, the
+    statement's own: the unit of work's commits the transaction too, see shared.dbapi). A batch
+    without rows is left out; a taken key fails the whole statement."""
     batches = [(table, rows) for table, rows in batches if rows]
     if not batches:
         return
@@ -66,4 +68,4 @@ def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[di
     values = {f"rows{n}": _as_json(rows) for n, (_, rows) in enumerate(batches)}
     *first, last = parts
     prefix = f"WITH {', '.join(f'written{n} AS ({part})' for n, part in enumerate(first))} " if first else ""
-    session.execute(sa.text(prefix + last), values)
+    session.execute(sa.text(prefix + last).execution_options(**(execution_options or {})), values)

@@ -12,6 +12,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import regions
+from shared.dbapi import COMMITS, FramedConnection, frame_transactions
 
 _patched = False
 
@@ -74,20 +75,13 @@ def make_engine(url: str, pool_size: int) -> sa.Engine:
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args={"connection_factory": FramedConnection},
         future=True,
     )
+    frame_transactions(engine)  # BEGIN with the first statement, COMMIT with the last (shared.dbapi)
     sa.event.listen(engine, "checkout", _ping_if_idle)
     sa.event.listen(engine, "checkin", _note_checkin)
-    engine.dialect.reset_isolation_level = _back_to_server_default  # type: ignore[method-assign]
     return engine
-
-
-def _back_to_server_default(dbapi_connection) -> None:
-    """After an autocommit lookup or a REPEATABLE READ read, the connection goes back to the server's
-    own default (READ COMMITTED), not to an explicit READ COMMITTED as SQLAlchemy would set it:
-    psycopg2 then sent `SET default_transaction_isolation TO DEFAULT` after every autocommit
-    statement (each outbox hand-off, each token looked up), a round trip for nothing."""
-    dbapi_connection.set_session(isolation_level="DEFAULT", autocommit=False)
 
 
 def _note_checkin(dbapi_connection, record) -> None:
@@ -146,8 +140,11 @@ class UnitOfWork:
         self.session = None
 
     def commit(self) -> None:
+        """Write what the ORM holds, then the events and rows kept for the commit in one statement
+        that commits too (shared.dbapi): a round trip less for every command."""
         assert self.session is not None
-        self._write_pending()
+        self.session.flush()  # nothing of the ORM's may come after the statement that commits
+        self._write_pending(commits=True)
         self.session.commit()
         if self.on_commit is not None and self.recorded:
             self.on_commit(self.recorded)
@@ -183,7 +180,7 @@ class UnitOfWork:
         if not held:
             self.recorded.extend(envelopes)
 
-    def _write_pending(self) -> None:
+    def _write_pending(self, *, commits: bool = False) -> None:
         from shared.bulk import insert_rows_together
         from shared.outbox import outbox, outbox_rows
 
@@ -200,7 +197,7 @@ class UnitOfWork:
             kept, envelopes = outbox_rows(events, handed_over=self.on_commit is not None)
             batches.append((outbox, kept))
             self.recorded.extend(envelopes)
-        insert_rows_together(self.session, batches)
+        insert_rows_together(self.session, batches, execution_options={COMMITS: True} if commits else None)
 
 
 class Database(DependencyProvider):
@@ -249,7 +246,7 @@ class DatabaseAccess:
     def lookup(self) -> Iterator[sa.Connection]:
         """A connection outside any transaction, for a single-statement read asked on every request
         (a session token the gateway's memory cannot answer): one round trip, where a read session
-        adds BEGIN and ROLLBACK."""
+        adds its ROLLBACK."""
         engine = self.session_factory.kw["bind"]
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection

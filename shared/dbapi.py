@@ -1,0 +1,104 @@
+"""A transaction's BEGIN sent with its first statement, and its COMMIT with its last when asked.
+
+psycopg2 opens a transaction with a BEGIN of its own, a round trip before the first statement, and
+ends it with a COMMIT or ROLLBACK of its own: three round trips for a one-statement transaction, and
+two of every command's. Here the driver's connection stays in autocommit mode and the dialect frames
+the transaction itself:
+
+- `begin` only notes that a transaction is wanted (with its isolation level);
+- the first statement goes as `BEGIN ISOLATION LEVEL …; <statement>` in one round trip (psycopg2
+  sends a string of statements as one simple query and keeps the last one's result);
+- a statement executed with the `commits` execution option goes as `<statement>; COMMIT`: the unit
+  of work's last one, its events and stored result (`shared.db.UnitOfWork.commit`);
+- `commit` and `rollback` send COMMIT or ROLLBACK only while the server says a transaction is open
+  (libpq knows it without asking), so a transaction that never ran a statement, or committed with
+  its last one, costs nothing more.
+
+A statement that fails leaves the transaction open and failed on the server, as before, and the
+rollback that follows ends it. `AUTOCOMMIT` isolation (a lookup, the relay's hand-off) frames
+nothing: each statement is its own transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg2.extensions
+import sqlalchemy as sa
+
+IDLE = psycopg2.extensions.TRANSACTION_STATUS_IDLE
+COMMITS = "guiyan_commits"  # execution option: the statement ends its transaction
+
+
+class FramedConnection(psycopg2.extensions.connection):
+    """A psycopg2 connection in autocommit mode that remembers the transaction its caller wants."""
+
+    isolation: str | None = None  # None: the server's default (READ COMMITTED)
+    begin_pending = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.autocommit = True
+
+    def framed(self, statement: str, commits: bool) -> str:
+        if self.begin_pending:
+            self.begin_pending = False
+            level = f" ISOLATION LEVEL {self.isolation}" if self.isolation else ""
+            statement = f"BEGIN{level}; {statement}"
+        return f"{statement}; COMMIT" if commits else statement
+
+
+def _raw(connection: Any) -> FramedConnection:
+    """The driver's connection, given it or SQLAlchemy's pool proxy of it."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _commits(context) -> bool:
+    return context is not None and bool(context.execution_options.get(COMMITS))
+
+
+def frame_transactions(engine: sa.Engine) -> None:
+    """Make `engine` (psycopg2, `connect_args={"connection_factory": FramedConnection}`) frame its transactions as
+    this module says. Installed on the engine's own dialect, as SQLAlchemy's documented hooks are
+    methods of it."""
+    dialect = engine.dialect
+    executemany = dialect.do_executemany
+
+    def set_isolation_level(dbapi_connection, level: str) -> None:
+        _raw(dbapi_connection).isolation = level
+
+    def reset_isolation_level(dbapi_connection) -> None:
+        # back to the server's own default, not to an explicit READ COMMITTED
+        _raw(dbapi_connection).isolation = None
+
+    def detect_autocommit_setting(dbapi_connection) -> bool:
+        return _raw(dbapi_connection).isolation == "AUTOCOMMIT"
+
+    def do_begin(dbapi_connection) -> None:
+        raw = _raw(dbapi_connection)
+        raw.begin_pending = raw.isolation != "AUTOCOMMIT"
+
+    def end(dbapi_connection, verb: str) -> None:
+        raw = _raw(dbapi_connection)
+        raw.begin_pending = False
+        if raw.get_transaction_status() != IDLE:
+            with raw.cursor() as cursor:
+                cursor.execute(verb)
+
+    def do_execute(cursor, statement, parameters, context=None) -> None:
+        cursor.execute(cursor.connection.framed(statement, _commits(context)), parameters)
+
+    def do_execute_no_params(cursor, statement, context=None) -> None:
+        cursor.execute(cursor.connection.framed(statement, _commits(context)))
+
+    def do_executemany(cursor, statement, parameters, context=None) -> None:
+        if cursor.connection.begin_pending:  # a batch runs its statement many times: BEGIN on its own
+            cursor.execute(cursor.connection.framed("SELECT 1", False))
+        executemany(cursor, statement, parameters, context)
+
+    for name, hook in {"set_isolation_level": set_isolation_level, "reset_isolation_level": reset_isolation_level,
+                       "detect_autocommit_setting": detect_autocommit_setting, "do_begin": do_begin,
+                       "do_commit": lambda c: end(c, "COMMIT"), "do_rollback": lambda c: end(c, "ROLLBACK"),
+                       "do_execute": do_execute, "do_execute_no_params": do_execute_no_params,
+                       "do_executemany": do_executemany}.items():
+        setattr(dialect, name, hook)
