@@ -35,6 +35,11 @@ def patch_psycopg_for_eventlet() -> None:
     _patched = True
 
 
+REGION_LEVELS = "guiyan_region_levels"
+"""A table's `info` key: the lengths of region prefix (6 a county, 9 a township) for which it keeps
+an index on `left(region_code, n)` in its lists' order."""
+
+
 def visible_to(actor, *, owner, region, bank=None) -> sa.ColumnElement[bool]:
     """`Actor.may_see` as a query's condition over the record's owner, region (and bank) columns."""
     if actor.role == "entrepreneur":
@@ -42,14 +47,26 @@ def visible_to(actor, *, owner, region, bank=None) -> sa.ColumnElement[bool]:
     if actor.role == "bank_liaison" and bank is not None:
         return bank == actor.bank_code
     if actor.is_official:
-        return region.startswith(regions.jurisdiction_prefix(actor.region_code))
+        return _within(region, regions.jurisdiction_prefix(actor.region_code), autoescape=False)
     return sa.false()
 
 
 def in_region(column, region_code: str, field: str = "region_code") -> sa.ColumnElement[bool]:
     """A list's region filter: the region and everything below it (a code prefix, as jurisdiction
     is). Narrows what `visible_to` allows; it never widens it."""
-    return column.startswith(regions.jurisdiction_prefix(regions.normalize(region_code, field)), autoescape=True)
+    return _within(column, regions.jurisdiction_prefix(regions.normalize(region_code, field)))
+
+
+def _within(column, prefix: str, *, autoescape: bool = True) -> sa.ColumnElement[bool]:
+    """The region codes under `prefix`. On a table that keeps an index per level (REGION_LEVELS) a
+    county's or township's codes are asked as `left(region_code, n) = prefix`, which that index
+    answers newest first: through the region's own rows only, where a scan of the newest rows that
+    skips other regions' went through all of an import of 100,000 people elsewhere (300 ms for a
+    county's first page). Any other prefix, and any other table, by `LIKE 'prefix%'`."""
+    table = getattr(getattr(column, "expression", column), "table", None)
+    if table is not None and len(prefix) in table.info.get(REGION_LEVELS, ()):
+        return sa.func.left(column, len(prefix)) == prefix
+    return column.startswith(prefix, autoescape=autoescape)
 
 
 def text_contains(fragment: str, *columns) -> sa.ColumnElement[bool]:

@@ -10,7 +10,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import clock
 from shared.attachment_table import AttachmentColumns
-from shared.db import new_id
+from shared.db import REGION_LEVELS, new_id
+
+LEVELS = (6, 9)  # a county's and a township's lists, each with its own index (migration 0012)
+
+
+def level_indexes(table: str) -> list[sa.Index]:
+    """A table's lists at county and township level, newest first: an index per level on the
+    region's prefix, then the lists' order (shared.db.REGION_LEVELS)."""
+    return [sa.Index(f"{table}_{name}_newest", sa.text(f"left(region_code, {length})"), sa.text("created_at DESC"),
+                     sa.text("id")) for name, length in zip(("county", "township"), LEVELS, strict=True)]
 
 
 class PayeeAccountColumns:
@@ -56,6 +65,7 @@ class Entrepreneur(PayeeAccountColumns, Base):
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     enterprises: Mapped[list[Enterprise]] = relationship(back_populates="owner")
+    __table_args__ = (*level_indexes("entrepreneurs"), {"info": {REGION_LEVELS: LEVELS}})
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -88,6 +98,7 @@ class Enterprise(PayeeAccountColumns, Base):
         cascade="all, delete-orphan", order_by="EnterpriseLiaison.kind")
     headcount_reports: Mapped[list[HeadcountReportRow]] = relationship(
         cascade="all, delete-orphan", order_by="HeadcountReportRow.quarter")
+    __table_args__ = (*level_indexes("enterprises"), {"info": {REGION_LEVELS: LEVELS}})
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -24,6 +24,7 @@ from shared.paging import TOTAL_CAP
 from tests.factories import credit_code, mobile, resident_id
 
 CITY, COUNTY, TOWNSHIP = "511000", "511024", "511024102"  # the township: 新店镇
+LEVELS = {CITY: "city", COUNTY: "county", TOWNSHIP: "township"}
 TIED_AT = dt.datetime(2025, 5, 4, 9, 30, tzinfo=dt.UTC)
 SEEDED = 3000
 
@@ -212,6 +213,10 @@ def test_an_official_finds_nothing_outside_their_region_and_an_entrepreneur_only
 
 PLANS = [  # (who, which list, query, an index the plan must name)
     (CITY, "entrepreneurs", {}, "entrepreneurs_newest"),
+    (COUNTY, "entrepreneurs", {}, "entrepreneurs_county_newest"),
+    (TOWNSHIP, "entrepreneurs", {}, "entrepreneurs_township_newest"),
+    (COUNTY, "enterprises", {}, "enterprises_county_newest"),
+    (TOWNSHIP, "enterprises", {}, "enterprises_township_newest"),
     (TOWNSHIP, "entrepreneurs", {"status": "registered"}, "entrepreneurs_"),
     (CITY, "entrepreneurs", {"q": "{name}"}, "entrepreneurs_name_grams"),
     (TOWNSHIP, "entrepreneurs", {"q": "{name}"}, "entrepreneurs_name_grams"),
@@ -235,7 +240,7 @@ def test_the_list_and_search_plans_use_the_indexes_under_the_region_scope(engine
               "short_fragment": phone[-3:],
               "credit_code": code, "code_fragment": code[9:15], "firm_name": firm[2:5]}
     query = ListQuery(**{key: value.format(**values) for key, value in query.items()})
-    level = "city" if region == CITY else "township"
+    level = LEVELS[region]
     build = readmodel.entrepreneurs_query if which == "entrepreneurs" else readmodel.enterprises_query
     model = Entrepreneur if which == "entrepreneurs" else Enterprise
     statement = readmodel.page_statement(build(as_actor(official(region, level)), query), model, query)
@@ -248,3 +253,32 @@ def test_the_list_and_search_plans_use_the_indexes_under_the_region_scope(engine
         plan = "\n".join(connection.execute(sa.text("EXPLAIN " + sql.replace("%%", "%"))).scalars())
     assert index in plan, plan
     assert f"Seq Scan on {which}" not in plan, plan
+
+
+def test_a_countys_first_page_reads_only_its_own_rows_however_many_newer_ones_another_township_has(engine):
+    """An office's import makes one township's people the newest rows by the thousand: a county's
+    list walked the newest rows and skipped every one of them (300 ms at 1,000,000 people after an
+    import of 100,000). Read by its own index, it touches its own 21 rows and no other."""
+    elsewhere = "511011101"  # 东兴区郭北镇, another county
+    newest = clock.utcnow() + dt.timedelta(days=1)
+    with Session(engine) as session:
+        session.add_all(person(f"导入{n}", newest, region=elsewhere + "201") for n in range(2000))
+        session.commit()
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("ANALYZE entrepreneurs"))
+        for region in (COUNTY, TOWNSHIP):
+            query = ListQuery()
+            statement = readmodel.page_statement(
+                readmodel.entrepreneurs_query(as_actor(official(region, LEVELS[region])), query), Entrepreneur, query)
+            sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            with engine.connect() as connection:
+                plan = connection.execute(sa.text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql.replace("%%", "%"))).scalar()
+            page = plan[0]["Plan"]
+            while page.get("Node Type") == "Limit":  # its outer plan; the capped count is an InitPlan beside it
+                page = next(part for part in page["Plans"] if part["Parent Relationship"] == "Outer")
+            assert page.get("Index Name") == f"entrepreneurs_{LEVELS[region]}_newest", page
+            assert page.get("Rows Removed by Filter", 0) == 0 and page["Actual Rows"] <= query.per_page + 1, page
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM entrepreneurs WHERE created_at = :at"), {"at": newest})
