@@ -25,7 +25,6 @@ from services.finance.models import (
 )
 from shared import clock, events, regions
 from shared.actors import Actor, require_role
-from shared.bulk import insert_rows
 from shared.contracts import TodoItem
 from shared.contracts import finance as fe
 from shared.contracts.finance import (
@@ -595,12 +594,13 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
         raise InvalidInput("disbursed_before_contract", "disbursed_on", "放款日期不能早于合同日期")
     plan = loan_rules.schedule(loan.approved_amount_fen, loan.rate_bp, loan.approved_term_months,
                            loan.repayment_method, on)
-    # the schedule with one statement and one parameter, not as 36 objects for the ORM to flush (half
-    # of a disbursement's cost), nor as 36 rows of bound values; read back when an answer shows it
-    insert_rows(session, Instalment.__table__, [
-        {"loan_id": loan.id, "number": i.number, "due_on": i.due_on, "principal_fen": i.principal_fen,
-         "interest_fen": i.interest_fen, "principal_paid_fen": 0, "interest_paid_fen": 0} for i in plan])
-    session.expire(loan, ["instalments"])
+    # the schedule written with the command's events as it commits, one parameter for its 36 rows
+    # (not 36 objects for the ORM to flush: half of a disbursement's cost); nothing in this
+    # transaction reads them back: the answer and the event show `plan`
+    for i in plan:
+        write_at_commit(session, Instalment.__table__, {
+            "loan_id": loan.id, "number": i.number, "due_on": i.due_on, "principal_fen": i.principal_fen,
+            "interest_fen": i.interest_fen, "principal_paid_fen": 0, "interest_paid_fen": 0})
     loan.status, loan.disbursed_on = "disbursed", on
     loan.outstanding_principal_fen = loan.approved_amount_fen
     books.post(session, books.city_of(loan.region_code), ledger.loan_disbursed(
