@@ -17,9 +17,10 @@ LEVELS = (6, 9)  # a county's and a township's lists, each with its own index (m
 
 def level_indexes(table: str) -> list[sa.Index]:
     """A table's lists at county and township level, newest first: an index per level on the
-    region's prefix, then the lists' order (shared.db.REGION_LEVELS)."""
+    region's prefix, then the lists' order (shared.db.REGION_LEVELS), with the region code itself,
+    so that a list's capped count reads the index alone (an expression's column must be there too)."""
     return [sa.Index(f"{table}_{name}_newest", sa.text(f"left(region_code, {length})"), sa.text("created_at DESC"),
-                     sa.text("id")) for name, length in zip(("county", "township"), LEVELS, strict=True)]
+                     sa.text("id"), postgresql_include=["region_code"]) for name, length in zip(("county", "township"), LEVELS, strict=True)]
 
 
 class PayeeAccountColumns:
