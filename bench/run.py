@@ -6,7 +6,7 @@ spent per operation (services and PostgreSQL summed, from /proc), and the load a
 machine is shared and noisy. `GUIYAN_BENCH_SIZE=tiny` runs the same code at a tiny size (`make test`
 does, so that it cannot rot); its figures mean nothing.
 
-Run: `make bench` (PostgreSQL and RabbitMQ up; about 10 minutes at full size).
+Run: `make bench` (PostgreSQL and RabbitMQ up; about 20 minutes at full size).
 """
 
 from __future__ import annotations
