@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 IDLE = psycopg2.extensions.TRANSACTION_STATUS_IDLE
 COMMITS = "guiyan_commits"  # execution option: the statement ends its transaction
+AUTOCOMMIT = "AUTOCOMMIT"  # SQLAlchemy's isolation level of a statement that is its own transaction
 
 
 class FramedConnection(psycopg2.extensions.connection):
@@ -40,11 +41,16 @@ class FramedConnection(psycopg2.extensions.connection):
         super().__init__(*args, **kwargs)
         self.autocommit = True
 
+    def take_begin(self) -> str | None:
+        """The BEGIN the wanted transaction still needs, once; None when it has been sent or none is wanted."""
+        if not self.begin_pending:
+            return None
+        self.begin_pending = False
+        return f"BEGIN ISOLATION LEVEL {self.isolation}" if self.isolation else "BEGIN"
+
     def framed(self, statement: str, commits: bool) -> str:
-        if self.begin_pending:
-            self.begin_pending = False
-            level = f" ISOLATION LEVEL {self.isolation}" if self.isolation else ""
-            statement = f"BEGIN{level}; {statement}"
+        begin = self.take_begin()
+        statement = f"{begin}; {statement}" if begin else statement
         return f"{statement}; COMMIT" if commits else statement
 
 
@@ -72,11 +78,11 @@ def frame_transactions(engine: sa.Engine) -> None:
         _raw(dbapi_connection).isolation = None
 
     def detect_autocommit_setting(dbapi_connection) -> bool:
-        return _raw(dbapi_connection).isolation == "AUTOCOMMIT"
+        return _raw(dbapi_connection).isolation == AUTOCOMMIT
 
     def do_begin(dbapi_connection) -> None:
         raw = _raw(dbapi_connection)
-        raw.begin_pending = raw.isolation != "AUTOCOMMIT"
+        raw.begin_pending = raw.isolation != AUTOCOMMIT
 
     def end(dbapi_connection, verb: str) -> None:
         raw = _raw(dbapi_connection)
@@ -92,8 +98,9 @@ def frame_transactions(engine: sa.Engine) -> None:
         cursor.execute(cursor.connection.framed(statement, _commits(context)))
 
     def do_executemany(cursor, statement, parameters, context=None) -> None:
-        if cursor.connection.begin_pending:  # a batch runs its statement many times: BEGIN on its own
-            cursor.execute(cursor.connection.framed("SELECT 1", False))
+        begin = cursor.connection.take_begin()
+        if begin:  # a batch runs its statement many times: BEGIN goes on its own
+            cursor.execute(begin)
         executemany(cursor, statement, parameters, context)
 
     for name, hook in {"set_isolation_level": set_isolation_level, "reset_isolation_level": reset_isolation_level,

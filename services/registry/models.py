@@ -12,15 +12,17 @@ from shared import clock
 from shared.attachment_table import AttachmentColumns
 from shared.db import REGION_LEVELS, new_id
 
-LEVELS = (6, 9)  # a county's and a township's lists, each with its own index (migration 0012)
+LIST_LEVELS = {"county": 6, "township": 9}  # the lists with an index of their level's own (migration 0012)
 
 
-def level_indexes(table: str) -> list[sa.Index]:
-    """A table's lists at county and township level, newest first: an index per level on the
-    region's prefix, then the lists' order (shared.db.REGION_LEVELS), with the region code itself,
-    so that a list's capped count reads the index alone (an expression's column must be there too)."""
-    return [sa.Index(f"{table}_{name}_newest", sa.text(f"left(region_code, {length})"), sa.text("created_at DESC"),
-                     sa.text("id"), postgresql_include=["region_code"]) for name, length in zip(("county", "township"), LEVELS, strict=True)]
+def level_indexed(table: str) -> tuple:
+    """A table's `__table_args__`: its lists at county and township level, newest first, each with an
+    index on the region's prefix, then the lists' order, and the region code itself, so that a list's
+    capped count reads the index alone (an expression's column must be there too); the levels are
+    named in the table's info for shared.db's region conditions (REGION_LEVELS)."""
+    return (*(sa.Index(f"{table}_{level}_newest", sa.text(f"left(region_code, {length})"), sa.text("created_at DESC"),
+                       sa.text("id"), postgresql_include=["region_code"]) for level, length in LIST_LEVELS.items()),
+            {"info": {REGION_LEVELS: tuple(LIST_LEVELS.values())}})
 
 
 class PayeeAccountColumns:
@@ -66,7 +68,7 @@ class Entrepreneur(PayeeAccountColumns, Base):
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
     enterprises: Mapped[list[Enterprise]] = relationship(back_populates="owner")
-    __table_args__ = (*level_indexes("entrepreneurs"), {"info": {REGION_LEVELS: LEVELS}})
+    __table_args__ = level_indexed("entrepreneurs")
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -99,7 +101,7 @@ class Enterprise(PayeeAccountColumns, Base):
         cascade="all, delete-orphan", order_by="EnterpriseLiaison.kind")
     headcount_reports: Mapped[list[HeadcountReportRow]] = relationship(
         cascade="all, delete-orphan", order_by="HeadcountReportRow.quarter")
-    __table_args__ = (*level_indexes("enterprises"), {"info": {REGION_LEVELS: LEVELS}})
+    __table_args__ = level_indexed("enterprises")
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -22,6 +22,10 @@ class CountingCursor(psycopg2.extensions.cursor):
         CountingCursor.sent.append(query)
         return super().execute(query, vars)
 
+    def executemany(self, query, vars_list):
+        CountingCursor.sent.append(query)  # a round trip for each set of values, counted once here
+        return super().executemany(query, vars_list)
+
 
 @pytest.fixture
 def engine(databases):
@@ -82,6 +86,18 @@ def test_a_unit_of_work_commits_with_the_statement_that_writes_its_events(engine
     with engine.connect() as connection:
         assert connection.execute(sa.select(scratch.c.id)).scalars().all() == [1]
         assert connection.execute(sa.select(outbox.c.event_id).where(outbox.c.event_id == event.event_id)).first()
+
+
+def test_a_batch_of_one_statement_run_many_times_sends_its_begin_on_its_own(engine, sent, scratch):
+    with engine.begin() as connection:
+        connection.execute(scratch.insert(), [{"id": 1}, {"id": 2}])
+    sent.clear()
+    with engine.begin() as connection:
+        connection.execute(scratch.update().where(scratch.c.id == sa.bindparam("old")).values(id=sa.bindparam("new")),
+                           [{"old": 1, "new": 11}, {"old": 2, "new": 12}])
+    assert sent[0] == "BEGIN" and sent[-1] == "COMMIT" and len(sent) == 3, sent
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(scratch.c.id).order_by(scratch.c.id)).scalars().all() == [11, 12]
 
 
 def test_a_failed_statement_rolls_the_whole_transaction_back_and_the_connection_serves_on(engine, sent, scratch):
