@@ -12,7 +12,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import regions
-from shared.dbapi import COMMITS, FramedConnection, frame_transactions
+from shared.dbapi import COMMITS, FramedConnection, UnpreparedConnection, frame_transactions
 
 _patched = False
 
@@ -84,15 +84,16 @@ POOL_TIMEOUT_SECONDS = 5  # a request that waits longer for a connection is answ
 PING_AFTER_IDLE_SECONDS = 10.0
 
 
-def make_engine(url: str, pool_size: int) -> sa.Engine:
-    """At most `pool_size` connections, never more (the connection budget in docs/architecture.md)."""
+def make_engine(url: str, pool_size: int, *, prepare: bool = True) -> sa.Engine:
+    """At most `pool_size` connections, never more (the connection budget in docs/architecture.md);
+    `prepare`: statements run often are prepared on each connection (shared.prepared)."""
     patch_psycopg_for_eventlet()
     engine = sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg2://", 1),
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=POOL_TIMEOUT_SECONDS,
-        connect_args={"connection_factory": FramedConnection},
+        connect_args={"connection_factory": FramedConnection if prepare else UnpreparedConnection},
         future=True,
     )
     frame_transactions(engine)  # BEGIN with the first statement, COMMIT with the last (shared.dbapi)
@@ -230,8 +231,8 @@ class Database(DependencyProvider):
 
         settings = SETTINGS_BY_SERVICE[self.service]()
         url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
-        self.engine = make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE",
-                                                                                settings.db_pool_size)))
+        self.engine = make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE", settings.db_pool_size)),
+                                  prepare=settings.db_prepared_statements)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

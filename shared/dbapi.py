@@ -23,16 +23,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg2
 import psycopg2.extensions
 import sqlalchemy as sa
 
-IDLE = psycopg2.extensions.TRANSACTION_STATUS_IDLE
+from shared.prepared import IDLE, Preparing
+
 COMMITS = "guiyan_commits"  # execution option: the statement ends its transaction
 AUTOCOMMIT = "AUTOCOMMIT"  # SQLAlchemy's isolation level of a statement that is its own transaction
 
 
-class FramedConnection(psycopg2.extensions.connection):
-    """A psycopg2 connection in autocommit mode that remembers the transaction its caller wants."""
+class FramedConnection(Preparing, psycopg2.extensions.connection):
+    """A psycopg2 connection in autocommit mode that remembers the transaction its caller wants, and
+    prepares the statements its process runs often (shared.prepared)."""
 
     isolation: str | None = None  # None: the server's default (READ COMMITTED)
     begin_pending = False
@@ -40,6 +43,7 @@ class FramedConnection(psycopg2.extensions.connection):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.autocommit = True
+        self.prepared = {}
 
     def take_begin(self) -> str | None:
         """The BEGIN the wanted transaction still needs, once; None when it has been sent or none is wanted."""
@@ -52,6 +56,12 @@ class FramedConnection(psycopg2.extensions.connection):
         begin = self.take_begin()
         statement = f"{begin}; {statement}" if begin else statement
         return f"{statement}; COMMIT" if commits else statement
+
+
+class UnpreparedConnection(FramedConnection):
+    """Framed, never prepared: behind a pooler that shares server sessions between transactions."""
+
+    prepare = False
 
 
 def _raw(connection: Any) -> FramedConnection:
@@ -92,7 +102,14 @@ def frame_transactions(engine: sa.Engine) -> None:
                 cursor.execute(verb)
 
     def do_execute(cursor, statement, parameters, context=None) -> None:
-        cursor.execute(cursor.connection.framed(statement, _commits(context)), parameters)
+        raw = cursor.connection
+        sent = raw.as_sent(cursor, statement, parameters)
+        try:
+            cursor.execute(raw.framed(sent, _commits(context)), parameters)
+        except psycopg2.Error as error:
+            if sent is not statement:
+                raw.forget(statement, error)
+            raise
 
     def do_execute_no_params(cursor, statement, context=None) -> None:
         cursor.execute(cursor.connection.framed(statement, _commits(context)))

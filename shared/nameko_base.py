@@ -98,7 +98,7 @@ class Outbox(DependencyProvider):
     def setup(self) -> None:
         settings = SETTINGS_BY_SERVICE[self.service]()
         url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
-        self.engine = make_engine(url, pool_size=1)
+        self.engine = make_engine(url, pool_size=1, prepare=settings.db_prepared_statements)
         amqp = (self.container.config.get("OUTBOX_AMQP_URI") or settings.outbox_amqp_uri
                 or self.container.config["AMQP_URI"])
         self.relay = OutboxRelay(sessionmaker(self.engine), amqp)

@@ -46,6 +46,9 @@ class ServiceSettings(EnvironmentSettings):
         "database connections a process keeps for its workers (a worker that finds none free waits up "
         "to 5 s, then answers 503); the relay (in a gateway, the session listener) holds one more. The whole "
         "system: (5 services + the gateway) x (pool + 1) + notifications' 3 = 39 at the defaults, within a budget of 40"))
+    db_prepared_statements: bool = Field(default=True, description=(
+        "statements a process runs often are prepared on each connection (shared.prepared); false "
+        "behind a pooler that shares server sessions between transactions (PgBouncer in transaction mode)"))
     outbox_interval_seconds: float = 5.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking

@@ -63,8 +63,8 @@ def test_a_transaction_that_ran_nothing_sends_nothing_and_an_autocommit_statemen
     with engine.begin():
         pass
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text("SELECT 1"))
-    assert sent == ["SELECT 1"]
+        connection.execute(sa.text("SELECT 1 AS alone"))
+    assert sent == ["SELECT 1 AS alone"]
 
 
 def test_a_read_sees_one_snapshot_and_ends_with_a_rollback(engine, sent):
@@ -120,3 +120,101 @@ def test_an_autocommit_or_repeatable_read_use_leaves_the_connection_at_the_serve
         with engine.connect() as connection:
             assert connection.connection.dbapi_connection.isolation is None, level
             assert connection.execute(sa.text("SHOW transaction_isolation")).scalar() == "read committed"
+
+
+# ---- statements run often are prepared (shared.prepared) ------------------------------------------
+
+
+@pytest.fixture
+def valued(engine):
+    name = f"prepared_{uuid.uuid4().hex[:8]}"
+    table = sa.Table(name, sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("v", sa.Integer), sa.Column("note", sa.String(20)))
+    table.create(engine)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [{"id": n, "v": n * 10, "note": f"n{n}"} for n in range(1, 6)])
+    yield table
+    table.drop(engine)
+
+
+def _runs(engine, statement, times: int, **values) -> list:
+    results = []
+    for _ in range(times):
+        with engine.begin() as connection:
+            results.append(connection.execute(statement, values).all())
+    return results
+
+
+def test_a_statement_run_often_is_prepared_once_then_executed_with_its_values(engine, sent, valued):
+    statement = sa.select(valued.c.v).where(valued.c.id == sa.bindparam("n"))
+    sent.clear()
+    assert [rows for n in (1, 2, 3, 4, 5) for rows in _runs(engine, statement, 1, n=n)] == [
+        [(10,)], [(20,)], [(30,)], [(40,)], [(50,)]]
+    text = [s for s in sent if s not in ("COMMIT",)]
+    assert text[0].startswith("BEGIN; SELECT") and text[1].startswith("BEGIN; SELECT"), text
+    assert text[2].startswith("BEGIN; SAVEPOINT guiyan_prepare; PREPARE g") and "$1" in text[2], text
+    name = text[2].split("PREPARE ")[1].split(" ")[0]
+    assert text[3] == f"EXECUTE {name}(%(n)s)", text  # its BEGIN went with the PREPARE
+    assert text[4:] == [f"BEGIN; EXECUTE {name}(%(n)s)"] * 2, text
+
+
+def test_another_connection_prepares_it_with_its_first_execution(engine, databases, valued):
+    statement = sa.select(valued.c.note).where(valued.c.id == sa.bindparam("n"), valued.c.note.like(sa.literal_column("'n%'")))
+    _runs(engine, statement, 3, n=1)  # prepared in this process
+    other = make_engine(databases["registry"], pool_size=1)
+    sa.event.listen(other, "connect", lambda raw, record: setattr(raw, "cursor_factory", CountingCursor))
+    try:
+        CountingCursor.sent = []
+        assert _runs(other, statement, 2, n=2) == [[("n2",)], [("n2",)]]
+        sent = [s for s in CountingCursor.sent if s not in ("COMMIT", "SELECT 1")]  # SELECT 1: a new connection's ping
+        assert sent[0].startswith("BEGIN; PREPARE g") and "; EXECUTE g" in sent[0], sent
+        assert sent[1].startswith("BEGIN; EXECUTE g") and len(sent) == 2, sent
+    finally:
+        other.dispose()
+
+
+def test_a_value_that_would_change_meaning_once_prepared_keeps_its_statement_as_text(engine, sent, valued):
+    # the parameter of a bare `SELECT $1` is text: the number must come back a number
+    statement = sa.select(sa.bindparam("x", type_=sa.Integer), valued.c.id).where(valued.c.id == 1)
+    sent.clear()
+    assert _runs(engine, statement, 5, x=7) == [[(7, 1)]] * 5
+    assert not any("EXECUTE" in s for s in sent), sent
+
+
+def test_a_statement_postgresql_cannot_prepare_leaves_the_transaction_as_it_was(engine, valued):
+    statement = sa.text(f"SELECT :x IS NULL FROM {valued.name} WHERE id = 1")
+    for n in range(4):
+        with engine.begin() as connection:
+            connection.execute(valued.update().where(valued.c.id == 1).values(v=100 + n))
+            assert connection.execute(statement, {"x": "a"}).scalar() is False
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(valued.c.v).where(valued.c.id == 1)).scalar() == 103
+
+
+def test_a_prepared_change_counts_the_rows_it_changed(engine, valued):
+    """The ORM's version check reads the count: EXECUTE must report the UPDATE's own."""
+    statement = valued.update().where(valued.c.v >= sa.bindparam("at_least")).values(note=sa.bindparam("to"))
+    for at_least, changed in ((10, 5), (20, 4), (30, 3), (40, 2), (50, 1), (60, 0)):
+        with engine.begin() as connection:
+            assert connection.execute(statement, {"at_least": at_least, "to": f"x{at_least}"}).rowcount == changed
+
+
+def test_a_prepared_statement_whose_result_changed_shape_is_prepared_again(engine, valued):
+    statement = sa.text(f"SELECT v FROM {valued.name} WHERE id = :n")
+    _runs(engine, statement, 4, n=1)  # prepared on the pool's one connection
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"ALTER TABLE {valued.name} ALTER COLUMN v TYPE bigint"))
+    with pytest.raises(sa.exc.NotSupportedError), engine.begin() as connection:
+        connection.execute(statement, {"n": 1})  # "cached plan must not change result type"
+    assert _runs(engine, statement, 2, n=2) == [[(20,)], [(20,)]]
+
+
+def test_an_engine_told_not_to_prepare_sends_every_statement_as_text(databases, valued):
+    engine = make_engine(databases["registry"], pool_size=1, prepare=False)
+    sa.event.listen(engine, "connect", lambda raw, record: setattr(raw, "cursor_factory", CountingCursor))
+    try:
+        CountingCursor.sent = []
+        _runs(engine, sa.select(valued.c.id).where(valued.c.v == sa.bindparam("v")), 5, v=10)
+        assert CountingCursor.sent and not any("PREPARE" in s or "EXECUTE" in s for s in CountingCursor.sent)
+    finally:
+        engine.dispose()

@@ -1,0 +1,202 @@
+"""A statement the process runs again and again is prepared on each connection once, then executed.
+
+PostgreSQL parses, analyses and plans every statement sent as text, and psycopg2 sends every one as
+text: under a loan flow, half of the database's CPU went on that, for statements that differ only in
+their values. Here a statement seen `PREPARE_AFTER` times in the process is sent once per connection
+as `PREPARE gN AS <statement with $1, $2…>`, in the same round trip as its first `EXECUTE gN(…)`,
+and from then on as `EXECUTE gN(…)` with psycopg2 quoting the values as before. After five
+executions PostgreSQL keeps a generic plan where it costs no more than planning each time.
+
+The values keep their meaning:
+
+- The first time the process prepares a statement it asks PostgreSQL what type each parameter got
+  (`pg_prepared_statements`), and keeps it prepared only if every value of this execution (one
+  without NULLs, if one comes soon) means the same there as in the text statement: a string is an untyped literal either way; a number, a day, a
+  moment, a flag or a list must have got a type of its own kind. `SELECT %(x)s` of a number (text
+  when prepared) or `int_column / %(x)s` of a fraction (rounded to an integer when prepared) stay text
+  statements for good, as does any statement PostgreSQL cannot prepare (a parameter whose type
+  nothing decides). That first PREPARE runs inside a savepoint, so a refusal leaves the caller's
+  transaction as it was.
+- Only SELECT, INSERT, UPDATE, DELETE and WITH statements of one statement are prepared.
+
+A prepared statement belongs to its connection and outlives its transactions (a rollback keeps it);
+each connection prepares at most `PER_CONNECTION`. An error saying the statement is gone or its
+result changed shape (a migration altered a column it returns) forgets it on that connection, to be
+prepared again. Behind a pooler that hands a connection's server session to others between
+transactions (PgBouncer in transaction mode) names would clash: `GUIYAN_DB_PREPARED_STATEMENTS=false`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+
+IDLE = psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+PREPARE_AFTER = 3  # executions in this process before a statement is prepared
+PER_CONNECTION = 100  # statements a connection keeps prepared (each holds a plan in its server process)
+PATIENCE = PREPARE_AFTER + 20  # executions waited for one whose values are all known (not NULL)
+SEEN_AT_MOST = 5_000  # statements counted at once (one-off texts, IN lists of every length, are forgotten)
+GONE = {"26000", "0A000"}  # invalid_sql_statement_name; feature_not_supported (cached plan changed shape)
+
+_PARAMETER = re.compile(r"%\(([^)]+)\)s")
+_PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+
+# the PostgreSQL types in which a value of each Python type means what it means as a literal
+_INTEGERS = {"smallint", "integer", "bigint", "numeric", "real", "double precision"}
+_KINDS: dict[type, set[str]] = {
+    bool: {"boolean"},
+    int: _INTEGERS,
+    float: {"numeric", "real", "double precision"},
+    decimal.Decimal: {"numeric", "real", "double precision"},
+    dt.datetime: {"timestamp with time zone", "timestamp without time zone"},
+    dt.date: {"date", "timestamp with time zone", "timestamp without time zone"},
+    dt.timedelta: {"interval"},
+    uuid.UUID: {"uuid"},
+    bytes: {"bytea"},
+    memoryview: {"bytea"},
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A statement as PREPARE takes it, and the arguments EXECUTE gives it."""
+
+    body: str  # the statement with $1, $2… for its parameters, as sent alone
+    arguments: str  # "(%(a)s, %(b)s)" for psycopg2 to fill in, or "" when it has none
+
+    @property
+    def with_arguments(self) -> str:
+        """The body as sent with EXECUTE's arguments, which psycopg2 fills in: its % doubled again."""
+        return self.body.replace("%", "%%")
+
+    @classmethod
+    def of(cls, statement: str) -> Shape | None:
+        if not _PREPARABLE.match(statement) or ";" in statement or "$" in statement:
+            return None
+        names: list[str] = []
+
+        def numbered(match: re.Match) -> str:
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
+
+        body = _PARAMETER.sub(numbered, statement).replace("%%", "%")
+        if "%" in _PARAMETER.sub("", statement).replace("%%", ""):
+            return None  # a placeholder of another style: left to psycopg2
+        arguments = f"({', '.join(f'%({name})s' for name in names)})" if names else ""
+        return cls(body, arguments)
+
+
+class Statements:
+    """What this process knows of its statements: how often each ran, which prepare well, which not."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+        self.shapes: dict[str, Shape] = {}  # prepared once and kept: every connection may prepare it
+        self.refused: set[str] = set()
+
+    def due(self, statement: str) -> bool:
+        """Whether `statement` has run often enough to be worth preparing (counts this execution)."""
+        count = self.seen.get(statement, 0) + 1
+        if len(self.seen) >= SEEN_AT_MOST and count == 1:
+            self.seen.clear()
+        self.seen[statement] = count
+        return count >= PREPARE_AFTER
+
+
+STATEMENTS = Statements()
+
+
+def means_the_same(value: Any, type_name: str) -> bool:
+    """Whether `value`, quoted by psycopg2 into EXECUTE's arguments, means there what it means as a
+    literal in the statement: a string or NULL is untyped either way, others need a type of their kind."""
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, list | tuple):
+        return type_name.endswith("[]")
+    kinds = _KINDS.get(type(value))
+    if kinds is None:  # bool before int: a bool is an int to isinstance, not to PostgreSQL
+        kinds = next((kinds for kind, kinds in _KINDS.items() if isinstance(value, kind)), None)
+    return kinds is not None and type_name in kinds
+
+
+class Preparing:
+    """The mixin of a psycopg2 connection (shared.dbapi's FramedConnection) that prepares what its
+    process runs often."""
+
+    prepare = True
+    prepared: dict[str, str]  # statement: its name on this connection
+    named = 0
+
+    def take_begin(self) -> str | None:  # pragma: no cover - FramedConnection's
+        raise NotImplementedError
+
+    def as_sent(self, cursor, statement: str, parameters: Any) -> str:
+        """What to send for `statement`: itself, an EXECUTE of it prepared, or both PREPARE and EXECUTE."""
+        name = self.prepared.get(statement)
+        if name is not None:
+            return f"EXECUTE {name}{STATEMENTS.shapes[statement].arguments}"
+        if not self.prepare or len(self.prepared) >= PER_CONNECTION or not isinstance(parameters, dict | None):
+            return statement
+        shape = STATEMENTS.shapes.get(statement)
+        if shape is not None:  # the process prepared it on another connection
+            name = self.prepared[statement] = self._name()
+            return f"PREPARE {name} AS {shape.with_arguments}; EXECUTE {name}{shape.arguments}"
+        if statement in STATEMENTS.refused or not STATEMENTS.due(statement):
+            return statement
+        shape = self._first(cursor, statement, parameters or {})
+        if shape is None:
+            return statement
+        return f"EXECUTE {self.prepared[statement]}{shape.arguments}"
+
+    def forget(self, statement: str, error: BaseException) -> None:
+        """After `error` from `statement`: a prepared statement gone or changed is prepared again."""
+        if getattr(error, "pgcode", None) in GONE:
+            self.prepared.pop(statement, None)
+
+    def _name(self) -> str:
+        self.named += 1
+        return f"g{self.named}"
+
+    def _first(self, cursor, statement: str, parameters: dict) -> Shape | None:
+        """The process's first PREPARE of `statement`, in a savepoint, kept if its parameters' types
+        keep this execution's values' meaning (the module's docstring)."""
+        shape = Shape.of(statement)
+        names = list(dict.fromkeys(_PARAMETER.findall(statement)))
+        if shape is None or any(name not in parameters for name in names):
+            STATEMENTS.refused.add(statement)
+            return None
+        if any(parameters[name] is None for name in names) and STATEMENTS.seen[statement] < PATIENCE:
+            return None  # a NULL tells nothing of the values to come: judged on a later execution
+        name = self._name()
+        begin = self.take_begin()  # sent here: the caller's statement follows in this transaction
+        in_transaction = begin is not None or self.get_transaction_status() != IDLE  # type: ignore[attr-defined]
+        asked = [f"PREPARE {name} AS {shape.body}",
+                 f"SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = '{name}'"]
+        if in_transaction:  # a refusal must not fail the caller's transaction
+            asked = ["SAVEPOINT guiyan_prepare", asked[0], "RELEASE SAVEPOINT guiyan_prepare", asked[1]]
+        try:
+            cursor.execute("; ".join([begin, *asked] if begin else asked))
+            types = cursor.fetchone()[0] or []
+        except psycopg2.OperationalError:  # the connection or the server, not the statement
+            raise
+        except psycopg2.Error:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT guiyan_prepare; RELEASE SAVEPOINT guiyan_prepare")
+            STATEMENTS.refused.add(statement)
+            return None
+        if not all(means_the_same(parameters[n], t) for n, t in zip(names, types, strict=True)):
+            cursor.execute(f"DEALLOCATE {name}")
+            STATEMENTS.refused.add(statement)
+            return None
+        STATEMENTS.shapes[statement] = shape
+        self.prepared[statement] = name
+        return shape

@@ -1,0 +1,47 @@
+"""Which statements are prepared, how their parameters are numbered, and which values keep their
+meaning as EXECUTE's arguments (shared.prepared)."""
+
+import datetime as dt
+import decimal
+import uuid
+
+import pytest
+
+from shared.prepared import Shape, means_the_same
+
+
+def test_a_statement_is_numbered_in_the_order_its_parameters_first_appear():
+    shape = Shape.of("SELECT a FROM t WHERE b = %(x)s AND c > %(y)s OR b = %(x)s AND d LIKE 'p%%'")
+    assert shape == Shape("SELECT a FROM t WHERE b = $1 AND c > $2 OR b = $1 AND d LIKE 'p%'", "(%(x)s, %(y)s)")
+
+
+def test_a_statement_without_parameters_is_executed_without_arguments():
+    assert Shape.of("\n  select count(*) from t") == Shape("\n  select count(*) from t", "")
+
+
+@pytest.mark.parametrize("statement", [
+    "SET search_path TO x", "EXPLAIN SELECT 1", "SHOW transaction_isolation", "BEGIN",
+    "SELECT 1; SELECT 2",  # more than one statement
+    "SELECT $$a$$",  # dollar quoting, or numbered parameters of its own
+    "SELECT a FROM t WHERE b = %s",  # another placeholder style
+    "LOCK TABLE t", "CREATE TABLE t (id int)",
+])
+def test_anything_but_one_query_or_change_is_sent_as_it_is(statement):
+    assert Shape.of(statement) is None
+
+
+@pytest.mark.parametrize(("value", "type_name", "same"), [
+    ("text", "integer", True),  # an untyped literal either way
+    (None, "numeric", True),
+    (5, "bigint", True), (5, "numeric", True), (5, "text", False),  # SELECT %(x)s of a number
+    (2.5, "integer", False),  # int_column / %(x)s: a fraction rounded once prepared
+    (decimal.Decimal("2.5"), "numeric", True), (decimal.Decimal("2.5"), "bigint", False),
+    (True, "boolean", True), (True, "integer", False),
+    (dt.date(2026, 12, 5), "date", True), (dt.date(2026, 12, 5), "timestamp with time zone", True),
+    (dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc), "date", False),  # a moment is not truncated to its day
+    (dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc), "timestamp with time zone", True),
+    (["a"], "character varying[]", True), (["a"], "text", False),
+    (uuid.uuid4(), "uuid", True), (b"x", "bytea", True), (object(), "text", False),
+])
+def test_a_value_keeps_its_meaning_only_in_a_type_of_its_kind(value, type_name, same):
+    assert means_the_same(value, type_name) is same
