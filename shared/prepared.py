@@ -1,23 +1,25 @@
 """A statement the process runs again and again is prepared on each connection once, then executed.
 
 PostgreSQL parses, analyses and plans every statement sent as text, and psycopg2 sends every one as
-text: under a loan flow, half of the database's CPU went on that, for statements that differ only in
-their values. Here a statement seen `PREPARE_AFTER` times in the process is sent once per connection
-as `PREPARE gN AS <statement with $1, $2…>`, in the same round trip as its first `EXECUTE gN(…)`,
-and from then on as `EXECUTE gN(…)` with psycopg2 quoting the values as before. After five
-executions PostgreSQL keeps a generic plan where it costs no more than planning each time.
+text: under a loan flow, half of the database's CPU went on that, for statements that differ only
+in their values. Here a statement seen `PREPARE_AFTER` times in the process is prepared once per
+connection, `PREPARE gN AS <statement with $1, $2…>` in a round trip of its own (PostgreSQL keeps
+the text a PREPARE came in: values sent with it, an import's batch, would stay in the server's
+memory), and from then on sent as `EXECUTE gN(…)`, psycopg2 quoting the values as before. After
+five executions PostgreSQL keeps a generic plan where it costs no more than planning each time.
 
 The values keep their meaning:
 
 - The first time the process prepares a statement it asks PostgreSQL what type each parameter got
   (`pg_prepared_statements`), and keeps it prepared only if every value of this execution (one
-  without NULLs, if one comes soon) means the same there as in the text statement: a string is an untyped literal either way; a number, a day, a
-  moment, a flag or a list must have got a type of its own kind. `SELECT %(x)s` of a number (text
-  when prepared) or `int_column / %(x)s` of a fraction (rounded to an integer when prepared) stay text
-  statements for good, as does any statement PostgreSQL cannot prepare (a parameter whose type
-  nothing decides). That first PREPARE runs inside a savepoint, so a refusal leaves the caller's
-  transaction as it was.
+  without NULLs, if one comes soon) means the same there as in the text statement: a string is an
+  untyped literal either way; a number, a day, a moment, a flag or a list must have got a type of
+  its own kind. `SELECT %(x)s` of a number (text when prepared) or `int_column / %(x)s` of a
+  fraction (rounded to an integer when prepared) stay text statements for good, as does any
+  statement PostgreSQL cannot prepare (a parameter whose type nothing decides).
 - Only SELECT, INSERT, UPDATE, DELETE and WITH statements of one statement are prepared.
+- Inside a transaction a PREPARE runs in a savepoint, so that a refusal leaves the caller's
+  transaction as it was; outside one it goes before the transaction's BEGIN.
 
 A prepared statement belongs to its connection and outlives its transactions (a rollback keeps it);
 each connection prepares at most `PER_CONNECTION`. An error saying the statement is gone or its
@@ -69,13 +71,8 @@ _KINDS: dict[type, set[str]] = {
 class Shape:
     """A statement as PREPARE takes it, and the arguments EXECUTE gives it."""
 
-    body: str  # the statement with $1, $2… for its parameters, as sent alone
+    body: str  # the statement with $1, $2… for its parameters (sent alone: its % single)
     arguments: str  # "(%(a)s, %(b)s)" for psycopg2 to fill in, or "" when it has none
-
-    @property
-    def with_arguments(self) -> str:
-        """The body as sent with EXECUTE's arguments, which psycopg2 fills in: its % doubled again."""
-        return self.body.replace("%", "%%")
 
     @classmethod
     def of(cls, statement: str) -> Shape | None:
@@ -136,24 +133,22 @@ class Preparing:
     prepared: dict[str, str]  # statement: its name on this connection
     named = 0
 
-    def take_begin(self) -> str | None:  # pragma: no cover - FramedConnection's
-        raise NotImplementedError
-
     def as_sent(self, cursor, statement: str, parameters: Any) -> str:
-        """What to send for `statement`: itself, an EXECUTE of it prepared, or both PREPARE and EXECUTE."""
+        """What to send for `statement`: itself, or an EXECUTE of it prepared (first preparing it on
+        this connection, with a PREPARE of its own)."""
         name = self.prepared.get(statement)
         if name is not None:
             return f"EXECUTE {name}{STATEMENTS.shapes[statement].arguments}"
         if not self.prepare or len(self.prepared) >= PER_CONNECTION or not isinstance(parameters, dict | None):
             return statement
         shape = STATEMENTS.shapes.get(statement)
-        if shape is not None:  # the process prepared it on another connection
-            name = self.prepared[statement] = self._name()
-            return f"PREPARE {name} AS {shape.with_arguments}; EXECUTE {name}{shape.arguments}"
-        if statement in STATEMENTS.refused or not STATEMENTS.due(statement):
-            return statement
-        shape = self._first(cursor, statement, parameters or {})
-        if shape is None:
+        if shape is None:  # not yet prepared in this process
+            if statement in STATEMENTS.refused or not STATEMENTS.due(statement):
+                return statement
+            shape = self._first(cursor, statement, parameters or {})
+        elif self._prepare(cursor, name := self._name(), shape) is not None:
+            self.prepared[statement] = name
+        if shape is None or statement not in self.prepared:
             return statement
         return f"EXECUTE {self.prepared[statement]}{shape.arguments}"
 
@@ -166,9 +161,30 @@ class Preparing:
         self.named += 1
         return f"g{self.named}"
 
+    def _prepare(self, cursor, name: str, shape: Shape, *, ask_types: bool = False) -> list[str] | None:
+        """PREPARE `shape` as `name` on this connection, in a statement of its own: PostgreSQL keeps
+        the text a statement came in, and EXECUTE's values (an import's batch) are not to stay with it.
+        Inside a transaction, in a savepoint, so that a refusal leaves the transaction as it was.
+        Returns the parameters' types when asked, [] when not, None when PostgreSQL refused."""
+        in_transaction = self.get_transaction_status() != IDLE  # type: ignore[attr-defined]
+        asked = [f"PREPARE {name} AS {shape.body}"]
+        if ask_types:
+            asked.append(f"SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = '{name}'")
+        if in_transaction:
+            asked = ["SAVEPOINT guiyan_prepare", asked[0], "RELEASE SAVEPOINT guiyan_prepare", *asked[1:]]
+        try:
+            cursor.execute("; ".join(asked))
+            return (cursor.fetchone()[0] or []) if ask_types else []
+        except psycopg2.OperationalError:  # the connection or the server, not the statement
+            raise
+        except psycopg2.Error:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT guiyan_prepare; RELEASE SAVEPOINT guiyan_prepare")
+            return None
+
     def _first(self, cursor, statement: str, parameters: dict) -> Shape | None:
-        """The process's first PREPARE of `statement`, in a savepoint, kept if its parameters' types
-        keep this execution's values' meaning (the module's docstring)."""
+        """The process's first PREPARE of `statement`, kept if its parameters' types keep this
+        execution's values' meaning (the module's docstring)."""
         shape = Shape.of(statement)
         names = list(dict.fromkeys(_PARAMETER.findall(statement)))
         if shape is None or any(name not in parameters for name in names):
@@ -177,24 +193,10 @@ class Preparing:
         if any(parameters[name] is None for name in names) and STATEMENTS.seen[statement] < PATIENCE:
             return None  # a NULL tells nothing of the values to come: judged on a later execution
         name = self._name()
-        begin = self.take_begin()  # sent here: the caller's statement follows in this transaction
-        in_transaction = begin is not None or self.get_transaction_status() != IDLE  # type: ignore[attr-defined]
-        asked = [f"PREPARE {name} AS {shape.body}",
-                 f"SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = '{name}'"]
-        if in_transaction:  # a refusal must not fail the caller's transaction
-            asked = ["SAVEPOINT guiyan_prepare", asked[0], "RELEASE SAVEPOINT guiyan_prepare", asked[1]]
-        try:
-            cursor.execute("; ".join([begin, *asked] if begin else asked))
-            types = cursor.fetchone()[0] or []
-        except psycopg2.OperationalError:  # the connection or the server, not the statement
-            raise
-        except psycopg2.Error:
-            if in_transaction:
-                cursor.execute("ROLLBACK TO SAVEPOINT guiyan_prepare; RELEASE SAVEPOINT guiyan_prepare")
-            STATEMENTS.refused.add(statement)
-            return None
-        if not all(means_the_same(parameters[n], t) for n, t in zip(names, types, strict=True)):
-            cursor.execute(f"DEALLOCATE {name}")
+        types = self._prepare(cursor, name, shape, ask_types=True)
+        if types is None or not all(means_the_same(parameters[n], t) for n, t in zip(names, types, strict=True)):
+            if types is not None:
+                cursor.execute(f"DEALLOCATE {name}")
             STATEMENTS.refused.add(statement)
             return None
         STATEMENTS.shapes[statement] = shape
