@@ -148,7 +148,11 @@ class Preparing:
             shape = self._first(cursor, statement, parameters or {})
         elif self._prepare(cursor, name := self._name(), shape) is not None:
             self.prepared[statement] = name
-        if shape is None or statement not in self.prepared:
+        else:  # refused here though prepared elsewhere (the schema changed under it): text from now on
+            STATEMENTS.shapes.pop(statement, None)
+            STATEMENTS.refused.add(statement)
+            return statement
+        if shape is None:
             return statement
         return f"EXECUTE {self.prepared[statement]}{shape.arguments}"
 

@@ -5,9 +5,11 @@ import datetime as dt
 import decimal
 import uuid
 
+import psycopg2
+import psycopg2.extensions
 import pytest
 
-from shared.prepared import Shape, means_the_same
+from shared.prepared import STATEMENTS, Preparing, Shape, means_the_same
 
 
 def test_a_statement_is_numbered_in_the_order_its_parameters_first_appear():
@@ -45,3 +47,27 @@ def test_anything_but_one_query_or_change_is_sent_as_it_is(statement):
 ])
 def test_a_value_keeps_its_meaning_only_in_a_type_of_its_kind(value, type_name, same):
     assert means_the_same(value, type_name) is same
+
+
+class _Refusing(Preparing):
+    """A connection whose server refuses every PREPARE (as after a migration changed a table)."""
+
+    def __init__(self):
+        self.prepared = {}
+        self.sent: list[str] = []
+
+    def get_transaction_status(self):
+        return psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+    def execute(self, statement):
+        self.sent.append(statement)
+        raise psycopg2.ProgrammingError("refused")
+
+
+def test_a_statement_another_connection_cannot_prepare_is_sent_as_text_from_then_on():
+    statement = "SELECT a FROM refused_here WHERE b = %(b)s"
+    STATEMENTS.shapes[statement] = Shape.of(statement)
+    connection = _Refusing()
+    assert connection.as_sent(connection, statement, {"b": 1}) == statement
+    assert connection.as_sent(connection, statement, {"b": 1}) == statement
+    assert len(connection.sent) == 1 and statement in STATEMENTS.refused and statement not in STATEMENTS.shapes
