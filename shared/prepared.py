@@ -52,12 +52,12 @@ _PARAMETER = re.compile(r"%\(([^)]+)\)s")
 _PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
 # the PostgreSQL types in which a value of each Python type means what it means as a literal
-_INTEGERS = {"smallint", "integer", "bigint", "numeric", "real", "double precision"}
+_FRACTIONS = {"numeric", "real", "double precision"}
 _KINDS: dict[type, set[str]] = {
     bool: {"boolean"},
-    int: _INTEGERS,
-    float: {"numeric", "real", "double precision"},
-    decimal.Decimal: {"numeric", "real", "double precision"},
+    int: {"smallint", "integer", "bigint", *_FRACTIONS},
+    float: _FRACTIONS,
+    decimal.Decimal: _FRACTIONS,
     dt.datetime: {"timestamp with time zone", "timestamp without time zone"},
     dt.date: {"date", "timestamp with time zone", "timestamp without time zone"},
     dt.timedelta: {"interval"},
@@ -72,7 +72,12 @@ class Shape:
     """A statement as PREPARE takes it, and the arguments EXECUTE gives it."""
 
     body: str  # the statement with $1, $2… for its parameters (sent alone: its % single)
-    arguments: str  # "(%(a)s, %(b)s)" for psycopg2 to fill in, or "" when it has none
+    names: tuple[str, ...]  # the parameters' names, $1's first
+
+    def execute(self, name: str) -> str:
+        """EXECUTE of the statement prepared as `name`, its arguments for psycopg2 to fill in."""
+        arguments = f"({', '.join(f'%({n})s' for n in self.names)})" if self.names else ""
+        return f"EXECUTE {name}{arguments}"
 
     @classmethod
     def of(cls, statement: str) -> Shape | None:
@@ -88,8 +93,7 @@ class Shape:
         body = _PARAMETER.sub(numbered, statement).replace("%%", "%")
         if "%" in _PARAMETER.sub("", statement).replace("%%", ""):
             return None  # a placeholder of another style: left to psycopg2
-        arguments = f"({', '.join(f'%({name})s' for name in names)})" if names else ""
-        return cls(body, arguments)
+        return cls(body, tuple(names))
 
 
 class Statements:
@@ -130,31 +134,30 @@ class Preparing:
     process runs often."""
 
     prepare = True
-    prepared: dict[str, str]  # statement: its name on this connection
+    prepared: dict[str, str]  # statement: its EXECUTE on this connection
     named = 0
 
     def as_sent(self, cursor, statement: str, parameters: Any) -> str:
         """What to send for `statement`: itself, or an EXECUTE of it prepared (first preparing it on
         this connection, with a PREPARE of its own)."""
-        name = self.prepared.get(statement)
-        if name is not None:
-            return f"EXECUTE {name}{STATEMENTS.shapes[statement].arguments}"
+        execute = self.prepared.get(statement)
+        if execute is not None:
+            return execute
         if not self.prepare or len(self.prepared) >= PER_CONNECTION or not isinstance(parameters, dict | None):
             return statement
         shape = STATEMENTS.shapes.get(statement)
         if shape is None:  # not yet prepared in this process
             if statement in STATEMENTS.refused or not STATEMENTS.due(statement):
                 return statement
-            shape = self._first(cursor, statement, parameters or {})
-        elif self._prepare(cursor, name := self._name(), shape) is not None:
-            self.prepared[statement] = name
-        else:  # refused here though prepared elsewhere (the schema changed under it): text from now on
+            return self._first(cursor, statement, parameters or {})
+        name = self._name()
+        if self._prepare(cursor, name, shape) is None:
+            # refused here though prepared elsewhere (the schema changed under it): text from now on
             STATEMENTS.shapes.pop(statement, None)
             STATEMENTS.refused.add(statement)
             return statement
-        if shape is None:
-            return statement
-        return f"EXECUTE {self.prepared[statement]}{shape.arguments}"
+        execute = self.prepared[statement] = shape.execute(name)
+        return execute
 
     def forget(self, statement: str, error: BaseException) -> None:
         """After `error` from `statement`: a prepared statement gone or changed is prepared again."""
@@ -186,23 +189,22 @@ class Preparing:
                 cursor.execute("ROLLBACK TO SAVEPOINT guiyan_prepare; RELEASE SAVEPOINT guiyan_prepare")
             return None
 
-    def _first(self, cursor, statement: str, parameters: dict) -> Shape | None:
+    def _first(self, cursor, statement: str, parameters: dict) -> str:
         """The process's first PREPARE of `statement`, kept if its parameters' types keep this
-        execution's values' meaning (the module's docstring)."""
+        execution's values' meaning (the module's docstring); what to send."""
         shape = Shape.of(statement)
-        names = list(dict.fromkeys(_PARAMETER.findall(statement)))
-        if shape is None or any(name not in parameters for name in names):
+        if shape is None or any(name not in parameters for name in shape.names):
             STATEMENTS.refused.add(statement)
-            return None
-        if any(parameters[name] is None for name in names) and STATEMENTS.seen[statement] < PATIENCE:
-            return None  # a NULL tells nothing of the values to come: judged on a later execution
+            return statement
+        if any(parameters[name] is None for name in shape.names) and STATEMENTS.seen[statement] < PATIENCE:
+            return statement  # a NULL tells nothing of the values to come: judged on a later execution
         name = self._name()
         types = self._prepare(cursor, name, shape, ask_types=True)
-        if types is None or not all(means_the_same(parameters[n], t) for n, t in zip(names, types, strict=True)):
+        if types is None or not all(means_the_same(parameters[n], t) for n, t in zip(shape.names, types, strict=True)):
             if types is not None:
                 cursor.execute(f"DEALLOCATE {name}")
             STATEMENTS.refused.add(statement)
-            return None
+            return statement
         STATEMENTS.shapes[statement] = shape
-        self.prepared[statement] = name
-        return shape
+        execute = self.prepared[statement] = shape.execute(name)
+        return execute

@@ -14,11 +14,13 @@ from shared.prepared import STATEMENTS, Preparing, Shape, means_the_same
 
 def test_a_statement_is_numbered_in_the_order_its_parameters_first_appear():
     shape = Shape.of("SELECT a FROM t WHERE b = %(x)s AND c > %(y)s OR b = %(x)s AND d LIKE 'p%%'")
-    assert shape == Shape("SELECT a FROM t WHERE b = $1 AND c > $2 OR b = $1 AND d LIKE 'p%'", "(%(x)s, %(y)s)")
+    assert shape == Shape("SELECT a FROM t WHERE b = $1 AND c > $2 OR b = $1 AND d LIKE 'p%'", ("x", "y"))
+    assert shape.execute("g7") == "EXECUTE g7(%(x)s, %(y)s)"
 
 
 def test_a_statement_without_parameters_is_executed_without_arguments():
-    assert Shape.of("\n  select count(*) from t") == Shape("\n  select count(*) from t", "")
+    shape = Shape.of("\n  select count(*) from t")
+    assert shape == Shape("\n  select count(*) from t", ()) and shape.execute("g1") == "EXECUTE g1"
 
 
 @pytest.mark.parametrize("statement", [
