@@ -13,12 +13,14 @@ string this way (3.4 MB resident with their loading); as a dict of strings they 
 from __future__ import annotations
 
 import bisect
+import io
 import json
 import re
 import sys
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import stdnum
@@ -87,15 +89,28 @@ def ancestors(code: str) -> list[str]:
 class Divisions(Mapping[str, str]):
     """Divisions by 12-digit code, sorted, in two arrays and one string (read-only)."""
 
-    def __init__(self, entries: list[tuple[str, str]]) -> None:
-        entries.sort()
-        self._codes = array("q", (int(code) for code, _ in entries))
-        self._names = "".join(name for _, name in entries)
-        self._ends = array("I")
-        end = 0
-        for _, name in entries:
-            end += len(name)
-            self._ends.append(end)
+    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+        """`entries` are consumed one at a time into the arrays (a list of 38,000 pairs first was
+        7 MB at its peak, and what a process's heap has held once it mostly keeps); a list that is
+        not in code order is put in order afterwards."""
+        codes, ends, names = array("q"), array("I"), io.StringIO()
+        end, ordered = 0, True
+        for code, name in entries:
+            number = int(code)
+            ordered = ordered and (not codes or codes[-1] < number)
+            codes.append(number)
+            end += names.write(name)
+            ends.append(end)
+        self._codes, self._ends, self._names = codes, ends, names.getvalue()
+        if not ordered:
+            self._put_in_order()
+
+    def _put_in_order(self) -> None:
+        order = sorted(range(len(self._codes)), key=self._codes.__getitem__)
+        names = [self._name(at) for at in order]
+        self._codes = array("q", (self._codes[at] for at in order))
+        self._names = "".join(names)
+        self._ends = array("I", accumulate(len(name) for name in names))
 
     def _index(self, code: str) -> int | None:
         if not code.isdigit():
@@ -138,19 +153,22 @@ class Divisions(Mapping[str, str]):
 ENTRY = re.compile(r'^"(\d+)":("(?:[^"\\]|\\.)*")')  # one division a line, as the generator writes it
 
 
-@lru_cache(maxsize=1)
-def _listed() -> dict[str, Divisions]:
-    """The file read line by line (never as one dict of everything: its peak would stay in the heap)."""
-    sections: dict[str, list[tuple[str, str]]] = {"divisions": [], "retired": []}
-    current: list[tuple[str, str]] | None = None
+def _entries(section: str) -> Iterator[tuple[str, str]]:
+    """One section of the file, read line by line (never as one dict of everything: its peak would
+    stay in the heap)."""
+    inside = False
     with Path(__file__).with_name("regions.json").open(encoding="utf-8") as lines:
         for line in lines:
             if line.startswith(('"divisions"', '"retired"')):
-                current = sections[line[1:line.index('"', 1)]]
-            if current is not None and (found := ENTRY.match(line.rpartition("{")[2])):
+                inside = line.startswith(f'"{section}"')
+            if inside and (found := ENTRY.match(line.rpartition("{")[2])):
                 code, quoted = found.groups()
-                current.append((code.ljust(12, "0"), json.loads(quoted) if "\\" in quoted else quoted[1:-1]))
-    return {section: Divisions(entries) for section, entries in sections.items()}
+                yield code.ljust(12, "0"), json.loads(quoted) if "\\" in quoted else quoted[1:-1]
+
+
+@lru_cache(maxsize=1)
+def _listed() -> dict[str, Divisions]:
+    return {section: Divisions(_entries(section)) for section in ("divisions", "retired")}
 
 
 @lru_cache(maxsize=1)

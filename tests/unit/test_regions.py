@@ -116,6 +116,14 @@ def test_the_list_is_read_as_a_mapping_in_code_order():
     assert len(inside) == 1 + len(regions.children_of("511011101"))
 
 
+def test_divisions_taken_one_at_a_time_out_of_order_are_put_in_code_order():
+    given = iter([("511011101000", "郭北镇"), ("510100000000", "成都市"), ("511011101201", "景坡楼村")])
+    listed = regions.Divisions(given)
+    assert list(listed.items()) == [("510100000000", "成都市"), ("511011101000", "郭北镇"),
+                                    ("511011101201", "景坡楼村")]
+    assert listed["511011101000"] == "郭北镇" and "511011101201" in listed and len(listed) == 3
+
+
 @pytest.mark.parametrize("code", ["5110", "51101110120", "abcdef", ""])
 def test_malformed_codes_are_refused(code):
     with pytest.raises(InvalidInput) as caught:
