@@ -70,3 +70,11 @@ def test_the_image_runs_the_service_named_by_its_environment():
     cmd = [line for line in dockerfile.splitlines() if line.startswith(("CMD", "ENTRYPOINT"))]
     assert cmd and "guiyan.runner" in cmd[-1] and "$SERVICE" in cmd[-1]
     assert "USER " in dockerfile
+
+
+def test_the_image_holds_its_bytecode_compiled():
+    # PYTHONDONTWRITEBYTECODE and a user who cannot write /app: without bytecode built into the
+    # image, every process would compile every module it imports at every start
+    dockerfile = (ROOT / "deploy/Dockerfile").read_text()
+    assert "--no-compile" not in dockerfile
+    assert "compileall -q shared services guiyan" in dockerfile and "WORKDIR /app" in dockerfile
