@@ -122,6 +122,15 @@ def _ping_if_idle(dbapi_connection, record, proxy) -> None:
 
 
 AT_COMMIT = "guiyan_at_commit"
+AFTER_COMMIT = "guiyan_after_commit"
+
+
+def after_commit(session: Session, action) -> None:
+    """`action()` once the unit of work that `session` belongs to has committed (never if it does
+    not): a nudge to something in this process that the committed rows concern, such as a sweep."""
+    actions = session.info.setdefault(AFTER_COMMIT, [])
+    if action not in actions:
+        actions.append(action)
 
 
 def write_at_commit(session: Session, table: sa.Table, row: dict) -> None:
@@ -167,6 +176,8 @@ class UnitOfWork:
         if self.on_commit is not None and self.recorded:
             self.on_commit(self.recorded)
         self.recorded = []
+        for action in self.session.info.pop(AFTER_COMMIT, ()):
+            action()
 
     def add_unique(self, record) -> None:
         """Insert `record`, which a unique index guards (a resident ID, a credit code). The command

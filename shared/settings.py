@@ -49,7 +49,7 @@ class ServiceSettings(EnvironmentSettings):
     db_prepared_statements: bool = Field(default=True, description=(
         "statements a process runs often are prepared on each connection (shared.prepared); false "
         "behind a pooler that shares server sessions between transactions (PgBouncer in transaction mode)"))
-    outbox_interval_seconds: float = 5.0
+    outbox_interval_seconds: float = 30.0
     outbox_amqp_uri: str | None = None  # where the relay publishes; defaults to amqp_uri
     retry_delays_ms: str = "500,2000,10000"  # back-off before each retry, then parking
     event_batch_wait_ms: int = Field(default=BATCH_WAIT_MS, ge=0, description=(
@@ -113,7 +113,9 @@ class NotificationsSettings(ServiceSettings):
         "its workers are event handlers and two sweeps, not requests: 3 connections, and no relay "
         "(it publishes nothing)"))
     reminder_interval_seconds: float = 3600.0  # time limits are days; the reminders are made once each
-    sms_interval_seconds: float = 5.0  # how soon a text message leaves after its event
+    # the text sweep runs as soon as this process queues texts and when a retry is due; this look is
+    # for texts another instance queued
+    sms_interval_seconds: float = 30.0
 
 
 class GatewaySettings(ServiceSettings):

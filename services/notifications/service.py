@@ -113,6 +113,8 @@ class NotificationsService(GuiyanService):
 
     @sweep(interval=SETTINGS.sms_interval_seconds)
     def text_sweep(self):
+        """The texts due now; run at once when a handler of this process queued some, and when the
+        next one waiting for another try is due (the interval is for texts another instance queued)."""
         with self.db.read() as session:
             due = messages.due_texts(session)
         if due:
@@ -121,6 +123,8 @@ class NotificationsService(GuiyanService):
                 done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
                     uow.session, text_id, gateway, phone_of))
             log.info("text_messages_swept", **done)
+        with self.db.read() as session:
+            return messages.next_text_in(session)
 
     def _phones_on_record(self, recipients: list[str]) -> dict[str, str]:
         try:

@@ -45,14 +45,16 @@ from shared.db import Database
 from shared.idempotency import in_transaction
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent, idempotent_batch
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, wake_sweep
 from shared.sms import SmtpSms
 from shared.transient import is_transient
 from shared.validation import parse
 
 command = json_rpc
 log = get_logger(__name__)
-IMPORT_LOOK_SECONDS = 3.0  # how soon a started import begins (one indexed look per tick)
+# an import begins at once in the process whose command started it (`wake_sweep`); this look is for
+# one started through another instance or left off by a process that stopped (an indexed look a tick)
+IMPORT_LOOK_SECONDS = 30.0
 IMPORT_SLICE_SECONDS = 20.0  # a tick's share of a long import, so that stopping never waits long
 # events held with no import running to release them: a safety net (an import's last transaction
 # releases its own), so looked for once a minute, not at every tick
@@ -296,7 +298,9 @@ class RegistryService(GuiyanService):
 
     @command
     def start_import(self, actor, import_id):
-        return self._transaction(lambda uow: imports.start(uow, as_actor(actor), import_id))
+        started = self._transaction(lambda uow: imports.start(uow, as_actor(actor), import_id))
+        wake_sweep("import_rolls")
+        return started
 
     @command
     def get_import(self, actor, import_id):
@@ -323,6 +327,7 @@ class RegistryService(GuiyanService):
             with self.db.unit_of_work() as uow:
                 imports.release_if_idle(uow.session)
                 uow.commit()
+        left = False
         for import_id in waiting:
             with self.db.unit_of_work() as uow:
                 taken = imports.take(uow.session, import_id)
@@ -341,9 +346,11 @@ class RegistryService(GuiyanService):
                 if isinstance(outcome, Exception):
                     raise outcome
             if any(outcomes):  # the next tick goes on at once
+                left = True
                 with self.db.unit_of_work() as uow:
                     imports.release(uow.session, import_id)
                     uow.commit()
+        return 0 if left else None
 
     def _import_batches(self, import_id: str, deadline: float) -> bool:
         """Batch after batch until none is left or the slice is over; True if some are left.

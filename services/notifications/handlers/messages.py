@@ -30,9 +30,10 @@ from shared import clock, regions
 from shared.actors import Actor
 from shared.bulk import insert_rows
 from shared.contracts.notifications import DeliverySettings, MarkRead
-from shared.db import new_id
+from shared.db import after_commit, new_id
 from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger
+from shared.nameko_base import wake_sweep
 from shared.sms import SmsGatewayAway, SmsMessage, SmsNotSent, SmsProvider
 from shared.transient import is_transient
 
@@ -90,7 +91,14 @@ def record_all(session: Session, sourced: list[tuple[str, list[Message]]]) -> in
                  for notification_id, message, person, entrepreneur_id in texted
                  for recipient in recipients.of(message, person, entrepreneur_id)]
         insert_rows(session, TextMessage.__table__, texts, skip_existing=True)
+        if texts:
+            after_commit(session, _send_texts_now)
     return len(new)
+
+
+def _send_texts_now() -> None:
+    """The text sweep of this process runs as soon as the texts it should send have committed."""
+    wake_sweep("text_sweep")
 
 
 def _owners(session: Session, enterprise_ids: set[str]) -> dict[str, str]:
@@ -225,6 +233,12 @@ def update_settings(session: Session, actor: Actor, data: DeliverySettings) -> d
 
 
 # ---- sending text messages ---------------------------------------------------------------------
+
+
+def next_text_in(session: Session) -> float | None:
+    """Seconds until the next pending text is due (0 if one is due now); None if none is pending."""
+    due = session.scalar(sa.select(sa.func.min(TextMessage.next_try_at)).where(TextMessage.status == "pending"))
+    return None if due is None else max(0.0, (due - clock.utcnow()).total_seconds())
 
 
 def due_texts(session: Session) -> dict[str, str]:
