@@ -126,12 +126,17 @@ class SteadyQueueConsumer(QueueConsumer):
     ends with an error stops the whole container. Every consumer of a Guiyan service is one of these:
     event handlers', RPC entrypoints' and RPC reply listeners'."""
 
+    def __init__(self):
+        super().__init__()
+        self._channel: Any = None  # of the connection this consumer reads (after every reconnection)
+        self._idle_read = False  # waiting in `consume`'s read for the next message
+
     def get_consumers(self, consumer_cls, channel):
         """A reply listener's queue is read without acknowledgements: a reply is for the one caller
         waiting on this connection, and if the connection is lost, so is the caller's wait (it times
         out, 503) and the queue with it, acknowledged or not. An acknowledgement per call was a frame
         each way for the caller and the broker, for nothing."""
-        self._channel = channel  # of the connection this consumer reads (after every reconnection)
+        self._channel = channel
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
             if isinstance(provider, ReplyListener):
@@ -189,16 +194,16 @@ class SteadyQueueConsumer(QueueConsumer):
         hub = eventlet.hubs.get_hub()
 
         def end_the_wait() -> None:
-            consuming = getattr(self, "_gt", None)
-            transport = getattr(getattr(getattr(self, "_channel", None), "connection", None), "transport", None)
-            sock = getattr(transport, "sock", None)
-            if not getattr(self, "_idle_read", False) or consuming is None or sock is None:
+            if not self._idle_read or self._gt is None:
+                return
+            sock = getattr(getattr(self._channel.connection, "transport", None), "sock", None)
+            if sock is None:
                 return
             try:
                 listener = hub.listeners[hub.READ].get(sock.fileno())
             except OSError:  # closed meanwhile: the loop has ended or is reconnecting
                 return
-            if listener is not None and listener.greenlet is consuming:
+            if listener is not None and listener.greenlet is self._gt:
                 listener.tb(TimeoutError("timed out"))
 
         hub.schedule_call_global(0, end_the_wait)

@@ -327,12 +327,19 @@ class Sweep(Timer):
         Sweep._waiting.setdefault(self.method_name, []).append(self)
 
     def stop(self) -> None:
+        self._forget()
         self._stopping = True
         self.poke()
+        self.gt.wait()
+
+    def kill(self) -> None:
+        self._forget()
+        super().kill()
+
+    def _forget(self) -> None:
         waiting = Sweep._waiting.get(self.method_name, [])
         if self in waiting:
             waiting.remove(self)
-        self.gt.wait()
 
     def poke(self) -> None:
         if not self._poke.ready():

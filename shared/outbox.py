@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import clock
 from shared.bulk import insert_rows
+from shared.db import after_commit
 from shared.events import Envelope
 from shared.logging import get_logger
 
@@ -136,8 +137,6 @@ def look_now() -> None:
 def release_held(session: Session, *, unless=None) -> int:
     """Every held row due now (see `add_all_to_outbox`), `unless` that condition holds; returns how
     many. This process's relays look for them as soon as the transaction commits."""
-    from shared.db import after_commit
-
     done = session.execute(outbox.update().where(*_held(unless)).values(next_attempt_at=sa.func.now()))
     if done.rowcount:  # type: ignore[attr-defined]
         after_commit(session, look_now)

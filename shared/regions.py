@@ -153,22 +153,34 @@ class Divisions(Mapping[str, str]):
 ENTRY = re.compile(r'^"(\d+)":("(?:[^"\\]|\\.)*")')  # one division a line, as the generator writes it
 
 
-def _entries(section: str) -> Iterator[tuple[str, str]]:
-    """One section of the file, read line by line (never as one dict of everything: its peak would
-    stay in the heap)."""
-    inside = False
+def _entries() -> Iterator[tuple[str, str, str]]:
+    """(section, code, name) of the file, read line by line (never as one dict of everything: its
+    peak would stay in the heap)."""
+    section = None
     with Path(__file__).with_name("regions.json").open(encoding="utf-8") as lines:
         for line in lines:
             if line.startswith(('"divisions"', '"retired"')):
-                inside = line.startswith(f'"{section}"')
-            if inside and (found := ENTRY.match(line.rpartition("{")[2])):
+                section = line[1:line.index('"', 1)]
+            if section is not None and (found := ENTRY.match(line.rpartition("{")[2])):
                 code, quoted = found.groups()
-                yield code.ljust(12, "0"), json.loads(quoted) if "\\" in quoted else quoted[1:-1]
+                yield section, code.ljust(12, "0"), json.loads(quoted) if "\\" in quoted else quoted[1:-1]
 
 
 @lru_cache(maxsize=1)
 def _listed() -> dict[str, Divisions]:
-    return {section: Divisions(_entries(section)) for section in ("divisions", "retired")}
+    """Both sections in one pass over the file: the divisions straight into their arrays, the few
+    retired codes kept aside until it ends."""
+    retired: list[tuple[str, str]] = []
+
+    def divisions() -> Iterator[tuple[str, str]]:
+        for section, code, name in _entries():
+            if section == "divisions":
+                yield code, name
+            else:
+                retired.append((code, name))
+
+    listed = Divisions(divisions())
+    return {"divisions": listed, "retired": Divisions(retired)}
 
 
 @lru_cache(maxsize=1)

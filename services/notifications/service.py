@@ -117,13 +117,14 @@ class NotificationsService(GuiyanService):
         next one waiting for another try is due (the interval is for texts another instance queued)."""
         with self.db.read() as session:
             due = messages.due_texts(session)
-        if due:
-            phone_of = messages.records_phones(due.values(), self._phones_on_record)
-            with self.sms.batch() as gateway:  # one connection to the gateway for the sweep's texts
-                done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
-                    uow.session, text_id, gateway, phone_of))
-            log.info("text_messages_swept", **done)
-        with self.db.read() as session:
+            if not due:  # most ticks: the next one's time, asked in the same read
+                return messages.next_text_in(session)
+        phone_of = messages.records_phones(due.values(), self._phones_on_record)
+        with self.sms.batch() as gateway:  # one connection to the gateway for the sweep's texts
+            done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
+                uow.session, text_id, gateway, phone_of))
+        log.info("text_messages_swept", **done)
+        with self.db.read() as session:  # the retries these sends set
             return messages.next_text_in(session)
 
     def _phones_on_record(self, recipients: list[str]) -> dict[str, str]:
