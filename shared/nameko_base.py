@@ -310,7 +310,7 @@ def json_rpc(method):
 class Sweep(Timer):
     """nameko's timer for a periodic sweep, with two differences. A sweep says when it wants to run
     again: its method returns the seconds until its next work is due (at most `interval`; None for
-    `interval`). And `wake_sweep(name)` runs it at once, in this process: a command that started an
+    `interval`). And `wake_sweep(name)` runs it sooner, in this process: a command that started an
     import, a handler that queued a text message. Each tick wakes an idle process, and a process
     woken after resting spends 10 to 20 times the CPU of the same work done while busy (caches
     gone): a look every 3 or 5 seconds was most of a process's CPU at rest."""
@@ -322,6 +322,7 @@ class Sweep(Timer):
         self._poke = eventlet.event.Event()
         self._stopping = False
         self._next: float = interval
+        self._woken_for = float("inf")  # the monotonic time a wake asked to run by
 
     def setup(self) -> None:
         Sweep._waiting.setdefault(self.method_name, []).append(self)
@@ -329,7 +330,7 @@ class Sweep(Timer):
     def stop(self) -> None:
         self._forget()
         self._stopping = True
-        self.poke()
+        self._interrupt()
         self.gt.wait()
 
     def kill(self) -> None:
@@ -341,24 +342,36 @@ class Sweep(Timer):
         if self in waiting:
             waiting.remove(self)
 
-    def poke(self) -> None:
+    def poke(self, within: float = 0.0) -> None:
+        """Run within `within` seconds (or at once): the wakes that come meanwhile are one run."""
+        by = time.monotonic() + within
+        if by < self._woken_for:
+            self._woken_for = by
+            self._interrupt()
+
+    def _interrupt(self) -> None:
         if not self._poke.ready():
             self._poke.send(True)
 
     def _run(self) -> None:
-        wait = self.interval
+        due = time.monotonic() + self.interval
         while True:
-            with eventlet.Timeout(wait, False):
-                self._poke.wait()
+            wait = min(due, self._woken_for) - time.monotonic()
+            if wait > 0:
+                with eventlet.Timeout(wait, False):
+                    self._poke.wait()
             if self._stopping:
                 return
             if self._poke.ready():
                 self._poke.reset()
+            if time.monotonic() < min(due, self._woken_for):
+                continue  # woken to run a little later, or sooner than that
+            self._woken_for = float("inf")  # a wake during the run runs it again
             self._next = self.interval
             self.handle_timer_tick()
             self.worker_complete.wait()
             self.worker_complete.reset()
-            wait = self._next
+            due = time.monotonic() + self._next
 
     def handle_result(self, worker_ctx, result, exc_info):
         if isinstance(result, int | float):
@@ -366,10 +379,11 @@ class Sweep(Timer):
         return super().handle_result(worker_ctx, result, exc_info)
 
 
-def wake_sweep(method_name: str) -> None:
-    """Run this process's sweep `method_name` now (once its current run, if any, has ended)."""
+def wake_sweep(method_name: str, within: float = 0.0) -> None:
+    """Run this process's sweep `method_name` now, or within `within` seconds so that what more
+    comes meanwhile is done in the same run (once its current run, if any, has ended)."""
     for waiting in Sweep._waiting.get(method_name, ()):
-        waiting.poke()
+        waiting.poke(within)
 
 
 def sweep(interval: float):

@@ -57,6 +57,22 @@ def test_a_sweep_runs_when_woken_and_again_when_it_says_its_work_is_due(sweeping
     wake_sweep("no_such_sweep")  # nothing of this process's: nothing happens
 
 
+def test_wakes_that_may_wait_a_little_are_gathered_into_one_run(sweeping):
+    """Texts queued by many handlers within a second go out in one sweep, not one sweep each."""
+    for _ in range(20):
+        wake_sweep("look", within=0.5)
+        eventlet.sleep(0.01)
+    assert RUNS == []  # not yet: within half a second of the first wake
+    eventually(lambda: RUNS == ["look"], timeout=3, message="the gathered wakes run the sweep")
+    eventlet.sleep(0.7)
+    assert RUNS == ["look"]  # once for all twenty
+    wake_sweep("look", within=30)
+    wake_sweep("look")  # a wake that cannot wait brings the run forward
+    eventually(lambda: RUNS == ["look", "look"], timeout=2, message="run at once")
+    eventlet.sleep(0.3)
+    assert RUNS == ["look", "look"]  # the later wake is the same run
+
+
 def test_a_stopping_service_does_not_wait_out_its_consumers_idle_read(service_config, databases):
     """Its consumers read for IDLE_READ_SECONDS at a time; a stop cancels them at once."""
     recorder.create_table(databases["registry"])
