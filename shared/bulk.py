@@ -40,6 +40,20 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict], *, skip_exi
     return list(result) if returning else []
 
 
+def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str = "id") -> None:
+    """Many rows (dicts with the same keys: `key` and the columns to set) updated with one statement
+    and one parameter, as `insert_rows` inserts them: an executemany was a round trip per row."""
+    if not rows:
+        return
+    preparer = session.get_bind().dialect.identifier_preparer
+    name, match = preparer.format_table(table), preparer.quote(key)
+    columns = [preparer.quote(column) for column in rows[0] if column != key]
+    session.execute(sa.text(
+        f"UPDATE {name} AS existing SET {', '.join(f'{column} = given.{column}' for column in columns)} "  # noqa: S608
+        f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows AS jsonb)) AS given "
+        f"WHERE existing.{match} = given.{match}"), {"rows": _as_json(rows)})
+
+
 def _insert_from_json(preparer, table: sa.Table, rows: list[dict], parameter: str) -> str:
     """INSERT of the rows' columns from the JSON array bound as `parameter`; the table is also
     `existing`, as an ON CONFLICT action names the row already there."""

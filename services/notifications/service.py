@@ -26,7 +26,7 @@ from shared.messaging import (
     idempotent,
     idempotent_batch,
 )
-from shared.nameko_base import GuiyanService, SteadyRpcProxy, json_rpc, sweep, sweep_each
+from shared.nameko_base import GuiyanService, SteadyRpcProxy, json_rpc, sweep
 from shared.registry_copy import keep_all, keep_change
 from shared.settings import NotificationsSettings
 from shared.sms import SmtpSms
@@ -120,9 +120,16 @@ class NotificationsService(GuiyanService):
             if not due:  # most ticks: the next one's time, asked in the same read
                 return messages.next_text_in(session)
         phone_of = messages.records_phones(due.values(), self._phones_on_record)
+        done: dict[str, int] = {}
+        ids = list(due)
         with self.sms.batch() as gateway:  # one connection to the gateway for the sweep's texts
-            done = sweep_each(self.db, due, lambda uow, text_id: messages.send_one(
-                uow.session, text_id, gateway, phone_of))
+            for start in range(0, len(ids), messages.TEXTS_PER_TRANSACTION):
+                with self.db.unit_of_work() as uow:
+                    sent = messages.send_due(uow.session, ids[start:start + messages.TEXTS_PER_TRANSACTION],
+                                             gateway, phone_of)
+                    uow.commit()
+                for outcome, count in sent.items():
+                    done[outcome] = done.get(outcome, 0) + count
         log.info("text_messages_swept", **done)
         with self.db.read() as session:  # the retries these sends set
             return messages.next_text_in(session)

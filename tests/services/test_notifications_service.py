@@ -227,3 +227,30 @@ def test_a_text_that_fails_on_its_own_account_is_given_up_and_the_next_one_still
     assert session.get(TextMessage, broken).status == "failed" and "AttributeError" in session.get(
         TextMessage, broken).last_error
     assert [m.phone for m in gateway.sent] == ["13800000002"]
+
+
+def test_a_sweep_s_texts_are_held_together_sent_in_order_and_written_with_one_statement(session):
+    first, held, last = a_text(session), a_text(session), a_text(session)
+    engine = session.get_bind()
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0])
+
+    with engine.connect() as twin:  # a twin instance holds one of them
+        twin.execute(sa.text("SELECT 1 FROM text_messages WHERE id = :id FOR UPDATE"), {"id": held})
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            gateway = Gateway()
+            done = messages.send_due(session, [last, held, first], gateway, lambda _: "13800000000")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+        session.commit()
+        twin.rollback()
+    assert done == {"sent": 2}
+    assert [m.id for m in gateway.sent] == [f"note-{last}", f"note-{first}"]  # in the order asked, the held one left
+    assert statements == ["SELECT", "UPDATE"]
+    status = dict(session.execute(sa.select(TextMessage.id, TextMessage.status).where(
+        TextMessage.id.in_([first, held, last]))).all())
+    assert status == {first: "sent", held: "pending", last: "sent"}
+    assert session.get(TextMessage, first).sent_at is not None and session.get(TextMessage, first).attempts == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -28,7 +29,7 @@ from services.notifications.models import (
 )
 from shared import clock, regions
 from shared.actors import Actor
-from shared.bulk import insert_rows
+from shared.bulk import insert_rows, update_rows
 from shared.contracts.notifications import DeliverySettings, MarkRead
 from shared.db import after_commit, new_id
 from shared.errors import Forbidden, InvalidInput
@@ -41,6 +42,7 @@ log = get_logger(__name__)
 SMS_REFUSALS_BEFORE_GIVING_UP = 3
 SMS_TOO_LATE = dt.timedelta(days=2)  # a reminder or a decision older than this is no news by SMS
 SMS_BATCH = 50
+TEXTS_PER_TRANSACTION = 20  # sent under one lock and written with one statement (send_due)
 
 
 # ---- writing ---------------------------------------------------------------------------------
@@ -274,14 +276,57 @@ def records_phones(recipients, ask) -> Callable[[str], str | None]:
     return phones.get
 
 
+@dataclass
+class _Text:
+    """A text message being sent, as `send_due` holds it: what sending reads, and what it changes."""
+
+    id: str
+    recipient: str
+    text: str
+    attempts: int
+    created_at: dt.datetime
+    status: str = "pending"
+    last_error: str = ""
+    next_try_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+
+    def changes(self) -> dict:
+        return {"id": self.id, "status": self.status, "attempts": self.attempts, "last_error": self.last_error,
+                "next_try_at": self.next_try_at, "sent_at": self.sent_at}
+
+
+_TEXTS = TextMessage.__table__
+
+
+def send_due(session: Session, text_ids: list[str], sms: SmsProvider, phone_of) -> dict[str, int]:
+    """Send the texts `text_ids` still pending, in that order, each as `send_one` says, holding their
+    rows: one statement takes them all (those a twin instance holds are left to it) and one writes
+    what became of each. Counts of the outcomes. A process that dies between a send and the commit
+    sends the text again later, with the same id, which the gateway drops as a repeat."""
+    order = {text_id: n for n, text_id in enumerate(text_ids)}
+    rows = session.execute(sa.select(_TEXTS.c.id, _TEXTS.c.recipient, _TEXTS.c.text, _TEXTS.c.attempts,
+                                     _TEXTS.c.created_at, _TEXTS.c.next_try_at)
+                           .where(_TEXTS.c.id.in_(text_ids), _TEXTS.c.status == "pending")
+                           .with_for_update(skip_locked=True)).all()
+    done: dict[str, int] = {}
+    held = sorted((_Text(**row._mapping) for row in rows), key=lambda text: order[text.id])
+    for text in held:
+        outcome = _send(session, text, sms, phone_of)
+        done[outcome] = done.get(outcome, 0) + 1
+    update_rows(session, _TEXTS, [text.changes() for text in held])
+    return done
+
+
 def send_one(session: Session, text_id: str, sms: SmsProvider, phone_of) -> str | None:
     """Send one text message, holding its row: `phone_of(recipient)` asks where it goes (the registry
     for a person's record). A gateway or registry that is away is tried again later with growing
-    waits; a refusal a few times, then given up (and logged); a message too old is let go."""
-    text = session.scalar(sa.select(TextMessage).where(TextMessage.id == text_id, TextMessage.status == "pending")
-                          .with_for_update(skip_locked=True))
-    if text is None:  # sent meanwhile by a twin instance, or held by it now
-        return None
+    waits; a refusal a few times, then given up (and logged); a message too old is let go. None: sent
+    meanwhile by a twin instance, or held by it now."""
+    done = send_due(session, [text_id], sms, phone_of)
+    return next(iter(done), None)
+
+
+def _send(session: Session, text: _Text, sms: SmsProvider, phone_of) -> str:
     now = clock.utcnow()
     if now - text.created_at > SMS_TOO_LATE:
         text.status, text.last_error = "failed", "too late"
@@ -314,7 +359,7 @@ def send_one(session: Session, text_id: str, sms: SmsProvider, phone_of) -> str 
     return "sent"
 
 
-def _later(text: TextMessage, now: dt.datetime, exc: Exception) -> str:
+def _later(text: _Text, now: dt.datetime, exc: Exception) -> str:
     text.next_try_at = now + dt.timedelta(seconds=min(600, 5 * 2 ** min(text.attempts, 7)))
     text.last_error = f"{type(exc).__name__}"[:200]
     return "later"
