@@ -113,7 +113,7 @@ class NotificationsSettings(ServiceSettings):
         "its workers are event handlers and two sweeps, not requests: 3 connections, and no relay "
         "(it publishes nothing)"))
     reminder_interval_seconds: float = 3600.0  # time limits are days; the reminders are made once each
-    # the text sweep runs as soon as this process queues texts and when a retry is due; this look is
+    # the text sweep runs within a second of this process queuing texts, and when a retry is due; this look is
     # for texts another instance queued
     sms_interval_seconds: float = 30.0
 

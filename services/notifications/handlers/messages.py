@@ -34,7 +34,6 @@ from shared.contracts.notifications import DeliverySettings, MarkRead
 from shared.db import after_commit, new_id
 from shared.errors import Forbidden, InvalidInput
 from shared.logging import get_logger
-from shared.nameko_base import wake_sweep
 from shared.sms import SmsGatewayAway, SmsMessage, SmsNotSent, SmsProvider
 from shared.transient import is_transient
 
@@ -93,20 +92,19 @@ def record_all(session: Session, sourced: list[tuple[str, list[Message]]]) -> in
                  for notification_id, message, person, entrepreneur_id in texted
                  for recipient in recipients.of(message, person, entrepreneur_id)]
         insert_rows(session, TextMessage.__table__, texts, skip_existing=True)
-        if texts:
-            after_commit(session, _send_texts_now)
+        for action in _TEXTS_QUEUED if texts else ():
+            after_commit(session, action)
     return len(new)
 
 
-TEXT_GATHER_SECONDS = 1.0  # texts queued within a second go out in one sweep
+_TEXTS_QUEUED: list[Callable[[], None]] = []
 
 
-def _send_texts_now() -> None:
-    """The text sweep of this process runs within a second of the texts it should send having
-    committed: the texts of a busy second share one sweep, its one question to the registry for
-    the phones on record and its one connection to the gateway (a sweep per commit was half of
-    this service's CPU under load, and much of the registry's)."""
-    wake_sweep("text_sweep", within=TEXT_GATHER_SECONDS)
+def when_texts_queued(action: Callable[[], None]) -> None:
+    """`action()` once each transaction that queued text messages in this process has committed
+    (the service runs its text sweep then)."""
+    if action not in _TEXTS_QUEUED:
+        _TEXTS_QUEUED.append(action)
 
 
 def _owners(session: Session, enterprise_ids: set[str]) -> dict[str, str]:
