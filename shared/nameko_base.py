@@ -30,8 +30,10 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from shared import outbox as outbox_rows
-from shared import rpc_errors  # noqa: F401  (domain errors cross RPC as themselves)
+from shared import (
+    rpc_errors,  # noqa: F401  (domain errors cross RPC as themselves)
+    wakes,
+)
 from shared.actors import as_actor
 from shared.db import DatabaseAccess, make_engine
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
@@ -108,13 +110,12 @@ class Outbox(DependencyProvider):
 
     def start(self) -> None:
         self._running = True
-        outbox_rows._lookers.append(self.look_now)
+        wakes.listen(wakes.RELAYS, self.look_now)
         self.container.spawn_managed_thread(self._run)
 
     def stop(self) -> None:
         self._running = False
-        if self.look_now in outbox_rows._lookers:
-            outbox_rows._lookers.remove(self.look_now)
+        wakes.forget(wakes.RELAYS, self.look_now)
         self.wake()
         if self.relay is not None:
             self.relay.mark_confirmed()
@@ -144,7 +145,8 @@ class Outbox(DependencyProvider):
         if not self._wake.ready():
             self._wake.send(True)
 
-    def look_now(self) -> None:
+    def look_now(self, within: float = 0.0) -> None:
+        """Look at the table at the next turn (rows released for the relay): at once, whatever `within`."""
         self._look = True
         self.wake()
 
@@ -311,11 +313,9 @@ class Sweep(Timer):
     """nameko's timer for a periodic sweep, with two differences. A sweep says when it wants to run
     again: its method returns the seconds until its next work is due (at most `interval`; None for
     `interval`). And `wake_sweep(name)` runs it sooner, in this process: a command that started an
-    import, a handler that queued a text message. Each tick wakes an idle process, and a process
+    import, a handler that queued a text message (`shared.wakes`). Each tick wakes an idle process, and a process
     woken after resting spends 10 to 20 times the CPU of the same work done while busy (caches
     gone): a look every 3 or 5 seconds was most of a process's CPU at rest."""
-
-    _waiting: dict[str, list[Sweep]] = {}  # by method name, this process's sweeps
 
     def __init__(self, interval: float, **kwargs):
         super().__init__(interval, **kwargs)
@@ -325,22 +325,17 @@ class Sweep(Timer):
         self._woken_for = float("inf")  # the monotonic time a wake asked to run by
 
     def setup(self) -> None:
-        Sweep._waiting.setdefault(self.method_name, []).append(self)
+        wakes.listen(self.method_name, self.poke)
 
     def stop(self) -> None:
-        self._forget()
+        wakes.forget(self.method_name, self.poke)
         self._stopping = True
         self._interrupt()
         self.gt.wait()
 
     def kill(self) -> None:
-        self._forget()
+        wakes.forget(self.method_name, self.poke)
         super().kill()
-
-    def _forget(self) -> None:
-        waiting = Sweep._waiting.get(self.method_name, [])
-        if self in waiting:
-            waiting.remove(self)
 
     def poke(self, within: float = 0.0) -> None:
         """Run within `within` seconds (or at once): the wakes that come meanwhile are one run."""
@@ -382,8 +377,7 @@ class Sweep(Timer):
 def wake_sweep(method_name: str, within: float = 0.0) -> None:
     """Run this process's sweep `method_name` now, or within `within` seconds so that what more
     comes meanwhile is done in the same run (once its current run, if any, has ended)."""
-    for waiting in Sweep._waiting.get(method_name, ()):
-        waiting.poke(within)
+    wakes.wake(method_name, within)
 
 
 def sweep(interval: float):

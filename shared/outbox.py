@@ -24,6 +24,7 @@ from shared.bulk import insert_rows
 from shared.db import after_commit
 from shared.events import Envelope
 from shared.logging import get_logger
+from shared.wakes import wake_relays
 
 log = get_logger(__name__)
 messaging_metadata = sa.MetaData()
@@ -125,21 +126,12 @@ def any_held(session: Session, *, unless=None) -> bool:
     return bool(session.scalar(sa.select(sa.exists().where(*_held(unless)))))
 
 
-_lookers: list = []  # this process's relays (shared.nameko_base.Outbox), each a call to look now
-
-
-def look_now() -> None:
-    """Every relay of this process looks at the table at once, not at its next periodic look."""
-    for look in _lookers:
-        look()
-
-
 def release_held(session: Session, *, unless=None) -> int:
     """Every held row due now (see `add_all_to_outbox`), `unless` that condition holds; returns how
     many. This process's relays look for them as soon as the transaction commits."""
     done = session.execute(outbox.update().where(*_held(unless)).values(next_attempt_at=sa.func.now()))
     if done.rowcount:  # type: ignore[attr-defined]
-        after_commit(session, look_now)
+        after_commit(session, wake_relays)
     return done.rowcount  # type: ignore[attr-defined]
 
 

@@ -7,8 +7,7 @@ import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 from sqlalchemy.orm import sessionmaker
 
-from shared import clock
-from shared import outbox as outbox_rows
+from shared import clock, wakes
 from shared.contracts.registry import EntrepreneurRegistered
 from shared.db import UnitOfWork, after_commit
 from shared.events import make_event
@@ -104,7 +103,7 @@ def test_released_events_make_this_processs_relays_look_at_once(databases, monke
     """An import's held events become due by an UPDATE that hands nothing over: the relays of the
     process that released them look as soon as it commits, not at their next periodic look."""
     looks: list[str] = []
-    monkeypatch.setattr(outbox_rows, "_lookers", [lambda: looks.append("look")])
+    monkeypatch.setattr(wakes, "_listening", {wakes.RELAYS: [lambda within: looks.append("look")]})
     engine = sa.create_engine(databases["registry"].replace("postgresql://", "postgresql+psycopg2://", 1))
     factory = sessionmaker(engine)
     event = make_event(EntrepreneurRegistered(
