@@ -43,11 +43,13 @@ def request_hash(request: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# statements built once: building one, and its cache key, on every call cost more than running it
+_PRIOR = sa.select(command_log.c.request_hash, command_log.c.result).where(
+    command_log.c.scope == sa.bindparam("scope"), command_log.c.key == sa.bindparam("key"))
+
+
 def _prior(session, scope: str, key: str, digest: str, reach: Reach | None) -> Any | None:
-    row = session.execute(
-        sa.select(command_log.c.request_hash, command_log.c.result)
-        .where(command_log.c.scope == scope, command_log.c.key == key)
-    ).first()
+    row = session.execute(_PRIOR, {"scope": scope, "key": key}).first()
     if row is None:
         return None
     if reach is not None:  # always given with a key (run_once checks): out of reach is an unknown id
