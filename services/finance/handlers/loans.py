@@ -187,7 +187,8 @@ def _instalment(row: Instalment | loan_rules.Instalment) -> dict:
             "paid": row.principal_paid_fen + row.interest_paid_fen == row.principal_fen + row.interest_fen}
 
 
-def _repayment(row: Repayment) -> dict:
+def _repayment(row) -> dict:
+    """A repayment, stored (a row) or recorded now (a Repayment)."""
     return {"id": row.id, "paid_on": row.paid_on, "amount_yuan": fen_to_yuan(row.amount_fen),
             "interest_yuan": fen_to_yuan(row.interest_fen), "principal_yuan": fen_to_yuan(row.principal_fen),
             "recorded_by": row.recorded_by}
@@ -277,11 +278,16 @@ def _step(loan: GuaranteedLoan, actor: str, action: str, note: str = "") -> None
     _add_with_events(session, NEW_STEPS, LoanStep.__table__, row, row)
 
 
-def _repayments(session: Session, loan: GuaranteedLoan) -> list[Repayment]:
-    """The loan's repayments as stored, with those this transaction records, in the order a read
-    gives them (by the day paid)."""
+_REPAID = sa.select(Repayment.__table__).where(Repayment.__table__.c.loan_id == sa.bindparam("loan_id")).order_by(
+    Repayment.__table__.c.paid_on)
+
+
+def _repayments(session: Session, loan: GuaranteedLoan) -> list:
+    """The loan's repayments as stored (plain rows: the ORM's objects for them were a sixth of a
+    repayment's answer), with those this transaction records, in the order a read gives them (by
+    the day paid)."""
     with session.no_autoflush:  # the loan's row is written once, when the command ends
-        stored = list(loan.repayments)
+        stored = list(session.execute(_REPAID, {"loan_id": loan.id}))
     new = _added(session, NEW_REPAYMENTS, loan)
     return sorted([*stored, *new], key=lambda row: row.paid_on) if new else stored
 
