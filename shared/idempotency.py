@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from shared import clock
 from shared.db import write_at_commit
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
 from shared.outbox import messaging_metadata
 
 command_log = sa.Table(
@@ -78,9 +78,15 @@ def run_once(db, account: str, scope: str, key: str | None, request: Any, work: 
     """Run `work(uow)` in one transaction unless the caller's `key` already has a result for `scope`.
 
     `work` returns a JSON-ready result; with a key it is stored beside the effect, under the caller's
-    `account`, so scopes need not name the caller. A replay first runs `reach` (required with a
-    key). Two concurrent requests with one key: one commits, the other finds the stored result and
-    returns it. Without a key this is `in_transaction`.
+    `account`, so scopes need not name the caller. A replay runs `reach` (required with a key) and
+    returns the stored result. Two concurrent requests with one key: one commits, the other finds the
+    stored result and returns it. Without a key this is `in_transaction`.
+
+    The stored result is looked for only when the command cannot commit, not before every run (a
+    round trip of every keyed command, where replays are rare): a replay's run is refused by the
+    key's row, which its commit would write a second time, or by the domain (a loan already lent),
+    and nothing of it is kept; then the result stored before is what it answers, or, if there is
+    none, the refusal.
     """
     check_key(key)
     if key is None:
@@ -89,8 +95,10 @@ def run_once(db, account: str, scope: str, key: str | None, request: Any, work: 
         raise TypeError(f"{scope}: a command that keeps results must say how a replay checks access")
     scope, digest = account_scope(account, scope), request_hash(request)
     try:
-        return _retrying(lambda: _run(db, scope, key, digest, work, reach))
-    except (IntegrityError, Conflict):
+        return _retrying(lambda: _run(db, scope, key, digest, work))
+    except ServiceUnavailable:  # away: nothing to look up either
+        raise
+    except (IntegrityError, DomainError):
         with db.read() as session:
             prior = _prior(session, scope, key, digest, reach)
         if prior is None:
@@ -102,26 +110,32 @@ def in_transaction(db, work: Callable[[Any], Any]) -> Any:
     """`work(uow)` in one transaction, for a command that is idempotent by nature (verifying a
     verified record finds it done): it keeps no result, and a lost optimistic-locking race is tried
     once more from fresh data."""
-    return _retrying(lambda: _run(db, "", None, "", work, None))
+    return _retrying(lambda: _run(db, "", None, "", work))
 
 
 def _retrying(attempt: Callable[[], Any]) -> Any:
     """Once more from fresh data after a lost race: a version that changed meanwhile, or a unique
-    index that a concurrent twin won (the command's own check then finds the twin and says so)."""
+    index that a concurrent twin won (the command's own check then finds the twin and says so). A
+    key whose result is stored already is no race: its stored result is the answer."""
     try:
         return attempt()
-    except (StaleDataError, IntegrityError):
+    except StaleDataError:
         pass
+    except IntegrityError as error:
+        if _key_taken(error):
+            raise
     try:
         return attempt()
     except StaleDataError:
         raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
 
 
-def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any], reach: Reach | None) -> Any:
+def _key_taken(error: IntegrityError) -> bool:
+    return getattr(getattr(error.orig, "diag", None), "constraint_name", None) == "command_log_pkey"
+
+
+def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any]) -> Any:
     with db.unit_of_work() as uow:
-        if key is not None and (prior := _prior(uow.session, scope, key, digest, reach)) is not None:
-            return prior
         result = work(uow)
         if key is not None:  # with the command's events, in one statement as it commits
             write_at_commit(uow.session, command_log, {"scope": scope, "key": key, "request_hash": digest,
