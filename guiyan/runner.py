@@ -6,9 +6,12 @@ import sys
 # What a service process never uses is not loaded (issue 14's memory budget, 80 MB per process):
 # eventlet's green DNS (dnspython, ~8 MB; the few lookups happen when connecting, as libpq's own
 # always do), and rich with pygments, which structlog loads for pretty tracebacks wherever a
-# developer tool has installed them (~5 MB; production images do not have them).
+# developer tool has installed them (~5 MB; production images do not have them); and PyYAML, which
+# kombu loads to offer a YAML serializer when it finds it installed (nameko's CLI needs it; no
+# message here is YAML; ~1 MB).
 os.environ.setdefault("EVENTLET_NO_GREENDNS", "yes")
 sys.modules.setdefault("rich", None)  # type: ignore[arg-type]
+sys.modules.setdefault("yaml", None)  # type: ignore[arg-type]
 
 
 def _return_large_blocks() -> None:
