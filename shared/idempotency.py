@@ -130,8 +130,11 @@ def _retrying(attempt: Callable[[], Any]) -> Any:
         raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
 
 
+_KEY = f"{command_log.name}_pkey"  # PostgreSQL's name for the table's primary key
+
+
 def _key_taken(error: IntegrityError) -> bool:
-    return getattr(getattr(error.orig, "diag", None), "constraint_name", None) == "command_log_pkey"
+    return getattr(getattr(error.orig, "diag", None), "constraint_name", None) == _KEY
 
 
 def _run(db, scope: str, key: str | None, digest: str, work: Callable[[Any], Any]) -> Any:

@@ -8,6 +8,8 @@ one's phone: a person's is asked of the registry when their text is sent.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import eventlet
 from nameko.exceptions import UnknownService
 
@@ -132,16 +134,14 @@ class NotificationsService(GuiyanService):
             if not due:  # most ticks: the next one's time, asked in the same read
                 return messages.next_text_in(session)
         phone_of = messages.records_phones(due.values(), self._phones_on_record)
-        done: dict[str, int] = {}
+        done: Counter[str] = Counter()
         ids = list(due)
         with self.sms.batch() as gateway:  # one connection to the gateway for the sweep's texts
             for start in range(0, len(ids), messages.TEXTS_PER_TRANSACTION):
                 with self.db.unit_of_work() as uow:
-                    sent = messages.send_due(uow.session, ids[start:start + messages.TEXTS_PER_TRANSACTION],
-                                             gateway, phone_of)
+                    done += messages.send_due(uow.session, ids[start:start + messages.TEXTS_PER_TRANSACTION],
+                                              gateway, phone_of)
                     uow.commit()
-                for outcome, count in sent.items():
-                    done[outcome] = done.get(outcome, 0) + count
         log.info("text_messages_swept", **done)
         with self.db.read() as session:  # the retries these sends set
             return messages.next_text_in(session)

@@ -9,6 +9,7 @@ that sent it, and carries its own id as the provider's key against a repeat afte
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -296,7 +297,7 @@ class _Text:
 _TEXTS = TextMessage.__table__
 
 
-def send_due(session: Session, text_ids: list[str], sms: SmsProvider, phone_of) -> dict[str, int]:
+def send_due(session: Session, text_ids: list[str], sms: SmsProvider, phone_of) -> Counter[str]:
     """Send the texts `text_ids` still pending, in that order, each as `send_one` says, holding their
     rows: one statement takes them all (those a twin instance holds are left to it) and one writes
     what became of each. Counts of the outcomes. A process that dies between a send and the commit
@@ -306,11 +307,8 @@ def send_due(session: Session, text_ids: list[str], sms: SmsProvider, phone_of) 
                                      _TEXTS.c.created_at, _TEXTS.c.next_try_at)
                            .where(_TEXTS.c.id.in_(text_ids), _TEXTS.c.status == "pending")
                            .with_for_update(skip_locked=True)).all()
-    done: dict[str, int] = {}
     held = sorted((_Text(**row._mapping) for row in rows), key=lambda text: order[text.id])
-    for text in held:
-        outcome = _send(session, text, sms, phone_of)
-        done[outcome] = done.get(outcome, 0) + 1
+    done = Counter(_send(session, text, sms, phone_of) for text in held)
     update_rows(session, _TEXTS, [text.changes() for text in held])
     return done
 
