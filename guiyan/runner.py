@@ -21,10 +21,10 @@ def _return_large_blocks() -> None:
     its first sign-in. With the threshold pinned, a block of 256 KiB or more is mapped alone and given
     back to the system when freed, and threads share two arenas."""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        # by its usual name: ctypes.util's search for it loads subprocess, tempfile and shutil (1.4 MB)
+        libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD (a fixed value stops its rise)
         libc.mallopt(-8, 2)  # M_ARENA_MAX
     except (OSError, AttributeError):  # not glibc: its own allocator's habits apply

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from sqlalchemy.orm import Session, sessionmaker
 
 from shared import regions
 from shared.dbapi import COMMITS, FramedConnection, UnpreparedConnection, frame_transactions
+
+if TYPE_CHECKING:  # the ORM is loaded by the services that map classes, not by the gateway
+    from sqlalchemy.orm import Session
 
 _patched = False
 
@@ -141,13 +146,78 @@ def write_at_commit(session: Session, table: sa.Table, row: dict) -> None:
     session.info.setdefault(AT_COMMIT, []).append((table, row))
 
 
+SessionFactory = Callable[[], Any]
+"""Makes a unit of work's session: the ORM's `sessionmaker`, or `CoreSession` bound to an engine."""
+
+
+class CoreSession:
+    """The unit of work's session of a service that maps no classes (the gateway): the few calls of
+    an ORM `Session` that the shared layer makes (`execute`, `scalar`, `scalars`, `connection`,
+    `info`, `flush`, `commit`, `rollback`, `close`), on one Core connection taken at first use.
+    Loading the ORM for three tables cost such a process 6 MB for good."""
+
+    def __init__(self, engine: sa.Engine):
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+        self.info: dict = {}
+
+    def get_bind(self) -> sa.Engine:
+        return self._engine
+
+    def connection(self, execution_options: dict | None = None) -> sa.Connection:
+        """The session's connection; options such as the isolation level apply when it is taken."""
+        if self._connection is None:
+            self._connection = self._engine.connect()
+            if execution_options:
+                self._connection.execution_options(**execution_options)
+        return self._connection
+
+    def execute(self, statement, params=None, *, execution_options=None) -> sa.CursorResult:
+        return self.connection().execute(statement, params, execution_options=execution_options or {})
+
+    def scalar(self, statement, params=None):
+        return self.execute(statement, params).scalar()
+
+    def scalars(self, statement, params=None) -> sa.ScalarResult:
+        return self.execute(statement, params).scalars()
+
+    def flush(self) -> None:
+        """Nothing is held back: every statement has gone when it was executed."""
+
+    def commit(self) -> None:
+        if self._connection is not None:
+            self._connection.commit()
+
+    def rollback(self) -> None:
+        if self._connection is not None:
+            self._connection.rollback()
+
+    def close(self) -> None:
+        """Ends the transaction (rolled back unless committed) and returns the connection."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        self.info.clear()
+
+
+class _NeverRaised(Exception):
+    """Stands for the ORM's StaleDataError in a process that has not loaded the ORM."""
+
+
+def stale_data_error() -> type[Exception]:
+    """The ORM's lost optimistic-locking race (`except stale_data_error():`), without loading the ORM
+    where nothing is mapped: there, nothing can raise it."""
+    orm_errors = sys.modules.get("sqlalchemy.orm.exc")
+    return orm_errors.StaleDataError if orm_errors is not None else _NeverRaised
+
+
 class UnitOfWork:
     """One transaction: the change and its outbox rows commit together or not at all.
 
     With `on_commit`, the envelopes of the events it recorded are handed to it once they have
     committed (the process's outbox relay publishes them at once, see `add_to_outbox`)."""
 
-    def __init__(self, session_factory: sessionmaker, producer: str, on_commit=None):
+    def __init__(self, session_factory: SessionFactory, producer: str, on_commit=None):
         self.session_factory = session_factory
         self.producer = producer
         self.session: Session | None = None
@@ -230,12 +300,15 @@ class UnitOfWork:
 
 
 class Database(DependencyProvider):
-    """nameko dependency: an engine per container, a unit of work factory per worker."""
+    """nameko dependency: an engine per container, a unit of work factory per worker. With
+    `mapped=False` (a service whose tables are Core tables only), sessions are `CoreSession`s and the
+    process never loads the ORM."""
 
-    def __init__(self, service: str):
+    def __init__(self, service: str, *, mapped: bool = True):
         self.service = service
+        self.mapped = mapped
         self.engine: sa.Engine | None = None
-        self.session_factory: sessionmaker | None = None
+        self.session_factory: SessionFactory | None = None
 
     def setup(self) -> None:
         from shared.settings import SETTINGS_BY_SERVICE
@@ -244,7 +317,7 @@ class Database(DependencyProvider):
         url = self.container.config.get("DATABASE_URL") or settings.database_url(self.service)
         self.engine = make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE", settings.db_pool_size)),
                                   prepare=settings.db_prepared_statements)
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.session_factory = session_factory(self.engine, mapped=self.mapped)
 
     def stop(self) -> None:
         if self.engine is not None:
@@ -254,16 +327,26 @@ class Database(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx):
-        assert self.session_factory is not None, "set up before any worker runs"
-        return DatabaseAccess(self.session_factory, self.service)
+        assert self.session_factory is not None and self.engine is not None, "set up before any worker runs"
+        return DatabaseAccess(self.session_factory, self.service, self.engine)
+
+
+def session_factory(engine: sa.Engine, *, mapped: bool = True) -> SessionFactory:
+    """ORM sessions that keep what they loaded after a commit, or Core sessions (`CoreSession`)."""
+    if not mapped:
+        return functools.partial(CoreSession, engine)
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 class DatabaseAccess:
     """What a worker sees: `with db.unit_of_work() as uow:` and plain read sessions."""
 
-    def __init__(self, session_factory: sessionmaker, producer: str):
+    def __init__(self, session_factory: SessionFactory, producer: str, engine: sa.Engine):
         self.session_factory = session_factory
         self.producer = producer
+        self.engine = engine
         self.relay_here = False  # set by the service's Outbox: its relay takes what commits
         self.committed: list[dict] = []  # events this worker committed, for the relay when it ends
 
@@ -276,8 +359,7 @@ class DatabaseAccess:
         """A connection outside any transaction, for a single-statement read asked on every request
         (a session token the gateway's memory cannot answer): one round trip, where a read session
         adds its ROLLBACK."""
-        engine = self.session_factory.kw["bind"]
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
 
     @contextmanager

@@ -11,18 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from shared import clock
-from shared.db import write_at_commit
+from shared.db import stale_data_error, write_at_commit
 from shared.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
 from shared.outbox import messaging_metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 command_log = sa.Table(
     "command_log",
@@ -34,7 +35,7 @@ command_log = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-Reach = Callable[[Session, Any], Any]
+Reach = Callable[["Session", Any], Any]
 """`reach(session, stored_result)` raises NotFound or Forbidden when the caller may no longer see it."""
 
 
@@ -119,14 +120,14 @@ def _retrying(attempt: Callable[[], Any]) -> Any:
     key whose result is stored already is no race: its stored result is the answer."""
     try:
         return attempt()
-    except StaleDataError:
+    except stale_data_error():
         pass
     except IntegrityError as error:
         if _key_taken(error):
             raise
     try:
         return attempt()
-    except StaleDataError:
+    except stale_data_error():
         raise Conflict("stale_version", None, "记录已被他人同时修改，请刷新后重试") from None
 
 

@@ -27,15 +27,13 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, Responder, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
 from nameko.timer import Timer
 from pydantic_core import to_jsonable_python
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from shared import (
     rpc_errors,  # noqa: F401  (domain errors cross RPC as themselves)
     wakes,
 )
 from shared.actors import as_actor
-from shared.db import DatabaseAccess, make_engine
+from shared.db import DatabaseAccess, make_engine, stale_data_error
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
 from shared.idempotency import in_transaction, run_once
 from shared.logging import bind_correlation_id, get_logger
@@ -105,6 +103,8 @@ class Outbox(DependencyProvider):
         self.engine = make_engine(url, pool_size=1, prepare=settings.db_prepared_statements)
         amqp = (self.container.config.get("OUTBOX_AMQP_URI") or settings.outbox_amqp_uri
                 or self.container.config["AMQP_URI"])
+        from sqlalchemy.orm import sessionmaker  # a service with an outbox maps its classes
+
         self.relay = OutboxRelay(sessionmaker(self.engine), amqp)
         self.interval = settings.outbox_interval_seconds
 
@@ -409,7 +409,7 @@ def sweep_each(db, ids, work) -> dict[str, int]:
             with db.unit_of_work() as uow:
                 outcome = work(uow, row_id)
                 uow.commit()
-        except StaleDataError:
+        except stale_data_error():
             log.info("sweep_row_skipped", row_id=row_id)
             continue
         if outcome:

@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from kombu import Connection, Exchange, Producer
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, sessionmaker
 
 from shared import clock
 from shared.bulk import insert_rows
@@ -25,6 +25,9 @@ from shared.db import after_commit
 from shared.events import Envelope
 from shared.logging import get_logger
 from shared.wakes import wake_relays
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = get_logger(__name__)
 messaging_metadata = sa.MetaData()

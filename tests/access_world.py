@@ -18,10 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from services.gateway.handlers import auth
-from services.gateway.models import LoginSession, User
+from services.gateway.models import login_sessions, users
 from shared import clock, regions
 from tests.borrowers import (
     certificate,
@@ -107,11 +106,11 @@ class QuickAccounts:
     def create_user(self, role: str, *, region_code: str | None = None, level: str | None = None,
                     bank_code: str | None = None, username: str | None = None, unit_head: bool = False) -> str:
         username = username or f"{role}_{uuid.uuid4().hex[:8]}"
-        with Session(self.engine) as session:
-            session.add(User(username=username, password_hash=self.password_hash, role=role,
-                             display_name=f"测试{role}", region_code=regions.check_known(region_code) if region_code
-                             else None, level=level, bank_code=bank_code, unit_head=unit_head))
-            session.commit()
+        with self.engine.begin() as connection:
+            connection.execute(sa.insert(users).values(
+                username=username, password_hash=self.password_hash, role=role, display_name=f"测试{role}",
+                region_code=regions.check_known(region_code) if region_code else None, level=level,
+                bank_code=bank_code, unit_head=unit_head))
         return username
 
     def client(self, username: str | None = None):
@@ -119,11 +118,11 @@ class QuickAccounts:
         if username:
             token = secrets.token_urlsafe(32)
             now = clock.utcnow()
-            with Session(self.engine) as session:
-                user_id = session.scalar(sa.select(User.id).where(User.username == username))
-                session.add(LoginSession(token_hash=auth.token_hash(token), user_id=user_id, kind="api",
-                                         created_at=now, expires_at=now + dt.timedelta(hours=4)))
-                session.commit()
+            with self.engine.begin() as connection:
+                user_id = connection.scalar(sa.select(users.c.id).where(users.c.username == username))
+                connection.execute(sa.insert(login_sessions).values(
+                    token_hash=auth.token_hash(token), user_id=user_id, kind="api", created_at=now,
+                    expires_at=now + dt.timedelta(hours=4)))
             client.http.headers["Authorization"] = f"Bearer {token}"
             client.username = username
         return client

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from services.gateway.handlers import auth
-from services.gateway.models import User
 from shared.actors import ROLE_NAMES
 
 DEMO_PASSWORD = "guiyan-demo-2026"
@@ -42,9 +38,9 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def ensure_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
+def ensure_demo_accounts(session) -> list[tuple[str, str, str]]:
     """Create the demo accounts that are missing (the caller commits); (username, password, role name)."""
     for account in DEMO_ACCOUNTS:
-        if session.scalar(sa.select(User.id).where(User.username == account.username)) is None:
+        if not auth.username_taken(session, account.username):
             auth.create_user(session, account)
     return [(a.username, a.password, f"{ROLE_NAMES[a.role]} {a.display_name}") for a in DEMO_ACCOUNTS]

@@ -36,7 +36,7 @@ class GatewayService(FinanceApiRoutes, EscalationApiRoutes, ProjectApiRoutes, Co
                      NotificationApiRoutes, DocumentApiRoutes, ApiRoutes, PageRoutes):
     name = "gateway"
     context = CorrelationContext(refusals_at="info")
-    db = Database("gateway")
+    db = Database("gateway", mapped=False)
     settings = Settings()
     sessions = Sessions()
     registry = service_proxy("registry")

@@ -140,7 +140,7 @@ def test_a_real_broker_restart_loses_no_event(infra, databases, tmp_path):
         actor = Actor(user_id="restart-test", username="restart", role="official",
                       region_code="511011101000", level="township")
         data = EntrepreneurCreate.model_validate(entrepreneur_data())
-        record = run_once(DatabaseAccess(sessionmaker(engine), "registry"), "test", "test", None, None,
+        record = run_once(DatabaseAccess(sessionmaker(engine), "registry", engine), "test", "test", None, None,
                           lambda uow: entrepreneurs.create_entrepreneur(uow, actor, data))
         engine.dispose()
         eventually(lambda: relay_has_failed(databases, record["id"]), timeout=30)

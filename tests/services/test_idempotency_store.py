@@ -15,12 +15,12 @@ from shared.idempotency import run_once
 @pytest.fixture
 def db(databases):
     engine = make_engine(databases["registry"], 2)
-    yield DatabaseAccess(sessionmaker(engine, expire_on_commit=False), "registry")
+    yield DatabaseAccess(sessionmaker(engine, expire_on_commit=False), "registry", engine)
     engine.dispose()
 
 
 def test_a_first_run_does_not_look_for_a_stored_result_and_a_replay_answers_it(db):
-    engine = db.session_factory.kw["bind"]
+    engine = db.engine
     statements: list[str] = []
     runs: list[int] = []
     reached: list[dict] = []

@@ -427,7 +427,7 @@ def test_a_read_sees_one_snapshot_however_many_statements_it_takes(databases):
 
     engine = engine_for(databases["registry"])
     count = sa.text("SELECT count(*) FROM outbox")
-    with DatabaseAccess(sessionmaker(engine), "registry").read() as session:
+    with DatabaseAccess(sessionmaker(engine), "registry", engine).read() as session:
         before = session.scalar(count)
         with sessionmaker(engine)() as other:
             add_to_outbox(other, _registered_event(f"e-snapshot-{uuid.uuid4().hex[:8]}"))

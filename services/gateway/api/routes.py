@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from services.gateway import divisions, imports, todo
 from services.gateway.api.calls import ApiCalls, bearer_token, idempotency_key, optional
 from services.gateway.api.openapi import asyncapi_document, openapi_document
@@ -17,7 +15,6 @@ from services.gateway.http import (
     read_json,
     uploaded_file,
 )
-from services.gateway.models import User
 from shared.actors import require_role
 from shared.contracts.registry import (
     ClaimCodeRequest,
@@ -100,8 +97,7 @@ class ApiRoutes(ApiCalls):
     def api_list_users(self, request):
         require_role(self.api_actor(request), "admin")
         with self.db.read() as session:
-            users = session.scalars(sa.select(User).order_by(User.role, User.username)).all()
-            return json_response({"items": [auth.actor_of(u).model_dump() for u in users]})
+            return json_response({"items": [auth.actor_of(u).model_dump() for u in auth.list_users(session)]})
 
     # ---- entrepreneurs ----------------------------------------------------------------------
 

@@ -12,16 +12,17 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
-from sqlalchemy.orm import Session
 
 from services.gateway.handlers import throttle
 from services.gateway.handlers.sessions import MISSING, SessionCache
-from services.gateway.models import LoginSession, User
+from services.gateway.models import login_sessions, users
 from shared import clock, regions
 from shared.actors import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.fields import Model, Strict, refusal
 from shared.validation import domain_check
+
+User = sa.Row  # an account: a row of `users`
 
 # Argon2id at one of OWASP's equivalent settings (12 MiB, 3 passes, 1 lane; OWASP lists it beside
 # 19 MiB with 2 passes as the same defence): argon2-cffi's default takes 64 MiB per hash, which one
@@ -99,11 +100,11 @@ def actor_of(user: User) -> Actor:
                                  "unit_head": user.unit_head})
 
 
-def username_taken(session: Session, username: str) -> bool:
-    return session.scalar(sa.select(User.id).where(User.username == username)) is not None
+def username_taken(session, username: str) -> bool:
+    return session.scalar(sa.select(users.c.id).where(users.c.username == username)) is not None
 
 
-def create_user(session: Session, data: UserCreate) -> User:
+def create_user(session, data: UserCreate) -> User:
     if username_taken(session, data.username):
         raise Conflict("username_taken", "username", "该用户名已被使用")
     region = data.region_code
@@ -117,25 +118,23 @@ def create_user(session: Session, data: UserCreate) -> User:
             raise InvalidInput("level_region_mismatch", "level", "层级与行政区划代码的级别不一致")
     if data.role == "bank_liaison" and not data.bank_code:
         raise InvalidInput("bank_required", "bank_code", "银行联络员账号须填写所属银行")
-    user = User(username=data.username, password_hash=off_hub(hasher.hash, data.password), role=data.role,
-                display_name=data.display_name, region_code=region, level=data.level,
-                bank_code=data.bank_code, unit_head=data.unit_head and data.role == "official")
-    session.add(user)
-    session.flush()
-    return user
+    return session.execute(sa.insert(users).values(
+        username=data.username, password_hash=off_hub(hasher.hash, data.password), role=data.role,
+        display_name=data.display_name, region_code=region, level=data.level, bank_code=data.bank_code,
+        unit_head=data.unit_head and data.role == "official").returning(*users.c)).one()
 
 
-def sign_up(session: Session, data: SignUp) -> User:
+def sign_up(session, data: SignUp) -> User:
     return create_user(session, UserCreate(username=data.phone, password=data.password,
                                            role="entrepreneur", display_name=data.display_name))
 
 
-def authenticate(session: Session, data: Login, address: str, rules: throttle.Policies) -> User | InvalidInput:
+def authenticate(session, data: Login, address: str, rules: throttle.Policies) -> User | InvalidInput:
     """The user, or the one refusal for any wrong name or password, returned (not raised) once the
     failure is recorded, so that the caller's unit of work commits it before refusing."""
     attempt = throttle.Attempt(data.username, address, clock.utcnow())
     throttle.check(session, attempt)
-    user = session.scalar(sa.select(User).where(User.username == data.username))
+    user = session.execute(sa.select(users).where(users.c.username == data.username)).first()
     if user is None or not user.active:
         _verify(_DUMMY_HASH, data.password)  # as long as a real check: timing tells no names
         return _refuse(session, attempt, rules)
@@ -143,11 +142,12 @@ def authenticate(session: Session, data: Login, address: str, rules: throttle.Po
         return _refuse(session, attempt, rules)
     throttle.clear(session, attempt)
     if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = off_hub(hasher.hash, data.password)  # upgraded to today's parameters
+        session.execute(sa.update(users).where(users.c.id == user.id)  # upgraded to today's parameters
+                        .values(password_hash=off_hub(hasher.hash, data.password)))
     return user
 
 
-def _refuse(session: Session, attempt: throttle.Attempt, rules: throttle.Policies) -> InvalidInput:
+def _refuse(session, attempt: throttle.Attempt, rules: throttle.Policies) -> InvalidInput:
     throttle.record_failure(session, attempt, rules)
     return InvalidInput("login_failed", "password", "用户名或密码错误")
 
@@ -172,21 +172,22 @@ def off_hub(function, *args, gate=_hashing):
         return function(*args)
 
 
-def open_session(session: Session, user: User, kind: str, hours: int) -> tuple[str, dt.datetime]:
+def open_session(session, user: User, kind: str, hours: int) -> tuple[str, dt.datetime]:
     token = secrets.token_urlsafe(32)
     expires = clock.utcnow() + dt.timedelta(hours=hours)
-    session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, kind=kind,
-                             created_at=clock.utcnow(), expires_at=expires))
-    session.execute(sa.delete(LoginSession).where(LoginSession.expires_at < clock.utcnow()))
+    session.execute(sa.insert(login_sessions).values(token_hash=token_hash(token), user_id=user.id, kind=kind,
+                                                     created_at=clock.utcnow(), expires_at=expires))
+    session.execute(sa.delete(login_sessions).where(login_sessions.c.expires_at < clock.utcnow()))
     return token, expires
 
 
-_ACTOR_COLUMNS = (User.id.label("user_id"), User.username, User.role, User.display_name, User.region_code,
-                  User.level, User.bank_code, User.unit_head)
+_ACTOR_COLUMNS = (users.c.id.label("user_id"), users.c.username, users.c.role, users.c.display_name,
+                  users.c.region_code, users.c.level, users.c.bank_code, users.c.unit_head)
 _ACTOR_FOR_TOKEN = (
-    sa.select(*_ACTOR_COLUMNS, LoginSession.expires_at).join(LoginSession, LoginSession.user_id == User.id)
-    .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.expires_at > sa.bindparam("now"),
-           User.active.is_(True)))
+    sa.select(*_ACTOR_COLUMNS, login_sessions.c.expires_at)
+    .join(login_sessions, login_sessions.c.user_id == users.c.id)
+    .where(login_sessions.c.token_hash == sa.bindparam("token_hash"),
+           login_sessions.c.expires_at > sa.bindparam("now"), users.c.active.is_(True)))
 
 
 def actor_for_token(db, cache: SessionCache, token: str) -> Actor | None:
@@ -207,12 +208,17 @@ def actor_for_token(db, cache: SessionCache, token: str) -> Actor | None:
     return actor
 
 
-def close_session(session: Session, token: str) -> None:
-    session.execute(sa.delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+def close_session(session, token: str) -> None:
+    session.execute(sa.delete(login_sessions).where(login_sessions.c.token_hash == token_hash(token)))
 
 
-def get_user(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
+def list_users(session) -> list[User]:
+    """Every account, by role, then name."""
+    return session.execute(sa.select(users).order_by(users.c.role, users.c.username)).all()
+
+
+def get_user(session, user_id: str) -> User:
+    user = session.execute(sa.select(users).where(users.c.id == user_id)).first()
     if user is None:
         raise NotFound("user_not_found", None, "未找到该用户")
     return user

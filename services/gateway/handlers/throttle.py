@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
 from services.gateway.http import TooManyAttempts
-from services.gateway.models import LoginThrottle
+from services.gateway.models import login_throttle
 from shared.settings import GatewaySettings
 
 ANY_USERNAME = ""  # the row that counts one address's failures across all usernames
@@ -145,13 +144,13 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 # ---- the table ---------------------------------------------------------------------------------
 
 
-def check(session: Session, attempt: Attempt) -> None:
+def check(session, attempt: Attempt) -> None:
     """Take this pair's turn, then refuse while the pair or its whole address must still wait."""
     turn = sa.func.hashtext(f"{attempt.username}\n{attempt.address}")
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(QUEUE_LOCKS, turn)))
-    rows = session.scalars(sa.select(LoginThrottle).where(
-        LoginThrottle.address == attempt.address,
-        LoginThrottle.username.in_((attempt.username, ANY_USERNAME)))).all()
+    rows = session.execute(sa.select(login_throttle.c.username, login_throttle.c.blocked_until).where(
+        login_throttle.c.address == attempt.address,
+        login_throttle.c.username.in_((attempt.username, ANY_USERNAME)))).all()
     waits = {row.username: seconds_left(row.blocked_until, attempt.now) for row in rows}
     if waits.get(attempt.username):
         raise refusal(waits[attempt.username], whole_address=False)
@@ -159,32 +158,35 @@ def check(session: Session, attempt: Attempt) -> None:
         raise refusal(waits[ANY_USERNAME], whole_address=True)
 
 
-def record_failure(session: Session, attempt: Attempt, rules: Policies) -> None:
+def record_failure(session, attempt: Attempt, rules: Policies) -> None:
     _forget_stale(session, attempt.now)
     _count(session, attempt, attempt.username, rules.pair)
     _count(session, attempt, ANY_USERNAME, rules.address)
 
 
-def _count(session: Session, attempt: Attempt, username: str, policy: Policy) -> None:
-    session.execute(insert(LoginThrottle).values(username=username, address=attempt.address, failures=0,
-                                                 last_failure_at=attempt.now).on_conflict_do_nothing())
-    row = session.get_one(LoginThrottle, (username, attempt.address), with_for_update=True, populate_existing=True)
-    row.failures, row.blocked_until = after_failure(row.failures, row.last_failure_at, attempt.now, policy)
-    row.last_failure_at = attempt.now
+def _count(session, attempt: Attempt, username: str, policy: Policy) -> None:
+    session.execute(insert(login_throttle).values(username=username, address=attempt.address, failures=0,
+                                                  last_failure_at=attempt.now).on_conflict_do_nothing())
+    pair = sa.and_(login_throttle.c.username == username, login_throttle.c.address == attempt.address)
+    row = session.execute(sa.select(login_throttle.c.failures, login_throttle.c.last_failure_at)
+                          .where(pair).with_for_update()).one()
+    failures, blocked_until = after_failure(row.failures, row.last_failure_at, attempt.now, policy)
+    session.execute(sa.update(login_throttle).where(pair).values(
+        failures=failures, blocked_until=blocked_until, last_failure_at=attempt.now))
 
 
-def _forget_stale(session: Session, now: dt.datetime) -> None:
+def _forget_stale(session, now: dt.datetime) -> None:
     """A few rows quiet for a day go; rows another login holds are left for later (no waiting)."""
-    stale = (sa.select(LoginThrottle.username, LoginThrottle.address)
-             .where(LoginThrottle.last_failure_at < now - FORGET_AFTER,
-                    sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now))
+    stale = (sa.select(login_throttle.c.username, login_throttle.c.address)
+             .where(login_throttle.c.last_failure_at < now - FORGET_AFTER,
+                    sa.or_(login_throttle.c.blocked_until.is_(None), login_throttle.c.blocked_until < now))
              .limit(STALE_ROWS_PER_FAILURE).with_for_update(skip_locked=True))
-    session.execute(sa.delete(LoginThrottle).where(
-        sa.tuple_(LoginThrottle.username, LoginThrottle.address).in_(stale)))
+    session.execute(sa.delete(login_throttle).where(
+        sa.tuple_(login_throttle.c.username, login_throttle.c.address).in_(stale)))
 
 
-def clear(session: Session, attempt: Attempt) -> None:
+def clear(session, attempt: Attempt) -> None:
     """A success forgets its pair (not its address: one good account must not reopen stuffing)."""
-    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == attempt.username,
-                                                   LoginThrottle.address == attempt.address))
+    session.execute(sa.delete(login_throttle).where(login_throttle.c.username == attempt.username,
+                                                    login_throttle.c.address == attempt.address))
 

@@ -1,6 +1,6 @@
 """Alembic environment of the gateway's database."""
 
-from services.gateway.models import Base
+from services.gateway.models import metadata
 from shared.migration_env import run
 
-run(Base.metadata)
+run(metadata)

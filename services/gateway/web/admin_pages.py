@@ -5,13 +5,11 @@ four eyes) is in policy_pages.py."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from services.gateway.handlers import auth
 from services.gateway.handlers.accounts import open_staff_account
 from services.gateway.http import status_for
-from services.gateway.models import User
 from services.gateway.web import forms
 from services.gateway.web.http import page
 from services.gateway.web.policy_pages import PolicyPages
@@ -63,7 +61,7 @@ class AdminPages(PolicyPages, PageSupport):
     def _users(self, request, values, errors: dict, status: int = 200):
         with self.db.read() as session:
             users = [auth.actor_of(u).model_dump() for u in
-                     session.scalars(sa.select(User).order_by(User.role, User.username))]
+                     auth.list_users(session)]
         return self.show(request, "admin_users.html", status, users=users, values=values, errors=errors,
                          labels=USER_LABELS, summary=forms.summary(errors, USER_LABELS), roles=STAFF_ROLES,
                          levels=LEVELS)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from services.gateway.handlers import auth
-from services.gateway.models import User
+from services.gateway.models import users
 from services.gateway.rpc import Services
 from services.gateway.web.http import LoginRequired
 from services.gateway.web.render import NOTICES, render
@@ -66,7 +66,7 @@ class PageSupport(Services):
         kept = _person_names.get(username)
         if kept is None or time.monotonic() - kept[0] > PERSON_NAMES_SECONDS:
             with self.db.read() as session:
-                name = session.scalar(sa.select(User.display_name).where(User.username == username))
+                name = session.scalar(sa.select(users.c.display_name).where(users.c.username == username))
             if len(_person_names) >= PERSON_NAMES_KEPT:
                 _person_names.clear()
             kept = _person_names[username] = (time.monotonic(), name or username)
