@@ -9,7 +9,7 @@ export GUIYAN_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432
 export GUIYAN_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export GUIYAN_WEB_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast test-reliability test-cluster bench lint venv assets prepare system-packages regions clean
+.PHONY: run test test-fast test-reliability test-cluster bench lint venv assets prepare system-packages regions clean bytecode
 
 venv: $(STAMP)
 
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet 'setuptools<82' wheel
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -OO -m compileall -q -j0 $(VENV)/lib
 	touch $(STAMP)
+
+# Service processes run as `python -OO` (guiyan/runner.py), whose bytecode pip does not write: the
+# packages' is written with the environment, this project's before each run (only what changed)
+bytecode: venv
+	$(BIN)/python -OO -m compileall -q -j0 shared services guiyan
 
 # ECharts for the dashboard, from the npm registry at the version package-lock.json pins, copied
 # into the gateway's static files (git-ignored) so that pages never load a script from a CDN
@@ -46,10 +52,10 @@ regions: venv
 .run/secret_key:
 	mkdir -p .run && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
-prepare: venv
+prepare: venv bytecode
 	$(BIN)/guiyan prepare
 
-run: venv assets .run/secret_key
+run: venv assets bytecode .run/secret_key
 	GUIYAN_SECRET_KEY=$${GUIYAN_SECRET_KEY:-$$(cat .run/secret_key)} GUIYAN_DEMO_MODE=true \
 		$(BIN)/guiyan run
 

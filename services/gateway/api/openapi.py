@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
-from functools import lru_cache
+import sys
+import textwrap
+from functools import cache, lru_cache
 
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from shared.events import Envelope, catalogue
 
@@ -28,6 +32,31 @@ OCCASIONAL_ERRORS: dict[int, dict] = {
           "headers": {"Retry-After": {"description": "需等待的秒数", "schema": {"type": "integer"}}}},
     503: {"description": "所需的服务暂时不可用，请稍后重试（重试提交不会重复登记）"},
 }
+
+
+class DocumentedSchema(GenerateJsonSchema):
+    """A model's description is its docstring, read from its source where the process runs without
+    docstrings (the runner's `python -OO`), so that both documents say the same in every process."""
+
+    def model_schema(self, schema):
+        json_schema = super().model_schema(schema)
+        if "description" not in json_schema and (docstring := source_docstring(schema["cls"])):
+            json_schema["description"] = docstring
+        return json_schema
+
+
+@cache
+def source_docstring(cls: type) -> str | None:
+    """The class's docstring as its source has it, cleaned as pydantic cleans `__doc__`; None where the
+    interpreter kept docstrings (the class's own `__doc__` is then the answer) or there is no source."""
+    if sys.flags.optimize < 2:
+        return None
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):  # made at run time (pydantic's create_model): its __doc__ was given
+        return None
+    node = ast.parse(textwrap.dedent(source)).body[0]
+    return ast.get_docstring(node) if isinstance(node, ast.ClassDef) else None
 
 
 def _path(werkzeug_path: str) -> str:
@@ -82,7 +111,8 @@ def openapi_document() -> dict:
 
     models = {m for r in API_ROUTES for m in (r.body, r.response, *r.also.values()) if m is not None}
     refs, schema = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
-                                      ref_template="#/components/schemas/{model}")
+                                      ref_template="#/components/schemas/{model}",
+                                      schema_generator=DocumentedSchema)
     names = {model: ref["$ref"] for (model, _), ref in refs.items()}
     paths: dict = {}
     for route in API_ROUTES:
@@ -106,8 +136,9 @@ def asyncapi_document() -> dict:
     for (event_type, version), model in sorted(catalogue().items()):
         key = f"{event_type}_v{version}"
         messages[key] = {"name": event_type, "title": f"{event_type} v{version}",
-                         "payload": {"allOf": [Envelope.model_json_schema(),
-                                               {"properties": {"payload": model.model_json_schema()}}]}}
+                         "payload": {"allOf": [Envelope.model_json_schema(schema_generator=DocumentedSchema),
+                                               {"properties": {"payload": model.model_json_schema(
+                                                   schema_generator=DocumentedSchema)}}]}}
         channels[key] = {"address": f"{model.source}.events/{event_type}",
                          "messages": {key: {"$ref": f"#/components/messages/{key}"}}}
         operations[f"publish_{key}"] = {"action": "send", "channel": {"$ref": f"#/channels/{key}"}}
