@@ -152,7 +152,7 @@ SessionFactory = Callable[[], Any]
 
 class CoreSession:
     """The unit of work's session of a service that maps no classes (the gateway): the few calls of
-    an ORM `Session` that the shared layer makes (`execute`, `scalar`, `scalars`, `connection`,
+    an ORM `Session` that the shared layer and the gateway make (`execute`, `scalar`, `connection`,
     `info`, `flush`, `commit`, `rollback`, `close`), on one Core connection taken at first use.
     Loading the ORM for three tables cost such a process 6 MB for good."""
 
@@ -177,9 +177,6 @@ class CoreSession:
 
     def scalar(self, statement, params=None):
         return self.execute(statement, params).scalar()
-
-    def scalars(self, statement, params=None) -> sa.ScalarResult:
-        return self.execute(statement, params).scalars()
 
     def flush(self) -> None:
         """Nothing is held back: every statement has gone when it was executed."""

@@ -312,8 +312,8 @@ def json_rpc(method):
 class Sweep(Timer):
     """nameko's timer for a periodic sweep, with two differences. A sweep says when it wants to run
     again: its method returns the seconds until its next work is due (at most `interval`; None for
-    `interval`). And `wake_sweep(name)` runs it sooner, in this process: a command that started an
-    import, a handler that queued a text message (`shared.wakes`). Each tick wakes an idle process, and a process
+    `interval`). And `shared.wakes.wake(name)` runs it sooner, in this process: a command that started
+    an import, a handler that queued a text message. Each tick wakes an idle process, and a process
     woken after resting spends 10 to 20 times the CPU of the same work done while busy (caches
     gone): a look every 3 or 5 seconds was most of a process's CPU at rest."""
 
@@ -372,12 +372,6 @@ class Sweep(Timer):
         if isinstance(result, int | float):
             self._next = max(0.0, min(self.interval, float(result)))
         return super().handle_result(worker_ctx, result, exc_info)
-
-
-def wake_sweep(method_name: str, within: float = 0.0) -> None:
-    """Run this process's sweep `method_name` now, or within `within` seconds so that what more
-    comes meanwhile is done in the same run (once its current run, if any, has ended)."""
-    wakes.wake(method_name, within)
 
 
 def sweep(interval: float):

@@ -16,7 +16,7 @@ from nameko.exceptions import UnknownService
 from services.notifications import domain, readmodel
 from services.notifications.handlers import messages
 from services.notifications.models import KnownEnterprise, KnownEntrepreneur
-from shared import clock
+from shared import clock, wakes
 from shared.actors import as_actor, programme_city, require_city_official
 from shared.contracts.notifications import DeliverySettings, MarkRead, NotificationQuery
 from shared.db import Database
@@ -28,7 +28,7 @@ from shared.messaging import (
     idempotent,
     idempotent_batch,
 )
-from shared.nameko_base import GuiyanService, SteadyRpcProxy, json_rpc, sweep, wake_sweep
+from shared.nameko_base import GuiyanService, SteadyRpcProxy, json_rpc, sweep
 from shared.registry_copy import keep_all, keep_change
 from shared.settings import NotificationsSettings
 from shared.sms import SmtpSms
@@ -46,7 +46,7 @@ def _send_texts_soon() -> None:
     committed: the texts of a busy second share one sweep, its one question to the registry for the
     phones on record and its one connection to the gateway (a sweep per commit was half of this
     service's CPU under load, and much of the registry's)."""
-    wake_sweep("text_sweep", within=TEXT_GATHER_SECONDS)
+    wakes.wake("text_sweep", within=TEXT_GATHER_SECONDS)
 
 
 messages.when_texts_queued(_send_texts_soon)

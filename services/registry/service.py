@@ -17,7 +17,7 @@ from services.registry.handlers import (
     parties,
     payees,
 )
-from shared import attachments
+from shared import attachments, wakes
 from shared.actors import as_actor
 from shared.contracts.registry import (
     ClaimCodeRequest,
@@ -45,14 +45,14 @@ from shared.db import Database
 from shared.idempotency import in_transaction
 from shared.logging import get_logger
 from shared.messaging import event_handler, idempotent, idempotent_batch
-from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep, wake_sweep
+from shared.nameko_base import GuiyanService, Outbox, json_rpc, sweep
 from shared.sms import SmtpSms
 from shared.transient import is_transient
 from shared.validation import parse
 
 command = json_rpc
 log = get_logger(__name__)
-# an import begins at once in the process whose command started it (`wake_sweep`); this look is for
+# an import begins at once in the process whose command started it (`shared.wakes.wake`); this look is for
 # one started through another instance or left off by a process that stopped (an indexed look a tick)
 IMPORT_LOOK_SECONDS = 30.0
 IMPORT_SLICE_SECONDS = 20.0  # a tick's share of a long import, so that stopping never waits long
@@ -299,7 +299,7 @@ class RegistryService(GuiyanService):
     @command
     def start_import(self, actor, import_id):
         started = self._transaction(lambda uow: imports.start(uow, as_actor(actor), import_id))
-        wake_sweep("import_rolls")
+        wakes.wake("import_rolls")
         return started
 
     @command

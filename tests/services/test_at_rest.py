@@ -12,7 +12,7 @@ from shared.contracts.registry import EntrepreneurRegistered
 from shared.db import UnitOfWork, after_commit
 from shared.events import make_event
 from shared.messaging import IDLE_READ_SECONDS
-from shared.nameko_base import SteadyRpc, sweep, wake_sweep
+from shared.nameko_base import SteadyRpc, sweep
 from shared.outbox import add_all_to_outbox, release_held
 from shared.outbox import outbox as outbox_table
 from tests.support import recorder
@@ -50,24 +50,24 @@ def test_a_sweep_runs_when_woken_and_again_when_it_says_its_work_is_due(sweeping
     eventlet.sleep(0.3)
     assert RUNS == []  # its interval is a minute
     NEXT.extend([0.2, None])  # the first run has more to do in 0.2 s; the second has nothing
-    wake_sweep("look")
+    wakes.wake("look")
     eventually(lambda: RUNS == ["look", "look"], timeout=5, message="woken, then run again when due")
     eventlet.sleep(0.5)
     assert RUNS == ["look", "look"]  # then it rests for its interval
-    wake_sweep("no_such_sweep")  # nothing of this process's: nothing happens
+    wakes.wake("no_such_sweep")  # nothing of this process's: nothing happens
 
 
 def test_wakes_that_may_wait_a_little_are_gathered_into_one_run(sweeping):
     """Texts queued by many handlers within a second go out in one sweep, not one sweep each."""
     for _ in range(20):
-        wake_sweep("look", within=0.5)
+        wakes.wake("look", within=0.5)
         eventlet.sleep(0.01)
     assert RUNS == []  # not yet: within half a second of the first wake
     eventually(lambda: RUNS == ["look"], timeout=3, message="the gathered wakes run the sweep")
     eventlet.sleep(0.7)
     assert RUNS == ["look"]  # once for all twenty
-    wake_sweep("look", within=30)
-    wake_sweep("look")  # a wake that cannot wait brings the run forward
+    wakes.wake("look", within=30)
+    wakes.wake("look")  # a wake that cannot wait brings the run forward
     eventually(lambda: RUNS == ["look", "look"], timeout=2, message="run at once")
     eventlet.sleep(0.3)
     assert RUNS == ["look", "look"]  # the later wake is the same run

@@ -183,9 +183,9 @@ def test_events_held_with_no_import_running_are_released_by_the_sweep(registry, 
             return connection.scalar(sa.select(outbox.c.next_attempt_at != sa.text("'infinity'::timestamptz"))
                                      .where(outbox.c.event_id == event.event_id))
 
-    from shared.nameko_base import wake_sweep
+    from shared import wakes
 
-    wake_sweep("import_rolls")  # its look, now rather than at the end of its interval
+    wakes.wake("import_rolls")  # its look, now rather than at the end of its interval
     eventually(due, timeout=10, message="the held event released")
     engine.dispose()
 
