@@ -14,7 +14,6 @@ import kombu.serialization
 import sqlalchemy as sa
 from kombu.entity import TRANSIENT_DELIVERY_MODE
 from kombu.exceptions import EncodeError
-from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
     AMQP_URI_CONFIG_KEY,
@@ -24,7 +23,16 @@ from nameko.constants import (
 )
 from nameko.exceptions import UnserializableValueError, serialize
 from nameko.extensions import DependencyProvider
-from nameko.rpc import ReplyListener, Responder, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
+from nameko.rpc import (
+    MethodProxy,
+    ReplyListener,
+    Responder,
+    Rpc,
+    RpcConsumer,
+    RpcProxy,
+    ServiceProxy,
+    get_rpc_exchange,
+)
 from nameko.timer import Timer
 from pydantic_core import to_jsonable_python
 
@@ -39,6 +47,7 @@ from shared.idempotency import in_transaction, run_once
 from shared.logging import bind_correlation_id, get_logger
 from shared.messaging import SteadyQueueConsumer
 from shared.outbox import OutboxRelay, outbox
+from shared.publishing import HeldPublisher
 from shared.settings import SETTINGS_BY_SERVICE, ServiceSettings
 from shared.transient import TRANSIENT_ERRORS, is_transient
 
@@ -182,8 +191,8 @@ class Outbox(DependencyProvider):
                 self._wake.reset()
 
 
-class ReplyPublisher(Publisher):
-    """Replies go without publisher confirms. A confirm would tell the service, not the caller, that
+class ReplyPublisher(HeldPublisher):
+    """Replies go on the process's held connections (shared.publishing), without publisher confirms. A confirm would tell the service, not the caller, that
     the broker took the reply, and a service can do nothing with that: a reply that is lost leaves
     the caller to time out (503) either way (see SteadyRpc). It cost a round trip and a wait per call."""
 
@@ -278,8 +287,18 @@ class SteadyReplyListener(ReplyListener):
     queue_consumer = SteadyQueueConsumer()
 
 
+class HeldMethodProxy(MethodProxy):
+    publisher_cls = HeldPublisher
+
+
+class HeldServiceProxy(ServiceProxy):
+    def __getattr__(self, name):
+        return HeldMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener, **self.options)
+
+
 class SteadyRpcProxy(RpcProxy):
-    """nameko's RPC proxy, its replies taken by SteadyReplyListener, its requests not persistent.
+    """nameko's RPC proxy, its replies taken by SteadyReplyListener, its requests not persistent and
+    sent, with confirms, on the process's held connections (shared.publishing).
 
     A request is worth nothing once its caller has stopped waiting, and a broker that restarts
     has lost the reply queue anyway: written to disk, a request only came back after a restart to
@@ -290,6 +309,9 @@ class SteadyRpcProxy(RpcProxy):
 
     def __init__(self, target_service: str, **options):
         super().__init__(target_service, **{"delivery_mode": TRANSIENT_DELIVERY_MODE, **options})
+
+    def get_dependency(self, worker_ctx):
+        return HeldServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
 
 
 def json_rpc(method):

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Exchange
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared import clock
@@ -24,6 +24,7 @@ from shared.bulk import insert_rows
 from shared.db import after_commit
 from shared.events import Envelope
 from shared.logging import get_logger
+from shared.publishing import amqp_message
 from shared.wakes import wake_relays
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class ConfirmedChannel:
         self.channel.events["basic_ack"].add(self._acked)
         self.channel.events["basic_nack"].add(self._nacked)
         self.channel.events["basic_return"].add(self._returned)
-        self.producer = Producer(self.channel, serializer="json")
+        self.declared: set[str] = set()  # the exchanges declared on this channel
         self.tag = 0  # the last delivery tag used on this channel (confirm mode numbers from 1)
         self.pending: set[int] = set()  # published, not yet acked or nacked
         self.nacked: set[int] = set()
@@ -186,7 +187,15 @@ class ConfirmedChannel:
         self.returned.add((message.headers or {}).get("guiyan.event_id", ""))
 
     def publish(self, envelope: dict) -> int:
-        publish_envelope(self.producer, envelope)
+        exchange = event_exchange(envelope["producer"])
+        if exchange.name not in self.declared:
+            exchange.declare(channel=self.channel)
+            self.declared.add(exchange.name)
+        headers = {"nameko.correlation_id": envelope.get("correlation_id") or "",
+                   "guiyan.event_id": envelope["event_id"]}
+        # `mandatory`: an event no queue would receive comes back (counted unroutable by `_returned`)
+        self.channel.basic_publish(amqp_message(envelope, "json", headers, delivery_mode=2, priority=0),
+                                   exchange=exchange.name, routing_key=envelope["event_type"], mandatory=True)
         self.tag += 1
         self.pending.add(self.tag)
         return self.tag
@@ -399,15 +408,6 @@ def event_exchange(service: str) -> Exchange:
     """The exchange nameko's `@event_handler` binds to (same arguments, or the broker refuses)."""
     return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=False,
                     delivery_mode=2)
-
-
-def publish_envelope(producer, envelope: dict) -> None:
-    exchange = event_exchange(envelope["producer"])
-    headers = {"nameko.correlation_id": envelope.get("correlation_id") or "",
-               "guiyan.event_id": envelope["event_id"]}
-    # `mandatory`: an event no queue would receive comes back (ConfirmedChannel counts it unroutable)
-    producer.publish(envelope, exchange=exchange, routing_key=envelope["event_type"],
-                     mandatory=True, delivery_mode=2, headers=headers, declare=[exchange], retry=False)
 
 
 def outbox_status(session: Session) -> dict:

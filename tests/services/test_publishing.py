@@ -1,0 +1,86 @@
+"""RPC requests and replies on held broker connections (shared.publishing), against real RabbitMQ: sent
+as nameko sent them, an unroutable request still refused at once, a connection the broker closed
+replaced before anything is written on it."""
+
+import uuid
+from urllib.parse import quote
+
+import pytest
+import requests
+from kombu import Connection, Exchange, Queue
+from nameko.amqp.publish import UndeliverableMessage
+
+from shared.publishing import HeldPublisher, _still_open, close_held_connections, held_connections
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def exchange(amqp_uri):
+    exchange = Exchange(f"held-{uuid.uuid4().hex[:8]}", type="topic", durable=False, auto_delete=True)
+    with Connection(amqp_uri) as connection:
+        exchange.declare(channel=connection.default_channel)
+    yield exchange
+    close_held_connections()
+
+
+def _bound(amqp_uri, exchange, routing_key) -> Queue:
+    queue = Queue(f"held-{uuid.uuid4().hex[:8]}", exchange=exchange, routing_key=routing_key, auto_delete=False)
+    with Connection(amqp_uri) as connection:
+        queue(connection.default_channel).declare()
+    return queue
+
+
+def _take(amqp_uri, queue):
+    with Connection(amqp_uri) as connection:
+        return eventually(lambda: queue(connection.default_channel).get(no_ack=True), timeout=5)
+
+
+def test_a_request_goes_with_its_headers_and_properties_and_the_connection_is_kept(amqp_uri, exchange):
+    queue = _bound(amqp_uri, exchange, "finance.approve_loan")
+    publisher = HeldPublisher(amqp_uri, delivery_mode=1)
+    for n in range(2):
+        publisher.publish({"args": [n], "kwargs": {"amount": "1.00"}}, exchange=exchange,
+                          routing_key="finance.approve_loan", mandatory=True, reply_to="rpc.reply-gateway",
+                          correlation_id=f"c-{n}", extra_headers={"nameko.call_id_stack": ["gateway.x.1"]})
+        message = _take(amqp_uri, queue)
+        assert message.payload == {"args": [n], "kwargs": {"amount": "1.00"}}
+        assert message.headers == {"nameko.call_id_stack": ["gateway.x.1"]}
+        assert message.properties["correlation_id"] == f"c-{n}"
+        assert message.properties["reply_to"] == "rpc.reply-gateway"
+        assert message.content_type == "application/json" and message.properties["delivery_mode"] == 1
+    pool = held_connections(amqp_uri, confirms=True)
+    assert len(pool._idle) == 1  # both went on one connection, held open between them
+
+
+def test_an_unroutable_request_is_refused_and_its_connection_not_lent_again(amqp_uri, exchange):
+    """The caller learns at once that no service is there (nameko's UnknownService); the connection
+    whose confirm of that message is still unread is closed, so the next request waits for its own."""
+    queue = _bound(amqp_uri, exchange, "registry.ping")
+    publisher = HeldPublisher(amqp_uri)
+    with pytest.raises(UndeliverableMessage):
+        publisher.publish({"args": []}, exchange=exchange, routing_key="nobody.ping", mandatory=True)
+    assert held_connections(amqp_uri, confirms=True)._idle == []
+    publisher.publish({"args": ["again"]}, exchange=exchange, routing_key="registry.ping", mandatory=True)
+    assert _take(amqp_uri, queue).payload == {"args": ["again"]}
+
+
+def test_a_reply_after_the_broker_closed_the_held_connection_goes_on_a_new_one(infra, vhost, amqp_uri, exchange):
+    queue = _bound(amqp_uri, exchange, "reply-1")
+    publisher = HeldPublisher(amqp_uri, use_confirms=False)
+    publisher.publish({"result": 1, "error": None}, exchange=exchange, routing_key="reply-1")
+    assert _take(amqp_uri, queue).payload == {"result": 1, "error": None}
+    held, = held_connections(amqp_uri, confirms=False)._idle
+    _close_every_connection(infra, vhost)
+    eventually(lambda: not _still_open(held[0]), timeout=15)  # the broker's close has reached it
+    publisher.publish({"result": 2, "error": None}, exchange=exchange, routing_key="reply-1")
+    assert _take(amqp_uri, queue).payload == {"result": 2, "error": None}
+    assert held_connections(amqp_uri, confirms=False)._idle[0] is not held
+
+
+def _close_every_connection(infra, vhost) -> None:
+    """The broker closes the vhost's connections (as in a restart), through its management API."""
+    auth = infra._auth()
+    url = f"{infra.management_url}/api/vhosts/{quote(vhost, safe='')}/connections"
+    names = eventually(lambda: [c["name"] for c in requests.get(url, auth=auth, timeout=10).json()], timeout=15)
+    for name in names:
+        requests.delete(f"{infra.management_url}/api/connections/{quote(name, safe='')}", auth=auth, timeout=10)
