@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -66,23 +67,41 @@ def _insert_from_json(preparer, table: sa.Table, rows: list[dict], parameter: st
             f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:{parameter} AS jsonb))")
 
 
-def _as_json(rows: list[dict]) -> str:
+def _as_json(rows: list[dict] | dict) -> str:
     return json.dumps(rows, default=_json_value, ensure_ascii=False)
 
 
+def _update_from_json(preparer, table: sa.Table, row: dict, version: str | None, parameter: str) -> str:
+    """UPDATE of the row whose primary key `row` holds, to its other columns, from the JSON object
+    bound as `parameter`; `version`, a counter column moved on by one."""
+    name = preparer.format_table(table)
+    keys = {column.name for column in table.primary_key.columns}
+    sets = [f"{preparer.quote(column)} = given.{preparer.quote(column)}" for column in row if column not in keys]
+    if version is not None:
+        sets.append(f"{preparer.quote(version)} = existing.{preparer.quote(version)} + 1")
+    where = " AND ".join(f"existing.{preparer.quote(key)} = given.{preparer.quote(key)}" for key in sorted(keys))
+    return (f"UPDATE {name} AS existing SET {', '.join(sets)} "  # noqa: S608 (names from the table)
+            f"FROM jsonb_populate_record(NULL::{name}, CAST(:{parameter} AS jsonb)) AS given WHERE {where}")
+
+
 def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[dict]]], *,
+                         updates: Sequence[tuple[sa.Table, dict, str | None]] = (),
                          execution_options: dict | None = None) -> None:
     """Rows of several tables with one statement (each batch as `insert_rows` writes it, all but the
     last as a data-modifying WITH clause): a command's stored result and its events reach the
     database in one round trip, just before the transaction commits (with `execution_options`, the
     statement's own: the unit of work's commits the transaction too, see shared.dbapi). A batch
-    without rows is left out; a taken key fails the whole statement."""
+    without rows is left out; a taken key fails the whole statement. `updates`, (table, row, version
+    column) of rows changed (`shared.db.update_at_commit`), go in the same statement, first."""
     batches = [(table, rows) for table, rows in batches if rows]
-    if not batches:
+    if not batches and not updates:
         return
     preparer = session.get_bind().dialect.identifier_preparer
-    parts = [_insert_from_json(preparer, table, rows, f"rows{n}") for n, (table, rows) in enumerate(batches)]
+    parts = [_update_from_json(preparer, table, row, version, f"changed{n}")
+             for n, (table, row, version) in enumerate(updates)]
+    parts += [_insert_from_json(preparer, table, rows, f"rows{n}") for n, (table, rows) in enumerate(batches)]
     values = {f"rows{n}": _as_json(rows) for n, (_, rows) in enumerate(batches)}
+    values.update({f"changed{n}": _as_json(row) for n, (_, row, _) in enumerate(updates)})
     *first, last = parts
     prefix = f"WITH {', '.join(f'written{n} AS ({part})' for n, part in enumerate(first))} " if first else ""
     session.execute(sa.text(prefix + last).execution_options(**(execution_options or {})), values)

@@ -146,6 +146,77 @@ def write_at_commit(session: Session, table: sa.Table, row: dict) -> None:
     session.info.setdefault(AT_COMMIT, []).append((table, row))
 
 
+UPDATE_AT_COMMIT = "guiyan_update_at_commit"
+
+
+class _HeldUpdate:
+    """What a transaction changed of one locked record, to write as it commits (`update_at_commit`)."""
+
+    def __init__(self, instance):
+        self.instance = instance
+        self.values: dict[str, Any] = {}  # column -> value, the last one set
+
+
+def update_at_commit(session: Session, instance) -> None:
+    """Write what this transaction changes of `instance`, an ORM object whose row it holds locked
+    (loaded FOR UPDATE), in the unit of work's last statement, with its version counter moved on
+    once, instead of an UPDATE of the ORM's own at the first flush after each change: a round trip
+    and the ORM's flush of the object less for every command on it (a fifth of a loan step's cost).
+
+    At every flush the object's changed columns are taken (and shown to the ORM as unchanged, so it
+    writes nothing); its version reads as the one the commit writes. The lock stands in for the
+    ORM's version check: nothing else can change the row before the commit."""
+    _hold_updates_at_flush()
+    held = session.info.setdefault(UPDATE_AT_COMMIT, {})
+    if id(instance) not in held:
+        held[id(instance)] = _HeldUpdate(instance)
+
+
+_HOLDING: list[Callable] = []  # the flush listener, once installed
+
+
+def _hold_updates_at_flush() -> None:
+    if _HOLDING:
+        return
+    from sqlalchemy.orm import Session
+
+    sa.event.listen(Session, "before_flush", _take_held_changes)
+    _HOLDING.append(_take_held_changes)
+
+
+def _take_held_changes(session, flush_context=None, instances=None) -> None:
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    for held in session.info.get(UPDATE_AT_COMMIT, {}).values():
+        state = sa.inspect(held.instance)
+        mapper = state.mapper
+        changed = [key for key in state.committed_state if key in mapper.column_attrs]
+        if not changed:
+            continue
+        version = mapper.version_id_col
+        if not held.values and version is not None:  # moved on once, by the UPDATE, from the stored one
+            key = mapper.get_property_by_column(version).key
+            set_committed_value(held.instance, key, state.dict[key] + 1)
+        for key in changed:
+            value = state.dict[key]
+            held.values[mapper.column_attrs[key].columns[0].name] = value
+            set_committed_value(held.instance, key, value)
+
+
+def _held_updates(session) -> list[tuple[sa.Table, dict, str | None]]:
+    """(table, the key and the changed columns, the version column) of each held update with changes."""
+    _take_held_changes(session)
+    updates = []
+    for held in session.info.pop(UPDATE_AT_COMMIT, {}).values():
+        if held.values:
+            mapper = sa.inspect(held.instance).mapper
+            key = {column.name: getattr(held.instance, mapper.get_property_by_column(column).key)
+                   for column in mapper.primary_key}
+            version = mapper.version_id_col
+            updates.append((mapper.local_table, {**held.values, **key}, None if version is None else version.name))
+    return updates
+
+
 SessionFactory = Callable[[], Any]
 """Makes a unit of work's session: the ORM's `sessionmaker`, or `CoreSession` bound to an engine."""
 
@@ -283,7 +354,8 @@ class UnitOfWork:
         assert self.session is not None
         events, self.pending = self.pending, []
         rows = self.session.info.pop(AT_COMMIT, [])
-        if not events and not rows:
+        updates = _held_updates(self.session) if commits and UPDATE_AT_COMMIT in self.session.info else []
+        if not events and not rows and not updates:
             return
         by_table: dict[sa.Table, list[dict]] = {}
         for table, row in rows:
@@ -293,7 +365,8 @@ class UnitOfWork:
             kept, envelopes = outbox_rows(events, handed_over=self.on_commit is not None)
             batches.append((outbox, kept))
             self.recorded.extend(envelopes)
-        insert_rows_together(self.session, batches, execution_options={COMMITS: True} if commits else None)
+        insert_rows_together(self.session, batches, updates=updates,
+                             execution_options={COMMITS: True} if commits else None)
 
 
 class Database(DependencyProvider):

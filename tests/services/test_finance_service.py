@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from contextlib import contextmanager
+from decimal import Decimal
 
 import eventlet
 import pytest
@@ -436,6 +437,26 @@ def test_two_liaisons_approving_at_once_give_one_approval(finance, rpc, db, serv
         assert isinstance(lost[0], (Conflict, InvalidState)), lost
         assert lost[0].code in ("loan_status", "stale_version")
         assert outbox_count(db, "loan_approved", loan["id"]) == 1
+
+
+def test_repayments_at_once_on_one_loan_both_count_one_after_the_other(finance, rpc, db, service_config):
+    """A bank's command holds the loan's row until it commits (its changes written then): the second
+    waits for the first and applies to what the first left, neither is refused or counted twice, and
+    the version moves on once for each."""
+    fund(rpc)
+    loan = lend(rpc, db, borrower(db))
+    results = concurrently(service_config,
+                           lambda p, i=loan["id"]: p.finance.record_repayment(MAKER, i, {"amount_yuan": "1000"}, key()),
+                           lambda p, i=loan["id"]: p.finance.record_repayment(CHECKER, i, {"amount_yuan": "2000"}, key()))
+    assert not any(isinstance(r, Exception) for r in results), results
+    after = rpc.finance.get_loan(MAKER, loan["id"])
+    assert sorted(r["amount_yuan"] for r in after["repayments"]) == ["1000.00", "2000.00"]
+    assert sorted(r["version"] for r in results) == [loan["version"] + 1, loan["version"] + 2]
+    assert after["version"] == stored_version(db, loan["id"]) == loan["version"] + 2
+    paid = sum(Decimal(r["principal_yuan"]) for r in after["repayments"])
+    assert Decimal(after["outstanding_principal_yuan"]) == Decimal(loan["approved_amount_yuan"]) - paid
+    assert outbox_count(db, "loan_repayment_recorded", loan["id"]) == 2
+    books_balance(rpc)
 
 
 def test_a_repayment_racing_the_overdue_sweep_counts_once(finance, rpc, db, service_config):

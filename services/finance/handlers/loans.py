@@ -34,7 +34,14 @@ from shared.contracts.finance import (
     LoanListQuery,
     RepaymentCreate,
 )
-from shared.db import in_region, new_id, text_contains, visible_to, write_at_commit
+from shared.db import (
+    in_region,
+    new_id,
+    text_contains,
+    update_at_commit,
+    visible_to,
+    write_at_commit,
+)
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan, yuan_to_fen
 
@@ -83,11 +90,16 @@ _LOAN_BY_ID = sa.select(GuaranteedLoan).options(
     GuaranteedLoan.id == sa.bindparam("loan_id"))
 
 
-def get(session: Session, actor: Actor, loan_id: str) -> GuaranteedLoan:
+# a bank's command holds the loan's row until it commits (`for_bank`)
+_LOAN_TO_CHANGE = _LOAN_BY_ID.with_for_update(of=GuaranteedLoan)
+
+
+def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> GuaranteedLoan:
     """The loan with its timeline and its bank, in one statement; its schedule and repayments are
     read when first used (a loan not yet disbursed has neither, and `read` does not ask: two round
-    trips less for each decision)."""
-    loan = session.execute(_LOAN_BY_ID, {"loan_id": loan_id}).unique().scalar_one_or_none()
+    trips less for each decision). `lock`: its row held until the transaction ends."""
+    loan = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID,
+                           {"loan_id": loan_id}).unique().scalar_one_or_none()
     if loan is None or not (can_view(actor, loan) or _member_sees(session, actor, loan)):
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     return loan
@@ -106,9 +118,12 @@ def check_version(loan: GuaranteedLoan, expected: int | None) -> None:
 
 def for_bank(session: Session, actor: Actor, loan_id: str, expected_version: int | None,
              *statuses: str) -> GuaranteedLoan:
-    """The loan a liaison of its bank acts on, as they saw it, in a status that allows the act."""
-    loan = get(session, actor, loan_id)
+    """The loan a liaison of its bank acts on, as they saw it, in a status that allows the act. Its
+    row is held until the command commits, with what the command changes of it written then
+    (`update_at_commit`): a second command on the loan waits for the first, then sees what it did."""
+    loan = get(session, actor, loan_id, lock=True)
     as_bank_liaison(actor, loan)
+    update_at_commit(session, loan)
     check_version(loan, expected_version)
     loan_rules.require_status(loan.status, *statuses)
     return loan

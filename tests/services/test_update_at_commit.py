@@ -1,0 +1,86 @@
+"""A locked record's changes written by the unit of work's last statement (`update_at_commit`), against
+a real database: once, with the version moved on once, however often the ORM flushes in between;
+nothing written when the command fails or changes nothing."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from shared.db import UnitOfWork, make_engine, update_at_commit
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Thing(Base):
+    __tablename__ = "held_things"
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    amount: Mapped[int] = mapped_column(sa.Integer)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    __mapper_args__ = {"version_id_col": version}
+
+
+@pytest.fixture
+def engine(databases):
+    engine = make_engine(databases["projects"], 2)
+    Base.metadata.create_all(engine)
+    yield engine
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def _thing(engine) -> str:
+    thing_id = str(uuid.uuid4())
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Thing.__table__).values(id=thing_id, status="new", amount=1, version=1))
+    return thing_id
+
+
+def _stored(engine, thing_id):
+    with engine.connect() as connection:
+        return connection.execute(sa.select(Thing.__table__).where(Thing.id == thing_id)).one()
+
+
+def _locked(session, thing_id) -> Thing:
+    thing = session.scalars(sa.select(Thing).where(Thing.id == thing_id).with_for_update()).one()
+    update_at_commit(session, thing)
+    return thing
+
+
+def test_changes_across_flushes_are_written_once_by_the_statement_that_commits(engine):
+    thing_id = _thing(engine)
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+        thing = _locked(uow.session, thing_id)
+        thing.status = "approved"
+        uow.session.flush()
+        uow.session.execute(sa.select(sa.literal(1)))  # a statement in between, as a command reads
+        thing.status, thing.amount = "lent", 5
+        assert thing.version == 2  # as the commit writes it: the answer shows the stored version
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            uow.commit()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and "held_things" in statements[0]  # the row, with the commit
+    assert tuple(_stored(engine, thing_id)) == (thing_id, "lent", 5, 2)
+
+
+def test_a_command_that_fails_or_changes_nothing_writes_nothing(engine):
+    thing_id = _thing(engine)
+    with pytest.raises(RuntimeError), UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+        _locked(uow.session, thing_id).status = "approved"
+        uow.session.flush()
+        raise RuntimeError("the command refuses")
+    with UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+        _locked(uow.session, thing_id)
+        uow.commit()
+    assert tuple(_stored(engine, thing_id)) == (thing_id, "new", 1, 1)
