@@ -543,6 +543,36 @@ def test_banks_partnerships_and_policies_changed_by_anyone_are_what_the_next_com
     assert smaller["status"] == "ineligible" and smaller["policy_code"] == "测试〔2026〕1号"
 
 
+def test_a_bank_command_reads_the_count_with_the_loan_it_holds_and_sees_a_change_made_before(
+        finance, rpc, db, finance_url):
+    """The count of the books' tables comes with the loan's row, in the command's first statement
+    (no statement of its own), and a bank renamed since the last command is what the next one shows."""
+    from services.finance.handlers import books, loans
+    from shared.actors import as_actor
+
+    fund(rpc)
+    loan = apply(rpc, borrower(db), "50000.00")
+    approved = rpc.finance.approve_loan(MAKER, loan["id"], {"amount_yuan": "50000", "term_months": 24,
+                                                            "spread_bp": 0})
+    with db.begin() as connection:
+        connection.execute(sa.text("UPDATE banks SET name = '内江农商行' WHERE code = 'NJRCB'"))
+    try:
+        lent = rpc.finance.disburse_loan(MAKER, loan["id"], {"expected_version": approved["version"]}, key())
+        assert lent["bank_name"] == "内江农商行"
+        engine = sa.create_engine(finance_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+        statements = []
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        with Session(engine) as session:
+            held = loans.get(session, as_actor(MAKER), loan["id"], lock=True)
+            assert books.bank(session, held.bank_code).name == "内江农商行"
+        engine.dispose()
+        assert sum("books_generation" in statement for statement in statements) == 1
+        assert "FOR UPDATE" in statements[0] and "books_generation" in statements[0]
+    finally:
+        with db.begin() as connection:
+            connection.execute(sa.text("UPDATE banks SET name = '内江农村商业银行' WHERE code = 'NJRCB'"))
+
+
 def test_a_transaction_that_changes_the_banks_keeps_what_it_reads_to_itself(finance_url):
     """Read inside a transaction that moved the count, the tables are not kept for the process: if it
     rolls back, what it read never was."""

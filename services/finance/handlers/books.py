@@ -25,6 +25,7 @@ from services.finance.models import (
     LedgerPosting,
     PolicyVersion,
     SubsidyBatch,
+    books_generation,
 )
 from shared import clock, regions
 from shared.actors import Actor, programme_city
@@ -83,6 +84,17 @@ _GENERATION = sa.text("SELECT n, xmin::text = (pg_current_xact_id_if_assigned():
                       " FROM books_generation")
 
 
+# the count as a column of a command's first statement (`note_generation`)
+GENERATION_NOW = sa.select(books_generation.c.n).scalar_subquery().label("books_generation")
+
+
+def note_generation(session: Session, generation: int) -> None:
+    """The count of `books_generation` that a command's first statement read beside its record
+    (`GENERATION_NOW`): the books do not ask it again. Nothing of the transaction can have moved it
+    before its first statement."""
+    _kept(session)["generation"] = generation
+
+
 def _kept(session: Session) -> dict:
     """What one transaction has already read of the books' small tables, so that a command asks once."""
     return session.info.setdefault("finance_books", {})
@@ -97,7 +109,8 @@ def _books(session: Session) -> BooksSnapshot:
     if "books" not in kept:
         # nothing a command changes is in these tables: its pending changes need not be written first
         with session.no_autoflush:
-            generation, own = session.execute(_GENERATION).one()
+            noted = kept.pop("generation", None)
+            generation, own = (noted, False) if noted is not None else session.execute(_GENERATION).one()
             database = str(session.get_bind().engine.url)
             latest = _KEPT.get(database)
             if latest is None or latest.generation != generation or own:

@@ -90,16 +90,23 @@ _LOAN_BY_ID = sa.select(GuaranteedLoan).options(
     GuaranteedLoan.id == sa.bindparam("loan_id"))
 
 
-# a bank's command holds the loan's row until it commits (`for_bank`)
-_LOAN_TO_CHANGE = _LOAN_BY_ID.with_for_update(of=GuaranteedLoan)
+# a bank's command holds the loan's row until it commits (`for_bank`); the first statement of the
+# command, it reads the count of the books' small tables too (`books.note_generation`)
+_LOAN_TO_CHANGE = _LOAN_BY_ID.add_columns(books.GENERATION_NOW).with_for_update(of=GuaranteedLoan)
 
 
 def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> GuaranteedLoan:
     """The loan with its timeline and its bank, in one statement; its schedule and repayments are
     read when first used (a loan not yet disbursed has neither, and `read` does not ask: two round
-    trips less for each decision). `lock`: its row held until the transaction ends."""
-    loan = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID,
-                           {"loan_id": loan_id}).unique().scalar_one_or_none()
+    trips less for each decision). `lock`: its row held until the transaction ends, read as the
+    command's first statement."""
+    if lock:
+        row = session.execute(_LOAN_TO_CHANGE, {"loan_id": loan_id}).unique().one_or_none()
+        loan = None if row is None else row[0]
+        if row is not None:
+            books.note_generation(session, row[1])
+    else:
+        loan = session.execute(_LOAN_BY_ID, {"loan_id": loan_id}).unique().scalar_one_or_none()
     if loan is None or not (can_view(actor, loan) or _member_sees(session, actor, loan)):
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     return loan
