@@ -573,6 +573,27 @@ def test_a_bank_command_reads_the_count_with_the_loan_it_holds_and_sees_a_change
             connection.execute(sa.text("UPDATE banks SET name = '内江农村商业银行' WHERE code = 'NJRCB'"))
 
 
+def test_a_loan_comes_with_its_whole_timeline_in_one_statement(finance, rpc, db, finance_url):
+    from services.finance.handlers import loans
+    from shared.actors import as_actor
+
+    fund(rpc)
+    loan = lend(rpc, db, borrower(db))
+    repaid = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "1000"}, key())
+    actions = ["applied", "assessed", "approved", "disbursed", "repayment"]
+    assert [step["action"] for step in repaid["history"]] == actions
+    engine = sa.create_engine(finance_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    statements = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with Session(engine) as session:
+        held = loans.get(session, as_actor(MAKER), loan["id"])
+        timeline = loans._timeline(session, held)
+    engine.dispose()
+    assert len(statements) == 1
+    assert [step["action"] for step in timeline] == actions
+    assert [step["at"] for step in timeline] == [dt.datetime.fromisoformat(step["at"]) for step in repaid["history"]]
+
+
 def test_a_transaction_that_changes_the_banks_keeps_what_it_reads_to_itself(finance_url):
     """Read inside a transaction that moved the count, the tables are not kept for the process: if it
     rolls back, what it read never was."""

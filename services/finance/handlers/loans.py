@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, lazyload, noload, object_session
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session, lazyload, noload, object_session
 
 from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
@@ -82,32 +83,44 @@ def scope(statement, actor: Actor):
     return statement.where(sa.or_(seen, _partner_of(actor)) if actor.role == "entrepreneur" else seen)
 
 
+STEP_FIELDS = ("at", "actor", "action", "note")
+STORED_STEPS = "finance_stored_steps"  # session.info: loan id -> its timeline as `get` read it
+
+
+def _loan_statement() -> sa.Select:
+    """The loan with its timeline beside it as four arrays (one row, however long the timeline:
+    joined, each step repeated the loan's fifty columns and made an object for the ORM to track)."""
+    steps = LoanStep.__table__
+    timeline = sa.select(*(sa.func.array_agg(aggregate_order_by(steps.c[name], steps.c.id)).label(name)
+                           for name in STEP_FIELDS)).where(steps.c.loan_id == GuaranteedLoan.id).lateral("timeline")
+    return (sa.select(GuaranteedLoan, *(timeline.c[name] for name in STEP_FIELDS)).join(timeline, sa.true())
+            .options(lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
+                     lazyload(GuaranteedLoan.history))
+            .where(GuaranteedLoan.id == sa.bindparam("loan_id")))
+
+
 # built once: Session.get with loader options built its statement, and its cache key, on every call
 # (a third of the read's cost in the process)
-_LOAN_BY_ID = sa.select(GuaranteedLoan).options(
-    lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
-    joinedload(GuaranteedLoan.history), joinedload(GuaranteedLoan.bank, innerjoin=True)).where(
-    GuaranteedLoan.id == sa.bindparam("loan_id"))
-
-
+_LOAN_BY_ID = _loan_statement()
 # a bank's command holds the loan's row until it commits (`for_bank`); the first statement of the
 # command, it reads the count of the books' small tables too (`books.note_generation`)
 _LOAN_TO_CHANGE = _LOAN_BY_ID.add_columns(books.GENERATION_NOW).with_for_update(of=GuaranteedLoan)
 
 
 def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> GuaranteedLoan:
-    """The loan with its timeline and its bank, in one statement; its schedule and repayments are
-    read when first used (a loan not yet disbursed has neither, and `read` does not ask: two round
-    trips less for each decision). `lock`: its row held until the transaction ends, read as the
-    command's first statement."""
+    """The loan with its timeline, in one statement; its schedule and repayments are read when
+    first used (a loan not yet disbursed has neither, and `read` does not ask: two round trips less
+    for each decision). `lock`: its row held until the transaction ends, read as the command's
+    first statement."""
+    row = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID, {"loan_id": loan_id}).one_or_none()
+    if row is None:
+        raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
+    loan, *timeline = row
     if lock:
-        row = session.execute(_LOAN_TO_CHANGE, {"loan_id": loan_id}).unique().one_or_none()
-        loan = None if row is None else row[0]
-        if row is not None:
-            books.note_generation(session, row[1])
-    else:
-        loan = session.execute(_LOAN_BY_ID, {"loan_id": loan_id}).unique().scalar_one_or_none()
-    if loan is None or not (can_view(actor, loan) or _member_sees(session, actor, loan)):
+        books.note_generation(session, timeline.pop())
+    session.info.setdefault(STORED_STEPS, {})[loan.id] = [
+        dict(zip(STEP_FIELDS, step, strict=True)) for step in zip(*(column or () for column in timeline), strict=True)]
+    if not (can_view(actor, loan) or _member_sees(session, actor, loan)):
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     return loan
 
@@ -315,9 +328,11 @@ def _repayments(session: Session, loan: GuaranteedLoan) -> list:
 
 
 def _timeline(session: Session, loan: GuaranteedLoan) -> list[dict]:
-    """The loan's steps as stored, then those this transaction has added."""
-    return [{"at": s.at, "actor": s.actor, "action": s.action, "note": s.note} for s in loan.history] + [
-        {key: row[key] for key in ("at", "actor", "action", "note")} for row in _added(session, NEW_STEPS, loan)]
+    """The loan's steps as stored (as `get` read them, or the ORM's), then those this transaction has added."""
+    stored = session.info.get(STORED_STEPS, {}).get(loan.id)
+    if stored is None:
+        stored = [{name: getattr(step, name) for name in STEP_FIELDS} for step in loan.history]
+    return stored + [{name: row[name] for name in STEP_FIELDS} for row in _added(session, NEW_STEPS, loan)]
 
 
 _PERSON_OF_ACCOUNT = sa.select(KnownEntrepreneur).where(KnownEntrepreneur.account_id == sa.bindparam("account_id"))
