@@ -573,7 +573,7 @@ def test_a_bank_command_reads_the_count_with_the_loan_it_holds_and_sees_a_change
             connection.execute(sa.text("UPDATE banks SET name = '内江农村商业银行' WHERE code = 'NJRCB'"))
 
 
-def test_a_loan_comes_with_its_whole_timeline_in_one_statement(finance, rpc, db, finance_url):
+def test_a_loan_comes_with_its_whole_timeline_and_repayments_in_one_statement(finance, rpc, db, finance_url):
     from services.finance.handlers import loans
     from shared.actors import as_actor
 
@@ -588,8 +588,11 @@ def test_a_loan_comes_with_its_whole_timeline_in_one_statement(finance, rpc, db,
     with Session(engine) as session:
         held = loans.get(session, as_actor(MAKER), loan["id"])
         timeline = loans._timeline(session, held)
+        repayments = loans._repayments(session, held)
     engine.dispose()
     assert len(statements) == 1
+    assert [(r.id, r.amount_fen, r.recorded_by) for r in repayments] == [
+        (r["id"], 100_000, r["recorded_by"]) for r in repaid["repayments"]]
     assert [step["action"] for step in timeline] == actions
     assert [step["at"] for step in timeline] == [dt.datetime.fromisoformat(step["at"]) for step in repaid["history"]]
 

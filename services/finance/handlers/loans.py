@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -84,19 +85,42 @@ def scope(statement, actor: Actor):
 
 
 STEP_FIELDS = ("at", "actor", "action", "note")
-STORED_STEPS = "finance_stored_steps"  # session.info: loan id -> its timeline as `get` read it
+REPAYMENT_FIELDS = ("id", "paid_on", "amount_fen", "interest_fen", "principal_fen", "recorded_by")
+STORED = "finance_stored"  # session.info: loan id -> (its timeline, its repayments) as `get` read them
+
+
+class StoredRepayment(NamedTuple):
+    id: str
+    paid_on: dt.date
+    amount_fen: int
+    interest_fen: int
+    principal_fen: int
+    recorded_by: str
+
+
+def _rows_as_arrays(table: sa.Table, fields: tuple[str, ...], *order: str) -> sa.LateralFromClause:
+    """The loan's rows of `table`, each of `fields` as one array in `order` (one row in all)."""
+    ordering = [table.c[name] for name in order]
+    return sa.select(*(sa.func.array_agg(aggregate_order_by(table.c[name], *ordering)).label(name) for name in fields)
+                     ).where(table.c.loan_id == GuaranteedLoan.id).lateral(f"{table.name}_of_loan")
 
 
 def _loan_statement() -> sa.Select:
-    """The loan with its timeline beside it as four arrays (one row, however long the timeline:
-    joined, each step repeated the loan's fifty columns and made an object for the ORM to track)."""
-    steps = LoanStep.__table__
-    timeline = sa.select(*(sa.func.array_agg(aggregate_order_by(steps.c[name], steps.c.id)).label(name)
-                           for name in STEP_FIELDS)).where(steps.c.loan_id == GuaranteedLoan.id).lateral("timeline")
-    return (sa.select(GuaranteedLoan, *(timeline.c[name] for name in STEP_FIELDS)).join(timeline, sa.true())
+    """The loan with its timeline and its repayments beside it as arrays, one row in all: joined,
+    each step repeated the loan's fifty columns and made an object for the ORM to track, and the
+    repayments were a statement of their own."""
+    steps = _rows_as_arrays(LoanStep.__table__, STEP_FIELDS, "id")
+    repaid = _rows_as_arrays(Repayment.__table__, REPAYMENT_FIELDS, "paid_on", "recorded_at")
+    loans = GuaranteedLoan.__table__
+    return (sa.select(GuaranteedLoan, *steps.c, *repaid.c)
+            .select_from(loans.join(steps, sa.true()).join(repaid, sa.true()))
             .options(lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
                      lazyload(GuaranteedLoan.history))
             .where(GuaranteedLoan.id == sa.bindparam("loan_id")))
+
+
+def _rows(arrays) -> list[tuple]:
+    return list(zip(*(array or () for array in arrays), strict=True))
 
 
 # built once: Session.get with loader options built its statement, and its cache key, on every call
@@ -115,11 +139,13 @@ def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> 
     row = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID, {"loan_id": loan_id}).one_or_none()
     if row is None:
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
-    loan, *timeline = row
+    loan, *arrays = row
     if lock:
-        books.note_generation(session, timeline.pop())
-    session.info.setdefault(STORED_STEPS, {})[loan.id] = [
-        dict(zip(STEP_FIELDS, step, strict=True)) for step in zip(*(column or () for column in timeline), strict=True)]
+        books.note_generation(session, arrays.pop())
+    steps, repaid = arrays[:len(STEP_FIELDS)], arrays[len(STEP_FIELDS):]
+    session.info.setdefault(STORED, {})[loan.id] = (
+        [dict(zip(STEP_FIELDS, step, strict=True)) for step in _rows(steps)],
+        [StoredRepayment(*repayment) for repayment in _rows(repaid)])
     if not (can_view(actor, loan) or _member_sees(session, actor, loan)):
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     return loan
@@ -313,25 +339,22 @@ def _step(loan: GuaranteedLoan, actor: str, action: str, note: str = "") -> None
     _add_with_events(session, NEW_STEPS, LoanStep.__table__, row, row)
 
 
-_REPAID = sa.select(Repayment.__table__).where(Repayment.__table__.c.loan_id == sa.bindparam("loan_id")).order_by(
-    Repayment.__table__.c.paid_on)
-
-
 def _repayments(session: Session, loan: GuaranteedLoan) -> list:
-    """The loan's repayments as stored (plain rows: the ORM's objects for them were a sixth of a
-    repayment's answer), with those this transaction records, in the order a read gives them (by
-    the day paid)."""
-    with session.no_autoflush:  # the loan's row is written once, when the command ends
-        stored = list(session.execute(_REPAID, {"loan_id": loan.id}))
+    """The loan's repayments as stored (as `get` read them, in plain rows: the ORM's objects for
+    them were a sixth of a repayment's answer), with those this transaction records, in the order a
+    read gives them (by the day paid)."""
+    kept = session.info.get(STORED, {}).get(loan.id)
+    stored = kept[1] if kept is not None else [StoredRepayment(*(getattr(row, name) for name in REPAYMENT_FIELDS))
+                                               for row in loan.repayments]
     new = _added(session, NEW_REPAYMENTS, loan)
     return sorted([*stored, *new], key=lambda row: row.paid_on) if new else stored
 
 
 def _timeline(session: Session, loan: GuaranteedLoan) -> list[dict]:
     """The loan's steps as stored (as `get` read them, or the ORM's), then those this transaction has added."""
-    stored = session.info.get(STORED_STEPS, {}).get(loan.id)
-    if stored is None:
-        stored = [{name: getattr(step, name) for name in STEP_FIELDS} for step in loan.history]
+    kept = session.info.get(STORED, {}).get(loan.id)
+    stored = kept[0] if kept is not None else [{name: getattr(step, name) for name in STEP_FIELDS}
+                                               for step in loan.history]
     return stored + [{name: row[name] for name in STEP_FIELDS} for row in _added(session, NEW_STEPS, loan)]
 
 
