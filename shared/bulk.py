@@ -86,22 +86,33 @@ def _update_from_json(preparer, table: sa.Table, row: dict, version: str | None,
 
 def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[dict]]], *,
                          updates: Sequence[tuple[sa.Table, dict, str | None]] = (),
+                         clauses: Sequence[tuple[list[tuple[str, str]], dict]] = (),
                          execution_options: dict | None = None) -> None:
     """Rows of several tables with one statement (each batch as `insert_rows` writes it, all but the
     last as a data-modifying WITH clause): a command's stored result and its events reach the
     database in one round trip, just before the transaction commits (with `execution_options`, the
     statement's own: the unit of work's commits the transaction too, see shared.dbapi). A batch
     without rows is left out; a taken key fails the whole statement. `updates`, (table, row, version
-    column) of rows changed (`shared.db.update_at_commit`), go in the same statement, first."""
+    column) of rows changed (`shared.db.update_at_commit`), go in the same statement, first; then
+    `clauses`, each ([(name, SQL)], parameters) (`shared.db.run_at_commit`)."""
     batches = [(table, rows) for table, rows in batches if rows]
-    if not batches and not updates:
+    if not batches and not updates and not clauses:
         return
     preparer = session.get_bind().dialect.identifier_preparer
     parts = [_update_from_json(preparer, table, row, version, f"changed{n}")
              for n, (table, row, version) in enumerate(updates)]
+    named = [clause for built, _ in clauses for clause in built]
     parts += [_insert_from_json(preparer, table, rows, f"rows{n}") for n, (table, rows) in enumerate(batches)]
     values = {f"rows{n}": _as_json(rows) for n, (_, rows) in enumerate(batches)}
     values.update({f"changed{n}": _as_json(row) for n, (_, row, _) in enumerate(updates)})
+    for _, parameters in clauses:
+        values.update(parameters)
+    if len(parts) == len(updates) and named:  # nothing to insert: the last clause is the statement
+        *named, (_, final) = named
+        parts.append(final)
     *first, last = parts
-    prefix = f"WITH {', '.join(f'written{n} AS ({part})' for n, part in enumerate(first))} " if first else ""
+    withs = [f"written{n} AS ({part})" for n, part in enumerate(first[:len(updates)])]
+    withs += [f"{name} AS ({sql})" for name, sql in named]
+    withs += [f"written{n + len(updates)} AS ({part})" for n, part in enumerate(first[len(updates):])]
+    prefix = f"WITH {', '.join(withs)} " if withs else ""
     session.execute(sa.text(prefix + last).execution_options(**(execution_options or {})), values)

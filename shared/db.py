@@ -146,6 +146,19 @@ def write_at_commit(session: Session, table: sa.Table, row: dict) -> None:
     session.info.setdefault(AT_COMMIT, []).append((table, row))
 
 
+CLAUSES_AT_COMMIT = "guiyan_clauses_at_commit"
+
+
+def run_at_commit(session: Session, build: Callable[[str], tuple[list[tuple[str, str]], dict]]) -> None:
+    """Data-modifying statements run as WITH clauses of the unit of work's last statement, the one
+    that writes its events and commits: a round trip less for each, for writes nothing in the
+    transaction reads back. `build(tag)` gives the clauses, (name, SQL), in order, and their
+    parameters; `tag` is unique in the transaction, for the names of both (a later clause may
+    read an earlier one's RETURNING by its name)."""
+    pending = session.info.setdefault(CLAUSES_AT_COMMIT, [])
+    pending.append(build(f"c{len(pending)}"))
+
+
 UPDATE_AT_COMMIT = "guiyan_update_at_commit"
 
 
@@ -355,7 +368,8 @@ class UnitOfWork:
         events, self.pending = self.pending, []
         rows = self.session.info.pop(AT_COMMIT, [])
         updates = _held_updates(self.session) if commits and UPDATE_AT_COMMIT in self.session.info else []
-        if not events and not rows and not updates:
+        clauses = self.session.info.pop(CLAUSES_AT_COMMIT, []) if commits else []
+        if not events and not rows and not updates and not clauses:
             return
         by_table: dict[sa.Table, list[dict]] = {}
         for table, row in rows:
@@ -365,7 +379,7 @@ class UnitOfWork:
             kept, envelopes = outbox_rows(events, handed_over=self.on_commit is not None)
             batches.append((outbox, kept))
             self.recorded.extend(envelopes)
-        insert_rows_together(self.session, batches, updates=updates,
+        insert_rows_together(self.session, batches, updates=updates, clauses=clauses,
                              execution_options={COMMITS: True} if commits else None)
 
 

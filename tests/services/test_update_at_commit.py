@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from shared.db import UnitOfWork, make_engine, update_at_commit
+from shared.db import UnitOfWork, make_engine, run_at_commit, update_at_commit
 
 
 class Base(DeclarativeBase):
@@ -84,3 +84,36 @@ def test_a_command_that_fails_or_changes_nothing_writes_nothing(engine):
         _locked(uow.session, thing_id)
         uow.commit()
     assert tuple(_stored(engine, thing_id)) == (thing_id, "new", 1, 1)
+
+
+def test_statements_run_at_commit_go_with_the_last_statement_and_read_each_others_returning(engine):
+    """`run_at_commit`: clauses in order, a later one reading an earlier one's RETURNING by its name;
+    nothing of them when the command fails."""
+    def build(tag):
+        first = f"INSERT INTO held_things (id, status, amount, version) VALUES (:{tag}_id, 'new', 1, 1) RETURNING id"
+        second = (f"INSERT INTO held_things (id, status, amount, version) "
+                  f"SELECT left(id, 8) || '-copy', 'copy', 2, 1 FROM first_{tag}")
+        return [(f"first_{tag}", first), (f"second_{tag}", second)], {f"{tag}_id": thing_id}
+
+    thing_id = str(uuid.uuid4())
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+            run_at_commit(uow.session, build)
+            assert statements == []  # nothing written before the commit
+            uow.commit()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1
+    assert tuple(_stored(engine, f"{thing_id[:8]}-copy")) == (f"{thing_id[:8]}-copy", "copy", 2, 1)
+    thing_id = str(uuid.uuid4())
+    with pytest.raises(RuntimeError), UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+        run_at_commit(uow.session, build)
+        raise RuntimeError("the command refuses")
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).where(Thing.id.startswith(thing_id[:8]))) == 0

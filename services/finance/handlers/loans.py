@@ -688,7 +688,7 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
     loan.status, loan.disbursed_on = "disbursed", on
     loan.outstanding_principal_fen = loan.approved_amount_fen
     books.post(session, books.city_of(loan.region_code), ledger.loan_disbursed(
-        f"loan:{loan.id}", loan.bank_code, loan.approved_amount_fen), actor.username)
+        f"loan:{loan.id}", loan.bank_code, loan.approved_amount_fen), actor.username, at_commit=True)
     _step(loan, actor.username, "disbursed", f"{on.isoformat()}放款{fen_to_yuan(loan.approved_amount_fen)}元")
     uow.publish(events.make_event(fe.LoanDisbursed(
         **_fact(loan), principal_fen=loan.approved_amount_fen, disbursed_on=on,
@@ -713,7 +713,7 @@ def record_repayment(uow, actor: Actor, loan_id: str, data: RepaymentCreate, tod
     _add_with_events(session, NEW_REPAYMENTS, Repayment.__table__, row, repayment)
     if principal:
         books.post(session, books.city_of(loan.region_code), ledger.principal_repaid(
-            f"repayment:{repayment.id}", loan.bank_code, principal), actor.username)
+            f"repayment:{repayment.id}", loan.bank_code, principal), actor.username, at_commit=True)
     _step(loan, actor.username, "repayment", f"{paid_on.isoformat()}还款{fen_to_yuan(amount)}元"
           f"（利息{fen_to_yuan(interest)}元，本金{fen_to_yuan(principal)}元）")
     repaid = events.make_event(fe.LoanRepaymentRecorded(
