@@ -26,6 +26,7 @@ import amqp
 import kombu
 import kombu.serialization
 from amqp.exceptions import ChannelError
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 
 from shared.transient import TRANSIENT_ERRORS
@@ -165,14 +166,21 @@ def amqp_message(payload, serializer: str, headers: dict, **properties) -> amqp.
                         **properties)
 
 
+# py-amqp reports a connection the broker closed as a bare OSError ('Server unexpectedly closed
+# connection'), which kombu's retrying producer turned into its OperationalError
+BROKEN: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, OSError)
+
+
 def _send(pool: HeldConnections, message: amqp.Message, exchange: str, routing_key: str, mandatory: bool) -> None:
-    """Written once; once more on a new connection when a connection that had sat idle failed."""
+    """Written once; once more on a new connection when a connection that had sat idle failed. A
+    broker away, or a connection lost, raises kombu's `OperationalError`: transient, a 503 for the
+    gateway's caller."""
     for last in (False, True):
         reused = False
         try:
             with pool.channel() as (channel, reused):
                 channel.basic_publish(message, exchange=exchange, routing_key=routing_key, mandatory=mandatory)
             return
-        except TRANSIENT_ERRORS:
+        except BROKEN as exc:
             if last or not reused:
-                raise
+                raise OperationalError(f"broker connection lost: {exc!r}") from exc

@@ -3,6 +3,7 @@ as nameko sent them, an unroutable request still refused at once, a connection t
 replaced before anything is written on it."""
 
 import uuid
+from unittest import mock
 from urllib.parse import quote
 
 import pytest
@@ -84,3 +85,18 @@ def _close_every_connection(infra, vhost) -> None:
     names = eventually(lambda: [c["name"] for c in requests.get(url, auth=auth, timeout=10).json()], timeout=15)
     for name in names:
         requests.delete(f"{infra.management_url}/api/connections/{quote(name, safe='')}", auth=auth, timeout=10)
+
+
+@pytest.mark.parametrize("error", [OSError("Server unexpectedly closed connection"),
+                                   ConnectionRefusedError(111, "ECONNREFUSED")])
+def test_a_broker_away_or_a_connection_lost_is_a_transient_failure(amqp_uri, error):
+    """The caller answers it with 503 and Retry-After, never 500 (py-amqp raises a bare OSError for a
+    connection the broker closed, seen when the broker was cut under load)."""
+    from shared.transient import is_transient
+
+    pool = held_connections(amqp_uri, confirms=True)
+    with mock.patch.object(pool, "_open", side_effect=error), pytest.raises(Exception) as caught:
+        HeldPublisher(amqp_uri).publish({"args": []}, exchange="nameko-rpc", routing_key="finance.ping",
+                                        mandatory=True)
+    assert is_transient(caught.value), caught.value
+    close_held_connections()
