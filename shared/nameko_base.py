@@ -192,9 +192,10 @@ class Outbox(DependencyProvider):
 
 
 class ReplyPublisher(HeldPublisher):
-    """Replies go on the process's held connections (shared.publishing), without publisher confirms. A confirm would tell the service, not the caller, that
-    the broker took the reply, and a service can do nothing with that: a reply that is lost leaves
-    the caller to time out (503) either way (see SteadyRpc). It cost a round trip and a wait per call."""
+    """Replies go on the process's held connections (shared.publishing), without publisher confirms.
+    A confirm would tell the service, not the caller, that the broker took the reply, and a service
+    can do nothing with that: a reply that is lost leaves the caller to time out (503) either way
+    (see SteadyRpc). It cost a round trip and a wait per call."""
 
     use_confirms = False
 
@@ -288,10 +289,14 @@ class SteadyReplyListener(ReplyListener):
 
 
 class HeldMethodProxy(MethodProxy):
+    """nameko's call of one remote method, its request written by `HeldPublisher`."""
+
     publisher_cls = HeldPublisher
 
 
 class HeldServiceProxy(ServiceProxy):
+    """nameko's proxy of a service, whose methods are `HeldMethodProxy`s."""
+
     def __getattr__(self, name):
         return HeldMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener, **self.options)
 

@@ -90,6 +90,8 @@ STORED = "finance_stored"  # session.info: loan id -> (its timeline, its repayme
 
 
 class StoredRepayment(NamedTuple):
+    """A repayment as `get` read it with its loan (what an answer shows of it)."""
+
     id: str
     paid_on: dt.date
     amount_fen: int
@@ -120,6 +122,7 @@ def _loan_statement() -> sa.Select:
 
 
 def _rows(arrays) -> list[tuple]:
+    """The rows that `_rows_as_arrays` gave as one array per field (None: the loan has none)."""
     return list(zip(*(array or () for array in arrays), strict=True))
 
 
@@ -132,10 +135,9 @@ _LOAN_TO_CHANGE = _LOAN_BY_ID.add_columns(books.GENERATION_NOW).with_for_update(
 
 
 def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> GuaranteedLoan:
-    """The loan with its timeline, in one statement; its schedule and repayments are read when
-    first used (a loan not yet disbursed has neither, and `read` does not ask: two round trips less
-    for each decision). `lock`: its row held until the transaction ends, read as the command's
-    first statement."""
+    """The loan with its timeline and its stored repayments, in one statement; its schedule is read
+    when first used (a loan not yet disbursed has none, and `read` does not ask). `lock`: its row
+    held until the transaction ends, read as the command's first statement."""
     row = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID, {"loan_id": loan_id}).one_or_none()
     if row is None:
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
