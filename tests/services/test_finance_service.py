@@ -597,6 +597,44 @@ def test_a_loan_comes_with_its_whole_timeline_and_repayments_in_one_statement(fi
     assert [step["at"] for step in timeline] == [dt.datetime.fromisoformat(step["at"]) for step in repaid["history"]]
 
 
+def test_a_command_that_waited_for_another_on_the_loan_sees_what_that_one_added(finance, rpc, db, finance_url):
+    """Its statement's snapshot predates the other's commit: the locked row is re-read after the
+    wait, and the timeline and repayments the other added are read after it too."""
+    from services.finance.handlers import loans
+    from shared.actors import as_actor
+
+    fund(rpc)
+    loan = lend(rpc, db, borrower(db))
+    engine = sa.create_engine(finance_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    seen = {}
+
+    def second_command():
+        with Session(engine) as session:
+            held = loans.get(session, as_actor(MAKER), loan["id"], lock=True)
+            seen.update(version=held.version, steps=[step["actor"] for step in loans._timeline(session, held)],
+                        repaid=[row.recorded_by for row in loans._repayments(session, held)])
+            session.rollback()
+
+    try:
+        with engine.connect() as other:  # another command holding the loan, adding to it
+            other.execute(sa.text("SELECT id FROM loans WHERE id = :id FOR UPDATE"), {"id": loan["id"]})
+            other.execute(sa.text("INSERT INTO loan_steps (loan_id, at, actor, action, note)"
+                                  " VALUES (:id, now(), 'other-liaison', 'repayment', '')"), {"id": loan["id"]})
+            other.execute(sa.text("INSERT INTO repayments (id, loan_id, paid_on, amount_fen, interest_fen,"
+                                  " principal_fen, recorded_by, recorded_at) VALUES (:rid, :id, :on, 100, 100, 0,"
+                                  " 'other-liaison', now())"), {"rid": str(uuid.uuid4()), "id": loan["id"], "on": TODAY})
+            other.execute(sa.text("UPDATE loans SET version = version + 1 WHERE id = :id"), {"id": loan["id"]})
+            waiting = eventlet.spawn(second_command)
+            eventlet.sleep(0.5)
+            assert not seen  # held back by the other's lock
+            other.commit()
+        waiting.wait()
+    finally:
+        engine.dispose()
+    assert seen["version"] == loan["version"] + 1
+    assert seen["steps"][-1] == "other-liaison" and seen["repaid"] == ["other-liaison"]
+
+
 def test_a_transaction_that_changes_the_banks_keeps_what_it_reads_to_itself(finance_url):
     """Read inside a transaction that moved the count, the tables are not kept for the process: if it
     rolls back, what it read never was."""

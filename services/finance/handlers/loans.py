@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import Session, lazyload, noload, object_session
+from sqlalchemy.orm import Session, aliased, lazyload, noload, object_session
 
 from services.finance.domain import ledger
 from services.finance.domain import loans as loan_rules
@@ -107,18 +107,19 @@ def _rows_as_arrays(table: sa.Table, fields: tuple[str, ...], *order: str) -> sa
                      ).where(table.c.loan_id == GuaranteedLoan.id).lateral(f"{table.name}_of_loan")
 
 
-def _loan_statement() -> sa.Select:
-    """The loan with its timeline and its repayments beside it as arrays, one row in all: joined,
+def _loan_statements() -> tuple[sa.Select, sa.Select]:
+    """The loan with its timeline and its repayments beside it as arrays, one row in all (joined,
     each step repeated the loan's fifty columns and made an object for the ORM to track, and the
-    repayments were a statement of their own."""
+    repayments were a statement of their own); and the arrays alone."""
     steps = _rows_as_arrays(LoanStep.__table__, STEP_FIELDS, "id")
     repaid = _rows_as_arrays(Repayment.__table__, REPAYMENT_FIELDS, "paid_on", "recorded_at")
     loans = GuaranteedLoan.__table__
-    return (sa.select(GuaranteedLoan, *steps.c, *repaid.c)
-            .select_from(loans.join(steps, sa.true()).join(repaid, sa.true()))
+    joined = loans.join(steps, sa.true()).join(repaid, sa.true())
+    key = GuaranteedLoan.id == sa.bindparam("loan_id")
+    return (sa.select(GuaranteedLoan, *steps.c, *repaid.c).select_from(joined)
             .options(lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
-                     lazyload(GuaranteedLoan.history))
-            .where(GuaranteedLoan.id == sa.bindparam("loan_id")))
+                     lazyload(GuaranteedLoan.history)).where(key),
+            sa.select(*steps.c, *repaid.c).select_from(joined).where(key))
 
 
 def _rows(arrays) -> list[tuple]:
@@ -128,22 +129,32 @@ def _rows(arrays) -> list[tuple]:
 
 # built once: Session.get with loader options built its statement, and its cache key, on every call
 # (a third of the read's cost in the process)
-_LOAN_BY_ID = _loan_statement()
+_LOAN_BY_ID, _LOAN_ARRAYS = _loan_statements()
+# the loan's version as the statement's snapshot has it; the row it locks is the latest, re-read
+# after a wait for another command's lock
+_SEEN = aliased(GuaranteedLoan, name="seen")
+_VERSION_SEEN = sa.select(_SEEN.version).where(_SEEN.id == GuaranteedLoan.id).scalar_subquery()
 # a bank's command holds the loan's row until it commits (`for_bank`); the first statement of the
 # command, it reads the count of the books' small tables too (`books.note_generation`)
-_LOAN_TO_CHANGE = _LOAN_BY_ID.add_columns(books.GENERATION_NOW).with_for_update(of=GuaranteedLoan)
+_LOAN_TO_CHANGE = _LOAN_BY_ID.add_columns(books.GENERATION_NOW, _VERSION_SEEN).with_for_update(of=GuaranteedLoan)
 
 
 def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> GuaranteedLoan:
     """The loan with its timeline and its stored repayments, in one statement; its schedule is read
     when first used (a loan not yet disbursed has none, and `read` does not ask). `lock`: its row
-    held until the transaction ends, read as the command's first statement."""
+    held until the transaction ends, read as the command's first statement; if it waited for another
+    command's hold, the timeline and repayments that one left are read after it (the statement's
+    snapshot predates them)."""
     row = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID, {"loan_id": loan_id}).one_or_none()
     if row is None:
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
     loan, *arrays = row
     if lock:
-        books.note_generation(session, arrays.pop())
+        seen, generation = arrays.pop(), arrays.pop()
+        if seen == loan.version:
+            books.note_generation(session, generation)
+        else:  # it waited for another command on the loan: what that one added is read now
+            arrays = list(session.execute(_LOAN_ARRAYS, {"loan_id": loan_id}).one())
     steps, repaid = arrays[:len(STEP_FIELDS)], arrays[len(STEP_FIELDS):]
     session.info.setdefault(STORED, {})[loan.id] = (
         [dict(zip(STEP_FIELDS, step, strict=True)) for step in _rows(steps)],
