@@ -99,20 +99,15 @@ def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[di
     if not batches and not updates and not clauses:
         return
     preparer = session.get_bind().dialect.identifier_preparer
-    parts = [_update_from_json(preparer, table, row, version, f"changed{n}")
+    parts = [(f"updated{n}", _update_from_json(preparer, table, row, version, f"changed{n}"))
              for n, (table, row, version) in enumerate(updates)]
-    named = [clause for built, _ in clauses for clause in built]
-    parts += [_insert_from_json(preparer, table, rows, f"rows{n}") for n, (table, rows) in enumerate(batches)]
+    parts += [clause for built, _ in clauses for clause in built]
+    parts += [(f"written{n}", _insert_from_json(preparer, table, rows, f"rows{n}"))
+              for n, (table, rows) in enumerate(batches)]
     values = {f"rows{n}": _as_json(rows) for n, (_, rows) in enumerate(batches)}
     values.update({f"changed{n}": _as_json(row) for n, (_, row, _) in enumerate(updates)})
     for _, parameters in clauses:
         values.update(parameters)
-    if len(parts) == len(updates) and named:  # nothing to insert: the last clause is the statement
-        *named, (_, final) = named
-        parts.append(final)
-    *first, last = parts
-    withs = [f"written{n} AS ({part})" for n, part in enumerate(first[:len(updates)])]
-    withs += [f"{name} AS ({sql})" for name, sql in named]
-    withs += [f"written{n + len(updates)} AS ({part})" for n, part in enumerate(first[len(updates):])]
-    prefix = f"WITH {', '.join(withs)} " if withs else ""
+    *first, (_, last) = parts  # the last part is the statement, the others its WITH clauses
+    prefix = f"WITH {', '.join(f'{name} AS ({sql})' for name, sql in first)} " if first else ""
     session.execute(sa.text(prefix + last).execution_options(**(execution_options or {})), values)

@@ -319,14 +319,16 @@ def post(session: Session, city: str, posting: ledger.Posting, by: str, *, at_co
               "debits": [line.debit_fen for line in posting.lines],
               "credits": [line.credit_fen for line in posting.lines]}
     if at_commit:
-        run_at_commit(session, lambda tag: _posting_clauses(tag, values))
+        run_at_commit(session, lambda tag: (_posting_clauses(tag), _tagged(tag, values)))
         return
     with session.no_autoflush:
-        session.execute(_POSTING, values)
+        session.execute(_POSTING, _tagged(_NOW, values))
 
 
-def _posting_clauses(tag: str, values: dict) -> tuple[list[tuple[str, str]], dict]:
-    """The posting and its lines as two WITH clauses, their parameters named after `tag`."""
+def _posting_clauses(tag: str) -> list[tuple[str, str]]:
+    """A posting and its lines (given as three arrays) as two WITH clauses, their names and
+    parameters (`_tagged`) after `tag`; one shape whatever the number of lines, so that it is
+    compiled once."""
     postings, lines = LedgerPosting.__tablename__, LedgerLine.__tablename__
     head = (f"INSERT INTO {postings} (city_code, kind, reference, posted_by, posted_at) "  # noqa: S608
             f"VALUES (:{tag}_city, :{tag}_kind, :{tag}_reference, :{tag}_by, :{tag}_at) RETURNING id")
@@ -334,30 +336,21 @@ def _posting_clauses(tag: str, values: dict) -> tuple[list[tuple[str, str]], dic
             f"SELECT posting_{tag}.id, :{tag}_city, line.account, line.debit_fen, line.credit_fen "
             f"FROM posting_{tag}, unnest(CAST(:{tag}_accounts AS varchar[]), CAST(:{tag}_debits AS bigint[]), "
             f"CAST(:{tag}_credits AS bigint[])) AS line(account, debit_fen, credit_fen)")
-    return [(f"posting_{tag}", head), (f"lines_{tag}", body)], {f"{tag}_{key}": value for key, value in values.items()}
+    return [(f"posting_{tag}", head), (f"lines_{tag}", body)]
 
 
-def _posting_statement() -> sa.Insert:
-    """A posting and its lines (given as three arrays) in one INSERT; one shape whatever the number
-    of lines, so that it is compiled once. Of the tables, not the mapped classes: the ORM would take
-    the parameters for a row's values."""
-    postings, lines_table = cast(sa.Table, LedgerPosting.__table__), cast(sa.Table, LedgerLine.__table__)
-    city = sa.bindparam("city", type_=sa.String)
-    head = (sa.insert(postings).values(city_code=city, kind=sa.bindparam("kind"),
-                                            reference=sa.bindparam("reference"), posted_by=sa.bindparam("by"),
-                                            posted_at=sa.bindparam("at", type_=sa.DateTime(timezone=True)))
-            .returning(postings.c.id).cte("posting"))
-    lines = sa.func.unnest(sa.bindparam("accounts", type_=sa.ARRAY(sa.String)),
-                           sa.bindparam("debits", type_=sa.ARRAY(sa.BigInteger)),
-                           sa.bindparam("credits", type_=sa.ARRAY(sa.BigInteger))
-                           ).table_valued("account", "debit_fen", "credit_fen").render_derived(name="line")
-    return sa.insert(lines_table).from_select(
-        ["posting_id", "city_code", "account", "debit_fen", "credit_fen"],
-        sa.select(head.c.id, city, lines.c.account, lines.c.debit_fen, lines.c.credit_fen)
-        .select_from(head).join(lines, sa.true()))
+def _tagged(tag: str, values: dict) -> dict:
+    return {f"{tag}_{key}": value for key, value in values.items()}
 
 
-_POSTING = _posting_statement()
+def _posting_statement(tag: str) -> sa.TextClause:
+    """The posting and its lines written at once: the two clauses as one statement."""
+    (head_name, head), (_, body) = _posting_clauses(tag)
+    return sa.text(f"WITH {head_name} AS ({head}) {body}")
+
+
+_NOW = "now"
+_POSTING = _posting_statement(_NOW)
 
 
 def balance(session: Session, city: str, account: str) -> int:
