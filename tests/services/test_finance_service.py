@@ -599,7 +599,7 @@ def test_a_loan_comes_with_its_whole_timeline_and_repayments_in_one_statement(fi
 
 def test_a_command_that_waited_for_another_on_the_loan_sees_what_that_one_added(finance, rpc, db, finance_url):
     """Its statement's snapshot predates the other's commit: the locked row is re-read after the
-    wait, and the timeline and repayments the other added are read after it too."""
+    wait, and the timeline, repayments and schedule the other changed are read after it too."""
     from services.finance.handlers import loans
     from shared.actors import as_actor
 
@@ -612,7 +612,8 @@ def test_a_command_that_waited_for_another_on_the_loan_sees_what_that_one_added(
         with Session(engine) as session:
             held = loans.get(session, as_actor(MAKER), loan["id"], lock=True)
             seen.update(version=held.version, steps=[step["actor"] for step in loans._timeline(session, held)],
-                        repaid=[row.recorded_by for row in loans._repayments(session, held)])
+                        repaid=[row.recorded_by for row in loans._repayments(session, held)],
+                        paid=loans._plan(session, held)[0].interest_paid_fen)
             session.rollback()
 
     try:
@@ -623,6 +624,8 @@ def test_a_command_that_waited_for_another_on_the_loan_sees_what_that_one_added(
             other.execute(sa.text("INSERT INTO repayments (id, loan_id, paid_on, amount_fen, interest_fen,"
                                   " principal_fen, recorded_by, recorded_at) VALUES (:rid, :id, :on, 100, 100, 0,"
                                   " 'other-liaison', now())"), {"rid": str(uuid.uuid4()), "id": loan["id"], "on": TODAY})
+            other.execute(sa.text("UPDATE instalments SET interest_paid_fen = 100 WHERE loan_id = :id AND number = 1"),
+                          {"id": loan["id"]})
             other.execute(sa.text("UPDATE loans SET version = version + 1 WHERE id = :id"), {"id": loan["id"]})
             waiting = eventlet.spawn(second_command)
             eventlet.sleep(0.5)
@@ -633,6 +636,34 @@ def test_a_command_that_waited_for_another_on_the_loan_sees_what_that_one_added(
         engine.dispose()
     assert seen["version"] == loan["version"] + 1
     assert seen["steps"][-1] == "other-liaison" and seen["repaid"] == ["other-liaison"]
+    assert seen["paid"] == 100  # and the schedule as that one left it
+
+
+def test_a_repayment_reads_its_loan_and_schedule_at_once_and_writes_them_as_it_commits(finance, rpc, db, caplog):
+    """Two statements: the one that holds the loan, with its timeline, repayments and schedule, and
+    the one that commits, with the instalments the payment moved. What is stored is what it answered."""
+    fund(rpc)
+    loan = lend(rpc, db, borrower(db), "12000.00", term=3)
+    rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "100"}, key())  # compiles its statements
+    caplog.set_level("INFO", logger="sqlalchemy.engine.Engine")
+    caplog.clear()
+    due = float(loan["instalments"][0]["principal_yuan"]) + float(loan["instalments"][0]["interest_yuan"])
+    repaid = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": f"{due:.2f}"}, key())
+    caplog.set_level("WARNING", logger="sqlalchemy.engine.Engine")
+    messages = [record.getMessage() for record in caplog.records]
+    sent = [messages[n - 1] for n, stats in enumerate(messages)
+            if stats.startswith("[") and not messages[n - 1].startswith("UPDATE outbox SET")]  # the relay's
+    assert len(sent) == 2, sent
+    assert "FOR UPDATE" in sent[0] and "instalments" in sent[0]
+    assert "UPDATE instalments" in sent[1] and "INSERT INTO outbox" in sent[1]
+    with db.connect() as connection:
+        stored = connection.execute(sa.text(
+            "SELECT number, principal_paid_fen, interest_paid_fen FROM instalments WHERE loan_id = :id"
+            " ORDER BY number"), {"id": loan["id"]}).all()
+    assert [(i["number"], i["principal_paid_yuan"], i["interest_paid_yuan"]) for i in repaid["instalments"]] == [
+        (number, f"{principal / 100:.2f}", f"{interest / 100:.2f}") for number, principal, interest in stored]
+    assert repaid["instalments"][1]["paid_yuan"] == "100.00"  # the rest of the sum went on to the second
+    books_balance(rpc)
 
 
 def test_a_transaction_that_changes_the_banks_keeps_what_it_reads_to_itself(finance_url):

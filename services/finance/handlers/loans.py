@@ -39,6 +39,7 @@ from shared.contracts.finance import (
 from shared.db import (
     in_region,
     new_id,
+    run_at_commit,
     text_contains,
     update_at_commit,
     visible_to,
@@ -86,7 +87,9 @@ def scope(statement, actor: Actor):
 
 STEP_FIELDS = ("at", "actor", "action", "note")
 REPAYMENT_FIELDS = ("id", "paid_on", "amount_fen", "interest_fen", "principal_fen", "recorded_by")
+PLAN_FIELDS = ("number", "due_on", "principal_fen", "interest_fen", "principal_paid_fen", "interest_paid_fen")
 STORED = "finance_stored"  # session.info: loan id -> (its timeline, its repayments) as `get` read them
+PLANNED = "finance_planned"  # session.info: loan id -> its schedule as a bank's command holds it (`for_bank`)
 
 
 class StoredRepayment(NamedTuple):
@@ -107,19 +110,23 @@ def _rows_as_arrays(table: sa.Table, fields: tuple[str, ...], *order: str) -> sa
                      ).where(table.c.loan_id == GuaranteedLoan.id).lateral(f"{table.name}_of_loan")
 
 
-def _loan_statements() -> tuple[sa.Select, sa.Select]:
+def _loan_statements() -> tuple[sa.Select, sa.Select, sa.Select]:
     """The loan with its timeline and its repayments beside it as arrays, one row in all (joined,
     each step repeated the loan's fifty columns and made an object for the ORM to track, and the
-    repayments were a statement of their own); and the arrays alone."""
+    repayments were a statement of their own); the same with its schedule too, for a bank's
+    command (a repayment read it with a statement of its own); and those arrays alone."""
     steps = _rows_as_arrays(LoanStep.__table__, STEP_FIELDS, "id")
     repaid = _rows_as_arrays(Repayment.__table__, REPAYMENT_FIELDS, "paid_on", "recorded_at")
+    planned = _rows_as_arrays(Instalment.__table__, PLAN_FIELDS, "number")
     loans = GuaranteedLoan.__table__
     joined = loans.join(steps, sa.true()).join(repaid, sa.true())
     key = GuaranteedLoan.id == sa.bindparam("loan_id")
-    return (sa.select(GuaranteedLoan, *steps.c, *repaid.c).select_from(joined)
-            .options(lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
-                     lazyload(GuaranteedLoan.history)).where(key),
-            sa.select(*steps.c, *repaid.c).select_from(joined).where(key))
+    options = (lazyload(GuaranteedLoan.instalments), lazyload(GuaranteedLoan.repayments),
+               lazyload(GuaranteedLoan.history))
+    return (sa.select(GuaranteedLoan, *steps.c, *repaid.c).select_from(joined).options(*options).where(key),
+            sa.select(GuaranteedLoan, *steps.c, *repaid.c, *planned.c)
+            .select_from(joined.join(planned, sa.true())).options(*options).where(key),
+            sa.select(*steps.c, *repaid.c, *planned.c).select_from(joined.join(planned, sa.true())).where(key))
 
 
 def _rows(arrays) -> list[tuple]:
@@ -129,22 +136,22 @@ def _rows(arrays) -> list[tuple]:
 
 # built once: Session.get with loader options built its statement, and its cache key, on every call
 # (a third of the read's cost in the process)
-_LOAN_BY_ID, _LOAN_ARRAYS = _loan_statements()
+_LOAN_BY_ID, _LOAN_WITH_PLAN, _LOAN_ARRAYS = _loan_statements()
 # the loan's version as the statement's snapshot has it; the row it locks is the latest, re-read
 # after a wait for another command's lock
 _SEEN = aliased(GuaranteedLoan, name="seen")
 _VERSION_SEEN = sa.select(_SEEN.version).where(_SEEN.id == GuaranteedLoan.id).scalar_subquery()
 # a bank's command holds the loan's row until it commits (`for_bank`); the first statement of the
 # command, it reads the count of the books' small tables too (`books.note_generation`)
-_LOAN_TO_CHANGE = _LOAN_BY_ID.add_columns(books.GENERATION_NOW, _VERSION_SEEN).with_for_update(of=GuaranteedLoan)
+_LOAN_TO_CHANGE = _LOAN_WITH_PLAN.add_columns(books.GENERATION_NOW, _VERSION_SEEN).with_for_update(of=GuaranteedLoan)
 
 
 def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> GuaranteedLoan:
     """The loan with its timeline and its stored repayments, in one statement; its schedule is read
     when first used (a loan not yet disbursed has none, and `read` does not ask). `lock`: its row
-    held until the transaction ends, read as the command's first statement; if it waited for another
-    command's hold, the timeline and repayments that one left are read after it (the statement's
-    snapshot predates them)."""
+    held until the transaction ends, read as the command's first statement, with its schedule
+    (`_plan`); if it waited for another command's hold, the timeline, repayments and schedule that
+    one left are read after it (the statement's snapshot predates them)."""
     row = session.execute(_LOAN_TO_CHANGE if lock else _LOAN_BY_ID, {"loan_id": loan_id}).one_or_none()
     if row is None:
         raise NotFound("loan_not_found", None, "没有这笔贷款，或无权查看")
@@ -155,7 +162,9 @@ def get(session: Session, actor: Actor, loan_id: str, *, lock: bool = False) -> 
             books.note_generation(session, generation)
         else:  # it waited for another command on the loan: what that one added is read now
             arrays = list(session.execute(_LOAN_ARRAYS, {"loan_id": loan_id}).one())
-    steps, repaid = arrays[:len(STEP_FIELDS)], arrays[len(STEP_FIELDS):]
+        planned = arrays[len(STEP_FIELDS) + len(REPAYMENT_FIELDS):]
+        session.info.setdefault(PLANNED, {})[loan.id] = [loan_rules.Instalment(*row) for row in _rows(planned)]
+    steps, repaid = arrays[:len(STEP_FIELDS)], arrays[len(STEP_FIELDS):len(STEP_FIELDS) + len(REPAYMENT_FIELDS)]
     session.info.setdefault(STORED, {})[loan.id] = (
         [dict(zip(STEP_FIELDS, step, strict=True)) for step in _rows(steps)],
         [StoredRepayment(*repayment) for repayment in _rows(repaid)])
@@ -655,31 +664,48 @@ def reject(uow, actor: Actor, loan_id: str, reason: str, expected_version: int |
 
 
 _INSTALMENTS = Instalment.__table__
-# the schedule's statements, built once (building them cost more than running them)
+# the schedule's statement, built once (building it cost more than running it)
 _PLAN = sa.select(_INSTALMENTS.c.number, _INSTALMENTS.c.due_on, _INSTALMENTS.c.principal_fen,
                   _INSTALMENTS.c.interest_fen, _INSTALMENTS.c.principal_paid_fen, _INSTALMENTS.c.interest_paid_fen
                   ).where(_INSTALMENTS.c.loan_id == sa.bindparam("loan_id")).order_by(_INSTALMENTS.c.number)
-_PAID = _INSTALMENTS.update().where(
-    _INSTALMENTS.c.loan_id == sa.bindparam("loan"), _INSTALMENTS.c.number == sa.bindparam("n")).values(
-    principal_paid_fen=sa.bindparam("principal"), interest_paid_fen=sa.bindparam("interest"))
 
 
 def _plan(session: Session, loan: GuaranteedLoan) -> list[loan_rules.Instalment]:
-    """The loan's schedule as stored, read as plain rows (36 objects for the ORM to track were a
-    sixth of a repayment's cost)."""
+    """The loan's schedule as stored, as plain rows (36 objects for the ORM to track were a sixth of
+    a repayment's cost): as the bank's command that holds the loan read it with the loan (`get`),
+    or read now."""
+    held = session.info.get(PLANNED, {}).get(loan.id)
+    if held is not None:
+        return held
     with session.no_autoflush:  # the schedule is never among a command's pending changes
         rows = session.execute(_PLAN, {"loan_id": loan.id}).all()
     return [loan_rules.Instalment(*row) for row in rows]
 
 
+def _paid_clause(loan_id: str, changed: list[loan_rules.Instalment]):
+    """The instalments' paid amounts as a WITH clause of the committing statement (`run_at_commit`)."""
+    def build(tag: str) -> tuple[list[tuple[str, str]], dict]:
+        sql = (f"UPDATE {Instalment.__tablename__} AS existing SET principal_paid_fen = paid.principal, "  # noqa: S608
+               f"interest_paid_fen = paid.interest FROM unnest(CAST(:{tag}_numbers AS integer[]), "
+               f"CAST(:{tag}_principal AS bigint[]), CAST(:{tag}_interest AS bigint[])) "
+               f"AS paid(number, principal, interest) "
+               f"WHERE existing.loan_id = :{tag}_loan AND existing.number = paid.number")
+        return [(f"paid_{tag}", sql)], {
+            f"{tag}_loan": loan_id, f"{tag}_numbers": [i.number for i in changed],
+            f"{tag}_principal": [i.principal_paid_fen for i in changed],
+            f"{tag}_interest": [i.interest_paid_fen for i in changed]}
+    return build
+
+
 def _store_plan(session: Session, loan: GuaranteedLoan, before: list[loan_rules.Instalment],
                 plan: list[loan_rules.Instalment]) -> None:
-    """The instalments a payment changed, written with one statement; the loan's outstanding principal."""
-    changed = [{"n": new.number, "principal": new.principal_paid_fen, "interest": new.interest_paid_fen}
-               for old, new in zip(before, plan, strict=True) if old != new]
+    """The instalments a payment changed, and the loan's outstanding principal. The bank's command
+    holds the loan (`for_bank`) and nothing of it reads the schedule back, so the instalments are
+    written as it commits, with its last statement (a round trip less)."""
+    changed = [new for old, new in zip(before, plan, strict=True) if old != new]
     if changed:
-        with session.no_autoflush:
-            session.execute(_PAID, [{**change, "loan": loan.id} for change in changed])
+        run_at_commit(session, _paid_clause(loan.id, changed))
+    session.info.setdefault(PLANNED, {})[loan.id] = plan
     loan.outstanding_principal_fen = loan_rules.outstanding_principal(plan)
 
 
@@ -698,6 +724,7 @@ def disburse(uow, actor: Actor, loan_id: str, data: LoanDisburse, today: dt.date
         write_at_commit(session, Instalment.__table__, {
             "loan_id": loan.id, "number": i.number, "due_on": i.due_on, "principal_fen": i.principal_fen,
             "interest_fen": i.interest_fen, "principal_paid_fen": 0, "interest_paid_fen": 0})
+    session.info.setdefault(PLANNED, {})[loan.id] = plan  # the schedule as this transaction has it
     loan.status, loan.disbursed_on = "disbursed", on
     loan.outstanding_principal_fen = loan.approved_amount_fen
     books.post(session, books.city_of(loan.region_code), ledger.loan_disbursed(
