@@ -146,6 +146,30 @@ def write_at_commit(session: Session, table: sa.Table, row: dict) -> None:
     session.info.setdefault(AT_COMMIT, []).append((table, row))
 
 
+def insert_at_commit(session: Session, instance) -> None:
+    """Insert `instance`, a new ORM object, with the unit of work's last statement (`write_at_commit`)
+    instead of at a flush of the ORM's: a round trip, and the ORM's flush of its columns, less. Its
+    columns' Python defaults are applied now and every column is given, so that reading it never asks
+    the database; the ORM then holds it as stored. Nothing in the transaction may read its row back
+    or change it afterwards (a change would be an UPDATE of a row not yet there); objects in its
+    relationships are inserted the same way, first, or their rows written by the caller. A taken key
+    fails the commit."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    state = sa.inspect(instance)
+    row = {}
+    for prop in state.mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key not in state.dict:  # never set: its default, as the ORM's INSERT would give it
+            default = column.default
+            value = None if default is None else default.arg if default.is_scalar else default.arg(None)
+            setattr(instance, prop.key, value)
+        row[column.name] = getattr(instance, prop.key)
+    write_at_commit(session, state.mapper.local_table, row)
+    make_transient_to_detached(instance)
+    session.add(instance)
+
+
 CLAUSES_AT_COMMIT = "guiyan_clauses_at_commit"
 
 

@@ -639,20 +639,44 @@ def test_a_command_that_waited_for_another_on_the_loan_sees_what_that_one_added(
     assert seen["paid"] == 100  # and the schedule as that one left it
 
 
+def sent_by(caplog, action) -> tuple[object, list[str]]:
+    """What `action` gave, and the statements the service sent while it ran (the relay's marks left out), as the
+    engine's log shows them: each statement is followed by a line of its parameters."""
+    caplog.set_level("INFO", logger="sqlalchemy.engine.Engine")
+    caplog.clear()
+    result = action()
+    caplog.set_level("WARNING", logger="sqlalchemy.engine.Engine")
+    messages = [record.getMessage() for record in caplog.records]
+    return result, [messages[n - 1] for n, stats in enumerate(messages)
+                    if stats.startswith("[") and not messages[n - 1].startswith("UPDATE outbox SET")]
+
+
+def test_an_application_is_three_statements_and_answers_what_it_stored(finance, rpc, db, caplog):
+    """The applicant with the count of the books' tables, the borrower's loans (its rules), and the
+    one that commits with the new loan and its partners: no statement for the count, no INSERT of
+    its own. What is stored is what it answered."""
+    fund(rpc)
+    apply(rpc, borrower(db), "50000.00")  # compiles its statements
+    who = borrower(db)
+    loan, sent = sent_by(caplog, lambda: apply(rpc, who, "60000.00"))
+    assert len(sent) == 3, sent
+    assert "known_entrepreneurs" in sent[0] and "books_generation" in sent[0]
+    assert "INSERT INTO loans" in sent[-1] and "INSERT INTO outbox" in sent[-1]
+    stored = rpc.finance.get_loan(who, loan["id"])
+    assert {key: stored[key] for key in ("id", "status", "amount_yuan", "version", "applied_at", "borrower_name")} == {
+        key: loan[key] for key in ("id", "status", "amount_yuan", "version", "applied_at", "borrower_name")}
+    assert [step["action"] for step in stored["history"]] == ["applied", "assessed"]
+
+
 def test_a_repayment_reads_its_loan_and_schedule_at_once_and_writes_them_as_it_commits(finance, rpc, db, caplog):
     """Two statements: the one that holds the loan, with its timeline, repayments and schedule, and
     the one that commits, with the instalments the payment moved. What is stored is what it answered."""
     fund(rpc)
     loan = lend(rpc, db, borrower(db), "12000.00", term=3)
     rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": "100"}, key())  # compiles its statements
-    caplog.set_level("INFO", logger="sqlalchemy.engine.Engine")
-    caplog.clear()
     due = float(loan["instalments"][0]["principal_yuan"]) + float(loan["instalments"][0]["interest_yuan"])
-    repaid = rpc.finance.record_repayment(MAKER, loan["id"], {"amount_yuan": f"{due:.2f}"}, key())
-    caplog.set_level("WARNING", logger="sqlalchemy.engine.Engine")
-    messages = [record.getMessage() for record in caplog.records]
-    sent = [messages[n - 1] for n, stats in enumerate(messages)
-            if stats.startswith("[") and not messages[n - 1].startswith("UPDATE outbox SET")]  # the relay's
+    repaid, sent = sent_by(caplog, lambda: rpc.finance.record_repayment(
+        MAKER, loan["id"], {"amount_yuan": f"{due:.2f}"}, key()))
     assert len(sent) == 2, sent
     assert "FOR UPDATE" in sent[0] and "instalments" in sent[0]
     assert "UPDATE instalments" in sent[1] and "INSERT INTO outbox" in sent[1]

@@ -1,14 +1,15 @@
 """A locked record's changes written by the unit of work's last statement (`update_at_commit`), against
 a real database: once, with the version moved on once, however often the ORM flushes in between;
-nothing written when the command fails or changes nothing."""
+nothing written when the command fails or changes nothing. A new record written by it too
+(`insert_at_commit`), with its defaults, and the statements run with it (`run_at_commit`)."""
 
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
-from shared.db import UnitOfWork, make_engine, run_at_commit, update_at_commit
+from shared.db import UnitOfWork, insert_at_commit, make_engine, run_at_commit, update_at_commit
 
 
 class Base(DeclarativeBase):
@@ -22,6 +23,23 @@ class Thing(Base):
     amount: Mapped[int] = mapped_column(sa.Integer)
     version: Mapped[int] = mapped_column(sa.Integer)
     __mapper_args__ = {"version_id_col": version}
+
+
+class NewThing(Base):
+    __tablename__ = "new_things"
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    status: Mapped[str] = mapped_column(sa.String(20), default="new")
+    tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    note: Mapped[str | None] = mapped_column(sa.String(20))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    parts: Mapped[list["NewPart"]] = relationship(cascade="all, delete-orphan", lazy="select")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class NewPart(Base):
+    __tablename__ = "new_parts"
+    thing_id: Mapped[str] = mapped_column(sa.ForeignKey("new_things.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
 
 
 @pytest.fixture
@@ -117,3 +135,43 @@ def test_statements_run_at_commit_go_with_the_last_statement_and_read_each_other
         raise RuntimeError("the command refuses")
     with engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).where(Thing.id.startswith(thing_id[:8]))) == 0
+
+
+def test_a_new_record_is_written_with_its_defaults_by_the_statement_that_commits(engine):
+    """`insert_at_commit`: nothing before the commit, reading it asks nothing, a flush writes nothing;
+    its parts, inserted first, reference it; a command that fails writes none of it."""
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def command(uow, fail=False) -> NewThing:
+        thing = NewThing(id=str(uuid.uuid4()), note=None, tags=["a"])
+        thing.parts = [NewPart(thing_id=thing.id, position=n) for n in (1, 2)]
+        for part in thing.parts:
+            insert_at_commit(uow.session, part)
+        insert_at_commit(uow.session, thing)
+        uow.session.flush()
+        assert (thing.status, thing.tags, thing.note, thing.version) == ("new", ["a"], None, 1)
+        assert [part.position for part in thing.parts] == [1, 2]
+        if fail:
+            raise RuntimeError("the command refuses")
+        return thing
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+            thing = command(uow)
+            assert statements == []  # nothing written, nothing read back
+            uow.commit()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and "new_things" in statements[0] and "new_parts" in statements[0]
+    with engine.connect() as connection:
+        assert tuple(connection.execute(sa.select(NewThing.__table__).where(NewThing.id == thing.id)).one()) == (
+            thing.id, "new", ["a"], None, 1)
+        assert connection.scalar(sa.select(sa.func.count()).where(NewPart.thing_id == thing.id)) == 2
+    with pytest.raises(RuntimeError), UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+        command(uow, fail=True)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(NewThing.__table__)) == 1

@@ -38,6 +38,7 @@ from shared.contracts.finance import (
 )
 from shared.db import (
     in_region,
+    insert_at_commit,
     new_id,
     run_at_commit,
     text_contains,
@@ -380,11 +381,18 @@ def _timeline(session: Session, loan: GuaranteedLoan) -> list[dict]:
     return stored + [{name: row[name] for name in STEP_FIELDS} for row in _added(session, NEW_STEPS, loan)]
 
 
-_PERSON_OF_ACCOUNT = sa.select(KnownEntrepreneur).where(KnownEntrepreneur.account_id == sa.bindparam("account_id"))
+# an application's first statement: it reads the count of the books' small tables too (`books.note_generation`)
+_PERSON_OF_ACCOUNT = sa.select(KnownEntrepreneur, books.GENERATION_NOW).where(
+    KnownEntrepreneur.account_id == sa.bindparam("account_id"))
 
 
 def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEntrepreneur, KnownEnterprise | None]:
-    person = session.scalar(_PERSON_OF_ACCOUNT, {"account_id": actor.user_id})
+    """The applicant as finance knows them, and the enterprise they apply for; the first statement
+    of an application or of its assessment."""
+    found = session.execute(_PERSON_OF_ACCOUNT, {"account_id": actor.user_id}).one_or_none()
+    if found is not None:
+        books.note_generation(session, found.books_generation)
+    person = found[0] if found is not None else None
     if person is None:
         raise InvalidState("entrepreneur_not_registered", "borrower",
                            "请先登记创业者信息（登记后稍候片刻即可申请）")
@@ -561,12 +569,15 @@ def apply(uow, actor: Actor, data: LoanCreate, today: dt.date, members: dict[str
         repayment_method=data.repayment_method, policy_code=policy.code,
         status="ineligible" if failures else "under_bank_review",
         failures=[f.as_dict() for f in failures], applied_on=today, history=[], instalments=[], repayments=[])
+    loan.id = new_id()
     if partners is not None:
-        loan.partners = [LoanPartner(entrepreneur_id=person.id, position=0, name=person.name)] + [
-            LoanPartner(entrepreneur_id=m.known["entrepreneur_id"], position=n, name=m.name)
+        loan.partners = [LoanPartner(loan_id=loan.id, entrepreneur_id=person.id, position=0, name=person.name)] + [
+            LoanPartner(loan_id=loan.id, entrepreneur_id=m.known["entrepreneur_id"], position=n, name=m.name)
             for n, m in enumerate(partners, start=1) if m.known is not None]
-    session.add(loan)
-    session.flush()
+        for partner in loan.partners:
+            insert_at_commit(session, partner)
+    # written as the command commits: nothing in it reads the new loan's row back
+    insert_at_commit(session, loan)
     _step(loan, actor.username, "applied", f"申请{fen_to_yuan(amount)}元，{data.term_months}个月"
           + ("（修改原申请后重新申请）" if earlier else ""))
     if earlier is not None:
