@@ -14,6 +14,12 @@ the transaction itself:
   (libpq knows it without asking), so a transaction that never ran a statement, or committed with
   its last one, costs nothing more.
 
+A statement executed with the `with_next` execution option (a lock whose result nobody reads) is
+not sent at once but goes with the transaction's next statement, in its round trip: PostgreSQL runs
+the statements of one query string in order, each on a snapshot of its own, so what the next one
+reads is what was committed by the time the lock was granted. If the transaction ends first it goes
+with the COMMIT (a rollback drops it).
+
 A statement that fails leaves the transaction open and failed on the server, as before, and the
 rollback that follows ends it. `AUTOCOMMIT` isolation (a lookup, the relay's hand-off) frames
 nothing: each statement is its own transaction.
@@ -30,6 +36,7 @@ import sqlalchemy as sa
 from shared.prepared import IDLE, Preparing
 
 COMMITS = "guiyan_commits"  # execution option: the statement ends its transaction
+WITH_NEXT = "guiyan_with_next"  # execution option: the statement goes with the transaction's next one
 AUTOCOMMIT = "AUTOCOMMIT"  # SQLAlchemy's isolation level of a statement that is its own transaction
 
 
@@ -44,6 +51,18 @@ class FramedConnection(Preparing, psycopg2.extensions.connection):
         super().__init__(*args, **kwargs)
         self.autocommit = True
         self.prepared = {}
+        self.held: list[tuple[str, str]] = []  # (statement as written, as it will be sent) for the next round trip
+
+    def hold(self, cursor, statement: str, sent: str, parameters) -> None:
+        """`sent` (`statement` as it is to be sent) with its values, to go before the next statement."""
+        self.held.append((statement, cursor.mogrify(self.framed(sent, False), parameters).decode()))
+
+    def take_held(self, escaped: bool) -> tuple[str, list[str]]:
+        """The held statements as the prefix of the next one's text (`escaped`: its `%` doubled, for a
+        text that psycopg2 fills in with values), and the statements as written."""
+        held, self.held = self.held, []
+        prefix = "".join(f"{text}; " for _, text in held)
+        return (prefix.replace("%", "%%") if escaped else prefix), [statement for statement, _ in held]
 
     def take_begin(self) -> str | None:
         """The BEGIN the wanted transaction still needs, once; None when it has been sent or none is wanted."""
@@ -73,6 +92,10 @@ def _commits(context) -> bool:
     return context is not None and bool(context.execution_options.get(COMMITS))
 
 
+def _with_next(context) -> bool:
+    return context is not None and bool(context.execution_options.get(WITH_NEXT))
+
+
 def frame_transactions(engine: sa.Engine) -> None:
     """Make `engine` (psycopg2, `connect_args={"connection_factory": FramedConnection}`) frame its transactions as
     this module says. Installed on the engine's own dialect, as SQLAlchemy's documented hooks are
@@ -97,27 +120,45 @@ def frame_transactions(engine: sa.Engine) -> None:
     def end(dbapi_connection, verb: str) -> None:
         raw = _raw(dbapi_connection)
         raw.begin_pending = False
-        if raw.get_transaction_status() != IDLE:
+        prefix, _ = raw.take_held(False)
+        if verb == "ROLLBACK":
+            prefix = ""  # never sent: nothing of it to undo
+        if prefix or raw.get_transaction_status() != IDLE:
             with raw.cursor() as cursor:
-                cursor.execute(verb)
+                cursor.execute(prefix + verb)
+
+    def run(cursor, text: str, parameters, *statements: str) -> None:
+        """`text` sent (with what is held before it); after an error, each statement that went with it
+        is told (shared.prepared: a prepared statement gone is prepared again)."""
+        raw = cursor.connection
+        prefix, held = raw.take_held(parameters is not None)
+        try:
+            if parameters is None:
+                cursor.execute(prefix + text)
+            else:
+                cursor.execute(prefix + text, parameters)
+        except psycopg2.Error as error:
+            for statement in (*held, *statements):
+                raw.forget(statement, error)
+            raise
 
     def do_execute(cursor, statement, parameters, context=None) -> None:
         raw = cursor.connection
         sent = raw.as_sent(cursor, statement, parameters)
-        try:
-            cursor.execute(raw.framed(sent, _commits(context)), parameters)
-        except psycopg2.Error as error:
-            if sent is not statement:
-                raw.forget(statement, error)
-            raise
+        if _with_next(context):
+            raw.hold(cursor, statement, sent, parameters)
+            return
+        run(cursor, raw.framed(sent, _commits(context)), parameters, *((statement,) if sent is not statement else ()))
 
     def do_execute_no_params(cursor, statement, context=None) -> None:
-        cursor.execute(cursor.connection.framed(statement, _commits(context)))
+        run(cursor, cursor.connection.framed(statement, _commits(context)), None)
 
     def do_executemany(cursor, statement, parameters, context=None) -> None:
-        begin = cursor.connection.take_begin()
-        if begin:  # a batch runs its statement many times: BEGIN goes on its own
-            cursor.execute(begin)
+        raw = cursor.connection
+        begin = raw.take_begin()  # held statements have taken it if they came first
+        before = begin or raw.take_held(False)[0].removesuffix("; ")
+        if before:  # a batch runs its statement many times: what goes before it goes on its own
+            cursor.execute(before)
         executemany(cursor, statement, parameters, context)
 
     for name, hook in {"set_isolation_level": set_isolation_level, "reset_isolation_level": reset_isolation_level,

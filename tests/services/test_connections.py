@@ -110,6 +110,70 @@ def test_a_failed_statement_rolls_the_whole_transaction_back_and_the_connection_
         assert connection.execute(sa.select(sa.func.count()).select_from(scratch)).scalar() == 0
 
 
+LOCK = sa.text("SELECT pg_advisory_xact_lock(4242, :city)").execution_options(guiyan_with_next=True)
+
+
+def _taken_elsewhere(databases, city: int) -> bool:
+    other = psycopg2.connect(databases["registry"])
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(4242, %s)", (city,))
+            return not cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
+def test_a_statement_held_for_the_next_goes_in_its_round_trip(engine, databases, sent, scratch):
+    """A lock whose result nobody reads goes with the statement after it (its values filled in,
+    a `%` among them left as it is), or with the COMMIT; a rollback never sends it."""
+    sent.clear()
+    with engine.begin() as connection:
+        connection.execute(LOCK, {"city": 1})
+        assert not _taken_elsewhere(databases, 1)  # not sent yet
+        assert connection.execute(sa.text("SELECT :x || '%'"), {"x": "50"}).scalar() == "50%"
+        assert _taken_elsewhere(databases, 1)
+    assert sent == ["BEGIN; SELECT pg_advisory_xact_lock(4242, 1); SELECT %(x)s || '%%'", "COMMIT"]
+    sent.clear()
+    with engine.begin() as connection:
+        connection.execute(scratch.insert().values(id=1))
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(4242, length(:note))").execution_options(
+            guiyan_with_next=True), {"note": "100%"})
+    assert sent[-1] == "SELECT pg_advisory_xact_lock(4242, length('100%')); COMMIT", sent
+    sent.clear()
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        connection.execute(LOCK, {"city": 2})
+        raise RuntimeError("the command refuses")
+    assert sent == []
+
+
+def test_the_statement_after_a_held_lock_reads_what_was_committed_while_it_waited(engine, databases, scratch):
+    """Each statement of one round trip has its own snapshot: what another transaction committed
+    before it let the lock go is what the next statement reads."""
+    import threading
+
+    seen = {}
+
+    def waiting() -> None:
+        with engine.begin() as connection:
+            connection.execute(LOCK, {"city": 3})
+            seen["count"] = connection.execute(sa.select(sa.func.count()).select_from(scratch)).scalar()
+
+    other = psycopg2.connect(databases["registry"])
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(4242, 3)")
+            cursor.execute(f"INSERT INTO {scratch.name} (id) VALUES (7)")
+            thread = threading.Thread(target=waiting)
+            thread.start()
+            thread.join(0.5)
+            assert "count" not in seen  # held back by the other's lock
+        other.commit()
+        thread.join(10)
+    finally:
+        other.close()
+    assert seen["count"] == 1
+
+
 def test_an_autocommit_or_repeatable_read_use_leaves_the_connection_at_the_servers_default(engine):
     """An explicit READ COMMITTED left behind made psycopg2 send `SET default_transaction_isolation
     TO DEFAULT` after every later autocommit statement: a round trip per outbox hand-off and per

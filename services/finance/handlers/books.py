@@ -31,6 +31,7 @@ from shared import clock, regions
 from shared.actors import Actor, programme_city
 from shared.contracts.finance import KIND_NAMES
 from shared.db import run_at_commit
+from shared.dbapi import WITH_NEXT
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan
 from shared.payee_accounts import check_account_number, mask_account
@@ -530,8 +531,11 @@ _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.bindparam("key", type_=sa.Int
 
 
 def lock(session: Session, key: int, city: str) -> None:
-    """One decision against one city's balance at a time (other cities' go on)."""
-    session.execute(_LOCK, {"key": key, "city": int(regions.jurisdiction_prefix(city))})
+    """One decision against one city's balance at a time (other cities' go on). The lock goes with
+    the transaction's next statement, in its round trip (`shared.dbapi`); that one reads the
+    balance as it stands once the lock is granted."""
+    session.execute(_LOCK, {"key": key, "city": int(regions.jurisdiction_prefix(city))},
+                    execution_options={WITH_NEXT: True})
 
 
 def require_loan(session: Session, loan_id: str, *, for_update: bool = False) -> GuaranteedLoan:
