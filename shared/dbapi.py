@@ -133,10 +133,7 @@ def frame_transactions(engine: sa.Engine) -> None:
         raw = cursor.connection
         prefix, held = raw.take_held(parameters is not None)
         try:
-            if parameters is None:
-                cursor.execute(prefix + text)
-            else:
-                cursor.execute(prefix + text, parameters)
+            cursor.execute(prefix + text, parameters)
         except psycopg2.Error as error:
             for statement in (*held, *statements):
                 raw.forget(statement, error)

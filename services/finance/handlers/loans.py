@@ -390,12 +390,11 @@ def _borrower(session: Session, actor: Actor, data: LoanCreate) -> tuple[KnownEn
     """The applicant as finance knows them, and the enterprise they apply for; the first statement
     of an application or of its assessment."""
     found = session.execute(_PERSON_OF_ACCOUNT, {"account_id": actor.user_id}).one_or_none()
-    if found is not None:
-        books.note_generation(session, found.books_generation)
-    person = found[0] if found is not None else None
-    if person is None:
+    if found is None:
         raise InvalidState("entrepreneur_not_registered", "borrower",
                            "请先登记创业者信息（登记后稍候片刻即可申请）")
+    person, generation = found
+    books.note_generation(session, generation)
     if data.borrower_kind != "enterprise":
         return person, None
     firm = session.get(KnownEnterprise, data.enterprise_id)
@@ -676,9 +675,8 @@ def reject(uow, actor: Actor, loan_id: str, reason: str, expected_version: int |
 
 _INSTALMENTS = Instalment.__table__
 # the schedule's statement, built once (building it cost more than running it)
-_PLAN = sa.select(_INSTALMENTS.c.number, _INSTALMENTS.c.due_on, _INSTALMENTS.c.principal_fen,
-                  _INSTALMENTS.c.interest_fen, _INSTALMENTS.c.principal_paid_fen, _INSTALMENTS.c.interest_paid_fen
-                  ).where(_INSTALMENTS.c.loan_id == sa.bindparam("loan_id")).order_by(_INSTALMENTS.c.number)
+_PLAN = sa.select(*(_INSTALMENTS.c[name] for name in PLAN_FIELDS)).where(
+    _INSTALMENTS.c.loan_id == sa.bindparam("loan_id")).order_by(_INSTALMENTS.c.number)
 
 
 def _plan(session: Session, loan: GuaranteedLoan) -> list[loan_rules.Instalment]:
