@@ -60,6 +60,8 @@ class FramedConnection(Preparing, psycopg2.extensions.connection):
     def take_held(self, escaped: bool) -> tuple[str, list[str]]:
         """The held statements as the prefix of the next one's text (`escaped`: its `%` doubled, for a
         text that psycopg2 fills in with values), and the statements as written."""
+        if not self.held:
+            return "", []
         held, self.held = self.held, []
         prefix = "".join(f"{text}; " for _, text in held)
         return (prefix.replace("%", "%%") if escaped else prefix), [statement for statement, _ in held]
