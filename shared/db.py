@@ -161,13 +161,32 @@ def insert_at_commit(session: Session, instance) -> None:
     for prop in state.mapper.column_attrs:
         column = prop.columns[0]
         if prop.key not in state.dict:  # never set: its default, as the ORM's INSERT would give it
-            default = column.default
-            value = None if default is None else default.arg if default.is_scalar else default.arg(None)
-            setattr(instance, prop.key, value)
+            setattr(instance, prop.key, _python_default(column))
         row[column.name] = getattr(instance, prop.key)
     write_at_commit(session, state.mapper.local_table, row)
     make_transient_to_detached(instance)
     session.add(instance)
+
+
+def _python_default(column: sa.Column) -> Any:
+    """The value an INSERT of the ORM's would give `column` left unset. One the database would give
+    (a server default, a SQL expression) is known only once the row is there: refused."""
+    from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+
+    default = column.default
+    if default is None and column.server_default is None:
+        return None
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    if isinstance(default, CallableColumnDefault):
+        # SQLAlchemy wraps the callable to take an execution context, which a zero-argument default ignores
+        return default.arg(None)  # type: ignore[arg-type]
+    raise ValueError(f"{column} takes its default from the database: give it a value to insert it at commit")
+
+
+def tagged(tag: str, values: dict) -> dict:
+    """`values` named after a `run_at_commit` clause's `tag`, as its SQL names them (`:{tag}_name`)."""
+    return {f"{tag}_{key}": value for key, value in values.items()}
 
 
 CLAUSES_AT_COMMIT = "guiyan_clauses_at_commit"

@@ -36,6 +36,12 @@ class NewThing(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class StampedThing(Base):
+    __tablename__ = "stamped_things"
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    made_at: Mapped[str] = mapped_column(sa.String(30), server_default=sa.text("now()::text"))
+
+
 class NewPart(Base):
     __tablename__ = "new_parts"
     thing_id: Mapped[str] = mapped_column(sa.ForeignKey("new_things.id"), primary_key=True)
@@ -175,3 +181,11 @@ def test_a_new_record_is_written_with_its_defaults_by_the_statement_that_commits
         command(uow, fail=True)
     with engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).select_from(NewThing.__table__)) == 1
+
+
+def test_a_record_whose_default_the_database_gives_is_refused_before_anything_is_written(engine):
+    """Its value is known only once the row is there, and reading it would ask for a row not yet there."""
+    with UnitOfWork(sessionmaker(engine, expire_on_commit=False), "projects") as uow:
+        with pytest.raises(ValueError, match="made_at"):
+            insert_at_commit(uow.session, StampedThing(id=str(uuid.uuid4())))
+        assert not uow.session.new and not uow.session.info.get("guiyan_at_commit")

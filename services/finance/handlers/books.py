@@ -30,7 +30,7 @@ from services.finance.models import (
 from shared import clock, regions
 from shared.actors import Actor, programme_city
 from shared.contracts.finance import KIND_NAMES
-from shared.db import run_at_commit
+from shared.db import run_at_commit, tagged
 from shared.dbapi import WITH_NEXT
 from shared.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from shared.money import fen_to_yuan
@@ -320,15 +320,15 @@ def post(session: Session, city: str, posting: ledger.Posting, by: str, *, at_co
               "debits": [line.debit_fen for line in posting.lines],
               "credits": [line.credit_fen for line in posting.lines]}
     if at_commit:
-        run_at_commit(session, lambda tag: (_posting_clauses(tag), _tagged(tag, values)))
+        run_at_commit(session, lambda tag: (_posting_clauses(tag), tagged(tag, values)))
         return
     with session.no_autoflush:
-        session.execute(_POSTING, _tagged(_NOW, values))
+        session.execute(_POSTING, tagged(_NOW, values))
 
 
 def _posting_clauses(tag: str) -> list[tuple[str, str]]:
     """A posting and its lines (given as three arrays) as two WITH clauses, their names and
-    parameters (`_tagged`) after `tag`; one shape whatever the number of lines, so that it is
+    parameters (`shared.db.tagged`) after `tag`; one shape whatever the number of lines, so that it is
     compiled once."""
     postings, lines = LedgerPosting.__tablename__, LedgerLine.__tablename__
     head = (f"INSERT INTO {postings} (city_code, kind, reference, posted_by, posted_at) "  # noqa: S608
@@ -338,10 +338,6 @@ def _posting_clauses(tag: str) -> list[tuple[str, str]]:
             f"FROM posting_{tag}, unnest(CAST(:{tag}_accounts AS varchar[]), CAST(:{tag}_debits AS bigint[]), "
             f"CAST(:{tag}_credits AS bigint[])) AS line(account, debit_fen, credit_fen)")
     return [(f"posting_{tag}", head), (f"lines_{tag}", body)]
-
-
-def _tagged(tag: str, values: dict) -> dict:
-    return {f"{tag}_{key}": value for key, value in values.items()}
 
 
 def _posting_statement(tag: str) -> sa.TextClause:

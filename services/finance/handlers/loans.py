@@ -41,6 +41,7 @@ from shared.db import (
     insert_at_commit,
     new_id,
     run_at_commit,
+    tagged,
     text_contains,
     update_at_commit,
     visible_to,
@@ -699,10 +700,10 @@ def _paid_clause(loan_id: str, changed: list[loan_rules.Instalment]):
                f"CAST(:{tag}_principal AS bigint[]), CAST(:{tag}_interest AS bigint[])) "
                f"AS paid(number, principal, interest) "
                f"WHERE existing.loan_id = :{tag}_loan AND existing.number = paid.number")
-        return [(f"paid_{tag}", sql)], {
-            f"{tag}_loan": loan_id, f"{tag}_numbers": [i.number for i in changed],
-            f"{tag}_principal": [i.principal_paid_fen for i in changed],
-            f"{tag}_interest": [i.interest_paid_fen for i in changed]}
+        return [(f"paid_{tag}", sql)], tagged(tag, {
+            "loan": loan_id, "numbers": [i.number for i in changed],
+            "principal": [i.principal_paid_fen for i in changed],
+            "interest": [i.interest_paid_fen for i in changed]})
     return build
 
 
