@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -134,3 +135,22 @@ class CpuMeter:
         used["broker"] = after.broker - before.broker
         used["wall"] = after.at - before.at
         return used
+
+    def wait_quiet(self, share: float = 0.05, window: float = 0.5, timeout: float = 60) -> float:
+        """Wait until the system's processes (services, PostgreSQL, RabbitMQ) together use less than
+        `share` of one core over `window` seconds: what an earlier part left (consumers catching up
+        on its events, a relay marking them sent) is then done, and not counted against the next.
+        Returns the seconds waited; gives up, and says so, after `timeout`."""
+        started = time.perf_counter()
+        before = self.read()
+        while True:
+            time.sleep(window)
+            after = self.read()
+            used = self.spent(before, after)
+            if (used["services"] + used["postgres"] + used["broker"]) / used["wall"] < share:
+                print(f"bench: quiet after {after.at - started:.1f} s", file=sys.stderr, flush=True)
+                return after.at - started
+            if after.at - started > timeout:
+                print(f"bench: still busy after {timeout:.0f} s; measuring anyway", file=sys.stderr, flush=True)
+                return after.at - started
+            before = after

@@ -53,7 +53,10 @@ from nameko.runners import ServiceRunner  # noqa: E402
 
 from shared import logging as guiyan_logging  # noqa: E402
 from shared.db import patch_psycopg_for_eventlet  # noqa: E402
+from shared.publishing import buffer_broker_reads  # noqa: E402
 from shared.settings import SETTINGS_BY_SERVICE  # noqa: E402
+
+GC_THRESHOLDS = (10_000, 20, 20)  # the collector's generations, for a service process once started
 
 SERVICE_CLASSES = {
     "registry": "services.registry.service:RegistryService",
@@ -79,6 +82,7 @@ def nameko_config(name: str) -> dict:
 def main(names: list[str]) -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     patch_psycopg_for_eventlet()
+    buffer_broker_reads()
     settings = SETTINGS_BY_SERVICE[names[0]]()
     guiyan_logging.configure(settings.log_format, settings.log_level)
     log = guiyan_logging.get_logger("runner")
@@ -106,6 +110,9 @@ def main(names: list[str]) -> None:
     # full collection; the garbage of starting is collected first
     gc.collect()
     gc.freeze()
+    # a young collection every 10,000 objects kept rather than every 700: a loan's flow made finance
+    # collect about once per flow, 1 % of its CPU, for cycles that are few and small here
+    gc.set_threshold(*GC_THRESHOLDS)
     log.info("started", services=names)
     runner.wait()
 

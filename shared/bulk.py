@@ -4,6 +4,7 @@ many-row insert)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -12,6 +13,12 @@ import sqlalchemy as sa
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+
+# the statements these helpers write are few (one per table, columns and clauses), and each came
+# again with every command and every batch of events: SQLAlchemy's `text` scans a statement for its
+# parameters each time it is made (a statement at commit is a few thousand characters)
+_text = functools.lru_cache(maxsize=512)(sa.text)
 
 
 def _json_value(value):
@@ -39,7 +46,7 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict], *, skip_exi
     preparer = session.get_bind().dialect.identifier_preparer
     conflict = f" ON CONFLICT {on_conflict}" if on_conflict else " ON CONFLICT DO NOTHING" if skip_existing else ""
     back = f" RETURNING {', '.join(preparer.quote(column) for column in returning)}" if returning else ""
-    result = session.execute(sa.text(_insert_from_json(preparer, table, rows, "rows") + conflict + back),
+    result = session.execute(_text(_insert_from_json(preparer, table, rows, "rows") + conflict + back),
                              {"rows": _as_json(rows)})
     return list(result) if returning else []
 
@@ -52,7 +59,7 @@ def update_rows(session: Session, table: sa.Table, rows: list[dict], *, key: str
     preparer = session.get_bind().dialect.identifier_preparer
     name, match = preparer.format_table(table), preparer.quote(key)
     columns = [preparer.quote(column) for column in rows[0] if column != key]
-    session.execute(sa.text(
+    session.execute(_text(
         f"UPDATE {name} AS existing SET {', '.join(f'{column} = given.{column}' for column in columns)} "  # noqa: S608
         f"FROM jsonb_populate_recordset(NULL::{name}, CAST(:rows AS jsonb)) AS given "
         f"WHERE existing.{match} = given.{match}"), {"rows": _as_json(rows)})
@@ -110,4 +117,4 @@ def insert_rows_together(session: Session, batches: list[tuple[sa.Table, list[di
         values.update(parameters)
     *first, (_, last) = parts  # the last part is the statement, the others its WITH clauses
     prefix = f"WITH {', '.join(f'{name} AS ({sql})' for name, sql in first)} " if first else ""
-    session.execute(sa.text(prefix + last).execution_options(**(execution_options or {})), values)
+    session.execute(_text(prefix + last).execution_options(**(execution_options or {})), values)

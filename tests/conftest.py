@@ -25,8 +25,11 @@ os.environ.setdefault("GUIYAN_OUTBOX_INTERVAL_SECONDS", "0.1")
 os.environ.setdefault("GUIYAN_RETRY_DELAYS_MS", "100,200,400")
 os.environ.setdefault("GUIYAN_LOG_LEVEL", "WARNING")
 
+from shared.publishing import buffer_broker_reads  # noqa: E402
 from tests import infra as infra_module  # noqa: E402
 from tests.support import log_scan  # noqa: E402
+
+buffer_broker_reads()  # as every service process reads its broker connections (guiyan.runner)
 
 _discovered = None
 _captured_output: list[tuple[str, str]] = []  # (test and section, text) pytest captured, for the scan

@@ -100,3 +100,42 @@ def test_a_broker_away_or_a_connection_lost_is_a_transient_failure(amqp_uri, err
                                         mandatory=True)
     assert is_transient(caught.value), caught.value
     close_held_connections()
+
+
+def test_a_broker_connection_reads_ahead_and_delivers_every_frame_whole_and_in_order(amqp_uri, exchange):
+    """Reads ask for at least `READ_AHEAD_BYTES` (conftest has the process read as services do): a
+    burst of small messages arrives in fewer reads than frames, a body larger than the read-ahead
+    across several reads, and each message is delivered whole, in order, with nothing waited for
+    that was already read."""
+    import amqp.transport
+
+    from shared.publishing import buffer_broker_reads
+
+    buffer_broker_reads()  # once more: nothing changes
+    assert amqp.transport.TCPTransport._setup_transport.reads_ahead
+    queue = _bound(amqp_uri, exchange, "reads.ahead")
+    bodies = [{"n": n, "text": "归雁" * (n % 7) * 50} for n in range(40)] + [{"n": 40, "text": "大" * 30_000}]
+    with Connection(amqp_uri) as connection:
+        producer = connection.Producer(exchange=exchange)
+        for body in bodies:
+            producer.publish(body, routing_key="reads.ahead", serializer="json")
+    with Connection(amqp_uri) as connection:
+        connection.connect()
+        transport = connection.connection.transport
+        asked: list[int] = []
+        recv = transport._quick_recv
+
+        def counting(wanted: int) -> bytes:
+            asked.append(wanted)
+            return recv(wanted)
+
+        transport._quick_recv = counting
+        got = []
+        with connection.Consumer(queue, callbacks=[lambda body, message: (got.append(body), message.ack())],
+                                 prefetch_count=len(bodies)):
+            eventually(lambda: connection.drain_events(timeout=1) or len(got) == len(bodies), timeout=10,
+                       interval=0, ignoring=(TimeoutError,))
+    assert got == bodies
+    frames = 3 * len(bodies)  # a method, a header and a body frame each (the last body in several)
+    assert len(asked) < frames
+    assert transport._read_buffer == b""
