@@ -6,12 +6,19 @@ import uuid
 from unittest import mock
 from urllib.parse import quote
 
+import amqp.transport
 import pytest
 import requests
 from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import UndeliverableMessage
 
-from shared.publishing import HeldPublisher, _still_open, close_held_connections, held_connections
+from shared.publishing import (
+    HeldPublisher,
+    _still_open,
+    buffer_broker_reads,
+    close_held_connections,
+    held_connections,
+)
 from tests.support.waiting import eventually
 
 
@@ -107,10 +114,6 @@ def test_a_broker_connection_reads_ahead_and_delivers_every_frame_whole_and_in_o
     burst of small messages arrives in fewer reads than frames, a body larger than the read-ahead
     across several reads, and each message is delivered whole, in order, with nothing waited for
     that was already read."""
-    import amqp.transport
-
-    from shared.publishing import buffer_broker_reads
-
     buffer_broker_reads()  # once more: nothing changes
     assert amqp.transport.TCPTransport._setup_transport.reads_ahead
     queue = _bound(amqp_uri, exchange, "reads.ahead")
