@@ -257,6 +257,8 @@ def _take_held_changes(session, flush_context=None, instances=None) -> None:
             value = state.dict[key]
             held.values[mapper.column_attrs[key].columns[0].name] = value
             set_committed_value(held.instance, key, value)
+        if not state.committed_state:  # nothing else of it changed: clean, as a flush would leave it,
+            state._commit_all(state.dict, session.identity_map)  # so the ORM's flush skips it
 
 
 def _held_updates(session) -> list[tuple[sa.Table, dict, str | None]]:
