@@ -12,7 +12,10 @@ def yuan_to_fen(amount: Decimal | str | int) -> int:
 
 
 def fen_to_yuan(fen: int) -> str:
-    return f"{Decimal(fen) / 100:.2f}"
+    if type(fen) is int:  # as stored: whole fen, shown without a Decimal (a loan's answer shows 300)
+        whole, cents = divmod(abs(fen), 100)
+        return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
+    return f"{Decimal(fen) / 100:.2f}"  # a sum PostgreSQL gives as numeric
 
 
 def round_fen(value: Decimal) -> int:

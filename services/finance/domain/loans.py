@@ -321,7 +321,8 @@ def allocate(instalments: list[Instalment], amount_fen: int) -> tuple[list[Insta
         interest_paid += to_interest
         principal_paid += to_principal
         updated.append(replace(row, interest_paid_fen=row.interest_paid_fen + to_interest,
-                               principal_paid_fen=row.principal_paid_fen + to_principal))
+                               principal_paid_fen=row.principal_paid_fen + to_principal)
+                       if to_interest or to_principal else row)  # most of a schedule is left as it was
     return updated, interest_paid, principal_paid
 
 
