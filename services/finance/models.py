@@ -90,6 +90,14 @@ books_generation = sa.Table(
 """One row: a count that triggers move whenever policy_versions, banks or bank_partnerships change
 (migration 0015), so that a process knows whether what it keeps of them is still what they hold."""
 
+fund_exposure = sa.Table(
+    "fund_exposure", Base.metadata,
+    sa.Column("city_code", sa.String(12), primary_key=True),
+    sa.Column("exposure_fen", sa.BigInteger, nullable=False),
+)
+"""Per city, the principal its fund stands behind: approved and not yet lent, plus lent and unpaid.
+A trigger on loans keeps it, whatever writes them (migration 0016); a city with none has no row."""
+
 
 class FundYear(Base):
     """A city's repayment rate of a year, which decides its guarantee fund's leverage the year after.

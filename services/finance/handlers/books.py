@@ -26,6 +26,7 @@ from services.finance.models import (
     PolicyVersion,
     SubsidyBatch,
     books_generation,
+    fund_exposure,
 )
 from shared import clock, regions
 from shared.actors import Actor, programme_city
@@ -414,14 +415,12 @@ def reconcile(session: Session, city: str) -> list[dict]:
 # ---- the guarantee fund ---------------------------------------------------------------------
 
 
-def _outstanding(city: str) -> sa.ScalarSelect:
+def _outstanding(city: str) -> sa.ColumnElement[int]:
     """Principal the city's fund stands behind: approved but not yet lent, plus what is lent and
-    unpaid (one pass over the city's loans)."""
-    approved = sa.func.sum(GuaranteedLoan.approved_amount_fen).filter(GuaranteedLoan.status == "approved")
-    lent = sa.func.sum(GuaranteedLoan.outstanding_principal_fen).filter(
-        GuaranteedLoan.status.in_(loan_rules.IN_REPAYMENT + ("defaulted",)))
-    return (sa.select(sa.func.coalesce(approved, 0) + sa.func.coalesce(lent, 0))
-            .where(in_city(GuaranteedLoan.region_code, city)).scalar_subquery())
+    unpaid, as the trigger on loans keeps it (`fund_exposure`): one row, where summing the city's
+    loans took longer with every loan, under the fund's lock."""
+    return sa.func.coalesce(sa.select(fund_exposure.c.exposure_fen)
+                            .where(fund_exposure.c.city_code == city).scalar_subquery(), 0)
 
 
 def _year_row(city: str, year: int):

@@ -441,8 +441,12 @@ def _loans_touching_statement() -> sa.Select:
                       KnownEnterprise.owner_entrepreneur_id, LoanPartner.entrepreneur_id)
             .outerjoin(KnownEnterprise, KnownEnterprise.id == GuaranteedLoan.enterprise_id)
             .outerjoin(LoanPartner, LoanPartner.loan_id == GuaranteedLoan.id)
-            .where(sa.or_(GuaranteedLoan.entrepreneur_id.in_(people), GuaranteedLoan.enterprise_id.in_(owned),
-                          GuaranteedLoan.id.in_(partnered))))
+            # the three ways a loan is a person's, each by its own index: one OR of them read every
+            # loan (an application's check took longer with every loan ever made)
+            .where(GuaranteedLoan.id.in_(sa.union(
+                sa.select(GuaranteedLoan.id).where(GuaranteedLoan.entrepreneur_id.in_(people)),
+                sa.select(GuaranteedLoan.id).where(GuaranteedLoan.enterprise_id.in_(owned)),
+                partnered))))
 
 
 _LOANS_TOUCHING = _loans_touching_statement()
