@@ -7,6 +7,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from services.finance.domain import loans as loan_rules
 from shared.migrate import drop_database, ensure_database, upgrade
 
 CITY, OTHER = "990100000000", "990200000000"
@@ -112,3 +113,16 @@ def test_a_change_that_is_rolled_back_leaves_the_kept_figure_as_it_was(finance):
         raise RuntimeError("the command refuses")
     with engine.connect() as connection:
         assert _kept(connection) == {CITY: 100_00}
+
+
+def test_every_status_of_a_loan_stands_behind_what_the_domain_says(finance):
+    """The trigger's share of a loan, in SQL, against the domain's lists of statuses, in Python: a
+    status added to one and not the other fails here."""
+    url, engine = finance
+    upgrade("finance", url)
+    with engine.connect() as connection:
+        for status in loan_rules.STATUS_NAMES:
+            expected = 7 if status == "approved" else 5 if status in (*loan_rules.IN_REPAYMENT, "defaulted") else 0
+            assert connection.execute(sa.text("SELECT loan_exposure_fen(:status, 7, 5)"),
+                                      {"status": status}).scalar() == expected, status
+    assert set(loan_rules.OUTSTANDING) == {"approved", *loan_rules.IN_REPAYMENT, "defaulted"}
