@@ -1,6 +1,6 @@
 """A light HTTP load: each client is a thread with its own keep-alive connection, written and read on
 the socket itself (far cheaper per request than `requests`, and cheaper than http.client, whose
-header parsing and response objects cost the loan flow's client a fifth of its CPU), so that the
+header parsing and response objects cost the loan flow's client a third of its CPU), so that the
 load generator takes little of the machine it measures."""
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ class Http:
                 self.connection.sendall(request)
                 status, payload, close = self._response()
                 break
-            except _Stale:
+            except (_Stale, ConnectionError) as failure:  # as http.client's were: once more, on a new one
                 self._close()
                 if attempt == 2:
-                    raise ConnectionError(f"{method} {path}: the connection closed before an answer") from None
+                    raise ConnectionError(f"{method} {path}: {failure or 'closed before an answer'}") from failure
         if close:
             self._close()
         if status != expect:

@@ -72,7 +72,7 @@ def _insert_from_json(preparer, table: sa.Table, rows: list[dict], parameter: st
 
 
 # the SQL of the two helpers below, written once for each table and set of columns: quoting every
-# name again for every command was a fiftieth of a loan step's cost
+# name again for every command was about 2 % of finance's Python in a loan flow, by a CPU profile
 @functools.lru_cache(maxsize=512)
 def _insert_sql(preparer, table: sa.Table, names: tuple[str, ...], parameter: str) -> str:
     name = preparer.format_table(table)

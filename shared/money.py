@@ -12,7 +12,7 @@ def yuan_to_fen(amount: Decimal | str | int) -> int:
 
 
 def fen_to_yuan(fen: int) -> str:
-    if type(fen) is int:  # as stored: whole fen, shown without a Decimal (a loan's answer shows 300)
+    if type(fen) is int:  # as stored: whole fen, without a Decimal (a loan's answer shows about 300 amounts)
         whole, cents = divmod(abs(fen), 100)
         return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
     return f"{Decimal(fen) / 100:.2f}"  # a sum PostgreSQL gives as numeric
