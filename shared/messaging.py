@@ -35,7 +35,6 @@ from kombu import Connection, Queue, binding
 from nameko.events import EventHandler, get_event_exchange
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
-from nameko.rpc import ReplyListener
 from sqlalchemy.dialects.postgresql import insert
 
 from shared import clock
@@ -124,7 +123,8 @@ class SteadyQueueConsumer(QueueConsumer):
     by itself. nameko passes over only amqp's own ConnectionError; the socket's (reset, broken pipe),
     raised while the broker restarts, ended the thread that settled the message, and a thread that
     ends with an error stops the whole container. Every consumer of a Guiyan service is one of these:
-    event handlers', RPC entrypoints' and RPC reply listeners'."""
+    event handlers' and RPC entrypoints' (RPC replies come on the caller's own channel,
+    shared.direct_rpc)."""
 
     def __init__(self):
         super().__init__()
@@ -132,16 +132,8 @@ class SteadyQueueConsumer(QueueConsumer):
         self._idle_read = False  # waiting in `consume`'s read for the next message
 
     def get_consumers(self, consumer_cls, channel):
-        """A reply listener's queue is read without acknowledgements: a reply is for the one caller
-        waiting on this connection, and if the connection is lost, so is the caller's wait (it times
-        out, 503) and the queue with it, acknowledged or not. An acknowledgement per call was a frame
-        each way for the caller and the broker, for nothing."""
         self._channel = channel
-        consumers = super().get_consumers(consumer_cls, channel)
-        for provider, consumer in self._consumers.items():
-            if isinstance(provider, ReplyListener):
-                consumer.no_ack = True  # before kombu starts consuming (basic_consume)
-        return consumers
+        return super().get_consumers(consumer_cls, channel)
 
     def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
         """kombu's loop (`ConsumerMixin.consume`), except that a read waits `IDLE_READ_SECONDS` for

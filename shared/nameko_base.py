@@ -12,7 +12,6 @@ import eventlet
 import eventlet.event
 import kombu.serialization
 import sqlalchemy as sa
-from kombu.entity import TRANSIENT_DELIVERY_MODE
 from kombu.exceptions import EncodeError
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -23,16 +22,7 @@ from nameko.constants import (
 )
 from nameko.exceptions import UnserializableValueError, serialize
 from nameko.extensions import DependencyProvider
-from nameko.rpc import (
-    MethodProxy,
-    ReplyListener,
-    Responder,
-    Rpc,
-    RpcConsumer,
-    RpcProxy,
-    ServiceProxy,
-    get_rpc_exchange,
-)
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from nameko.timer import Timer
 from pydantic_core import to_jsonable_python
 
@@ -42,6 +32,7 @@ from shared import (
 )
 from shared.actors import as_actor
 from shared.db import DatabaseAccess, make_engine, stale_data_error
+from shared.direct_rpc import SteadyRpcProxy, is_direct_reply  # noqa: F401  (every service's RPC proxy)
 from shared.errors import EXPECTED_ERRORS, DomainError, ServiceUnavailable, unavailable
 from shared.idempotency import in_transaction, run_once
 from shared.logging import bind_correlation_id, get_logger
@@ -211,9 +202,13 @@ class ReplyResponder(Responder):
         properties = self.message.properties
         publisher = self.publisher_cls(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
 
+        reply_to = properties["reply_to"]
+        # a direct reply-to address is reached through the default exchange only (shared.direct_rpc)
+        exchange = "" if is_direct_reply(reply_to) else self.exchange
+
         def send(payload) -> None:
             publisher.publish(payload, serializer=kombu.serialization.registry.type_to_name[properties["content_type"]],
-                              exchange=self.exchange, routing_key=properties["reply_to"],
+                              exchange=exchange, routing_key=reply_to,
                               correlation_id=properties.get("correlation_id"))
 
         error = serialize(exc_info[1]) if exc_info is not None else None
@@ -279,44 +274,6 @@ class SteadyRpc(SignatureOnce, Rpc):
         except TRANSIENT_ERRORS as exc:
             log.warning("rpc_reply_lost", entrypoint=self.method_name, error=repr(exc))
             return result, exc_info
-
-
-class SteadyReplyListener(ReplyListener):
-    """nameko's listener for RPC replies, on a SteadyQueueConsumer: a reply whose acknowledgement
-    is lost with the broker still reaches its caller, and the listener lives on."""
-
-    queue_consumer = SteadyQueueConsumer()
-
-
-class HeldMethodProxy(MethodProxy):
-    """nameko's call of one remote method, its request written by `HeldPublisher`."""
-
-    publisher_cls = HeldPublisher
-
-
-class HeldServiceProxy(ServiceProxy):
-    """nameko's proxy of a service, whose methods are `HeldMethodProxy`s."""
-
-    def __getattr__(self, name):
-        return HeldMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener, **self.options)
-
-
-class SteadyRpcProxy(RpcProxy):
-    """nameko's RPC proxy, its replies taken by SteadyReplyListener, its requests not persistent and
-    sent, with confirms, on the process's held connections (shared.publishing).
-
-    A request is worth nothing once its caller has stopped waiting, and a broker that restarts
-    has lost the reply queue anyway: written to disk, a request only came back after a restart to
-    be done for nobody (the caller had its 503; its retry, with the same idempotency key, is the
-    one that counts). Not written, it costs the broker a disk write less on every call."""
-
-    rpc_reply_listener = SteadyReplyListener()
-
-    def __init__(self, target_service: str, **options):
-        super().__init__(target_service, **{"delivery_mode": TRANSIENT_DELIVERY_MODE, **options})
-
-    def get_dependency(self, worker_ctx):
-        return HeldServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
 
 
 def json_rpc(method):

@@ -45,8 +45,8 @@ def service_proxy(name: str) -> Any:
 
 
 class TimedRpcProxy(SteadyRpcProxy):
-    def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, **options):
-        super().__init__(target_service, **options)
+    def __init__(self, target_service: str, timeout: float = DEFAULT_TIMEOUT_SECONDS):
+        super().__init__(target_service)
         self.timeout = timeout
 
     def setup(self):

@@ -31,16 +31,31 @@ def test_any_other_failure_still_raises():
         rpc.handle_result(mock.Mock(), mock.Mock(), {"id": "e-1"}, None)
 
 
-def test_replies_go_without_publisher_confirms_and_requests_keep_them():
-    """A confirm of a reply tells the service, which can do nothing with it; a request's confirm is
-    how the caller learns at once that no service is there (nameko's UnknownService)."""
-    from nameko.amqp.publish import Publisher
-
+def test_replies_go_without_publisher_confirms_and_straight_to_a_direct_caller():
+    """A confirm of a reply tells the service, which can do nothing with it. A caller of
+    shared.direct_rpc is answered on the default exchange (the only way to its channel); any other
+    caller, nameko's standalone proxies, through the RPC exchange to its reply queue."""
     from shared.nameko_base import QuickReplyRpcConsumer, ReplyPublisher, ReplyResponder
 
     assert isinstance(SteadyRpc.rpc_consumer, QuickReplyRpcConsumer)
     assert ReplyResponder.publisher_cls is ReplyPublisher and ReplyPublisher.use_confirms is False
-    assert Publisher.use_confirms is True  # every other publisher, the gateway's requests among them
+    sent = []
+
+    class Recording:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def publish(self, payload, **kwargs):
+            sent.append((kwargs["exchange"], kwargs["routing_key"]))
+
+    rpc_exchange = mock.Mock(name="nameko-rpc")
+    for reply_to in ("amq.rabbitmq.reply-to.g1h2AA5yZXBseQ==", "rpc.reply-standalone_rpc_proxy-1"):
+        message = mock.Mock(properties={"content_type": "application/json", "reply_to": reply_to,
+                                        "correlation_id": "c"})
+        responder = ReplyResponder("amqp://x", rpc_exchange, "json", message)
+        responder.publisher_cls = Recording
+        responder.send_response({"id": "e-1"}, None)
+    assert sent == [("", "amq.rabbitmq.reply-to.g1h2AA5yZXBseQ=="), (rpc_exchange, "rpc.reply-standalone_rpc_proxy-1")]
 
 
 def test_a_result_is_serialized_once_and_one_that_cannot_be_is_answered_as_an_error():
@@ -87,8 +102,8 @@ def test_an_acknowledgement_lost_with_the_broker_is_logged_and_the_consumer_live
 
 
 def test_every_consumer_of_every_service_is_steady():
-    """Event handlers, RPC entrypoints and the reply listeners of every RPC proxy, the gateway's and
-    consultation's among them."""
+    """Event handlers and RPC entrypoints. The gateway has none: its calls are answered on their own
+    channel (shared.direct_rpc), with no reply queue or listener of nameko's."""
     import ast
     import importlib
     from pathlib import Path
@@ -106,7 +121,7 @@ def test_every_consumer_of_every_service_is_steady():
         container = ServiceContainer(getattr(importlib.import_module(module), attribute),
                                      {"AMQP_URI": "memory://"})
         consumers = [ext for ext in container.subextensions if isinstance(ext, QueueConsumer)]
-        assert consumers, name
+        assert bool(consumers) == (name != "gateway"), (name, consumers)
         assert all(isinstance(ext, SteadyQueueConsumer) for ext in consumers), (name, consumers)
 
 
