@@ -19,7 +19,9 @@ it to the call waiting for its correlation id. What the confirm was there for is
   reader fails every call still waiting on it with a transient error (kombu's `OperationalError`),
   and the next call opens a new connection. A request written on a connection that had sat idle and
   was found broken is written once more on a new one, as the held publishers do
-  (`shared.publishing`).
+  (`shared.publishing`). A connection on which nothing at all came while a call waited out its
+  timeout is given up too (it may have died without the socket knowing), as a held publisher's was
+  after a confirm that did not come.
 
 Requests are not persistent, as before: one that waited in its queue through a broker restart
 would be carried out for a caller that had its 503 long before. The server answers through
@@ -72,6 +74,7 @@ class _Line:
     def __init__(self, amqp_uri: str, exchange: kombu.Exchange, ssl, login_method):
         self.connection = kombu.Connection(amqp_uri, ssl=ssl, login_method=login_method)
         self.waiting: dict[str, eventlet.event.Event] = {}
+        self.answered = 0  # replies and returns the line has carried
         self.broken: BaseException | None = None
         self.writing = eventlet.semaphore.Semaphore()
         try:
@@ -98,11 +101,13 @@ class _Line:
             self.channel.send_method(spec.Basic.Publish, "Bssbb", (0, exchange, routing_key, True, False), message)
 
     def _answered(self, message) -> None:
+        self.answered += 1
         waiter = self.waiting.pop(message.properties.get("correlation_id"), None)
         if waiter is not None:  # else the caller stopped waiting (its timeout)
             waiter.send(message)
 
     def _returned(self, exc, exchange, routing_key, message) -> None:
+        self.answered += 1
         waiter = self.waiting.pop(message.properties.get("correlation_id"), None)
         if waiter is not None:
             waiter.send_exception(UnknownService(routing_key.split(".", 1)[0]))
@@ -173,9 +178,17 @@ class CallLine(SharedExtension):
                                delivery_mode=TRANSIENT_DELIVERY_MODE, reply_to=REPLY_TO, correlation_id=correlation_id)
         waiter = eventlet.event.Event()
         line = self._send(message, f"{service}.{method}", correlation_id, waiter)
+        answered = line.answered
         try:
             reply = waiter.wait()
-        finally:  # a timeout, or the caller killed: a late reply finds no one
+        except BaseException:  # a timeout, or the caller killed
+            if line.answered == answered and line.broken is None:
+                # nothing at all came on the line while the call waited: it may be dead without the
+                # socket knowing (no heartbeats on it; a link cut without a reset), so it is given up,
+                # and the next call opens a new one
+                line.close()
+            raise
+        finally:  # a late reply finds no one
             line.waiting.pop(correlation_id, None)
         body = kombu.serialization.loads(reply.body, reply.properties.get("content_type"),
                                          reply.properties.get("content_encoding"))

@@ -105,14 +105,36 @@ def test_a_service_that_never_started_is_refused_at_once(asking):
 
 
 def test_a_reply_that_comes_after_its_caller_gave_up_is_dropped(asking):
+    """Other calls were answered on the line while this one waited: the line is alive, and kept."""
     answering = _proxy(asking, "answering")
+    with eventlet.Timeout(20):
+        answering.echo("first")
+    first = _line(asking)._line
+    meanwhile = eventlet.spawn(lambda: [answering.echo(n) for n in range(5)])
     with pytest.raises(eventlet.Timeout):
-        with eventlet.Timeout(0.2):
-            answering.slow(0.5)
+        with eventlet.Timeout(0.5):
+            answering.slow(1)
+    meanwhile.wait()
     eventlet.sleep(0.6)  # the late reply has come and found no one
     with eventlet.Timeout(20):
         assert answering.echo("next")["value"] == "next"
-    assert _line(asking)._line.waiting == {}
+    assert _line(asking)._line is first and first.waiting == {}
+
+
+def test_a_line_that_carried_nothing_while_a_call_timed_out_is_given_up(asking):
+    """It may have died without its socket knowing (a link cut without a reset, and no heartbeats):
+    the next call opens a new one, and a late reply on the old one harms nothing."""
+    answering = _proxy(asking, "answering")
+    with eventlet.Timeout(20):
+        answering.echo("first")
+    first = _line(asking)._line
+    with pytest.raises(eventlet.Timeout):
+        with eventlet.Timeout(0.2):
+            answering.slow(0.5)
+    assert first.broken is not None
+    with eventlet.Timeout(20):
+        assert answering.echo("next")["value"] == "next"
+    assert _line(asking)._line is not first
 
 
 def test_a_broker_that_goes_away_fails_the_waiting_calls_at_once_and_the_next_opens_anew(
