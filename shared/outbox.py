@@ -24,7 +24,7 @@ from shared.bulk import insert_rows
 from shared.db import after_commit
 from shared.events import Envelope
 from shared.logging import get_logger
-from shared.publishing import amqp_message
+from shared.publishing import amqp_message, send_publish
 from shared.wakes import wake_relays
 
 if TYPE_CHECKING:
@@ -194,8 +194,8 @@ class ConfirmedChannel:
         headers = {"nameko.correlation_id": envelope.get("correlation_id") or "",
                    "guiyan.event_id": envelope["event_id"]}
         # `mandatory`: an event no queue would receive comes back (counted unroutable by `_returned`)
-        self.channel.basic_publish(amqp_message(envelope, "json", headers, delivery_mode=2, priority=0),
-                                   exchange=exchange.name, routing_key=envelope["event_type"], mandatory=True)
+        send_publish(self.channel, amqp_message(envelope, "json", headers, delivery_mode=2, priority=0),
+                     exchange.name, envelope["event_type"], mandatory=True)
         self.tag += 1
         self.pending.add(self.tag)
         return self.tag

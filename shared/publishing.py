@@ -26,6 +26,7 @@ import amqp
 import amqp.transport
 import kombu
 import kombu.serialization
+from amqp import spec
 from amqp.exceptions import ChannelError
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher, UndeliverableMessage
@@ -183,6 +184,17 @@ class HeldPublisher(Publisher):
             raise
 
 
+def send_publish(channel: amqp.Channel, message: amqp.Message, exchange: str, routing_key: str,
+                 mandatory: bool) -> None:
+    """`message` written as py-amqp's `basic_publish` writes it, without the read that comes first
+    there: basic_publish drains whatever the broker has sent (with no wait, to see a
+    `connection.blocked`) before every message. That read is a system call and, under eventlet, a
+    turn through the hub: 60-70 against 40-45 µs of CPU a message, measured. Where another
+    greenthread reads the same connection (`shared.direct_rpc`), it also took frames from under
+    that reader. A confirm channel's acks are read when its publisher waits for them."""
+    channel.send_method(spec.Basic.Publish, "Bssbb", (0, exchange, routing_key, mandatory, False), message)
+
+
 def amqp_message(payload, serializer: str, headers: dict, **properties) -> amqp.Message:
     """`payload` as kombu's `Producer.publish` would send it: serialized by kombu's registry (an
     unserializable value raises kombu's `EncodeError`), with its content type and encoding."""
@@ -205,7 +217,10 @@ def _send(pool: HeldConnections, message: amqp.Message, exchange: str, routing_k
         reused = False
         try:
             with pool.channel() as (channel, reused):
-                channel.basic_publish(message, exchange=exchange, routing_key=routing_key, mandatory=mandatory)
+                if pool.confirms:  # py-amqp's publish waits for the confirm (and any return before it)
+                    channel.basic_publish(message, exchange=exchange, routing_key=routing_key, mandatory=mandatory)
+                else:
+                    send_publish(channel, message, exchange, routing_key, mandatory)
             return
         except BROKEN as exc:
             if last or not reused:
