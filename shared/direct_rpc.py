@@ -27,7 +27,9 @@ Requests are not persistent, as before: one that waited in its queue through a b
 would be carried out for a caller that had its 503 long before. The server answers through
 `ReplyResponder` (shared.nameko_base), which sends a reply to a direct reply-to address on the
 default exchange, as the broker requires, and any other reply (nameko's standalone proxies in tests
-and scripts) to the RPC exchange as nameko does.
+and scripts) to the RPC exchange as nameko does. nameko's own `@rpc` answers on the RPC exchange
+only, which cannot reach a direct caller: every entrypoint of a service is `SteadyRpc` (its
+consumers are steady ones, which tests/unit/test_steady_rpc.py holds for every service).
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from decimal import Decimal
 import eventlet
 import pytest
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from shared import clock, events
 from shared.contracts.registry import EntrepreneurRegistered, EntrepreneurVerified
 from shared.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from shared.migrate import drop_database, ensure_database, upgrade
+from shared.nameko_base import SteadyRpc
 from tests.support.waiting import eventually
 
 CITY = {"user_id": "u-city", "username": "city", "role": "official", "region_code": "511000000000",
@@ -89,7 +89,7 @@ class StandInRegistry:
 
     name = "registry"
 
-    @rpc
+    @SteadyRpc.decorator  # as every service answers: a direct caller's reply goes on the default exchange
     def payee_accounts(self, records):
         return [ACCOUNTS.get((r["kind"], r["id"]), {"kind": r["kind"], "id": r["id"], "status": "missing"})
                 for r in records]
