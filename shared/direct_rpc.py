@@ -56,10 +56,7 @@ from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.messaging import HeaderEncoder
 from nameko.rpc import get_rpc_exchange
 
-from shared.logging import get_logger
 from shared.publishing import BROKEN, amqp_message, send_publish
-
-log = get_logger(__name__)
 
 REPLY_TO = "amq.rabbitmq.reply-to"  # the broker's pseudo-queue: a reply goes to the channel that asked
 
