@@ -56,7 +56,7 @@ from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.messaging import HeaderEncoder
 from nameko.rpc import get_rpc_exchange
 
-from shared.publishing import BROKEN, amqp_message, send_publish
+from shared.publishing import BROKEN, amqp_message, drop_connection, send_publish
 
 REPLY_TO = "amq.rabbitmq.reply-to"  # the broker's pseudo-queue: a reply goes to the channel that asked
 
@@ -128,10 +128,7 @@ class _Line:
         reader = getattr(self, "reader", None)
         if reader is not None and reader is not eventlet.getcurrent():
             reader.kill()
-        try:
-            self.connection.collect()  # drops the socket without a handshake the broker may not answer
-        except Exception:  # already broken
-            pass
+        drop_connection(self.connection)
 
 
 class CallLine(SharedExtension):

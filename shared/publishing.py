@@ -77,7 +77,7 @@ class HeldConnections:
         try:
             return connection, connection.channel()
         except BaseException:
-            _close(connection)
+            drop_connection(connection)
             raise
 
     def _take(self) -> tuple[tuple[kombu.Connection, amqp.Channel], bool]:
@@ -89,7 +89,7 @@ class HeldConnections:
                 return self._open(), False
             if _still_open(held[0]):
                 return held, True
-            _close(held[0])
+            drop_connection(held[0])
 
     @contextmanager
     def channel(self) -> Iterator[tuple[amqp.Channel, bool]]:
@@ -100,7 +100,7 @@ class HeldConnections:
             try:
                 yield held[1], reused
             except BaseException:  # eventlet's Timeout included: a confirm may still be on its way
-                _close(held[0])
+                drop_connection(held[0])
                 raise
             with self._lock:
                 self._idle.append(held)
@@ -109,7 +109,7 @@ class HeldConnections:
         with self._lock:
             idle, self._idle = self._idle, []
         for connection, _ in idle:
-            _close(connection)
+            drop_connection(connection)
 
 
 def _still_open(connection: kombu.Connection) -> bool:
@@ -128,7 +128,7 @@ def _still_open(connection: kombu.Connection) -> bool:
     return False  # the end of the stream, or the broker closing it
 
 
-def _close(connection: kombu.Connection) -> None:
+def drop_connection(connection: kombu.Connection) -> None:
     try:
         connection.collect()  # drops the socket without a handshake the broker may not answer
     except Exception:  # already broken
