@@ -21,6 +21,11 @@ from shared.settings import SETTINGS_BY_SERVICE, GatewaySettings, ServiceSetting
 from shared.sms import SmsSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+# The order `guiyan run` stops the services in: each before the services it calls, so that a call in
+# flight while stopping is still answered (the supervisor's docstring says why it matters); what is
+# in no wave (the registry, escalation, projects, the demonstration's SMS mailbox) stops last.
+# tests/unit/test_stop_order.py holds it to the services' own RPC proxies.
+STOP_WAVES = (("gateway",), ("consultation",), ("finance", "notifications"))
 START_HINTS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "RabbitMQ": "rabbitmq-server -detached",
@@ -122,7 +127,7 @@ def run(args) -> None:
         # no SMS gateway configured: the demonstration's own, writing every text to .run/sms.log
         commands["sms"] = [sys.executable, "-m", "guiyan.sms_mailbox", str(sms_mailbox.PORT)]
         os.environ.update(GUIYAN_SMS_SMTP_HOST="127.0.0.1", GUIYAN_SMS_SMTP_PORT=str(sms_mailbox.PORT))
-    supervisor = Supervisor(commands, cwd=ROOT)
+    supervisor = Supervisor(commands, stop_waves=STOP_WAVES, cwd=ROOT)
     supervisor.handle_signals()
     supervisor.start()
     # the greeting waits for the gateway while this thread goes on supervising

@@ -93,15 +93,26 @@ def main(names: list[str]) -> None:
     for name in names:
         runner.add_service(service_class(name))
 
+    # A signal's handler runs inside the hub's wait for its sockets when the process is idle, and
+    # that wait is taken up again afterwards for the rest of its time (PEP 475): a stop scheduled
+    # from the handler waited for the next timer or socket, up to the consumers' 15 s idle read. The
+    # handler writes to a pipe instead, and the greenthread reading it stops the runner at once.
     stopping: list[int] = []
+    asked, ask = os.pipe()
+    write = eventlet.patcher.original("os").write
 
     def stop(signum, frame):
         if stopping:  # Ctrl-C reaches us and our parent forwards it too: stop once
             return
         stopping.append(signum)
-        log.info("stopping", services=names, signal=signum)
-        eventlet.spawn_n(runner.stop)
+        write(ask, b"x")  # the real write: eventlet's own would wait for the hub, inside which we are
 
+    def stop_when_asked():
+        eventlet.hubs.trampoline(asked, read=True)
+        log.info("stopping", services=names, signal=stopping[0])
+        runner.stop()
+
+    eventlet.spawn_n(stop_when_asked)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     runner.start()

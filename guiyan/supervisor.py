@@ -12,6 +12,12 @@ None gives exponential back-off with a ceiling that never gives up, and each wou
 ports to a command that only has to keep six children alive in the foreground. Production restarts
 services with its own orchestrator (docker compose `restart: unless-stopped`, Kubernetes).
 
+Stopping goes in waves when `stop_waves` are given: a service's callers first, then the service.
+nameko's graceful stop waits for the workers still running, and a worker waiting on a call to a
+service that was told to stop at the same moment waited out its whole time limit (notifications'
+10 s call to the registry held Ctrl-C for 10 s). Each wave gets SIGTERM once the one before has
+ended; one time limit covers them all, and what is left when it runs out is killed.
+
 Every state change is one structured log line: `service_started` (pid), `service_exited` (code or
 signal, seconds it ran), `service_restarting` (delay); on the way out `supervisor_stopping`,
 `service_stopped`, `service_killed` (did not stop in time) and `supervisor_stopped`.
@@ -70,9 +76,10 @@ class Supervisor:
     """Starts the commands, restarts any that ends, and stops them all on request."""
 
     def __init__(self, commands: Mapping[str, Sequence[str]], *, backoff: Backoff = Backoff(),
-                 stop_timeout: float = 10.0, cwd: Path | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 stop_timeout: float = 10.0, stop_waves: Sequence[Sequence[str]] = (),
+                 cwd: Path | None = None, clock: Callable[[], float] = time.monotonic):
         self.children = {name: Child(name, command) for name, command in commands.items()}
+        self.stop_waves = stop_waves
         self.backoff, self.stop_timeout, self.cwd, self.clock = backoff, stop_timeout, cwd, clock
         self.stop_signal: int | None = None
         self.hurry = False  # a second Ctrl-C: kill without waiting
@@ -141,21 +148,30 @@ class Supervisor:
             self.hurry = True
 
     def shutdown(self) -> None:
-        """SIGTERM to every child, wait up to `stop_timeout` s, then SIGKILL what is left."""
+        """SIGTERM to each wave once the one before has ended; SIGKILL to what is left after
+        `stop_timeout` s in all (or at a second Ctrl-C)."""
         signum = self.stop_signal or signal.SIGTERM
         self.log.info("supervisor_stopping", signal=signal.Signals(signum).name)
         for child in self.children.values():
             child.restart_at = None
         running = [child for child in self.children.values() if child.process is not None]
-        for child in running:
-            self._send(child, signal.SIGTERM)
         asked = self.clock()
-        while (running := self._reap(running)) and self.clock() < asked + self.stop_timeout \
-                and not self.hurry:
-            time.sleep(0.05)
+        for wave in self.waves():
+            members = [child for child in running if child.name in wave]
+            for child in members:
+                self._send(child, signal.SIGTERM)
+            while (running := self._reap(running)) and any(child in running for child in members) \
+                    and self.clock() < asked + self.stop_timeout and not self.hurry:
+                time.sleep(0.05)
         for child in running:
             self._kill(child, waited=self.clock() - asked)
         self.log.info("supervisor_stopped")
+
+    def waves(self) -> list[set[str]]:
+        """The children's names in the order they stop; those in no wave stop last, together."""
+        waves = [set(wave) & set(self.children) for wave in self.stop_waves]
+        rest = set(self.children).difference(*waves)
+        return [wave for wave in [*waves, rest] if wave]
 
     def _reap(self, children: list[Child]) -> list[Child]:
         """Log those that have ended; return the ones still running."""

@@ -216,6 +216,25 @@ def test_a_service_that_dies_at_every_start_is_retried_ever_more_slowly(system, 
     assert_unavailable(loans)
 
 
+def test_an_idle_service_stops_at_once_when_told_to(system):
+    """SIGTERM reaches an idle process inside its hub's wait for sockets, which Python takes up
+    again after the handler: the stop must not wait for the next timer or message (the consumers'
+    idle read is 15 s; notifications held Ctrl-C for 10 s this way). It stops in tens of
+    milliseconds; the wait for the hub's next wake took 2.7 to 9 s here."""
+    process = system.start("notifications")
+    log = system.log_dir / "notifications.log"
+    eventually(lambda: '"event": "started"' in log.read_text(), timeout=60, interval=0.2)
+    time.sleep(2)  # its first sweeps are done: nothing is due for a while
+    asked = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    took = time.monotonic() - asked
+    system.processes.pop("notifications")
+    assert process.returncode == 0
+    assert "stopping services: notifications" in log.read_text()
+    assert took < 1.5, f"an idle service took {took:.1f} s to stop"
+
+
 # ---- the supervisor on its own, with stand-in services ------------------------------------------
 
 def _stand_in(code: str) -> list[str]:
@@ -277,3 +296,51 @@ def test_a_second_ctrl_c_kills_at_once():
     assert took < 3
     assert [line["event"] for line in logs][-3:] == ["service_killed", "service_stopped",
                                                      "supervisor_stopped"]
+
+
+def _noting_stop(path: Path, name: str, seconds: float) -> list[str]:
+    """A stand-in that notes when SIGTERM reaches it, and takes `seconds` to stop."""
+    return _stand_in(
+        "import signal, sys, time\n"
+        "def stop(*args):\n"
+        f"    open({str(path)!r}, 'a').write('{name} asked\\n')\n"
+        f"    time.sleep({seconds})\n"
+        f"    open({str(path)!r}, 'a').write('{name} gone\\n')\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "time.sleep(600)\n")
+
+
+def test_stopping_in_waves_asks_each_wave_once_the_one_before_has_ended(tmp_path):
+    notes = tmp_path / "notes"
+    supervisor = Supervisor({"callee": _noting_stop(notes, "callee", 0),
+                             "other": _noting_stop(notes, "other", 0),
+                             "caller": _noting_stop(notes, "caller", 0.6),
+                             "middle": _noting_stop(notes, "middle", 0.3)},
+                            stop_waves=[["caller"], ["middle", "absent"]], stop_timeout=10)
+    assert supervisor.waves() == [{"caller"}, {"middle"}, {"callee", "other"}]
+    with structlog.testing.capture_logs() as logs:
+        supervisor.start()
+        time.sleep(0.5)  # every stand-in has installed its handler
+        supervisor.shutdown()
+    lines = notes.read_text().splitlines()
+    assert lines[:4] == ["caller asked", "caller gone", "middle asked", "middle gone"]
+    assert sorted(lines[4:]) == ["callee asked", "callee gone", "other asked", "other gone"]
+    assert not [line for line in logs if line["event"] == "service_killed"]
+
+
+def test_a_wave_that_will_not_stop_is_killed_with_the_rest_at_the_time_limit(tmp_path):
+    notes = tmp_path / "notes"
+    supervisor = Supervisor({"deaf": _stand_in(IGNORES_TERM), "callee": _noting_stop(notes, "callee", 0)},
+                            stop_waves=[["deaf"]], stop_timeout=1.5)
+    with structlog.testing.capture_logs() as logs:
+        supervisor.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        supervisor.shutdown()
+        took = time.monotonic() - started
+    assert 1.5 <= took < 4
+    stopped = {line["service"]: line for line in logs if line["event"] == "service_stopped"}
+    assert stopped["deaf"]["signal"] == "SIGKILL"
+    assert "callee" in stopped  # asked at the limit, then killed if it had not gone by then
+    assert supervisor.children["callee"].process is None
