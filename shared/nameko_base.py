@@ -188,8 +188,6 @@ class ReplyPublisher(HeldPublisher):
     can do nothing with that: a reply that is lost leaves the caller to time out (503) either way
     (see SteadyRpc). It cost a round trip and a wait per call."""
 
-    use_confirms = False
-
 
 class ReplyResponder(Responder):
     """nameko's responder, except that the result is serialized once, as it is sent: nameko dumps it

@@ -1,18 +1,17 @@
-"""RPC requests and replies published on broker connections held open, each lent to one caller at a
-time.
+"""RPC replies published on broker connections held open, each lent to one sender at a time, and
+what every broker connection of a service process shares: reads ahead, publishes without a read.
 
 nameko's `Publisher` built a kombu `Connection` (parsing the broker's address) for every message,
 took a producer from kombu's pool and went through kombu's retrying `Producer.publish`: 220 µs of
-CPU per message, where writing the same message on an open channel takes 45 µs. A loan's four
-steps sent eight such messages (each request and its reply). `HeldPublisher` writes the message as
-nameko would (the same serializer, properties and headers) on a connection of `HeldConnections`.
+CPU per message, where writing the same message on an open channel takes 45 µs. `HeldPublisher`
+writes the message as nameko would (the same serializer, properties and headers) on a connection of
+`HeldConnections`, without publisher confirms (`shared.nameko_base.ReplyPublisher` says why).
+Requests go on the caller's own channel instead (`shared.direct_rpc`).
 
-A connection is lent to one caller at a time, so that a publisher waiting for its confirm reads only
-its own; one that failed in any way (the broker away, a confirm not received in time, a returned
-message whose confirm is still unread) is closed, never lent again. A connection that sat idle is
-looked at before it is lent, and one the broker has closed meanwhile is replaced: a message is
-never written on a socket already known dead. One whose write fails as it is lent is replaced and
-the message written once more, as kombu's retry did.
+A connection is lent to one sender at a time; one that failed in any way is closed, never lent
+again. A connection that sat idle is looked at before it is lent, and one the broker has closed
+meanwhile is replaced: a message is never written on a socket already known dead. One whose write
+fails as it is lent is replaced and the message written once more, as kombu's retry did.
 """
 
 from __future__ import annotations
@@ -27,13 +26,12 @@ import amqp.transport
 import kombu
 import kombu.serialization
 from amqp import spec
-from amqp.exceptions import ChannelError
 from kombu.exceptions import OperationalError
-from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.amqp.publish import Publisher
 
 from shared.transient import TRANSIENT_ERRORS
 
-POOL_SIZE = 8  # connections per (broker, confirms) in a process: callers beyond it wait their turn
+POOL_SIZE = 8  # connections per broker in a process: senders beyond it wait their turn
 
 
 READ_AHEAD_BYTES = 4096  # asked of the socket at least, on every read of a broker connection
@@ -62,17 +60,16 @@ def buffer_broker_reads() -> None:
 
 
 class HeldConnections:
-    """Up to `size` open connections, with confirms or without, each lent whole (`channel()`)."""
+    """Up to `size` open connections, each lent whole (`channel()`)."""
 
-    def __init__(self, amqp_uri: str, *, confirms: bool, size: int = POOL_SIZE, ssl=None, login_method=None):
-        self.amqp_uri, self.confirms, self.ssl, self.login_method = amqp_uri, confirms, ssl, login_method
+    def __init__(self, amqp_uri: str, *, size: int = POOL_SIZE, ssl=None, login_method=None):
+        self.amqp_uri, self.ssl, self.login_method = amqp_uri, ssl, login_method
         self._idle: list[tuple[kombu.Connection, amqp.Channel]] = []
         self._slots = threading.BoundedSemaphore(size)  # green under eventlet
         self._lock = threading.Lock()
 
     def _open(self) -> tuple[kombu.Connection, amqp.Channel]:
-        connection = kombu.Connection(self.amqp_uri, ssl=self.ssl, login_method=self.login_method,
-                                      transport_options={"confirm_publish": self.confirms})
+        connection = kombu.Connection(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
         connection.connect()
         try:
             return connection, connection.channel()
@@ -99,7 +96,7 @@ class HeldConnections:
             held, reused = self._take()
             try:
                 yield held[1], reused
-            except BaseException:  # eventlet's Timeout included: a confirm may still be on its way
+            except BaseException:  # eventlet's Timeout included: a frame may be half written
                 drop_connection(held[0])
                 raise
             with self._lock:
@@ -139,13 +136,13 @@ _POOLS: dict[tuple, HeldConnections] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def held_connections(amqp_uri: str, *, confirms: bool, ssl=None, login_method=None) -> HeldConnections:
-    """The process's connections to `amqp_uri` with (or without) confirms."""
-    key = (amqp_uri, confirms, repr(ssl), login_method)
+def held_connections(amqp_uri: str, *, ssl=None, login_method=None) -> HeldConnections:
+    """The process's connections to `amqp_uri`."""
+    key = (amqp_uri, repr(ssl), login_method)
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[key] = HeldConnections(amqp_uri, confirms=confirms, ssl=ssl, login_method=login_method)
+            pool = _POOLS[key] = HeldConnections(amqp_uri, ssl=ssl, login_method=login_method)
         return pool
 
 
@@ -158,10 +155,13 @@ def close_held_connections() -> None:
 
 
 class HeldPublisher(Publisher):
-    """nameko's `Publisher` for the options RPC uses (the exchange, routing key, `mandatory`, reply-to,
-    correlation id, headers, serializer, delivery mode), on `HeldConnections`. With confirms, the
-    publish returns once the broker has taken the message; `mandatory` and unroutable raises
-    `UndeliverableMessage`, as nameko's does (the caller's `UnknownService`)."""
+    """nameko's `Publisher` for the options a reply uses (the exchange, routing key, `mandatory`,
+    correlation id, headers, serializer, delivery mode), on `HeldConnections`, without confirms: the
+    publish returns once the message is written. A message the broker returns (`mandatory`, and no
+    queue for it) arrives on a connection nobody reads, which is therefore replaced before it is
+    lent again (`_still_open`)."""
+
+    use_confirms = False  # never: nameko's default is True
 
     def publish(self, payload, **kwargs):
         headers = {**self.publish_kwargs.get("headers", {}), **kwargs.pop("headers", {}),
@@ -174,14 +174,8 @@ class HeldPublisher(Publisher):
                                delivery_mode=kwargs.get("delivery_mode", self.delivery_mode), priority=self.priority,
                                **properties)
         exchange_name = getattr(exchange, "name", exchange) or ""
-        pool = held_connections(self.amqp_uri, confirms=self.use_confirms, ssl=self.ssl,
-                                login_method=self.login_method)
-        try:
-            _send(pool, message, exchange_name, routing_key, mandatory)
-        except ChannelError as exc:
-            if "NO_ROUTE" in str(exc):
-                raise UndeliverableMessage() from None
-            raise
+        _send(held_connections(self.amqp_uri, ssl=self.ssl, login_method=self.login_method), message,
+              exchange_name, routing_key, mandatory)
 
 
 def send_publish(channel: amqp.Channel, message: amqp.Message, exchange: str, routing_key: str,
@@ -191,7 +185,8 @@ def send_publish(channel: amqp.Channel, message: amqp.Message, exchange: str, ro
     `connection.blocked`) before every message. That read is a system call and, under eventlet, a
     turn through the hub: 60-70 against 40-45 µs of CPU a message, measured. Where another
     greenthread reads the same connection (`shared.direct_rpc`), it also took frames from under
-    that reader. A confirm channel's acks are read when its publisher waits for them."""
+    that reader. A confirm channel's acks are read when its publisher waits for them (the outbox's
+    relay, `shared.outbox.ConfirmedChannel`)."""
     channel.send_method(spec.Basic.Publish, "Bssbb", (0, exchange, routing_key, mandatory, False), message)
 
 
@@ -217,10 +212,7 @@ def _send(pool: HeldConnections, message: amqp.Message, exchange: str, routing_k
         reused = False
         try:
             with pool.channel() as (channel, reused):
-                if pool.confirms:  # py-amqp's publish waits for the confirm (and any return before it)
-                    channel.basic_publish(message, exchange=exchange, routing_key=routing_key, mandatory=mandatory)
-                else:
-                    send_publish(channel, message, exchange, routing_key, mandatory)
+                send_publish(channel, message, exchange, routing_key, mandatory)
             return
         except BROKEN as exc:
             if last or not reused:

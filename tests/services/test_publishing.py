@@ -1,6 +1,6 @@
-"""RPC requests and replies on held broker connections (shared.publishing), against real RabbitMQ: sent
-as nameko sent them, an unroutable request still refused at once, a connection the broker closed
-replaced before anything is written on it."""
+"""RPC replies on held broker connections (shared.publishing), against real RabbitMQ: sent as nameko
+sent them, a connection the broker closed or wrote on replaced before anything is written on it, and
+every broker connection reading ahead."""
 
 import uuid
 from unittest import mock
@@ -10,7 +10,6 @@ import amqp.transport
 import pytest
 import requests
 from kombu import Connection, Exchange, Queue
-from nameko.amqp.publish import UndeliverableMessage
 
 from shared.publishing import (
     HeldPublisher,
@@ -43,9 +42,10 @@ def _take(amqp_uri, queue):
         return eventually(lambda: queue(connection.default_channel).get(no_ack=True), timeout=5)
 
 
-def test_a_request_goes_with_its_headers_and_properties_and_the_connection_is_kept(amqp_uri, exchange):
+def test_a_message_goes_with_its_headers_and_properties_and_the_connection_is_kept(amqp_uri, exchange):
     queue = _bound(amqp_uri, exchange, "finance.approve_loan")
     publisher = HeldPublisher(amqp_uri, delivery_mode=1)
+    assert publisher.use_confirms is False
     for n in range(2):
         publisher.publish({"args": [n], "kwargs": {"amount": "1.00"}}, exchange=exchange,
                           routing_key="finance.approve_loan", mandatory=True, reply_to="rpc.reply-gateway",
@@ -56,33 +56,34 @@ def test_a_request_goes_with_its_headers_and_properties_and_the_connection_is_ke
         assert message.properties["correlation_id"] == f"c-{n}"
         assert message.properties["reply_to"] == "rpc.reply-gateway"
         assert message.content_type == "application/json" and message.properties["delivery_mode"] == 1
-    pool = held_connections(amqp_uri, confirms=True)
+    pool = held_connections(amqp_uri)
     assert len(pool._idle) == 1  # both went on one connection, held open between them
 
 
-def test_an_unroutable_request_is_refused_and_its_connection_not_lent_again(amqp_uri, exchange):
-    """The caller learns at once that no service is there (nameko's UnknownService); the connection
-    whose confirm of that message is still unread is closed, so the next request waits for its own."""
+def test_a_message_the_broker_returned_gets_its_connection_replaced(amqp_uri, exchange):
+    """A reply with `mandatory` to a caller gone is returned on the held connection, which nobody
+    reads: the connection is not lent again with that return unread in it."""
     queue = _bound(amqp_uri, exchange, "registry.ping")
     publisher = HeldPublisher(amqp_uri)
-    with pytest.raises(UndeliverableMessage):
-        publisher.publish({"args": []}, exchange=exchange, routing_key="nobody.ping", mandatory=True)
-    assert held_connections(amqp_uri, confirms=True)._idle == []
-    publisher.publish({"args": ["again"]}, exchange=exchange, routing_key="registry.ping", mandatory=True)
-    assert _take(amqp_uri, queue).payload == {"args": ["again"]}
+    publisher.publish({"result": 1}, exchange=exchange, routing_key="nobody.ping", mandatory=True)
+    held, = held_connections(amqp_uri)._idle
+    eventually(lambda: not _still_open(held[0]), timeout=5)  # the return has arrived
+    publisher.publish({"result": 2}, exchange=exchange, routing_key="registry.ping", mandatory=True)
+    assert _take(amqp_uri, queue).payload == {"result": 2}
+    assert held_connections(amqp_uri)._idle[0] is not held
 
 
 def test_a_reply_after_the_broker_closed_the_held_connection_goes_on_a_new_one(infra, vhost, amqp_uri, exchange):
     queue = _bound(amqp_uri, exchange, "reply-1")
-    publisher = HeldPublisher(amqp_uri, use_confirms=False)
+    publisher = HeldPublisher(amqp_uri)
     publisher.publish({"result": 1, "error": None}, exchange=exchange, routing_key="reply-1")
     assert _take(amqp_uri, queue).payload == {"result": 1, "error": None}
-    held, = held_connections(amqp_uri, confirms=False)._idle
+    held, = held_connections(amqp_uri)._idle
     _close_every_connection(infra, vhost)
     eventually(lambda: not _still_open(held[0]), timeout=15)  # the broker's close has reached it
     publisher.publish({"result": 2, "error": None}, exchange=exchange, routing_key="reply-1")
     assert _take(amqp_uri, queue).payload == {"result": 2, "error": None}
-    assert held_connections(amqp_uri, confirms=False)._idle[0] is not held
+    assert held_connections(amqp_uri)._idle[0] is not held
 
 
 def _close_every_connection(infra, vhost) -> None:
@@ -101,7 +102,7 @@ def test_a_broker_away_or_a_connection_lost_is_a_transient_failure(amqp_uri, err
     connection the broker closed, seen when the broker was cut under load)."""
     from shared.transient import is_transient
 
-    pool = held_connections(amqp_uri, confirms=True)
+    pool = held_connections(amqp_uri)
     with mock.patch.object(pool, "_open", side_effect=error), pytest.raises(Exception) as caught:
         HeldPublisher(amqp_uri).publish({"args": []}, exchange="nameko-rpc", routing_key="finance.ping",
                                         mandatory=True)
