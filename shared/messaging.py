@@ -42,6 +42,7 @@ from shared.bulk import insert_rows
 from shared.events import Envelope
 from shared.logging import bind_correlation_id, get_logger
 from shared.outbox import inbox
+from shared.publishing import BROKEN, written_together
 from shared.settings import BATCH_WAIT_MS
 from shared.transient import TRANSIENT_ERRORS, is_transient
 
@@ -359,11 +360,19 @@ class ReliableEventHandler(EventHandler):
         fails every message of its batch."""
         failures = result if exc_info is None and isinstance(result, list) else [exc_info] * len(messages)
         try:
-            for message, failure in zip(messages, failures, strict=True):
-                try:
-                    self.handle_result(message, worker_ctx, None, failure)
-                except Exception as exc:  # its channel died with the broker: it comes again, unacked
-                    log.warning("event_settle_failed", queue=self.queue.name, error=repr(exc))
+            # a batch applied whole is acknowledged in one write; a failure's retry or parking
+            # publishes and waits for the broker's confirm, so such a batch writes as it goes
+            live = {id(connection): connection for message in messages
+                    if (connection := getattr(getattr(message, "channel", None), "connection", None)) is not None}
+            together = len(live) == 1 and all(failure is None for failure in failures)
+            with written_together(next(iter(live.values())) if together else None):
+                for message, failure in zip(messages, failures, strict=True):
+                    try:
+                        self.handle_result(message, worker_ctx, None, failure)
+                    except Exception as exc:  # its channel died with the broker: it comes again, unacked
+                        log.warning("event_settle_failed", queue=self.queue.name, error=repr(exc))
+        except BROKEN as exc:  # the held acknowledgements' write: they come again, unacknowledged
+            log.warning("event_settle_failed", queue=self.queue.name, error=repr(exc))
         finally:  # whatever happened, the next batch goes: a handler left busy would stall for good
             self._busy = False
             if self._stopping:

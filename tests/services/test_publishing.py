@@ -143,3 +143,33 @@ def test_a_broker_connection_reads_ahead_and_delivers_every_frame_whole_and_in_o
     frames = 3 * len(bodies)  # a method, a header and a body frame each (the last body in several)
     assert len(asked) < frames
     assert transport._read_buffer == b""
+
+
+def test_acknowledgements_written_together_go_in_one_write_and_all_count(amqp_uri, exchange):
+    """A batch's acknowledgements are held and written as one (shared.messaging's batches): the
+    broker takes every one of them, and a delivery left unacknowledged comes again."""
+    from shared.publishing import written_together
+
+    queue = _bound(amqp_uri, exchange, "acks.together")
+    with Connection(amqp_uri) as connection:
+        producer = connection.Producer(serializer="json")
+        for n in range(12):
+            producer.publish({"n": n}, exchange=exchange, routing_key="acks.together")
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        bound = queue(channel)
+        messages = [eventually(lambda: bound.get(no_ack=False), timeout=5) for _ in range(12)]
+        transport = channel.connection.transport
+        with mock.patch.object(transport, "_write", wraps=transport._write) as written:
+            with written_together(channel.connection):
+                for message in messages[:11]:
+                    message.ack()
+                assert written.call_count == 0  # held
+            assert written.call_count == 1
+        assert "_write" in vars(transport) and transport._held_frames is None
+    with Connection(amqp_uri) as connection:  # the twelfth, never acknowledged, comes again alone
+        bound = queue(connection.channel())
+        again = eventually(lambda: bound.get(no_ack=True), timeout=5)
+        assert again.payload == {"n": 11}
+        assert bound.get(no_ack=True) is None
+

@@ -76,3 +76,51 @@ def test_a_batch_as_large_as_the_prefetch_goes_at_once_and_a_stop_gives_the_wait
     entrypoint.stop()
     entrypoint.queue_consumer.requeue_message.assert_called_once_with("m-3")
     assert entrypoint._timer is None and entrypoint.container.spawn_worker.call_count == 1
+
+
+class _Transport:
+    """py-amqp's transport as far as a held write sees it: `write` goes through `_write`."""
+
+    def __init__(self):
+        self.sent: list[bytes] = []
+        self._write = self.sent.append
+
+    def write(self, data: bytes) -> None:
+        self._write(data)
+
+
+def _on(transport: _Transport, name: str):
+    message = mock.Mock(name=name)
+    message.channel.connection.transport = transport
+    return message
+
+
+def test_a_batch_applied_whole_is_acknowledged_in_one_write_and_one_with_a_failure_as_it_goes():
+    transport = _Transport()
+    entrypoint = handler()
+    entrypoint.queue_consumer.ack_message.side_effect = lambda message: transport.write(b"ack;")
+    entrypoint.retry_or_park = mock.Mock()
+    together = [_on(transport, "m-1"), _on(transport, "m-2"), _on(transport, "m-3")]
+    for message in together:
+        message.channel.connection = together[0].channel.connection  # one connection, as in a process
+    entrypoint.handle_batch_result(together, mock.Mock(), [None, None, None])
+    assert transport.sent == [b"ack;ack;ack;"]
+    assert "_write" in vars(transport) and transport._held_frames is None
+
+    transport.sent.clear()
+    entrypoint.handle_batch_result(together, mock.Mock(), [None, (ValueError, ValueError("x"), None), None])
+    assert transport.sent == [b"ack;", b"ack;", b"ack;"]  # a retry waits for the broker: nothing held
+    entrypoint.retry_or_park.assert_called_once()
+
+
+def test_held_acknowledgements_that_cannot_be_written_leave_the_handler_free():
+    transport = _Transport()
+    transport._write = mock.Mock(side_effect=ConnectionResetError(104, "Connection reset by peer"))
+    entrypoint = handler()
+    entrypoint.queue_consumer.ack_message.side_effect = lambda message: transport.write(b"ack;")
+    message = _on(transport, "m-1")
+    entrypoint.handle_message({"event_id": "e-1"}, message)
+    entrypoint.handle_message({"event_id": "e-2"}, "m-2")  # waits for the first batch's end
+    entrypoint.handle_batch_result([message], mock.Mock(), [None])  # does not raise
+    assert transport._write.call_count == 1  # the held write, tried once
+    assert entrypoint.container.spawn_worker.call_count == 2  # the waiting one went on
