@@ -12,7 +12,6 @@ and the image, command, user and port are those of deploy/Dockerfile.
 
 from __future__ import annotations
 
-import ast
 import copy
 import importlib
 import re
@@ -34,6 +33,7 @@ from shared.settings import (
     ServiceSettings,
     required_variables,
 )
+from tests.support.services import runner_services
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBE = ROOT / "deploy" / "kubernetes"
@@ -56,15 +56,6 @@ def objects(kind: str) -> dict[str, dict]:
 def one(kind: str) -> dict:
     (found,) = objects(kind).values()
     return found
-
-
-def runner_services() -> dict[str, str]:
-    """guiyan.runner's SERVICE_CLASSES, read without importing it (it monkey-patches eventlet)."""
-    tree = ast.parse((ROOT / "guiyan" / "runner.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SERVICE_CLASSES":
-            return ast.literal_eval(node.value)
-    raise AssertionError("guiyan/runner.py has no SERVICE_CLASSES")
 
 
 SERVICES = runner_services()

@@ -104,22 +104,14 @@ def test_an_acknowledgement_lost_with_the_broker_is_logged_and_the_consumer_live
 def test_every_consumer_of_every_service_is_steady():
     """Event handlers and RPC entrypoints. The gateway has none: its calls are answered on their own
     channel (shared.direct_rpc), with no reply queue or listener of nameko's."""
-    import ast
-    import importlib
-    from pathlib import Path
-
     from nameko.containers import ServiceContainer
     from nameko.messaging import QueueConsumer
 
     from shared.messaging import SteadyQueueConsumer
+    from tests.support.services import service_classes
 
-    runner = ast.parse(Path("guiyan/runner.py").read_text())
-    classes = next(ast.literal_eval(node.value) for node in runner.body
-                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SERVICE_CLASSES")
-    for name, where in classes.items():
-        module, _, attribute = where.partition(":")
-        container = ServiceContainer(getattr(importlib.import_module(module), attribute),
-                                     {"AMQP_URI": "memory://"})
+    for name, service in service_classes().items():
+        container = ServiceContainer(service, {"AMQP_URI": "memory://"})
         consumers = [ext for ext in container.subextensions if isinstance(ext, QueueConsumer)]
         assert bool(consumers) == (name != "gateway"), (name, consumers)
         assert all(isinstance(ext, SteadyQueueConsumer) for ext in consumers), (name, consumers)

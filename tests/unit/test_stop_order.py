@@ -2,28 +2,15 @@
 docker compose (which stops a service before those it depends on): both read here against the
 services' own RPC proxies, so that a new call between services cannot be forgotten."""
 
-import ast
-import importlib
 from pathlib import Path
 
 import yaml
 
 from guiyan.cli import STOP_WAVES
 from shared.direct_rpc import SteadyRpcProxy
+from tests.support.services import service_classes
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def service_classes() -> dict[str, type]:
-    # read, not imported: importing guiyan.runner patches the whole process for eventlet
-    runner = ast.parse((ROOT / "guiyan/runner.py").read_text())
-    where = next(ast.literal_eval(node.value) for node in runner.body
-                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SERVICE_CLASSES")
-    classes = {}
-    for name, path in where.items():
-        module, _, attribute = path.partition(":")
-        classes[name] = getattr(importlib.import_module(module), attribute)
-    return classes
 
 
 def callees(service: type) -> set[str]:
