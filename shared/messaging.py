@@ -362,10 +362,9 @@ class ReliableEventHandler(EventHandler):
         try:
             # a batch applied whole is acknowledged in one write; a failure's retry or parking
             # publishes and waits for the broker's confirm, so such a batch writes as it goes
-            live = {id(connection): connection for message in messages
-                    if (connection := getattr(getattr(message, "channel", None), "connection", None)) is not None}
+            live = {getattr(getattr(message, "channel", None), "connection", None) for message in messages} - {None}
             together = len(live) == 1 and all(failure is None for failure in failures)
-            with written_together(next(iter(live.values())) if together else None):
+            with written_together(live.pop() if together else None):
                 for message, failure in zip(messages, failures, strict=True):
                     try:
                         self.handle_result(message, worker_ctx, None, failure)
