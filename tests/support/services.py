@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 from pathlib import Path
 
 RUNNER = Path(__file__).resolve().parents[2] / "guiyan" / "runner.py"
 
 
+@functools.cache
 def runner_services() -> dict[str, str]:
     """guiyan.runner's SERVICE_CLASSES ("module:Class" by name), read without importing it (it
     monkey-patches eventlet)."""
@@ -18,10 +20,12 @@ def runner_services() -> dict[str, str]:
     raise AssertionError("guiyan/runner.py has no SERVICE_CLASSES")
 
 
+def service_class(name: str) -> type:
+    """One service's class, imported."""
+    module, _, attribute = runner_services()[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def service_classes() -> dict[str, type]:
     """Each service's class, imported, by name."""
-    classes = {}
-    for name, where in runner_services().items():
-        module, _, attribute = where.partition(":")
-        classes[name] = getattr(importlib.import_module(module), attribute)
-    return classes
+    return {name: service_class(name) for name in runner_services()}

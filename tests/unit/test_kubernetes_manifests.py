@@ -13,7 +13,6 @@ and the image, command, user and port are those of deploy/Dockerfile.
 from __future__ import annotations
 
 import copy
-import importlib
 import re
 import tomllib
 from pathlib import Path
@@ -33,7 +32,7 @@ from shared.settings import (
     ServiceSettings,
     required_variables,
 )
-from tests.support.services import runner_services
+from tests.support.services import runner_services, service_class
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBE = ROOT / "deploy" / "kubernetes"
@@ -287,8 +286,7 @@ def test_the_database_url_and_the_role_cloudnativepg_creates_agree():
 def test_postgres_takes_every_connection_the_pools_may_open():
     def connections(name: str) -> int:  # docs/architecture.md, the connection budget
         pool = int(environment(main_container(name)).get("GUIYAN_DB_POOL_SIZE", ServiceSettings().db_pool_size))
-        module, _, attribute = SERVICES[name].partition(":")
-        service = getattr(importlib.import_module(module), attribute)
+        service = service_class(name)
         relay = hasattr(service, "outbox") or hasattr(service, "sessions")  # a connection of its own
         return DEPLOYMENTS[name]["spec"]["replicas"] * (pool + relay)
 
@@ -306,7 +304,7 @@ def test_the_broker_is_an_odd_cluster_with_quorum_queues_by_default():
 
 
 def gateway_routes() -> set[str]:
-    gateway = importlib.import_module("services.gateway.service").GatewayService
+    gateway = service_class("gateway")
     return {entrypoint.url for name in dir(gateway)
             for entrypoint in getattr(getattr(gateway, name), "nameko_entrypoints", ())
             if getattr(entrypoint, "method", None) == "GET"}
@@ -334,8 +332,7 @@ def test_the_gateway_is_reached_through_its_service_and_ingress_and_kept_up_in_a
 @pytest.mark.parametrize("name", sorted(set(SERVICES) - {"gateway"}))
 def test_each_nameko_service_is_probed_by_its_ping(name):
     container = main_container(name)
-    module, _, attribute = SERVICES[name].partition(":")
-    ping = getattr(importlib.import_module(module), attribute).ping
+    ping = service_class(name).ping
     assert any(isinstance(entrypoint, Rpc) for entrypoint in ping.nameko_entrypoints)
     for kind, liveness in (("startupProbe", False), ("readinessProbe", False), ("livenessProbe", True)):
         command = container[kind]["exec"]["command"]
